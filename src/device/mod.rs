@@ -1,0 +1,12 @@
+//! The client side of one phone: requests out, exchanges back.
+//!
+//! The main type is [`Device`]: HTTP Basic, TLS trust ([`tls::Trust`]), per-request
+//! timeout, and the [`gate::Gate`] that keeps one request in flight.
+
+pub mod client;
+pub mod exchange;
+pub mod gate;
+pub mod tls;
+
+pub use client::{Credentials, Device, DeviceConfig, DeviceError};
+pub use exchange::{Exchange, Outcome, WireRequest, WireResponse};

@@ -1,0 +1,3 @@
+//! The reference phone. Reads `spec` (the manual as data), never `check`.
+
+pub mod command;

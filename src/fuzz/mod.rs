@@ -1,0 +1,3 @@
+//! Schema-driven malformed input, oracles, shrinking and replay.
+
+pub mod command;

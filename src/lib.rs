@@ -1,0 +1,28 @@
+//! polyconform: conformance and fuzz testing of the REST API of Poly VVX and Trio phones.
+//!
+//! The data flow, one module per arrow:
+//!
+//! ```text
+//! suites/*.toml, schemas/**/*.json, suites/profiles/*.toml
+//!   └─ spec ──────► Catalogue, Case                (what the manual says, as data)
+//!   └─ run::plan ─► libtest-mimic Trial per Case   (filters, safety opt-in)
+//!   └─ device ────► Exchange                       (one request in flight per phone)
+//!   └─ check ─────► Finding                        (one file per rule family, cites the manual)
+//!   └─ run ───────► CaseRecord with a Verdict      (worst finding decides)
+//!   └─ report ────► console, JUnit, JSON, HTML     (readers only; secrets redacted)
+//! ```
+//!
+//! `fuzz` feeds generated requests through the same device and judges them with its own
+//! oracles. `emulator` is the reference phone; it reads `spec` but never `check`, so the
+//! judge and the defendant share only the manual.
+
+pub mod check;
+pub mod cli;
+pub mod device;
+pub mod emulator;
+pub mod exit;
+pub mod fuzz;
+pub mod report;
+pub mod run;
+pub mod spec;
+pub mod verdict;

@@ -1,0 +1,3 @@
+//! Readers of a finished run: console, JUnit, JSON, HTML. They never send a request.
+
+pub mod snapshot;

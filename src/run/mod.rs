@@ -1,0 +1,3 @@
+//! Cases become libtest-mimic trials; trials produce case records with verdicts.
+
+pub mod command;

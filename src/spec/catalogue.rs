@@ -1,0 +1,440 @@
+//! The catalogue: profiles, schemas, suites and errata loaded and cross-checked.
+//!
+//! Loading parses every file, then checks what no single file can: that each case's
+//! endpoint exists in some profile, that each profile's schema file exists with the
+//! definitions its endpoints need, that errata ids resolve, that JSON pointers are well
+//! formed and captures are defined before use. [`Catalogue::cases_for`] then expands
+//! the suites into the concrete [`Case`]s of one profile.
+
+use super::case::{CaseSpec, EndpointSelector, Expect, Step, SuiteFile};
+use super::data::{DataFile, DataFiles};
+use super::error::{SpecError, SpecErrors, did_you_mean};
+use super::profile::{Endpoint, Input, Profile, Safety};
+use super::schema::{SchemaFile, SchemaSet};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// One recorded decision about a typo, contradiction or vagueness of the manuals.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Erratum {
+    /// Stable id (`E01`), cited by cases and profiles.
+    pub id: String,
+    /// Which manuals (`trio-5.9.1`, `vvx-5.9.0`).
+    pub manuals: Vec<String>,
+    /// Manual section where it appears.
+    pub section: String,
+    /// What the manual prints.
+    pub text: String,
+    /// What kind of problem: typo, contradiction, vague, missing.
+    pub kind: String,
+    /// What the harness does about it.
+    pub decision: String,
+    /// Verdict level the harness gives a device that takes the other reading.
+    pub verdict: crate::verdict::Level,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ErrataFile {
+    #[serde(rename = "erratum")]
+    errata: Vec<Erratum>,
+}
+
+/// One suite file, parsed.
+#[derive(Debug, Clone)]
+pub struct Suite {
+    pub path: PathBuf,
+    pub title: Option<String>,
+    pub cases: Vec<Arc<CaseSpec>>,
+}
+
+/// One case of one profile, ready to run.
+#[derive(Debug, Clone)]
+pub struct Case {
+    /// Full stable id: `<family>.<case id>[.<endpoint id>]` (`trio.auth.no-credentials.mgmt.device-info`).
+    pub id: String,
+    /// The case as written.
+    pub spec: Arc<CaseSpec>,
+    /// The suite file it came from.
+    pub suite: PathBuf,
+    /// The endpoint the case is about (its own, or the one a template expanded to).
+    pub endpoint: Option<Endpoint>,
+    /// The steps, with single-request sugar turned into one step named `request`.
+    pub steps: Vec<Step>,
+    /// The most dangerous safety class among the endpoints the steps call.
+    pub safety: Safety,
+}
+
+/// Everything loaded.
+#[derive(Debug)]
+pub struct Catalogue {
+    pub profiles: Vec<Profile>,
+    pub schemas: SchemaSet,
+    pub suites: Vec<Suite>,
+    pub errata: Vec<Erratum>,
+}
+
+impl Catalogue {
+    /// The catalogue built into the binary.
+    pub fn embedded() -> Result<Catalogue, SpecErrors> {
+        Catalogue::load(&DataFiles::embedded())
+    }
+
+    /// Parse and cross-check every file; all problems are reported together.
+    pub fn load(data: &DataFiles) -> Result<Catalogue, SpecErrors> {
+        let mut errors = Vec::new();
+
+        let mut profiles = Vec::new();
+        for f in data.under("suites/profiles", "toml") {
+            if let Some(p) = parse_toml::<Profile>(f, &mut errors) {
+                profiles.push((f, p));
+            }
+        }
+
+        let mut schema_files = Vec::new();
+        for f in data.under("schemas", "json") {
+            match serde_json::from_str(&f.text) {
+                Ok(value) => schema_files.push(SchemaFile {
+                    rel: f.rel.strip_prefix("schemas").unwrap_or(&f.rel).to_string_lossy().replace('\\', "/"),
+                    path: f.shown.clone(),
+                    value,
+                }),
+                Err(e) => errors.push(
+                    SpecError::new(&f.shown, format!("invalid JSON: {e}"))
+                        .at(&f.text, line_col_offset(&f.text, e.line(), e.column())..line_col_offset(&f.text, e.line(), e.column()) + 1)
+                        .hint("fix the JSON syntax (a trailing comma or a missing quote is the usual cause)"),
+                ),
+            }
+        }
+        let schemas = match SchemaSet::compile(schema_files) {
+            Ok(s) => Some(s),
+            Err(mut e) => {
+                errors.append(&mut e);
+                None
+            }
+        };
+
+        let mut errata = Vec::new();
+        for f in data.under("suites", "toml").filter(|f| f.rel.file_name().is_some_and(|n| n == "errata.toml")) {
+            if let Some(file) = parse_toml::<ErrataFile>(f, &mut errors) {
+                errata.extend(file.errata);
+            }
+        }
+
+        let mut suites = Vec::new();
+        let mut suite_sources = Vec::new();
+        for f in data.under("suites", "toml").filter(|f| {
+            !f.rel.starts_with("suites/profiles") && f.rel.file_name().is_none_or(|n| n != "errata.toml")
+        }) {
+            if let Some(file) = parse_toml::<SuiteFile>(f, &mut errors) {
+                suites.push(Suite {
+                    path: f.shown.clone(),
+                    title: file.title,
+                    cases: file.cases.into_iter().map(Arc::new).collect(),
+                });
+                suite_sources.push(f);
+            }
+        }
+
+        if let Some(schemas) = &schemas {
+            for (f, p) in &profiles {
+                check_profile(f, p, schemas, &errata, &mut errors);
+            }
+        }
+        let profile_list: Vec<Profile> = profiles.iter().map(|(_, p)| p.clone()).collect();
+        check_suites(&suites, &suite_sources, &profile_list, &errata, &mut errors);
+
+        if profile_list.is_empty() && errors.is_empty() {
+            errors.push(SpecError::new(std::path::Path::new("suites/profiles"), "no profile found").hint("add a `suites/profiles/<id>.toml` file"));
+        }
+        match schemas {
+            Some(schemas) if errors.is_empty() => Ok(Catalogue { profiles: profile_list, schemas, suites, errata }),
+            _ => Err(SpecErrors(errors)),
+        }
+    }
+
+    /// The profile with this id, or an error listing the known ones.
+    pub fn profile(&self, id: &str) -> Result<&Profile, String> {
+        self.profiles.iter().find(|p| p.id == id).ok_or_else(|| {
+            let known: Vec<&str> = self.profiles.iter().map(|p| p.id.as_str()).collect();
+            let mut msg = format!("unknown profile `{id}` (known profiles: {})", known.join(", "));
+            if let Some(near) = did_you_mean(id, known.iter().copied()) {
+                msg.push_str(&format!("\n(hint: did you mean `{near}`?)"));
+            }
+            msg
+        })
+    }
+
+    /// Every case that applies to `profile`, templates expanded, in suite order.
+    pub fn cases_for(&self, profile: &Profile) -> Vec<Case> {
+        let mut out = Vec::new();
+        for suite in &self.suites {
+            for spec in &suite.cases {
+                if !spec.profiles.is_empty() && !spec.profiles.iter().any(|p| p == &profile.id) {
+                    continue;
+                }
+                if let Some(sel) = &spec.for_each_endpoint {
+                    for ep in profile.endpoints.iter().filter(|e| selects(sel, e)) {
+                        out.push(make_case(profile, suite, spec, Some(ep), format!("{}.{}.{}", profile.family, spec.id, ep.id)));
+                    }
+                } else {
+                    let ep = match &spec.endpoint {
+                        Some(id) => match profile.endpoint(id) {
+                            Some(ep) => Some(ep),
+                            None => continue,
+                        },
+                        None => None,
+                    };
+                    if spec.steps.iter().any(|s| s.endpoint.as_ref().is_some_and(|id| profile.endpoint(id).is_none())) {
+                        continue;
+                    }
+                    out.push(make_case(profile, suite, spec, ep, format!("{}.{}", profile.family, spec.id)));
+                }
+            }
+        }
+        out
+    }
+}
+
+fn make_case(profile: &Profile, suite: &Suite, spec: &Arc<CaseSpec>, ep: Option<&Endpoint>, id: String) -> Case {
+    let steps = if spec.steps.is_empty() {
+        vec![Step {
+            name: "request".into(),
+            endpoint: None,
+            request: spec.request.clone().unwrap_or_default(),
+            expect: spec.expect.clone(),
+            capture: BTreeMap::new(),
+            poll_ms: None,
+            delay_ms: None,
+        }]
+    } else {
+        spec.steps.clone()
+    };
+    let mut safety = ep.map(|e| e.safety).unwrap_or(Safety::Safe);
+    for s in &steps {
+        if let Some(e) = s.endpoint.as_ref().and_then(|id| profile.endpoint(id)) {
+            safety = safety.max(e.safety);
+        }
+    }
+    Case { id, spec: spec.clone(), suite: suite.path.clone(), endpoint: ep.cloned(), steps, safety }
+}
+
+/// Whether a template's selector picks this endpoint.
+pub fn selects(sel: &EndpointSelector, ep: &Endpoint) -> bool {
+    (sel.method.is_empty() || sel.method.contains(&ep.method))
+        && (sel.safety.is_empty() || sel.safety.contains(&ep.safety))
+        && (sel.input.is_empty() || sel.input.contains(&ep.input))
+        && !sel.except.iter().any(|x| x == &ep.id)
+}
+
+fn parse_toml<T: serde::de::DeserializeOwned>(f: &DataFile, errors: &mut Vec<SpecError>) -> Option<T> {
+    match toml::from_str::<T>(&f.text) {
+        Ok(v) => Some(v),
+        Err(e) => {
+            let message = e.message().trim().to_string();
+            let mut err = SpecError::new(&f.shown, first_line(&message).to_string());
+            if let Some(span) = e.span() {
+                err = err.at(&f.text, span);
+            }
+            err = err.hint(hint_for_toml_error(&message));
+            errors.push(err);
+            None
+        }
+    }
+}
+
+fn first_line(s: &str) -> &str {
+    s.lines().next().unwrap_or(s)
+}
+
+/// Turn serde's "unknown field `x`, expected one of `a`, `b`" into a did-you-mean.
+fn hint_for_toml_error(message: &str) -> String {
+    if let Some(rest) = message.strip_prefix("unknown field `") {
+        let word = rest.split('`').next().unwrap_or("");
+        let expected: Vec<&str> = rest.split('`').skip(2).step_by(2).collect();
+        if let Some(near) = did_you_mean(word, expected.iter().copied()) {
+            return format!("did you mean `{near}`? unknown keys are errors so a typo never disables a check");
+        }
+        return format!("remove `{word}` or use one of: {}", expected.join(", "));
+    }
+    if message.starts_with("unknown variant") {
+        return "use one of the values listed in the message".into();
+    }
+    if message.starts_with("missing field") {
+        return "add the field; see suites/README.md for the case format".into();
+    }
+    "fix the TOML at this place; see suites/README.md for the format".into()
+}
+
+fn line_col_offset(text: &str, line: usize, col: usize) -> usize {
+    let mut offset = 0;
+    for (i, l) in text.split_inclusive('\n').enumerate() {
+        if i + 1 == line {
+            return offset + col.saturating_sub(1).min(l.len());
+        }
+        offset += l.len();
+    }
+    text.len()
+}
+
+fn check_profile(f: &DataFile, p: &Profile, schemas: &SchemaSet, errata: &[Erratum], errors: &mut Vec<SpecError>) {
+    let mut seen = BTreeSet::new();
+    for ep in &p.endpoints {
+        let err = |msg: String| SpecError::new(&f.shown, msg).at_text(&f.text, 0, &format!("\"{}\"", ep.id)).field(format!("endpoint.{}", ep.id));
+        if !seen.insert(ep.id.clone()) {
+            errors.push(err(format!("endpoint `{}` is listed twice", ep.id)).hint("endpoint ids must be unique within a profile"));
+        }
+        if !schemas.has_file(&ep.schema) {
+            errors.push(
+                err(format!("schema file `{}` of endpoint `{}` does not exist", ep.schema, ep.id))
+                    .hint("the path is relative to schemas/, e.g. `v1/mgmt/device/info.json`"),
+            );
+        } else {
+            if !schemas.has_def(&ep.schema, "response") {
+                errors.push(err(format!("schema `{}` has no `$defs/response`", ep.schema)).hint("describe the success answer under `$defs/response`"));
+            }
+            if ep.input != Input::None && !schemas.has_def(&ep.schema, "request") {
+                errors.push(err(format!("endpoint `{}` takes input but `{}` has no `$defs/request`", ep.id, ep.schema)).hint("describe the body under `$defs/request`"));
+            }
+        }
+        for code in &ep.codes {
+            if !p.is_known_code(code) {
+                errors.push(err(format!("code `{code}` of endpoint `{}` is not in the profile's status_codes table", ep.id)).hint("add it to [status_codes] with the manual's description"));
+            }
+        }
+        for e in &ep.errata {
+            if !errata.iter().any(|x| &x.id == e) {
+                errors.push(err(format!("unknown erratum `{e}`")).hint("errata ids are defined in suites/errata.toml"));
+            }
+        }
+        if !ep.path.starts_with("/api/") {
+            errors.push(err(format!("path `{}` does not start with /api/", ep.path)));
+        }
+    }
+}
+
+fn check_suites(suites: &[Suite], sources: &[&DataFile], profiles: &[Profile], errata: &[Erratum], errors: &mut Vec<SpecError>) {
+    let all_endpoints: BTreeSet<&str> = profiles.iter().flat_map(|p| p.endpoints.iter().map(|e| e.id.as_str())).collect();
+    let profile_ids: Vec<&str> = profiles.iter().map(|p| p.id.as_str()).collect();
+    let mut ids: BTreeMap<String, PathBuf> = BTreeMap::new();
+    for (suite, f) in suites.iter().zip(sources) {
+        for spec in &suite.cases {
+            let case_at = f.text.find(&format!("\"{}\"", spec.id)).unwrap_or(0);
+            let err = |msg: String, needle: &str| SpecError::new(&f.shown, msg).at_text(&f.text, case_at, needle);
+            if let Some(prev) = ids.insert(spec.id.clone(), suite.path.clone()) {
+                errors.push(err(format!("case id `{}` is also used in {}", spec.id, prev.display()), &spec.id).field("id").hint("case ids are stable names: pick a new one"));
+            }
+            if !spec.id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-') {
+                errors.push(err(format!("case id `{}` must be lowercase letters, digits, `.` and `-`", spec.id), &spec.id).field("id"));
+            }
+            let mut endpoint_ids: Vec<&String> = spec.endpoint.iter().collect();
+            endpoint_ids.extend(spec.steps.iter().filter_map(|s| s.endpoint.as_ref()));
+            for ep in endpoint_ids {
+                if !all_endpoints.contains(ep.as_str()) {
+                    let mut e = err(format!("unknown endpoint `{ep}` in case `{}`", spec.id), &format!("\"{ep}\"")).field("endpoint");
+                    e = match did_you_mean(ep, all_endpoints.iter().copied()) {
+                        Some(near) => e.hint(format!("did you mean `{near}`? (`polyconform list` shows every endpoint)")),
+                        None => e.hint("`polyconform list` shows every endpoint id"),
+                    };
+                    errors.push(e);
+                }
+            }
+            if spec.endpoint.is_some() && spec.for_each_endpoint.is_some() {
+                errors.push(err(format!("case `{}` has both `endpoint` and `for_each_endpoint`", spec.id), "for_each_endpoint").hint("a template names no endpoint of its own"));
+            }
+            for p in &spec.profiles {
+                if !profile_ids.contains(&p.as_str()) {
+                    errors.push(err(format!("unknown profile `{p}`"), &format!("\"{p}\"")).field("profiles").hint(format!("known profiles: {}", profile_ids.join(", "))));
+                }
+            }
+            for e in &spec.errata {
+                if !errata.iter().any(|x| &x.id == e) {
+                    errors.push(err(format!("unknown erratum `{e}`"), &format!("\"{e}\"")).field("errata").hint("errata ids are defined in suites/errata.toml"));
+                }
+            }
+            let single = spec.request.is_some() || !spec.expect.is_empty();
+            if single && !spec.steps.is_empty() {
+                errors.push(err(format!("case `{}` has both `request`/`expect` and `[[case.step]]`", spec.id), "step").hint("use `request`+`expect` for one request, or steps for a flow"));
+            }
+            if spec.not_tested.is_none() {
+                if !single && spec.steps.is_empty() {
+                    errors.push(err(format!("case `{}` sends nothing", spec.id), &spec.id).hint("add `request` and `[[case.expect]]`, or `[[case.step]]`s, or `not_tested = \"reason\"`"));
+                }
+                if single && spec.expect.is_empty() {
+                    errors.push(err(format!("case `{}` has no `[[case.expect]]`", spec.id), &spec.id).hint("list every acceptable outcome; a case that accepts anything checks nothing"));
+                }
+                for s in &spec.steps {
+                    if s.expect.is_empty() {
+                        errors.push(err(format!("step `{}` of case `{}` has no `expect`", s.name, spec.id), &format!("\"{}\"", s.name)).hint("list every acceptable outcome of the step"));
+                    }
+                }
+            }
+            let mut defined: BTreeSet<String> = ["call_ref"].iter().map(|s| s.to_string()).collect();
+            let steps: Vec<(Option<&BTreeMap<String, String>>, &Vec<Expect>, String)> = if spec.steps.is_empty() {
+                vec![(None, &spec.expect, serde_json::to_string(&spec.request).unwrap_or_default())]
+            } else {
+                spec.steps.iter().map(|s| (Some(&s.capture), &s.expect, serde_json::to_string(&s.request).unwrap_or_default())).collect()
+            };
+            for (capture, expects, request_text) in steps {
+                let mut texts = vec![request_text];
+                for x in expects {
+                    for j in &x.json {
+                        check_pointer(&j.pointer, spec, &err, errors);
+                        texts.push(j.pointer.clone());
+                        if let Some(c) = &j.contains {
+                            for (p, v) in c {
+                                check_pointer(p, spec, &err, errors);
+                                texts.push(v.to_string());
+                            }
+                        }
+                        texts.extend(j.equals.iter().map(|v| v.to_string()));
+                    }
+                }
+                for t in &texts {
+                    for var in template_vars(t) {
+                        if !defined.contains(&var) {
+                            errors.push(err(format!("`{{{{{var}}}}}` is used in case `{}` before any step captures it", spec.id), &format!("{{{{{var}}}}}")).hint("capture it in an earlier step: `capture = { name = \"/json/pointer\" }`"));
+                        }
+                    }
+                }
+                if let Some(c) = capture {
+                    for (name, p) in c {
+                        check_pointer(p, spec, &err, errors);
+                        defined.insert(name.clone());
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn check_pointer(p: &str, spec: &CaseSpec, err: &dyn Fn(String, &str) -> SpecError, errors: &mut Vec<SpecError>) {
+    let bad_escape = p.match_indices('~').any(|(i, _)| !matches!(p.as_bytes().get(i + 1), Some(b'0' | b'1')));
+    if !(p.is_empty() || p.starts_with('/')) || bad_escape {
+        errors.push(
+            err(format!("`{p}` in case `{}` is not a JSON pointer", spec.id), &format!("\"{p}\""))
+                .field("pointer")
+                .hint("a JSON pointer starts with `/` and escapes `~` as `~0` and `/` as `~1`, e.g. `/data/0/CallState`"),
+        );
+    }
+}
+
+/// The `{{name}}` placeholders in a text.
+pub fn template_vars(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("{{") {
+        let after = &rest[start + 2..];
+        match after.find("}}") {
+            Some(end) => {
+                out.push(after[..end].trim().to_string());
+                rest = &after[end + 2..];
+            }
+            None => break,
+        }
+    }
+    out
+}

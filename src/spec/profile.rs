@@ -1,0 +1,163 @@
+//! A profile: one firmware line of one product family, as data.
+//!
+//! Profiles live in `suites/profiles/<id>.toml`. They say which endpoints exist, with
+//! which method, which documented `Status` codes, which safety class, and the limits the
+//! manual sets. Adding a firmware (say UC 6.x with 4011/4400/4403/5500) is a new file
+//! here, never new code: everything that differs between phones is in this type.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// One firmware line, e.g. `trio-5.9.1`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+    /// Stable id used on the command line (`--profile trio-5.9.1`).
+    pub id: String,
+    /// Short family name that prefixes case ids (`trio` -> `trio.mgmt.device-info.schema`).
+    pub family: String,
+    /// Product line as the manual names it.
+    pub product: String,
+    /// Firmware version the manual documents.
+    pub firmware: String,
+    /// Manual title, date and document number.
+    pub manual: String,
+    /// File name of the manual text under `../shared/spec/` (for citations).
+    #[serde(default)]
+    pub manual_file: Option<String>,
+    /// Models the manual applies to.
+    pub models: Vec<String>,
+    /// REST user name (the manual's examples and every real client use `Polycom`).
+    pub default_username: String,
+    /// The factory admin password; while it is in use the API answers Status 4010.
+    pub factory_password: String,
+    /// Manual limits: body size, parameter counts, timing rules.
+    pub limits: Limits,
+    /// Every `Status` code of the manual's error table, with its description.
+    pub status_codes: BTreeMap<String, String>,
+    /// The endpoints this firmware has.
+    #[serde(rename = "endpoint")]
+    pub endpoints: Vec<Endpoint>,
+}
+
+/// Numeric rules from the manual's prerequisites and endpoint notes.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Limits {
+    /// "more than 20 KB" read strictly: a body of at most this many bytes must be accepted.
+    pub body_bytes_accepted: usize,
+    /// "more than 20 KB" read generously: a body over this many bytes must get HTTP 413.
+    pub body_bytes_rejected_above: usize,
+    /// Largest parameter count for config/get and config/set (21 gives Status 4009).
+    pub config_params_max: usize,
+    /// uploadBgCapture may not run again within this many seconds (Status 4001).
+    #[serde(default)]
+    pub upload_bg_capture_interval_secs: Option<u64>,
+}
+
+/// HTTP method of an endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Method {
+    GET,
+    POST,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::GET => "GET",
+            Method::POST => "POST",
+        }
+    }
+}
+
+/// What running an endpoint does to the phone; decides whether a run may call it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "kebab-case")]
+pub enum Safety {
+    /// Reads state only.
+    Safe,
+    /// Changes state the harness can restore (config values, calls, transfer type, UI).
+    Mutating,
+    /// Reboots, resets or re-provisions: needs `--allow-destructive`.
+    Destructive,
+    /// Changes the account the phone is signed in with: needs `--allow-destructive`.
+    SessionBreaking,
+}
+
+impl Safety {
+    pub fn label(self) -> &'static str {
+        match self {
+            Safety::Safe => "safe",
+            Safety::Mutating => "mutating",
+            Safety::Destructive => "destructive",
+            Safety::SessionBreaking => "session-breaking",
+        }
+    }
+
+    /// Whether a run must be told `--allow-destructive` before calling it.
+    pub fn needs_opt_in(self) -> bool {
+        matches!(self, Safety::Destructive | Safety::SessionBreaking)
+    }
+}
+
+/// Whether an endpoint takes a JSON body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Input {
+    /// "Input: None".
+    None,
+    /// The manual marks the whole input optional ("Input is optional").
+    Optional,
+    /// At least one field is mandatory.
+    Required,
+}
+
+/// One endpoint of one profile.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Endpoint {
+    /// Stable id: path segments after `/api/vN`, kebab-case, `.v2` suffix for version 2
+    /// (`mgmt.device-info`, `mgmt.device-info.v2`, `callctrl.dial`).
+    pub id: String,
+    /// The manual's heading (`Management.DeviceInfo`).
+    pub title: String,
+    /// Where the manual describes it (heading, and page where known).
+    pub section: String,
+    pub method: Method,
+    /// The path the phone serves (typos of the manual corrected, see errata).
+    pub path: String,
+    /// Body rule.
+    pub input: Input,
+    /// Query parameters the manual documents (v2 endpoints).
+    #[serde(default)]
+    pub query: Vec<String>,
+    /// The endpoint's "Applicable return codes".
+    pub codes: Vec<String>,
+    pub safety: Safety,
+    /// JSON Schema file under `schemas/`, with `$defs/request` and `$defs/response`.
+    pub schema: String,
+    /// Errata ids that shaped this entry.
+    #[serde(default)]
+    pub errata: Vec<String>,
+    /// Why parts of this endpoint cannot be tested from the manual (e.g. text missing).
+    #[serde(default)]
+    pub not_tested: Option<String>,
+}
+
+impl Profile {
+    /// The endpoint with this id, if the firmware has it.
+    pub fn endpoint(&self, id: &str) -> Option<&Endpoint> {
+        self.endpoints.iter().find(|e| e.id == id)
+    }
+
+    /// The endpoint serving this method and path (exact match on the documented path).
+    pub fn endpoint_at(&self, method: Method, path: &str) -> Option<&Endpoint> {
+        self.endpoints.iter().find(|e| e.method == method && e.path == path)
+    }
+
+    /// Whether `code` is in the manual's error table for this firmware.
+    pub fn is_known_code(&self, code: &str) -> bool {
+        self.status_codes.contains_key(code)
+    }
+}
