@@ -1,0 +1,91 @@
+//! The record of a finished run: the plain data every reporter reads.
+//!
+//! The runner fills it; console, JUnit, JSON and HTML only read it. Field names are
+//! stable (the JSON report is this type, serialised, and `schemas/report.schema.json`
+//! describes it). Exchanges hold no secret: auth is recorded as a mode, not a header.
+
+use crate::check::Finding;
+use crate::device::Exchange;
+use crate::spec::case::{Family, ManualRef};
+use crate::verdict::{Level, Verdict};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// One run of `polyconform run` (or the conformance part of a lab run).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct RunRecord {
+    /// Version of the report format.
+    pub format_version: u32,
+    /// `polyconform` version that produced it.
+    pub tool_version: String,
+    pub profile: String,
+    /// The target base URL (no credentials), or `builtin-emulator`.
+    pub target: String,
+    /// What the phone says it is (device/info), when the preflight read it.
+    #[serde(default)]
+    pub device: Option<DeviceIdentity>,
+    /// RFC 3339 start time.
+    pub started_at: String,
+    pub duration_ms: u64,
+    /// `--strict` was given.
+    pub strict: bool,
+    /// Count of cases per verdict label (`PASS`, `FAIL`, ...).
+    pub summary: BTreeMap<String, usize>,
+    pub cases: Vec<CaseRecord>,
+    /// Baseline differences and stale waivers, reported outside any case.
+    #[serde(default)]
+    pub notes: Vec<String>,
+}
+
+/// What the phone reported about itself.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct DeviceIdentity {
+    pub model: Option<String>,
+    pub firmware: Option<String>,
+    pub mac: Option<String>,
+}
+
+/// The outcome of one case.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct CaseRecord {
+    /// Stable id, the same in every report and in the trial name.
+    pub id: String,
+    pub title: String,
+    pub family: Family,
+    pub level: Level,
+    pub manual: ManualRef,
+    /// Endpoint id the case is about, if any.
+    #[serde(default)]
+    pub endpoint: Option<String>,
+    /// Suite file the case comes from.
+    pub suite: String,
+    pub verdict: Verdict,
+    /// Why NOT-TESTED, ERROR or WAIVED.
+    #[serde(default)]
+    pub reason: Option<String>,
+    /// Every finding, PASS ones included (they show which outcome matched).
+    pub findings: Vec<Finding>,
+    /// Every request sent for this case, in order, with its outcome.
+    pub exchanges: Vec<Exchange>,
+    /// curl command reproducing the decisive request (password redacted).
+    #[serde(default)]
+    pub reproducer: Option<String>,
+    pub duration_ms: u64,
+}
+
+impl RunRecord {
+    /// Recount `summary` from the cases.
+    pub fn recount(&mut self) {
+        self.summary = BTreeMap::new();
+        for v in Verdict::ALL {
+            self.summary.insert(v.label().to_string(), 0);
+        }
+        for c in &self.cases {
+            *self.summary.entry(c.verdict.label().to_string()).or_default() += 1;
+        }
+    }
+
+    pub fn count(&self, v: Verdict) -> usize {
+        self.cases.iter().filter(|c| c.verdict == v).count()
+    }
+}
