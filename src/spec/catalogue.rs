@@ -438,3 +438,42 @@ pub fn template_vars(text: &str) -> Vec<String> {
     }
     out
 }
+
+/// Replace every `{{name}}` with its captured value; unknown names stay as written so
+/// the mistake shows in the wire log instead of vanishing.
+pub fn fill_template(text: &str, vars: &BTreeMap<String, String>) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("{{") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        match after.find("}}") {
+            Some(end) => {
+                let name = after[..end].trim();
+                match vars.get(name) {
+                    Some(v) => out.push_str(v),
+                    None => out.push_str(&rest[start..start + 2 + end + 2]),
+                }
+                rest = &after[end + 2..];
+            }
+            None => {
+                out.push_str(&rest[start..]);
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn templates_fill_known_names_and_keep_unknown_ones() {
+        let vars = BTreeMap::from([("call_ref".to_string(), "0a1b2c3d".to_string())]);
+        assert_eq!(fill_template("/x?handle={{call_ref}}&y={{other}}", &vars), "/x?handle=0a1b2c3d&y={{other}}");
+        assert_eq!(template_vars("a {{ x }} b {{y}}"), vec!["x", "y"]);
+    }
+}
