@@ -470,6 +470,128 @@ pub fn fill_template(text: &str, vars: &BTreeMap<String, String>) -> String {
 mod tests {
     use super::*;
 
+    fn file(rel: &str, text: &str) -> DataFile {
+        DataFile { rel: PathBuf::from(rel), shown: PathBuf::from(rel), text: text.to_string() }
+    }
+
+    const PROFILE: &str = r#"
+id = "t-1"
+family = "t"
+product = "Test phone"
+firmware = "1"
+manual = "test manual"
+models = ["T1"]
+default_username = "Polycom"
+factory_password = "456"
+[limits]
+body_bytes_accepted = 20000
+body_bytes_rejected_above = 20480
+config_params_max = 20
+[status_codes]
+"2000" = "ok"
+"4000" = "invalid"
+[[endpoint]]
+id = "mgmt.device-info"
+title = "Management.DeviceInfo"
+section = "Management.DeviceInfo"
+method = "GET"
+path = "/api/v1/mgmt/device/info"
+input = "none"
+codes = ["2000"]
+safety = "safe"
+schema = "v1/info.json"
+[[endpoint]]
+id = "mgmt.reboot"
+title = "Management.Reboot"
+section = "Management.Reboot"
+method = "POST"
+path = "/api/v1/mgmt/safeReboot"
+input = "none"
+codes = ["2000"]
+safety = "destructive"
+schema = "v1/info.json"
+"#;
+
+    const SCHEMA: &str = r#"{"$schema": "https://json-schema.org/draft/2020-12/schema",
+ "$id": "https://polyconform.invalid/schemas/v1/info.json",
+ "$defs": {"response": {"type": "object", "required": ["Status"]}}}"#;
+
+    const SUITE: &str = r#"
+[[case]]
+id = "info.schema"
+title = "device info answers"
+family = "schema"
+level = "must"
+endpoint = "mgmt.device-info"
+manual = { section = "Management.DeviceInfo", quote = "Success Response" }
+request = {}
+[[case.expect]]
+http = [200]
+
+[[case]]
+id = "auth.none"
+title = "no credentials get 401"
+family = "auth"
+level = "must"
+for_each_endpoint = { safety = ["safe"] }
+manual = { section = "Auth", quote = "401" }
+request = { auth = "none" }
+[[case.expect]]
+http = [401]
+"#;
+
+    fn load(suite: &str) -> Result<Catalogue, SpecErrors> {
+        Catalogue::load(&DataFiles {
+            files: vec![
+                file("schemas/v1/info.json", SCHEMA),
+                file("suites/profiles/t-1.toml", PROFILE),
+                file("suites/s.toml", suite),
+            ],
+        })
+    }
+
+    #[test]
+    fn templates_expand_per_selected_endpoint_with_prefixed_ids() {
+        let cat = load(SUITE).expect("loads");
+        let ids: Vec<String> = cat.cases_for(&cat.profiles[0]).into_iter().map(|c| c.id).collect();
+        assert_eq!(ids, vec!["t.info.schema", "t.auth.none.mgmt.device-info"]);
+    }
+
+    #[test]
+    fn unknown_key_points_at_its_line_with_did_you_mean() {
+        let bad = SUITE.replace("[[case.expect]]\nhttp = [200]", "[[case.expect]]\nhtp = [200]");
+        let errs = load(&bad).unwrap_err().0;
+        assert_eq!(errs.len(), 1, "{errs:?}");
+        assert_eq!(errs[0].line, Some(11));
+        assert!(errs[0].hint.as_deref().unwrap_or("").contains("did you mean `http`"), "{:?}", errs[0]);
+    }
+
+    #[test]
+    fn unknown_endpoint_and_bad_pointer_are_reported_with_places() {
+        let bad = SUITE.replace("endpoint = \"mgmt.device-info\"", "endpoint = \"mgmt.device-inf\"")
+            .replace("http = [401]", "http = [401]\njson = [{ pointer = \"data/x\", exists = true }]");
+        let errs = load(&bad).unwrap_err().0;
+        let unknown = errs.iter().find(|e| e.message.contains("unknown endpoint")).expect("unknown endpoint reported");
+        assert_eq!(unknown.line, Some(7));
+        assert!(unknown.hint.as_deref().unwrap_or("").contains("mgmt.device-info"));
+        let pointer = errs.iter().find(|e| e.message.contains("not a JSON pointer")).expect("pointer reported");
+        assert!(pointer.line.is_some());
+    }
+
+    #[test]
+    fn case_without_outcomes_is_an_error_not_a_silent_pass() {
+        let bad = SUITE.replace("[[case.expect]]\nhttp = [200]\n", "");
+        let errs = load(&bad).unwrap_err().0;
+        assert!(errs.iter().any(|e| e.message.contains("has no `[[case.expect]]`")), "{errs:?}");
+    }
+
+    #[test]
+    fn missing_schema_file_of_a_profile_endpoint_is_an_error() {
+        let cat = Catalogue::load(&DataFiles { files: vec![file("schemas/v1/other.json", &SCHEMA.replace("v1/info.json", "v1/other.json")), file("suites/profiles/t-1.toml", PROFILE)] });
+        let errs = cat.unwrap_err().0;
+        assert!(errs.iter().any(|e| e.message.contains("does not exist")), "{errs:?}");
+    }
+
     #[test]
     fn templates_fill_known_names_and_keep_unknown_ones() {
         let vars = BTreeMap::from([("call_ref".to_string(), "0a1b2c3d".to_string())]);
