@@ -1,0 +1,131 @@
+//! JUnit XML for CI: one `<testcase>` per case, named by its stable id.
+//!
+//! FAIL is a `<failure>`, ERROR an `<error>` (the harness could not judge, kept apart so
+//! a dead lab never looks like a firmware defect), NOT-TESTED and WAIVED are `<skipped>`
+//! with the reason. PASS, INFO and NON-STRICT are successes; their verdict and findings
+//! are in `<system-out>` so nothing the run observed is lost. Text goes through the
+//! [`Redactor`].
+
+use super::console::case_details;
+use super::model::{CaseRecord, RunRecord};
+use super::redact::Redactor;
+use crate::verdict::Verdict;
+use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
+use std::path::Path;
+use std::time::Duration;
+
+/// The JUnit XML of a run.
+pub fn to_string(record: &RunRecord, redactor: &Redactor) -> Result<String, quick_junit::SerializeError> {
+    let mut report = Report::new("polyconform");
+    let mut suite = TestSuite::new(format!("{} @ {}", record.profile, record.target));
+    suite.set_time(Duration::from_millis(record.duration_ms));
+    suite.add_property(Property::new("profile", record.profile.as_str()));
+    suite.add_property(Property::new("target", record.target.as_str()));
+    suite.add_property(Property::new("strict", record.strict.to_string()));
+    if let Some(d) = &record.device {
+        for (k, v) in [("model", &d.model), ("firmware", &d.firmware)] {
+            if let Some(v) = v {
+                suite.add_property(Property::new(k, v.as_str()));
+            }
+        }
+    }
+    for c in &record.cases {
+        suite.add_test_case(test_case(c, redactor));
+    }
+    report.add_test_suite(suite);
+    report.set_time(Duration::from_millis(record.duration_ms));
+    Ok(redactor.redact(&report.to_string()?))
+}
+
+/// Write `junit.xml` into `dir`.
+pub fn write(record: &RunRecord, dir: &Path, redactor: &Redactor) -> std::io::Result<()> {
+    let xml = to_string(record, redactor).map_err(std::io::Error::other)?;
+    std::fs::write(dir.join("junit.xml"), xml)
+}
+
+fn test_case(c: &CaseRecord, redactor: &Redactor) -> TestCase {
+    let headline = c
+        .findings
+        .iter()
+        .filter(|f| f.verdict == c.verdict)
+        .map(|f| format!("{}: {}", f.requirement, f.actual))
+        .next()
+        .or_else(|| c.reason.clone())
+        .unwrap_or_else(|| c.verdict.label().to_string());
+    let headline = redactor.redact(&headline);
+    let status = match c.verdict {
+        Verdict::Fail => {
+            let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
+            s.set_type("FAIL").set_message(headline);
+            s
+        }
+        Verdict::Error => {
+            let mut s = TestCaseStatus::non_success(NonSuccessKind::Error);
+            s.set_type("ERROR").set_message(headline);
+            s
+        }
+        Verdict::NotTested | Verdict::Waived => {
+            let mut s = TestCaseStatus::skipped();
+            s.set_type(c.verdict.label()).set_message(redactor.redact(c.reason.as_deref().unwrap_or(c.verdict.label())));
+            s
+        }
+        Verdict::Pass | Verdict::Info | Verdict::NonStrict => TestCaseStatus::success(),
+    };
+    let mut tc = TestCase::new(c.id.as_str(), status);
+    tc.set_classname(format!("{}.{}", c.family.label(), c.endpoint.as_deref().unwrap_or("general")));
+    tc.set_time(Duration::from_millis(c.duration_ms));
+    tc.add_property(Property::new("verdict", c.verdict.label()));
+    tc.set_system_out(redactor.redact(&case_details(c)));
+    tc
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::Finding;
+    use crate::spec::case::{Family, ManualRef};
+    use crate::verdict::Level;
+    use std::collections::BTreeMap;
+
+    fn case(id: &str, verdict: Verdict) -> CaseRecord {
+        CaseRecord {
+            id: id.into(),
+            title: "t".into(),
+            family: Family::Auth,
+            level: Level::Must,
+            manual: ManualRef { section: "S".into(), quote: "q".into() },
+            endpoint: Some("mgmt.device-info".into()),
+            suite: "suites/auth.toml".into(),
+            verdict,
+            reason: Some("why".into()),
+            findings: vec![Finding { family: Family::Auth, verdict, section: "S".into(), requirement: "r".into(), expected: vec!["HTTP 401".into()], actual: "HTTP 200 pw=hunter22".into(), step: "request".into(), details: vec![] }],
+            exchanges: vec![],
+            reproducer: None,
+            duration_ms: 1,
+        }
+    }
+
+    #[test]
+    fn verdicts_map_to_failure_error_skipped_and_success() {
+        let mut record = RunRecord {
+            format_version: 1,
+            tool_version: "0".into(),
+            profile: "trio-5.9.1".into(),
+            target: "builtin-emulator".into(),
+            device: None,
+            started_at: "x".into(),
+            duration_ms: 5,
+            strict: false,
+            summary: BTreeMap::new(),
+            cases: vec![case("c.fail", Verdict::Fail), case("c.error", Verdict::Error), case("c.nt", Verdict::NotTested), case("c.pass", Verdict::Pass), case("c.info", Verdict::Info)],
+            notes: vec![],
+        };
+        record.recount();
+        let xml = to_string(&record, &Redactor::new("Polycom", "hunter22")).unwrap();
+        assert!(xml.contains("<failure") && xml.contains("<error") && xml.contains("<skipped"), "{xml}");
+        assert_eq!(xml.matches("<testcase").count(), 5, "{xml}");
+        assert!(!xml.contains("hunter22"), "{xml}");
+        let back = quick_junit::Report::deserialize_from_str(&xml);
+        assert!(back.is_ok(), "{back:?}");
+    }
+}

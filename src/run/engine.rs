@@ -1,0 +1,493 @@
+//! The engine: runs one case against one phone and records what happened.
+//!
+//! [`Engine::run_case`] is the heart of `polyconform run`, in this order:
+//!
+//! 1. refuse what may not run (declared NOT-TESTED, destructive without the opt-in);
+//! 2. read what the case will change (`restore_config`, the transfer type) so it can be
+//!    written back;
+//! 3. set up the preconditions (`no-call`, `active-call`, ...; see `precondition.rs`);
+//! 4. send each step (templates filled, generated bodies built, `poll_ms` repeated,
+//!    `concurrency` copies sent at once) and hand the exchanges to the checks;
+//! 5. clean up, always, even when a step failed (see `safety.rs`).
+//!
+//! Every request the engine sends for a case is kept in the case's wire log; requests of
+//! the harness's own bookkeeping carry a step name starting with [`SETUP`] or [`CLEANUP`]
+//! so readers can tell them from the case's steps. One engine talks to one phone and
+//! runs one case at a time: cases share the phone's state.
+
+use super::outcome::{self, CaseRun, HarnessFault, NotTested};
+use super::request::{self, ParamsBody};
+use super::safety::Ledger;
+use crate::check::{self, Context, Finding};
+use crate::device::client::is_tls_failure;
+use crate::device::{Device, Exchange, Outcome, WireRequest};
+use crate::report::model::{CaseRecord, DeviceIdentity, RunRecord};
+use crate::spec::case::Step;
+use crate::spec::{Case, Catalogue, Endpoint, Profile};
+use crate::verdict::Verdict;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Step-name prefix of requests the harness sends to set a case up.
+pub const SETUP: &str = "setup: ";
+/// Step-name prefix of requests the harness sends to put the phone back.
+pub const CLEANUP: &str = "cleanup: ";
+
+/// Whether an exchange belongs to one of the case's own steps (not setup or cleanup).
+pub fn is_case_step(ex: &Exchange) -> bool {
+    !ex.step.starts_with(SETUP) && !ex.step.starts_with(CLEANUP)
+}
+
+/// Interval between two requests of a poll (`poll_ms`, waiting for a call, wait-ready).
+pub const POLL_INTERVAL: Duration = Duration::from_millis(100);
+
+/// How long `wait-ready` waits for a phone to come back after a reboot or reset.
+pub const READY_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// What a run may do and how it judges.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Run destructive and session-breaking cases.
+    pub allow_destructive: bool,
+    /// NON-STRICT becomes FAIL.
+    pub strict: bool,
+    /// Number dialled for `active-call` (must answer automatically on a real phone).
+    pub dial: String,
+    /// Where a ringing incoming call comes from.
+    pub incoming: IncomingSource,
+    /// Per-request timeout; also how long the harness waits for a call to connect.
+    pub timeout: Duration,
+}
+
+/// Where an `incoming-call` precondition gets its ringing call from.
+#[derive(Debug, Clone)]
+pub enum IncomingSource {
+    /// Nowhere: such cases are NOT-TESTED.
+    None,
+    /// The target's emulator control endpoint (`POST /control/incoming`).
+    Control,
+    /// A second phone that calls the target (`--peer`).
+    Peer(Device),
+}
+
+/// Why the run cannot start: the target does not answer like a Poly REST API with these
+/// credentials. Each message names what to check; the command exits 2.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum PreflightError {
+    #[error("cannot reach {url}: {detail} (hint: check the address, port, that the phone is on, and http vs https)")]
+    Unreachable { url: String, detail: String },
+    #[error("TLS with {url} failed: {detail} (hint: phones ship certificates for MAC-based names; use --insecure, --pin-sha256 HEX or --ca-cert PATH)")]
+    Tls { url: String, detail: String },
+    #[error("{url} refused the credentials of user `{username}` (HTTP 401) (hint: check --username and the password from POLYCONFORM_PASSWORD or --password-file)")]
+    Unauthorized { url: String, username: String },
+    #[error("{url} answers HTTP 404 on {path}: the REST API looks disabled (hint: set apps.restapi.enabled=1, or enable Settings > Applications > REST API in the phone's web UI)")]
+    ApiDisabled { url: String, path: String },
+    #[error("{url} answers Status 4010 (default password not allowed): the phone still has its factory admin password (hint: change the admin password on the phone, then give the new one)")]
+    FactoryPassword { url: String },
+    #[error("{url} does not answer like a Poly REST API: {detail} (hint: check that the URL points at the phone itself, and the port of its web server)")]
+    NotPoly { url: String, detail: String },
+}
+
+/// Runs cases against one phone.
+pub struct Engine {
+    pub(super) device: Device,
+    pub(super) catalogue: Arc<Catalogue>,
+    pub(super) profile: Profile,
+    pub(super) options: RunOptions,
+    pub(super) label: String,
+    pub(super) ledger: tokio::sync::Mutex<Ledger>,
+    identity: std::sync::Mutex<Option<DeviceIdentity>>,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine").field("target", &self.label).field("profile", &self.profile.id).finish_non_exhaustive()
+    }
+}
+
+impl Engine {
+    pub fn new(device: Device, catalogue: Arc<Catalogue>, profile: Profile, options: RunOptions) -> Engine {
+        let label = device.base_url().to_string();
+        Engine { device, catalogue, profile, options, label, ledger: tokio::sync::Mutex::new(Ledger::default()), identity: std::sync::Mutex::new(None) }
+    }
+
+    /// The name reports give the target (default: the base URL).
+    pub fn with_label(mut self, label: impl Into<String>) -> Engine {
+        self.label = label.into();
+        self
+    }
+
+    pub fn label(&self) -> &str {
+        &self.label
+    }
+
+    pub fn profile(&self) -> &Profile {
+        &self.profile
+    }
+
+    pub fn options(&self) -> &RunOptions {
+        &self.options
+    }
+
+    pub fn device(&self) -> &Device {
+        &self.device
+    }
+
+    /// What the preflight read about the phone.
+    pub fn identity(&self) -> Option<DeviceIdentity> {
+        self.identity.lock().ok().and_then(|g| g.clone())
+    }
+
+    /// One `GET device/info` before the run: is this a Poly REST API that accepts us?
+    pub async fn preflight(&self) -> Result<DeviceIdentity, PreflightError> {
+        let url = self.device.base_url().to_string();
+        let path = self.path_of("mgmt.device-info", "/api/v1/mgmt/device/info");
+        let ex = self.device.send("preflight", WireRequest::get(&path)).await;
+        let response = match &ex.outcome {
+            Outcome::Answered(r) => r,
+            Outcome::Timeout { after_ms } => return Err(PreflightError::Unreachable { url, detail: format!("no answer within {after_ms} ms") }),
+            outcome @ Outcome::Reset { detail } => {
+                let lower = detail.to_ascii_lowercase();
+                if is_tls_failure(outcome) || lower.contains("corrupt message") || lower.contains("ssl") {
+                    return Err(PreflightError::Tls { url, detail: detail.clone() });
+                }
+                return Err(PreflightError::Unreachable { url, detail: detail.clone() });
+            }
+        };
+        let json = response.json();
+        if response.api_status().as_deref() == Some("4010") {
+            return Err(PreflightError::FactoryPassword { url });
+        }
+        match response.status {
+            401 => return Err(PreflightError::Unauthorized { url, username: self.device.config().credentials.username.clone() }),
+            404 => return Err(PreflightError::ApiDisabled { url, path }),
+            200..=299 => {}
+            other => return Err(PreflightError::NotPoly { url, detail: format!("GET {path} answered HTTP {other}") }),
+        }
+        // Lenient on purpose: an answer missing `Status` or a field is a defect for the
+        // checks to judge, not a reason to refuse the whole run.
+        let Some(serde_json::Value::Object(body)) = json else {
+            let ct = response.header("content-type").unwrap_or("no content type");
+            return Err(PreflightError::NotPoly { url, detail: format!("GET {path} answered HTTP {} with a body that is not a JSON object ({ct})", response.status) });
+        };
+        if !body.contains_key("Status") && !body.contains_key("data") {
+            return Err(PreflightError::NotPoly { url, detail: format!("GET {path} answered JSON without `Status` or `data`") });
+        }
+        let data = body.get("data");
+        let text = |key: &str| data.and_then(|d| d.get(key)).and_then(|v| v.as_str()).map(str::to_string);
+        let identity = DeviceIdentity { model: text("ModelNumber"), firmware: text("FirmwareRelease"), mac: text("MACAddress") };
+        if let Ok(mut g) = self.identity.lock() {
+            *g = Some(identity.clone());
+        }
+        Ok(identity)
+    }
+
+    /// Run one case: set up, send, judge, clean up. Never panics on bad input.
+    pub async fn run_case(&self, case: &Case) -> CaseRecord {
+        let started = Instant::now();
+        if let Some(why) = outcome::refusal(case, self.options.allow_destructive) {
+            return outcome::not_tested_record(case, why);
+        }
+        let mut run = CaseRun::default();
+        let mut vars: BTreeMap<String, String> = BTreeMap::new();
+
+        match self.prepare(case, &mut vars, &mut run.exchanges).await {
+            Ok(()) => self.run_steps(case, &mut vars, &mut run).await,
+            Err(super::precondition::SetupError::NotTested(why)) => run.not_tested = Some(NotTested(why)),
+            Err(super::precondition::SetupError::Fault(f)) => run.faults.push(f),
+        }
+        if let Err(why) = self.clean_up(case, &mut run.exchanges).await {
+            run.faults.push(HarnessFault::Restore(why));
+        }
+
+        let reproducer = self.reproducer(&run);
+        outcome::record(case, run, self.options.strict, reproducer, started.elapsed().as_millis() as u64)
+    }
+
+    /// Put the phone back: end the calls the run made, write back config values and the
+    /// transfer type. Idempotent; failures are printed loudly on stderr.
+    pub async fn restore(&self) {
+        if let Err(why) = self.restore_checked().await {
+            eprintln!("error: RESTORE FAILED, the phone may be left changed: {why}");
+        }
+    }
+
+    /// [`Engine::restore`], with the failure returned.
+    pub async fn restore_checked(&self) -> Result<(), String> {
+        let mut log = Vec::new();
+        self.restore_all(&mut log).await
+    }
+
+    /// Read what the case changes, then set up its preconditions.
+    async fn prepare(&self, case: &Case, vars: &mut BTreeMap<String, String>, log: &mut Vec<Exchange>) -> Result<(), super::precondition::SetupError> {
+        self.snapshot(case, log).await?;
+        for pre in &case.spec.requires {
+            self.establish(*pre, vars, log).await?;
+        }
+        Ok(())
+    }
+
+    async fn run_steps(&self, case: &Case, vars: &mut BTreeMap<String, String>, run: &mut CaseRun) {
+        for (i, step) in case.steps.iter().enumerate() {
+            let endpoint = self.step_endpoint(case, step);
+            if let Some(ms) = step.delay_ms {
+                tokio::time::sleep(Duration::from_millis(ms)).await;
+            }
+
+            let mut current = BTreeMap::new();
+            if let Some((ParamsBody::Set, n)) = request::params_body(&step.request, endpoint) {
+                let names = match request::parameter_names(n) {
+                    Ok(names) => names,
+                    Err(e) => {
+                        run.faults.push(HarnessFault::Request { step: step.name.clone(), detail: e.to_string() });
+                        return;
+                    }
+                };
+                let names: Vec<String> = names.iter().map(|s| s.to_string()).collect();
+                match self.read_config(&names, &mut run.exchanges, &format!("{SETUP}current values for `{}`", step.name)).await {
+                    Ok(values) => current = values,
+                    Err(why) => {
+                        run.not_tested = Some(NotTested(format!("cannot read the current values that step `{}` writes back: {why}", step.name)));
+                        return;
+                    }
+                }
+            }
+            let wire = match request::build(&step.request, endpoint, vars, &current) {
+                Ok(w) => w,
+                Err(e) => {
+                    run.faults.push(HarnessFault::Request { step: step.name.clone(), detail: e.to_string() });
+                    return;
+                }
+            };
+
+            let dials = self.is_dial(&wire);
+            let calls_before = if dials { self.calls(&mut run.exchanges, &format!("{SETUP}calls before `{}`", step.name)).await.ok() } else { None };
+
+            let ctx = Context { profile: &self.profile, schemas: &self.catalogue.schemas, case, endpoint, vars };
+            let judged = self.send_step(&ctx, step, wire, &mut run.exchanges).await;
+            let findings: Vec<Finding> = check::judge_step(&ctx, step, &judged);
+            if findings.is_empty() {
+                run.faults.push(HarnessFault::Unjudged { step: step.name.clone() });
+                return;
+            }
+            let step_verdict = check::verdict_of(&findings).strict(self.options.strict);
+            run.findings.extend(findings);
+
+            if dials {
+                self.adopt_new_calls(calls_before.unwrap_or_default(), &judged, &mut run.exchanges, &step.name).await;
+            }
+
+            if step_verdict.severity() >= Verdict::Fail.severity() {
+                if i + 1 < case.steps.len() {
+                    let rest: Vec<&str> = case.steps[i + 1..].iter().map(|s| s.name.as_str()).collect();
+                    run.notes.push(format!("steps after `{}` not run because it failed: {}", step.name, rest.join(", ")));
+                }
+                return;
+            }
+            if let Err(fault) = capture(step, &judged, vars) {
+                run.faults.push(fault);
+                return;
+            }
+        }
+    }
+
+    /// Send a step as it asks: `concurrency` copies at once, repeated while `poll_ms`
+    /// lasts, or once. Returns the exchanges to judge (the last attempt of a poll).
+    async fn send_step(&self, ctx: &Context<'_>, step: &Step, wire: WireRequest, log: &mut Vec<Exchange>) -> Vec<Exchange> {
+        if let Some(n) = step.request.concurrency.filter(|n| *n > 1) {
+            // Hold the gate so none of the harness's own requests lands in the burst.
+            let _turn = self.device.exclusive().await;
+            let mut set = tokio::task::JoinSet::new();
+            for i in 0..n {
+                let (device, wire, name) = (self.device.clone(), wire.clone(), step.name.clone());
+                set.spawn(async move { (i, device.send_ungated(&name, wire).await) });
+            }
+            let mut done = Vec::with_capacity(n);
+            while let Some(joined) = set.join_next().await {
+                if let Ok(pair) = joined {
+                    done.push(pair);
+                }
+            }
+            done.sort_by_key(|(i, _)| *i);
+            let exchanges: Vec<Exchange> = done.into_iter().map(|(_, ex)| ex).collect();
+            log.extend(exchanges.iter().cloned());
+            return exchanges;
+        }
+        if let Some(ms) = step.poll_ms {
+            let deadline = Instant::now() + Duration::from_millis(ms);
+            loop {
+                let ex = self.device.send(&step.name, wire.clone()).await;
+                log.push(ex.clone());
+                let judged = vec![ex];
+                if check::step_passes(ctx, step, &judged) || Instant::now() + POLL_INTERVAL > deadline {
+                    return judged;
+                }
+                tokio::time::sleep(POLL_INTERVAL).await;
+            }
+        }
+        let ex = self.device.send(&step.name, wire).await;
+        log.push(ex.clone());
+        vec![ex]
+    }
+
+    /// The endpoint a step calls: its own, else the case's.
+    fn step_endpoint<'a>(&'a self, case: &'a Case, step: &Step) -> Option<&'a Endpoint> {
+        match &step.endpoint {
+            Some(id) => self.profile.endpoint(id).or(case.endpoint.as_ref()),
+            None => case.endpoint.as_ref(),
+        }
+    }
+
+    /// Send a bookkeeping request and keep it in the case's wire log.
+    pub(super) async fn send_logged(&self, log: &mut Vec<Exchange>, step: &str, request: WireRequest) -> Exchange {
+        let ex = self.device.send(step, request).await;
+        log.push(ex.clone());
+        ex
+    }
+
+    /// The path of an endpoint of the profile, or the manual's path when the profile lacks it.
+    pub(super) fn path_of(&self, id: &str, fallback: &str) -> String {
+        self.profile.endpoint(id).map(|e| e.path.clone()).unwrap_or_else(|| fallback.to_string())
+    }
+
+    /// The curl line of the exchange behind the case's worst finding.
+    fn reproducer(&self, run: &CaseRun) -> Option<String> {
+        let verdict = run.verdict(self.options.strict);
+        if matches!(verdict, Verdict::Pass | Verdict::NotTested) {
+            return None;
+        }
+        let decisive = run
+            .findings
+            .iter()
+            .filter(|f| f.verdict.strict(self.options.strict) != Verdict::Pass)
+            .max_by_key(|f| f.verdict.strict(self.options.strict).severity())
+            .map(|f| f.step.clone());
+        let ex = match decisive {
+            Some(step) => run.exchanges.iter().rev().find(|e| e.step == step),
+            None => run.exchanges.iter().rev().find(|e| is_case_step(e)),
+        }?;
+        let config = self.device.config();
+        let insecure = matches!(config.trust, crate::device::tls::Trust::Insecure | crate::device::tls::Trust::Pin(_));
+        Some(crate::report::curl::command(ex, &config.base_url, &config.credentials.username, insecure))
+    }
+}
+
+/// Remember the values a step captures for later steps.
+fn capture(step: &Step, judged: &[Exchange], vars: &mut BTreeMap<String, String>) -> Result<(), HarnessFault> {
+    if step.capture.is_empty() {
+        return Ok(());
+    }
+    let json = judged.last().and_then(|e| e.outcome.response()).and_then(|r| r.json());
+    for (name, pointer) in &step.capture {
+        let pointer = crate::spec::catalogue::fill_template(pointer, vars);
+        let value = json.as_ref().and_then(|j| j.pointer(&pointer)).filter(|v| !v.is_null());
+        match value {
+            Some(serde_json::Value::String(s)) => {
+                vars.insert(name.clone(), s.clone());
+            }
+            Some(other) => {
+                vars.insert(name.clone(), other.to_string());
+            }
+            None => return Err(HarnessFault::Capture { step: step.name.clone(), name: name.clone(), pointer }),
+        }
+    }
+    Ok(())
+}
+
+/// Run cases one after the other, without libtest (lab runs, benches), and record the run.
+pub async fn run_all(engine: &Engine, cases: &[Case]) -> RunRecord {
+    let started_at = now_rfc3339();
+    let started = Instant::now();
+    let mut records = Vec::with_capacity(cases.len());
+    for case in cases {
+        records.push(engine.run_case(case).await);
+    }
+    let mut notes = Vec::new();
+    if let Err(why) = engine.restore_checked().await {
+        notes.push(format!("RESTORE FAILED at the end of the run, the phone may be left changed: {why}"));
+    }
+    let mut record = run_record(engine, started_at, started.elapsed(), records);
+    record.notes.extend(notes);
+    record
+}
+
+/// Assemble the record of a run from its case records.
+pub fn run_record(engine: &Engine, started_at: String, duration: Duration, cases: Vec<CaseRecord>) -> RunRecord {
+    let mut record = RunRecord {
+        format_version: 1,
+        tool_version: env!("CARGO_PKG_VERSION").to_string(),
+        profile: engine.profile.id.clone(),
+        target: engine.label.clone(),
+        device: engine.identity(),
+        started_at,
+        duration_ms: duration.as_millis() as u64,
+        strict: engine.options.strict,
+        summary: BTreeMap::new(),
+        cases,
+        notes: Vec::new(),
+    };
+    record.recount();
+    record
+}
+
+/// The current time as RFC 3339 (UTC).
+pub fn now_rfc3339() -> String {
+    time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap_or_else(|_| "1970-01-01T00:00:00Z".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::device::WireResponse;
+    use crate::spec::case::AuthMode;
+
+    fn answered(body: &str) -> Exchange {
+        Exchange {
+            step: "s".into(),
+            request: WireRequest { method: "GET".into(), path: "/".into(), headers: vec![], body: None, auth: AuthMode::Valid },
+            outcome: Outcome::Answered(WireResponse { status: 200, headers: vec![], body: body.as_bytes().to_vec() }),
+            elapsed_ms: 1,
+        }
+    }
+
+    fn step_capturing(name: &str, pointer: &str) -> Step {
+        Step {
+            name: "s".into(),
+            endpoint: None,
+            request: Default::default(),
+            expect: vec![],
+            capture: BTreeMap::from([(name.to_string(), pointer.to_string())]),
+            poll_ms: None,
+            delay_ms: None,
+        }
+    }
+
+    #[test]
+    fn captures_take_strings_as_is_and_other_values_as_json() {
+        let mut vars = BTreeMap::new();
+        let ex = answered(r#"{"data":[{"CallHandle":"0a1b2c3d","N":3}],"Status":"2000"}"#);
+        capture(&step_capturing("h", "/data/0/CallHandle"), std::slice::from_ref(&ex), &mut vars).unwrap();
+        capture(&step_capturing("n", "/data/0/N"), &[ex], &mut vars).unwrap();
+        assert_eq!(vars["h"], "0a1b2c3d");
+        assert_eq!(vars["n"], "3");
+    }
+
+    #[test]
+    fn a_capture_with_nothing_to_capture_is_a_harness_fault() {
+        let mut vars = BTreeMap::new();
+        let err = capture(&step_capturing("h", "/data/0/CallHandle"), &[answered(r#"{"data":[]}"#)], &mut vars).unwrap_err();
+        assert!(matches!(err, HarnessFault::Capture { .. }));
+        assert!(err.to_string().contains("/data/0/CallHandle"));
+    }
+
+    #[test]
+    fn setup_and_cleanup_requests_are_told_apart_from_steps() {
+        let mut ex = answered("{}");
+        assert!(is_case_step(&ex));
+        ex.step = format!("{SETUP}no-call");
+        assert!(!is_case_step(&ex));
+        ex.step = format!("{CLEANUP}end calls");
+        assert!(!is_case_step(&ex));
+    }
+}
