@@ -1,0 +1,288 @@
+//! Explicit outcomes: which `[[expect]]` of a step an exchange matches, and the one
+//! finding that says so.
+//!
+//! Each outcome's conditions are judged by the file of their rule family (`status`,
+//! `api_status`, `schema`, `json`); this file only combines them. The verdict of an
+//! exchange is PASS when a `pass` outcome matched, else the mildest verdict among the
+//! graded outcomes that matched, else the case level's miss verdict (FAIL for `must`,
+//! NON-STRICT for `ambiguous`, INFO for `silent`). A step of N parallel requests gets one
+//! finding whose verdict is the worst of its N exchanges.
+
+use super::{Context, Finding, Observed, api_status, json, schema, status};
+use crate::spec::case::{Expect, Step};
+use crate::verdict::Verdict;
+use std::collections::BTreeMap;
+
+/// How one outcome compares with one exchange.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Evaluation {
+    Match,
+    /// The conditions that did not hold.
+    Mismatch(Mismatch),
+    /// The harness cannot tell (a schema that is not loaded, no endpoint to take one from).
+    CannotJudge(String),
+}
+
+/// Why an outcome did not match.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Mismatch {
+    /// Transport, HTTP status and API status conditions.
+    pub reasons: Vec<String>,
+    /// Schema and JSON value conditions: these say something the one-line summary of the
+    /// answer does not, so they are shown next to it.
+    pub about_values: Vec<String>,
+}
+
+impl Mismatch {
+    fn count(&self) -> usize {
+        self.reasons.len() + self.about_values.len()
+    }
+
+    fn all(&self) -> Vec<String> {
+        self.reasons.iter().chain(&self.about_values).cloned().collect()
+    }
+}
+
+/// Compare one outcome with one exchange.
+pub fn evaluate(ctx: &Context, expect: &Expect, obs: &Observed) -> Evaluation {
+    match status::match_transport(expect, obs) {
+        status::TransportMatch::Settled => return Evaluation::Match,
+        status::TransportMatch::Mismatch(r) => return Evaluation::Mismatch(Mismatch { reasons: vec![r], about_values: vec![] }),
+        status::TransportMatch::Answered => {}
+    }
+    let mut m = Mismatch::default();
+    status::match_http(expect, obs, &mut m.reasons);
+    api_status::match_api_status(expect, obs, &mut m.reasons);
+    if let Some(part) = expect.schema
+        && let Err(why) = schema::match_schema(ctx, part, obs, &mut m.about_values)
+    {
+        return Evaluation::CannotJudge(why);
+    }
+    json::match_json(&expect.json, obs, ctx.vars, &mut m.about_values);
+    if m.count() == 0 { Evaluation::Match } else { Evaluation::Mismatch(m) }
+}
+
+/// One outcome in words; `{{names}}` filled from `vars` where known.
+pub fn describe_with(expect: &Expect, vars: &BTreeMap<String, String>) -> String {
+    let mut parts = Vec::new();
+    status::describe(expect, &mut parts);
+    api_status::describe(expect, &mut parts);
+    schema::describe(expect.schema, &mut parts);
+    json::describe(&expect.json, vars, &mut parts);
+    if parts.is_empty() {
+        return "any HTTP answer".into();
+    }
+    parts.join(" and ")
+}
+
+/// One line of a finding's `expected`: the outcome, and the verdict it earns when that is
+/// not PASS.
+pub fn expected_line(expect: &Expect, vars: &BTreeMap<String, String>) -> String {
+    let text = describe_with(expect, vars);
+    if expect.verdict == Verdict::Pass { text } else { format!("{text} (earns {})", expect.verdict) }
+}
+
+/// The verdict of one exchange against the step's outcomes, with what to tell the reader.
+struct Judged {
+    verdict: Verdict,
+    /// Summary of the answer, with value mismatches of the closest outcome appended.
+    actual: String,
+    details: Vec<String>,
+}
+
+fn judge_exchange(ctx: &Context, step: &Step, obs: &Observed) -> Judged {
+    let evaluations: Vec<Evaluation> = step.expect.iter().map(|x| evaluate(ctx, x, obs)).collect();
+    let matched = |pass: bool| {
+        step.expect.iter().zip(&evaluations).filter(move |(x, e)| matches!(e, Evaluation::Match) && (x.verdict == Verdict::Pass) == pass).map(|(x, _)| x)
+    };
+    if matched(true).next().is_some() {
+        return Judged { verdict: Verdict::Pass, actual: obs.actual(), details: vec![] };
+    }
+    if let Some(graded) = matched(false).min_by_key(|x| x.verdict.severity()) {
+        let mut details = vec![format!("matched the graded outcome: {}", describe_with(graded, ctx.vars))];
+        details.extend(graded.note.iter().map(|n| format!("why: {n}")));
+        return Judged { verdict: graded.verdict, actual: obs.actual(), details };
+    }
+    if let Some(why) = evaluations.iter().find_map(|e| match e {
+        Evaluation::CannotJudge(w) => Some(w.clone()),
+        _ => None,
+    }) {
+        return Judged {
+            verdict: Verdict::Error,
+            actual: obs.actual(),
+            details: vec![format!("cannot judge: {why} (a problem of the harness data, not of the device)")],
+        };
+    }
+    let mut actual = obs.actual();
+    let closest = step
+        .expect
+        .iter()
+        .zip(&evaluations)
+        .filter_map(|(x, e)| match e {
+            Evaluation::Mismatch(m) => Some((x, m)),
+            _ => None,
+        })
+        .min_by_key(|(_, m)| m.count());
+    if let Some((_, m)) = closest
+        && !m.about_values.is_empty()
+    {
+        actual.push_str("; ");
+        actual.push_str(&m.about_values.join("; "));
+    }
+    let details = step
+        .expect
+        .iter()
+        .zip(&evaluations)
+        .filter_map(|(x, e)| match e {
+            Evaluation::Mismatch(m) => Some(format!("not {}: {}", describe_with(x, ctx.vars), m.all().join("; "))),
+            _ => None,
+        })
+        .collect();
+    Judged { verdict: ctx.case.spec.level.miss(), actual, details }
+}
+
+/// The finding of the step's explicit outcomes over all its exchanges (at least one).
+pub fn judge(ctx: &Context, step: &Step, observed: &[Observed]) -> Finding {
+    let spec = &ctx.case.spec;
+    let mut finding = Finding {
+        family: spec.family,
+        verdict: Verdict::Pass,
+        section: spec.manual.section.clone(),
+        requirement: spec.manual.quote.clone(),
+        expected: step.expect.iter().map(|x| expected_line(x, ctx.vars)).collect(),
+        actual: String::new(),
+        step: step.name.clone(),
+        details: vec![],
+    };
+    if step.expect.is_empty() {
+        finding.verdict = Verdict::Error;
+        finding.actual = observed.first().map(Observed::actual).unwrap_or_default();
+        finding.details.push("the step lists no acceptable outcome, so nothing can be judged (fix the suite)".into());
+        return finding;
+    }
+    let judged: Vec<Judged> = observed.iter().map(|o| judge_exchange(ctx, step, o)).collect();
+    finding.verdict = judged.iter().fold(Verdict::Pass, |acc, j| acc.worst(j.verdict));
+    if let [only] = judged.as_slice() {
+        finding.actual = only.actual.clone();
+        finding.details = only.details.clone();
+        return finding;
+    }
+    finding.actual = format!("{} parallel requests: {}", judged.len(), tally(judged.iter().map(|j| j.actual.as_str())));
+    let n = judged.len();
+    for (i, j) in judged.iter().enumerate() {
+        if j.verdict != Verdict::Pass {
+            finding.details.push(format!("request {} of {n}: {} -> {}", i + 1, j.actual, j.verdict));
+            finding.details.extend(j.details.iter().map(|d| format!("request {} of {n}: {d}", i + 1)));
+        }
+    }
+    finding
+}
+
+/// `HTTP 200, Status "2000" (x3); HTTP 403 (x2)`, in order of first appearance.
+pub fn tally<'a>(lines: impl Iterator<Item = &'a str>) -> String {
+    let mut counts: Vec<(&str, usize)> = Vec::new();
+    for l in lines {
+        match counts.iter_mut().find(|(k, _)| *k == l) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((l, 1)),
+        }
+    }
+    counts.iter().map(|(l, n)| if *n == 1 { l.to_string() } else { format!("{l} (x{n})") }).collect::<Vec<_>>().join("; ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::testkit::*;
+    use crate::spec::case::{JsonAssert, Transport};
+    use crate::verdict::Level;
+
+    #[test]
+    fn pass_outcome_wins_over_graded_ones() {
+        let w = World::new();
+        let step = step_with(vec![expect_http(&[200]), Expect { verdict: Verdict::NonStrict, ..expect_http(&[200]) }]);
+        let f = judge(&w.ctx(), &step, &[Observed::new(&answered(200, &[], r#"{"Status":"2000"}"#))]);
+        assert_eq!(f.verdict, Verdict::Pass);
+        assert_eq!(f.expected, vec!["HTTP 200", "HTTP 200 (earns NON-STRICT)"]);
+    }
+
+    #[test]
+    fn graded_outcome_gives_its_verdict_with_the_note() {
+        let w = World::new();
+        let graded = Expect { verdict: Verdict::NonStrict, note: Some("between 20000 and 20480 bytes".into()), ..expect_http(&[413]) };
+        let step = step_with(vec![Expect { http_not: vec![413], ..expect_http(&[]) }, graded]);
+        let f = judge(&w.ctx(), &step, &[Observed::new(&answered(413, &[], ""))]);
+        assert_eq!(f.verdict, Verdict::NonStrict);
+        assert!(f.details.iter().any(|d| d.contains("between 20000")), "{:?}", f.details);
+    }
+
+    #[test]
+    fn miss_takes_the_case_level() {
+        for (level, verdict) in [(Level::Must, Verdict::Fail), (Level::Ambiguous, Verdict::NonStrict), (Level::Silent, Verdict::Info)] {
+            let w = World::with_level(level);
+            let step = step_with(vec![Expect { api_status: vec!["4009".into()], ..expect_http(&[200]) }]);
+            let f = judge(&w.ctx(), &step, &[Observed::new(&answered(200, &[], r#"{"Status":"2000"}"#))]);
+            assert_eq!(f.verdict, verdict);
+            assert_eq!(f.actual, r#"HTTP 200, Status "2000""#);
+            assert_eq!(f.expected, vec![r#"HTTP 200 and Status "4009""#]);
+            assert_eq!(f.section, "Management.GetConfig");
+            assert!(f.details[0].contains(r#"Status "2000", expected "4009""#), "{:?}", f.details);
+        }
+    }
+
+    #[test]
+    fn value_mismatches_are_shown_next_to_the_answer() {
+        let w = World::new();
+        let x = Expect {
+            json: vec![JsonAssert { pointer: "/data/0/Muted".into(), equals: Some("1".into()), one_of: vec![], exists: None, len: None, contains: None }],
+            ..expect_http(&[200])
+        };
+        let f = judge(&w.ctx(), &step_with(vec![x]), &[Observed::new(&answered(200, &[], r#"{"Status":"2000","data":[{"Muted":"0"}]}"#))]);
+        assert_eq!(f.verdict, Verdict::Fail);
+        assert_eq!(f.actual, r#"HTTP 200, Status "2000"; /data/0/Muted is "0", expected "1""#);
+    }
+
+    #[test]
+    fn reset_is_acceptable_only_when_listed() {
+        let w = World::new();
+        let ex = reset("closed");
+        let listed = step_with(vec![expect_http(&[200]), Expect { transport: Some(Transport::Reset), ..expect_http(&[]) }]);
+        assert_eq!(judge(&w.ctx(), &listed, &[Observed::new(&ex)]).verdict, Verdict::Pass);
+        let f = judge(&w.ctx(), &step_with(vec![expect_http(&[200])]), &[Observed::new(&ex)]);
+        assert_eq!(f.verdict, Verdict::Fail);
+        assert_eq!(f.actual, "connection reset (closed)");
+    }
+
+    #[test]
+    fn parallel_step_is_the_worst_of_its_answers() {
+        let w = World::new();
+        let step = step_with(vec![expect_http(&[200, 403])]);
+        let a = answered(200, &[], r#"{"Status":"2000"}"#);
+        let b = answered(403, &[], "");
+        let c = answered(500, &[], "");
+        let f = judge(&w.ctx(), &step, &[Observed::new(&a), Observed::new(&b), Observed::new(&b)]);
+        assert_eq!(f.verdict, Verdict::Pass);
+        assert_eq!(f.actual, r#"3 parallel requests: HTTP 200, Status "2000"; HTTP 403 (x2)"#);
+        let f = judge(&w.ctx(), &step, &[Observed::new(&a), Observed::new(&c)]);
+        assert_eq!(f.verdict, Verdict::Fail);
+        assert!(f.details[0].starts_with("request 2 of 2: HTTP 500 -> FAIL"), "{:?}", f.details);
+    }
+
+    #[test]
+    fn unloaded_schema_is_an_error_not_a_device_fail() {
+        let w = World::new();
+        let ctx = Context { endpoint: None, ..w.ctx() };
+        let x = Expect { schema: Some(crate::spec::case::SchemaPart::Response), ..expect_http(&[200]) };
+        let f = judge(&ctx, &step_with(vec![x]), &[Observed::new(&answered(200, &[], r#"{"Status":"2000"}"#))]);
+        assert_eq!(f.verdict, Verdict::Error);
+    }
+
+    #[test]
+    fn describe_covers_every_condition() {
+        assert_eq!(describe_with(&expect_http(&[]), &BTreeMap::new()), "any HTTP answer");
+        let x = Expect { api_status: vec!["4007".into()], schema: Some(crate::spec::case::SchemaPart::Failure), ..expect_http(&[200]) };
+        assert_eq!(describe_with(&x, &BTreeMap::new()), r#"HTTP 200 and Status "4007" and body valid against the failure envelope (common.json $defs/failure)"#);
+        let x = Expect { transport: Some(Transport::Timeout), ..expect_http(&[]) };
+        assert_eq!(describe_with(&x, &BTreeMap::new()), "no answer (timeout)");
+    }
+}

@@ -1,0 +1,159 @@
+//! HTTP status and transport: the `http`, `http_not` and `transport` conditions of an
+//! outcome, and the one-line account of what the phone did.
+//!
+//! A reset or a timeout is a device behaviour like any answer (a phone that drops the
+//! connection on a parallel request is judged), so it is matched, not raised as an error.
+
+use super::Observed;
+use super::api_status::{self, ApiStatus};
+use crate::device::exchange::Outcome;
+use crate::spec::case::{Expect, Transport};
+
+/// Longest body excerpt shown in a finding.
+pub const BODY_SNIPPET: usize = 200;
+
+/// Transport of an outcome.
+pub fn transport_of(outcome: &Outcome) -> Transport {
+    match outcome {
+        Outcome::Answered(_) => Transport::Answered,
+        Outcome::Reset { .. } => Transport::Reset,
+        Outcome::Timeout { .. } => Transport::Timeout,
+    }
+}
+
+/// What the transport condition decided.
+#[derive(Debug, PartialEq, Eq)]
+pub enum TransportMatch {
+    /// The expected transport is `reset`/`timeout` and it happened: nothing else to compare.
+    Settled,
+    /// An answer was expected and arrived: compare the other conditions.
+    Answered,
+    /// The wrong transport, with the reason.
+    Mismatch(String),
+}
+
+/// Compare the `transport` condition (default `answered`).
+pub fn match_transport(expect: &Expect, obs: &Observed) -> TransportMatch {
+    let want = expect.transport.unwrap_or(Transport::Answered);
+    let got = transport_of(&obs.exchange.outcome);
+    match (want == got, want) {
+        (true, Transport::Answered) => TransportMatch::Answered,
+        (true, _) => TransportMatch::Settled,
+        (false, _) => TransportMatch::Mismatch(format!("expected {}, got {}", transport_words(want), obs.actual())),
+    }
+}
+
+/// Compare `http` and `http_not`; pushes one reason per failed condition.
+pub fn match_http(expect: &Expect, obs: &Observed, reasons: &mut Vec<String>) {
+    let Some(resp) = obs.response else { return };
+    if !expect.http.is_empty() && !expect.http.contains(&resp.status) {
+        reasons.push(format!("HTTP {} is not {}", resp.status, or_list(&expect.http)));
+    }
+    if expect.http_not.contains(&resp.status) {
+        reasons.push(format!("HTTP {} is one of the excluded {}", resp.status, or_list(&expect.http_not)));
+    }
+}
+
+/// The status and transport conditions in words (`HTTP 200 or 403`, `HTTP not 413`).
+pub fn describe(expect: &Expect, parts: &mut Vec<String>) {
+    match expect.transport {
+        Some(Transport::Reset) => parts.push(transport_words(Transport::Reset).into()),
+        Some(Transport::Timeout) => parts.push(transport_words(Transport::Timeout).into()),
+        _ => {}
+    }
+    if !expect.http.is_empty() {
+        parts.push(format!("HTTP {}", or_list(&expect.http)));
+    }
+    if !expect.http_not.is_empty() {
+        parts.push(format!("HTTP not {}", or_list(&expect.http_not)));
+    }
+}
+
+pub fn transport_words(t: Transport) -> &'static str {
+    match t {
+        Transport::Answered => "an HTTP answer",
+        Transport::Reset => "connection reset or closed",
+        Transport::Timeout => "no answer (timeout)",
+    }
+}
+
+fn or_list(codes: &[u16]) -> String {
+    codes.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(" or ")
+}
+
+/// `HTTP 200, Status "2000"`, `HTTP 200, Status 2000 (a number)`, `HTTP 401`,
+/// `HTTP 200, body is not JSON: <html>...`, `connection reset (...)`, `no answer within 10000 ms`.
+pub fn observed_line(obs: &Observed) -> String {
+    match &obs.exchange.outcome {
+        Outcome::Answered(resp) => {
+            let mut line = format!("HTTP {}", resp.status);
+            match api_status::read(obs.json.as_ref()) {
+                ApiStatus::Text(s) => line.push_str(&format!(", Status \"{s}\"")),
+                ApiStatus::Number(s) => line.push_str(&format!(", Status {s} (a number)")),
+                ApiStatus::Other(s) => line.push_str(&format!(", Status {s}")),
+                ApiStatus::Absent => {}
+            }
+            if obs.json.is_none() && !resp.body.is_empty() && resp.status != 401 {
+                line.push_str(&format!(", body is not JSON: {}", super::snippet(&String::from_utf8_lossy(&resp.body), BODY_SNIPPET)));
+            }
+            line
+        }
+        Outcome::Reset { detail } if detail.trim().is_empty() => "connection reset".into(),
+        Outcome::Reset { detail } => format!("connection reset ({})", super::snippet(detail, BODY_SNIPPET)),
+        Outcome::Timeout { after_ms } => format!("no answer within {after_ms} ms"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::testkit::*;
+
+    #[test]
+    fn http_lists_match_and_exclude() {
+        let ex = answered(200, &[], r#"{"Status":"2000"}"#);
+        let obs = Observed::new(&ex);
+        let mut reasons = vec![];
+        match_http(&expect_http(&[200, 403]), &obs, &mut reasons);
+        assert!(reasons.is_empty());
+        let x = Expect { http_not: vec![200], ..expect_http(&[]) };
+        match_http(&x, &obs, &mut reasons);
+        assert_eq!(reasons, vec!["HTTP 200 is one of the excluded 200"]);
+    }
+
+    #[test]
+    fn reset_expected_settles_and_answer_expected_mismatches_on_reset() {
+        let ex = reset("connection closed before message completed");
+        let obs = Observed::new(&ex);
+        let x = Expect { transport: Some(Transport::Reset), ..expect_http(&[]) };
+        assert_eq!(match_transport(&x, &obs), TransportMatch::Settled);
+        match match_transport(&expect_http(&[200]), &obs) {
+            TransportMatch::Mismatch(r) => assert_eq!(r, "expected an HTTP answer, got connection reset (connection closed before message completed)"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn observed_lines_read_like_a_qa_report() {
+        assert_eq!(Observed::new(&answered(200, &[], r#"{"Status":"2000"}"#)).actual(), r#"HTTP 200, Status "2000""#);
+        assert_eq!(Observed::new(&answered(200, &[], r#"{"Status":2000}"#)).actual(), "HTTP 200, Status 2000 (a number)");
+        assert_eq!(Observed::new(&answered(401, &[], "<html>401</html>")).actual(), "HTTP 401");
+        assert_eq!(Observed::new(&timeout(10000)).actual(), "no answer within 10000 ms");
+        let long = format!("<html>{}</html>", "x".repeat(500));
+        let line = Observed::new(&answered(200, &[], &long)).actual();
+        assert!(line.starts_with("HTTP 200, body is not JSON: <html>xxx"), "{line}");
+        assert!(line.ends_with("..."), "{line}");
+        assert!(line.len() < 260, "{line}");
+    }
+
+    #[test]
+    fn describe_names_every_status_condition() {
+        let x = Expect { http_not: vec![413], ..expect_http(&[]) };
+        let mut parts = vec![];
+        describe(&x, &mut parts);
+        assert_eq!(parts, vec!["HTTP not 413"]);
+        let mut parts = vec![];
+        describe(&expect_http(&[200, 403]), &mut parts);
+        assert_eq!(parts, vec!["HTTP 200 or 403"]);
+    }
+}
