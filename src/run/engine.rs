@@ -190,7 +190,7 @@ impl Engine {
             return outcome::not_tested_record(case, why);
         }
         let mut run = CaseRun::default();
-        let mut vars: BTreeMap<String, String> = BTreeMap::new();
+        let mut vars: BTreeMap<String, String> = BTreeMap::from([("dial".to_string(), self.options.dial.clone())]);
 
         match self.prepare(case, &mut vars, &mut run.exchanges).await {
             Ok(()) => self.run_steps(case, &mut vars, &mut run).await,

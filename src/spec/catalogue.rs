@@ -372,7 +372,7 @@ fn check_suites(suites: &[Suite], sources: &[&DataFile], profiles: &[Profile], e
                     }
                 }
             }
-            let mut defined: BTreeSet<String> = ["call_ref"].iter().map(|s| s.to_string()).collect();
+            let mut defined: BTreeSet<String> = RUN_VARS.iter().map(|s| s.to_string()).collect();
             let steps: Vec<(Option<&BTreeMap<String, String>>, &Vec<Expect>, String)> = if spec.steps.is_empty() {
                 vec![(None, &spec.expect, serde_json::to_string(&spec.request).unwrap_or_default())]
             } else {
@@ -421,6 +421,11 @@ fn check_pointer(p: &str, spec: &CaseSpec, err: &dyn Fn(String, &str) -> SpecErr
         );
     }
 }
+
+/// Names every case may use without capturing them first: `call_ref` (the handle of the
+/// call an `active-call`, `held-call` or `incoming-call` precondition set up) and `dial`
+/// (the run's `--dial` number, for flows that place their own call).
+pub const RUN_VARS: [&str; 2] = ["call_ref", "dial"];
 
 /// The `{{name}}` placeholders in a text.
 pub fn template_vars(text: &str) -> Vec<String> {
