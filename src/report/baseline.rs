@@ -1,0 +1,636 @@
+//! Baselines: the shape of every safe answer, recorded once, compared on every run.
+//!
+//! A firmware release that adds, drops or retypes a field breaks integrations even when
+//! the manual is silent about it. `polyconform snapshot` records the *shape* of each
+//! safe GET endpoint's answer under `snapshots/NAME/<endpoint-id>.snap` (insta's file
+//! format, so `cargo insta review` shows and accepts updates); `polyconform run
+//! --baseline NAME` calls [`compare`] and reports every difference as an INFO finding of
+//! family `baseline`: a change is news for the reader, not a defect.
+//!
+//! A shape ([`shape_of`]) keeps keys, nesting and value types. Values are dropped, with
+//! one exception: the fields of [`ENUM_FIELDS`] (`Status`, `CallState`, ...) whose
+//! vocabulary is the interface, and whose values seen are listed. Volatile values
+//! (uptime, IP and MAC addresses, times, call handles, counters) therefore never enter a
+//! baseline; an enum value that looks volatile anyway is replaced by `[redacted]`.
+//!
+//! Shapes are JSON: `"string"`, `"number"`, `"boolean"`, `"null"`, an object of shapes
+//! (keys sorted), `[shape]` for an array (`[]` when it was empty: element shape unknown,
+//! compatible with anything), `{"$enum": [values]}` for an enum field and
+//! `{"$oneOf": [shapes]}` when elements of one array differ in type. A phone key that
+//! starts with `$` is written with one more `$`, so it cannot be read as a marker.
+//!
+//! Answers are grouped by their API `Status` before comparing: an endpoint that answered
+//! `"2000"` in the baseline and `"4007"` now is one "new Status code" difference, not a
+//! list of removed fields.
+
+use crate::check::Finding;
+use crate::device::{Exchange, Outcome};
+use crate::report::model::RunRecord;
+use crate::spec::case::{AuthMode, Family};
+use crate::verdict::Verdict;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// Fields whose values are a vocabulary (recorded in the shape), not data.
+///
+/// Chosen from the manuals' answer descriptions and the captures in
+/// research/real-devices.md: each takes a handful of fixed words. Nothing volatile
+/// (handles, numbers, addresses, names, times) may be added here.
+pub const ENUM_FIELDS: [&str; 10] =
+    ["Status", "CallState", "Type", "Protocol", "LineType", "RegistrationStatus", "Ringing", "Muted", "DeviceType", "Media Direction"];
+
+/// The baselines that ship inside the binary (`snapshots/`), so `--baseline trio-5.9.1`
+/// works from an installed `polyconform` without a checkout.
+static SHIPPED: include_dir::Dir<'_> = include_dir::include_dir!("$CARGO_MANIFEST_DIR/snapshots");
+
+/// The structural summary of one JSON answer (see the module docs for the encoding).
+pub fn shape_of(answer: &Value) -> Value {
+    Shape::of(answer, None).to_json()
+}
+
+/// What kind of difference.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "kebab-case")]
+pub enum DiffKind {
+    /// A member the baseline did not have.
+    Added,
+    /// A member of the baseline that no answer had.
+    Removed,
+    /// Same member, another type (`array` became `object`, `string` became `number`).
+    Retyped,
+    /// An API `Status` the baseline never saw for this endpoint.
+    NewStatus,
+    /// A value of an enum field the baseline never saw.
+    NewValue,
+}
+
+impl DiffKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            DiffKind::Added => "added",
+            DiffKind::Removed => "removed",
+            DiffKind::Retyped => "retyped",
+            DiffKind::NewStatus => "new Status code",
+            DiffKind::NewValue => "new value",
+        }
+    }
+}
+
+/// One difference between a baseline and a run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BaselineDiff {
+    /// Baseline name (`trio-5.9.1`).
+    pub baseline: String,
+    /// Endpoint id (`mgmt.device-info`).
+    pub endpoint: String,
+    /// `GET /api/v1/mgmt/device/info`.
+    pub request: String,
+    pub kind: DiffKind,
+    /// Where in the answer, as a JSON pointer; `[]` stands for "every array element".
+    pub pointer: String,
+    /// What the baseline has there (`absent` when nothing).
+    pub was: String,
+    /// What the run saw there (`absent` when nothing).
+    pub now: String,
+}
+
+impl fmt::Display for BaselineDiff {
+    /// `baseline trio-5.9.1: mgmt.device-info: added `/data/BuildId` (string)`
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = match self.kind {
+            DiffKind::Added => format!("added `{}` ({})", self.pointer, self.now),
+            DiffKind::Removed => format!("removed `{}` (was {})", self.pointer, self.was),
+            DiffKind::Retyped => format!("retyped `{}`: {} -> {}", self.pointer, self.was, self.now),
+            DiffKind::NewStatus => format!("new Status code {} (baseline saw {})", self.now, self.was),
+            DiffKind::NewValue => format!("new value at `{}`: {} (baseline saw {})", self.pointer, self.now, self.was),
+        };
+        write!(f, "baseline {}: {} ({}): {what}", self.baseline, self.endpoint, self.request)
+    }
+}
+
+impl BaselineDiff {
+    /// The difference as an INFO finding of family `baseline`.
+    pub fn to_finding(&self) -> Finding {
+        Finding {
+            family: Family::Baseline,
+            verdict: Verdict::Info,
+            section: format!("Baseline {}", self.baseline),
+            requirement: format!(
+                "The manual is silent on answer shapes across releases; the answer of {} is compared with the shape recorded in baseline `{}`.",
+                self.request, self.baseline
+            ),
+            expected: vec![format!("`{}`: {} (as recorded)", self.pointer, self.was)],
+            actual: format!("`{}`: {} ({})", self.pointer, self.now, self.kind.label()),
+            step: self.endpoint.clone(),
+            details: vec![format!(
+                "if the change is intended, record the baseline again: polyconform snapshot --name {} (then `cargo insta review`)",
+                self.baseline
+            )],
+        }
+    }
+}
+
+/// The outcome of a comparison: differences, and which endpoints could be compared.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Comparison {
+    pub diffs: Vec<BaselineDiff>,
+    /// Endpoint ids the run had usable answers for.
+    pub compared: Vec<String>,
+    /// Endpoint ids of the baseline the run never called with a plain, authenticated GET
+    /// answered HTTP 200 with JSON (filtered runs, unreachable endpoints).
+    pub not_exercised: Vec<String>,
+}
+
+/// Compare every answer of `run` with the baseline in `baseline_dir`; one diff per
+/// added, removed or retyped field, new Status code and new enum value.
+pub fn compare(baseline_dir: &Path, run: &RunRecord) -> Result<Vec<BaselineDiff>, String> {
+    Ok(compare_report(baseline_dir, run)?.diffs)
+}
+
+/// [`compare`], also saying which endpoints were and were not compared.
+pub fn compare_report(baseline_dir: &Path, run: &RunRecord) -> Result<Comparison, String> {
+    let name = baseline_name(baseline_dir);
+    let entries = load(baseline_dir)?;
+    let mut out = Comparison::default();
+    for entry in &entries {
+        let answers: Vec<Value> = run
+            .cases
+            .iter()
+            .filter(|c| judges_idle_state(c.family))
+            .flat_map(|c| c.exchanges.iter())
+            .filter_map(|ex| idle_answer(ex, &entry.method, &entry.path))
+            .collect();
+        if answers.is_empty() {
+            out.not_exercised.push(entry.endpoint.clone());
+            continue;
+        }
+        out.compared.push(entry.endpoint.clone());
+        let request = format!("{} {}", entry.method, entry.path);
+        let diff = |kind, pointer: String, was: String, now: String| BaselineDiff {
+            baseline: name.clone(),
+            endpoint: entry.endpoint.clone(),
+            request: request.clone(),
+            kind,
+            pointer,
+            was,
+            now,
+        };
+        // Group answers by API Status, so a state-dependent error answer is one difference.
+        let mut groups: BTreeMap<Option<String>, Shape> = BTreeMap::new();
+        for a in &answers {
+            let status = a.get("Status").map(status_text);
+            let shape = Shape::of(a, None);
+            match groups.remove(&status) {
+                Some(prev) => groups.insert(status, prev.merge(shape)),
+                None => groups.insert(status, shape),
+            };
+        }
+        let base_statuses = entry.shape.root_statuses();
+        for (status, shape) in groups {
+            match status {
+                Some(s) if !base_statuses.is_empty() && !base_statuses.contains(&s) => {
+                    out.diffs.push(diff(DiffKind::NewStatus, "/Status".into(), quoted_list(&base_statuses), format!("\"{s}\"")));
+                }
+                _ => {
+                    let mut found = Vec::new();
+                    diff_shapes(&entry.shape, &shape, String::new(), true, &mut found);
+                    out.diffs.extend(found.into_iter().map(|(kind, pointer, was, now)| diff(kind, pointer, was, now)));
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Families whose cases ask an idle phone plain questions. Flows and state cases set up
+/// calls first, so their answers (a call in progress) are not comparable with a
+/// baseline recorded on an idle phone; parallel and timing cases provoke busy answers.
+fn judges_idle_state(family: Family) -> bool {
+    !matches!(family, Family::Flow | Family::State | Family::Parallel | Family::Timing)
+}
+
+/// The JSON answer of `ex` if it is an authenticated `method path` answered HTTP 200.
+fn idle_answer(ex: &Exchange, method: &str, path: &str) -> Option<Value> {
+    if ex.request.auth != AuthMode::Valid || !ex.request.method.eq_ignore_ascii_case(method) || ex.request.path != path {
+        return None;
+    }
+    match &ex.outcome {
+        Outcome::Answered(r) if r.status == 200 => r.json(),
+        _ => None,
+    }
+}
+
+fn status_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn quoted_list(values: &BTreeSet<String>) -> String {
+    values.iter().map(|v| format!("\"{v}\"")).collect::<Vec<_>>().join(", ")
+}
+
+/// One recorded endpoint of a baseline.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BaselineEntry {
+    pub endpoint: String,
+    pub method: String,
+    pub path: String,
+    pub shape: Shape,
+}
+
+/// The baseline name a directory stands for (its last component).
+pub fn baseline_name(dir: &Path) -> String {
+    dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| dir.display().to_string())
+}
+
+/// Where `--baseline NAME` is read from: `NAME` itself when it is a directory (a path
+/// was given), else `snapshots/NAME`.
+pub fn resolve(name: &str) -> PathBuf {
+    let as_path = PathBuf::from(name);
+    if name.contains('/') || name.contains('\\') || as_path.is_dir() && as_path.join(".").read_dir().is_ok_and(|mut d| d.any(|e| e.is_ok_and(|e| e.path().extension().is_some_and(|x| x == "snap")))) {
+        as_path
+    } else {
+        Path::new("snapshots").join(name)
+    }
+}
+
+/// Read every `.snap` of a baseline: from disk when the directory exists, else from the
+/// copy built into the binary (same name under `snapshots/`).
+pub fn load(dir: &Path) -> Result<Vec<BaselineEntry>, String> {
+    let mut files: Vec<(String, String)> = Vec::new();
+    if dir.is_dir() {
+        let read = std::fs::read_dir(dir).map_err(|e| format!("{}: cannot read the baseline: {e}", dir.display()))?;
+        for e in read {
+            let e = e.map_err(|e| format!("{}: cannot read the baseline: {e}", dir.display()))?;
+            let p = e.path();
+            if p.extension().is_some_and(|x| x == "snap") {
+                let text = std::fs::read_to_string(&p).map_err(|e| format!("{}: cannot read: {e}", p.display()))?;
+                files.push((p.display().to_string(), text));
+            }
+        }
+    } else if let Some(shipped) = SHIPPED.get_dir(baseline_name(dir)) {
+        for f in shipped.files().filter(|f| f.path().extension().is_some_and(|x| x == "snap")) {
+            if let Some(text) = f.contents_utf8() {
+                files.push((format!("snapshots/{} (built in)", f.path().display()), text.to_string()));
+            }
+        }
+    } else {
+        return Err(format!(
+            "baseline `{}` not found (hint: record it with `polyconform snapshot --name {}`; shipped baselines: {})",
+            dir.display(),
+            baseline_name(dir),
+            shipped_names().join(", ")
+        ));
+    }
+    if files.is_empty() {
+        return Err(format!("baseline `{}` holds no .snap file (hint: record it with `polyconform snapshot --name {}`)", dir.display(), baseline_name(dir)));
+    }
+    files.sort();
+    files.iter().map(|(shown, text)| parse_entry(shown, text)).collect()
+}
+
+/// Names of the baselines built into the binary.
+pub fn shipped_names() -> Vec<String> {
+    SHIPPED.dirs().map(|d| d.path().display().to_string()).collect()
+}
+
+fn parse_entry(shown: &str, text: &str) -> Result<BaselineEntry, String> {
+    let snap = crate::report::snapshot::SnapFile::parse(text).map_err(|e| format!("{shown}: {e}"))?;
+    let get = |k: &str| snap.info.get(k).cloned().ok_or_else(|| format!("{shown}: the header has no `info.{k}` (hint: record the baseline again with `polyconform snapshot`)"));
+    let value: Value = serde_json::from_str(&snap.body).map_err(|e| format!("{shown}:{}: the shape is not JSON: {e}", snap.body_line + e.line().saturating_sub(1)))?;
+    let shape = Shape::from_json(&value).map_err(|e| format!("{shown}: {e}"))?;
+    Ok(BaselineEntry { endpoint: get("endpoint")?, method: get("method")?, path: get("path")?, shape })
+}
+
+/// A shape, as computed and compared.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Shape {
+    /// Element of an array that was always empty: compatible with anything.
+    Unknown,
+    Null,
+    Boolean,
+    Number,
+    String,
+    /// A string field of [`ENUM_FIELDS`], with the values seen.
+    Enum(BTreeSet<String>),
+    Object(BTreeMap<String, Shape>),
+    Array(Box<Shape>),
+    /// Array elements of different types.
+    OneOf(Vec<Shape>),
+}
+
+impl Shape {
+    /// The shape of `v`; `key` is the member name it was found under.
+    pub fn of(v: &Value, key: Option<&str>) -> Shape {
+        match v {
+            Value::Null => Shape::Null,
+            Value::Bool(_) => Shape::Boolean,
+            Value::Number(_) => Shape::Number,
+            Value::String(s) => {
+                if key.is_some_and(|k| ENUM_FIELDS.contains(&k)) {
+                    Shape::Enum(BTreeSet::from([redact_enum_value(s)]))
+                } else {
+                    Shape::String
+                }
+            }
+            Value::Array(items) => {
+                let elem = items.iter().map(|i| Shape::of(i, None)).reduce(Shape::merge).unwrap_or(Shape::Unknown);
+                Shape::Array(Box::new(elem))
+            }
+            Value::Object(map) => Shape::Object(map.iter().map(|(k, v)| (k.clone(), Shape::of(v, Some(k)))).collect()),
+        }
+    }
+
+    /// The JSON type name (`string` for enums).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Shape::Unknown => "unknown",
+            Shape::Null => "null",
+            Shape::Boolean => "boolean",
+            Shape::Number => "number",
+            Shape::String | Shape::Enum(_) => "string",
+            Shape::Object(_) => "object",
+            Shape::Array(_) => "array",
+            Shape::OneOf(_) => "one of several types",
+        }
+    }
+
+    /// One short phrase for reports: `string`, `string "2000"`, `object {a, b}`, `array of object`.
+    pub fn describe(&self) -> String {
+        match self {
+            Shape::Enum(values) => format!("string {}", quoted_list(values)),
+            Shape::Object(m) if m.is_empty() => "empty object".into(),
+            Shape::Object(m) => {
+                let keys: Vec<&str> = m.keys().map(String::as_str).take(6).collect();
+                format!("object {{{}{}}}", keys.join(", "), if m.len() > 6 { ", ..." } else { "" })
+            }
+            Shape::Array(e) if **e == Shape::Unknown => "empty array".into(),
+            Shape::Array(e) => format!("array of {}", e.kind()),
+            Shape::OneOf(v) => v.iter().map(Shape::kind).collect::<Vec<_>>().join(" or "),
+            other => other.kind().into(),
+        }
+    }
+
+    /// The union of two shapes (arrays merge their elements, objects their members).
+    pub fn merge(self, other: Shape) -> Shape {
+        match (self, other) {
+            (Shape::Unknown, s) | (s, Shape::Unknown) => s,
+            (Shape::Enum(mut a), Shape::Enum(b)) => {
+                a.extend(b);
+                Shape::Enum(a)
+            }
+            (Shape::Enum(a), Shape::String) | (Shape::String, Shape::Enum(a)) => Shape::Enum(a),
+            (Shape::Object(mut a), Shape::Object(b)) => {
+                for (k, v) in b {
+                    let merged = match a.remove(&k) {
+                        Some(prev) => prev.merge(v),
+                        None => v,
+                    };
+                    a.insert(k, merged);
+                }
+                Shape::Object(a)
+            }
+            (Shape::Array(a), Shape::Array(b)) => Shape::Array(Box::new(a.merge(*b))),
+            (Shape::OneOf(mut v), s) | (s, Shape::OneOf(mut v)) => {
+                let s_kind = s.kind();
+                match v.iter().position(|x| x.kind() == s_kind) {
+                    Some(i) => {
+                        let prev = v.remove(i);
+                        v.insert(i, prev.merge(s));
+                    }
+                    None => v.push(s),
+                }
+                v.sort_by_key(|x| x.kind());
+                Shape::OneOf(v)
+            }
+            (a, b) if a.kind() == b.kind() => a,
+            (a, b) => {
+                let mut v = vec![a, b];
+                v.sort_by_key(|x| x.kind());
+                Shape::OneOf(v)
+            }
+        }
+    }
+
+    /// The JSON encoding written into `.snap` files.
+    pub fn to_json(&self) -> Value {
+        match self {
+            Shape::Unknown => Value::Array(vec![]),
+            Shape::Null | Shape::Boolean | Shape::Number | Shape::String => Value::String(self.kind().into()),
+            Shape::Enum(values) => {
+                let mut m = Map::new();
+                m.insert("$enum".into(), Value::Array(values.iter().cloned().map(Value::String).collect()));
+                Value::Object(m)
+            }
+            Shape::Object(members) => {
+                let mut m = Map::new();
+                for (k, v) in members {
+                    let key = if k.starts_with('$') { format!("${k}") } else { k.clone() };
+                    m.insert(key, v.to_json());
+                }
+                Value::Object(m)
+            }
+            Shape::Array(e) => match **e {
+                Shape::Unknown => Value::Array(vec![]),
+                ref e => Value::Array(vec![e.to_json()]),
+            },
+            Shape::OneOf(v) => {
+                let mut m = Map::new();
+                m.insert("$oneOf".into(), Value::Array(v.iter().map(Shape::to_json).collect()));
+                Value::Object(m)
+            }
+        }
+    }
+
+    /// Read the encoding back.
+    pub fn from_json(v: &Value) -> Result<Shape, String> {
+        Ok(match v {
+            Value::String(s) => match s.as_str() {
+                "null" => Shape::Null,
+                "boolean" => Shape::Boolean,
+                "number" => Shape::Number,
+                "string" => Shape::String,
+                other => return Err(format!("unknown type `{other}` in the shape (expected string, number, boolean or null)")),
+            },
+            Value::Array(items) => match items.as_slice() {
+                [] => Shape::Array(Box::new(Shape::Unknown)),
+                [one] => Shape::Array(Box::new(Shape::from_json(one)?)),
+                _ => return Err("an array shape holds at most one element shape".into()),
+            },
+            Value::Object(m) if m.len() == 1 && m.contains_key("$enum") => {
+                let values = m["$enum"].as_array().ok_or("`$enum` must be an array of strings")?;
+                Shape::Enum(values.iter().map(|x| x.as_str().map(str::to_string).ok_or("`$enum` must be an array of strings")).collect::<Result<_, _>>()?)
+            }
+            Value::Object(m) if m.len() == 1 && m.contains_key("$oneOf") => {
+                let shapes = m["$oneOf"].as_array().ok_or("`$oneOf` must be an array of shapes")?;
+                Shape::OneOf(shapes.iter().map(Shape::from_json).collect::<Result<_, _>>()?)
+            }
+            Value::Object(m) => {
+                let mut members = BTreeMap::new();
+                for (k, v) in m {
+                    let key = k.strip_prefix('$').filter(|rest| rest.starts_with('$')).unwrap_or(k);
+                    members.insert(key.to_string(), Shape::from_json(v)?);
+                }
+                Shape::Object(members)
+            }
+            other => return Err(format!("`{other}` is not a shape")),
+        })
+    }
+
+    /// The `Status` values of a root object shape.
+    fn root_statuses(&self) -> BTreeSet<String> {
+        match self {
+            Shape::Object(m) => match m.get("Status") {
+                Some(Shape::Enum(v)) => v.clone(),
+                _ => BTreeSet::new(),
+            },
+            _ => BTreeSet::new(),
+        }
+    }
+}
+
+/// Enum values are words; anything that looks like data (digits-heavy, addresses,
+/// long strings) is hidden, in case a firmware puts data into a vocabulary field.
+fn redact_enum_value(s: &str) -> String {
+    let looks_volatile = s.len() > 40
+        || s.contains('@')
+        || s.starts_with("0x")
+        || (s.len() > 4 && s.chars().filter(char::is_ascii_digit).count() * 2 > s.len())
+        || s.matches(':').count() >= 2
+        || s.matches('.').count() >= 3;
+    if looks_volatile { "[redacted]".into() } else { s.to_string() }
+}
+
+/// Differences of `now` against `base`, found under `pointer`.
+fn diff_shapes(base: &Shape, now: &Shape, pointer: String, root: bool, out: &mut Vec<(DiffKind, String, String, String)>) {
+    let at = |p: &str| if p.is_empty() { "/".to_string() } else { p.to_string() };
+    match (base, now) {
+        (Shape::Unknown, _) | (_, Shape::Unknown) => {}
+        (Shape::Object(b), Shape::Object(n)) => {
+            for (k, v) in n {
+                let p = format!("{pointer}/{}", escape_pointer(k));
+                match b.get(k) {
+                    None => out.push((DiffKind::Added, p, "absent".into(), v.describe())),
+                    // The root Status is compared by grouping (see compare_report).
+                    Some(_) if root && k == "Status" => {}
+                    Some(bv) => diff_shapes(bv, v, p, false, out),
+                }
+            }
+            for (k, v) in b {
+                if !n.contains_key(k) {
+                    out.push((DiffKind::Removed, format!("{pointer}/{}", escape_pointer(k)), v.describe(), "absent".into()));
+                }
+            }
+        }
+        (Shape::Array(b), Shape::Array(n)) => diff_shapes(b, n, format!("{pointer}/[]"), false, out),
+        (Shape::Enum(b), Shape::Enum(n)) => {
+            let new: BTreeSet<String> = n.difference(b).cloned().collect();
+            if !new.is_empty() {
+                out.push((DiffKind::NewValue, at(&pointer), quoted_list(b), quoted_list(&new)));
+            }
+        }
+        (Shape::OneOf(b), n) => {
+            let kinds: BTreeSet<&str> = b.iter().map(Shape::kind).collect();
+            let now_kinds: Vec<&Shape> = match n {
+                Shape::OneOf(v) => v.iter().collect(),
+                one => vec![one],
+            };
+            if now_kinds.iter().any(|s| !kinds.contains(s.kind())) {
+                out.push((DiffKind::Retyped, at(&pointer), base.describe(), n.describe()));
+            }
+        }
+        (b, n) if b.kind() != n.kind() => out.push((DiffKind::Retyped, at(&pointer), b.describe(), n.describe())),
+        _ => {}
+    }
+}
+
+/// RFC 6901 escaping of one pointer segment.
+fn escape_pointer(key: &str) -> String {
+    key.replace('~', "~0").replace('/', "~1")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn device_info() -> Value {
+        json!({"data": {"ModelNumber": "Trio 8800", "FirmwareRelease": "5.9.1.0", "DeviceType": "hardwareEndpoint",
+            "MACAddress": "64167fcacee2", "UpTimeSinceLastReboot": "0 Day 6:16:10", "IPV4Address": "192.168.1.9",
+            "AttachedHardware": {"EM": []}}, "Status": "2000"})
+    }
+
+    #[test]
+    fn a_shape_keeps_keys_types_and_enums_but_no_volatile_value() {
+        let shape = shape_of(&device_info());
+        let text = serde_json::to_string(&shape).unwrap();
+        for volatile in ["64167fcacee2", "6:16:10", "192.168.1.9", "5.9.1.0", "Trio 8800"] {
+            assert!(!text.contains(volatile), "`{volatile}` leaked into {text}");
+        }
+        assert_eq!(shape["Status"], json!({"$enum": ["2000"]}));
+        assert_eq!(shape["data"]["DeviceType"], json!({"$enum": ["hardwareEndpoint"]}));
+        assert_eq!(shape["data"]["MACAddress"], json!("string"));
+        assert_eq!(shape["data"]["AttachedHardware"], json!({"EM": []}));
+    }
+
+    #[test]
+    fn shapes_round_trip_through_their_json() {
+        let v = json!({"a": [1, "x", null], "b": {"$weird": true}, "Status": "2000", "c": [], "d": [{"x": "1"}, {"y": 2}]});
+        let shape = Shape::of(&v, None);
+        assert_eq!(Shape::from_json(&shape.to_json()).unwrap(), shape);
+        assert_eq!(shape.to_json()["b"], json!({"$$weird": "boolean"}));
+        assert_eq!(shape.to_json()["d"], json!([{"x": "string", "y": "number"}]));
+    }
+
+    #[test]
+    fn enum_values_that_look_like_data_are_redacted() {
+        assert_eq!(redact_enum_value("Connected"), "Connected");
+        assert_eq!(redact_enum_value("2000"), "2000");
+        assert_eq!(redact_enum_value("0xb53e57c0"), "[redacted]");
+        assert_eq!(redact_enum_value("192.168.1.9"), "[redacted]");
+        assert_eq!(redact_enum_value("20221011172846"), "[redacted]");
+    }
+
+    fn diffs(base: Value, now: Value) -> Vec<(DiffKind, String, String, String)> {
+        let mut out = Vec::new();
+        diff_shapes(&Shape::of(&base, None), &Shape::of(&now, None), String::new(), true, &mut out);
+        out
+    }
+
+    #[test]
+    fn added_removed_and_retyped_members_are_each_one_difference() {
+        let mut now = device_info();
+        now["data"]["BuildId"] = json!("x");
+        now["data"].as_object_mut().unwrap().remove("MACAddress");
+        now["data"]["AttachedHardware"] = json!({"EM": {}});
+        let d = diffs(device_info(), now);
+        assert_eq!(d.len(), 3, "{d:?}");
+        assert!(d.contains(&(DiffKind::Added, "/data/BuildId".into(), "absent".into(), "string".into())));
+        assert!(d.contains(&(DiffKind::Removed, "/data/MACAddress".into(), "string".into(), "absent".into())));
+        assert!(d.contains(&(DiffKind::Retyped, "/data/AttachedHardware/EM".into(), "empty array".into(), "empty object".into())));
+    }
+
+    #[test]
+    fn empty_arrays_are_compatible_with_any_element_shape_and_values_do_not_matter() {
+        assert!(diffs(json!({"data": []}), json!({"data": [{"CallState": "Connected"}]})).is_empty());
+        assert!(diffs(json!({"data": [{"a": "1"}]}), json!({"data": []})).is_empty());
+        assert!(diffs(json!({"n": "1 Day"}), json!({"n": "22 Days"})).is_empty());
+    }
+
+    #[test]
+    fn a_new_enum_value_is_reported() {
+        let d = diffs(json!({"data": [{"CallState": "Connected"}]}), json!({"data": [{"CallState": "Held"}]}));
+        assert_eq!(d, vec![(DiffKind::NewValue, "/data/[]/CallState".into(), "\"Connected\"".into(), "\"Held\"".into())]);
+    }
+
+    #[test]
+    fn pointer_segments_are_escaped() {
+        let d = diffs(json!({}), json!({"a/b": "1"}));
+        assert_eq!(d[0].1, "/a~1b");
+    }
+}

@@ -1,0 +1,406 @@
+//! Waivers: known deviations a team has accepted, so a nightly run stays green on them.
+//!
+//! The main type is [`Waivers`], loaded from the TOML file given with `--waivers`:
+//!
+//! ```toml
+//! [[waiver]]
+//! case = "trio.size.*"                  # a case id, or a glob (`*` any run of characters, `?` one)
+//! profile = "trio-5.9.1"                # the profile the deviation is known on
+//! firmware = "5.9.1.11071"              # optional: only this firmware (glob allowed)
+//! reason = "413 only above 64 KB on this build"
+//! reference = "QA-1234"                 # ticket, e-mail, meeting: where it was agreed
+//! ```
+//!
+//! [`apply`] turns every FAIL case matching a waiver into WAIVED (shown in every report,
+//! not counted in the exit code), with the waiver's reason and reference as the case's
+//! reason. A waiver is only a statement about FAILs: PASS, NON-STRICT, INFO, NOT-TESTED
+//! and ERROR are never rewritten, so a harness problem cannot hide behind a waiver.
+//! A waiver whose cases now pass is reported as stale in the run's notes, so the file
+//! shrinks as firmware gets fixed. Unknown keys are errors with `file:line:col`, never
+//! ignored: a misspelt `firmware` silently widening a waiver would hide defects.
+
+use crate::report::model::RunRecord;
+use crate::verdict::Verdict;
+use serde::Deserialize;
+use std::path::Path;
+
+/// Every waiver of one file.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Waivers {
+    entries: Vec<Waiver>,
+    /// The file they came from, for notes.
+    source: String,
+}
+
+/// One accepted deviation.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Waiver {
+    /// Case id or glob pattern.
+    pub case: String,
+    /// Profile id the deviation is known on.
+    pub profile: String,
+    /// Firmware version (or glob) it is limited to; absent: every firmware of the profile.
+    #[serde(default)]
+    pub firmware: Option<String>,
+    /// Why it is accepted.
+    pub reason: String,
+    /// Where it was agreed (ticket id, URL).
+    pub reference: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WaiverFile {
+    #[serde(rename = "waiver", default)]
+    waivers: Vec<Waiver>,
+}
+
+const KNOWN_KEYS: [&str; 5] = ["case", "profile", "firmware", "reason", "reference"];
+
+impl Waivers {
+    /// Read and check a waiver file. Errors read `file:line:col: message (hint: ...)`.
+    pub fn load(path: &Path) -> Result<Waivers, String> {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: cannot read the waiver file: {e}", path.display()))?;
+        Waivers::parse(&text, &path.display().to_string())
+    }
+
+    /// Parse waiver TOML; `shown` names the file in errors.
+    pub fn parse(text: &str, shown: &str) -> Result<Waivers, String> {
+        let file: WaiverFile = toml::from_str(text).map_err(|e| toml_error(text, shown, &e))?;
+        for (i, w) in file.waivers.iter().enumerate() {
+            let at = locate_waiver(text, i).map(|(l, c)| format!("{shown}:{l}:{c}")).unwrap_or_else(|| shown.to_string());
+            for (key, value) in [("case", &w.case), ("profile", &w.profile), ("reason", &w.reason), ("reference", &w.reference)] {
+                if value.trim().is_empty() {
+                    return Err(format!("{at}: waiver #{} has an empty `{key}` (hint: every waiver needs a case, a profile, a reason and a reference)", i + 1));
+                }
+            }
+        }
+        Ok(Waivers { entries: file.waivers, source: shown.to_string() })
+    }
+
+    pub fn entries(&self) -> &[Waiver] {
+        &self.entries
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+impl Waiver {
+    /// Whether this waiver covers `case` on `profile` with `firmware` (when the waiver
+    /// names a firmware, an unknown firmware does not match: a waiver never widens).
+    pub fn covers(&self, case: &str, profile: &str, firmware: Option<&str>) -> bool {
+        if self.profile != profile || !glob_match(&self.case, case) {
+            return false;
+        }
+        match (&self.firmware, firmware) {
+            (None, _) => true,
+            (Some(want), Some(have)) => glob_match(want, have),
+            (Some(_), None) => false,
+        }
+    }
+
+    fn describe(&self) -> String {
+        match &self.firmware {
+            Some(fw) => format!("`{}` (profile {}, firmware {fw})", self.case, self.profile),
+            None => format!("`{}` (profile {})", self.case, self.profile),
+        }
+    }
+}
+
+/// Apply `waivers` to a finished run on `profile` (device firmware `firmware`, if known):
+/// FAIL cases a waiver covers become WAIVED; stale and unused waivers become notes.
+/// The summary is recounted.
+pub fn apply(waivers: &Waivers, profile: &str, firmware: Option<&str>, run: &mut RunRecord) {
+    for w in &waivers.entries {
+        // Waivers for another profile are silently out of scope: one file serves a whole lab.
+        if w.profile != profile {
+            continue;
+        }
+        let mut matched = 0usize;
+        let mut waived = 0usize;
+        let mut passing = Vec::new();
+        for case in run.cases.iter_mut().filter(|c| w.covers(&c.id, profile, firmware)) {
+            matched += 1;
+            match case.verdict {
+                Verdict::Fail => {
+                    case.verdict = Verdict::Waived;
+                    case.reason = Some(format!("waived: {} (reference: {})", w.reason, w.reference));
+                    waived += 1;
+                }
+                Verdict::Pass => passing.push(case.id.clone()),
+                _ => {}
+            }
+        }
+        if matched == 0 {
+            let scope_firmware = w.firmware.is_none() || firmware.is_some_and(|f| w.firmware.as_deref().is_some_and(|p| glob_match(p, f)));
+            if scope_firmware {
+                run.notes.push(format!(
+                    "unused waiver {}: no case of this run matches it (hint: check the case id with `polyconform run -- --list`; waivers file {})",
+                    w.describe(),
+                    waivers.source
+                ));
+            }
+        } else if waived == 0 && !passing.is_empty() {
+            run.notes.push(format!(
+                "stale waiver {}: {} now pass{} ({}); remove it from {} (reference: {})",
+                w.describe(),
+                list_ids(&passing),
+                if passing.len() == 1 { "es" } else { "" },
+                w.reason,
+                waivers.source,
+                w.reference
+            ));
+        }
+    }
+    run.recount();
+}
+
+fn list_ids(ids: &[String]) -> String {
+    const SHOWN: usize = 5;
+    let mut s = ids.iter().take(SHOWN).map(String::as_str).collect::<Vec<_>>().join(", ");
+    if ids.len() > SHOWN {
+        s.push_str(&format!(" and {} more", ids.len() - SHOWN));
+    }
+    s
+}
+
+/// Glob over case ids: `*` matches any run of characters (dots included), `?` exactly
+/// one; everything else literally.
+pub fn glob_match(pattern: &str, text: &str) -> bool {
+    let p: Vec<char> = pattern.chars().collect();
+    let t: Vec<char> = text.chars().collect();
+    // Iterative matcher with single-star backtracking: linear memory, no recursion depth
+    // to exhaust on a hostile pattern.
+    let (mut pi, mut ti) = (0usize, 0usize);
+    let mut star: Option<(usize, usize)> = None;
+    while ti < t.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some((pi, ti));
+            pi += 1;
+        } else if let Some((sp, st)) = star {
+            pi = sp + 1;
+            ti = st + 1;
+            star = Some((sp, st + 1));
+        } else {
+            return false;
+        }
+    }
+    while pi < p.len() && p[pi] == '*' {
+        pi += 1;
+    }
+    pi == p.len()
+}
+
+/// `file:line:col: message (hint: ...)` from a TOML error.
+fn toml_error(text: &str, shown: &str, e: &toml::de::Error) -> String {
+    let message = e.message().trim().to_string();
+    let place = match e.span() {
+        Some(span) => {
+            let (line, col) = line_col(text, span.start);
+            format!("{shown}:{line}:{col}")
+        }
+        None => shown.to_string(),
+    };
+    let hint = if let Some(unknown) = unknown_field(&message) {
+        let near = KNOWN_KEYS.iter().map(|k| (strsim::jaro_winkler(k, &unknown), *k)).fold((0.0, ""), |a, b| if b.0 > a.0 { b } else { a });
+        if near.0 > 0.8 {
+            format!("did you mean `{}`? a waiver has the keys {}", near.1, KNOWN_KEYS.join(", "))
+        } else {
+            format!("a waiver has the keys {}; the file holds `[[waiver]]` tables only", KNOWN_KEYS.join(", "))
+        }
+    } else if message.contains("missing field") {
+        format!("every waiver needs `case`, `profile`, `reason` and `reference`; `firmware` is optional")
+    } else {
+        "see `polyconform run --help` and the waivers example in src/report/waivers.rs".to_string()
+    };
+    format!("{place}: {message} (hint: {hint})")
+}
+
+/// The name in serde's "unknown field `x`, expected ..." message.
+fn unknown_field(message: &str) -> Option<String> {
+    let rest = message.split("unknown field `").nth(1)?;
+    Some(rest.split('`').next()?.to_string())
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = &text[..floor_char_boundary(text, offset)];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) + 1;
+    (line, col)
+}
+
+fn floor_char_boundary(s: &str, mut i: usize) -> usize {
+    while i > 0 && !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// Line and column of the `index`-th `[[waiver]]` header, for errors about its values.
+fn locate_waiver(text: &str, index: usize) -> Option<(usize, usize)> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| l.trim_start().starts_with("[[waiver]]"))
+        .nth(index)
+        .map(|(i, l)| (i + 1, l.len() - l.trim_start().len() + 1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::model::{CaseRecord, RunRecord};
+    use crate::spec::case::{Family, ManualRef};
+    use crate::verdict::Level;
+
+    fn case(id: &str, verdict: Verdict) -> CaseRecord {
+        CaseRecord {
+            id: id.into(),
+            title: "t".into(),
+            family: Family::Size,
+            level: Level::Must,
+            manual: ManualRef { section: "Prerequisite Information".into(), quote: "q".into() },
+            endpoint: None,
+            suite: "suites/size.toml".into(),
+            verdict,
+            reason: None,
+            findings: vec![],
+            exchanges: vec![],
+            reproducer: None,
+            duration_ms: 1,
+        }
+    }
+
+    fn run(cases: Vec<CaseRecord>) -> RunRecord {
+        let mut r = RunRecord {
+            format_version: 1,
+            tool_version: "0".into(),
+            profile: "trio-5.9.1".into(),
+            target: "builtin-emulator".into(),
+            device: None,
+            started_at: "2025-01-01T00:00:00Z".into(),
+            duration_ms: 0,
+            strict: false,
+            summary: Default::default(),
+            cases,
+            notes: vec![],
+        };
+        r.recount();
+        r
+    }
+
+    const FILE: &str = r#"
+[[waiver]]
+case = "trio.size.*"
+profile = "trio-5.9.1"
+reason = "413 only above 64 KB"
+reference = "QA-1"
+
+[[waiver]]
+case = "trio.auth.none"
+profile = "trio-5.9.1"
+firmware = "5.9.1.*"
+reason = "fixed in 5.9.2"
+reference = "QA-2"
+"#;
+
+    #[test]
+    fn globs_match_dots_and_single_characters() {
+        assert!(glob_match("trio.size.*", "trio.size.over.mgmt.config-set"));
+        assert!(glob_match("*.device-info", "trio.schema.mgmt.device-info"));
+        assert!(glob_match("trio.a?c", "trio.abc"));
+        assert!(!glob_match("trio.a?c", "trio.abbc"));
+        assert!(!glob_match("trio.size", "trio.size.over"));
+        assert!(glob_match("*", ""));
+        assert!(glob_match("a*b*c", "aXXbYYc"));
+        assert!(!glob_match("a*b*c", "aXXbYY"));
+    }
+
+    #[test]
+    fn a_waived_fail_is_waived_with_reason_and_reference_and_not_counted_as_fail() {
+        let w = Waivers::parse(FILE, "waivers.toml").unwrap();
+        let mut r = run(vec![case("trio.size.over", Verdict::Fail), case("trio.auth.none", Verdict::Fail), case("trio.other", Verdict::Fail)]);
+        apply(&w, "trio-5.9.1", None, &mut r);
+        assert_eq!(r.cases[0].verdict, Verdict::Waived);
+        let reason = r.cases[0].reason.as_deref().unwrap();
+        assert!(reason.contains("413 only above 64 KB") && reason.contains("QA-1"), "{reason}");
+        // The firmware-limited waiver does not apply when the firmware is unknown.
+        assert_eq!(r.cases[1].verdict, Verdict::Fail);
+        assert_eq!(r.cases[2].verdict, Verdict::Fail);
+        assert_eq!(r.summary["WAIVED"], 1);
+        assert_eq!(r.summary["FAIL"], 2);
+    }
+
+    #[test]
+    fn firmware_limited_waivers_apply_only_to_that_firmware() {
+        let w = Waivers::parse(FILE, "waivers.toml").unwrap();
+        let mut r = run(vec![case("trio.auth.none", Verdict::Fail)]);
+        apply(&w, "trio-5.9.1", Some("5.9.1.11071"), &mut r);
+        assert_eq!(r.cases[0].verdict, Verdict::Waived);
+        let mut r = run(vec![case("trio.auth.none", Verdict::Fail)]);
+        apply(&w, "trio-5.9.1", Some("6.0.0.100"), &mut r);
+        assert_eq!(r.cases[0].verdict, Verdict::Fail);
+    }
+
+    #[test]
+    fn other_profiles_and_other_verdicts_are_untouched() {
+        let w = Waivers::parse(FILE, "waivers.toml").unwrap();
+        let mut r = run(vec![case("trio.size.over", Verdict::Fail)]);
+        apply(&w, "vvx-5.9.0", None, &mut r);
+        assert_eq!(r.cases[0].verdict, Verdict::Fail);
+        assert!(r.notes.is_empty(), "{:?}", r.notes);
+        let mut r = run(vec![case("trio.size.a", Verdict::Error), case("trio.size.b", Verdict::NonStrict)]);
+        apply(&w, "trio-5.9.1", None, &mut r);
+        assert_eq!(r.cases[0].verdict, Verdict::Error);
+        assert_eq!(r.cases[1].verdict, Verdict::NonStrict);
+    }
+
+    #[test]
+    fn a_waiver_whose_case_passes_is_reported_stale() {
+        let w = Waivers::parse(FILE, "waivers.toml").unwrap();
+        let mut r = run(vec![case("trio.size.over", Verdict::Pass)]);
+        apply(&w, "trio-5.9.1", None, &mut r);
+        assert_eq!(r.cases[0].verdict, Verdict::Pass);
+        let stale: Vec<_> = r.notes.iter().filter(|n| n.starts_with("stale waiver")).collect();
+        assert_eq!(stale.len(), 1, "{:?}", r.notes);
+        assert!(stale[0].contains("trio.size.over") && stale[0].contains("QA-1"), "{}", stale[0]);
+    }
+
+    #[test]
+    fn a_waiver_matching_nothing_is_reported_unused() {
+        let w = Waivers::parse(FILE, "waivers.toml").unwrap();
+        let mut r = run(vec![case("trio.schema.x", Verdict::Pass)]);
+        apply(&w, "trio-5.9.1", None, &mut r);
+        assert!(r.notes.iter().any(|n| n.starts_with("unused waiver `trio.size.*`")), "{:?}", r.notes);
+    }
+
+    #[test]
+    fn unknown_keys_are_errors_with_line_column_and_a_did_you_mean() {
+        let text = "[[waiver]]\ncase = \"a\"\nprofile = \"trio-5.9.1\"\nfirmwre = \"1\"\nreason = \"r\"\nreference = \"x\"\n";
+        let err = Waivers::parse(text, "w.toml").unwrap_err();
+        assert!(err.starts_with("w.toml:4:1: "), "{err}");
+        assert!(err.contains("firmwre") && err.contains("did you mean `firmware`"), "{err}");
+    }
+
+    #[test]
+    fn missing_reason_and_empty_reference_are_errors() {
+        let err = Waivers::parse("[[waiver]]\ncase = \"a\"\nprofile = \"p\"\nreference = \"x\"\n", "w.toml").unwrap_err();
+        assert!(err.starts_with("w.toml:") && err.contains("reason"), "{err}");
+        let err = Waivers::parse("[[waiver]]\ncase = \"a\"\nprofile = \"p\"\nreason = \"r\"\nreference = \" \"\n", "w.toml").unwrap_err();
+        assert!(err.starts_with("w.toml:1:1: ") && err.contains("`reference`"), "{err}");
+    }
+
+    #[test]
+    fn bad_toml_never_panics() {
+        for text in ["[[waiver]", "waiver = 3", "[[waiver]]\ncase = 1", "\u{0}\u{fffd}", "[[waiver]]\ncase = \"é\"\nprofile = 7"] {
+            assert!(Waivers::parse(text, "w.toml").is_err(), "{text:?}");
+        }
+    }
+}
