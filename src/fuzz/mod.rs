@@ -1,3 +1,22 @@
 //! Schema-driven malformed input, oracles, shrinking and replay.
+//!
+//! ```text
+//! schemas/ ── request_schema ─► strategy (valid bodies, proptest)
+//!                                 └─ mutate (value / encoding / protocol operators)
+//!                                     └─ generator ─► FuzzCase (deterministic per seed)
+//! FuzzCase ── device (gated) ─► Exchange ── oracle ─► Violation?
+//!                                              └─ shrink ─► repro (fuzz/repros/<profile>/*.json)
+//! repro ── replay ─► STILL FAILING / FIXED / ERROR
+//! ```
+//!
+//! `case::classify` decides what a request *means* from the request alone, so fresh
+//! cases, shrink candidates and replayed reproducers are judged by one rule.
 
+pub mod case;
 pub mod command;
+pub mod generator;
+pub mod mutate;
+pub mod oracle;
+pub mod request_schema;
+pub mod shrink;
+pub mod strategy;

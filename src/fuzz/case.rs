@@ -1,0 +1,258 @@
+//! A generated request ([`FuzzCase`]) and what it is meant to test ([`Intent`]).
+//!
+//! The intent is computed from the concrete request alone ([`classify`]), never from
+//! the operator that built it: a shrunk request, a replayed reproducer and a fresh case
+//! are judged by the same rule, and a "negative" input that turns out to be valid is
+//! judged as valid. That last point is Schemathesis's main source of false findings
+//! (anchors.md 1.5): every JSON body is checked with the compiled request schema before
+//! it is called invalid.
+
+use super::request_schema::{Node, PathStep, SchemaDocs, pointer_text, types};
+use crate::device::WireRequest;
+use crate::spec::profile::{Endpoint, Input, Limits};
+use crate::spec::SchemaSet;
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// One generated request.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FuzzCase {
+    /// Position in the generated sequence (0-based); with the seed it names the case.
+    pub index: u64,
+    /// Endpoint id (`mgmt.config-get`).
+    pub endpoint: String,
+    /// The operators applied, each as `name: detail` (`deep-nesting: /data depth 40`).
+    pub mutations: Vec<String>,
+    pub request: WireRequest,
+}
+
+/// What a request tests, which decides the oracles that apply to its answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Intent {
+    /// A request the manual describes: documented method, JSON content type, a body the
+    /// request schema accepts (or no body where the input is optional or absent).
+    Valid,
+    /// JSON the request schema rejects. `mandatory` is the first mandatory member that is
+    /// absent (`/data/Dest`), when that is one of the reasons.
+    Invalid {
+        #[serde(default)]
+        mandatory: Option<String>,
+    },
+    /// A body that is not JSON: truncated, not UTF-8, duplicate keys, a byte order mark.
+    Malformed { why: String },
+    /// A protocol variation: other method, content type, size, query or a body where none
+    /// is expected. Only the robustness oracles apply.
+    Protocol { why: String },
+}
+
+impl Intent {
+    pub fn label(&self) -> String {
+        match self {
+            Intent::Valid => "valid".into(),
+            Intent::Invalid { mandatory: Some(m) } => format!("invalid (mandatory {m} missing)"),
+            Intent::Invalid { mandatory: None } => "invalid".into(),
+            Intent::Malformed { why } => format!("malformed ({why})"),
+            Intent::Protocol { why } => format!("protocol variation ({why})"),
+        }
+    }
+}
+
+/// Whether a `Content-Type` value names JSON (`application/json`, any case, any parameters).
+pub fn is_json_content_type(value: &str) -> bool {
+    value.split(';').next().is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
+}
+
+/// The intent of a concrete request to `endpoint`.
+pub fn classify(endpoint: &Endpoint, limits: &Limits, schemas: &SchemaSet, docs: &SchemaDocs, request: &WireRequest) -> Intent {
+    if !request.method.eq(endpoint.method.as_str()) {
+        return Intent::Protocol { why: format!("method {}", request.method) };
+    }
+    let body = request.body.as_deref().filter(|b| !b.is_empty());
+    if endpoint.method == crate::spec::Method::GET {
+        if body.is_some() {
+            return Intent::Protocol { why: "body on a GET".into() };
+        }
+        if request.path.contains('?') {
+            return Intent::Protocol { why: "query parameters".into() };
+        }
+        return Intent::Valid;
+    }
+    match request.header("content-type") {
+        Some(ct) if is_json_content_type(ct) => {}
+        Some(ct) => return Intent::Protocol { why: format!("Content-Type `{ct}`") },
+        None => return Intent::Protocol { why: "no Content-Type".into() },
+    }
+    if request.path.contains('?') {
+        return Intent::Protocol { why: "query parameters".into() };
+    }
+    if body.is_some_and(|b| b.len() > limits.body_bytes_accepted) {
+        return Intent::Protocol { why: format!("body of {} bytes", body.map_or(0, <[u8]>::len)) };
+    }
+    let request_def = docs.def(&endpoint.schema, "request");
+    let Some(body) = body else {
+        return match (endpoint.input, request_def) {
+            (Input::Required, Some(root)) => match missing_mandatory(docs, root, &Value::Object(Map::new()), &mut Vec::new()) {
+                Some(m) => Intent::Invalid { mandatory: Some(m) },
+                None => Intent::Valid,
+            },
+            _ => Intent::Valid,
+        };
+    };
+    if endpoint.input == Input::None {
+        return Intent::Protocol { why: "body on an endpoint without input".into() };
+    }
+    let value = match parse_strict(body) {
+        Ok(v) => v,
+        Err(why) => return Intent::Malformed { why },
+    };
+    let Some(root) = request_def else { return Intent::Valid };
+    match schemas.validate(&endpoint.schema, "request", &value) {
+        Some(violations) if !violations.is_empty() => Intent::Invalid { mandatory: missing_mandatory(docs, root, &value, &mut Vec::new()) },
+        _ => Intent::Valid,
+    }
+}
+
+/// The first mandatory member absent from `value`, following the declared properties
+/// (`required` lists) from the root down. A value that should be an object with
+/// mandatory members but is something else (`"data": null`) misses them all.
+pub fn missing_mandatory(docs: &SchemaDocs, node: Node<'_>, value: &Value, path: &mut Vec<PathStep>) -> Option<String> {
+    let node = docs.deref(node);
+    let view = docs.object_view(node);
+    let wants_object = types(node.schema).contains(&"object") || !view.required.is_empty();
+    match value {
+        Value::Object(map) => {
+            for r in &view.required {
+                if !map.contains_key(r) {
+                    path.push(PathStep::Key(r.clone()));
+                    return Some(pointer_text(path));
+                }
+            }
+            for (key, child) in &view.properties {
+                if let Some(v) = map.get(key) {
+                    path.push(PathStep::Key(key.clone()));
+                    if let Some(found) = missing_mandatory(docs, *child, v, path) {
+                        return Some(found);
+                    }
+                    path.pop();
+                }
+            }
+            None
+        }
+        _ if wants_object => view.required.first().map(|r| {
+            path.push(PathStep::Key(r.clone()));
+            pointer_text(path)
+        }),
+        _ => None,
+    }
+}
+
+/// Parse JSON as a strict reader would: UTF-8, no byte order mark, no duplicate keys.
+pub fn parse_strict(body: &[u8]) -> Result<Value, String> {
+    let text = std::str::from_utf8(body).map_err(|e| format!("not UTF-8 at byte {}", e.valid_up_to()))?;
+    if text.starts_with('\u{feff}') {
+        return Err("byte order mark".into());
+    }
+    serde_json::from_str::<Strict>(text).map(|s| s.0).map_err(|e| {
+        let msg = e.to_string();
+        if msg.contains("duplicate key") { "duplicate key".into() } else if e.is_eof() { "truncated".into() } else { format!("not JSON: {msg}") }
+    })
+}
+
+/// A JSON value read with duplicate keys refused.
+struct Strict(Value);
+
+impl<'de> Deserialize<'de> for Strict {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(StrictVisitor).map(Strict)
+    }
+}
+
+struct StrictVisitor;
+
+impl<'de> Visitor<'de> for StrictVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("JSON")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(serde_json::Number::from_f64(v).map(Value::Number).unwrap_or(Value::Null))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_string()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut out = Vec::new();
+        while let Some(Strict(v)) = seq.next_element()? {
+            out.push(v);
+        }
+        Ok(Value::Array(out))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut out = Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let Strict(v) = map.next_value()?;
+            if out.contains_key(&key) {
+                return Err(de::Error::custom(format!("duplicate key `{key}`")));
+            }
+            out.insert(key, v);
+        }
+        Ok(Value::Object(out))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fuzz::request_schema::tests::sample_docs;
+    use serde_json::json;
+
+    #[test]
+    fn strict_parsing_names_what_is_wrong() {
+        assert_eq!(parse_strict(br#"{"a":1}"#).unwrap(), json!({"a": 1}));
+        assert_eq!(parse_strict(br#"{"a":1,"a":2}"#).unwrap_err(), "duplicate key");
+        assert_eq!(parse_strict(br#"{"a":"#).unwrap_err(), "truncated");
+        assert!(parse_strict(b"{\"a\":\"\xff\"}").unwrap_err().starts_with("not UTF-8"));
+        assert_eq!(parse_strict("\u{feff}{}".as_bytes()).unwrap_err(), "byte order mark");
+    }
+
+    #[test]
+    fn mandatory_members_are_found_through_null_and_missing_objects() {
+        let docs = sample_docs();
+        let root = docs.def("v1/callctrl/dial.json", "request").unwrap();
+        let m = |v: Value| missing_mandatory(&docs, root, &v, &mut Vec::new());
+        assert_eq!(m(json!({})), Some("/data".into()));
+        assert_eq!(m(json!({"data": null})), Some("/data/Dest".into()));
+        assert_eq!(m(json!({"data": {"Line": "1"}})), Some("/data/Dest".into()));
+        assert_eq!(m(json!({"data": {"Dest": 5}})), None, "a retyped member is present, not missing");
+        assert_eq!(m(json!({"data": {"Dest": "100"}})), None);
+    }
+
+    #[test]
+    fn json_content_types_ignore_case_and_parameters() {
+        assert!(is_json_content_type("application/json"));
+        assert!(is_json_content_type("Application/JSON; charset=utf-8"));
+        assert!(!is_json_content_type("application/jsonx"));
+        assert!(!is_json_content_type("text/plain"));
+    }
+}
