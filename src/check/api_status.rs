@@ -128,7 +128,7 @@ pub fn implicit(ctx: &Context, endpoint: &Endpoint, step: &str, obs: &Observed) 
             "Output: Success Response: { \"Status\": \"2000\" }".into(),
             vec![format!("`\"Status\": \"{n}\"` (a JSON string)")],
             vec![
-                "errata decision: the manual prints `\"Status\": \"2000\"` in most examples and a bare number in some POST examples; \
+                "erratum E07: the manual prints `\"Status\": \"2000\"` in most examples and a bare number in some POST examples; \
                  every capture from a real phone has a string, so a number is the reading we do not prefer (NON-STRICT, FAIL with --strict)"
                     .into(),
             ],
@@ -142,7 +142,7 @@ pub fn implicit(ctx: &Context, endpoint: &Endpoint, step: &str, obs: &Observed) 
             "Error Codes",
             error_table(ctx),
             vec![format!("`Status` is one of the documented codes {}", endpoint.codes.join(", "))],
-            vec![format!("\"{code}\" is in no table of the {} manual", ctx.profile.id)],
+            vec![format!("erratum E25: \"{code}\" is in no table of the {} manual, so it is FAIL", ctx.profile.id)],
         ));
     } else if !endpoint.codes.iter().any(|c| c == code) {
         let meaning = ctx.profile.status_codes.get(code).map(String::as_str).unwrap_or("");
@@ -152,8 +152,8 @@ pub fn implicit(ctx: &Context, endpoint: &Endpoint, step: &str, obs: &Observed) 
             applicable,
             vec![format!("`Status` is one of {}", endpoint.codes.join(", "))],
             vec![format!(
-                "\"{code}\" ({meaning}) is in the Error Codes table but not in this endpoint's list; the per-endpoint lists are \
-                 visibly incomplete (blank entries such as \"4003, , 4007\"), so this is NON-STRICT, not FAIL"
+                "erratum E25: \"{code}\" ({meaning}) is in the Error Codes table but not in this endpoint's list; the manual does not \
+                 say the lists are exhaustive and they are visibly incomplete (blank entries such as \"4003, , 4007\"): NON-STRICT, not FAIL"
             )],
         ));
     }
@@ -190,7 +190,7 @@ mod tests {
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].verdict, Verdict::NonStrict);
         assert_eq!(f[0].family, Family::ApiStatus);
-        assert!(f[0].details[0].contains("errata decision"));
+        assert!(f[0].details[0].starts_with("erratum E07"));
         assert_eq!(f[0].actual, "HTTP 200, Status 2000 (a number)");
     }
 

@@ -47,7 +47,11 @@ pub fn implicit(_ctx: &Context, step: &Step, observed: &[Observed]) -> Vec<Findi
         expected: vec!["every request answered normally, or HTTP 403, or queued and answered later".into()],
         actual: format!("{} of {n} parallel requests: {}", bad.len(), outcome::tally(bad.iter().map(|(_, a)| a.as_str()))),
         step: step.name.clone(),
-        details: bad.iter().map(|(i, a)| format!("request {i} of {n}: {a}")).collect(),
+        details: bad
+            .iter()
+            .map(|(i, a)| format!("request {i} of {n}: {a}"))
+            .chain(std::iter::once("erratum E09: HTTP 403 and queueing both pass; a 5xx, a dropped connection or a timeout is neither reading".to_string()))
+            .collect(),
     }]
 }
 
@@ -83,7 +87,8 @@ mod tests {
         assert_eq!(f[0].verdict, Verdict::Fail, "the manual names the two acceptable fates: explicit");
         assert_eq!(f[0].section, "Prerequisite Information");
         assert_eq!(f[0].actual, "2 of 3 parallel requests: HTTP 500; connection reset");
-        assert_eq!(f[0].details, vec!["request 2 of 3: HTTP 500", "request 3 of 3: connection reset"]);
+        assert_eq!(f[0].details[..2], ["request 2 of 3: HTTP 500", "request 3 of 3: connection reset"]);
+        assert!(f[0].details[2].starts_with("erratum E09"));
     }
 
     #[test]

@@ -21,7 +21,7 @@ pub const FAILURE_SCHEMA: (&str, &str) = ("common.json", "failure");
 const VIOLATION_SNIPPET: usize = 200;
 
 /// The schema a part names for this endpoint: (file, definition).
-pub fn location<'a>(part: SchemaPart, endpoint: Option<&'a Endpoint>) -> Option<(&'a str, &'static str)> {
+pub fn location(part: SchemaPart, endpoint: Option<&Endpoint>) -> Option<(&str, &'static str)> {
     match part {
         SchemaPart::Response => endpoint.map(|e| (e.schema.as_str(), "response")),
         SchemaPart::Failure => Some(FAILURE_SCHEMA),
