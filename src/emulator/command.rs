@@ -1,9 +1,113 @@
-//! `polyconform emulate`.
+//! `polyconform emulate`: run the reference phone until interrupted.
+//!
+//! The first stdout line is exactly `listening on http://HOST:PORT` (or `https://`),
+//! flushed at once, so scripts can start it on port 0 and read the address; with
+//! `--tls` a second line gives the certificate fingerprint. The password is never
+//! printed.
 
+use super::{Emulator, EmulatorConfig, faults};
 use crate::cli::EmulateArgs;
+use crate::exit::{CANNOT_JUDGE, OK, code};
+use crate::spec::Catalogue;
+use std::io::Write;
+use std::net::{SocketAddr, ToSocketAddrs};
 use std::process::ExitCode;
+use std::time::Duration;
 
-pub fn emulate(_args: EmulateArgs) -> ExitCode {
-    eprintln!("error: `polyconform emulate` is not built yet");
-    crate::exit::code(crate::exit::CANNOT_JUDGE)
+pub fn emulate(args: EmulateArgs) -> ExitCode {
+    if args.list_faults {
+        let width = faults().iter().map(|f| f.name.len()).max().unwrap_or(0);
+        let fam = faults().iter().map(|f| f.family.len()).max().unwrap_or(0);
+        let mut out = std::io::stdout().lock();
+        for f in faults() {
+            let _ = writeln!(out, "{:width$}  {:fam$}  {}", f.name, f.family, f.description);
+        }
+        return code(OK);
+    }
+    match prepare(&args) {
+        Ok(config) => serve(config),
+        Err(msg) => {
+            eprintln!("error: {msg}");
+            code(CANNOT_JUDGE)
+        }
+    }
+}
+
+fn prepare(args: &EmulateArgs) -> Result<EmulatorConfig, String> {
+    faults::parse_faults(&args.fault)?;
+    let catalogue = Catalogue::embedded().map_err(|e| format!("the built-in data files do not load:\n{e}"))?;
+    let profile = catalogue.profile(&args.profile)?.clone();
+    let listen = parse_listen(&args.listen)?;
+    let password = match &args.password {
+        Some(p) => p.clone(),
+        None => std::env::var("POLYCONFORM_PASSWORD").ok().filter(|p| !p.is_empty()).unwrap_or_else(|| "polyconform".into()),
+    };
+    let mut config = EmulatorConfig::new(profile);
+    config.listen = listen;
+    config.username = args.username.clone();
+    config.password = password;
+    config.tls = args.tls;
+    config.latency = Duration::from_millis(args.latency_ms);
+    config.faults = args.fault.clone();
+    config.parallel = args.parallel;
+    config.control = args.control;
+    config.reboot = Duration::from_millis(args.reboot_ms);
+    config.api_enabled = !args.api_disabled;
+    Ok(config)
+}
+
+fn parse_listen(text: &str) -> Result<SocketAddr, String> {
+    if let Ok(addr) = text.parse::<SocketAddr>() {
+        return Ok(addr);
+    }
+    text.to_socket_addrs()
+        .ok()
+        .and_then(|mut a| a.next())
+        .ok_or_else(|| format!("`{text}` is not an address to listen on (hint: HOST:PORT such as 127.0.0.1:8080, or port 0 for a free port)"))
+}
+
+fn serve(config: EmulatorConfig) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return code(CANNOT_JUDGE);
+        }
+    };
+    runtime.block_on(async move {
+        let emulator = match Emulator::start(config).await {
+            Ok(e) => e,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return code(CANNOT_JUDGE);
+            }
+        };
+        {
+            let mut out = std::io::stdout().lock();
+            let _ = writeln!(out, "listening on {}", emulator.url());
+            if let Some(fp) = emulator.fingerprint() {
+                let _ = writeln!(out, "certificate sha256 {fp}");
+            }
+            let _ = out.flush();
+        }
+        interrupted().await;
+        emulator.stop().await;
+        code(OK)
+    })
+}
+
+/// Ctrl-C, or SIGTERM where there is one (service managers and CI stop processes so).
+async fn interrupted() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
 }

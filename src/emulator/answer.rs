@@ -1,0 +1,170 @@
+//! What the emulated phone sends back: API answers and HTTP-level refusals, as bytes.
+//!
+//! Real phones write `{"data": {...}, "Status": "2000"}`: `data` first, `Status` last,
+//! every scalar a string, `", "` and `": "` separators (libpoly and TrioSim captures in
+//! research/real-devices.md §1.8), and the headers of the phone's embedded web server
+//! (`Server: Polycom SoundPoint IP Telephone HTTPd`, `X-Frame-Options: SAMEORIGIN`,
+//! `Cache-Control: no-store`, §3). API errors ride on HTTP 200 with a `4xxx` Status.
+
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::{Response, StatusCode, header};
+use serde_json::Value;
+use std::io;
+
+/// The `Server` header of Poly UC Software's web server.
+pub const SERVER: &str = "Polycom SoundPoint IP Telephone HTTPd";
+
+/// One answer, before it becomes bytes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Answer {
+    /// HTTP 200 with an API body: `data` (if any), extra top-level members, then `Status`.
+    Api { status: &'static str, data: Option<Value>, extra: Vec<(&'static str, Value)>, omit_status: bool },
+    /// An HTTP-level refusal with a small HTML page (401, 400, 403, 404, 405, 413, 500).
+    Http { code: StatusCode, allow: Option<&'static str> },
+    /// An HTML page with HTTP 200 (the `non-json-body` fault).
+    HtmlPage,
+    /// Anything else with a JSON body and a chosen HTTP status (control endpoints).
+    Json { code: StatusCode, body: Value },
+}
+
+impl Answer {
+    /// `{"Status": code}` without data.
+    pub fn status(code: &'static str) -> Answer {
+        Answer::Api { status: code, data: None, extra: Vec::new(), omit_status: false }
+    }
+
+    /// `{"data": data, "Status": "2000"}`.
+    pub fn ok(data: Value) -> Answer {
+        Answer::Api { status: "2000", data: Some(data), extra: Vec::new(), omit_status: false }
+    }
+
+    /// `{"Status": "2000"}`.
+    pub fn done() -> Answer {
+        Answer::status("2000")
+    }
+
+    pub fn http(code: StatusCode) -> Answer {
+        Answer::Http { code, allow: None }
+    }
+
+    /// The API status code this answer carries, if it is an API answer.
+    pub fn api_status(&self) -> Option<&'static str> {
+        match self {
+            Answer::Api { status, .. } => Some(status),
+            _ => None,
+        }
+    }
+}
+
+/// How the bytes of one answer are dressed.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Dress {
+    /// `wrong-content-type` fault: every answer says `text/html`.
+    pub html_content_type: bool,
+    /// Close the connection after this answer (413, reboot).
+    pub close: bool,
+}
+
+pub type Body = Full<Bytes>;
+
+/// Turn an answer into an HTTP response with the phone's headers.
+pub fn render(answer: Answer, dress: Dress) -> Response<Body> {
+    let (code, content_type, body, allow, challenge) = match answer {
+        Answer::Api { status, data, extra, omit_status } => {
+            let mut map = serde_json::Map::new();
+            if let Some(d) = data {
+                map.insert("data".into(), d);
+            }
+            for (k, v) in extra {
+                map.insert(k.into(), v);
+            }
+            if !omit_status {
+                map.insert("Status".into(), Value::String(status.into()));
+            }
+            (StatusCode::OK, "application/json", json_bytes(&Value::Object(map)), None, false)
+        }
+        Answer::Json { code, body } => (code, "application/json", json_bytes(&body), None, false),
+        Answer::HtmlPage => (StatusCode::OK, "text/html", Bytes::from_static(HTML_PAGE.as_bytes()), None, false),
+        Answer::Http { code, allow } => {
+            let reason = code.canonical_reason().unwrap_or("Error");
+            let detail = match code.as_u16() {
+                401 => "Authorization failed.",
+                400 => "Bad request.",
+                403 => "Forbidden.",
+                404 => "The requested URL was not found on this server.",
+                405 => "Method not allowed.",
+                413 => "Request entity too large.",
+                _ => "Internal server error.",
+            };
+            let page = format!("<html><head><title>{} {reason}</title></head><body><h1>{} {reason}</h1>{detail}</body></html>", code.as_u16(), code.as_u16());
+            (code, "text/html", Bytes::from(page), allow, code == StatusCode::UNAUTHORIZED)
+        }
+    };
+    let mut builder = Response::builder()
+        .status(code)
+        .header(header::SERVER, SERVER)
+        .header("X-Frame-Options", "SAMEORIGIN")
+        .header(header::CACHE_CONTROL, "no-store")
+        .header(header::CONTENT_TYPE, if dress.html_content_type { "text/html" } else { content_type });
+    if challenge {
+        builder = builder.header(header::WWW_AUTHENTICATE, "Basic realm=\"API Authentication\"");
+    }
+    if let Some(allow) = allow {
+        builder = builder.header(header::ALLOW, allow);
+    }
+    if dress.close {
+        builder = builder.header(header::CONNECTION, "close");
+    }
+    builder.body(Full::new(body)).unwrap_or_else(|_| Response::new(Full::new(Bytes::new())))
+}
+
+const HTML_PAGE: &str = "<html><head><title>Polycom - Network Configuration</title></head><body><p>Network Configuration</p></body></html>";
+
+/// JSON with the phone's `", "` / `": "` separators.
+pub fn json_bytes(value: &Value) -> Bytes {
+    let mut out = Vec::with_capacity(256);
+    let mut ser = serde_json::Serializer::with_formatter(&mut out, PhoneFormatter);
+    // Serialising a `Value` into a Vec cannot fail.
+    let _ = serde::Serialize::serialize(value, &mut ser);
+    Bytes::from(out)
+}
+
+/// serde_json's compact format with a space after every `,` and `:`, as the phones write.
+struct PhoneFormatter;
+
+impl serde_json::ser::Formatter for PhoneFormatter {
+    fn begin_array_value<W: ?Sized + io::Write>(&mut self, writer: &mut W, first: bool) -> io::Result<()> {
+        if first { Ok(()) } else { writer.write_all(b", ") }
+    }
+
+    fn begin_object_key<W: ?Sized + io::Write>(&mut self, writer: &mut W, first: bool) -> io::Result<()> {
+        if first { Ok(()) } else { writer.write_all(b", ") }
+    }
+
+    fn begin_object_value<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        writer.write_all(b": ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn answers_put_data_first_and_use_the_phone_separators() {
+        let bytes = json_bytes(&json!({"data": {"A": "1", "B": ["x", "y"]}, "Status": "2000"}));
+        assert_eq!(&bytes[..], br#"{"data": {"A": "1", "B": ["x", "y"]}, "Status": "2000"}"#);
+    }
+
+    #[test]
+    fn refusals_carry_the_phone_headers() {
+        let r = render(Answer::http(StatusCode::UNAUTHORIZED), Dress::default());
+        assert_eq!(r.status(), 401);
+        assert_eq!(r.headers()[header::WWW_AUTHENTICATE], "Basic realm=\"API Authentication\"");
+        assert_eq!(r.headers()[header::SERVER], SERVER);
+        let r = render(Answer::done(), Dress { html_content_type: true, close: false });
+        assert_eq!(r.headers()[header::CONTENT_TYPE], "text/html");
+    }
+}

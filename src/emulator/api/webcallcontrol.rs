@@ -1,0 +1,138 @@
+//! Call status (v1 and v2) and SIP status.
+//!
+//! v1 and v2 differ exactly as real phones differ (research/real-devices.md §1.3, §1.4):
+//! v1 answers one call object (the active call) and Status 4007 when there is none,
+//! `CallHandle` with `0x`, `LineId`, `DurationInSeconds`; v2 answers an array (empty with
+//! 2000 when idle), handles without `0x`, `LineID`, `DurationSeconds`, `Muted`, `Ringing`,
+//! `CallSequence`, and the keys with spaces real phones send.
+
+use super::{Ctx, Handled, invalid};
+use crate::emulator::answer::Answer;
+use crate::emulator::faults::Fault;
+use crate::emulator::state::{Call, CallState, Direction, parse_handle, wall_text};
+use serde_json::{Value, json};
+use std::time::Instant;
+
+/// Management.CallStatus (v1).
+pub fn call_status_v1(ctx: &mut Ctx<'_>) -> Handled {
+    let Some(idx) = ctx.phone.active() else {
+        return Err(Answer::status(if ctx.fault(Fault::StatusUndocumented) { "4999" } else { "4007" }));
+    };
+    let call = &ctx.phone.calls[idx];
+    Ok(Answer::ok(json!({
+        "CallHandle": format!("0x{}", call.handle_hex()),
+        "Type": call.direction.label(),
+        "Protocol": call.protocol,
+        "CallState": call.state.label(),
+        "LineId": call.line.to_string(),
+        "RemotePartyName": call.remote_name,
+        "RemotePartyNumber": call.remote_number,
+        "DurationInSeconds": call.duration(ctx.now).as_secs().to_string(),
+    })))
+}
+
+fn call_v2(call: &Call, active: bool, muted: bool, now: Instant) -> Value {
+    let offering = call.state == CallState::Offering;
+    let direction = match call.state {
+        CallState::Connected => "sendrecv",
+        CallState::Hold => "sendonly",
+        _ if call.direction == Direction::Incoming => "sendonly",
+        _ => "inactive",
+    };
+    json!({
+        "CallHandle": call.handle_hex(),
+        "Type": call.direction.label(),
+        "RemotePartyName": call.remote_name,
+        "RemotePartyNumber": call.remote_number,
+        "CallState": call.state.label(),
+        "Protocol": call.protocol,
+        "StartTime": wall_text(call.start_wall),
+        "DurationSeconds": call.duration(now).as_secs().to_string(),
+        "LineID": call.line.to_string(),
+        "CallSequence": call.sequence.to_string(),
+        "UIAppearanceIndex": format!("{}{}", call.sequence, if active { "*" } else { "" }),
+        "Ringing": if call.ringing { "1" } else { "0" },
+        "Muted": if muted && !offering { "1" } else { "0" },
+        "RTPPort": if offering { "0".to_string() } else { call.rtp_port.to_string() },
+        "RTCPPort": if offering { "1".to_string() } else { (call.rtp_port + 1).to_string() },
+        "Media Direction": direction,
+        "Remote Connection IP": if offering { "" } else { "192.0.2.20" },
+    })
+}
+
+/// WebCallControl.CallStatus Version 2. Query: "API accepts only: handle or line or line
+/// and sequence"; any other combination or parameter, or a value that is not a number
+/// (not hex for `handle`), answers 4000. A handle that names no call answers 4007 ("Call
+/// Does Not Exist", in the code list); a line or sequence filter that matches nothing
+/// answers an empty array, like the unfiltered idle answer.
+pub fn call_status_v2(ctx: &mut Ctx<'_>) -> Handled {
+    let (mut handle, mut line, mut sequence) = (None, None, None);
+    for (k, v) in ctx.query_pairs()? {
+        let slot = match k.as_str() {
+            "handle" => {
+                handle = Some(parse_handle(&v).ok_or_else(invalid)?);
+                continue;
+            }
+            "line" => &mut line,
+            "sequence" => &mut sequence,
+            _ => return Err(invalid()),
+        };
+        if slot.is_some() {
+            return Err(invalid());
+        }
+        *slot = Some(v.trim().parse::<u32>().map_err(|_| invalid())?);
+    }
+    match (handle.is_some(), line.is_some(), sequence.is_some()) {
+        (false, false, false) | (true, false, false) | (false, true, _) => {}
+        _ => return Err(invalid()),
+    }
+    if let Some(h) = handle {
+        if !ctx.phone.calls.iter().any(|c| c.handle == h) {
+            return Err(Answer::status("4007"));
+        }
+    }
+    let active = ctx.phone.active();
+    let calls: Vec<Value> = ctx
+        .phone
+        .calls
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| handle.is_none_or(|h| c.handle == h) && line.is_none_or(|l| c.line == l) && sequence.is_none_or(|s| c.sequence == s))
+        .map(|(i, c)| call_v2(c, Some(i) == active, ctx.phone.muted, ctx.now))
+        .collect();
+    Ok(Answer::ok(Value::Array(calls)))
+}
+
+/// WebCallControl.SipStatus: one user per line with its registration event and calls.
+pub fn sip_status(ctx: &mut Ctx<'_>) -> Handled {
+    let s = &ctx.phone.settings;
+    let users: Vec<Value> = ctx
+        .phone
+        .lines
+        .iter()
+        .map(|line| {
+            let calls: Vec<Value> = ctx
+                .phone
+                .calls
+                .iter()
+                .filter(|c| c.line == line.number)
+                .map(|c| json!({"CallID": format!("{}-{:08x}@192.0.2.10", c.handle_hex(), c.handle.rotate_left(13)), "CallState": c.state.label()}))
+                .collect();
+            json!({
+                "Name": s.value("reg.1.address"),
+                "LineNumber": line.number.to_string(),
+                "TotalEvents": "1",
+                "Events": [{
+                    "Type": "Register",
+                    "RegistrationState": if line.registered { "Registered" } else { "Unregistered" },
+                    "CallID": if line.registered { "b8c9a1cb-cf11d4b@192.0.2.10" } else { "" },
+                    "Expires": if line.registered { s.value("reg.1.server.1.expires") } else { "0" },
+                    "Overlap": "120",
+                }],
+                "TotalCalls": calls.len().to_string(),
+                "Calls": calls,
+            })
+        })
+        .collect();
+    Ok(Answer::ok(json!({"TotalUser": users.len().to_string(), "User": users})))
+}
