@@ -30,14 +30,17 @@ fn check_one(a: &JsonAssert, doc: &Value, vars: &BTreeMap<String, String>, reaso
     let pointer = fill_template(&a.pointer, vars);
     let found = doc.pointer(&pointer);
     let at = shown_pointer(&pointer);
-    match (a.exists, found) {
+    // A bare pointer asserts that the value is there: an assertion must assert something.
+    let bare = a.exists.is_none() && a.equals.is_none() && a.one_of.is_empty() && a.len.is_none() && a.contains.is_none();
+    let exists = if bare { Some(true) } else { a.exists };
+    match (exists, found) {
         (Some(true), None) => reasons.push(format!("{at} is absent")),
         (Some(false), Some(v)) => reasons.push(format!("{at} is present ({})", value_words(v))),
         _ => {}
     }
     let needs_value = a.equals.is_some() || !a.one_of.is_empty() || a.len.is_some() || a.contains.is_some();
     let Some(value) = found else {
-        if needs_value && a.exists != Some(true) {
+        if needs_value && exists != Some(true) {
             reasons.push(format!("{at} is absent"));
         }
         return;
@@ -80,7 +83,7 @@ pub fn describe(asserts: &[JsonAssert], vars: &BTreeMap<String, String>, parts: 
     for a in asserts {
         let at = shown_pointer(&fill_template(&a.pointer, vars));
         match a.exists {
-            Some(true) if a.equals.is_none() && a.one_of.is_empty() && a.len.is_none() && a.contains.is_none() => parts.push(format!("{at} present")),
+            Some(true) | None if a.equals.is_none() && a.one_of.is_empty() && a.len.is_none() && a.contains.is_none() => parts.push(format!("{at} present")),
             Some(false) => parts.push(format!("{at} absent")),
             _ => {}
         }
@@ -173,6 +176,15 @@ mod tests {
         assert!(reasons(&[JsonAssert { len: Some(1), ..assert_of("/data") }], CALLS, &[]).is_empty());
         assert_eq!(reasons(&[JsonAssert { len: Some(0), ..assert_of("/data") }], CALLS, &[]), vec!["/data has 1 elements, expected 0"]);
         assert_eq!(reasons(&[JsonAssert { len: Some(0), ..assert_of("/Status") }], CALLS, &[]), vec![r#"/Status is "2000", not an array or object"#]);
+    }
+
+    #[test]
+    fn a_bare_pointer_asserts_presence() {
+        assert!(reasons(&[assert_of("/data/0/CallHandle")], CALLS, &[]).is_empty());
+        assert_eq!(reasons(&[assert_of("/data/0/Nope")], CALLS, &[]), vec!["/data/0/Nope is absent"]);
+        let mut parts = vec![];
+        describe(&[assert_of("/data")], &BTreeMap::new(), &mut parts);
+        assert_eq!(parts, vec!["/data present"]);
     }
 
     #[test]

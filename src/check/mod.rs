@@ -314,6 +314,18 @@ mod tests {
         assert_eq!(schema[0].verdict, Verdict::Fail);
         assert!(schema[0].actual.contains("ModelNumber"), "{}", schema[0].actual);
 
+        // missing-status: one api-status FAIL, not a second one from the schema.
+        let no_status = capture.replace(r#", "Status": "2000""#, "");
+        let f = judge_step(&ctx, &step, &[answered(200, &JSON, &no_status)]);
+        let implicit: Vec<(Family, Verdict)> = f[1..].iter().map(|f| (f.family, f.verdict)).collect();
+        assert_eq!(implicit, vec![(Family::ApiStatus, Verdict::Fail)], "{f:#?}");
+
+        // A numeric Status is E07's NON-STRICT, and nothing else.
+        let numeric = capture.replace(r#""Status": "2000""#, r#""Status": 2000"#);
+        let f = judge_step(&ctx, &step, &[answered(200, &JSON, &numeric)]);
+        assert_eq!(verdict_of(&f), Verdict::NonStrict, "{f:#?}");
+        assert_eq!(f.len(), 2, "{f:#?}");
+
         let f = judge_step(&ctx, &step, &[answered(200, &JSON, r#"{"Status": "4999"}"#)]);
         assert!(f.iter().any(|f| f.family == Family::ApiStatus && f.verdict == Verdict::Fail), "{f:#?}");
         let f = judge_step(&ctx, &step, &[answered(200, &JSON, r#"{"Status": "4003"}"#)]);

@@ -93,7 +93,9 @@ pub fn observed_line(obs: &Observed) -> String {
                 ApiStatus::Other(s) => line.push_str(&format!(", Status {s}")),
                 ApiStatus::Absent => {}
             }
-            if obs.json.is_none() && !resp.body.is_empty() && resp.status != 401 {
+            // An HTML error page on a 4xx/5xx is normal and shown in the wire log; on a 2xx
+            // it is the defect itself, so the reader sees it here.
+            if obs.json.is_none() && !resp.body.is_empty() && (200..300).contains(&resp.status) {
                 line.push_str(&format!(", body is not JSON: {}", super::snippet(&String::from_utf8_lossy(&resp.body), BODY_SNIPPET)));
             }
             line
@@ -138,6 +140,7 @@ mod tests {
         assert_eq!(Observed::new(&answered(200, &[], r#"{"Status":"2000"}"#)).actual(), r#"HTTP 200, Status "2000""#);
         assert_eq!(Observed::new(&answered(200, &[], r#"{"Status":2000}"#)).actual(), "HTTP 200, Status 2000 (a number)");
         assert_eq!(Observed::new(&answered(401, &[], "<html>401</html>")).actual(), "HTTP 401");
+        assert_eq!(Observed::new(&answered(404, &[], "<html>Not Found</html>")).actual(), "HTTP 404");
         assert_eq!(Observed::new(&timeout(10000)).actual(), "no answer within 10000 ms");
         let long = format!("<html>{}</html>", "x".repeat(500));
         let line = Observed::new(&answered(200, &[], &long)).actual();
