@@ -39,6 +39,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 pub fn run(args: RunArgs) -> ExitCode {
+    quiet_broken_pipe();
     let mut harness = match Arguments::try_parse_from(std::iter::once("polyconform".to_string()).chain(args.libtest.iter().cloned())) {
         Ok(a) => a,
         Err(e) => {
@@ -63,7 +64,7 @@ pub fn run(args: RunArgs) -> ExitCode {
     let cases = catalogue.cases_for(&profile);
 
     if harness.list {
-        libtest_mimic::run(&harness, trial::listing(&cases, args.allow_destructive));
+        let _ = libtest_mimic::run(&harness, trial::listing(&cases, args.allow_destructive));
         return exit::code(exit::OK);
     }
 
@@ -153,7 +154,7 @@ pub fn run(args: RunArgs) -> ExitCode {
     let started = Instant::now();
     let records: trial::Records = Arc::new(Mutex::new(Vec::new()));
     let trials = trial::trials(&cases, engine.clone(), runtime.handle().clone(), records.clone(), redactor.clone());
-    libtest_mimic::run(&harness, trials);
+    let _conclusion = libtest_mimic::run(&harness, trials);
 
     let mut notes = Vec::new();
     if let Err(why) = runtime.block_on(engine.restore_checked()) {
@@ -195,6 +196,21 @@ pub fn run(args: RunArgs) -> ExitCode {
 
     let restore_failed = record.notes.iter().any(|n| n.starts_with("RESTORE FAILED"));
     exit::code(exit_code(&record, reports_ok && !restore_failed))
+}
+
+/// `polyconform run -- --list | head` closes stdout early; libtest then panics on its
+/// write. That is the reader leaving, not a harness bug: exit quietly instead of printing
+/// a backtrace (with 2 during a run, whose results were not all delivered).
+fn quiet_broken_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info.payload();
+        let msg = payload.downcast_ref::<String>().map(String::as_str).or_else(|| payload.downcast_ref::<&str>().copied()).unwrap_or("");
+        if msg.contains("Broken pipe") || msg.contains("os error 32") {
+            std::process::exit(i32::from(exit::CANNOT_JUDGE));
+        }
+        default(info);
+    }));
 }
 
 /// 1 on any FAIL; otherwise 2 on any ERROR or when `ok` is false; otherwise 0.

@@ -16,48 +16,40 @@ use std::collections::BTreeMap;
 
 /// Real UC Software configuration parameters, harmless to read and to write back with
 /// their own value. `body_params` takes the first N; the list is longer than any limit
-/// the manuals set (20) so "one over the limit" uses real names too.
+/// the manuals set (20) so "one over the limit" uses real names too. Left out on
+/// purpose: `apps.restapi.enabled` (read-only through REST: "editable by using the
+/// configuration file and Web UI only"), provisioning, registration credentials and the
+/// web server switches, whose rewrite could cut the harness off if a phone mishandled it.
+/// Writing a value back moves it to the web layer on a real phone (the value is the same;
+/// its source becomes `web`).
 pub const REAL_PARAMETERS: &[&str] = &[
-    "voice.volume.persist.handset",
-    "voice.volume.persist.headset",
-    "voice.volume.persist.handsfree",
-    "voice.volume.persist.bluetooth.headset",
-    "voice.volume.persist.usbHeadset",
     "up.backlight.idleIntensity",
     "up.backlight.onIntensity",
-    "up.backlight.timeout",
-    "up.screenSaver.enabled",
-    "up.screenSaver.waitTime",
-    "up.headsetMode",
-    "up.handsfreeMode",
-    "up.oneTouchVoiceMail",
-    "up.idleTimeOut",
-    "lcl.datetime.date.format",
-    "lcl.datetime.time.24HourClock",
-    "lcl.ml.lang",
-    "tcpIpApp.sntp.address",
-    "tcpIpApp.sntp.gmtOffset",
-    "call.callWaiting.enable",
-    "call.autoAnswer.micMute",
-    "call.transfer.blindPreferred",
-    "dialplan.impossibleMatchHandling",
-    "dialplan.removeEndOfDial",
-    "prov.polling.enabled",
-    "prov.polling.period",
-    "log.render.level",
-    "log.level.change.sip",
-    "powerSaving.enable",
-    "tone.dtmf.level",
-    "feature.enhancedFeatureKeys.enabled",
-    "device.local.deviceName",
+    "voice.volume.persist.handset",
     "ptt.volume",
     "video.callRate",
-    "apps.restapi.enabled",
-    "diags.pcap.enabled",
-    "diags.pcap.background.enabled",
-    "reg.1.displayName",
+    "video.enable",
+    "log.level.change.sip",
+    "log.level.change.restapi",
+    "log.render.level",
+    "diags.dumpcore.enabled",
+    "tcpIpApp.sntp.address",
+    "tcpIpApp.sntp.gmtOffset",
+    "lcl.ml.lang",
+    "up.screenCapture.enabled",
+    "feature.presence.enabled",
+    "call.autoAnswer.SIP",
+    "call.donotdisturb.perReg",
+    "dir.local.readonly",
+    "device.sntp.serverName",
     "reg.1.label",
+    "reg.1.displayName",
     "reg.1.server.1.port",
+    "reg.1.fwd.busy.contact",
+    "reg.1.fwd.noanswer.contact",
+    "sec.srtp.enable",
+    "msg.mwi.1.subscribe",
+    "call.DefaultTransferType",
 ];
 
 /// The parameter every generated `body_size` body reads: always present, never secret.

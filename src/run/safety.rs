@@ -48,6 +48,15 @@ fn config_value(data: &Value, name: &str) -> Option<String> {
     }
 }
 
+/// Whether the phone refused a request (so it cannot have acted on it): an HTTP 4xx, or
+/// an API Status other than 2000.
+fn refused(ex: &Exchange) -> bool {
+    match &ex.outcome {
+        Outcome::Answered(r) => (400..500).contains(&r.status) || r.api_status().is_some_and(|s| s != "2000"),
+        _ => false,
+    }
+}
+
 impl Engine {
     /// Read what the case will change, before it changes it.
     pub(super) async fn snapshot(&self, case: &Case, log: &mut Vec<Exchange>) -> Result<(), SetupError> {
@@ -128,11 +137,14 @@ impl Engine {
     /// Settle after one case: wait-ready, end calls, config, transfer type.
     pub(super) async fn clean_up(&self, case: &Case, log: &mut Vec<Exchange>) -> Result<(), String> {
         let mut problems = Vec::new();
-        // A destructive case that ran may have sent the phone away even if the suite
-        // forgot `wait-ready`; waiting is only polling, so it costs nothing when it is up.
-        let ran_destructive = case.safety.needs_opt_in() && log.iter().any(super::engine::is_case_step);
-        if case.spec.cleanup.contains(&Cleanup::WaitReady) || ran_destructive {
-            if let Err(e) = self.wait_ready(log).await {
+        // A destructive request the phone did not refuse may have sent it away, even if
+        // the suite forgot `wait-ready`. One the phone refused (401, 4xx, a 4xxx Status)
+        // did nothing: then `wait-ready` only checks once that the phone answers, instead
+        // of watching it for a reboot that is not coming.
+        let destructive: Vec<&Exchange> = log.iter().filter(|ex| super::engine::is_case_step(ex) && self.is_destructive(&ex.request)).collect();
+        let may_be_away = destructive.iter().any(|ex| !refused(ex));
+        if may_be_away || case.spec.cleanup.contains(&Cleanup::WaitReady) {
+            if let Err(e) = self.wait_ready(log, may_be_away || destructive.is_empty()).await {
                 problems.push(e);
             }
         }
@@ -140,6 +152,12 @@ impl Engine {
             problems.push(e);
         }
         if problems.is_empty() { Ok(()) } else { Err(problems.join("; ")) }
+    }
+
+    /// Whether a request goes to a destructive or session-breaking endpoint of the profile.
+    fn is_destructive(&self, request: &WireRequest) -> bool {
+        let path = request.path.split('?').next().unwrap_or("");
+        self.profile.endpoints.iter().any(|e| e.safety.needs_opt_in() && e.path == path && e.method.as_str().eq_ignore_ascii_case(&request.method))
     }
 
     /// Settle the whole ledger (end of run, Ctrl-C).
@@ -224,8 +242,10 @@ impl Engine {
     }
 
     /// Poll device/info (v2 when the profile has it: it says `ReadyToUse`) until the
-    /// phone answers ready, up to [`READY_TIMEOUT`].
-    pub(super) async fn wait_ready(&self, log: &mut Vec<Exchange>) -> Result<(), String> {
+    /// phone answers ready, up to [`READY_TIMEOUT`]. With `expect_outage`, a phone that
+    /// answers ready at once is watched for [`SETTLE`] (a real phone answers the reboot
+    /// request, then goes away a moment later), unless it is seen down first.
+    pub(super) async fn wait_ready(&self, log: &mut Vec<Exchange>, expect_outage: bool) -> Result<(), String> {
         let (path, v2) = match self.profile.endpoint("mgmt.device-info.v2") {
             Some(e) => (e.path.clone(), true),
             None => (self.path_of("mgmt.device-info", "/api/v1/mgmt/device/info"), false),
@@ -243,7 +263,7 @@ impl Engine {
                         .and_then(|r| r.json())
                         .and_then(|j| j.pointer("/data/ReadyToUse").and_then(Value::as_str).map(|s| s.eq_ignore_ascii_case("true")))
                         .unwrap_or(true));
-            if ready && (seen_down || started.elapsed() >= SETTLE) {
+            if ready && (!expect_outage || seen_down || started.elapsed() >= SETTLE) {
                 return Ok(());
             }
             if !ready {
