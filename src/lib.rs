@@ -22,6 +22,7 @@ pub mod device;
 pub mod emulator;
 pub mod exit;
 pub mod fuzz;
+pub mod lab;
 pub mod report;
 pub mod run;
 pub mod spec;

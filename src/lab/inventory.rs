@@ -1,0 +1,578 @@
+//! The inventory: which phones a lab run tests, how to reach them, and how to sign in.
+//!
+//! A TOML file, one `[[device]]` table per phone, with optional `[defaults]` applied to
+//! every device:
+//!
+//! ```toml
+//! [defaults]
+//! profile = "trio-5.9.1"
+//! password_env = "LAB_PHONE_PASSWORD"   # the name of an environment variable
+//! insecure = true                        # lab phones carry MAC-named certificates
+//!
+//! [[device]]
+//! name = "trio-a"
+//! target = "https://10.0.0.5"
+//! pin_sha256 = "AB:CD:..."               # instead of insecure
+//! peer = "vvx-b"                         # another inventory phone that can call this one
+//! tags = ["room:lab-2", "rack:r1"]
+//!
+//! [[device]]
+//! name = "vvx-b"
+//! target = "https://10.0.0.6"
+//! profile = "vvx-5.9.0"
+//! password_file = "secrets/vvx-b.pw"     # first line; relative to the inventory
+//! ```
+//!
+//! Secrets are never written in the file: an inline `password` key (or a URL with
+//! `user:password@`) is an error with a hint, because inventories get committed, mailed
+//! and pasted into tickets. Every problem is reported at `file:line:col` with a hint,
+//! all at once, and the command exits with code 2.
+
+use crate::device::Credentials;
+use crate::device::tls::{Trust, parse_pin};
+use crate::spec::error::{SpecError, SpecErrors, did_you_mean};
+use serde::Deserialize;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use toml::Spanned;
+
+/// One phone of the inventory, ready to be reached (credentials resolved).
+#[derive(Debug, Clone)]
+pub struct InventoryDevice {
+    /// Unique name: file names, lock names, history rows and report rows use it.
+    pub name: String,
+    /// Base URL (no credentials, no trailing slash).
+    pub target: String,
+    pub profile: String,
+    /// User name and password; `Debug` redacts the password.
+    pub credentials: Credentials,
+    /// Where the password came from (`environment variable LAB_PW`), for messages.
+    pub password_source: String,
+    pub trust: Trust,
+    pub timeout: Duration,
+    pub pace: Duration,
+    /// Inventory name of a phone that can place incoming calls to this one.
+    pub peer: Option<String>,
+    /// The target serves the emulator's /control endpoints (incoming calls on demand).
+    pub control: bool,
+    /// Number dialled by call-flow cases.
+    pub dial: String,
+    pub tags: Vec<String>,
+    pub allow_destructive: bool,
+    pub strict: bool,
+    /// 1-based line of the entry's `name`, for messages.
+    pub line: usize,
+}
+
+/// A parsed and checked inventory.
+#[derive(Debug, Clone)]
+pub struct Inventory {
+    pub path: PathBuf,
+    pub devices: Vec<InventoryDevice>,
+}
+
+impl Inventory {
+    /// Read and check the inventory at `path`; environment variables come from the process.
+    pub fn load(path: &Path, known_profiles: &[&str]) -> Result<Inventory, SpecErrors> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            SpecErrors(vec![SpecError::new(path, format!("cannot read the inventory: {e}")).hint("give the path of a TOML inventory with --inventory")])
+        })?;
+        Inventory::parse(path, &text, known_profiles, &|name| std::env::var(name).ok())
+    }
+
+    /// Parse and check inventory text; `env` looks up environment variables (tests pass their own).
+    pub fn parse(path: &Path, text: &str, known_profiles: &[&str], env: &dyn Fn(&str) -> Option<String>) -> Result<Inventory, SpecErrors> {
+        let file: InventoryFile = match toml::from_str(text) {
+            Ok(f) => f,
+            Err(e) => {
+                let message = e.message().trim().to_string();
+                let mut err = SpecError::new(path, message.lines().next().unwrap_or("invalid TOML").to_string());
+                if let Some(span) = e.span() {
+                    err = err.at(text, span);
+                }
+                return Err(SpecErrors(vec![err.hint(hint_for_toml_error(&message))]));
+            }
+        };
+        let base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let mut errors = Vec::new();
+        let at = |span: std::ops::Range<usize>, msg: String| SpecError::new(path, msg).at(text, span);
+
+        if let Some(pw) = &file.defaults.password {
+            errors.push(inline_secret(at(pw.span(), "an inline `password` in [defaults]".into())));
+        }
+        if file.devices.is_empty() {
+            errors.push(SpecError::new(path, "the inventory lists no phone").hint("add a `[[device]]` table with `name`, `target` and `password_env`"));
+        }
+
+        let names: Vec<&str> = file.devices.iter().map(|d| d.name.get_ref().as_str()).collect();
+        let mut seen = BTreeSet::new();
+        let mut devices = Vec::new();
+        for entry in &file.devices {
+            let d = &file.defaults;
+            let name = entry.name.get_ref().trim().to_string();
+            let line = text[..entry.name.span().start.min(text.len())].matches('\n').count() + 1;
+            let mut ok = true;
+            let mut fail = |e: SpecError| {
+                errors.push(e);
+                ok = false;
+            };
+
+            if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')) || name.starts_with('.') {
+                fail(at(entry.name.span(), format!("phone name `{name}` must be letters, digits, `-`, `_` and `.`"))
+                    .field("name")
+                    .hint("names become file names of reports and lock files: e.g. `trio-lab2-r1`"));
+            } else if !seen.insert(name.clone()) {
+                fail(at(entry.name.span(), format!("phone name `{name}` is used twice")).field("name").hint("every phone needs its own name: history rows are keyed by it"));
+            }
+
+            if let Some(pw) = &entry.password {
+                fail(inline_secret(at(pw.span(), format!("an inline `password` for phone `{name}`"))));
+            }
+
+            let target = match check_target(entry.target.get_ref()) {
+                Ok(t) => t,
+                Err(msg) => {
+                    let hint = if msg.contains("credentials") {
+                        "inline secrets are refused: put the password in an environment variable named by `password_env`, or in a file named by `password_file`"
+                    } else {
+                        "give a base URL such as `https://10.0.0.5` or `http://127.0.0.1:8080`"
+                    };
+                    fail(at(entry.target.span(), msg).field("target").hint(hint));
+                    String::new()
+                }
+            };
+
+            let profile = match entry.profile.as_ref().or(d.profile.as_ref()) {
+                Some(p) if known_profiles.contains(&p.get_ref().as_str()) => p.get_ref().clone(),
+                Some(p) => {
+                    let mut e = at(p.span(), format!("unknown profile `{}`", p.get_ref())).field("profile");
+                    e = match did_you_mean(p.get_ref(), known_profiles.iter().copied()) {
+                        Some(near) => e.hint(format!("did you mean `{near}`? (known profiles: {})", known_profiles.join(", "))),
+                        None => e.hint(format!("known profiles: {}", known_profiles.join(", "))),
+                    };
+                    fail(e);
+                    String::new()
+                }
+                None => known_profiles.first().map(|p| p.to_string()).unwrap_or_default(),
+            };
+
+            let (password, password_source) = match resolve_password(entry, d, &base_dir, env) {
+                Ok(p) => p,
+                Err((span, msg, hint)) => {
+                    let e = match span {
+                        Some(span) => at(span, msg),
+                        None => at(entry.name.span(), msg),
+                    };
+                    fail(e.hint(hint));
+                    (String::new(), String::new())
+                }
+            };
+
+            let insecure = entry.insecure.or(d.insecure).unwrap_or(false);
+            let ca_cert = entry.ca_cert.as_ref().or(d.ca_cert.as_ref());
+            let trust = match (&entry.pin_sha256, insecure, ca_cert) {
+                (Some(pin), true, _) => {
+                    fail(at(pin.span(), format!("phone `{name}` has both `pin_sha256` and `insecure = true`"))
+                        .hint("a pin is the safer choice: remove `insecure` for this phone (or set `insecure = false`)"));
+                    Trust::Insecure
+                }
+                (Some(pin), false, _) => match parse_pin(pin.get_ref()) {
+                    Ok(bytes) => Trust::Pin(bytes),
+                    Err(msg) => {
+                        fail(at(pin.span(), msg).field("pin_sha256"));
+                        Trust::System
+                    }
+                },
+                (None, true, _) => Trust::Insecure,
+                (None, false, Some(ca)) => {
+                    let p = base_dir.join(ca.get_ref());
+                    match std::fs::read(&p) {
+                        Ok(pem) => Trust::Ca(pem),
+                        Err(e) => {
+                            fail(at(ca.span(), format!("cannot read CA certificate `{}`: {e}", p.display())).hint("the path is relative to the inventory file"));
+                            Trust::System
+                        }
+                    }
+                }
+                (None, false, None) => Trust::System,
+            };
+
+            let timeout_secs = entry.timeout_secs.as_ref().or(d.timeout_secs.as_ref());
+            let timeout = match timeout_secs {
+                Some(t) if t.get_ref().is_finite() && *t.get_ref() > 0.0 && *t.get_ref() <= 3600.0 => Duration::from_secs_f64(*t.get_ref()),
+                Some(t) => {
+                    fail(at(t.span(), format!("timeout_secs = {} is not usable", t.get_ref())).hint("give a number of seconds between 0 and 3600, e.g. 10"));
+                    Duration::from_secs(10)
+                }
+                None => Duration::from_secs(10),
+            };
+
+            if let Some(peer) = &entry.peer {
+                let p = peer.get_ref();
+                if p == &name {
+                    fail(at(peer.span(), format!("phone `{name}` names itself as its peer")).hint("the peer is another phone that calls this one"));
+                } else if !names.contains(&p.as_str()) {
+                    let mut e = at(peer.span(), format!("peer `{p}` is not a phone of this inventory")).field("peer");
+                    e = match did_you_mean(p, names.iter().copied()) {
+                        Some(near) => e.hint(format!("did you mean `{near}`?")),
+                        None => e.hint("`peer` names another `[[device]]` of the same inventory"),
+                    };
+                    fail(e);
+                }
+            }
+
+            let mut tags: Vec<String> = d.tags.clone();
+            for t in &entry.tags {
+                if t.get_ref().trim().is_empty() || t.get_ref().contains(',') {
+                    fail(at(t.span(), format!("tag `{}` cannot be used", t.get_ref())).hint("tags are non-empty and have no comma, e.g. `room:lab-2`"));
+                } else if !tags.contains(t.get_ref()) {
+                    tags.push(t.get_ref().clone());
+                }
+            }
+
+            if ok {
+                devices.push(InventoryDevice {
+                    name,
+                    target,
+                    profile,
+                    credentials: Credentials { username: entry.username.clone().or_else(|| d.username.clone()).unwrap_or_else(|| "Polycom".into()), password },
+                    password_source,
+                    trust,
+                    timeout,
+                    pace: Duration::from_millis(entry.pace_ms.or(d.pace_ms).unwrap_or(0)),
+                    peer: entry.peer.as_ref().map(|p| p.get_ref().clone()),
+                    control: entry.control.or(d.control).unwrap_or(false),
+                    dial: entry.dial.clone().or_else(|| d.dial.clone()).unwrap_or_else(|| "1000".into()),
+                    tags,
+                    allow_destructive: entry.allow_destructive.or(d.allow_destructive).unwrap_or(false),
+                    strict: entry.strict.or(d.strict).unwrap_or(false),
+                    line,
+                });
+            }
+        }
+        if errors.is_empty() { Ok(Inventory { path: path.to_path_buf(), devices }) } else { Err(SpecErrors(errors)) }
+    }
+
+    /// Lock files of this inventory's phones: `<inventory stem>.locks/` next to the file.
+    pub fn lock_dir(&self) -> PathBuf {
+        self.sibling("locks")
+    }
+
+    /// The default history database: `<inventory stem>.history.sqlite` next to the file.
+    pub fn default_db(&self) -> PathBuf {
+        default_db_for(&self.path)
+    }
+
+    fn sibling(&self, suffix: &str) -> PathBuf {
+        sibling(&self.path, suffix)
+    }
+
+    /// The phones carrying every tag in `tags` (all phones when `tags` is empty).
+    pub fn with_tags(&self, tags: &[String]) -> Vec<&InventoryDevice> {
+        self.devices.iter().filter(|d| tags.iter().all(|t| d.tags.iter().any(|x| x == t))).collect()
+    }
+
+    pub fn device(&self, name: &str) -> Option<&InventoryDevice> {
+        self.devices.iter().find(|d| d.name == name)
+    }
+}
+
+/// The default history database of the inventory at `path`.
+pub fn default_db_for(path: &Path) -> PathBuf {
+    sibling(path, "history.sqlite")
+}
+
+fn sibling(path: &Path, suffix: &str) -> PathBuf {
+    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "inventory".into());
+    path.with_file_name(format!("{stem}.{suffix}"))
+}
+
+fn inline_secret(e: SpecError) -> SpecError {
+    let message = format!("{} is refused: inventories must not hold secrets", e.message);
+    SpecError { message, ..e }.field("password").hint(
+        "put the password in an environment variable and write `password_env = \"LAB_PHONE_PASSWORD\"`, \
+or in a file readable only by the lab user and write `password_file = \"secrets/phone.pw\"`",
+    )
+}
+
+fn check_target(raw: &str) -> Result<String, String> {
+    let url = reqwest::Url::parse(raw.trim()).map_err(|e| format!("`{raw}` is not a URL ({e})"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!("`{raw}` is not an http:// or https:// URL"));
+    }
+    if url.host_str().is_none() {
+        return Err(format!("`{raw}` has no host"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        // Never echo the URL: it holds the secret.
+        return Err("the target URL carries credentials (`user:password@`)".into());
+    }
+    if url.path() != "/" || url.query().is_some() {
+        return Err(format!("`{raw}` has a path; the target is the phone's base URL"));
+    }
+    Ok(url.as_str().trim_end_matches('/').to_string())
+}
+
+type PasswordError = (Option<std::ops::Range<usize>>, String, String);
+
+fn resolve_password(entry: &DeviceEntry, d: &Defaults, base: &Path, env: &dyn Fn(&str) -> Option<String>) -> Result<(String, String), PasswordError> {
+    let (var, file) = match (&entry.password_env, &entry.password_file) {
+        (Some(_), Some(f)) => {
+            return Err((Some(f.span()), "both `password_env` and `password_file` are given".into(), "keep one of them".into()));
+        }
+        (Some(v), None) => (Some(v), None),
+        (None, Some(f)) => (None, Some(f)),
+        (None, None) => (d.password_env.as_ref(), d.password_file.as_ref()),
+    };
+    if let Some(var) = var {
+        let name = var.get_ref();
+        return match env(name) {
+            Some(v) if !v.is_empty() => Ok((v, format!("environment variable {name}"))),
+            Some(_) => Err((Some(var.span()), format!("environment variable `{name}` is empty"), format!("export {name}=... before running `polyconform lab`"))),
+            None => Err((Some(var.span()), format!("environment variable `{name}` is not set"), format!("export {name}=... before running `polyconform lab` (in CI: from the secret store)"))),
+        };
+    }
+    if let Some(file) = file {
+        let p = base.join(file.get_ref());
+        return match std::fs::read_to_string(&p) {
+            Ok(text) => match text.lines().next().map(|l| l.trim_end_matches('\r')) {
+                Some(line) if !line.is_empty() => Ok((line.to_string(), format!("file {}", p.display()))),
+                _ => Err((Some(file.span()), format!("password file `{}` is empty", p.display()), "the password is the first line of the file".into())),
+            },
+            Err(e) => Err((Some(file.span()), format!("cannot read password file `{}`: {e}", p.display()), "the path is relative to the inventory file".into())),
+        };
+    }
+    Err((
+        None,
+        format!("phone `{}` has no credentials", entry.name.get_ref()),
+        "add `password_env = \"VAR\"` (or `password_file = \"path\"`) to the phone or to [defaults]".into(),
+    ))
+}
+
+fn hint_for_toml_error(message: &str) -> String {
+    if let Some(rest) = message.strip_prefix("unknown field `") {
+        let word = rest.split('`').next().unwrap_or("");
+        let expected: Vec<&str> = rest.split('`').skip(2).step_by(2).collect();
+        if let Some(near) = did_you_mean(word, expected.iter().copied()) {
+            return format!("did you mean `{near}`? unknown keys are errors so a typo never goes unnoticed");
+        }
+        return format!("remove `{word}` or use one of: {}", expected.join(", "));
+    }
+    if message.starts_with("missing field") {
+        return "every `[[device]]` needs `name` and `target`; see README.md, \"Nightly lab runs\"".into();
+    }
+    "fix the TOML at this place; see README.md, \"Nightly lab runs\" for the inventory format".into()
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct InventoryFile {
+    #[serde(default)]
+    defaults: Defaults,
+    #[serde(default, rename = "device")]
+    devices: Vec<DeviceEntry>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Defaults {
+    profile: Option<Spanned<String>>,
+    username: Option<String>,
+    password_env: Option<Spanned<String>>,
+    password_file: Option<Spanned<String>>,
+    /// Present only to be refused with a hint.
+    password: Option<Spanned<toml::Value>>,
+    insecure: Option<bool>,
+    ca_cert: Option<Spanned<String>>,
+    timeout_secs: Option<Spanned<f64>>,
+    pace_ms: Option<u64>,
+    control: Option<bool>,
+    dial: Option<String>,
+    #[serde(default)]
+    tags: Vec<String>,
+    allow_destructive: Option<bool>,
+    strict: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DeviceEntry {
+    name: Spanned<String>,
+    target: Spanned<String>,
+    profile: Option<Spanned<String>>,
+    username: Option<String>,
+    password_env: Option<Spanned<String>>,
+    password_file: Option<Spanned<String>>,
+    /// Present only to be refused with a hint.
+    password: Option<Spanned<toml::Value>>,
+    insecure: Option<bool>,
+    pin_sha256: Option<Spanned<String>>,
+    ca_cert: Option<Spanned<String>>,
+    timeout_secs: Option<Spanned<f64>>,
+    pace_ms: Option<u64>,
+    peer: Option<Spanned<String>>,
+    control: Option<bool>,
+    dial: Option<String>,
+    #[serde(default)]
+    tags: Vec<Spanned<String>>,
+    allow_destructive: Option<bool>,
+    strict: Option<bool>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PROFILES: &[&str] = &["trio-5.9.1", "vvx-5.9.0"];
+
+    fn env(name: &str) -> Option<String> {
+        match name {
+            "LAB_PW" => Some("s3cret-lab".into()),
+            "EMPTY_PW" => Some(String::new()),
+            _ => None,
+        }
+    }
+
+    fn parse(text: &str) -> Result<Inventory, SpecErrors> {
+        Inventory::parse(Path::new("lab/inv.toml"), text, PROFILES, &env)
+    }
+
+    fn errors(text: &str) -> String {
+        parse(text).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn a_full_inventory_resolves_defaults_credentials_and_trust() {
+        let inv = parse(
+            r#"
+[defaults]
+profile = "trio-5.9.1"
+password_env = "LAB_PW"
+insecure = true
+tags = ["site:hq"]
+
+[[device]]
+name = "trio-a"
+target = "https://10.0.0.5/"
+peer = "vvx-b"
+tags = ["room:lab-2", "rack:r1"]
+
+[[device]]
+name = "vvx-b"
+target = "http://127.0.0.1:8080"
+profile = "vvx-5.9.0"
+insecure = false
+pin_sha256 = "ABABABABABABABABABABABABABABABABABABABABABABABABABABABABABABABAB"
+username = "admin"
+timeout_secs = 2.5
+"#,
+        )
+        .unwrap();
+        let a = inv.device("trio-a").unwrap();
+        assert_eq!(a.target, "https://10.0.0.5");
+        assert_eq!(a.profile, "trio-5.9.1");
+        assert_eq!(a.credentials.username, "Polycom");
+        assert_eq!(a.credentials.password, "s3cret-lab");
+        assert_eq!(a.password_source, "environment variable LAB_PW");
+        assert_eq!(a.trust, Trust::Insecure);
+        assert_eq!(a.peer.as_deref(), Some("vvx-b"));
+        assert_eq!(a.tags, vec!["site:hq", "room:lab-2", "rack:r1"]);
+        assert_eq!(a.line, 9);
+        let b = inv.device("vvx-b").unwrap();
+        assert_eq!(b.profile, "vvx-5.9.0");
+        assert_eq!(b.trust, Trust::Pin([0xab; 32]));
+        assert_eq!(b.timeout, Duration::from_millis(2500));
+        assert_eq!(b.credentials.username, "admin");
+        assert_eq!(inv.with_tags(&["rack:r1".into()]).len(), 1);
+        assert_eq!(inv.with_tags(&["site:hq".into()]).len(), 2);
+        assert_eq!(inv.with_tags(&["site:hq".into(), "rack:r2".into()]).len(), 0);
+        assert_eq!(inv.lock_dir(), Path::new("lab/inv.locks"));
+        assert_eq!(inv.default_db(), Path::new("lab/inv.history.sqlite"));
+        // The password never shows in Debug output.
+        assert!(!format!("{inv:?}").contains("s3cret-lab"));
+    }
+
+    #[test]
+    fn an_inline_password_is_an_error_at_its_place_with_a_hint() {
+        let text = "[[device]]\nname = \"a\"\ntarget = \"http://127.0.0.1:1\"\npassword = \"hunter2\"\n";
+        let shown = errors(text);
+        assert!(shown.starts_with("lab/inv.toml:4:12: error: an inline `password` for phone `a` is refused"), "{shown}");
+        assert!(shown.contains("hint: put the password in an environment variable"), "{shown}");
+        assert!(!shown.contains("hunter2\"\n  ="), "the caret line shows the source, the message never repeats the secret: {shown}");
+        let shown = errors("[defaults]\npassword = \"x\"\n[[device]]\nname = \"a\"\ntarget = \"http://127.0.0.1:1\"\npassword_env = \"LAB_PW\"\n");
+        assert!(shown.contains("lab/inv.toml:2:12: error: an inline `password` in [defaults] is refused"), "{shown}");
+    }
+
+    #[test]
+    fn credentials_in_the_url_are_refused_without_echoing_them() {
+        let shown = errors("[[device]]\nname = \"a\"\ntarget = \"https://Polycom:topsecret@10.0.0.5\"\npassword_env = \"LAB_PW\"\n");
+        assert!(shown.contains("lab/inv.toml:3:10: error: the target URL carries credentials"), "{shown}");
+        assert!(shown.contains("hint: inline secrets are refused"), "{shown}");
+        let message_line = shown.lines().next().unwrap();
+        assert!(!message_line.contains("topsecret"), "{message_line}");
+    }
+
+    #[test]
+    fn unknown_keys_profiles_and_peers_get_did_you_mean_hints() {
+        let shown = errors("[[device]]\nname = \"a\"\ntarget = \"http://127.0.0.1:1\"\npasword_env = \"LAB_PW\"\n");
+        assert!(shown.starts_with("lab/inv.toml:4:1: error: unknown field `pasword_env`"), "{shown}");
+        assert!(shown.contains("did you mean `password_env`?"), "{shown}");
+
+        let shown = errors("[[device]]\nname = \"a\"\ntarget = \"http://127.0.0.1:1\"\npassword_env = \"LAB_PW\"\nprofile = \"trio-5.9\"\n");
+        assert!(shown.contains("lab/inv.toml:5:11: error: unknown profile `trio-5.9`"), "{shown}");
+        assert!(shown.contains("did you mean `trio-5.9.1`?"), "{shown}");
+
+        let shown = errors("[defaults]\npassword_env = \"LAB_PW\"\n[[device]]\nname = \"trio-a\"\ntarget = \"http://127.0.0.1:1\"\npeer = \"trio-b\"\n[[device]]\nname = \"trio-c\"\ntarget = \"http://127.0.0.1:2\"\n");
+        assert!(shown.contains("lab/inv.toml:6:8: error: peer `trio-b` is not a phone of this inventory"), "{shown}");
+        assert!(shown.contains("did you mean"), "{shown}");
+    }
+
+    #[test]
+    fn missing_and_empty_environment_variables_are_reported_with_the_variable_name() {
+        let shown = errors("[[device]]\nname = \"a\"\ntarget = \"http://127.0.0.1:1\"\npassword_env = \"NOT_SET_PW\"\n");
+        assert!(shown.contains("lab/inv.toml:4:16: error: environment variable `NOT_SET_PW` is not set"), "{shown}");
+        assert!(shown.contains("hint: export NOT_SET_PW=..."), "{shown}");
+        let shown = errors("[[device]]\nname = \"a\"\ntarget = \"http://127.0.0.1:1\"\npassword_env = \"EMPTY_PW\"\n");
+        assert!(shown.contains("is empty"), "{shown}");
+        let shown = errors("[[device]]\nname = \"a\"\ntarget = \"http://127.0.0.1:1\"\n");
+        assert!(shown.contains("phone `a` has no credentials"), "{shown}");
+    }
+
+    #[test]
+    fn password_files_are_read_relative_to_the_inventory() {
+        let dir = std::env::temp_dir().join(format!("polyconform-inv-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("secrets")).unwrap();
+        std::fs::write(dir.join("secrets/a.pw"), "from-file\nignored\n").unwrap();
+        let path = dir.join("lab.toml");
+        let text = "[[device]]\nname = \"a\"\ntarget = \"http://127.0.0.1:1\"\npassword_file = \"secrets/a.pw\"\n[[device]]\nname = \"b\"\ntarget = \"http://127.0.0.1:2\"\npassword_file = \"secrets/missing.pw\"\n";
+        let err = Inventory::parse(&path, text, PROFILES, &env).unwrap_err().to_string();
+        assert!(err.contains(":8:17: error: cannot read password file"), "{err}");
+        let inv = Inventory::parse(&path, &text[..text.find("[[device]]\nname = \"b\"").unwrap()], PROFILES, &env).unwrap();
+        assert_eq!(inv.devices[0].credentials.password, "from-file");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn every_problem_is_reported_at_once() {
+        let text = "[[device]]\nname = \"a b\"\ntarget = \"ftp://x\"\npassword_env = \"LAB_PW\"\n[[device]]\nname = \"c\"\ntarget = \"http://127.0.0.1:1\"\npassword_env = \"LAB_PW\"\ninsecure = true\npin_sha256 = \"zz\"\ntimeout_secs = -1.0\n";
+        let errs = parse(text).unwrap_err();
+        assert_eq!(errs.0.len(), 4, "{errs}");
+        let shown = errs.to_string();
+        assert!(shown.contains(":2:8: error: phone name `a b`"), "{shown}");
+        assert!(shown.contains(":3:10: error: `ftp://x` is not an http:// or https:// URL"), "{shown}");
+        assert!(shown.contains("both `pin_sha256` and `insecure = true`"), "{shown}");
+        assert!(shown.contains("timeout_secs = -1 is not usable"), "{shown}");
+    }
+
+    #[test]
+    fn duplicate_names_empty_inventories_and_bad_toml_are_errors() {
+        let shown = errors("[defaults]\npassword_env = \"LAB_PW\"\n[[device]]\nname = \"a\"\ntarget = \"http://127.0.0.1:1\"\n[[device]]\nname = \"a\"\ntarget = \"http://127.0.0.1:2\"\n");
+        assert!(shown.contains(":7:8: error: phone name `a` is used twice"), "{shown}");
+        assert!(errors("").contains("the inventory lists no phone"));
+        let shown = errors("[[device]]\nname = \"a\ntarget = 1\n");
+        assert!(shown.starts_with("lab/inv.toml:2:"), "{shown}");
+        let shown = errors("[[device]]\nname = \"a\"\n");
+        assert!(shown.contains("missing field `target`"), "{shown}");
+    }
+}

@@ -1,0 +1,19 @@
+//! Nightly lab runs: many phones at once, with health probes, reservations, a history
+//! database, CI shards and combined reports.
+//!
+//! ```text
+//! inventory.toml ─ inventory ─► InventoryDevice (credentials resolved, never inline)
+//!   └─ partition ───► this shard's phones (or, for one phone, its cases)
+//!   └─ reservation ─► lock file + database row per phone (BUSY if taken)
+//!   └─ health ──────► preflight + call status (INCONCLUSIVE / BUSY, not failures)
+//!   └─ fleet ───────► one run::Engine per phone, all concurrent, capped
+//!   └─ history ─────► rows in SQLite / PostgreSQL (database), regression view
+//!   └─ report ──────► per phone report.json + junit.xml; combined JSON, JUnit, HTML; merge
+//! ```
+
+pub mod cli;
+pub mod clock;
+pub mod database;
+pub mod inventory;
+pub mod partition;
+pub mod reservation;
