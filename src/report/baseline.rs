@@ -51,6 +51,59 @@ pub fn shape_of(answer: &Value) -> Value {
     Shape::of(answer, None).to_json()
 }
 
+/// The shape as JSON text for a `.snap` file: one member per line, enums and arrays of
+/// scalars kept on one line, so a diff in `cargo insta review` is one line per change.
+pub fn pretty(shape: &Value) -> String {
+    let mut out = String::new();
+    write_pretty(shape, 0, &mut out);
+    out
+}
+
+fn inline(v: &Value) -> Option<String> {
+    match v {
+        Value::Object(m) if m.is_empty() => Some("{}".into()),
+        Value::Object(m) if m.len() == 1 && m.contains_key("$enum") => serde_json::to_string(v).ok().map(|s| s.replace("\":[", "\": [").replace("\",\"", "\", \"")),
+        Value::Object(_) => None,
+        Value::Array(items) if items.is_empty() => Some("[]".into()),
+        Value::Array(items) if items.len() == 1 => inline(&items[0]).map(|i| format!("[{i}]")),
+        Value::Array(_) => None,
+        other => serde_json::to_string(other).ok(),
+    }
+}
+
+fn write_pretty(v: &Value, depth: usize, out: &mut String) {
+    if let Some(one_line) = inline(v) {
+        out.push_str(&one_line);
+        return;
+    }
+    let pad = "  ".repeat(depth + 1);
+    match v {
+        Value::Object(m) => {
+            out.push_str("{\n");
+            for (i, (k, item)) in m.iter().enumerate() {
+                out.push_str(&pad);
+                out.push_str(&serde_json::to_string(k).unwrap_or_default());
+                out.push_str(": ");
+                write_pretty(item, depth + 1, out);
+                out.push_str(if i + 1 < m.len() { ",\n" } else { "\n" });
+            }
+            out.push_str(&"  ".repeat(depth));
+            out.push('}');
+        }
+        Value::Array(items) => {
+            out.push_str("[\n");
+            for (i, item) in items.iter().enumerate() {
+                out.push_str(&pad);
+                write_pretty(item, depth + 1, out);
+                out.push_str(if i + 1 < items.len() { ",\n" } else { "\n" });
+            }
+            out.push_str(&"  ".repeat(depth));
+            out.push(']');
+        }
+        other => out.push_str(&other.to_string()),
+    }
+}
+
 /// What kind of difference.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
 #[serde(rename_all = "kebab-case")]
@@ -626,6 +679,15 @@ mod tests {
     fn a_new_enum_value_is_reported() {
         let d = diffs(json!({"data": [{"CallState": "Connected"}]}), json!({"data": [{"CallState": "Held"}]}));
         assert_eq!(d, vec![(DiffKind::NewValue, "/data/[]/CallState".into(), "\"Connected\"".into(), "\"Held\"".into())]);
+    }
+
+    #[test]
+    fn pretty_text_is_json_with_one_member_per_line() {
+        let shape = shape_of(&json!({"Status": "2000", "data": [{"CallState": "Connected", "Muted": "0"}], "x": [], "y": {}}));
+        let text = pretty(&shape);
+        assert_eq!(serde_json::from_str::<Value>(&text).unwrap(), shape);
+        assert!(text.contains("\"Status\": {\"$enum\": [\"2000\"]},\n"), "{text}");
+        assert!(text.contains("\"x\": [],\n"), "{text}");
     }
 
     #[test]

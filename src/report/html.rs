@@ -130,7 +130,7 @@ fn notes(page: &mut String, run: &RunRecord) {
     }
     let _ = writeln!(page, "<section id=\"notes\">\n<h2>Notes <span class=\"n\">({})</span></h2>\n<p>Reported outside any case: baseline differences, stale or unused waivers, fuzz findings.</p>\n<ul>", run.notes.len());
     for n in &run.notes {
-        let _ = writeln!(page, "<li class=\"note\">{}</li>", text(n));
+        let _ = writeln!(page, "<li class=\"run-note\">{}</li>", text(n));
     }
     page.push_str("</ul>\n</section>\n");
 }

@@ -218,7 +218,7 @@ impl SnapFile {
             description: Some(format!("Shape of the answer of {} {} ({}) on {}", r.method, r.path, r.title, profile.id)),
             expression: Some(format!("shape_of({} {})", r.method, r.path)),
             info,
-            body: serde_json::to_string_pretty(shape).unwrap_or_default(),
+            body: crate::report::baseline::pretty(shape),
             body_line: 0,
         }
     }
@@ -373,7 +373,7 @@ mod tests {
         assert_eq!(back.description, snap.description);
         assert_eq!(back.expression, snap.expression);
         assert_eq!(back.body, snap.body);
-        assert_eq!(back.body_line, 9);
+        assert_eq!(back.body_line, 11);
     }
 
     #[test]
