@@ -168,12 +168,22 @@ pub fn judge(ctx: &Context, step: &Step, observed: &[Observed]) -> Finding {
         return finding;
     }
     finding.actual = format!("{} parallel requests: {}", judged.len(), tally(judged.iter().map(|j| j.actual.as_str())));
+    // Ten identical 500s are one story: group the requests that ended alike.
     let n = judged.len();
-    for (i, j) in judged.iter().enumerate() {
-        if j.verdict != Verdict::Pass {
-            finding.details.push(format!("request {} of {n}: {} -> {}", i + 1, j.actual, j.verdict));
-            finding.details.extend(j.details.iter().map(|d| format!("request {} of {n}: {d}", i + 1)));
+    let mut groups: Vec<(Vec<usize>, &Judged)> = Vec::new();
+    for (i, j) in judged.iter().enumerate().filter(|(_, j)| j.verdict != Verdict::Pass) {
+        match groups.iter_mut().find(|(_, g)| g.actual == j.actual && g.verdict == j.verdict && g.details == j.details) {
+            Some((members, _)) => members.push(i + 1),
+            None => groups.push((vec![i + 1], j)),
         }
+    }
+    for (members, j) in groups {
+        let which = match members.as_slice() {
+            [one] => format!("request {one} of {n}"),
+            many => format!("requests {} of {n}", many.iter().map(|m| m.to_string()).collect::<Vec<_>>().join(", ")),
+        };
+        finding.details.push(format!("{which}: {} -> {}", j.actual, j.verdict));
+        finding.details.extend(j.details.iter().map(|d| format!("  {d}")));
     }
     finding
 }
@@ -263,9 +273,9 @@ mod tests {
         let f = judge(&w.ctx(), &step, &[Observed::new(&a), Observed::new(&b), Observed::new(&b)]);
         assert_eq!(f.verdict, Verdict::Pass);
         assert_eq!(f.actual, r#"3 parallel requests: HTTP 200, Status "2000"; HTTP 403 (x2)"#);
-        let f = judge(&w.ctx(), &step, &[Observed::new(&a), Observed::new(&c)]);
+        let f = judge(&w.ctx(), &step, &[Observed::new(&a), Observed::new(&c), Observed::new(&b), Observed::new(&c)]);
         assert_eq!(f.verdict, Verdict::Fail);
-        assert!(f.details[0].starts_with("request 2 of 2: HTTP 500 -> FAIL"), "{:?}", f.details);
+        assert_eq!(f.details, vec!["requests 2, 4 of 4: HTTP 500 -> FAIL", "  not HTTP 200 or 403: HTTP 500 is not 200 or 403"]);
     }
 
     #[test]

@@ -101,9 +101,17 @@ pub fn observed_line(obs: &Observed) -> String {
             line
         }
         Outcome::Reset { detail } if detail.trim().is_empty() => "connection reset".into(),
-        Outcome::Reset { detail } => format!("connection reset ({})", super::snippet(detail, BODY_SNIPPET)),
+        Outcome::Reset { detail } => format!("connection reset ({})", super::snippet(innermost(detail), BODY_SNIPPET)),
         Outcome::Timeout { after_ms } => format!("no answer within {after_ms} ms"),
     }
+}
+
+/// The innermost cause of a client error chain: `error sending request for url (...):
+/// client error (SendRequest): connection closed before message completed` reads as
+/// `connection closed before message completed`.
+fn innermost(detail: &str) -> &str {
+    let cause = detail.rsplit("): ").next().unwrap_or(detail).trim();
+    if cause.is_empty() { detail.trim() } else { cause }
 }
 
 #[cfg(test)]
@@ -147,6 +155,13 @@ mod tests {
         assert!(line.starts_with("HTTP 200, body is not JSON: <html>xxx"), "{line}");
         assert!(line.ends_with("..."), "{line}");
         assert!(line.len() < 260, "{line}");
+    }
+
+    #[test]
+    fn reset_shows_the_innermost_cause() {
+        let ex = reset("error sending request for url (http://127.0.0.1:1/api/v1/mgmt/device/info): client error (SendRequest): connection closed before message completed");
+        assert_eq!(Observed::new(&ex).actual(), "connection reset (connection closed before message completed)");
+        assert_eq!(Observed::new(&reset("refused")).actual(), "connection reset (refused)");
     }
 
     #[test]
