@@ -325,7 +325,7 @@ mod tests {
         let body: Value = serde_json::from_slice(req.body.as_ref().unwrap()).unwrap();
         let names = body["data"].as_array().unwrap();
         assert_eq!(names.len(), 21);
-        let distinct: std::collections::BTreeSet<_> = names.iter().collect();
+        let distinct: std::collections::BTreeSet<&str> = names.iter().filter_map(|n| n.as_str()).collect();
         assert_eq!(distinct.len(), 21);
 
         let set = endpoint(Method::POST, "/api/v1/mgmt/config/set");
