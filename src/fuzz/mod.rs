@@ -4,19 +4,25 @@
 //! schemas/ ── request_schema ─► strategy (valid bodies, proptest)
 //!                                 └─ mutate (value / encoding / protocol operators)
 //!                                     └─ generator ─► FuzzCase (deterministic per seed)
-//! FuzzCase ── device (gated) ─► Exchange ── oracle ─► Violation?
-//!                                              └─ shrink ─► repro (fuzz/repros/<profile>/*.json)
+//! FuzzCase ── campaign: restore wrap, device (gated) ─► Exchange
+//!                └─ case::classify + oracle::judge ─► Violation?
+//!                     └─ shrink ─► repro (fuzz/repros/<profile>/*.json)
 //! repro ── replay ─► STILL FAILING / FIXED / ERROR
 //! ```
 //!
 //! `case::classify` decides what a request *means* from the request alone, so fresh
 //! cases, shrink candidates and replayed reproducers are judged by one rule.
 
+pub mod campaign;
 pub mod case;
 pub mod command;
 pub mod generator;
 pub mod mutate;
 pub mod oracle;
+pub mod progress;
+pub mod replay;
+pub mod repro;
 pub mod request_schema;
+pub mod restore;
 pub mod shrink;
 pub mod strategy;

@@ -144,8 +144,9 @@ pub fn weighted<T: Copy>(rng: &mut TestRng, items: &[(T, u32)]) -> T {
     items[0].0
 }
 
-fn pick<'a, T>(rng: &mut TestRng, items: &'a [T]) -> &'a T {
-    &items[rng.random_range(0..items.len())]
+/// A uniform choice; `None` for an empty list.
+fn pick<'a, T>(rng: &mut TestRng, items: &'a [T]) -> Option<&'a T> {
+    if items.is_empty() { None } else { Some(&items[rng.random_range(0..items.len())]) }
 }
 
 /// Apply one value operator to `value` (the body of `endpoint`); returns `name: detail`,
@@ -174,9 +175,9 @@ pub fn apply_value_op(op: ValueOp, value: &mut Value, docs: &SchemaDocs, root: O
                 if members.is_empty() {
                     return None;
                 }
-                pick(rng, &members).clone()
+                pick(rng, &members)?.clone()
             } else {
-                pick(rng, &candidates).clone()
+                pick(rng, &candidates)?.clone()
             };
             remove(value, &path)?;
             format!("removed {}", pointer_text(&path))
@@ -184,7 +185,7 @@ pub fn apply_value_op(op: ValueOp, value: &mut Value, docs: &SchemaDocs, root: O
         ValueOp::UnknownField => {
             let path = pick_where(rng, value, true, Value::is_object)?;
             let name = format!("polyconformUnknown{}", rng.random_range(0..1000));
-            let extra = pick(rng, &[Value::from("1"), Value::from(1), Value::Null, Value::Bool(true), Value::Array(vec![])]).clone();
+            let extra = pick(rng, &[Value::from("1"), Value::from(1), Value::Null, Value::Bool(true), Value::Array(vec![])])?.clone();
             get_mut(value, &path)?.as_object_mut()?.insert(name.clone(), extra);
             format!("added {}/{name}", pointer_text(&path))
         }
@@ -192,11 +193,11 @@ pub fn apply_value_op(op: ValueOp, value: &mut Value, docs: &SchemaDocs, root: O
             let root = root?;
             let mut enums = Vec::new();
             collect_enum_paths(docs, root, value, &mut Vec::new(), &mut enums);
-            let (path, allowed) = if enums.is_empty() { return None } else { pick(rng, &enums).clone() };
+            let (path, allowed) = if enums.is_empty() { return None } else { pick(rng, &enums)?.clone() };
             let first = allowed.first().and_then(Value::as_str).unwrap_or("x").to_string();
             let mut options = vec![format!("{first}x"), first.to_lowercase(), first.to_uppercase(), "INVALID".to_string(), String::new(), "0".to_string()];
             options.retain(|o| !allowed.iter().any(|a| a.as_str() == Some(o)));
-            let replacement = pick(rng, &options).clone();
+            let replacement = pick(rng, &options)?.clone();
             *get_mut(value, &path)? = Value::String(replacement.clone());
             format!("{} = {replacement:?}", pointer_text(&path))
         }
@@ -239,7 +240,7 @@ pub fn apply_value_op(op: ValueOp, value: &mut Value, docs: &SchemaDocs, root: O
         ValueOp::NonAscii => {
             let path = pick_string(rng, value)?;
             let texts = ["é", "ß", "Ω", "日本語", "😀", "\u{202e}", "e\u{301}", "\u{feff}", "\u{fffd}", "\u{10ffff}", "𝔘𝔫𝔦"];
-            let t = *pick(rng, &texts);
+            let t = *pick(rng, &texts)?;
             let replace = rng.random_bool(0.3);
             let Value::String(s) = get_mut(value, &path)? else { return None };
             if replace {
@@ -253,7 +254,7 @@ pub fn apply_value_op(op: ValueOp, value: &mut Value, docs: &SchemaDocs, root: O
         ValueOp::DataMissing => {
             let map = value.as_object_mut()?;
             let data = map.shift_remove("data")?;
-            let renamed = *pick(rng, &["", "Data", "DATA", "datA", "data "]);
+            let renamed = *pick(rng, &["", "Data", "DATA", "datA", "data "])?;
             if renamed.is_empty() {
                 "removed /data".to_string()
             } else {
@@ -296,7 +297,7 @@ fn overlong_length(rng: &mut TestRng) -> usize {
     match rng.random_range(0..10) {
         0..=3 => rng.random_range(257..=1024),
         4..=6 => rng.random_range(1025..=4096),
-        7..=8 => *pick(rng, &[255, 256, 511, 512, 513, 1023, 1024, 1025, 4095, 4096, 4097]),
+        7..=8 => pick(rng, &[255, 256, 511, 512, 513, 1023, 1024, 1025, 4095, 4096, 4097]).copied().unwrap_or(513),
         _ => rng.random_range(4097..=MAX_STRING),
     }
 }
@@ -308,10 +309,10 @@ pub fn apply_encoding_op(op: EncodingOp, value: &Value, body: &mut Vec<u8>, rng:
             let mut objects = Vec::new();
             collect_paths(value, &mut Vec::new(), &mut objects);
             objects.retain(|p| get(value, p).and_then(Value::as_object).is_some_and(|m| !m.is_empty()));
-            let path = pick(rng, &objects).clone();
+            let path = pick(rng, &objects)?.clone();
             let map = get(value, &path)?.as_object()?;
             let key = map.keys().nth(rng.random_range(0..map.len()))?.clone();
-            let other = pick(rng, &[Value::Null, Value::from("x"), Value::Object(Map::new()), map[&key].clone()]).clone();
+            let other = pick(rng, &[Value::Null, Value::from("x"), Value::Object(Map::new()), map[&key].clone()])?.clone();
             let before = rng.random_bool(0.5);
             *body = with_duplicate(value, &path, &key, &other, before).into_bytes();
             format!("{}/{key} twice ({} copy {})", pointer_text(&path), if before { "first" } else { "second" }, short(&other))
@@ -346,7 +347,7 @@ pub fn apply_encoding_op(op: EncodingOp, value: &Value, body: &mut Vec<u8>, rng:
             }
             _ => {
                 let sequences: [&[u8]; 7] = [&[0xff], &[0xfe], &[0xc3, 0x28], &[0xe2, 0x28, 0xa1], &[0xed, 0xa0, 0x80], &[0xc0, 0xaf], &[0x80]];
-                let seq = *pick(rng, &sequences);
+                let seq = *pick(rng, &sequences)?;
                 let at = if rng.random_bool(0.7) { quoted_position(rng, body).unwrap_or(0) } else { rng.random_range(0..=body.len()) };
                 let mut out = body[..at].to_vec();
                 out.extend_from_slice(seq);
@@ -360,7 +361,7 @@ pub fn apply_encoding_op(op: EncodingOp, value: &Value, body: &mut Vec<u8>, rng:
             "UTF-8 byte order mark".into()
         }
         EncodingOp::TrailingGarbage => {
-            let tail = *pick(rng, &[&b"}"[..], b",", b"garbage", b"{}", b"\0"]);
+            let tail = *pick(rng, &[&b"}"[..], b",", b"garbage", b"{}", b"\0"])?;
             body.extend_from_slice(tail);
             format!("{:?} appended", String::from_utf8_lossy(tail))
         }
@@ -440,16 +441,16 @@ pub fn arb_query(endpoint: &Endpoint, rng: &mut TestRng) -> String {
         let name = match rng.random_range(0..10) {
             0 => "polyconformUnknown".to_string(),
             1 => {
-                let n = pick(rng, &names).clone();
+                let n = pick(rng, &names).cloned().unwrap_or_default();
                 let mut cs: Vec<char> = n.chars().collect();
                 if let Some(c) = cs.first_mut() {
                     *c = c.to_ascii_uppercase();
                 }
                 cs.into_iter().collect()
             }
-            _ => pick(rng, &names).clone(),
+            _ => pick(rng, &names).cloned().unwrap_or_default(),
         };
-        let value = if rng.random_bool(0.05) { "1".repeat(rng.random_range(300..=3000)) } else { pick(rng, &values).to_string() };
+        let value = if rng.random_bool(0.05) { "1".repeat(rng.random_range(300..=3000)) } else { pick(rng, &values).copied().unwrap_or("1").to_string() };
         match rng.random_range(0..12) {
             0 => parts.push(name),
             _ => parts.push(format!("{name}={value}")),
@@ -508,7 +509,7 @@ fn pick_where(rng: &mut TestRng, value: &Value, include_root: bool, keep: impl F
     let mut all = Vec::new();
     collect_paths(value, &mut Vec::new(), &mut all);
     all.retain(|p| (include_root || !p.is_empty()) && get(value, p).is_some_and(&keep));
-    if all.is_empty() { None } else { Some(pick(rng, &all).clone()) }
+    pick(rng, &all).cloned()
 }
 
 fn pick_string(rng: &mut TestRng, value: &Value) -> Option<Vec<PathStep>> {

@@ -1,0 +1,444 @@
+//! One fuzz campaign against one phone: generate, send, judge, shrink, save.
+//!
+//! The loop, and why it is shaped this way:
+//!
+//! 1. The [`Generator`] produces the next case; nothing the phone answers changes the
+//!    sequence, so a seed names a run. A case to an endpoint retired earlier in the run
+//!    is skipped, never altered.
+//! 2. Mutating endpoints are wrapped by the [`Restorer`] (snapshot before, restore after).
+//! 3. One request in flight: every request goes through the device gate, and the shrink,
+//!    the restore and the health checks use the same gate.
+//! 4. The answer is judged by [`oracle::judge`] with the intent [`classify`] derives
+//!    from the request itself.
+//! 5. Health: `GET device/info` after every anomalous answer and every
+//!    [`Settings::health_every`] cases. A phone that stops answering is a finding of its
+//!    own, attributed by re-sending the requests since the last healthy check one at a
+//!    time; the campaign waits for the phone to come back, or stops.
+//! 6. A new (endpoint, oracle) pair is confirmed by sending the request again, shrunk,
+//!    and saved as a reproducer; later hits of the same pair are counted as repeats. An
+//!    endpoint that keeps hanging is retired: every further hang costs a whole timeout.
+
+use super::case::{FuzzCase, Intent, classify};
+use super::generator::Generator;
+use super::oracle::{self, Judgement, Observation, Oracle, Violation};
+use super::progress::Ticker;
+use super::repro::{FindingRecord, Reproducer, SavedRequest, ShrinkStats};
+use super::request_schema::SchemaDocs;
+use super::restore::Restorer;
+use super::shrink::{self, Probe, ShrinkBudget};
+use crate::device::{Device, Exchange, Outcome, WireRequest};
+use crate::report::redact::Redactor;
+use crate::spec::profile::{Endpoint, Profile};
+use crate::spec::SchemaSet;
+use crate::verdict::Verdict;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+/// Hangs on one endpoint after which it is retired for the rest of the run.
+const RETIRE_AFTER_HANGS: u64 = 3;
+
+/// Budgets and cadences of a campaign.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub seed: u64,
+    /// Stop after this many cases sent (`None`: no case limit).
+    pub max_cases: Option<u64>,
+    /// Stop generating after this long (`None`: no time limit).
+    pub max_duration: Option<Duration>,
+    /// Where reproducers are written.
+    pub out_dir: PathBuf,
+    pub shrink: ShrinkBudget,
+    /// Cases between two routine health checks.
+    pub health_every: u64,
+    /// How long to wait for a phone that stopped answering before stopping the run.
+    pub recovery: Duration,
+}
+
+/// Everything a campaign talks to.
+pub struct Campaign<'a> {
+    pub device: Device,
+    pub profile: &'a Profile,
+    pub schemas: &'a SchemaSet,
+    pub docs: SchemaDocs,
+    pub endpoints: Vec<Endpoint>,
+    pub restorer: Restorer,
+    /// Target label for reports (`builtin-emulator` or the URL).
+    pub label: String,
+    /// Base URL, `-k` and user for curl lines.
+    pub curl_base: String,
+    pub insecure: bool,
+    pub username: String,
+    pub redactor: Redactor,
+    pub settings: Settings,
+}
+
+/// A finding of this run.
+#[derive(Debug, Clone)]
+pub struct Found {
+    pub reproducer: Reproducer,
+    /// Where it was saved (`None` when saving failed; the error is in `Summary::errors`).
+    pub path: Option<PathBuf>,
+}
+
+/// What a campaign did.
+#[derive(Debug, Clone, Default)]
+pub struct Summary {
+    pub cases: u64,
+    /// Generated but not sent (retired endpoint, state that could not be snapshotted).
+    pub skipped: u64,
+    pub elapsed: Duration,
+    pub findings: Vec<Found>,
+    /// Further hits of an (endpoint, oracle) already found.
+    pub repeats: BTreeMap<(String, Oracle), u64>,
+    pub observations: BTreeMap<Observation, u64>,
+    /// Cases per intent label (`valid`, `invalid`, `malformed`, `protocol`).
+    pub intents: BTreeMap<&'static str, u64>,
+    pub per_endpoint: BTreeMap<String, u64>,
+    pub retired: Vec<String>,
+    /// Harness problems: failed restores, reproducers that could not be written.
+    pub errors: Vec<String>,
+    /// Why the run stopped before its budget, if it did.
+    pub stopped: Option<String>,
+}
+
+impl Summary {
+    /// Findings that decide the exit code (FAIL); NON-STRICT ones are reported only.
+    pub fn failures(&self) -> usize {
+        self.findings.iter().filter(|f| f.reproducer.verdict == Verdict::Fail).count()
+    }
+}
+
+fn intent_key(i: &Intent) -> &'static str {
+    match i {
+        Intent::Valid => "valid",
+        Intent::Invalid { .. } => "invalid",
+        Intent::Malformed { .. } => "malformed",
+        Intent::Protocol { .. } => "protocol",
+    }
+}
+
+impl<'a> Campaign<'a> {
+    fn endpoint(&self, id: &str) -> Option<&Endpoint> {
+        self.endpoints.iter().find(|e| e.id == id)
+    }
+
+    /// Judge a request to `endpoint` by the rules every path of the fuzzer shares.
+    pub fn judge(&self, endpoint: &Endpoint, request: &WireRequest, outcome: &Outcome) -> (Intent, Judgement) {
+        let intent = classify(endpoint, &self.profile.limits, self.schemas, &self.docs, request);
+        let j = oracle::judge(self.profile, endpoint, request, &intent, outcome);
+        (intent, j)
+    }
+
+    /// Send one request with the restore wrap. `Err` when the case could not be sent
+    /// safely; restore problems are pushed onto `errors`.
+    pub async fn send(&self, endpoint: &Endpoint, request: &WireRequest, errors: &mut Vec<String>) -> Result<Exchange, String> {
+        let snap = self.restorer.before(endpoint, request).await?;
+        let ex = self.device.send("fuzz", request.clone()).await;
+        let ok = ex.outcome.response().and_then(|r| r.api_status()).as_deref() == Some("2000");
+        if let Err(e) = self.restorer.after(endpoint, snap, ok).await {
+            errors.push(format!("RESTORE FAILED after a request to {}: {e}", endpoint.id));
+        }
+        Ok(ex)
+    }
+
+    /// Whether the phone still answers `GET device/info` (any HTTP answer below 500).
+    pub async fn healthy(&self) -> bool {
+        let path = self.profile.endpoint("mgmt.device-info").map(|e| e.path.clone()).unwrap_or_else(|| "/api/v1/mgmt/device/info".into());
+        let ex = self.device.send("health", WireRequest::get(&path)).await;
+        matches!(&ex.outcome, Outcome::Answered(r) if r.status < 500)
+    }
+
+    /// Poll health until the phone answers again, up to the recovery time.
+    pub async fn wait_for_recovery(&self) -> bool {
+        let deadline = Instant::now() + self.settings.recovery;
+        loop {
+            if self.healthy().await {
+                return true;
+            }
+            if Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_secs(2)).await;
+        }
+    }
+
+    /// Run the campaign.
+    pub async fn run(&self, ticker: &mut Ticker) -> Summary {
+        let mut s = Summary::default();
+        let mut generator = Generator::new(self.docs.clone(), self.profile.limits.clone(), &self.endpoints, self.settings.seed);
+        let started = Instant::now();
+        let mut retired: BTreeSet<String> = BTreeSet::new();
+        let mut window: Vec<(FuzzCase, Exchange)> = Vec::new();
+        let mut since_health = 0u64;
+        let mut hangs: BTreeMap<String, u64> = BTreeMap::new();
+        while !generator.is_empty() {
+            if self.settings.max_cases.is_some_and(|m| s.cases >= m) || self.settings.max_duration.is_some_and(|d| started.elapsed() >= d) {
+                break;
+            }
+            if retired.len() >= self.endpoints.len() {
+                s.stopped = Some("every endpoint was retired".into());
+                break;
+            }
+            let case = generator.next_case();
+            if retired.contains(&case.endpoint) {
+                s.skipped += 1;
+                continue;
+            }
+            let Some(endpoint) = self.endpoint(&case.endpoint).cloned() else { continue };
+            let ex = match self.send(&endpoint, &case.request, &mut s.errors).await {
+                Ok(ex) => ex,
+                Err(why) => {
+                    s.skipped += 1;
+                    ticker.println(&format!("note: case #{} to {} not sent: {why}", case.index, endpoint.id));
+                    continue;
+                }
+            };
+            s.cases += 1;
+            *s.per_endpoint.entry(endpoint.id.clone()).or_default() += 1;
+            let (intent, judgement) = self.judge(&endpoint, &case.request, &ex.outcome);
+            *s.intents.entry(intent_key(&intent)).or_default() += 1;
+            for o in &judgement.observations {
+                *s.observations.entry(*o).or_default() += 1;
+            }
+            let anomalous = judgement.violation.is_some() || !matches!(&ex.outcome, Outcome::Answered(r) if r.status < 500);
+            window.push((case.clone(), ex.clone()));
+            since_health += 1;
+            if anomalous || since_health >= self.settings.health_every {
+                since_health = 0;
+                if !self.healthy().await {
+                    let recovered = self.phone_went_away(std::mem::take(&mut window), &mut s, ticker).await;
+                    if !recovered {
+                        if let Some(v) = judgement.violation {
+                            self.save_unshrunk(&case, &endpoint, &v, &ex, "the phone did not come back, so the request could not be confirmed or shrunk", &mut s, ticker);
+                        }
+                        s.stopped = Some(format!("the phone stopped answering device/info and did not come back within {} s", self.settings.recovery.as_secs()));
+                        break;
+                    }
+                }
+                window.clear();
+            }
+            if let Some(v) = judgement.violation {
+                let key = (endpoint.id.clone(), v.oracle);
+                if v.oracle == Oracle::Hang {
+                    let n = hangs.entry(endpoint.id.clone()).or_default();
+                    *n += 1;
+                    if *n >= RETIRE_AFTER_HANGS && retired.insert(endpoint.id.clone()) {
+                        s.retired.push(endpoint.id.clone());
+                        ticker.println(&format!("note: {} retired after {n} hangs (each costs a whole timeout)", endpoint.id));
+                    }
+                }
+                if s.findings.iter().any(|f| f.reproducer.endpoint == key.0 && f.reproducer.oracle == key.1 || f.reproducer.also_on.contains(&key.0) && f.reproducer.oracle == key.1) {
+                    *s.repeats.entry(key).or_default() += 1;
+                } else if !self.known_defect(&case, &endpoint, v.oracle, &mut s, ticker).await {
+                    self.confirm_and_shrink(&case, &endpoint, &v, &ex, &mut s, ticker).await;
+                }
+            }
+            ticker.update(s.cases, s.findings.len(), &endpoint.id);
+        }
+        s.elapsed = started.elapsed();
+        s
+    }
+
+    /// The phone stopped answering after the cases in `window`: find which one did it,
+    /// record the finding, and wait for the phone. Returns whether it came back.
+    async fn phone_went_away(&self, window: Vec<(FuzzCase, Exchange)>, s: &mut Summary, ticker: &mut Ticker) -> bool {
+        ticker.println(&format!("phone-unhealthy: device/info stopped answering after case #{}; waiting up to {} s for the phone", window.last().map_or(0, |(c, _)| c.index), self.settings.recovery.as_secs()));
+        if !self.wait_for_recovery().await {
+            if let Some((case, ex)) = window.last() {
+                let preceding = window.iter().map(|(c, _)| c.request.clone()).collect();
+                self.save_unhealthy(case, ex, preceding, "the phone did not come back, so the request could not be pinned down", s, ticker);
+            }
+            return false;
+        }
+        // Re-send the window one request at a time to find the one that takes the phone down.
+        let mut culprit = None;
+        if window.len() > 1 {
+            for (case, _) in &window {
+                let Some(endpoint) = self.endpoint(&case.endpoint).cloned() else { continue };
+                let Ok(ex) = self.send(&endpoint, &case.request, &mut s.errors).await else { continue };
+                if !self.healthy().await {
+                    culprit = Some((case.clone(), ex, None));
+                    self.wait_for_recovery().await;
+                    break;
+                }
+            }
+        }
+        let (case, ex, skipped) = match culprit {
+            Some(c) => c,
+            None => {
+                let (case, ex) = window.last().cloned().expect("a window holds the case that was just sent");
+                let why = if window.len() > 1 { Some("re-sending the preceding requests one by one did not take the phone down again (flaky)") } else { None };
+                (case, ex, why)
+            }
+        };
+        let preceding = window.iter().map(|(c, _)| c.request.clone()).collect();
+        self.save_unhealthy(&case, &ex, preceding, skipped.unwrap_or("each attempt would take the phone down"), s, ticker);
+        self.healthy().await || self.wait_for_recovery().await
+    }
+
+    fn save_unhealthy(&self, case: &FuzzCase, ex: &Exchange, preceding: Vec<WireRequest>, why: &str, s: &mut Summary, ticker: &mut Ticker) {
+        let Some(endpoint) = self.endpoint(&case.endpoint).cloned() else { return };
+        if s.findings.iter().any(|f| f.reproducer.endpoint == endpoint.id && f.reproducer.oracle == Oracle::PhoneUnhealthy) {
+            *s.repeats.entry((endpoint.id.clone(), Oracle::PhoneUnhealthy)).or_default() += 1;
+            return;
+        }
+        let v = Violation {
+            oracle: Oracle::PhoneUnhealthy,
+            verdict: Verdict::Fail,
+            requirement: "the phone keeps answering (GET device/info) after any request".into(),
+            actual: "device/info stopped answering after this request".into(),
+        };
+        let mut rec = self.record(case, &endpoint, &v, SavedRequest::new(case.request.clone(), ex.outcome.clone()), None, ShrinkStats { skipped: Some(why.into()), ..Default::default() });
+        rec.preceding = preceding;
+        self.save(rec, &v, s, ticker);
+    }
+
+    fn save_unshrunk(&self, case: &FuzzCase, endpoint: &Endpoint, v: &Violation, ex: &Exchange, why: &str, s: &mut Summary, ticker: &mut Ticker) {
+        let rec = self.record(case, endpoint, v, SavedRequest::new(case.request.clone(), ex.outcome.clone()), None, ShrinkStats { skipped: Some(why.into()), ..Default::default() });
+        self.save(rec, v, s, ticker);
+    }
+
+    /// Whether a finding already made explains this failure: its minimal body, sent to
+    /// this endpoint (with the saved headers, then with this case's), breaks the same
+    /// oracle. A parser that crashes on deep nesting does so on every path; one finding
+    /// with the list of endpoints says that better than one file per endpoint.
+    async fn known_defect(&self, case: &FuzzCase, endpoint: &Endpoint, oracle: Oracle, s: &mut Summary, ticker: &mut Ticker) -> bool {
+        for i in 0..s.findings.len() {
+            if s.findings[i].reproducer.oracle != oracle || oracle == Oracle::PhoneUnhealthy {
+                continue;
+            }
+            let known = s.findings[i].reproducer.minimal.request.clone();
+            let mut tries = vec![WireRequest { method: case.request.method.clone(), path: endpoint.path.clone(), ..known.clone() }];
+            if known.headers != case.request.headers {
+                tries.push(WireRequest { method: case.request.method.clone(), path: endpoint.path.clone(), headers: case.request.headers.clone(), ..known.clone() });
+            }
+            for attempt in tries {
+                let mut probe = CampaignProbe { campaign: self, endpoint, oracle, last_hit: None, errors: Vec::new() };
+                let hit = probe.reproduces(&attempt).await;
+                s.errors.append(&mut probe.errors);
+                if hit {
+                    let found = &mut s.findings[i];
+                    found.reproducer.also_on.push(endpoint.id.clone());
+                    if found.path.is_some() {
+                        if let Err(e) = found.reproducer.save(&self.settings.out_dir, &self.redactor) {
+                            s.errors.push(format!("cannot update reproducer `{}`: {e}", found.reproducer.id));
+                        }
+                    }
+                    ticker.println(&format!("           {} {}: same defect as {} (its minimal request fails here too)", endpoint.id, oracle.label(), found.reproducer.id));
+                    return true;
+                }
+            }
+        }
+        false
+    }
+
+    /// Send the failing request again; if it fails the same way, shrink it; save.
+    async fn confirm_and_shrink(&self, case: &FuzzCase, endpoint: &Endpoint, v: &Violation, ex: &Exchange, s: &mut Summary, ticker: &mut Ticker) {
+        let original = SavedRequest::new(case.request.clone(), ex.outcome.clone());
+        let mut probe = CampaignProbe { campaign: self, endpoint, oracle: v.oracle, last_hit: None, errors: Vec::new() };
+        if !probe.reproduces(&case.request).await {
+            s.errors.append(&mut probe.errors);
+            let rec = self.record(case, endpoint, v, original.clone(), Some(original), ShrinkStats { skipped: Some("did not fail again when sent a second time (flaky)".into()), ..Default::default() });
+            self.save(rec, v, s, ticker);
+            return;
+        }
+        let shrunk = shrink::shrink(&case.request, &mut probe, self.settings.shrink).await;
+        s.errors.append(&mut probe.errors);
+        let minimal = match probe.last_hit.take() {
+            Some((request, outcome)) if request == shrunk.minimal => SavedRequest::new(request, outcome),
+            _ => SavedRequest::new(shrunk.minimal.clone(), ex.outcome.clone()),
+        };
+        let stats = ShrinkStats { attempts: shrunk.attempts, steps: shrunk.steps, exhausted: shrunk.exhausted, skipped: None };
+        let rec = self.record(case, endpoint, v, original, Some(minimal), stats);
+        self.save(rec, v, s, ticker);
+    }
+
+    fn record(&self, case: &FuzzCase, endpoint: &Endpoint, v: &Violation, original: SavedRequest, minimal: Option<SavedRequest>, shrink: ShrinkStats) -> Reproducer {
+        let minimal = minimal.unwrap_or_else(|| original.clone());
+        Reproducer::from_finding(FindingRecord {
+            profile: &self.profile.id,
+            target: &self.label,
+            seed: Some(self.settings.seed),
+            case_index: Some(case.index),
+            endpoint,
+            violation: v,
+            mutations: case.mutations.clone(),
+            original,
+            minimal,
+            shrink,
+            preceding: Vec::new(),
+            curl_base: &self.curl_base,
+            insecure: self.insecure,
+            username: &self.username,
+        })
+    }
+
+    fn save(&self, rec: Reproducer, v: &Violation, s: &mut Summary, ticker: &mut Ticker) {
+        let path = match rec.save(&self.settings.out_dir, &self.redactor) {
+            Ok(p) => Some(p),
+            Err(e) => {
+                s.errors.push(format!("cannot write a reproducer into `{}`: {e}", self.settings.out_dir.display()));
+                None
+            }
+        };
+        let found = Found { reproducer: rec, path };
+        ticker.println(&self.redactor.redact(&describe(&found, Some(&v.actual))));
+        s.findings.push(found);
+    }
+}
+
+/// The block printed for a finding.
+pub fn describe(f: &Found, actual: Option<&str>) -> String {
+    let r = &f.reproducer;
+    let mut out = format!("{:<10} {}  {}", r.verdict.label(), r.endpoint, r.oracle.label());
+    if let Some(i) = r.case_index {
+        out.push_str(&format!("  (case #{i}, seed {})", r.seed.unwrap_or_default()));
+    }
+    out.push_str(&format!("\n  requirement: {}", r.requirement));
+    out.push_str(&format!("\n  actual:      {}", actual.unwrap_or(&r.minimal.answer)));
+    let body = r.minimal.request.body.as_deref().map(preview).unwrap_or_else(|| "no body".into());
+    out.push_str(&format!("\n  minimal:     {} {}  {}", r.minimal.request.method, r.minimal.request.path, body));
+    out.push_str(&format!("\n               {} bytes (first failing request: {} bytes", r.minimal.size_bytes, r.original.size_bytes));
+    match &r.shrink.skipped {
+        Some(why) => out.push_str(&format!("; not shrunk: {why})")),
+        None => out.push_str(&format!("; {} shrink steps in {} attempts{})", r.shrink.steps, r.shrink.attempts, if r.shrink.exhausted { ", budget exhausted" } else { "" })),
+    }
+    if let Some(p) = &f.path {
+        out.push_str(&format!("\n  saved:       {}", p.display()));
+        out.push_str(&format!("\n  replay:      polyconform replay {}", p.display()));
+    }
+    out.push_str(&format!("\n  curl:        {}", r.curl));
+    out
+}
+
+/// A body for one line of output: text cut short, or a byte count for binary.
+pub fn preview(body: &[u8]) -> String {
+    match std::str::from_utf8(body) {
+        Ok(t) if t.chars().count() > 120 => format!("{}... ({} bytes)", t.chars().take(120).collect::<String>().escape_debug(), body.len()),
+        Ok(t) => t.escape_debug().to_string(),
+        Err(_) => format!("{} bytes, not UTF-8: {}", body.len(), body.iter().take(24).map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(" ")),
+    }
+}
+
+/// The shrinker's probe: send through the campaign (restore wrap) and judge.
+struct CampaignProbe<'c, 'a> {
+    campaign: &'c Campaign<'a>,
+    endpoint: &'c Endpoint,
+    oracle: Oracle,
+    /// The last request that reproduced, with its outcome (the minimal one at the end).
+    last_hit: Option<(WireRequest, Outcome)>,
+    errors: Vec<String>,
+}
+
+impl Probe for CampaignProbe<'_, '_> {
+    async fn reproduces(&mut self, request: &WireRequest) -> bool {
+        let Ok(ex) = self.campaign.send(self.endpoint, request, &mut self.errors).await else { return false };
+        let (_, j) = self.campaign.judge(self.endpoint, request, &ex.outcome);
+        let hit = j.violation.is_some_and(|v| v.oracle == self.oracle);
+        if hit {
+            self.last_hit = Some((request.clone(), ex.outcome));
+        }
+        hit
+    }
+}
