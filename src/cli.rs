@@ -43,6 +43,8 @@ pub enum Command {
     Lint(LintArgs),
     /// Record the shape of every safe endpoint's answer as a baseline under snapshots/NAME/.
     Snapshot(SnapshotArgs),
+    /// Nightly lab runs: every phone of an inventory at once, history, CI shards, merged reports.
+    Lab(crate::lab::cli::LabArgs),
 }
 
 /// How to reach and authenticate to one phone. Shared by run, fuzz, replay and snapshot.

@@ -21,5 +21,6 @@ fn main() -> ExitCode {
         Command::List(args) => polyconform::spec::command::list(args),
         Command::Lint(args) => polyconform::spec::command::lint(args),
         Command::Snapshot(args) => polyconform::report::snapshot::command(args),
+        Command::Lab(args) => polyconform::lab::command::lab(args),
     }
 }

@@ -8,12 +8,22 @@
 //!   └─ health ──────► preflight + call status (INCONCLUSIVE / BUSY, not failures)
 //!   └─ fleet ───────► one run::Engine per phone, all concurrent, capped
 //!   └─ history ─────► rows in SQLite / PostgreSQL (database), regression view
-//!   └─ report ──────► per phone report.json + junit.xml; combined JSON, JUnit, HTML; merge
+//!   └─ report ──────► per phone report.json + junit.xml; combined JSON, JUnit,
+//!                     HTML (matrix); `lab merge` joins shard reports
 //! ```
+//!
+//! `command` is the CLI entry point (`polyconform lab run | history | merge`), `cli` its
+//! arguments, `clock` the wall-clock helpers records use.
 
 pub mod cli;
 pub mod clock;
+pub mod command;
 pub mod database;
+pub mod fleet;
+pub mod health;
+pub mod history;
 pub mod inventory;
+pub mod matrix;
 pub mod partition;
+pub mod report;
 pub mod reservation;

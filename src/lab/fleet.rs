@@ -1,0 +1,320 @@
+//! The fleet: every selected phone of the inventory run at once, each through its own
+//! [`Engine`], with a global cap on how many phones run at the same time.
+//!
+//! One phone, in this order, and why:
+//!
+//! 1. wait for the in-process turn of the phone and of its peer (sorted by name, so two
+//!    phones that are each other's peer cannot deadlock), then for a slot under
+//!    `--max-devices` (after the turns: a slot is never held while waiting for a turn);
+//! 2. reserve it (lock file, database row): taken by another run means BUSY;
+//! 3. health: the engine's preflight (down, TLS, credentials, not a Poly API mean
+//!    INCONCLUSIVE, with the preflight's hint), then the call status (a call a person
+//!    placed means BUSY, and the phone is left alone);
+//! 4. the conformance cases (filtered, or this shard's share for a single phone), then
+//!    the fuzzer when asked;
+//! 5. write the phone's own reports, record the run in the history database, release.
+//!
+//! Phones share nothing but the cap, so a slow or dead phone delays only itself. The
+//! Engine's device gate keeps one request in flight per phone.
+
+use super::cli::SuiteChoice;
+use super::clock::{now_ms, now_rfc3339};
+use super::health::{CallState, call_state};
+use super::history::{self, LabMeta};
+use super::inventory::{Inventory, InventoryDevice};
+use super::partition::Partition;
+use super::report::{DeviceRun, DeviceState, FuzzOutcome, KIND, LabRedactor, LabReport};
+use super::reservation::{Claim, Reservation, Reservations};
+use crate::device::{Device, DeviceConfig};
+use crate::report::redact::Redactor;
+use crate::run::engine::{Engine, IncomingSource, RunOptions, run_all};
+use crate::spec::{Case, Catalogue};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::sync::Semaphore;
+
+/// How the fleet runs.
+#[derive(Debug, Clone)]
+pub struct FleetOptions {
+    pub suite: SuiteChoice,
+    pub fuzz_duration: Duration,
+    pub max_devices: usize,
+    /// The shard this process runs, as given on the command line.
+    pub partition: Option<Partition>,
+    /// Split a single phone's cases over the shards (set when the shard has one phone).
+    pub case_partition: Option<Partition>,
+    /// Substrings of case ids to keep (any) and to leave out (any).
+    pub filters: Vec<String>,
+    pub skips: Vec<String>,
+    pub report_dir: PathBuf,
+    /// Print one line per phone as it finishes.
+    pub progress: bool,
+}
+
+/// Everything one lab run shares.
+pub struct Fleet {
+    pub catalogue: Arc<Catalogue>,
+    pub inventory: Arc<Inventory>,
+    pub reservations: Reservations,
+    pub history: Option<crate::lab::database::Database>,
+    pub meta: LabMeta,
+    pub options: FleetOptions,
+    turns: BTreeMap<String, Arc<tokio::sync::Mutex<()>>>,
+    /// Engines of the phones running now, so an interrupt can put them back.
+    active: Mutex<BTreeMap<String, Arc<Engine>>>,
+    notes: Mutex<Vec<String>>,
+}
+
+impl Fleet {
+    pub fn new(catalogue: Arc<Catalogue>, inventory: Arc<Inventory>, reservations: Reservations, history: Option<crate::lab::database::Database>, meta: LabMeta, options: FleetOptions) -> Fleet {
+        let turns = inventory.devices.iter().map(|d| (d.name.clone(), Arc::new(tokio::sync::Mutex::new(())))).collect();
+        Fleet { catalogue, inventory, reservations, history, meta, options, turns, active: Mutex::new(BTreeMap::new()), notes: Mutex::new(Vec::new()) }
+    }
+
+    /// Run the named phones concurrently; the combined report, in the order given.
+    pub async fn run(self: &Arc<Self>, names: &[String]) -> LabReport {
+        let started = Instant::now();
+        let slots = Arc::new(Semaphore::new(self.options.max_devices.max(1)));
+        let mut tasks = tokio::task::JoinSet::new();
+        for (i, name) in names.iter().enumerate() {
+            let Some(device) = self.inventory.device(name).cloned() else { continue };
+            let fleet = self.clone();
+            let slots = slots.clone();
+            tasks.spawn(async move { (i, fleet.run_device(device, slots).await) });
+        }
+        let mut runs: Vec<(usize, DeviceRun)> = Vec::with_capacity(names.len());
+        while let Some(joined) = tasks.join_next().await {
+            match joined {
+                Ok(r) => runs.push(r),
+                // A panic in one phone's task must not take the others' results with it.
+                Err(e) => self.note(format!("a phone's task ended abnormally: {e}")),
+            }
+        }
+        runs.sort_by_key(|(i, _)| *i);
+        let shard = self.options.partition.map(|p| p.to_string()).unwrap_or_else(|| "all".into());
+        LabReport {
+            format_version: 1,
+            kind: KIND.into(),
+            tool_version: env!("CARGO_PKG_VERSION").into(),
+            run_id: self.meta.run_id.clone(),
+            started_at: self.meta.started_at.clone(),
+            duration_ms: started.elapsed().as_millis() as u64,
+            shards: vec![shard],
+            suite: format!("{:?}", self.options.suite).to_ascii_lowercase(),
+            devices: runs.into_iter().map(|(_, r)| r).collect(),
+            notes: self.notes.lock().map(|n| n.clone()).unwrap_or_default(),
+        }
+    }
+
+    /// Put back every phone that is running now (Ctrl-C), and free their reservations.
+    pub async fn interrupt(&self) {
+        let engines: Vec<Arc<Engine>> = self.active.lock().map(|a| a.values().cloned().collect()).unwrap_or_default();
+        let mut restores = tokio::task::JoinSet::new();
+        for e in engines {
+            restores.spawn(async move { e.restore().await });
+        }
+        while restores.join_next().await.is_some() {}
+        if let Some(db) = &self.history {
+            let _ = db.execute("DELETE FROM reservations WHERE holder = $1", vec![self.reservations.holder().into()]).await;
+        }
+    }
+
+    fn note(&self, text: String) {
+        if let Ok(mut n) = self.notes.lock() {
+            n.push(text);
+        }
+    }
+
+    async fn run_device(self: Arc<Self>, d: InventoryDevice, slots: Arc<Semaphore>) -> DeviceRun {
+        let peer = d.peer.as_ref().and_then(|p| self.inventory.device(p)).cloned();
+        let mut turn_names: Vec<&str> = std::iter::once(d.name.as_str()).chain(peer.as_ref().map(|p| p.name.as_str())).collect();
+        turn_names.sort();
+        let mut turns_held = Vec::new();
+        for n in turn_names {
+            if let Some(m) = self.turns.get(n) {
+                turns_held.push(m.clone().lock_owned().await);
+            }
+        }
+        let _slot = slots.acquire_owned().await;
+
+        let started = Instant::now();
+        let started_ms = now_ms();
+        let mut run = match self.reservations.claim(&d.name).await {
+            Ok(Claim::Taken(reservation)) => {
+                let mut peer_reservation = None;
+                let run = self.reserved(&d, peer.as_ref(), &mut peer_reservation).await;
+                if let Some(p) = peer_reservation {
+                    p.release().await;
+                }
+                release(reservation).await;
+                run
+            }
+            Ok(Claim::Busy(why)) => DeviceRun::not_judged(&d.name, &d.target, &d.profile, &d.tags, DeviceState::Busy, why),
+            Err(e) => DeviceRun::not_judged(&d.name, &d.target, &d.profile, &d.tags, DeviceState::Inconclusive, format!("could not reserve the phone: {e}")),
+        };
+        run.duration_ms = started.elapsed().as_millis() as u64;
+        run.case_shard = self.options.case_partition.map(|p| p.to_string());
+
+        if let Some(db) = &self.history {
+            if let Err(e) = history::record(db, &self.meta, &run, started_ms).await {
+                let text = format!("history: the run of `{}` was not recorded: {e}", d.name);
+                run.notes.push(text.clone());
+                self.note(text);
+            }
+        }
+        if self.options.progress {
+            println!("{}", progress_line(&run));
+        }
+        run
+    }
+
+    /// Steps 3 to 5 for a reserved phone.
+    async fn reserved(&self, d: &InventoryDevice, peer: Option<&InventoryDevice>, peer_reservation: &mut Option<Reservation>) -> DeviceRun {
+        let not_judged = |state, why: String| DeviceRun::not_judged(&d.name, &d.target, &d.profile, &d.tags, state, why);
+        let redactor = Redactor::new(&d.credentials.username, &d.credentials.password);
+        let device = match Device::new(device_config(d)) {
+            Ok(dev) => dev,
+            Err(e) => return not_judged(DeviceState::Inconclusive, e.to_string()),
+        };
+        let profile = match self.catalogue.profile(&d.profile) {
+            Ok(p) => p.clone(),
+            Err(msg) => return not_judged(DeviceState::Inconclusive, msg),
+        };
+
+        let mut notes = Vec::new();
+        let incoming = if d.control {
+            IncomingSource::Control
+        } else if let Some(p) = peer {
+            match self.reservations.claim(&p.name).await {
+                Ok(Claim::Taken(r)) => match Device::new(device_config(p)) {
+                    Ok(peer_device) => {
+                        *peer_reservation = Some(r);
+                        IncomingSource::Peer(peer_device)
+                    }
+                    Err(e) => {
+                        release(r).await;
+                        notes.push(format!("peer `{}` cannot be used ({e}): incoming-call cases are NOT-TESTED", p.name));
+                        IncomingSource::None
+                    }
+                },
+                Ok(Claim::Busy(why)) => {
+                    notes.push(format!("peer `{}` is busy ({why}): incoming-call cases are NOT-TESTED", p.name));
+                    IncomingSource::None
+                }
+                Err(e) => {
+                    notes.push(format!("peer `{}` could not be reserved ({e}): incoming-call cases are NOT-TESTED", p.name));
+                    IncomingSource::None
+                }
+            }
+        } else {
+            IncomingSource::None
+        };
+        let options = RunOptions { allow_destructive: d.allow_destructive, strict: d.strict, dial: d.dial.clone(), incoming, timeout: d.timeout };
+        let engine = Arc::new(Engine::new(device.clone(), self.catalogue.clone(), profile.clone(), options).with_label(d.target.clone()));
+
+        let identity = match engine.preflight().await {
+            Ok(id) => id,
+            Err(e) => return not_judged(DeviceState::Inconclusive, redactor.redact(&format!("health probe failed: {e}"))),
+        };
+        match call_state(&device).await {
+            CallState::Idle => {}
+            CallState::InCall(what) => {
+                let mut run = not_judged(DeviceState::Busy, format!("in a call placed before the run ({what}); the phone was left alone"));
+                run.identity = Some(identity);
+                return run;
+            }
+            CallState::Unknown(why) => notes.push(format!("{why}; the run went ahead")),
+        }
+
+        let mut run = not_judged(DeviceState::Completed, String::new());
+        run.reason = None;
+        run.identity = Some(identity);
+        run.started_at = now_rfc3339();
+        run.notes = notes;
+
+        if let Ok(mut a) = self.active.lock() {
+            a.insert(d.name.clone(), engine.clone());
+        }
+        if self.options.suite != SuiteChoice::Fuzz {
+            let cases = self.select_cases(&profile);
+            let mut record = run_all(&engine, &cases).await;
+            let dir = self.options.report_dir.join(&d.name);
+            match write_device_reports(&record, &dir, &redactor) {
+                Ok(()) => run.report_dir = Some(d.name.clone()),
+                Err(e) => run.notes.push(format!("the phone's own reports could not be written into `{}`: {e}", dir.display())),
+            }
+            // The combined report keeps verdicts and findings; the wire log stays in the
+            // phone's own report.json (and out of memory for the rest of the run).
+            for c in &mut record.cases {
+                c.exchanges = Vec::new();
+            }
+            run.record = Some(record);
+        }
+        if self.options.suite != SuiteChoice::Run {
+            run.fuzz = Some(fuzz_unfinished());
+        }
+        if let Ok(mut a) = self.active.lock() {
+            a.remove(&d.name);
+        }
+        run
+    }
+
+    /// The profile's cases, filtered, and this shard's share when a single phone is split.
+    pub fn select_cases(&self, profile: &crate::spec::Profile) -> Vec<Case> {
+        let o = &self.options;
+        self.catalogue
+            .cases_for(profile)
+            .into_iter()
+            .filter(|c| o.filters.is_empty() || o.filters.iter().any(|f| c.id.contains(f.as_str())))
+            .filter(|c| !o.skips.iter().any(|s| c.id.contains(s.as_str())))
+            .filter(|c| o.case_partition.is_none_or(|p| p.contains(&c.id)))
+            .collect()
+    }
+}
+
+/// The fuzz part, while the fuzzer has no entry a lab run can call.
+fn fuzz_unfinished() -> FuzzOutcome {
+    FuzzOutcome {
+        finished: false,
+        cases: 0,
+        findings: 0,
+        note: Some("fuzz part unfinished: this polyconform has no fuzzer entry for lab runs yet (run `polyconform fuzz --target URL` per phone)".into()),
+    }
+}
+
+async fn release(r: Reservation) {
+    r.release().await;
+}
+
+fn device_config(d: &InventoryDevice) -> DeviceConfig {
+    DeviceConfig { base_url: d.target.clone(), credentials: d.credentials.clone(), trust: d.trust.clone(), timeout: d.timeout, pace: d.pace }
+}
+
+fn write_device_reports(record: &crate::report::model::RunRecord, dir: &std::path::Path, redactor: &Redactor) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    crate::report::json::write(record, dir, redactor)?;
+    crate::report::junit::write(record, dir, redactor)?;
+    let redact = |s: &str| redactor.redact(s);
+    crate::report::html::write_redacted(record, dir, &redact)
+}
+
+/// `trio-a  COMPLETED  312 case(s): 2 FAIL, 300 PASS, ... in 41.2 s`.
+pub fn progress_line(r: &DeviceRun) -> String {
+    let mut line = format!("{:<20} {:<12}", r.name, r.state.label());
+    if let Some(rec) = &r.record {
+        let counts: Vec<String> = crate::verdict::Verdict::ALL.iter().filter(|v| rec.count(**v) > 0).map(|v| format!("{} {}", rec.count(*v), v.label())).collect();
+        line.push_str(&format!(" {} case(s): {}", rec.cases.len(), counts.join(", ")));
+    }
+    if let Some(reason) = &r.reason {
+        line.push_str(&format!(" {reason}"));
+    }
+    line.push_str(&format!(" in {:.1} s", r.duration_ms as f64 / 1000.0));
+    line
+}
+
+/// The redactor for the combined report: every phone's credentials.
+pub fn lab_redactor(inventory: &Inventory) -> LabRedactor {
+    LabRedactor::new(inventory.devices.iter().map(|d| &d.credentials))
+}

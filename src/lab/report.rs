@@ -1,0 +1,593 @@
+//! The combined report of a lab run: one [`LabReport`] holding every phone's outcome,
+//! written as JSON (`lab-report.json`, what `lab merge` reads), JUnit (`lab-junit.xml`,
+//! one `<testsuite>` per phone) and HTML (`lab-report.html`, see `lab::matrix`).
+//!
+//! A phone that could not be judged (down, busy, reserved) is one row with its state and
+//! reason, never hundreds of failed cases: BUSY is `<skipped>` in JUnit and INCONCLUSIVE
+//! an `<error>`, so a dead lab never looks like a firmware defect. The per-case records
+//! in the combined report carry verdicts and findings but not the wire log; each phone's
+//! own `report.json` keeps every exchange. All text passes through [`LabRedactor`].
+
+use crate::device::Credentials;
+use crate::exit;
+use crate::report::model::{DeviceIdentity, RunRecord};
+use crate::report::redact::Redactor;
+use crate::verdict::Verdict;
+use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// File names inside a report directory.
+pub const JSON_FILE: &str = "lab-report.json";
+pub const JUNIT_FILE: &str = "lab-junit.xml";
+pub const HTML_FILE: &str = "lab-report.html";
+
+/// What `kind` holds, so `lab merge` refuses a per-phone `report.json` with a hint.
+pub const KIND: &str = "polyconform-lab-report";
+
+/// Every phone of one lab run (or of several shards, merged).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct LabReport {
+    pub format_version: u32,
+    pub kind: String,
+    pub tool_version: String,
+    /// Shared by the shards of one nightly run (`--run-id`).
+    pub run_id: String,
+    pub started_at: String,
+    pub duration_ms: u64,
+    /// Shards this report covers (`hash:1/3`), or `all`.
+    pub shards: Vec<String>,
+    /// `run`, `fuzz` or `both`.
+    pub suite: String,
+    pub devices: Vec<DeviceRun>,
+    /// Problems outside any phone (history database, merge conflicts).
+    #[serde(default)]
+    pub notes: Vec<String>,
+}
+
+/// Whether a phone was judged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "kebab-case")]
+pub enum DeviceState {
+    /// The suites ran (their verdicts say how the phone did).
+    Completed,
+    /// In use: reserved by another run, or in a call a person placed. Not judged.
+    Busy,
+    /// Down, unreachable, refusing the credentials, not a Poly API. Not judged.
+    Inconclusive,
+}
+
+impl DeviceState {
+    pub fn label(self) -> &'static str {
+        match self {
+            DeviceState::Completed => "COMPLETED",
+            DeviceState::Busy => "BUSY",
+            DeviceState::Inconclusive => "INCONCLUSIVE",
+        }
+    }
+}
+
+/// One phone's outcome in a lab run.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct DeviceRun {
+    /// Inventory name.
+    pub name: String,
+    pub target: String,
+    pub profile: String,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    pub state: DeviceState,
+    /// Why BUSY or INCONCLUSIVE.
+    #[serde(default)]
+    pub reason: Option<String>,
+    /// What the phone said it is (model, firmware).
+    #[serde(default)]
+    pub identity: Option<DeviceIdentity>,
+    /// For a single phone split over CI shards: which share of its cases this is.
+    #[serde(default)]
+    pub case_shard: Option<String>,
+    pub started_at: String,
+    pub duration_ms: u64,
+    /// The conformance run, wire logs left out (they are in the phone's own report.json).
+    #[serde(default)]
+    pub record: Option<RunRecord>,
+    #[serde(default)]
+    pub fuzz: Option<FuzzOutcome>,
+    /// The phone's own report directory, relative to the combined report.
+    #[serde(default)]
+    pub report_dir: Option<String>,
+    #[serde(default)]
+    pub notes: Vec<String>,
+}
+
+/// The fuzz part of a phone's run.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct FuzzOutcome {
+    /// False when the fuzz part could not be done (then `note` says why).
+    pub finished: bool,
+    pub cases: u64,
+    pub findings: usize,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+impl DeviceRun {
+    /// A phone that was not judged.
+    pub fn not_judged(name: &str, target: &str, profile: &str, tags: &[String], state: DeviceState, reason: String) -> DeviceRun {
+        DeviceRun {
+            name: name.into(),
+            target: target.into(),
+            profile: profile.into(),
+            tags: tags.to_vec(),
+            state,
+            reason: Some(reason),
+            identity: None,
+            case_shard: None,
+            started_at: super::clock::now_rfc3339(),
+            duration_ms: 0,
+            record: None,
+            fuzz: None,
+            report_dir: None,
+            notes: Vec::new(),
+        }
+    }
+
+    pub fn count(&self, v: Verdict) -> usize {
+        self.record.as_ref().map(|r| r.count(v)).unwrap_or(0)
+    }
+
+    /// Findings that are not PASS, over every case (what the history counts).
+    pub fn findings(&self) -> usize {
+        self.record.as_ref().map(|r| r.cases.iter().flat_map(|c| &c.findings).filter(|f| f.verdict != Verdict::Pass).count()).unwrap_or(0)
+    }
+
+    /// Whether the phone has a FAIL or a fuzz finding.
+    pub fn failed(&self) -> bool {
+        self.count(Verdict::Fail) > 0 || self.fuzz.as_ref().is_some_and(|f| f.findings > 0)
+    }
+
+    /// Whether something about this phone was not judged (state, ERROR cases, unfinished fuzz).
+    pub fn unjudged(&self) -> bool {
+        self.state != DeviceState::Completed || self.count(Verdict::Error) > 0 || self.fuzz.as_ref().is_some_and(|f| !f.finished)
+    }
+}
+
+impl LabReport {
+    /// The exit code: 1 when a phone FAILed; else 2 when anything was not judged; else 0.
+    pub fn exit_code(&self) -> u8 {
+        if self.devices.iter().any(DeviceRun::failed) {
+            exit::FAILED
+        } else if self.devices.iter().any(DeviceRun::unjudged) || !self.notes.is_empty() {
+            exit::CANNOT_JUDGE
+        } else {
+            exit::OK
+        }
+    }
+
+    /// Count of phones per state.
+    pub fn states(&self) -> BTreeMap<DeviceState, usize> {
+        let mut m = BTreeMap::new();
+        for d in &self.devices {
+            *m.entry(d.state).or_default() += 1;
+        }
+        m
+    }
+
+    /// Read a `lab-report.json`, or the one inside a directory.
+    pub fn read(path: &Path) -> Result<LabReport, String> {
+        let file: PathBuf = if path.is_dir() { path.join(JSON_FILE) } else { path.to_path_buf() };
+        let text = std::fs::read_to_string(&file).map_err(|e| format!("cannot read `{}`: {e}", file.display()))?;
+        let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| format!("`{}` is not JSON: {e}", file.display()))?;
+        if value.get("kind").and_then(|k| k.as_str()) != Some(KIND) {
+            return Err(format!(
+                "`{}` is not a lab report (hint: merge the `{JSON_FILE}` of each shard, not a phone's own report.json)",
+                file.display()
+            ));
+        }
+        serde_json::from_value(value).map_err(|e| format!("`{}`: {e} (hint: was it written by another polyconform version?)", file.display()))
+    }
+
+    /// Write JSON, JUnit and HTML into `dir`.
+    pub fn write(&self, dir: &Path, redactor: &LabRedactor) -> std::io::Result<()> {
+        std::fs::create_dir_all(dir)?;
+        let json = redactor.redact(&serde_json::to_string_pretty(self).map_err(std::io::Error::other)?);
+        serde_json::from_str::<serde_json::Value>(&json).map_err(std::io::Error::other)?;
+        std::fs::write(dir.join(JSON_FILE), json)?;
+        std::fs::write(dir.join(JUNIT_FILE), redactor.redact(&self.junit().map_err(std::io::Error::other)?))?;
+        std::fs::write(dir.join(HTML_FILE), redactor.redact(&super::matrix::render(self)))?;
+        Ok(())
+    }
+
+    /// JUnit XML: one `<testsuite>` per phone.
+    pub fn junit(&self) -> Result<String, quick_junit::SerializeError> {
+        let mut report = Report::new(format!("polyconform lab {}", self.run_id));
+        report.set_time(Duration::from_millis(self.duration_ms));
+        for d in &self.devices {
+            let mut suite = TestSuite::new(d.name.as_str());
+            suite.set_time(Duration::from_millis(d.duration_ms));
+            suite.add_property(Property::new("target", d.target.as_str()));
+            suite.add_property(Property::new("profile", d.profile.as_str()));
+            suite.add_property(Property::new("state", d.state.label()));
+            if let Some(id) = &d.identity {
+                for (k, v) in [("model", &id.model), ("firmware", &id.firmware)] {
+                    if let Some(v) = v {
+                        suite.add_property(Property::new(k, v.as_str()));
+                    }
+                }
+            }
+            if d.state != DeviceState::Completed {
+                let reason = d.reason.clone().unwrap_or_default();
+                let mut status = match d.state {
+                    DeviceState::Busy => TestCaseStatus::skipped(),
+                    _ => TestCaseStatus::non_success(NonSuccessKind::Error),
+                };
+                status.set_type(d.state.label()).set_message(format!("{}: {reason}", d.state.label()));
+                let mut tc = TestCase::new("lab.health", status);
+                tc.set_classname(format!("lab.{}", d.name));
+                suite.add_test_case(tc);
+            }
+            if let Some(r) = &d.record {
+                for c in &r.cases {
+                    let headline = c
+                        .findings
+                        .iter()
+                        .find(|f| f.verdict == c.verdict)
+                        .map(|f| format!("{}: {}", f.requirement, f.actual))
+                        .or_else(|| c.reason.clone())
+                        .unwrap_or_else(|| c.verdict.label().to_string());
+                    let status = match c.verdict {
+                        Verdict::Fail => {
+                            let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                            s.set_type("FAIL").set_message(headline);
+                            s
+                        }
+                        Verdict::Error => {
+                            let mut s = TestCaseStatus::non_success(NonSuccessKind::Error);
+                            s.set_type("ERROR").set_message(headline);
+                            s
+                        }
+                        Verdict::NotTested | Verdict::Waived => {
+                            let mut s = TestCaseStatus::skipped();
+                            s.set_type(c.verdict.label()).set_message(c.reason.clone().unwrap_or_else(|| c.verdict.label().into()));
+                            s
+                        }
+                        Verdict::Pass | Verdict::Info | Verdict::NonStrict => TestCaseStatus::success(),
+                    };
+                    let mut tc = TestCase::new(c.id.as_str(), status);
+                    tc.set_classname(format!("{}.{}", d.name, c.family.label()));
+                    tc.set_time(Duration::from_millis(c.duration_ms));
+                    tc.add_property(Property::new("verdict", c.verdict.label()));
+                    suite.add_test_case(tc);
+                }
+            }
+            if let Some(f) = &d.fuzz {
+                let status = if !f.finished {
+                    let mut s = TestCaseStatus::skipped();
+                    s.set_type("UNFINISHED").set_message(f.note.clone().unwrap_or_else(|| "the fuzz part did not run".into()));
+                    s
+                } else if f.findings > 0 {
+                    let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                    s.set_type("FUZZ").set_message(format!("{} fuzz finding(s) in {} case(s)", f.findings, f.cases));
+                    s
+                } else {
+                    TestCaseStatus::success()
+                };
+                let mut tc = TestCase::new("lab.fuzz", status);
+                tc.set_classname(format!("lab.{}", d.name));
+                suite.add_test_case(tc);
+            }
+            report.add_test_suite(suite);
+        }
+        report.to_string()
+    }
+}
+
+/// Masks the secrets of every phone of a lab run.
+#[derive(Debug, Clone, Default)]
+pub struct LabRedactor(Vec<Redactor>);
+
+impl LabRedactor {
+    pub fn new<'a>(credentials: impl IntoIterator<Item = &'a Credentials>) -> LabRedactor {
+        let mut seen = std::collections::BTreeSet::new();
+        let mut out = Vec::new();
+        for c in credentials {
+            if seen.insert((c.username.clone(), c.password.clone())) {
+                out.push(Redactor::new(&c.username, &c.password));
+            }
+        }
+        if out.is_empty() {
+            out.push(Redactor::headers_only());
+        }
+        LabRedactor(out)
+    }
+
+    pub fn redact(&self, text: &str) -> String {
+        let mut s = text.to_string();
+        for r in &self.0 {
+            s = r.redact(&s);
+        }
+        s
+    }
+}
+
+/// Combine shard reports: phones from every shard; a phone split over shards by case
+/// gets its cases joined into one record.
+pub fn merge(reports: Vec<LabReport>) -> LabReport {
+    let mut notes = Vec::new();
+    let run_ids: std::collections::BTreeSet<&str> = reports.iter().map(|r| r.run_id.as_str()).collect();
+    if run_ids.len() > 1 {
+        notes.push(format!(
+            "merged reports of different runs ({}): history groups shards by --run-id; give every shard the same one",
+            run_ids.iter().copied().collect::<Vec<_>>().join(", ")
+        ));
+    }
+    let run_id = run_ids.iter().next().map(|s| s.to_string()).unwrap_or_default();
+    let started_at = reports.iter().map(|r| r.started_at.clone()).min().unwrap_or_default();
+    let duration_ms = reports.iter().map(|r| r.duration_ms).max().unwrap_or(0);
+    let mut shards: Vec<String> = reports.iter().flat_map(|r| r.shards.iter().cloned()).collect();
+    shards.sort();
+    shards.dedup();
+    let suites: std::collections::BTreeSet<&str> = reports.iter().map(|r| r.suite.as_str()).collect();
+    let suite = suites.into_iter().collect::<Vec<_>>().join("+");
+
+    let mut order: Vec<String> = Vec::new();
+    let mut by_name: BTreeMap<String, Vec<DeviceRun>> = BTreeMap::new();
+    for r in &reports {
+        notes.extend(r.notes.iter().cloned());
+        for d in &r.devices {
+            if !by_name.contains_key(&d.name) {
+                order.push(d.name.clone());
+            }
+            by_name.entry(d.name.clone()).or_default().push(d.clone());
+        }
+    }
+    let mut devices = Vec::with_capacity(order.len());
+    for name in order {
+        let parts = by_name.remove(&name).unwrap_or_default();
+        match merge_device(parts) {
+            Ok(d) => devices.push(d),
+            Err((d, note)) => {
+                notes.push(note);
+                devices.push(d);
+            }
+        }
+    }
+    notes.sort();
+    notes.dedup();
+    LabReport {
+        format_version: 1,
+        kind: KIND.into(),
+        tool_version: env!("CARGO_PKG_VERSION").into(),
+        run_id,
+        started_at,
+        duration_ms,
+        shards,
+        suite,
+        devices,
+        notes,
+    }
+}
+
+/// One phone's parts (one per shard that saw it) as one outcome.
+fn merge_device(mut parts: Vec<DeviceRun>) -> Result<DeviceRun, (DeviceRun, String)> {
+    if parts.len() == 1 {
+        return Ok(parts.remove(0));
+    }
+    parts.sort_by(|a, b| a.case_shard.cmp(&b.case_shard));
+    let mut out = parts[0].clone();
+    let mut conflict = None;
+    out.case_shard = None;
+    out.duration_ms = parts.iter().map(|p| p.duration_ms).sum();
+    out.started_at = parts.iter().map(|p| p.started_at.clone()).min().unwrap_or_default();
+    // The worst state wins: a phone judged in one shard but down in another was only partly judged.
+    out.state = parts.iter().map(|p| p.state).max().unwrap_or(DeviceState::Completed);
+    let reasons: Vec<String> = parts.iter().filter_map(|p| p.reason.as_ref().map(|r| format!("{}: {r}", p.case_shard.as_deref().unwrap_or("shard")))).collect();
+    out.reason = if reasons.is_empty() { None } else { Some(reasons.join("; ")) };
+    out.identity = parts.iter().find_map(|p| p.identity.clone());
+    out.notes = parts.iter().flat_map(|p| p.notes.iter().cloned()).collect();
+    let mut seen = std::collections::BTreeSet::new();
+    let mut record: Option<RunRecord> = None;
+    for p in &parts {
+        let Some(r) = &p.record else { continue };
+        match &mut record {
+            None => {
+                seen.extend(r.cases.iter().map(|c| c.id.clone()));
+                record = Some(r.clone());
+            }
+            Some(acc) => {
+                for c in &r.cases {
+                    if seen.insert(c.id.clone()) {
+                        acc.cases.push(c.clone());
+                    } else {
+                        conflict = Some(format!("phone `{}`: case `{}` is in more than one shard report; the first was kept", out.name, c.id));
+                    }
+                }
+                acc.duration_ms += r.duration_ms;
+                acc.started_at = acc.started_at.clone().min(r.started_at.clone());
+                acc.notes.extend(r.notes.iter().cloned());
+            }
+        }
+    }
+    if let Some(r) = &mut record {
+        r.recount();
+    }
+    out.record = record;
+    out.fuzz = parts.iter().filter_map(|p| p.fuzz.clone()).reduce(|a, b| FuzzOutcome {
+        finished: a.finished && b.finished,
+        cases: a.cases + b.cases,
+        findings: a.findings + b.findings,
+        note: a.note.or(b.note),
+    });
+    match conflict {
+        Some(note) => Err((out, note)),
+        None => Ok(out),
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::check::Finding;
+    use crate::report::model::CaseRecord;
+    use crate::spec::case::{Family, ManualRef};
+    use crate::verdict::Level;
+
+    pub fn case(id: &str, family: Family, verdict: Verdict) -> CaseRecord {
+        CaseRecord {
+            id: id.into(),
+            title: format!("title of {id}"),
+            family,
+            level: Level::Must,
+            manual: ManualRef { section: "S".into(), quote: "q".into() },
+            endpoint: None,
+            suite: "suites/x.toml".into(),
+            verdict,
+            reason: (verdict == Verdict::NotTested).then(|| "no peer".into()),
+            findings: vec![Finding {
+                family,
+                verdict,
+                section: "S".into(),
+                requirement: "r".into(),
+                expected: vec!["HTTP 400".into()],
+                actual: "HTTP 200".into(),
+                step: "request".into(),
+                details: vec![],
+            }],
+            exchanges: vec![],
+            reproducer: None,
+            duration_ms: 3,
+        }
+    }
+
+    pub fn record(cases: Vec<CaseRecord>) -> RunRecord {
+        let mut r = RunRecord {
+            format_version: 1,
+            tool_version: "0".into(),
+            profile: "trio-5.9.1".into(),
+            target: "http://127.0.0.1:1".into(),
+            device: Some(DeviceIdentity { model: Some("Trio8800".into()), firmware: Some("5.9.1.0001".into()), mac: None }),
+            started_at: "2026-01-01T00:00:00Z".into(),
+            duration_ms: 10,
+            strict: false,
+            summary: BTreeMap::new(),
+            cases,
+            notes: vec![],
+        };
+        r.recount();
+        r
+    }
+
+    pub fn device(name: &str, state: DeviceState, record: Option<RunRecord>) -> DeviceRun {
+        let mut d = DeviceRun::not_judged(name, "http://127.0.0.1:1", "trio-5.9.1", &[], state, "why".into());
+        if state == DeviceState::Completed {
+            d.reason = None;
+        }
+        d.identity = record.as_ref().and_then(|r| r.device.clone());
+        d.record = record;
+        d.duration_ms = 10;
+        d
+    }
+
+    pub fn report(devices: Vec<DeviceRun>) -> LabReport {
+        LabReport {
+            format_version: 1,
+            kind: KIND.into(),
+            tool_version: "0".into(),
+            run_id: "nightly-1".into(),
+            started_at: "2026-01-01T00:00:00Z".into(),
+            duration_ms: 20,
+            shards: vec!["all".into()],
+            suite: "run".into(),
+            devices,
+            notes: vec![],
+        }
+    }
+
+    #[test]
+    fn exit_codes_put_fail_first_then_anything_unjudged() {
+        let pass = device("a", DeviceState::Completed, Some(record(vec![case("c1", Family::Auth, Verdict::Pass)])));
+        let fail = device("b", DeviceState::Completed, Some(record(vec![case("c1", Family::Auth, Verdict::Fail)])));
+        let busy = device("c", DeviceState::Busy, None);
+        assert_eq!(report(vec![pass.clone()]).exit_code(), exit::OK);
+        assert_eq!(report(vec![pass.clone(), busy.clone()]).exit_code(), exit::CANNOT_JUDGE);
+        assert_eq!(report(vec![pass.clone(), busy, fail]).exit_code(), exit::FAILED);
+        let mut unfinished = pass.clone();
+        unfinished.fuzz = Some(FuzzOutcome { finished: false, cases: 0, findings: 0, note: Some("not built".into()) });
+        assert_eq!(report(vec![unfinished]).exit_code(), exit::CANNOT_JUDGE);
+        let mut noted = report(vec![pass]);
+        noted.notes.push("history database unreachable".into());
+        assert_eq!(noted.exit_code(), exit::CANNOT_JUDGE);
+    }
+
+    #[test]
+    fn junit_has_one_suite_per_phone_and_busy_phones_are_skipped_not_failed() {
+        let fail = device("trio-a", DeviceState::Completed, Some(record(vec![case("c1", Family::Auth, Verdict::Fail), case("c2", Family::Size, Verdict::Pass)])));
+        let busy = device("trio-b", DeviceState::Busy, None);
+        let down = device("trio-c", DeviceState::Inconclusive, None);
+        let xml = report(vec![fail, busy, down]).junit().unwrap();
+        assert_eq!(xml.matches("<testsuite ").count(), 3, "{xml}");
+        assert_eq!(xml.matches("<failure").count(), 1, "{xml}");
+        assert_eq!(xml.matches("<skipped").count(), 1, "{xml}");
+        assert_eq!(xml.matches("<error").count(), 1, "{xml}");
+        assert!(xml.contains("BUSY: why"), "{xml}");
+        assert!(quick_junit::Report::deserialize_from_str(&xml).is_ok());
+    }
+
+    #[test]
+    fn merging_joins_phones_and_the_case_shards_of_one_phone() {
+        let mut a1 = device("solo", DeviceState::Completed, Some(record(vec![case("c1", Family::Auth, Verdict::Pass)])));
+        a1.case_shard = Some("hash:1/2".into());
+        let mut a2 = device("solo", DeviceState::Completed, Some(record(vec![case("c2", Family::Size, Verdict::Fail)])));
+        a2.case_shard = Some("hash:2/2".into());
+        let mut r1 = report(vec![a1, device("other", DeviceState::Busy, None)]);
+        r1.shards = vec!["hash:1/2".into()];
+        let mut r2 = report(vec![a2]);
+        r2.shards = vec!["hash:2/2".into()];
+        let merged = merge(vec![r1, r2]);
+        assert_eq!(merged.shards, vec!["hash:1/2", "hash:2/2"]);
+        assert_eq!(merged.devices.len(), 2);
+        let solo = &merged.devices[0];
+        assert_eq!(solo.name, "solo");
+        assert_eq!(solo.case_shard, None);
+        let ids: Vec<&str> = solo.record.as_ref().unwrap().cases.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(ids, vec!["c1", "c2"]);
+        assert_eq!(solo.record.as_ref().unwrap().summary["FAIL"], 1);
+        assert_eq!(solo.duration_ms, 20);
+        assert_eq!(merged.exit_code(), exit::FAILED);
+        assert!(merged.notes.is_empty(), "{:?}", merged.notes);
+    }
+
+    #[test]
+    fn merging_reports_of_different_runs_or_duplicate_cases_leaves_a_note() {
+        let a = report(vec![device("p", DeviceState::Completed, Some(record(vec![case("c1", Family::Auth, Verdict::Pass)])))]);
+        let mut b = a.clone();
+        b.run_id = "nightly-2".into();
+        let merged = merge(vec![a, b]);
+        assert_eq!(merged.notes.len(), 2, "{:?}", merged.notes);
+        assert!(merged.notes.iter().any(|n| n.contains("different runs")));
+        assert!(merged.notes.iter().any(|n| n.contains("more than one shard")));
+        assert_eq!(merged.devices[0].record.as_ref().unwrap().cases.len(), 1);
+    }
+
+    #[test]
+    fn reports_round_trip_through_files_and_other_json_is_refused_with_a_hint() {
+        let dir = std::env::temp_dir().join(format!("polyconform-labreport-{}", std::process::id()));
+        let r = report(vec![device("p", DeviceState::Completed, Some(record(vec![case("c1", Family::Auth, Verdict::Pass)])))]);
+        let creds = Credentials { username: "Polycom".into(), password: "pw-that-leaks".into() };
+        let mut leaky = r.clone();
+        leaky.devices[0].notes.push("the phone echoed pw-that-leaks".into());
+        leaky.write(&dir, &LabRedactor::new([&creds])).unwrap();
+        for f in [JSON_FILE, JUNIT_FILE, HTML_FILE] {
+            let text = std::fs::read_to_string(dir.join(f)).unwrap();
+            assert!(!text.contains("pw-that-leaks"), "{f}: {text}");
+        }
+        let back = LabReport::read(&dir).unwrap();
+        assert_eq!(back.devices[0].record, r.devices[0].record);
+        std::fs::write(dir.join("report.json"), "{\"format_version\":1}").unwrap();
+        let e = LabReport::read(&dir.join("report.json")).unwrap_err();
+        assert!(e.contains("hint: merge the `lab-report.json`"), "{e}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
