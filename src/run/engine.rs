@@ -266,6 +266,7 @@ impl Engine {
 
             let ctx = Context { profile: &self.profile, schemas: &self.catalogue.schemas, case, endpoint, vars };
             let judged = self.send_step(&ctx, step, wire, &mut run.exchanges).await;
+            self.note_destructive(&judged).await;
             let findings: Vec<Finding> = check::judge_step(&ctx, step, &judged);
             if findings.is_empty() {
                 run.faults.push(HarnessFault::Unjudged { step: step.name.clone() });

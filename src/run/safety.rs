@@ -14,6 +14,7 @@ use super::precondition::{SetupError, answered_2000};
 use crate::device::{Exchange, Outcome, WireRequest};
 use crate::spec::Case;
 use crate::spec::case::Cleanup;
+use crate::spec::profile::Safety;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
@@ -27,6 +28,8 @@ pub struct Ledger {
     pub config: BTreeMap<String, String>,
     /// The transfer type before the case.
     pub transfer_type: Option<String>,
+    /// When a case step's destructive request was last accepted (reboot under way).
+    pub destructive_accepted: Option<Instant>,
 }
 
 /// A rebooting phone may still answer for a moment after accepting the reboot; a phone
@@ -46,6 +49,30 @@ fn config_value(data: &Value, name: &str) -> Option<String> {
         Value::Number(n) => Some(n.to_string()),
         _ => None,
     }
+}
+
+/// The uptime a device/info answer reports: v2 `UpTime {Days, Hours, Minutes,
+/// Seconds}` or v1 `UpTimeSinceLastReboot` (`"0 Day 6:16:10"`, `"20 Days 16:11:42"`).
+pub fn uptime(answer: &Value) -> Option<Duration> {
+    let data = answer.get("data")?;
+    let num = |v: Option<&Value>| -> Option<u64> {
+        match v? {
+            Value::String(s) => s.trim().parse().ok(),
+            Value::Number(n) => n.as_u64(),
+            _ => None,
+        }
+    };
+    if let Some(up) = data.get("UpTime").filter(|u| u.is_object()) {
+        let secs = num(up.get("Days"))? * 86_400 + num(up.get("Hours"))? * 3600 + num(up.get("Minutes"))? * 60 + num(up.get("Seconds"))?;
+        return Some(Duration::from_secs(secs));
+    }
+    let text = data.get("UpTimeSinceLastReboot")?.as_str()?;
+    let mut words = text.split_whitespace();
+    let days: u64 = words.next()?.parse().ok()?;
+    let _day_word = words.next()?;
+    let clock: Vec<u64> = words.next()?.split(':').map(|p| p.parse().ok()).collect::<Option<Vec<u64>>>()?;
+    let [h, m, s] = clock[..] else { return None };
+    Some(Duration::from_secs(days * 86_400 + h * 3600 + m * 60 + s))
 }
 
 /// Whether the phone refused a request (so it cannot have acted on it): an HTTP 4xx, or
@@ -141,10 +168,13 @@ impl Engine {
         // the suite forgot `wait-ready`. One the phone refused (401, 4xx, a 4xxx Status)
         // did nothing: then `wait-ready` only checks once that the phone answers, instead
         // of watching it for a reboot that is not coming.
+        // Session-breaking endpoints (sign-in, sign-out) do not reboot: nothing to watch.
         let destructive: Vec<&Exchange> = log.iter().filter(|ex| super::engine::is_case_step(ex) && self.is_destructive(&ex.request)).collect();
         let may_be_away = destructive.iter().any(|ex| !refused(ex));
+        let accepted_at = self.ledger.lock().await.destructive_accepted.take();
         if may_be_away || case.spec.cleanup.contains(&Cleanup::WaitReady) {
-            if let Err(e) = self.wait_ready(log, may_be_away || destructive.is_empty()).await {
+            let outage = if may_be_away { Some(accepted_at.unwrap_or_else(Instant::now)) } else { None };
+            if let Err(e) = self.wait_ready(log, outage).await {
                 problems.push(e);
             }
         }
@@ -154,10 +184,18 @@ impl Engine {
         if problems.is_empty() { Ok(()) } else { Err(problems.join("; ")) }
     }
 
-    /// Whether a request goes to a destructive or session-breaking endpoint of the profile.
-    fn is_destructive(&self, request: &WireRequest) -> bool {
+    /// Whether a request goes to a destructive endpoint (reboot, reset, re-provision).
+    pub(super) fn is_destructive(&self, request: &WireRequest) -> bool {
         let path = request.path.split('?').next().unwrap_or("");
-        self.profile.endpoints.iter().any(|e| e.safety.needs_opt_in() && e.path == path && e.method.as_str().eq_ignore_ascii_case(&request.method))
+        self.profile.endpoints.iter().any(|e| e.safety == Safety::Destructive && e.path == path && e.method.as_str().eq_ignore_ascii_case(&request.method))
+    }
+
+    /// Note that a case step sent a destructive request the phone did not refuse: from
+    /// then on, an uptime shorter than the time since proves the phone rebooted.
+    pub(super) async fn note_destructive(&self, judged: &[Exchange]) {
+        if judged.iter().any(|ex| self.is_destructive(&ex.request) && !refused(ex)) {
+            self.ledger.lock().await.destructive_accepted = Some(Instant::now());
+        }
     }
 
     /// Settle the whole ledger (end of run, Ctrl-C).
@@ -242,10 +280,14 @@ impl Engine {
     }
 
     /// Poll device/info (v2 when the profile has it: it says `ReadyToUse`) until the
-    /// phone answers ready, up to [`READY_TIMEOUT`]. With `expect_outage`, a phone that
-    /// answers ready at once is watched for [`SETTLE`] (a real phone answers the reboot
-    /// request, then goes away a moment later), unless it is seen down first.
-    pub(super) async fn wait_ready(&self, log: &mut Vec<Exchange>, expect_outage: bool) -> Result<(), String> {
+    /// phone answers ready, up to [`READY_TIMEOUT`].
+    ///
+    /// `outage`: when the phone accepted a reboot. A phone that answers ready is then
+    /// only believed once it was seen down, or its uptime is shorter than the time since
+    /// (it rebooted already), or it kept answering for [`SETTLE`] (a real phone answers
+    /// the reboot request and goes away a moment later).
+    pub(super) async fn wait_ready(&self, log: &mut Vec<Exchange>, outage: Option<Instant>) -> Result<(), String> {
+        let expect_outage = outage.is_some();
         let (path, v2) = match self.profile.endpoint("mgmt.device-info.v2") {
             Some(e) => (e.path.clone(), true),
             None => (self.path_of("mgmt.device-info", "/api/v1/mgmt/device/info"), false),
@@ -263,7 +305,8 @@ impl Engine {
                         .and_then(|r| r.json())
                         .and_then(|j| j.pointer("/data/ReadyToUse").and_then(Value::as_str).map(|s| s.eq_ignore_ascii_case("true")))
                         .unwrap_or(true));
-            if ready && (!expect_outage || seen_down || started.elapsed() >= SETTLE) {
+            let rebooted = outage.is_some_and(|at| ex.outcome.response().and_then(|r| r.json()).and_then(|j| uptime(&j)).is_some_and(|up| up < at.elapsed()));
+            if ready && (!expect_outage || seen_down || rebooted || started.elapsed() >= SETTLE) {
                 return Ok(());
             }
             if !ready {
@@ -284,6 +327,16 @@ impl Engine {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn uptime_reads_v2_objects_and_v1_text() {
+        let v2 = json!({"data": {"UpTime": {"Days": "1", "Hours": "1", "Minutes": "41", "Seconds": "28"}}});
+        assert_eq!(uptime(&v2), Some(Duration::from_secs(86_400 + 3600 + 41 * 60 + 28)));
+        let v1 = json!({"data": {"UpTimeSinceLastReboot": "20 Days 16:11:42"}});
+        assert_eq!(uptime(&v1), Some(Duration::from_secs(20 * 86_400 + 16 * 3600 + 11 * 60 + 42)));
+        assert_eq!(uptime(&json!({"data": {"UpTimeSinceLastReboot": "3.02:24:46"}})), None);
+        assert_eq!(uptime(&json!({"Status": "2000"})), None);
+    }
 
     #[test]
     fn config_values_read_every_spelling() {
