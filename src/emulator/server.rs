@@ -258,6 +258,8 @@ where
         .timer(TokioTimer::new())
         .header_read_timeout(Duration::from_secs(30))
         .title_case_headers(true)
+        // A client may shut its sending side once the request is out; it still gets its answer.
+        .half_close(true)
         .serve_connection(TokioIo::new(io), service);
     let mut generation = shared.generation.subscribe();
     generation.mark_unchanged();
