@@ -209,13 +209,7 @@ pub fn compare_report(baseline_dir: &Path, run: &RunRecord) -> Result<Comparison
     let entries = load(baseline_dir)?;
     let mut out = Comparison::default();
     for entry in &entries {
-        let answers: Vec<Value> = run
-            .cases
-            .iter()
-            .filter(|c| judges_idle_state(c.family))
-            .flat_map(|c| c.exchanges.iter())
-            .filter_map(|ex| idle_answer(ex, &entry.method, &entry.path))
-            .collect();
+        let answers = idle_answers(run, &entry.method, &entry.path);
         if answers.is_empty() {
             out.not_exercised.push(entry.endpoint.clone());
             continue;
@@ -258,11 +252,25 @@ pub fn compare_report(baseline_dir: &Path, run: &RunRecord) -> Result<Comparison
     Ok(out)
 }
 
-/// Families whose cases ask an idle phone plain questions. Flows and state cases set up
-/// calls first, so their answers (a call in progress) are not comparable with a
-/// baseline recorded on an idle phone; parallel and timing cases provoke busy answers.
-fn judges_idle_state(family: Family) -> bool {
-    !matches!(family, Family::Flow | Family::State | Family::Parallel | Family::Timing)
+/// The answers of `run` to `method path` that reflect the phone at rest: a GET is only
+/// taken until its case sends its first other request. Preconditions ("setup: dial"),
+/// flows and state cases change the phone with a POST first, and a call in progress
+/// answers differently from the idle phone a baseline is recorded on (v1 callStatus is
+/// "4007" without a call and "2000" with one): that is state, not a firmware change.
+fn idle_answers(run: &RunRecord, method: &str, path: &str) -> Vec<Value> {
+    let mut out = Vec::new();
+    for case in &run.cases {
+        for ex in &case.exchanges {
+            let m = ex.request.method.to_ascii_uppercase();
+            if m != "GET" && m != "HEAD" {
+                break;
+            }
+            if let Some(answer) = idle_answer(ex, method, path) {
+                out.push(answer);
+            }
+        }
+    }
+    out
 }
 
 /// The JSON answer of `ex` if it is an authenticated `method path` answered HTTP 200.
@@ -688,6 +696,57 @@ mod tests {
         assert_eq!(serde_json::from_str::<Value>(&text).unwrap(), shape);
         assert!(text.contains("\"Status\": {\"$enum\": [\"2000\"]},\n"), "{text}");
         assert!(text.contains("\"x\": [],\n"), "{text}");
+    }
+
+    #[test]
+    fn answers_after_a_state_change_in_the_same_case_are_not_idle() {
+        use crate::device::{Exchange, Outcome, WireRequest, WireResponse};
+        use crate::report::model::CaseRecord;
+        use crate::spec::case::ManualRef;
+        let ex = |req: WireRequest, status: &str| Exchange {
+            step: "s".into(),
+            request: req,
+            outcome: Outcome::Answered(WireResponse { status: 200, headers: vec![], body: format!("{{\"Status\":\"{status}\"}}").into_bytes() }),
+            elapsed_ms: 1,
+        };
+        let path = "/api/v1/webCallControl/callStatus";
+        let case = CaseRecord {
+            id: "c".into(),
+            title: "t".into(),
+            family: Family::Schema,
+            level: crate::verdict::Level::Must,
+            manual: ManualRef { section: "s".into(), quote: "q".into() },
+            endpoint: None,
+            suite: "s".into(),
+            verdict: Verdict::Pass,
+            reason: None,
+            findings: vec![],
+            exchanges: vec![
+                ex(WireRequest::get(path), "4007"),
+                ex(WireRequest::post_json("/api/v1/callctrl/dial", &json!({})), "2000"),
+                ex(WireRequest::get(path), "2000"),
+            ],
+            reproducer: None,
+            duration_ms: 1,
+        };
+        let mut wrong_auth = case.exchanges[0].clone();
+        wrong_auth.request.auth = AuthMode::WrongPassword;
+        let mut other = case.clone();
+        other.exchanges = vec![wrong_auth];
+        let run = RunRecord {
+            format_version: 1,
+            tool_version: "0".into(),
+            profile: "p".into(),
+            target: "t".into(),
+            device: None,
+            started_at: "x".into(),
+            duration_ms: 0,
+            strict: false,
+            summary: Default::default(),
+            cases: vec![case, other],
+            notes: vec![],
+        };
+        assert_eq!(idle_answers(&run, "GET", path), vec![json!({"Status": "4007"})]);
     }
 
     #[test]
