@@ -80,7 +80,7 @@ BUSY and INCONCLUSIVE phones were not judged.</p>\n</body></html>\n");
 
 fn row(out: &mut String, d: &DeviceRun, families: &BTreeSet<Family>) {
     let name = match &d.report_dir {
-        Some(dir) => format!("<a href=\"{}/report.html\">{}</a>", esc(dir), esc(&d.name)),
+        Some(dir) => format!("<a href=\"{}/index.html\">{}</a>", esc(dir), esc(&d.name)),
         None => esc(&d.name),
     };
     let id = d.identity.clone().unwrap_or_default();
