@@ -187,7 +187,7 @@ pub fn summary(report: &LabReport) -> String {
 
 pub fn history_command(args: LabHistoryArgs) -> ExitCode {
     let Some(spec) = db_spec(args.db.as_deref(), args.inventory.as_deref()) else {
-        eprintln!("error: no history database given (hint: --inventory FILE uses the one next to the inventory; or --db URL)");
+        eprintln!("error: no history database given (hint: --inventory FILE uses the one next to the inventory; or --db URL, or POLYCONFORM_LAB_DB)");
         return exit::code(exit::CANNOT_JUDGE);
     };
     if !is_postgres(&spec) {
