@@ -190,7 +190,9 @@ impl<'a> Campaign<'a> {
                 Ok(ex) => ex,
                 Err(why) => {
                     s.skipped += 1;
-                    ticker.println(&format!("note: case #{} to {} not sent: {why}", case.index, endpoint.id));
+                    if s.skipped == 1 {
+                        ticker.println(&format!("note: case #{} to {} not sent: {why} (further skips are counted in the summary)", case.index, endpoint.id));
+                    }
                     continue;
                 }
             };

@@ -10,7 +10,7 @@
 use super::case::FuzzCase;
 use super::mutate::{self, EncodingOp, ProtocolOp, ValueOp, weighted};
 use super::request_schema::SchemaDocs;
-use super::strategy::arb_instance;
+use super::strategy::{self, arb_instance};
 use crate::device::WireRequest;
 use crate::spec::case::AuthMode;
 use crate::spec::profile::{Endpoint, Input, Limits, Method};
@@ -153,6 +153,14 @@ impl Generator {
     }
 
     fn protocol(&mut self, op: ProtocolOp, endpoint: &Endpoint, request: &mut WireRequest) -> String {
+        if op == ProtocolOp::BodyOnGet {
+            let (body, what) = self.stray_body();
+            request.body = Some(body);
+            if !request.headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("content-type")) {
+                request.headers.push(("Content-Type".into(), "application/json".into()));
+            }
+            return format!("{}: {}", op.name(), what.join(", "));
+        }
         let rng = self.runner.rng();
         let detail = match op {
             ProtocolOp::ContentType => {
@@ -191,16 +199,37 @@ impl Generator {
                 request.body = None;
                 "no body".to_string()
             }
-            ProtocolOp::BodyOnGet => {
-                let (body, what) = mutate::arb_get_body(rng);
-                request.body = Some(body);
-                if !request.headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("content-type")) {
-                    request.headers.push(("Content-Type".into(), "application/json".into()));
-                }
-                format!("body ({what})")
-            }
+            ProtocolOp::BodyOnGet => unreachable!("handled above"),
         };
         format!("{}: {detail}", op.name())
+    }
+
+    /// A body where the endpoint takes none: the manual's envelope with one harmless
+    /// member, put through the value and encoding operators like any body. A phone may
+    /// parse whatever arrives, so a GET carries the same hostile shapes as a POST.
+    fn stray_body(&mut self) -> (Vec<u8>, Vec<String>) {
+        let name = mutate::harmless_param(&mut self.runner);
+        let text = strategy::arb_text(1, 12).new_tree(&mut self.runner).map(|t| t.current()).unwrap_or_default();
+        let mut value = serde_json::json!({ "data": { name: text } });
+        let mut what = Vec::new();
+        let stack = weighted(self.runner.rng(), &[(1usize, 5), (2, 3), (3, 2)]);
+        for _ in 0..stack {
+            let op = weighted(self.runner.rng(), &ValueOp::ALL);
+            if let Some(done) = mutate::apply_value_op(op, &mut value, &self.docs, None, &mut self.runner) {
+                what.push(done);
+            }
+        }
+        let mut body = serde_json::to_vec(&value).unwrap_or_default();
+        if self.runner.rng().random_bool(0.3) {
+            let op = weighted(self.runner.rng(), &EncodingOp::ALL);
+            if let Some(done) = mutate::apply_encoding_op(op, &value, &mut body, self.runner.rng()) {
+                what.push(done);
+            }
+        }
+        if what.is_empty() {
+            what.push("envelope".into());
+        }
+        (body, what)
     }
 }
 

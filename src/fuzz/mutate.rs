@@ -31,6 +31,10 @@ pub const MAX_NESTING: usize = 100;
 /// to keep the body under the 20 KB limit, so length and size are tested apart.
 pub const MAX_STRING: usize = 16_000;
 
+/// Member name of nested objects (invented names start with `polyconform`, see
+/// `restore::HARMLESS_PREFIX`).
+const NEST_KEY: &str = "polyconform";
+
 /// Value-level operators.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ValueOp {
@@ -284,7 +288,7 @@ pub fn apply_value_op(op: ValueOp, value: &mut Value, docs: &SchemaDocs, root: O
             let target = get_mut(value, &path)?;
             let mut nested = std::mem::take(target);
             for _ in 0..depth {
-                nested = if arrays { Value::Array(vec![nested]) } else { Value::Object(Map::from_iter([("a".to_string(), nested)])) };
+                nested = if arrays { Value::Array(vec![nested]) } else { Value::Object(Map::from_iter([(NEST_KEY.to_string(), nested)])) };
             }
             *target = nested;
             format!("{} wrapped in {depth} {}", pointer_text(&path), if arrays { "arrays" } else { "objects" })
@@ -457,23 +461,6 @@ pub fn arb_query(endpoint: &Endpoint, rng: &mut TestRng) -> String {
         }
     }
     parts.join("&")
-}
-
-/// Bodies sent with a GET: the shapes that break JSON readers, in case the phone reads them.
-pub fn arb_get_body(rng: &mut TestRng) -> (Vec<u8>, String) {
-    match rng.random_range(0..5) {
-        0 => (b"{}".to_vec(), "{}".into()),
-        1 => (br#"{"data":null}"#.to_vec(), "data null".into()),
-        2 => {
-            let depth = rng.random_range(17..=64);
-            (format!("{}{}", "[".repeat(depth), "]".repeat(depth)).into_bytes(), format!("{depth} nested arrays"))
-        }
-        3 => {
-            let len = rng.random_range(513..=2048);
-            (format!("{{\"data\":\"{}\"}}", "x".repeat(len)).into_bytes(), format!("string of {len} characters"))
-        }
-        _ => (b"{\"data\":\"\xff\"}".to_vec(), "not UTF-8".into()),
-    }
 }
 
 /// A config parameter name that cannot exist on a phone (for bodies without schema help).

@@ -7,7 +7,7 @@
 //!   v2); afterwards every call that was not there is ended with endCall. A dial answered
 //!   2000 is polled for a little while: on a real phone the call appears asynchronously.
 //! - **Config** (config/set): the names in the body are read with config/get first and
-//!   written back after. Generated names live under `polyconform.fuzz.` and cannot exist
+//!   written back after. Generated names start with `polyconform` and cannot exist
 //!   on a phone, so they need no snapshot; a body naming anything else whose value cannot
 //!   be read is not sent at all.
 //! - **Transfer type** (transferType/set): read before, written back when it changed.
@@ -21,8 +21,9 @@ use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
-/// Names the generator uses for config parameters; no phone has them.
-pub const HARMLESS_PREFIX: &str = "polyconform.";
+/// Every member name the generator invents starts with this; no phone has such a
+/// parameter, so setting one changes nothing that needs restoring.
+pub const HARMLESS_PREFIX: &str = "polyconform";
 
 /// How long a call started by a fuzzed dial may take to show up in callStatus.
 const CALL_APPEAR: Duration = Duration::from_secs(2);
