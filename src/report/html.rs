@@ -371,13 +371,15 @@ fn wire_log(page: &mut String, exchanges: &[Exchange]) {
     page.push_str("</div>\n");
 }
 
-/// The `Authorization` header is never stored; the log says which credentials were used.
+/// The `Authorization` header is never stored; the log says which credentials were sent.
+/// Worded so it does not look like a header line: the redactor masks those whole, and the
+/// reader needs to see *which* credentials an auth case used.
 fn auth_line(auth: AuthMode) -> &'static str {
     match auth {
-        AuthMode::Valid => "Authorization: Basic [REDACTED] (the run's credentials)",
-        AuthMode::None => "(no Authorization header)",
-        AuthMode::WrongPassword => "Authorization: Basic [REDACTED] (right user, wrong password)",
-        AuthMode::WrongUser => "Authorization: Basic [REDACTED] (wrong user, right password)",
+        AuthMode::Valid => "[Authorization header sent: Basic, the run's credentials (value not recorded)]",
+        AuthMode::None => "[no Authorization header sent]",
+        AuthMode::WrongPassword => "[Authorization header sent: Basic, the right user with a wrong password (value not recorded)]",
+        AuthMode::WrongUser => "[Authorization header sent: Basic, a wrong user with the right password (value not recorded)]",
     }
 }
 
