@@ -308,6 +308,8 @@ pub struct DurationPoint {
     pub run_id: String,
     pub started_at: String,
     pub duration_ms: i64,
+    /// Cases the run judged: only runs of the same size are compared.
+    pub cases: usize,
 }
 
 /// The regression view of one phone.
@@ -402,7 +404,7 @@ pub fn view(h: &DeviceHistory) -> DeviceView {
         previous_firmware: h.previous_firmware.as_ref().map(RunRef::from),
         since_previous_firmware,
         flaky,
-        durations: completed.iter().rev().map(|r| DurationPoint { run_id: r.run_id.clone(), started_at: r.started_at.clone(), duration_ms: r.duration_ms }).collect(),
+        durations: completed.iter().rev().map(|r| DurationPoint { run_id: r.run_id.clone(), started_at: r.started_at.clone(), duration_ms: r.duration_ms, cases: r.verdicts.len() }).collect(),
     }
 }
 
@@ -454,10 +456,17 @@ pub fn render(views: &[DeviceView]) -> String {
         }
         if let Some(last) = v.durations.last() {
             let _ = write!(out, "  run time: {}  {}", seconds(last.duration_ms), sparkline(&v.durations));
-            let earlier: Vec<i64> = v.durations[..v.durations.len() - 1].iter().map(|d| d.duration_ms).collect();
-            if let Some(m) = median(&earlier) {
-                let change = if m > 0 { (last.duration_ms - m) as f64 * 100.0 / m as f64 } else { 0.0 };
-                let _ = write!(out, "  (median of the {} earlier run(s): {}, {change:+.0}%)", earlier.len(), seconds(m));
+            // A filtered or sharded run is not slower or faster than a full one: compare like with like.
+            let earlier: Vec<i64> = v.durations[..v.durations.len() - 1].iter().filter(|d| d.cases == last.cases).map(|d| d.duration_ms).collect();
+            match median(&earlier) {
+                Some(m) => {
+                    let change = if m > 0 { (last.duration_ms - m) as f64 * 100.0 / m as f64 } else { 0.0 };
+                    let _ = write!(out, "  (median of {} earlier run(s) of {} case(s): {}, {change:+.0}%)", earlier.len(), last.cases, seconds(m));
+                }
+                None if v.durations.len() > 1 => {
+                    let _ = write!(out, "  (no earlier run of the same {} case(s) to compare with)", last.cases);
+                }
+                None => {}
             }
             out.push('\n');
         }
@@ -545,7 +554,7 @@ mod tests {
         assert!(text.contains("FIXED     b  FAIL -> PASS"), "{text}");
         assert!(text.contains("FLAKY     c  PASS -> FAIL"), "{text}");
         assert!(text.contains("flipped 3 times: PASS FAIL PASS FAIL"), "{text}");
-        assert!(text.contains("run time: 0.0 s  ▁▃▅█  (median of the 3 earlier run(s)"), "{text}");
+        assert!(text.contains("run time: 0.0 s  ▁▃▅█  (median of 3 earlier run(s) of 4 case(s): 0.0 s, +100%)"), "{text}");
     }
 
     #[test]
