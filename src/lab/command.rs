@@ -174,7 +174,8 @@ pub fn summary(report: &LabReport) -> String {
         let _ = writeln!(out, "  cases: {}", totals.join(", "));
     }
     for d in report.devices.iter().filter(|d| d.failed()) {
-        let _ = writeln!(out, "  FAIL  {}: {} case(s) failed", d.name, d.count(Verdict::Fail));
+        let fuzz = d.fuzz.as_ref().filter(|f| f.findings > 0).map(|f| format!(", {} fuzz finding(s)", f.findings)).unwrap_or_default();
+        let _ = writeln!(out, "  FAIL  {}: {} case(s) failed{fuzz}", d.name, d.count(Verdict::Fail));
     }
     for d in report.devices.iter().filter(|d| d.state != super::report::DeviceState::Completed) {
         let _ = writeln!(out, "  {:<12} {}: {}", d.state.label(), d.name, d.reason.as_deref().unwrap_or(""));

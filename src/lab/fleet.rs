@@ -253,7 +253,7 @@ impl Fleet {
             run.record = Some(record);
         }
         if self.options.suite != SuiteChoice::Run {
-            run.fuzz = Some(fuzz_unfinished());
+            run.fuzz = Some(self.fuzz(d, &profile, &redactor).await);
         }
         if let Ok(mut a) = self.active.lock() {
             a.remove(&d.name);
@@ -274,14 +274,87 @@ impl Fleet {
     }
 }
 
-/// The fuzz part, while the fuzzer has no entry a lab run can call.
-fn fuzz_unfinished() -> FuzzOutcome {
-    FuzzOutcome {
-        finished: false,
-        cases: 0,
-        findings: 0,
-        note: Some("fuzz part unfinished: this polyconform has no fuzzer entry for lab runs yet (run `polyconform fuzz --target URL` per phone)".into()),
+impl Fleet {
+    /// The fuzz part of one phone: a campaign over its safe endpoints for `--duration`,
+    /// reproducers saved under the phone's report directory. The seed is derived from
+    /// the run id and the phone's name, so a run can be repeated exactly.
+    ///
+    /// The campaign's generator holds proptest strategies that are not `Send`, so it runs
+    /// on a thread of its own with a single-threaded runtime (and its own client to the
+    /// phone; the conformance part is over by then, so one request is still in flight).
+    async fn fuzz(&self, d: &InventoryDevice, profile: &crate::spec::Profile, redactor: &Redactor) -> FuzzOutcome {
+        use crate::fuzz::campaign::{Campaign, Settings};
+        let unfinished = |why: String| FuzzOutcome { finished: false, cases: 0, findings: 0, note: Some(redactor.redact(&format!("fuzz part not run: {why}"))) };
+        let endpoints = match crate::fuzz::command::select_endpoints(profile, &[], false) {
+            Ok(e) => e,
+            Err(why) => return unfinished(why),
+        };
+        let seed = fuzz_seed(&self.meta.run_id, &d.name);
+        let out_dir = self.options.report_dir.join(&d.name).join("fuzz");
+        let settings = Settings {
+            seed,
+            max_cases: None,
+            max_duration: Some(self.options.fuzz_duration),
+            out_dir: out_dir.clone(),
+            shrink: crate::fuzz::shrink::ShrinkBudget::default(),
+            health_every: FUZZ_HEALTH_EVERY,
+            recovery: FUZZ_RECOVERY,
+        };
+        let (catalogue, profile, config, d2, r2) = (self.catalogue.clone(), profile.clone(), device_config(d), d.clone(), redactor.clone());
+        let summary = tokio::task::spawn_blocking(move || -> Result<crate::fuzz::campaign::Summary, String> {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| format!("cannot start a runtime: {e}"))?;
+            rt.block_on(async {
+                let device = Device::new(config).map_err(|e| e.to_string())?;
+                let campaign = Campaign {
+                    device: device.clone(),
+                    profile: &profile,
+                    schemas: &catalogue.schemas,
+                    docs: crate::fuzz::request_schema::SchemaDocs::from_set(&catalogue.schemas),
+                    endpoints,
+                    restorer: crate::fuzz::restore::Restorer::new(device, profile.clone()),
+                    label: d2.target.clone(),
+                    curl_base: d2.target.clone(),
+                    insecure: matches!(d2.trust, crate::device::tls::Trust::Insecure | crate::device::tls::Trust::Pin(_)),
+                    username: d2.credentials.username.clone(),
+                    redactor: r2,
+                    settings,
+                };
+                Ok(campaign.run(&mut crate::fuzz::progress::Ticker::new()).await)
+            })
+        })
+        .await;
+        let summary = match summary {
+            Ok(Ok(s)) => s,
+            Ok(Err(why)) => return unfinished(why),
+            Err(e) => return unfinished(format!("the fuzz thread ended abnormally: {e}")),
+        };
+        let non_strict = summary.findings.len() - summary.failures();
+        let mut note = format!("fuzz: {} case(s), seed {seed}, {} FAIL and {non_strict} NON-STRICT finding(s)", summary.cases, summary.failures());
+        if !summary.findings.is_empty() {
+            note.push_str(&format!(", reproducers in {}", out_dir.display()));
+        }
+        if let Some(why) = &summary.stopped {
+            note.push_str(&format!("; stopped early: {why}"));
+        }
+        for e in &summary.errors {
+            note.push_str(&format!("; {e}"));
+        }
+        FuzzOutcome { finished: summary.errors.is_empty(), cases: summary.cases, findings: summary.failures(), note: Some(redactor.redact(&note)) }
     }
+}
+
+/// Routine health check cadence of a lab fuzz campaign, as `polyconform fuzz` uses.
+const FUZZ_HEALTH_EVERY: u64 = 25;
+/// How long a phone that stopped answering during fuzzing gets to come back.
+const FUZZ_RECOVERY: Duration = Duration::from_secs(90);
+
+/// The fuzz seed of one phone in one run: the same run id and name give the same cases.
+pub fn fuzz_seed(run_id: &str, device: &str) -> u64 {
+    use sha2::{Digest, Sha256};
+    let d = Sha256::digest(format!("{run_id}\0{device}").as_bytes());
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&d[..8]);
+    u64::from_be_bytes(first)
 }
 
 async fn release(r: Reservation) {
@@ -306,6 +379,9 @@ pub fn progress_line(r: &DeviceRun) -> String {
     if let Some(rec) = &r.record {
         let counts: Vec<String> = crate::verdict::Verdict::ALL.iter().filter(|v| rec.count(**v) > 0).map(|v| format!("{} {}", rec.count(*v), v.label())).collect();
         line.push_str(&format!(" {} case(s): {}", rec.cases.len(), counts.join(", ")));
+    }
+    if let Some(f) = &r.fuzz {
+        line.push_str(&format!("; fuzz: {} case(s), {} finding(s){}", f.cases, f.findings, if f.finished { "" } else { " (unfinished)" }));
     }
     if let Some(reason) = &r.reason {
         line.push_str(&format!(" {reason}"));
