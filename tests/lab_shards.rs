@@ -177,3 +177,49 @@ fn inventory_and_usage_errors_exit_2_with_place_and_hint_and_no_secret() {
     assert!(text(&o).contains("is not a lab report (hint: merge the `lab-report.json`"), "{}", text(&o));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn mutual_peers_take_turns_and_tls_pins_are_honoured() {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let catalogue = Catalogue::embedded().unwrap();
+    let dir = temp_dir("peers");
+    let start = |tls: bool| {
+        let mut config = EmulatorConfig::new(catalogue.profile("trio-5.9.1").unwrap().clone());
+        config.password = PASSWORD.into();
+        config.tls = tls;
+        runtime.block_on(Emulator::start(config)).unwrap()
+    };
+    let (a, b, pinned, wrong_pin) = (start(false), start(false), start(true), start(true));
+    let pin = pinned.fingerprint().unwrap();
+    let other_pin = "00".repeat(32);
+    let inventory = format!(
+        "[defaults]\npassword_env = \"SHARD_PW\"\n\
+         [[device]]\nname = \"a\"\ntarget = \"{}\"\npeer = \"b\"\n\
+         [[device]]\nname = \"b\"\ntarget = \"{}\"\npeer = \"a\"\n\
+         [[device]]\nname = \"pinned\"\ntarget = \"{}\"\npin_sha256 = \"{pin}\"\n\
+         [[device]]\nname = \"wrong-pin\"\ntarget = \"{}\"\npin_sha256 = \"{other_pin}\"\n",
+        a.url(),
+        b.url(),
+        pinned.url(),
+        wrong_pin.url()
+    );
+    std::fs::write(dir.join("lab.toml"), inventory).unwrap();
+    // Two phones that are each other's peer, run with room for both at once: each waits
+    // for the other instead of finding it BUSY, and neither deadlocks.
+    let o = lab(&dir, &["run", "--inventory", "lab.toml", "--report-dir", "out", "--filter", FILTER, "--max-devices", "4"]);
+    let r = report(&dir.join("out/lab-report.json"));
+    let state = |name: &str| r["devices"].as_array().unwrap().iter().find(|d| d["name"] == name).unwrap().clone();
+    for name in ["a", "b", "pinned"] {
+        assert_eq!(state(name)["state"], "completed", "{name}: {}\n{}", state(name), text(&o));
+    }
+    assert_eq!(state("wrong-pin")["state"], "inconclusive");
+    assert!(state("wrong-pin")["reason"].as_str().unwrap().contains("TLS"), "{}", state("wrong-pin")["reason"]);
+    assert_eq!(o.status.code(), Some(2), "a phone that could not be judged makes exit 2: {}", text(&o));
+
+    runtime.block_on(async move {
+        for e in [a, b, pinned, wrong_pin] {
+            e.stop().await;
+        }
+    });
+    std::fs::remove_dir_all(&dir).unwrap();
+}
