@@ -39,11 +39,46 @@ pub fn is_case_step(ex: &Exchange) -> bool {
     !ex.step.starts_with(SETUP) && !ex.step.starts_with(CLEANUP)
 }
 
-/// Interval between two requests of a poll (`poll_ms`, waiting for a call, wait-ready).
+/// Interval between two requests of a poll (`poll_ms`, waiting for a call, wait-ready),
+/// once the first quick retries are spent (see [`poll_pause`]).
 pub const POLL_INTERVAL: Duration = Duration::from_millis(100);
+
+/// The pause before retry number `attempt` (0-based) of a poll: 25 ms, 50 ms, then
+/// [`POLL_INTERVAL`]. A state that settles at once (a call connecting on the emulator)
+/// is seen quickly; a slow phone is asked ten times a second at most.
+pub fn poll_pause(attempt: u32) -> Duration {
+    match attempt {
+        0 => Duration::from_millis(25),
+        1 => Duration::from_millis(50),
+        _ => POLL_INTERVAL,
+    }
+}
 
 /// How long `wait-ready` waits for a phone to come back after a reboot or reset.
 pub const READY_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// A poll with a deadline: quick first retries, then [`POLL_INTERVAL`].
+#[derive(Debug)]
+pub(super) struct Poll {
+    deadline: Instant,
+    attempt: u32,
+}
+
+impl Poll {
+    pub(super) fn until(limit: Duration) -> Poll {
+        Poll { deadline: Instant::now() + limit, attempt: 0 }
+    }
+
+    /// Whether another attempt fits before the deadline.
+    pub(super) fn more(&self) -> bool {
+        Instant::now() + poll_pause(self.attempt) <= self.deadline
+    }
+
+    pub(super) async fn pause(&mut self) {
+        tokio::time::sleep(poll_pause(self.attempt)).await;
+        self.attempt += 1;
+    }
+}
 
 /// What a run may do and how it judges.
 #[derive(Debug, Clone)]
@@ -317,14 +352,17 @@ impl Engine {
         }
         if let Some(ms) = step.poll_ms {
             let deadline = Instant::now() + Duration::from_millis(ms);
+            let mut attempt = 0;
             loop {
                 let ex = self.device.send(&step.name, wire.clone()).await;
                 log.push(ex.clone());
                 let judged = vec![ex];
-                if check::step_passes(ctx, step, &judged) || Instant::now() + POLL_INTERVAL > deadline {
+                let pause = poll_pause(attempt);
+                if check::step_passes(ctx, step, &judged) || Instant::now() + pause > deadline {
                     return judged;
                 }
-                tokio::time::sleep(POLL_INTERVAL).await;
+                tokio::time::sleep(pause).await;
+                attempt += 1;
             }
         }
         let ex = self.device.send(&step.name, wire).await;

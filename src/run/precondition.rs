@@ -7,13 +7,12 @@
 //! verdict about the firmware. Calls the run makes are entered in the safety ledger at
 //! once, so cleanup ends them even if the case stops half-way.
 
-use super::engine::{Engine, IncomingSource, POLL_INTERVAL, SETUP};
+use super::engine::{Engine, IncomingSource, Poll, SETUP};
 use super::outcome::HarnessFault;
 use crate::device::{Exchange, Outcome, WireRequest};
 use crate::spec::case::Precondition;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
-use std::time::Instant;
 
 /// Why a case could not be set up.
 #[derive(Debug, Clone, PartialEq)]
@@ -155,7 +154,7 @@ impl Engine {
         if !answered_2000(&ex) {
             return Err(not_tested(pre, format!("dial {} answered {}", self.options.dial, ex.outcome.summary())));
         }
-        let deadline = Instant::now() + self.options.timeout;
+        let mut poll = Poll::until(self.options.timeout);
         let mut seen: Option<CallInfo> = None;
         loop {
             let calls = self.calls(log, &format!("{SETUP}{pre}: wait for the call to connect")).await.map_err(|e| not_tested(pre, e))?;
@@ -168,14 +167,14 @@ impl Engine {
                 }
                 seen = Some(call);
             }
-            if Instant::now() + POLL_INTERVAL > deadline {
+            if !poll.more() {
                 let why = match seen {
                     Some(c) => format!("the call to {} stayed `{}` for {} ms (hint: --dial must name a number that answers automatically)", self.options.dial, c.state, self.options.timeout.as_millis()),
                     None => format!("dial {} answered 2000 but no call appeared within {} ms", self.options.dial, self.options.timeout.as_millis()),
                 };
                 return Err(not_tested(pre, why));
             }
-            tokio::time::sleep(POLL_INTERVAL).await;
+            poll.pause().await;
         }
     }
 
@@ -186,14 +185,14 @@ impl Engine {
         if !answered_2000(&ex) {
             return Err(not_tested("held-call", format!("holdCall answered {}", ex.outcome.summary())));
         }
-        let deadline = Instant::now() + self.options.timeout;
+        let mut poll = Poll::until(self.options.timeout);
         loop {
             let calls = self.calls(log, &format!("{SETUP}held-call: wait for hold")).await.map_err(|e| not_tested("held-call", e))?;
             match calls.iter().find(|c| c.handle == handle) {
                 Some(c) if c.is_held() => return Ok(()),
-                Some(c) if Instant::now() + POLL_INTERVAL > deadline => return Err(not_tested("held-call", format!("holdCall answered 2000 but the call stayed `{}`", c.state))),
+                Some(c) if !poll.more() => return Err(not_tested("held-call", format!("holdCall answered 2000 but the call stayed `{}`", c.state))),
                 None => return Err(not_tested("held-call", "the call disappeared after holdCall")),
-                Some(_) => tokio::time::sleep(POLL_INTERVAL).await,
+                Some(_) => poll.pause().await,
             }
         }
     }
@@ -220,16 +219,16 @@ impl Engine {
                     return Err(not_tested("incoming-call", format!("POST /control/incoming answered {} (hint: the target must be a polyconform emulator started with --control)", ex.outcome.summary())));
                 };
                 self.ledger.lock().await.calls.insert(handle.clone());
-                let deadline = Instant::now() + self.options.timeout;
+                let mut poll = Poll::until(self.options.timeout);
                 loop {
                     let calls = self.calls(log, &format!("{SETUP}incoming-call: wait for ringing")).await.map_err(|e| not_tested("incoming-call", e))?;
                     if calls.iter().any(|c| c.handle == handle) {
                         return Ok(handle);
                     }
-                    if Instant::now() + POLL_INTERVAL > deadline {
+                    if !poll.more() {
                         return Err(not_tested("incoming-call", format!("the injected call {handle} never showed in call status")));
                     }
-                    tokio::time::sleep(POLL_INTERVAL).await;
+                    poll.pause().await;
                 }
             }
         }
@@ -251,7 +250,7 @@ impl Engine {
         }
         let before: BTreeSet<String> = before.into_iter().map(|c| c.handle).collect();
         // The call shows at once on the emulator; a real phone may take a moment.
-        let deadline = Instant::now() + self.options.timeout.min(std::time::Duration::from_secs(2));
+        let mut poll = Poll::until(self.options.timeout.min(std::time::Duration::from_secs(2)));
         loop {
             if let Ok(calls) = self.calls(log, &format!("{SETUP}calls after `{step}`")).await {
                 let new: Vec<String> = calls.into_iter().map(|c| c.handle).filter(|h| !before.contains(h)).collect();
@@ -260,17 +259,19 @@ impl Engine {
                     return;
                 }
             }
-            if Instant::now() + POLL_INTERVAL > deadline {
+            if !poll.more() {
                 return;
             }
-            tokio::time::sleep(POLL_INTERVAL).await;
+            poll.pause().await;
         }
     }
 
-    /// Whether a request dials (so the calls it makes are adopted).
+    /// Whether a request may dial (so the calls it makes are adopted): any method on
+    /// the dial path, since a phone that wrongly dials on a GET still made the call on
+    /// the run's behalf, and the run must end it.
     pub(super) fn is_dial(&self, request: &WireRequest) -> bool {
         let path = self.path_of("callctrl.dial", "/api/v1/callctrl/dial");
-        request.method.eq_ignore_ascii_case("POST") && request.path.split('?').next() == Some(path.as_str())
+        request.path.split('?').next() == Some(path.as_str())
     }
 }
 

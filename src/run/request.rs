@@ -3,7 +3,9 @@
 //! Everything defaults from the endpoint (method, path); `{{name}}` captures are filled in
 //! the path, query, headers and every string of the body. The generated bodies live here
 //! too: `body_size` (valid JSON of exactly N bytes) and `body_params` (a config/get or
-//! config/set body naming N distinct real parameters). Building is pure: values the
+//! config/set body naming N distinct real parameters). A body is sent in the charset its
+//! `content_type` declares (ISO-8859-1 is encoded byte per character; that is how a suite
+//! sends a body that is not UTF-8), UTF-8 otherwise. Building is pure: values the
 //! phone must be asked first (the current config values for a config/set body) are read
 //! by the engine and passed in.
 
@@ -68,6 +70,34 @@ pub enum RequestError {
     MissingValue(String),
     #[error("`{0}` cannot go in an HTTP header")]
     BadHeader(String),
+    #[error("the body holds `{0}`, which the declared charset ISO-8859-1 cannot encode")]
+    NotLatin1(char),
+}
+
+/// Charsets a body is encoded in before sending, when the content type declares one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Charset {
+    /// ISO-8859-1 (also for `latin1`): one byte per character up to U+00FF.
+    Latin1,
+}
+
+/// The charset a `Content-Type` declares, when it is one the body must be encoded in
+/// (UTF-8, the default of JSON, needs nothing).
+fn declared_charset(content_type: &str) -> Option<Charset> {
+    content_type.split(';').skip(1).find_map(|param| {
+        let (name, value) = param.split_once('=')?;
+        let value = value.trim().trim_matches('"').to_ascii_lowercase();
+        (name.trim().eq_ignore_ascii_case("charset") && matches!(value.as_str(), "iso-8859-1" | "latin1" | "latin-1" | "iso8859-1")).then_some(Charset::Latin1)
+    })
+}
+
+/// The bytes of a body text in the declared charset (UTF-8 when none): a suite can send
+/// a body that is not UTF-8 by declaring `charset=ISO-8859-1` and writing `é`.
+fn encode_text(text: &str, charset: Option<Charset>) -> Result<Vec<u8>, RequestError> {
+    match charset {
+        None => Ok(text.as_bytes().to_vec()),
+        Some(Charset::Latin1) => text.chars().map(|c| u8::try_from(u32::from(c)).map_err(|_| RequestError::NotLatin1(c))).collect(),
+    }
 }
 
 /// What kind of body `body_params` generates, decided by the endpoint's path.
@@ -116,10 +146,11 @@ pub fn build(spec: &RequestSpec, endpoint: Option<&Endpoint>, vars: &BTreeMap<St
         path.push_str(&query.join("&"));
     }
 
+    let charset = spec.content_type.as_deref().and_then(declared_charset);
     let body: Option<Vec<u8>> = if let Some(raw) = &spec.body_raw {
-        Some(fill_template(raw, vars).into_bytes())
+        Some(encode_text(&fill_template(raw, vars), charset)?)
     } else if let Some(json) = &spec.body {
-        Some(serde_json::to_vec(&fill_json(json, vars)).unwrap_or_default())
+        Some(encode_text(&serde_json::to_string(&fill_json(json, vars)).unwrap_or_default(), charset)?)
     } else if let Some(n) = spec.body_size {
         Some(sized_body(n).into_bytes())
     } else if let Some((kind, n)) = params_body(spec, endpoint) {
@@ -341,6 +372,20 @@ mod tests {
         let zero = RequestSpec { body_params: Some(0), ..Default::default() };
         let req = build(&zero, Some(&set), &BTreeMap::new(), &BTreeMap::new()).unwrap();
         assert_eq!(req.body.as_deref(), Some(&br#"{"data":{}}"#[..]));
+    }
+
+    #[test]
+    fn a_declared_latin1_charset_encodes_the_body_in_latin1() {
+        let ep = endpoint(Method::POST, "/api/v1/mgmt/config/get");
+        let spec = RequestSpec { content_type: Some("application/json; charset=ISO-8859-1".into()), body_raw: Some("{\"data\":[\"caf\u{e9}\"]}".into()), ..Default::default() };
+        let req = build(&spec, Some(&ep), &BTreeMap::new(), &BTreeMap::new()).unwrap();
+        let body = req.body.unwrap();
+        assert!(std::str::from_utf8(&body).is_err());
+        assert_eq!(body[body.len() - 4], 0xe9);
+        let spec = RequestSpec { body_raw: Some("\u{20ac}".into()), ..spec };
+        assert_eq!(build(&spec, Some(&ep), &BTreeMap::new(), &BTreeMap::new()), Err(RequestError::NotLatin1('\u{20ac}')));
+        let utf8 = RequestSpec { content_type: Some("application/json; charset=utf-8".into()), body_raw: Some("\u{e9}".into()), ..Default::default() };
+        assert_eq!(build(&utf8, Some(&ep), &BTreeMap::new(), &BTreeMap::new()).unwrap().body.unwrap(), "\u{e9}".as_bytes());
     }
 
     #[test]

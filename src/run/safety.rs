@@ -9,7 +9,7 @@
 //! run and on Ctrl-C. A restore that fails is a harness ERROR, reported loudly: the
 //! phone may be left changed and the lab must know.
 
-use super::engine::{CLEANUP, Engine, POLL_INTERVAL, READY_TIMEOUT, SETUP};
+use super::engine::{CLEANUP, Engine, POLL_INTERVAL, Poll, READY_TIMEOUT, SETUP};
 use super::precondition::{SetupError, answered_2000};
 use crate::device::{Exchange, Outcome, WireRequest};
 use crate::spec::Case;
@@ -263,7 +263,7 @@ impl Engine {
             }
             self.send_logged(log, &step, WireRequest::post_json(&end_path, &body)).await;
         }
-        let deadline = Instant::now() + self.options.timeout;
+        let mut poll = Poll::until(self.options.timeout);
         loop {
             let calls = self.calls(log, &format!("{prefix}wait for the run's calls to end")).await?;
             let left: BTreeSet<String> = calls.into_iter().map(|c| c.handle).filter(|h| ours.contains(h)).collect();
@@ -271,11 +271,11 @@ impl Engine {
                 self.ledger.lock().await.calls.retain(|h| !ours.contains(h));
                 return Ok(());
             }
-            if Instant::now() + POLL_INTERVAL > deadline {
+            if !poll.more() {
                 self.ledger.lock().await.calls.retain(|h| left.contains(h) || !ours.contains(h));
                 return Err(format!("calls made by the run are still up after endCall: {}", left.into_iter().collect::<Vec<_>>().join(", ")));
             }
-            tokio::time::sleep(POLL_INTERVAL).await;
+            poll.pause().await;
         }
     }
 
