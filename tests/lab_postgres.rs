@@ -48,10 +48,10 @@ fn has_postgres_or_apt() -> bool {
 
 /// The server URL and the cluster guard, or why there is none.
 fn server() -> Result<(String, Cluster), String> {
-    if let Ok(url) = std::env::var("POLYCONFORM_PG_URL") {
-        if !url.trim().is_empty() {
-            return Ok((url, Cluster(None)));
-        }
+    if let Ok(url) = std::env::var("POLYCONFORM_PG_URL")
+        && !url.trim().is_empty()
+    {
+        return Ok((url, Cluster(None)));
     }
     if !is_root() || !has_postgres_or_apt() {
         return Err("POLYCONFORM_PG_URL is not set and .ci/postgres.sh needs root with apt-get (or an installed PostgreSQL)".into());

@@ -157,12 +157,12 @@ impl Fleet {
         run.duration_ms = started.elapsed().as_millis() as u64;
         run.case_shard = self.options.case_partition.map(|p| p.to_string());
 
-        if let Some(db) = &self.history {
-            if let Err(e) = history::record(db, &self.meta, &run, started_ms).await {
-                let text = format!("history: the run of `{}` was not recorded: {e}", d.name);
-                run.notes.push(text.clone());
-                self.note(text);
-            }
+        if let Some(db) = &self.history
+            && let Err(e) = history::record(db, &self.meta, &run, started_ms).await
+        {
+            let text = format!("history: the run of `{}` was not recorded: {e}", d.name);
+            run.notes.push(text.clone());
+            self.note(text);
         }
         if self.options.progress {
             println!("{}", progress_line(&run));

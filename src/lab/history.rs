@@ -426,10 +426,10 @@ pub fn render(views: &[DeviceView]) -> String {
     for v in views {
         let what: Vec<&str> = [v.model.as_deref(), v.firmware.as_deref().map(|_| "firmware"), v.firmware.as_deref()].into_iter().flatten().collect();
         let _ = writeln!(out, "{}  {}  ({} run(s) looked at{})", v.device, what.join(" "), v.runs, v.last_state.as_ref().map(|s| format!(", last: {s}")).unwrap_or_default());
-        if let (Some(state), Some(reason)) = (&v.last_state, &v.last_reason) {
-            if state != "COMPLETED" {
-                let _ = writeln!(out, "  last run not judged: {reason}");
-            }
+        if let (Some(state), Some(reason)) = (&v.last_state, &v.last_reason)
+            && state != "COMPLETED"
+        {
+            let _ = writeln!(out, "  last run not judged: {reason}");
         }
         match (&v.previous, &v.latest) {
             (Some(p), Some(l)) => {

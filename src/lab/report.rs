@@ -346,13 +346,9 @@ pub fn merge(reports: Vec<LabReport>) -> LabReport {
     let mut devices = Vec::with_capacity(order.len());
     for name in order {
         let parts = by_name.remove(&name).unwrap_or_default();
-        match merge_device(parts) {
-            Ok(d) => devices.push(d),
-            Err((d, note)) => {
-                notes.push(note);
-                devices.push(d);
-            }
-        }
+        let (d, conflict) = merge_device(parts);
+        notes.extend(conflict);
+        devices.push(d);
     }
     notes.sort();
     notes.dedup();
@@ -370,10 +366,11 @@ pub fn merge(reports: Vec<LabReport>) -> LabReport {
     }
 }
 
-/// One phone's parts (one per shard that saw it) as one outcome.
-fn merge_device(mut parts: Vec<DeviceRun>) -> Result<DeviceRun, (DeviceRun, String)> {
+/// One phone's parts (one per shard that saw it) as one outcome, and a note when two
+/// shards reported the same case.
+fn merge_device(mut parts: Vec<DeviceRun>) -> (DeviceRun, Option<String>) {
     if parts.len() == 1 {
-        return Ok(parts.remove(0));
+        return (parts.remove(0), None);
     }
     parts.sort_by(|a, b| a.case_shard.cmp(&b.case_shard));
     let mut out = parts[0].clone();
@@ -420,10 +417,7 @@ fn merge_device(mut parts: Vec<DeviceRun>) -> Result<DeviceRun, (DeviceRun, Stri
         findings: a.findings + b.findings,
         note: a.note.or(b.note),
     });
-    match conflict {
-        Some(note) => Err((out, note)),
-        None => Ok(out),
-    }
+    (out, conflict)
 }
 
 #[cfg(test)]
