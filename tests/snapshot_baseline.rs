@@ -47,11 +47,16 @@ fn record_baseline(profile: &str, root: &Path, name: &str, faults: &[&str]) -> P
     root.join(name)
 }
 
-fn run_with_baseline(dir: &Path, baseline: &Path, faults: &[&str]) -> RunRecord {
+/// `polyconform run --baseline` with `faults`; `filter` goes to the harness after `--`.
+fn run_with_baseline(dir: &Path, baseline: &Path, faults: &[&str], filter: &[&str]) -> RunRecord {
     let reports = dir.join("reports");
     let mut args = vec!["run", "--baseline", baseline.to_str().unwrap(), "--report-dir", reports.to_str().unwrap()];
     for f in faults {
         args.extend(["--emulator-fault", f]);
+    }
+    if !filter.is_empty() {
+        args.push("--");
+        args.extend(filter);
     }
     let out = polyconform(&args, &[]);
     assert!(matches!(out.status.code(), Some(0 | 1)), "run failed: {}", String::from_utf8_lossy(&out.stderr));
@@ -63,7 +68,12 @@ fn an_added_member_is_the_one_and_only_difference() {
     let dir = report_fixture::temp_dir("baseline-added-field");
     let clean = record_baseline("trio-5.9.1", &dir.join("snapshots"), "clean", &[]);
 
-    let record = run_with_baseline(&dir.join("faulty"), &clean, &["shape-added-field"]);
+    // Both runs at once: a full run spends most of its time waiting on timing cases.
+    let (record, clean_record) = std::thread::scope(|s| {
+        let faulty = s.spawn(|| run_with_baseline(&dir.join("faulty"), &clean, &["shape-added-field"], &[]));
+        let plain = s.spawn(|| run_with_baseline(&dir.join("clean-run"), &clean, &[], &[]));
+        (faulty.join().unwrap(), plain.join().unwrap())
+    });
     let report = baseline::compare_report(&clean, &record).unwrap();
     assert_eq!(report.diffs.len(), 1, "{:#?}", report.diffs);
     let d = &report.diffs[0];
@@ -76,19 +86,28 @@ fn an_added_member_is_the_one_and_only_difference() {
     // As a finding it is INFO of family baseline: a change is not a defect.
     let f = d.to_finding();
     assert_eq!((f.family, f.verdict), (polyconform::spec::Family::Baseline, polyconform::verdict::Verdict::Info));
+    // ... and as a case, with the differing answer as its wire log.
+    let case = baseline::as_case("trio", &clean, &record, &report);
+    assert_eq!((case.id.as_str(), case.verdict, case.findings.len()), ("trio.baseline.clean", polyconform::verdict::Verdict::Info, 1));
+    assert_eq!(case.exchanges.len(), 1);
+    assert_eq!(case.exchanges[0].request.path, "/api/v1/mgmt/device/info");
+    assert!(String::from_utf8_lossy(&case.exchanges[0].outcome.response().unwrap().body).contains("BuildId"));
 
-    let record = run_with_baseline(&dir.join("clean-run"), &clean, &[]);
+    let record = clean_record;
     let report = baseline::compare_report(&clean, &record).unwrap();
     assert_eq!(report.diffs, vec![], "a clean run differs from a clean baseline");
     assert!(report.compared.len() >= 15, "only {:?} compared; not exercised: {:?}", report.compared, report.not_exercised);
     assert!(!record.notes.iter().any(|n| n.starts_with("baseline ")), "{:#?}", record.notes);
+    let case = baseline::as_case("trio", &clean, &record, &report);
+    assert_eq!(case.verdict, polyconform::verdict::Verdict::Pass);
+    assert!(case.exchanges.is_empty());
 }
 
 #[test]
 fn retyped_and_removed_fields_are_reported_too() {
     let dir = report_fixture::temp_dir("baseline-retyped");
     let clean = record_baseline("trio-5.9.1", &dir.join("snapshots"), "clean", &[]);
-    let record = run_with_baseline(&dir.join("faulty"), &clean, &["retyped-field", "missing-field"]);
+    let record = run_with_baseline(&dir.join("faulty"), &clean, &["retyped-field", "missing-field"], &["schema"]);
     let diffs = baseline::compare(&clean, &record).unwrap();
     assert!(
         diffs.iter().any(|d| d.kind == DiffKind::Retyped && d.endpoint == "mgmt.line-info" && d.pointer == "/data" && d.was.starts_with("array") && d.now.starts_with("object")),

@@ -295,6 +295,63 @@ fn quoted_list(values: &BTreeSet<String>) -> String {
     values.iter().map(|v| format!("\"{v}\"")).collect::<Vec<_>>().join(", ")
 }
 
+/// The comparison as a case of family `baseline`, for runners that want the differences
+/// in every report format (JUnit included) rather than only in the notes: one INFO
+/// finding per difference, the idle answers that differ as its wire log, PASS when
+/// nothing differs. `id_prefix` is the profile family (`trio`), so the id reads
+/// `trio.baseline.<name>` like every other case id.
+pub fn as_case(id_prefix: &str, baseline_dir: &Path, run: &RunRecord, comparison: &Comparison) -> crate::report::model::CaseRecord {
+    let name = baseline_name(baseline_dir);
+    let mut findings: Vec<Finding> = comparison.diffs.iter().map(BaselineDiff::to_finding).collect();
+    if findings.is_empty() {
+        let mut details = vec![format!("compared: {}", comparison.compared.join(", "))];
+        if !comparison.not_exercised.is_empty() {
+            details.push(format!("not exercised by this run (no plain GET answered HTTP 200 before the case changed the phone): {}", comparison.not_exercised.join(", ")));
+        }
+        findings.push(Finding {
+            family: Family::Baseline,
+            verdict: Verdict::Pass,
+            section: format!("Baseline {name}"),
+            requirement: format!("Answers keep the shapes recorded in baseline `{name}`."),
+            expected: vec!["the recorded keys, nesting, types, Status codes and enum values".into()],
+            actual: format!("{} endpoint(s) compared, no difference", comparison.compared.len()),
+            step: "compare".into(),
+            details,
+        });
+    }
+    let differing: BTreeSet<&str> = comparison.diffs.iter().map(|d| d.endpoint.as_str()).collect();
+    let entries = load(baseline_dir).unwrap_or_default();
+    let mut exchanges = Vec::new();
+    for e in entries.iter().filter(|e| differing.contains(e.endpoint.as_str())) {
+        let first = run.cases.iter().flat_map(|c| c.exchanges.iter().take_while(|x| matches!(x.request.method.to_ascii_uppercase().as_str(), "GET" | "HEAD")))
+            .find(|x| idle_answer(x, &e.method, &e.path).is_some());
+        if let Some(x) = first {
+            let mut x = x.clone();
+            x.step = e.endpoint.clone();
+            exchanges.push(x);
+        }
+    }
+    let verdict = findings.iter().map(|f| f.verdict).fold(Verdict::Pass, Verdict::worst);
+    crate::report::model::CaseRecord {
+        id: format!("{id_prefix}.baseline.{name}"),
+        title: format!("Answers keep the shapes of baseline {name}"),
+        family: Family::Baseline,
+        level: crate::verdict::Level::Silent,
+        manual: crate::spec::case::ManualRef {
+            section: format!("Baseline {name}"),
+            quote: "The manual is silent on answer shapes across firmware releases; differences are reported for review, never as FAIL.".into(),
+        },
+        endpoint: None,
+        suite: baseline_dir.display().to_string(),
+        verdict,
+        reason: None,
+        findings,
+        exchanges,
+        reproducer: None,
+        duration_ms: 0,
+    }
+}
+
 /// One recorded endpoint of a baseline.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BaselineEntry {
