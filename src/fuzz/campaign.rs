@@ -212,7 +212,9 @@ impl<'a> Campaign<'a> {
                     let recovered = self.phone_went_away(std::mem::take(&mut window), &mut s, ticker).await;
                     if !recovered {
                         if let Some(v) = judgement.violation {
-                            self.save_unshrunk(&case, &endpoint, &v, &ex, "the phone did not come back, so the request could not be confirmed or shrunk", &mut s, ticker);
+                            let why = "the phone did not come back, so the request could not be confirmed or shrunk";
+                            let rec = self.record(&case, &endpoint, &v, SavedRequest::new(case.request.clone(), ex.outcome.clone()), None, ShrinkStats { skipped: Some(why.into()), ..Default::default() });
+                            self.save(rec, &v, &mut s, ticker);
                         }
                         s.stopped = Some(format!("the phone stopped answering device/info and did not come back within {} s", self.settings.recovery.as_secs()));
                         break;
@@ -230,7 +232,7 @@ impl<'a> Campaign<'a> {
                         ticker.println(&format!("note: {} retired after {n} hangs (each costs a whole timeout)", endpoint.id));
                     }
                 }
-                if s.findings.iter().any(|f| f.reproducer.endpoint == key.0 && f.reproducer.oracle == key.1 || f.reproducer.also_on.contains(&key.0) && f.reproducer.oracle == key.1) {
+                if s.findings.iter().any(|f| (f.reproducer.endpoint == key.0 || f.reproducer.also_on.contains(&key.0)) && f.reproducer.oracle == key.1) {
                     *s.repeats.entry(key).or_default() += 1;
                 } else if !self.known_defect(&case, &endpoint, v.oracle, &mut s, ticker).await {
                     self.confirm_and_shrink(&case, &endpoint, &v, &ex, &mut s, ticker).await;
@@ -296,11 +298,6 @@ impl<'a> Campaign<'a> {
         self.save(rec, &v, s, ticker);
     }
 
-    fn save_unshrunk(&self, case: &FuzzCase, endpoint: &Endpoint, v: &Violation, ex: &Exchange, why: &str, s: &mut Summary, ticker: &mut Ticker) {
-        let rec = self.record(case, endpoint, v, SavedRequest::new(case.request.clone(), ex.outcome.clone()), None, ShrinkStats { skipped: Some(why.into()), ..Default::default() });
-        self.save(rec, v, s, ticker);
-    }
-
     /// Whether a finding already made explains this failure: its minimal body, sent to
     /// this endpoint (with the saved headers, then with this case's), breaks the same
     /// oracle. A parser that crashes on deep nesting does so on every path; one finding
@@ -322,10 +319,10 @@ impl<'a> Campaign<'a> {
                 if hit {
                     let found = &mut s.findings[i];
                     found.reproducer.also_on.push(endpoint.id.clone());
-                    if found.path.is_some() {
-                        if let Err(e) = found.reproducer.save(&self.settings.out_dir, &self.redactor) {
-                            s.errors.push(format!("cannot update reproducer `{}`: {e}", found.reproducer.id));
-                        }
+                    if found.path.is_some()
+                        && let Err(e) = found.reproducer.save(&self.settings.out_dir, &self.redactor)
+                    {
+                        s.errors.push(format!("cannot update reproducer `{}`: {e}", found.reproducer.id));
                     }
                     ticker.println(&format!("           {} {}: same defect as {} (its minimal request fails here too)", endpoint.id, oracle.label(), found.reproducer.id));
                     return true;

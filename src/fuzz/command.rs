@@ -402,10 +402,10 @@ fn run_record(engine: &Engine, campaign: &Campaign<'_>, s: &Summary, replayed: &
         record_of(&f.reproducer, f.reproducer.verdict, f.reproducer.minimal.answer.clone());
     }
     for (r, result) in replayed {
-        if let Replayed::StillFailing { violation, .. } = result {
-            if !s.findings.iter().any(|f| f.reproducer.id == r.id) {
-                record_of(r, violation.verdict, format!("replayed: {}", violation.actual));
-            }
+        if let Replayed::StillFailing { violation, .. } = result
+            && !s.findings.iter().any(|f| f.reproducer.id == r.id)
+        {
+            record_of(r, violation.verdict, format!("replayed: {}", violation.actual));
         }
     }
     for e in &campaign.endpoints {

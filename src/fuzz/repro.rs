@@ -178,8 +178,11 @@ pub struct LoadError {
     pub message: String,
 }
 
+/// One file found by [`load`], read or not.
+pub type Loaded = (PathBuf, Result<Reproducer, LoadError>);
+
 /// Read one file, or every `*.json` of a directory (sorted by name, not recursive).
-pub fn load(path: &Path) -> Result<Vec<(PathBuf, Result<Reproducer, LoadError>)>, String> {
+pub fn load(path: &Path) -> Result<Vec<Loaded>, String> {
     let files = if path.is_dir() {
         let mut files: Vec<PathBuf> = std::fs::read_dir(path)
             .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?

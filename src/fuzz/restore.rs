@@ -104,18 +104,18 @@ impl Restorer {
                 tokio::time::sleep(Duration::from_millis(200)).await;
             }
         }
-        if !snap.config.is_empty() {
-            if let Err(e) = self.write_config(&snap.config).await {
-                problems.push(e);
-            }
+        if !snap.config.is_empty()
+            && let Err(e) = self.write_config(&snap.config).await
+        {
+            problems.push(e);
         }
-        if let Some(t) = snap.transfer_type {
-            // "Unknown is only ever reported, never set": nothing to write back then.
-            if !t.eq_ignore_ascii_case("unknown") && self.transfer_type().await.ok().as_deref() != Some(t.as_str()) {
-                if let Err(e) = self.set_transfer_type(&t).await {
-                    problems.push(e);
-                }
-            }
+        // "Unknown is only ever reported, never set": nothing to write back then.
+        if let Some(t) = snap.transfer_type
+            && !t.eq_ignore_ascii_case("unknown")
+            && self.transfer_type().await.ok().as_deref() != Some(t.as_str())
+            && let Err(e) = self.set_transfer_type(&t).await
+        {
+            problems.push(e);
         }
         if problems.is_empty() { Ok(()) } else { Err(problems.join("; ")) }
     }

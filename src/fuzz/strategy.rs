@@ -159,10 +159,10 @@ fn arb_array(docs: &SchemaDocs, node: Node<'_>, depth: usize) -> BoxedStrategy<V
 fn arb_string(schema: &Value) -> BoxedStrategy<Value> {
     let min = schema.get("minLength").and_then(Value::as_u64).unwrap_or(0) as usize;
     let max = schema.get("maxLength").and_then(Value::as_u64).map(|n| n as usize).unwrap_or(min.max(1) + UNBOUNDED_STRING);
-    if let Some(pattern) = schema.get("pattern").and_then(Value::as_str) {
-        if let Some(s) = arb_pattern(pattern) {
-            return s.prop_map(Value::String).boxed();
-        }
+    if let Some(pattern) = schema.get("pattern").and_then(Value::as_str)
+        && let Some(s) = arb_pattern(pattern)
+    {
+        return s.prop_map(Value::String).boxed();
     }
     match schema.get("format").and_then(Value::as_str) {
         Some("uri") | Some("url") | Some("iri") => {
