@@ -74,7 +74,9 @@ pub fn judge_step(ctx: &Context, step: &Step, exchanges: &[Exchange]) -> Vec<Fin
     // repeat it; its details (every schema violation, say) are kept on the explicit one.
     if explicit.verdict == Verdict::Fail {
         for f in findings.iter().filter(|f| f.family == explicit.family) {
-            explicit.details.push(format!("also: {}", f.actual));
+            if f.actual != explicit.actual {
+                explicit.details.push(format!("also: {}", f.actual));
+            }
             explicit.details.extend(f.details.iter().cloned());
         }
         findings.retain(|f| f.family != explicit.family);

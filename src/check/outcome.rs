@@ -52,6 +52,12 @@ pub fn evaluate(ctx: &Context, expect: &Expect, obs: &Observed) -> Evaluation {
     }
     let mut m = Mismatch::default();
     status::match_http(expect, obs, &mut m.reasons);
+    // Status, schema and values all read the body: when it is not JSON, say so once.
+    let reads_body = !expect.api_status.is_empty() || expect.schema.is_some() || !expect.json.is_empty();
+    if reads_body && obs.response.is_some() && obs.json.is_none() {
+        m.reasons.push("the body is not JSON".into());
+        return Evaluation::Mismatch(m);
+    }
     api_status::match_api_status(expect, obs, &mut m.reasons);
     if let Some(part) = expect.schema
         && let Err(why) = schema::match_schema(ctx, part, obs, &mut m.about_values)
@@ -250,6 +256,21 @@ mod tests {
         let f = judge(&w.ctx(), &step_with(vec![x]), &[Observed::new(&answered(200, &[], r#"{"Status":"2000","data":[{"Muted":"0"}]}"#))]);
         assert_eq!(f.verdict, Verdict::Fail);
         assert_eq!(f.actual, r#"HTTP 200, Status "2000"; /data/0/Muted is "0", expected "1""#);
+    }
+
+    #[test]
+    fn a_non_json_body_is_named_once() {
+        let w = World::new();
+        let x = Expect {
+            api_status: vec!["2000".into()],
+            schema: Some(crate::spec::case::SchemaPart::Response),
+            json: vec![JsonAssert { pointer: "/data".into(), equals: None, one_of: vec![], exists: Some(true), len: None, contains: None }],
+            ..expect_http(&[200])
+        };
+        let f = judge(&w.ctx(), &step_with(vec![x]), &[Observed::new(&answered(404, &[], "<html>Not Found</html>"))]);
+        assert_eq!(f.actual, "HTTP 404");
+        assert_eq!(f.details.len(), 1);
+        assert!(f.details[0].ends_with(": HTTP 404 is not 200; the body is not JSON"), "{:?}", f.details);
     }
 
     #[test]
