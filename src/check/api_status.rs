@@ -79,8 +79,10 @@ pub fn describe(expect: &Expect, parts: &mut Vec<String>) {
     }
 }
 
+/// `"4007" or "2000"`; longer lists read `one of "4000", "4001", ...`.
 fn quoted_or_list(codes: &[String]) -> String {
-    codes.iter().map(|c| format!("\"{c}\"")).collect::<Vec<_>>().join(" or ")
+    let quoted: Vec<String> = codes.iter().map(|c| format!("\"{c}\"")).collect();
+    if quoted.len() > 3 { format!("one of {}", quoted.join(", ")) } else { quoted.join(" or ") }
 }
 
 /// Implicit rules for one answer to a well-formed request at `endpoint`.
@@ -240,5 +242,8 @@ mod tests {
         let mut reasons = vec![];
         match_api_status(&Expect { api_status: vec!["4007".into()], ..expect_http(&[]) }, &Observed::new(&ex), &mut reasons);
         assert_eq!(reasons, vec![r#"the body is not JSON, expected "4007""#]);
+        let mut parts = vec![];
+        describe(&Expect { api_status: ["4000", "4001", "4003", "5000"].map(String::from).to_vec(), ..expect_http(&[]) }, &mut parts);
+        assert_eq!(parts, vec![r#"Status one of "4000", "4001", "4003", "5000""#]);
     }
 }

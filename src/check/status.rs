@@ -50,7 +50,7 @@ pub fn match_http(expect: &Expect, obs: &Observed, reasons: &mut Vec<String>) {
         reasons.push(format!("HTTP {} is not {}", resp.status, or_list(&expect.http)));
     }
     if expect.http_not.contains(&resp.status) {
-        reasons.push(format!("HTTP {} is one of the excluded {}", resp.status, or_list(&expect.http_not)));
+        reasons.push(format!("HTTP {} is excluded ({})", resp.status, not_list(&expect.http_not)));
     }
 }
 
@@ -65,7 +65,7 @@ pub fn describe(expect: &Expect, parts: &mut Vec<String>) {
         parts.push(format!("HTTP {}", or_list(&expect.http)));
     }
     if !expect.http_not.is_empty() {
-        parts.push(format!("HTTP not {}", or_list(&expect.http_not)));
+        parts.push(format!("HTTP {}", not_list(&expect.http_not)));
     }
 }
 
@@ -77,8 +77,38 @@ pub fn transport_words(t: Transport) -> &'static str {
     }
 }
 
+/// `200 or 403`; runs of three or more codes read as ranges (`200-206 or 401`).
 fn or_list(codes: &[u16]) -> String {
-    codes.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(" or ")
+    runs(codes).join(" or ")
+}
+
+/// `not 413`, `none of 200-206, 401`.
+fn not_list(codes: &[u16]) -> String {
+    match runs(codes).as_slice() {
+        [one] if !one.contains('-') => format!("not {one}"),
+        many => format!("none of {}", many.join(", ")),
+    }
+}
+
+fn runs(codes: &[u16]) -> Vec<String> {
+    let mut sorted = codes.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < sorted.len() {
+        let mut j = i;
+        while j + 1 < sorted.len() && sorted[j + 1] == sorted[j] + 1 {
+            j += 1;
+        }
+        if j - i >= 2 {
+            out.push(format!("{}-{}", sorted[i], sorted[j]));
+        } else {
+            out.extend(sorted[i..=j].iter().map(|c| c.to_string()));
+        }
+        i = j + 1;
+    }
+    out
 }
 
 /// `HTTP 200, Status "2000"`, `HTTP 200, Status 2000 (a number)`, `HTTP 401`,
@@ -128,7 +158,7 @@ mod tests {
         assert!(reasons.is_empty());
         let x = Expect { http_not: vec![200], ..expect_http(&[]) };
         match_http(&x, &obs, &mut reasons);
-        assert_eq!(reasons, vec!["HTTP 200 is one of the excluded 200"]);
+        assert_eq!(reasons, vec!["HTTP 200 is excluded (not 200)"]);
     }
 
     #[test]
@@ -173,5 +203,10 @@ mod tests {
         let mut parts = vec![];
         describe(&expect_http(&[200, 403]), &mut parts);
         assert_eq!(parts, vec!["HTTP 200 or 403"]);
+        let x = Expect { http_not: vec![401, 200, 201, 202, 203, 204, 205, 206], ..expect_http(&[]) };
+        let mut parts = vec![];
+        describe(&x, &mut parts);
+        assert_eq!(parts, vec!["HTTP none of 200-206, 401"]);
+        assert_eq!(or_list(&[200, 201, 403, 404]), "200 or 201 or 403 or 404");
     }
 }
