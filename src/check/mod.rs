@@ -9,8 +9,8 @@
 //! 2. **Implicit**: rules the manual states for every endpoint, checked on every answer to a
 //!    well-formed request without a suite author having to write them (see [`implicit`]):
 //!    the answer is JSON with a JSON media type, carries a documented `Status`, and matches
-//!    the endpoint's schema; parallel requests are never answered with 5xx or a reset;
-//!    credentials are never optional.
+//!    the endpoint's schema; parallel requests are never answered with a 5xx, a reset or
+//!    silence; credentials are never optional.
 //!
 //! The verdict of each finding follows the manual's certainty: FAIL only where the manual
 //! is explicit, NON-STRICT where it is ambiguous, INFO where it is silent. `--strict` is
