@@ -391,3 +391,17 @@ fn free_port() -> u16 {
     let l = TcpListener::bind("127.0.0.1:0").unwrap();
     l.local_addr().unwrap().port()
 }
+
+#[test]
+fn ctrl_c_restores_the_phone_and_exits_2() {
+    let mut child = polyconform(&["run", "--emulator-latency-ms", "50"]).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
+    // Let the run get going (preflight and a few cases), then interrupt it.
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let status = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    let stderr = text(&out.stderr);
+    assert_eq!(code(&out), 2, "{stderr}");
+    assert!(stderr.contains("interrupted: restoring the phone"), "{stderr}");
+    assert!(!stderr.contains("RESTORE FAILED"), "{stderr}");
+}

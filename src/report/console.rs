@@ -13,6 +13,9 @@ use crate::verdict::Verdict;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
+/// Longest request body the console prints inside a curl line.
+const REPRO_BODY_MAX: usize = 400;
+
 /// The whole summary: header, table, FAIL details, ERRORs, NOT-TESTED reasons.
 pub fn summary(record: &RunRecord, redactor: &Redactor) -> String {
     let mut out = String::new();
@@ -105,7 +108,7 @@ pub fn case_details(c: &CaseRecord) -> String {
         }
     }
     if let Some(repro) = &c.reproducer {
-        let _ = writeln!(out, "  reproduce    {repro}");
+        let _ = writeln!(out, "  reproduce    {}", super::curl::abbreviate(repro, REPRO_BODY_MAX));
     }
     out
 }

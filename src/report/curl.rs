@@ -47,6 +47,31 @@ pub fn command(ex: &Exchange, base_url: &str, username: &str, insecure: bool) ->
     format!("{prefix}{}", parts.join(" "))
 }
 
+/// The command with a `--data-binary` body longer than `max` bytes replaced by a note,
+/// for the console; reports keep the whole command.
+pub fn abbreviate(cmd: &str, max: usize) -> String {
+    const FLAG: &str = "--data-binary '";
+    let Some(at) = cmd.find(FLAG) else { return cmd.to_string() };
+    let start = at + FLAG.len();
+    let bytes = cmd.as_bytes();
+    let mut i = start;
+    // The body ends at the first `'` that does not open an escaped quote (`'\''`).
+    while i < bytes.len() {
+        if bytes[i] == b'\'' {
+            if cmd[i..].starts_with("'\\''") {
+                i += 4;
+                continue;
+            }
+            break;
+        }
+        i += 1;
+    }
+    if i - start <= max {
+        return cmd.to_string();
+    }
+    format!("{}{FLAG}<{} bytes: the full command is in report.json>{}", &cmd[..at], i - start, &cmd[i..])
+}
+
 /// Single-quote for a POSIX shell (`'` becomes `'\''`).
 pub fn quote(s: &str) -> String {
     if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "-_./:=@,+%".contains(c)) {
@@ -77,6 +102,15 @@ mod tests {
             cmd,
             r#"curl -sS -i -k -u "Polycom:$POLYCONFORM_PASSWORD" -X POST -H 'Content-Type: application/json' --data-binary '{"data":["it'\''s"]}' https://10.0.0.5/api/v1/mgmt/config/get"#
         );
+    }
+
+    #[test]
+    fn long_bodies_are_abbreviated_for_the_console_only() {
+        let ex = exchange(WireRequest::post_json("/x", &serde_json::json!({"data": ["it's", "x".repeat(50)]})));
+        let cmd = command(&ex, "http://h", "Polycom", false);
+        assert_eq!(abbreviate(&cmd, 1000), cmd);
+        let short = abbreviate(&cmd, 10);
+        assert!(short.contains("--data-binary '<") && short.contains(" bytes: the full command is in report.json>' http://h/x"), "{short}");
     }
 
     #[test]
