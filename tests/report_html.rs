@@ -81,6 +81,16 @@ fn matrix_cells_show_the_worst_verdict_and_link_to_existing_cases() {
         links += 1;
     }
     assert!(links > 10, "the matrix links to the cases");
+    // Each cell names the cases it stands for (the page's script filters the list by it).
+    let mut cells = 0;
+    for (i, _) in page.match_indices("<a href=\"#case-") {
+        let tag = &page[i..i + page[i..].find('>').unwrap()];
+        let key = tag.split("data-cell=\"").nth(1).map(|r| &r[..r.find('"').unwrap()]).unwrap_or_else(|| panic!("cell without data-cell: {tag}"));
+        // The cell's own attribute, plus at least one case carrying the same key.
+        assert!(page.matches(&format!("data-cell=\"{key}\"")).count() >= 2, "no case for cell {key}");
+        cells += 1;
+    }
+    assert_eq!(cells, 8, "one link per non-empty cell (4 endpoints/device-wide rows, 8 filled cells)");
     // mgmt.device-info has a FAIL (schema) and a PASS (status): the schema cell is FAIL.
     let row = &page[page.find("<tr><th scope=\"row\"><a href=\"#endpoint-mgmt.device-info\">").expect("device-info row")..];
     let row = &row[..row.find("</tr>").unwrap()];
@@ -163,6 +173,23 @@ fn chromium_renders_the_counts_and_runs_nothing_from_the_phone() {
     assert!(dom.contains("setAttribute('data-pwned','1')"), "the hostile answer is shown as text");
     assert!(!dom.contains("<div id=\"pwned\""), "markup from the phone's answer became an element");
     assert!(!dom.contains("<img"), "an image element from the phone's answer exists");
+
+    // The page's script: a matrix cell narrows the case list to its cases, a verdict
+    // button hides that verdict. Driven by a probe appended to a copy of the page.
+    let page = std::fs::read_to_string(&index).unwrap();
+    let probe = "<script>\
+        document.querySelector('a[data-cell=\"mgmt.config-set|size\"]').click();\
+        var shown=document.querySelectorAll('details.case:not(.hidden)').length;\
+        document.getElementById('cell-filter-clear').click();\
+        document.querySelector('button[data-filter=\"PASS\"]').click();\
+        var nopass=document.querySelectorAll('details.case:not(.hidden)').length;\
+        document.body.setAttribute('data-probe', shown+' '+nopass);\
+        </script></body>";
+    let probed = dir.join("probed.html");
+    std::fs::write(&probed, page.replacen("</body>", probe, 1)).unwrap();
+    let out = chromium(&["--dump-dom", &format!("file://{}", probed.display())], &dir.join("chrome-profile")).unwrap();
+    let dom = String::from_utf8_lossy(&out.stdout);
+    assert!(dom.contains("data-probe=\"2 7\""), "cell filter should show 2 cases, PASS filter 7: {}", &dom[dom.find("<body").unwrap()..][..200]);
 
     let png: PathBuf = dir.join("report.png");
     let shot = format!("--screenshot={}", png.display());

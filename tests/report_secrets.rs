@@ -54,26 +54,27 @@ fn no_output_of_any_command_holds_the_password_in_any_form() {
     let snapshots = dir.join("snapshots");
     let repros = dir.join("repros");
 
-    let mut outputs = Vec::new();
     // Faults make cases FAIL, so failures, reproducers and wire logs are all written.
-    outputs.push(polyconform(&[
-        "run",
-        "--report-dir",
-        reports.to_str().unwrap(),
-        "--baseline",
-        "trio-5.9.1",
-        "--waivers",
-        waivers.to_str().unwrap(),
-        "--emulator-fault",
-        "content-type-ignored",
-        "--emulator-fault",
-        "auth-wrong-password-accepted",
-        "--emulator-fault",
-        "shape-added-field",
-    ]));
-    outputs.push(polyconform(&["snapshot", "--name", "secret-run", "--snapshots", snapshots.to_str().unwrap()]));
-    outputs.push(polyconform(&["snapshot", "--name", "secret-run", "--snapshots", snapshots.to_str().unwrap(), "--emulator-fault", "shape-added-field"]));
-    outputs.push(polyconform(&["fuzz", "--cases", "40", "--seed", "7", "--out", repros.to_str().unwrap(), "--emulator-fault", "crash-on-null-data"]));
+    let outputs = [
+        polyconform(&[
+            "run",
+            "--report-dir",
+            reports.to_str().unwrap(),
+            "--baseline",
+            "trio-5.9.1",
+            "--waivers",
+            waivers.to_str().unwrap(),
+            "--emulator-fault",
+            "content-type-ignored",
+            "--emulator-fault",
+            "auth-wrong-password-accepted",
+            "--emulator-fault",
+            "shape-added-field",
+        ]),
+        polyconform(&["snapshot", "--name", "secret-run", "--snapshots", snapshots.to_str().unwrap()]),
+        polyconform(&["snapshot", "--name", "secret-run", "--snapshots", snapshots.to_str().unwrap(), "--emulator-fault", "shape-added-field"]),
+        polyconform(&["fuzz", "--cases", "40", "--seed", "7", "--out", repros.to_str().unwrap(), "--emulator-fault", "crash-on-null-data"]),
+    ];
 
     assert_eq!(outputs[0].status.code(), Some(1), "the faults make the run FAIL: {}", String::from_utf8_lossy(&outputs[0].stderr));
     assert!(outputs[1].status.success() && outputs[2].status.success(), "{}", String::from_utf8_lossy(&outputs[1].stderr));

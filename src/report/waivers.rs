@@ -215,7 +215,7 @@ fn toml_error(text: &str, shown: &str, e: &toml::de::Error) -> String {
             format!("a waiver has the keys {}; the file holds `[[waiver]]` tables only", KNOWN_KEYS.join(", "))
         }
     } else if message.contains("missing field") {
-        format!("every waiver needs `case`, `profile`, `reason` and `reference`; `firmware` is optional")
+        "every waiver needs `case`, `profile`, `reason` and `reference`; `firmware` is optional".to_string()
     } else {
         "see `polyconform run --help` and the waivers example in src/report/waivers.rs".to_string()
     };
