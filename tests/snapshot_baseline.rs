@@ -198,3 +198,16 @@ fn bad_names_and_unknown_profiles_exit_2() {
     let out = polyconform(&["snapshot", "--name", "x", "--profile", "nope-1.0"], &[]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn an_unreachable_target_records_nothing_and_exits_2() {
+    let dir = report_fixture::temp_dir("baseline-unreachable");
+    // Port 1 on the loopback: nothing listens there.
+    let out = polyconform(
+        &["snapshot", "--name", "x", "--snapshots", dir.to_str().unwrap(), "--target", "http://127.0.0.1:1", "--timeout", "2"],
+        &[("POLYCONFORM_PASSWORD", "pw-unreachable")],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nothing recorded"));
+    assert!(!dir.join("x").exists(), "no empty baseline folder is left behind");
+}

@@ -138,6 +138,13 @@ fn update_mode() -> UpdateMode {
 /// Write (or stage for review) one `.snap` per recorded endpoint; returns the summary
 /// printed to the user.
 pub fn write_baseline(dir: &Path, profile: &Profile, recorded: &[Recorded], mode: UpdateMode, redactor: &Redactor) -> Result<String, String> {
+    if let Some(first) = recorded.iter().find_map(|r| r.shape.as_ref().err()).filter(|_| recorded.iter().all(|r| r.shape.is_err())) {
+        // Nothing usable came back (unreachable, wrong password, API disabled): a baseline
+        // of nothing would make every later comparison silently empty.
+        return Err(format!(
+            "no endpoint answered HTTP 200 with JSON, nothing recorded; first answer: {first} (hint: check --target, the password and that the REST API is enabled)"
+        ));
+    }
     std::fs::create_dir_all(dir).map_err(|e| format!("cannot create `{}`: {e}", dir.display()))?;
     let mut lines = Vec::new();
     let (mut written, mut unchanged, mut pending, mut skipped) = (0, 0, 0, 0);
