@@ -81,8 +81,25 @@ pub fn judge_step(ctx: &Context, step: &Step, exchanges: &[Exchange]) -> Vec<Fin
         }
         findings.retain(|f| f.family != explicit.family);
     }
+    cap_to_certainty(ctx, &mut findings);
     findings.insert(0, explicit);
     findings
+}
+
+/// The generic rules speak with the certainty of the endpoint's text: where the profile
+/// marks that text as borrowed (`certainty = "ambiguous"`, E19), a generic FAIL is only
+/// NON-STRICT. The suite's explicit outcome keeps the case's own level, which its author
+/// already chose per profile.
+fn cap_to_certainty(ctx: &Context, findings: &mut [Finding]) {
+    let Some(level) = ctx.endpoint.and_then(|e| e.certainty) else { return };
+    let cap = level.miss();
+    for f in findings.iter_mut().filter(|f| f.verdict == Verdict::Fail && cap != Verdict::Fail) {
+        f.verdict = cap;
+        f.details.push(format!(
+            "graded {cap}, not FAIL: the profile marks the manual text of this endpoint as {} (see its errata)",
+            level.label().to_ascii_lowercase()
+        ));
+    }
 }
 
 /// Whether an outcome with verdict Pass matched every exchange (used by the runner to poll
@@ -248,6 +265,18 @@ mod tests {
         assert_eq!(verdict_of(&f), Verdict::Error);
         let f = judge_step(&w.ctx(), &step_with(vec![]), &[answered(200, &JSON, DEVICE_INFO)]);
         assert_eq!(f[0].verdict, Verdict::Error);
+    }
+
+    #[test]
+    fn borrowed_manual_text_grades_generic_misses_non_strict() {
+        let mut w = World::new();
+        let step = step_with(vec![expect_http(&[200])]);
+        let wrong_type = [answered(200, &[("Content-Type", "text/html")], DEVICE_INFO)];
+        assert_eq!(verdict_of(&judge_step(&w.ctx(), &step, &wrong_type)), Verdict::Fail);
+        w.case.endpoint.as_mut().unwrap().certainty = Some(Level::Ambiguous);
+        let f = judge_step(&w.ctx(), &step, &wrong_type);
+        assert_eq!(verdict_of(&f), Verdict::NonStrict, "{f:?}");
+        assert!(f.iter().any(|x| x.details.iter().any(|d| d.contains("graded NON-STRICT"))), "{f:?}");
     }
 
     #[test]

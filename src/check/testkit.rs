@@ -83,6 +83,7 @@ fn endpoint(id: &str, section: &str, method: Method, path: &str, input: Input, c
         schema: schema.into(),
         errata: vec![],
         not_tested: None,
+        certainty: None,
     }
 }
 

@@ -233,6 +233,7 @@ mod tests {
             schema: "v1/callctrl/dial.json".into(),
             errata: vec![],
             not_tested: None,
+            certainty: None,
         }
     }
 

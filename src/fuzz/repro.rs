@@ -231,6 +231,7 @@ mod tests {
             schema: "v1/mgmt/config/get.json".into(),
             errata: vec![],
             not_tested: None,
+            certainty: None,
         }
     }
 

@@ -295,6 +295,7 @@ mod tests {
             schema: "v1/x.json".into(),
             errata: vec![],
             not_tested: None,
+            certainty: None,
         }
     }
 

@@ -143,6 +143,12 @@ pub struct Endpoint {
     /// Why parts of this endpoint cannot be tested from the manual (e.g. text missing).
     #[serde(default)]
     pub not_tested: Option<String>,
+    /// How firmly the manual describes this endpoint. `ambiguous` when its text is
+    /// borrowed from another manual (VVX sections missing from our copy, E19): the generic
+    /// rules (schema, codes, content type) then grade a miss NON-STRICT instead of FAIL,
+    /// because the borrowed text may not hold for this firmware. Default: `must`.
+    #[serde(default)]
+    pub certainty: Option<crate::verdict::Level>,
 }
 
 impl Profile {
