@@ -329,6 +329,7 @@ fn error_without_fail_exits_2_and_strict_turns_non_strict_into_fail() {
     let reports = dir.join("out");
     let out = output(polyconform(&["run", "--data", dir.to_str().unwrap(), "--report-dir", reports.to_str().unwrap()]));
     assert_eq!(code(&out), 2, "{}", text(&out.stdout));
+    assert!(reports.join("report.json").is_file(), "the run itself must start (stderr: {})", text(&out.stderr));
     let record = report(&reports);
     assert_eq!(record.cases[0].verdict, Verdict::Error);
     assert!(record.cases[0].reason.as_deref().unwrap_or("").contains("/data/NoSuchMember"), "{:?}", record.cases[0].reason);
