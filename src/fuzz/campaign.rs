@@ -37,6 +37,9 @@ use std::time::{Duration, Instant};
 
 /// Hangs on one endpoint after which it is retired for the rest of the run.
 const RETIRE_AFTER_HANGS: u64 = 3;
+/// Outages caused by one endpoint after which it is retired: each one takes a real
+/// phone away for as long as a restart.
+const RETIRE_AFTER_OUTAGES: u64 = 2;
 
 /// Budgets and cadences of a campaign.
 #[derive(Debug, Clone)]
@@ -206,9 +209,12 @@ impl<'a> Campaign<'a> {
             let anomalous = judgement.violation.is_some() || !matches!(&ex.outcome, Outcome::Answered(r) if r.status < 500);
             window.push((case.clone(), ex.clone()));
             since_health += 1;
+            // The phone went away after this case: its own violation may be a consequence.
+            let mut outage = false;
             if anomalous || since_health >= self.settings.health_every {
                 since_health = 0;
                 if !self.healthy().await {
+                    outage = true;
                     let recovered = self.phone_went_away(std::mem::take(&mut window), &mut s, ticker).await;
                     if !recovered {
                         if let Some(v) = judgement.violation {
@@ -218,6 +224,14 @@ impl<'a> Campaign<'a> {
                         }
                         s.stopped = Some(format!("the phone stopped answering device/info and did not come back within {} s", self.settings.recovery.as_secs()));
                         break;
+                    }
+                    let culprits: Vec<String> = s.findings.iter().filter(|f| f.reproducer.oracle == Oracle::PhoneUnhealthy).map(|f| f.reproducer.endpoint.clone()).collect();
+                    for id in culprits {
+                        let n = 1 + s.repeats.get(&(id.clone(), Oracle::PhoneUnhealthy)).copied().unwrap_or(0);
+                        if n >= RETIRE_AFTER_OUTAGES && retired.insert(id.clone()) {
+                            ticker.println(&format!("note: {id} retired after taking the phone down {n} times"));
+                            s.retired.push(id);
+                        }
                     }
                 }
                 window.clear();
@@ -235,7 +249,7 @@ impl<'a> Campaign<'a> {
                 if s.findings.iter().any(|f| (f.reproducer.endpoint == key.0 || f.reproducer.also_on.contains(&key.0)) && f.reproducer.oracle == key.1) {
                     *s.repeats.entry(key).or_default() += 1;
                 } else if !self.known_defect(&case, &endpoint, v.oracle, &mut s, ticker).await {
-                    self.confirm_and_shrink(&case, &endpoint, &v, &ex, &mut s, ticker).await;
+                    self.confirm_and_shrink(&case, &endpoint, &v, &ex, outage, &mut s, ticker).await;
                 }
             }
             ticker.update(s.cases, s.findings.len(), &endpoint.id);
@@ -333,11 +347,18 @@ impl<'a> Campaign<'a> {
     }
 
     /// Send the failing request again; if it fails the same way, shrink it; save.
-    async fn confirm_and_shrink(&self, case: &FuzzCase, endpoint: &Endpoint, v: &Violation, ex: &Exchange, s: &mut Summary, ticker: &mut Ticker) {
+    /// After an outage a failure that does not repeat was the outage's doing (the
+    /// phone-unhealthy finding names the request that caused it) and is dropped.
+    #[allow(clippy::too_many_arguments)]
+    async fn confirm_and_shrink(&self, case: &FuzzCase, endpoint: &Endpoint, v: &Violation, ex: &Exchange, outage: bool, s: &mut Summary, ticker: &mut Ticker) {
         let original = SavedRequest::new(case.request.clone(), ex.outcome.clone());
         let mut probe = CampaignProbe { campaign: self, endpoint, oracle: v.oracle, last_hit: None, errors: Vec::new() };
         if !probe.reproduces(&case.request).await {
             s.errors.append(&mut probe.errors);
+            if outage {
+                ticker.println(&format!("note: {} on case #{} to {} did not repeat once the phone was back: counted as part of the outage", v.oracle.label(), case.index, endpoint.id));
+                return;
+            }
             let rec = self.record(case, endpoint, v, original.clone(), Some(original), ShrinkStats { skipped: Some("did not fail again when sent a second time (flaky)".into()), ..Default::default() });
             self.save(rec, v, s, ticker);
             return;
