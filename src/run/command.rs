@@ -78,11 +78,11 @@ pub fn run(args: RunArgs) -> ExitCode {
         },
         None => None,
     };
-    if let Some(dir) = &args.report_dir {
-        if let Err(e) = std::fs::create_dir_all(dir) {
-            eprintln!("error: cannot create --report-dir `{}`: {e} (hint: pick a writable directory)", dir.display());
-            return exit::code(exit::CANNOT_JUDGE);
-        }
+    if let Some(dir) = &args.report_dir
+        && let Err(e) = std::fs::create_dir_all(dir)
+    {
+        eprintln!("error: cannot create --report-dir `{}`: {e} (hint: pick a writable directory)", dir.display());
+        return exit::code(exit::CANNOT_JUDGE);
     }
 
     let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
@@ -169,8 +169,15 @@ pub fn run(args: RunArgs) -> ExitCode {
         crate::report::waivers::apply(w, &profile.id, firmware.as_deref(), &mut record);
     }
     if let Some(name) = &args.baseline {
-        match crate::report::baseline::compare(&crate::report::baseline::resolve(name), &record) {
-            Ok(diffs) => record.notes.extend(diffs.iter().map(|d| d.to_string())),
+        let dir = crate::report::baseline::resolve(name);
+        match crate::report::baseline::compare_report(&dir, &record) {
+            // One line per difference in the notes, and the differences as INFO findings
+            // of a `<family>.baseline.<name>` case, so JUnit and the HTML matrix show them.
+            Ok(comparison) => {
+                record.notes.extend(comparison.diffs.iter().map(|d| d.to_string()));
+                let case = crate::report::baseline::as_case(&profile.family, &dir, &record, &comparison);
+                record.cases.push(case);
+            }
             Err(msg) => record.notes.push(format!("baseline `{name}` could not be compared: {msg}")),
         }
     }
