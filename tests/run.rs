@@ -395,7 +395,7 @@ fn free_port() -> u16 {
 
 #[test]
 fn ctrl_c_restores_the_phone_and_exits_2() {
-    let mut child = polyconform(&["run", "--emulator-latency-ms", "50"]).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
+    let child = polyconform(&["run", "--emulator-latency-ms", "50"]).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
     // Let the run get going (preflight and a few cases), then interrupt it.
     std::thread::sleep(std::time::Duration::from_millis(1500));
     let status = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();

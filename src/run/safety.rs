@@ -206,10 +206,10 @@ impl Engine {
     async fn restore_into(&self, log: &mut Vec<Exchange>, check_calls: bool) -> Result<(), String> {
         let mut problems = Vec::new();
         let has_calls = !self.ledger.lock().await.calls.is_empty();
-        if has_calls || check_calls {
-            if let Err(e) = self.end_run_calls(log, CLEANUP).await {
-                problems.push(e);
-            }
+        if (has_calls || check_calls)
+            && let Err(e) = self.end_run_calls(log, CLEANUP).await
+        {
+            problems.push(e);
         }
         let config = self.ledger.lock().await.config.clone();
         if !config.is_empty() {

@@ -94,10 +94,10 @@ pub async fn connect_with(args: &TargetArgs, profile: &Profile, setup: EmulatorS
     match &args.target {
         Some(url) => {
             let url = url.trim().trim_end_matches('/').to_string();
-            if let Ok(parsed) = reqwest::Url::parse(&url) {
-                if !parsed.username().is_empty() || parsed.password().is_some() {
-                    return Err(TargetError::CredentialsInUrl(strip_credentials(&parsed)));
-                }
+            if let Ok(parsed) = reqwest::Url::parse(&url)
+                && (!parsed.username().is_empty() || parsed.password().is_some())
+            {
+                return Err(TargetError::CredentialsInUrl(strip_credentials(&parsed)));
             }
             let password = password.ok_or_else(|| TargetError::NoPassword(url.clone()))?;
             let trust = resolve_trust(args)?;
