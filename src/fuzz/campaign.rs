@@ -33,6 +33,7 @@ use crate::spec::SchemaSet;
 use crate::verdict::Verdict;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 /// Hangs on one endpoint after which it is retired for the rest of the run.
@@ -57,6 +58,11 @@ pub struct Settings {
     /// How long to wait for a phone that stopped answering before stopping the run.
     pub recovery: Duration,
 }
+
+/// Set by the `fuzz` command on Ctrl-C: every campaign of the process ends after its
+/// current request (restored as usual), and a shrink in progress keeps what it has. A
+/// signal is process-wide, so the flag is too.
+pub static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
 /// Everything a campaign talks to.
 pub struct Campaign<'a> {
@@ -177,6 +183,10 @@ impl<'a> Campaign<'a> {
         let mut hangs: BTreeMap<String, u64> = BTreeMap::new();
         while !generator.is_empty() {
             if self.settings.max_cases.is_some_and(|m| s.cases >= m) || self.settings.max_duration.is_some_and(|d| started.elapsed() >= d) {
+                break;
+            }
+            if INTERRUPTED.load(Ordering::Relaxed) {
+                s.stopped = Some("interrupted".into());
                 break;
             }
             if retired.len() >= self.endpoints.len() {
@@ -453,6 +463,9 @@ struct CampaignProbe<'c, 'a> {
 
 impl Probe for CampaignProbe<'_, '_> {
     async fn reproduces(&mut self, request: &WireRequest) -> bool {
+        if INTERRUPTED.load(Ordering::Relaxed) {
+            return false;
+        }
         let Ok(ex) = self.campaign.send(self.endpoint, request, &mut self.errors).await else { return false };
         let (_, j) = self.campaign.judge(self.endpoint, request, &ex.outcome);
         let hit = j.violation.is_some_and(|v| v.oracle == self.oracle);

@@ -47,6 +47,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 /// Defaults when neither `--duration` nor `--cases` is given.
@@ -85,6 +86,13 @@ pub fn fuzz(args: FuzzArgs) -> ExitCode {
         shrink: ShrinkBudget::default(),
         health_every: HEALTH_EVERY,
         recovery: RECOVERY,
+    });
+    // Ctrl-C ends the run after the current request (restored), with the summary.
+    runtime.spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!("\ninterrupted: finishing the current request and restoring the phone...");
+            super::campaign::INTERRUPTED.store(true, Ordering::Relaxed);
+        }
     });
 
     let bounds = match (max_duration, max_cases) {
@@ -130,7 +138,8 @@ pub fn fuzz(args: FuzzArgs) -> ExitCode {
     stop(&runtime, target);
     if summary.failures() > 0 || still_failing > 0 {
         exit::code(exit::FAILED)
-    } else if !errors.is_empty() {
+    } else if !errors.is_empty() || summary.stopped.as_deref() == Some("interrupted") {
+        // An interrupted run without a finding did not do what it was asked: not green.
         exit::code(exit::CANNOT_JUDGE)
     } else {
         exit::code(exit::OK)
