@@ -17,7 +17,7 @@
 //! Exit codes: 1 when at least one FAIL-level finding was made or replayed as still
 //! failing (NON-STRICT findings are printed and saved but do not change it); 2 when the
 //! run could not judge (preflight, bad flags, a failed restore, reproducers that could
-//! not be written) and found nothing; 0 otherwise.
+//! not be written, Ctrl-C) and found nothing; 0 otherwise.
 //!
 //! `replay FILE|DIR` re-sends each reproducer's minimal request and prints STILL
 //! FAILING, FIXED or ERROR; exit 1 if any FAIL-level one still fails, 2 if any ERROR and
