@@ -163,13 +163,21 @@ fn fifty_phones_two_runs_combined_report_and_regressions() {
         match fault_of(i) {
             None => assert!(failed.is_empty(), "healthy phone-{i:02} failed {failed:?}"),
             Some("content-type-ignored") => assert!(!failed.is_empty() && failed.iter().all(|id| id.contains("content-type.missing")), "phone-{i:02}: {failed:?}"),
-            Some("status-undocumented") => assert!(failed.iter().any(|id| id.contains("call-status.idle")), "phone-{i:02}: {failed:?}"),
+            // FAIL on Trio; NON-STRICT on VVX, whose manual text for callStatus is borrowed from Trio (E19).
+            Some("status-undocumented") => {
+                let idle = d["record"]["cases"].as_array().unwrap().iter().find(|c| c["id"].as_str().unwrap().ends_with("webcallcontrol.call-status.idle")).unwrap();
+                assert!(idle["verdict"] == "fail" || idle["verdict"] == "non-strict", "phone-{i:02}: {idle}");
+                assert!(failed.iter().all(|id| id.contains("call-status.idle")), "phone-{i:02}: {failed:?}");
+            }
             Some(_) => assert!(failed.iter().any(|id| id.contains("auth.no-credentials")), "phone-{i:02}: {failed:?}"),
         }
         // Every phone's own reports, with the wire log, next to the combined one.
         let own = dir.join(format!("out1/phone-{i:02}/report.json"));
-        let own_text = std::fs::read_to_string(&own).unwrap();
-        assert!(own_text.contains("\"exchanges\""), "{}", own.display());
+        let own_report: Value = serde_json::from_str(&std::fs::read_to_string(&own).unwrap()).unwrap();
+        let cases = own_report["cases"].as_array().unwrap();
+        assert_eq!(cases.len(), d["record"]["cases"].as_array().unwrap().len(), "{}", own.display());
+        assert!(cases.iter().all(|c| !c["exchanges"].as_array().unwrap().is_empty()), "every case's wire log is in {}", own.display());
+        assert!(!dir.join(format!("out1/phone-{i:02}/.cases.jsonl")).exists(), "the spill file is removed");
     }
     assert!(fails(device(&report, "flip-on")).is_empty());
     assert!(!fails(device(&report, "flip-off")).is_empty());

@@ -27,7 +27,9 @@ use super::report::{DeviceRun, DeviceState, FuzzOutcome, KIND, LabRedactor, LabR
 use super::reservation::{Claim, Reservation, Reservations};
 use crate::device::{Device, DeviceConfig};
 use crate::report::redact::Redactor;
-use crate::run::engine::{Engine, IncomingSource, RunOptions, run_all};
+use super::spill::{self, Spill};
+use crate::report::model::RunRecord;
+use crate::run::engine::{Engine, IncomingSource, RunOptions, run_record};
 use crate::spec::{Case, Catalogue};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -65,12 +67,17 @@ pub struct Fleet {
     /// Engines of the phones running now, so an interrupt can put them back.
     active: Mutex<BTreeMap<String, Arc<Engine>>>,
     notes: Mutex<Vec<String>>,
+    /// Phones writing their own reports at the same time.
+    writers: Arc<Semaphore>,
 }
+
+/// Phones that write their own reports at once (each holds its wire log meanwhile).
+const REPORT_WRITERS: usize = 2;
 
 impl Fleet {
     pub fn new(catalogue: Arc<Catalogue>, inventory: Arc<Inventory>, reservations: Reservations, history: Option<crate::lab::database::Database>, meta: LabMeta, options: FleetOptions) -> Fleet {
         let turns = inventory.devices.iter().map(|d| (d.name.clone(), Arc::new(tokio::sync::Mutex::new(())))).collect();
-        Fleet { catalogue, inventory, reservations, history, meta, options, turns, active: Mutex::new(BTreeMap::new()), notes: Mutex::new(Vec::new()) }
+        Fleet { catalogue, inventory, reservations, history, meta, options, turns, active: Mutex::new(BTreeMap::new()), notes: Mutex::new(Vec::new()), writers: Arc::new(Semaphore::new(REPORT_WRITERS)) }
     }
 
     /// Run the named phones concurrently; the combined report, in the order given.
@@ -239,16 +246,11 @@ impl Fleet {
         }
         if self.options.suite != SuiteChoice::Fuzz {
             let cases = self.select_cases(&profile);
-            let mut record = run_all(&engine, &cases).await;
             let dir = self.options.report_dir.join(&d.name);
-            match write_device_reports(&record, &dir, &redactor) {
+            let (record, written) = self.conformance(&engine, &cases, &dir, &redactor).await;
+            match written {
                 Ok(()) => run.report_dir = Some(d.name.clone()),
                 Err(e) => run.notes.push(format!("the phone's own reports could not be written into `{}`: {e}", dir.display())),
-            }
-            // The combined report keeps verdicts and findings; the wire log stays in the
-            // phone's own report.json (and out of memory for the rest of the run).
-            for c in &mut record.cases {
-                c.exchanges = Vec::new();
             }
             run.record = Some(record);
         }
@@ -259,6 +261,58 @@ impl Fleet {
             a.remove(&d.name);
         }
         run
+    }
+
+    /// The cases, one after the other (as `run::run_all`), each case's wire log spilled
+    /// to disk as soon as it is judged; then the phone's own reports, written from the
+    /// spill. Returns the record without wire logs (what the combined report keeps) and
+    /// whether the phone's reports were written.
+    async fn conformance(&self, engine: &Engine, cases: &[Case], dir: &std::path::Path, redactor: &Redactor) -> (RunRecord, std::io::Result<()>) {
+        let started_at = now_rfc3339();
+        let started = Instant::now();
+        let mut spill = Spill::create(dir);
+        let mut records = Vec::with_capacity(cases.len());
+        for case in cases {
+            let mut record = engine.run_case(case).await;
+            if let Ok(s) = &mut spill {
+                match s.push(&record, redactor) {
+                    Ok(()) => record.exchanges = Vec::new(),
+                    // Keep the wire log in memory rather than lose it.
+                    Err(e) => spill = Err(e),
+                }
+            }
+            records.push(record);
+        }
+        let mut notes = Vec::new();
+        if let Err(why) = engine.restore_checked().await {
+            notes.push(format!("RESTORE FAILED at the end of the run, the phone may be left changed: {why}"));
+        }
+        let mut record = run_record(engine, started_at, started.elapsed(), records);
+        record.notes.extend(notes);
+
+        // Report writing is CPU work: off the async workers (the phones and in-process
+        // emulators keep being served), and a few phones at a time (each holds its whole
+        // wire log while writing).
+        let _writer = self.writers.clone().acquire_owned().await;
+        let spilled = spill.and_then(Spill::finish);
+        if let Err(e) = &spilled {
+            record.notes.push(format!("the wire log could not be kept on disk ({e}): the exchanges of some cases are missing from this phone's reports"));
+        }
+        let (slim, dir, redactor) = (record.clone(), dir.to_path_buf(), redactor.clone());
+        let written = tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+            let mut full = slim;
+            if let Ok((path, _)) = &spilled {
+                full.cases = spill::read_back(path)?;
+                let _ = std::fs::remove_file(path);
+            }
+            write_device_reports(&full, &dir, &redactor)
+        })
+        .await
+        .unwrap_or_else(|e| Err(std::io::Error::other(e.to_string())));
+        for c in &mut record.cases {
+            c.exchanges = Vec::new();
+        }
+        (record, written)
     }
 
     /// The profile's cases, filtered, and this shard's share when a single phone is split.
@@ -365,7 +419,7 @@ fn device_config(d: &InventoryDevice) -> DeviceConfig {
     DeviceConfig { base_url: d.target.clone(), credentials: d.credentials.clone(), trust: d.trust.clone(), timeout: d.timeout, pace: d.pace }
 }
 
-fn write_device_reports(record: &crate::report::model::RunRecord, dir: &std::path::Path, redactor: &Redactor) -> std::io::Result<()> {
+fn write_device_reports(record: &RunRecord, dir: &std::path::Path, redactor: &Redactor) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
     crate::report::json::write(record, dir, redactor)?;
     crate::report::junit::write(record, dir, redactor)?;

@@ -7,6 +7,7 @@
 //!   └─ reservation ─► lock file + database row per phone (BUSY if taken)
 //!   └─ health ──────► preflight + call status (INCONCLUSIVE / BUSY, not failures)
 //!   └─ fleet ───────► one run::Engine per phone, all concurrent, capped
+//!                     (spill: wire logs on disk until the phone's reports are written)
 //!   └─ history ─────► rows in SQLite / PostgreSQL (database), regression view
 //!   └─ report ──────► per phone report.json + junit.xml; combined JSON, JUnit,
 //!                     HTML (matrix); `lab merge` joins shard reports
@@ -27,3 +28,4 @@ pub mod matrix;
 pub mod partition;
 pub mod report;
 pub mod reservation;
+pub mod spill;
