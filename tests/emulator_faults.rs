@@ -49,7 +49,9 @@ async fn observe(fault: &str, on: bool) -> Option<String> {
             let end = p.post("/api/v1/callctrl/endCall", json!({"data": {"Ref": "0x12345678"}})).await;
             let mute = p.post("/api/v1/callctrl/mute", json!({"data": {"state": "1"}})).await;
             let hold = p.post("/api/v1/callctrl/holdCall", json!({"data": {"Ref": "12345678"}})).await;
-            format!("{} {} {}", end.api(), mute.api(), hold.api())
+            // Only those three: transfer keeps its 4007.
+            let transfer = p.post("/api/v1/callctrl/transferCall", json!({"data": {"Ref": "12345678", "TransferDest": "2"}})).await;
+            format!("{} {} {} {}", end.api(), mute.api(), hold.api(), transfer.api())
         }
         "bgcapture-no-rate-limit" => {
             assert_eq!(p.post("/api/v1/mgmt/config/set", json!({"data": {"diags.pcap.enabled": "1", "diags.pcap.background.enabled": "1"}})).await.api(), "2000");
@@ -178,7 +180,7 @@ fault_test!(missing_status, "missing-status", "2000", "<none>");
 fault_test!(params_limit_missing, "params-limit-missing", "4009", "2000");
 fault_test!(params_empty_accepted, "params-empty-accepted", "4000", "2000");
 fault_test!(missing_field_accepted, "missing-field-accepted", "4000", "2000");
-fault_test!(no_call_2000, "no-call-2000", "4007 4007 4007", "2000 2000 2000");
+fault_test!(no_call_2000, "no-call-2000", "4007 4007 4007 4007", "2000 2000 2000 4007");
 fault_test!(bgcapture_no_rate_limit, "bgcapture-no-rate-limit", "4001", "2000");
 fault_test!(wrong_content_type, "wrong-content-type", "application/json text/html", "text/html text/html");
 fault_test!(missing_field, "missing-field", "true", "false");

@@ -144,10 +144,8 @@ async fn idle_answers_match_the_schemas_too() {
         let r = p.get(&ep.path).await;
         if r.status() == "2000" {
             check(&catalogue, &ep.id, &ep.schema, &r, &mut failures);
-        } else if let Some(v) = catalogue.schemas.validate("common.json", "failure", &r.json) {
-            if !v.is_empty() {
-                failures.push(format!("{}: failure answer {}: {v:?}", ep.id, r.text));
-            }
+        } else if let Some(v) = catalogue.schemas.validate("common.json", "failure", &r.json).filter(|v| !v.is_empty()) {
+            failures.push(format!("{}: failure answer {}: {v:?}", ep.id, r.text));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));

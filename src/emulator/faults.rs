@@ -157,10 +157,12 @@ pub fn parse_faults(names: &[String]) -> Result<u64, String> {
     }
     let known: Vec<&str> = TABLE.iter().map(|f| f.name).collect();
     let mut msg = format!("unknown fault{} `{}` (known faults: {})", if unknown.len() > 1 { "s" } else { "" }, unknown.join("`, `"), known.join(", "));
-    if let [one] = unknown.as_slice() {
-        if let Some(near) = crate::spec::error::did_you_mean(one, known.iter().copied()) {
-            msg.push_str(&format!("\n(hint: did you mean `{near}`?)"));
-        }
+    let near = match unknown.as_slice() {
+        [one] => crate::spec::error::did_you_mean(one, known.iter().copied()),
+        _ => None,
+    };
+    if let Some(near) = near {
+        msg.push_str(&format!("\n(hint: did you mean `{near}`?)"));
     }
     Err(msg)
 }

@@ -182,11 +182,9 @@ impl Phone {
 
     /// Apply what time did since the last request: calls connect, reboots end.
     pub fn advance(&mut self, now: Instant) {
-        if let Some(until) = self.down_until {
-            if now >= until {
-                self.down_until = None;
-                self.booted = until;
-            }
+        if let Some(until) = self.down_until.filter(|t| now >= *t) {
+            self.down_until = None;
+            self.booted = until;
         }
         let mut connected_any = false;
         for call in &mut self.calls {

@@ -128,10 +128,9 @@ impl Phone {
     pub async fn wait_connected(&self, dest: &str) -> String {
         for _ in 0..100 {
             let r = self.get("/api/v2/webCallControl/callStatus").await;
-            if let Some(call) = r.data().as_array().and_then(|a| a.iter().rev().find(|c| c["RemotePartyNumber"] == dest)) {
-                if call["CallState"] == "Connected" {
-                    return call["CallHandle"].as_str().unwrap().to_string();
-                }
+            let newest = r.data().as_array().and_then(|a| a.iter().rev().find(|c| c["RemotePartyNumber"] == dest));
+            if let Some(call) = newest.filter(|c| c["CallState"] == "Connected") {
+                return call["CallHandle"].as_str().unwrap().to_string();
             }
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
@@ -149,10 +148,8 @@ impl Phone {
     pub async fn wait_until_up(&self) {
         for _ in 0..200 {
             let fresh = client();
-            if let Ok(r) = fresh.get(self.url("/api/v2/mgmt/device/info")).basic_auth(USER, Some(PASS)).send().await {
-                if r.status() == 200 {
-                    return;
-                }
+            if fresh.get(self.url("/api/v2/mgmt/device/info")).basic_auth(USER, Some(PASS)).send().await.is_ok_and(|r| r.status() == 200) {
+                return;
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }

@@ -14,8 +14,10 @@ use crate::emulator::faults::Fault;
 use crate::emulator::state::{CallState, Direction, LogEntry, MAX_CALLS, duration_text, wall_text};
 use serde_json::{Value, json};
 
+/// 4007, or 2000 for endCall/mute/hold under the `no-call-2000` fault.
 fn no_call(ctx: &Ctx<'_>) -> Answer {
-    if ctx.fault(Fault::NoCall2000) { Answer::done() } else { Answer::status("4007") }
+    let faulty = ctx.fault(Fault::NoCall2000) && matches!(ctx.endpoint.id.as_str(), "callctrl.end-call" | "callctrl.mute" | "callctrl.hold-call");
+    if faulty { Answer::done() } else { Answer::status("4007") }
 }
 
 fn log(ctx: &Ctx<'_>) -> bool {

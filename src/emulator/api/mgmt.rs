@@ -378,18 +378,17 @@ pub fn upload_bg_capture(ctx: &mut Ctx<'_>) -> Handled {
     if !(s.is_on("diags.pcap.enabled") && s.is_on("diags.pcap.background.enabled")) {
         return Err(Answer::http(StatusCode::NOT_FOUND));
     }
-    if let Some(data) = ctx.optional_data_object()? {
-        if let Some(url) = opt_str(data, &["url", "Url"])? {
-            if !is_upload_url(url) {
-                return Err(invalid());
-            }
-        }
+    let url = match ctx.optional_data_object()? {
+        Some(data) => opt_str(data, &["url", "Url"])?,
+        None => None,
+    };
+    if url.is_some_and(|u| !is_upload_url(u)) {
+        return Err(invalid());
     }
     let interval = ctx.profile.limits.upload_bg_capture_interval_secs.map(Duration::from_secs);
-    if let (Some(interval), Some(last)) = (interval, ctx.phone.last_bg_capture) {
-        if ctx.now.saturating_duration_since(last) < interval && !ctx.fault(Fault::BgcaptureNoRateLimit) {
-            return Err(Answer::status("4001"));
-        }
+    let too_soon = matches!((interval, ctx.phone.last_bg_capture), (Some(i), Some(last)) if ctx.now.saturating_duration_since(last) < i);
+    if too_soon && !ctx.fault(Fault::BgcaptureNoRateLimit) {
+        return Err(Answer::status("4001"));
     }
     ctx.phone.last_bg_capture = Some(ctx.now);
     Ok(Answer::done())
@@ -440,10 +439,8 @@ pub fn line_info_v2(ctx: &mut Ctx<'_>) -> Handled {
             _ => return Err(invalid()),
         }
     }
-    if let Some(n) = wanted {
-        if ctx.phone.line(n).is_none() {
-            return Err(invalid());
-        }
+    if wanted.is_some_and(|n| ctx.phone.line(n).is_none()) {
+        return Err(invalid());
     }
     let s = &ctx.phone.settings;
     let mut out = Vec::new();

@@ -45,10 +45,8 @@ pub fn touch(ctx: &mut Ctx<'_>) -> Handled {
     if let Some(d) = opt_str(data, &["Duration"])? {
         d.trim().parse::<u32>().map_err(|_| invalid())?;
     }
-    if let Some(e) = opt_str(data, &["Easing"])? {
-        if !EASINGS.contains(&e.trim()) {
-            return Err(invalid());
-        }
+    if opt_str(data, &["Easing"])?.is_some_and(|e| !EASINGS.contains(&e.trim())) {
+        return Err(invalid());
     }
     Ok(Answer::done())
 }

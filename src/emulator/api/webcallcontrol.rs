@@ -86,10 +86,8 @@ pub fn call_status_v2(ctx: &mut Ctx<'_>) -> Handled {
         (false, false, false) | (true, false, false) | (false, true, _) => {}
         _ => return Err(invalid()),
     }
-    if let Some(h) = handle {
-        if !ctx.phone.calls.iter().any(|c| c.handle == h) {
-            return Err(Answer::status("4007"));
-        }
+    if handle.is_some_and(|h| !ctx.phone.calls.iter().any(|c| c.handle == h)) {
+        return Err(Answer::status("4007"));
     }
     let active = ctx.phone.active();
     let calls: Vec<Value> = ctx
