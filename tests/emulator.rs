@@ -683,3 +683,21 @@ async fn tls_serves_https_with_the_printed_fingerprint() {
     assert!(http.get(format!("{}/api/v1/mgmt/device/info", emu.url())).send().await.is_err());
     emu.stop().await;
 }
+
+#[tokio::test]
+async fn listens_on_ipv6_loopback_where_the_machine_has_it() {
+    let mut c = config("trio-5.9.1");
+    c.listen = "[::1]:0".parse().unwrap();
+    match polyconform::emulator::Emulator::start(c).await {
+        Ok(emu) => {
+            assert!(emu.url().starts_with("http://[::1]:"), "{}", emu.url());
+            let r = reply(client().get(format!("{}/api/v1/mgmt/device/info", emu.url())).basic_auth(USER, Some(PASS)).send().await.unwrap()).await;
+            assert_eq!(r.api(), "2000");
+            assert_eq!(r.data()["IPV4Address"], "0.0.0.0");
+            assert_eq!(r.data()["IPV6Address"], "::1");
+            emu.stop().await;
+        }
+        // No IPv6 on this machine: the error says where it could not listen.
+        Err(e) => assert!(e.to_string().contains("cannot listen on [::1]:0"), "{e}"),
+    }
+}
