@@ -22,6 +22,7 @@ mod webcallcontrol;
 use super::answer::Answer;
 use super::faults::{Fault, FaultSet};
 use super::server::Input;
+use super::settings::Source;
 use super::state::{Phone, Reset};
 use crate::spec::{Endpoint, Profile};
 use serde_json::{Map, Value};
@@ -142,10 +143,10 @@ fn percent_decode(s: &str) -> Option<String> {
 pub fn dispatch(ctx: &mut Ctx<'_>) -> Answer {
     let result = match ctx.endpoint.id.as_str() {
         "mgmt.safe-restart" | "mgmt.safe-reboot" => mgmt::reboot(ctx, Reset::None),
-        "mgmt.config-reset" => mgmt::reboot(ctx, Reset::Config(&[super::settings::Source::Local, super::settings::Source::Web, super::settings::Source::Device])),
-        "mgmt.config-reset.local" => mgmt::reboot(ctx, Reset::Config(&[super::settings::Source::Local])),
-        "mgmt.config-reset.web" => mgmt::reboot(ctx, Reset::Config(&[super::settings::Source::Web])),
-        "mgmt.config-reset.device" => mgmt::reboot(ctx, Reset::Config(&[super::settings::Source::Device])),
+        "mgmt.config-reset" => mgmt::reboot(ctx, Reset::Config(&[Source::Local, Source::Web, Source::Device])),
+        "mgmt.config-reset.local" => mgmt::reboot(ctx, Reset::Config(&[Source::Local])),
+        "mgmt.config-reset.web" => mgmt::reboot(ctx, Reset::Config(&[Source::Web])),
+        "mgmt.config-reset.device" => mgmt::reboot(ctx, Reset::Config(&[Source::Device])),
         "mgmt.factory-reset" => mgmt::reboot(ctx, Reset::Factory),
         "mgmt.update-configuration" => mgmt::update_configuration(ctx),
         "mgmt.network-info" => mgmt::network_info(ctx),
