@@ -7,7 +7,8 @@
 //! resident memory (VmHWM) stays under 300 MB. Figures are printed, not asserted
 //! (speed is measured here, never in tests).
 //!
-//! `cargo bench --bench lab` (POLYCONFORM_BENCH_PHONES=N changes the fleet size).
+//! `cargo bench --bench lab` (POLYCONFORM_BENCH_PHONES=N changes the fleet size;
+//! POLYCONFORM_BENCH_STAGES=1 prints the resident memory at each stage).
 
 use polyconform::emulator::{Emulator, EmulatorConfig};
 use polyconform::lab::cli::SuiteChoice;
@@ -73,6 +74,9 @@ async fn lab_run(catalogue: &Arc<Catalogue>, phones: usize, dir: &Path) -> Figur
         inventory.push_str(&format!("\n[[device]]\nname = \"phone-{i:03}\"\ntarget = \"{}\"\n", emu.url()));
         emulators.push(emu);
     }
+    if std::env::var_os("POLYCONFORM_BENCH_STAGES").is_some() {
+        println!("  [{phones} phone(s)] RSS with the emulators started: {:.1} MB", vm_rss_kb().unwrap_or(0) as f64 / 1024.0);
+    }
     let path: PathBuf = dir.join("lab.toml");
     std::fs::write(&path, &inventory).expect("inventory written");
     let profiles: Vec<&str> = catalogue.profiles.iter().map(|p| p.id.as_str()).collect();
@@ -99,6 +103,9 @@ async fn lab_run(catalogue: &Arc<Catalogue>, phones: usize, dir: &Path) -> Figur
     let report = fleet.run(&names).await;
     report.write(&dir.join("reports"), &lab_redactor(&inv)).expect("combined report written");
     let wall = started.elapsed();
+    if std::env::var_os("POLYCONFORM_BENCH_STAGES").is_some() {
+        println!("  [{phones} phone(s)] RSS after the run, report in memory: {:.1} MB", vm_rss_kb().unwrap_or(0) as f64 / 1024.0);
+    }
 
     for e in emulators {
         e.stop().await;
@@ -114,6 +121,15 @@ async fn lab_run(catalogue: &Arc<Catalogue>, phones: usize, dir: &Path) -> Figur
 
 /// Peak resident set size of this process, in kB (Linux).
 fn vm_hwm_kb() -> Option<u64> {
+    status_kb("VmHWM:")
+}
+
+/// Current resident set size, in kB (POLYCONFORM_BENCH_STAGES=1 prints it at each stage).
+fn vm_rss_kb() -> Option<u64> {
+    status_kb("VmRSS:")
+}
+
+fn status_kb(key: &str) -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    status.lines().find(|l| l.starts_with("VmHWM:"))?.split_whitespace().nth(1)?.parse().ok()
+    status.lines().find(|l| l.starts_with(key))?.split_whitespace().nth(1)?.parse().ok()
 }

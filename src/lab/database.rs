@@ -8,8 +8,8 @@
 //! recorded in `schema_migrations`, applied under a lock (SQLite `BEGIN IMMEDIATE`,
 //! PostgreSQL an advisory lock) so two shards starting at once do not both apply them.
 //!
-//! SQLite calls block, so they run on tokio's blocking pool; the PostgreSQL client is
-//! async. A database URL may carry a password: [`Database::location`] is the redacted
+//! SQLite calls block, so they run on one thread that owns the connection; the
+//! PostgreSQL client is async. A database URL may carry a password: [`Database::location`] is the redacted
 //! form, the only one ever shown.
 
 use std::path::{Path, PathBuf};
@@ -121,9 +121,7 @@ pub enum DbError {
     Open { location: String, detail: String, hint: String },
     #[error("history database {location}: {detail}")]
     Query { location: String, detail: String },
-    #[error(
-        "history database {location} has schema version {found}, newer than this polyconform knows ({known}) (hint: upgrade polyconform, or use another --db)"
-    )]
+    #[error("history database {location} has schema version {found}, newer than this polyconform knows ({known}) (hint: upgrade polyconform, or use another --db)")]
     Newer { location: String, found: i64, known: i64 },
 }
 
@@ -199,8 +197,41 @@ pub struct Database {
 
 #[derive(Clone)]
 enum Backend {
-    Sqlite(Arc<std::sync::Mutex<rusqlite::Connection>>),
+    Sqlite(SqliteThread),
     Postgres(Arc<tokio::sync::Mutex<tokio_postgres::Client>>),
+}
+
+/// The thread that owns the SQLite connection; statements are sent to it as jobs.
+///
+/// One long-lived thread rather than tokio's blocking pool: a lab run with hundreds of
+/// phones would otherwise start a thread per concurrent statement, each with its own
+/// allocator arena, and the process would keep that memory.
+#[derive(Clone)]
+struct SqliteThread(std::sync::mpsc::Sender<SqliteJob>);
+
+type SqliteJob = Box<dyn FnOnce(&mut rusqlite::Connection) + Send>;
+
+impl SqliteThread {
+    fn start(mut conn: rusqlite::Connection) -> std::io::Result<SqliteThread> {
+        let (tx, rx) = std::sync::mpsc::channel::<SqliteJob>();
+        // The thread ends when the last `Database` clone is dropped (the channel closes).
+        std::thread::Builder::new().name("polyconform-sqlite".into()).spawn(move || {
+            while let Ok(job) = rx.recv() {
+                job(&mut conn);
+            }
+        })?;
+        Ok(SqliteThread(tx))
+    }
+
+    async fn run<T: Send + 'static>(&self, f: impl FnOnce(&mut rusqlite::Connection) -> T + Send + 'static) -> Result<T, String> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.0
+            .send(Box::new(move |c: &mut rusqlite::Connection| {
+                let _ = tx.send(f(c));
+            }))
+            .map_err(|_| "the SQLite thread has stopped".to_string())?;
+        rx.await.map_err(|_| "the SQLite thread stopped during the statement".to_string())
+    }
 }
 
 impl std::fmt::Debug for Database {
@@ -227,7 +258,13 @@ pub fn redact_url(spec: &str) -> String {
             // Passwords can also ride in the query (`?password=`).
             let pairs: Vec<(String, String)> = url
                 .query_pairs()
-                .map(|(k, v)| if k.eq_ignore_ascii_case("password") { (k.into_owned(), "***".into()) } else { (k.into_owned(), v.into_owned()) })
+                .map(|(k, v)| {
+                    if k.eq_ignore_ascii_case("password") {
+                        (k.into_owned(), "***".into())
+                    } else {
+                        (k.into_owned(), v.into_owned())
+                    }
+                })
                 .collect();
             if !pairs.is_empty() {
                 url.query_pairs_mut().clear().extend_pairs(pairs);
@@ -279,8 +316,20 @@ impl Database {
             Ok(conn)
         })
         .await
-        .map_err(|e| DbError::Open { location: location.clone(), detail: e.to_string(), hint: "retry".into() })??;
-        Ok(Database { backend: Backend::Sqlite(Arc::new(std::sync::Mutex::new(conn))), location })
+        .map_err(|e| DbError::Open {
+            location: location.clone(),
+            detail: e.to_string(),
+            hint: "retry".into(),
+        })??;
+        let thread = SqliteThread::start(conn).map_err(|e| DbError::Open {
+            location: location.clone(),
+            detail: format!("cannot start its thread: {e}"),
+            hint: "retry".into(),
+        })?;
+        Ok(Database {
+            backend: Backend::Sqlite(thread),
+            location,
+        })
     }
 
     async fn connect_postgres(url: &str) -> Result<Database, DbError> {
@@ -295,17 +344,29 @@ impl Database {
                     hint: "check host, port, user, password and database name in the URL (POLYCONFORM_LAB_DB keeps the password off the command line)".into(),
                 });
             }
-            Err(_) => return Err(DbError::Open { location, detail: "no answer within 30 s".into(), hint: "is the server running and reachable?".into() }),
+            Err(_) => {
+                return Err(DbError::Open {
+                    location,
+                    detail: "no answer within 30 s".into(),
+                    hint: "is the server running and reachable?".into(),
+                });
+            }
         };
         // The connection object performs the I/O; it ends when the client is dropped.
         tokio::spawn(async move {
             let _ = connection.await;
         });
-        Ok(Database { backend: Backend::Postgres(Arc::new(tokio::sync::Mutex::new(client))), location })
+        Ok(Database {
+            backend: Backend::Postgres(Arc::new(tokio::sync::Mutex::new(client))),
+            location,
+        })
     }
 
     fn query_err(&self, detail: String) -> DbError {
-        DbError::Query { location: self.location.clone(), detail }
+        DbError::Query {
+            location: self.location.clone(),
+            detail,
+        }
     }
 
     /// Run one statement; the number of rows it changed.
@@ -317,22 +378,22 @@ impl Database {
     /// Run statements in one transaction: all or nothing. Returns each one's changed-row count.
     pub async fn transaction(&self, statements: Vec<Statement>) -> Result<Vec<u64>, DbError> {
         match &self.backend {
-            Backend::Sqlite(conn) => {
-                let conn = conn.clone();
-                let result = tokio::task::spawn_blocking(move || -> Result<Vec<u64>, String> {
-                    let mut c = conn.lock().map_err(|_| "the connection was poisoned by a panic".to_string())?;
-                    let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(|e| e.to_string())?;
-                    let mut counts = Vec::with_capacity(statements.len());
-                    for s in &statements {
-                        let n = tx.execute(&sqlite_sql(&s.sql), rusqlite::params_from_iter(s.params.iter().map(sqlite_param))).map_err(|e| format!("{e} in `{}`", first_words(&s.sql)))?;
-                        counts.push(n as u64);
-                    }
-                    tx.commit().map_err(|e| e.to_string())?;
-                    Ok(counts)
-                })
-                .await
-                .map_err(|e| e.to_string())
-                .and_then(|r| r);
+            Backend::Sqlite(thread) => {
+                let result = thread
+                    .run(move |c| -> Result<Vec<u64>, String> {
+                        let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(|e| e.to_string())?;
+                        let mut counts = Vec::with_capacity(statements.len());
+                        for s in &statements {
+                            let n = tx
+                                .execute(&sqlite_sql(&s.sql), rusqlite::params_from_iter(s.params.iter().map(sqlite_param)))
+                                .map_err(|e| format!("{e} in `{}`", first_words(&s.sql)))?;
+                            counts.push(n as u64);
+                        }
+                        tx.commit().map_err(|e| e.to_string())?;
+                        Ok(counts)
+                    })
+                    .await
+                    .and_then(|r| r);
                 result.map_err(|d| self.query_err(d))
             }
             Backend::Postgres(client) => {
@@ -342,7 +403,10 @@ impl Database {
                 for s in &statements {
                     let boxed = pg_params(&s.params);
                     let refs: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = boxed.iter().map(|b| b.as_ref() as &(dyn tokio_postgres::types::ToSql + Sync)).collect();
-                    let n = tx.execute(s.sql.as_str(), &refs).await.map_err(|e| self.query_err(format!("{} in `{}`", pg_detail(&e), first_words(&s.sql))))?;
+                    let n = tx
+                        .execute(s.sql.as_str(), &refs)
+                        .await
+                        .map_err(|e| self.query_err(format!("{} in `{}`", pg_detail(&e), first_words(&s.sql))))?;
                     counts.push(n);
                 }
                 tx.commit().await.map_err(|e| self.query_err(pg_detail(&e)))?;
@@ -354,33 +418,31 @@ impl Database {
     /// Read rows.
     pub async fn query(&self, sql: &str, params: Vec<Param>) -> Result<Vec<Row>, DbError> {
         match &self.backend {
-            Backend::Sqlite(conn) => {
-                let conn = conn.clone();
+            Backend::Sqlite(thread) => {
                 let sql = sql.to_string();
-                let result = tokio::task::spawn_blocking(move || -> Result<Vec<Row>, String> {
-                    let c = conn.lock().map_err(|_| "the connection was poisoned by a panic".to_string())?;
-                    let mut stmt = c.prepare(&sqlite_sql(&sql)).map_err(|e| format!("{e} in `{}`", first_words(&sql)))?;
-                    let width = stmt.column_count();
-                    let mut rows = stmt.query(rusqlite::params_from_iter(params.iter().map(sqlite_param))).map_err(|e| e.to_string())?;
-                    let mut out = Vec::new();
-                    while let Some(r) = rows.next().map_err(|e| e.to_string())? {
-                        let mut cells = Vec::with_capacity(width);
-                        for i in 0..width {
-                            cells.push(match r.get_ref(i).map_err(|e| e.to_string())? {
-                                rusqlite::types::ValueRef::Null => Cell::Null,
-                                rusqlite::types::ValueRef::Integer(n) => Cell::Int(n),
-                                rusqlite::types::ValueRef::Real(f) => Cell::Int(f as i64),
-                                rusqlite::types::ValueRef::Text(t) => Cell::Text(String::from_utf8_lossy(t).into_owned()),
-                                rusqlite::types::ValueRef::Blob(b) => Cell::Text(String::from_utf8_lossy(b).into_owned()),
-                            });
+                let result = thread
+                    .run(move |c| -> Result<Vec<Row>, String> {
+                        let mut stmt = c.prepare(&sqlite_sql(&sql)).map_err(|e| format!("{e} in `{}`", first_words(&sql)))?;
+                        let width = stmt.column_count();
+                        let mut rows = stmt.query(rusqlite::params_from_iter(params.iter().map(sqlite_param))).map_err(|e| e.to_string())?;
+                        let mut out = Vec::new();
+                        while let Some(r) = rows.next().map_err(|e| e.to_string())? {
+                            let mut cells = Vec::with_capacity(width);
+                            for i in 0..width {
+                                cells.push(match r.get_ref(i).map_err(|e| e.to_string())? {
+                                    rusqlite::types::ValueRef::Null => Cell::Null,
+                                    rusqlite::types::ValueRef::Integer(n) => Cell::Int(n),
+                                    rusqlite::types::ValueRef::Real(f) => Cell::Int(f as i64),
+                                    rusqlite::types::ValueRef::Text(t) => Cell::Text(String::from_utf8_lossy(t).into_owned()),
+                                    rusqlite::types::ValueRef::Blob(b) => Cell::Text(String::from_utf8_lossy(b).into_owned()),
+                                });
+                            }
+                            out.push(Row(cells));
                         }
-                        out.push(Row(cells));
-                    }
-                    Ok(out)
-                })
-                .await
-                .map_err(|e| e.to_string())
-                .and_then(|r| r);
+                        Ok(out)
+                    })
+                    .await
+                    .and_then(|r| r);
                 result.map_err(|d| self.query_err(d))
             }
             Backend::Postgres(client) => {
@@ -429,7 +491,9 @@ impl Database {
             Backend::Postgres(client) => {
                 let mut client = client.lock().await;
                 let tx = client.transaction().await.map_err(|e| self.query_err(pg_detail(&e)))?;
-                tx.batch_execute(&format!("SELECT pg_advisory_xact_lock({PG_MIGRATION_LOCK}); {sql}")).await.map_err(|e| self.query_err(pg_detail(&e)))?;
+                tx.batch_execute(&format!("SELECT pg_advisory_xact_lock({PG_MIGRATION_LOCK}); {sql}"))
+                    .await
+                    .map_err(|e| self.query_err(pg_detail(&e)))?;
                 tx.commit().await.map_err(|e| self.query_err(pg_detail(&e)))
             }
             Backend::Sqlite(_) => self.execute(sql, vec![]).await.map(|_| ()),
@@ -442,42 +506,61 @@ impl Database {
         self.ensure_migrations_table().await?;
         let now = crate::lab::clock::now_rfc3339();
         match &self.backend {
-            Backend::Sqlite(conn) => {
-                let conn = conn.clone();
-                let result = tokio::task::spawn_blocking(move || -> Result<i64, Result<String, i64>> {
-                    let mut c = conn.lock().map_err(|_| Ok("the connection was poisoned by a panic".to_string()))?;
-                    let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(|e| Ok(e.to_string()))?;
-                    let current: i64 = tx.query_row("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", [], |r| r.get(0)).map_err(|e| Ok(e.to_string()))?;
-                    if current > known {
-                        return Err(Err(current));
-                    }
-                    for m in MIGRATIONS.iter().filter(|m| m.version > current) {
-                        tx.execute_batch(m.sql).map_err(|e| Ok(format!("migration {} ({}): {e}", m.version, m.name)))?;
-                        tx.execute("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)", rusqlite::params![m.version, m.name, now])
+            Backend::Sqlite(thread) => {
+                let result = thread
+                    .run(move |c| -> Result<i64, Result<String, i64>> {
+                        let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(|e| Ok(e.to_string()))?;
+                        let current: i64 = tx
+                            .query_row("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", [], |r| r.get(0))
                             .map_err(|e| Ok(e.to_string()))?;
-                    }
-                    tx.commit().map_err(|e| Ok(e.to_string()))?;
-                    Ok(known.max(current))
-                })
-                .await
-                .map_err(|e| Ok(e.to_string()))
-                .and_then(|r| r);
+                        if current > known {
+                            return Err(Err(current));
+                        }
+                        for m in MIGRATIONS.iter().filter(|m| m.version > current) {
+                            tx.execute_batch(m.sql).map_err(|e| Ok(format!("migration {} ({}): {e}", m.version, m.name)))?;
+                            tx.execute(
+                                "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)",
+                                rusqlite::params![m.version, m.name, now],
+                            )
+                            .map_err(|e| Ok(e.to_string()))?;
+                        }
+                        tx.commit().map_err(|e| Ok(e.to_string()))?;
+                        Ok(known.max(current))
+                    })
+                    .await
+                    .map_err(Ok)
+                    .and_then(|r| r);
                 result.map_err(|e| match e {
                     Ok(detail) => self.query_err(detail),
-                    Err(found) => DbError::Newer { location: self.location.clone(), found, known },
+                    Err(found) => DbError::Newer {
+                        location: self.location.clone(),
+                        found,
+                        known,
+                    },
                 })
             }
             Backend::Postgres(client) => {
                 let mut client = client.lock().await;
                 let tx = client.transaction().await.map_err(|e| self.query_err(pg_detail(&e)))?;
-                tx.batch_execute(&format!("SELECT pg_advisory_xact_lock({PG_MIGRATION_LOCK})")).await.map_err(|e| self.query_err(pg_detail(&e)))?;
-                let row = tx.query_one("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", &[]).await.map_err(|e| self.query_err(pg_detail(&e)))?;
+                tx.batch_execute(&format!("SELECT pg_advisory_xact_lock({PG_MIGRATION_LOCK})"))
+                    .await
+                    .map_err(|e| self.query_err(pg_detail(&e)))?;
+                let row = tx
+                    .query_one("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", &[])
+                    .await
+                    .map_err(|e| self.query_err(pg_detail(&e)))?;
                 let current: i64 = row.try_get(0).map_err(|e| self.query_err(pg_detail(&e)))?;
                 if current > known {
-                    return Err(DbError::Newer { location: self.location.clone(), found: current, known });
+                    return Err(DbError::Newer {
+                        location: self.location.clone(),
+                        found: current,
+                        known,
+                    });
                 }
                 for m in MIGRATIONS.iter().filter(|m| m.version > current) {
-                    tx.batch_execute(m.sql).await.map_err(|e| self.query_err(format!("migration {} ({}): {}", m.version, m.name, pg_detail(&e))))?;
+                    tx.batch_execute(m.sql)
+                        .await
+                        .map_err(|e| self.query_err(format!("migration {} ({}): {}", m.version, m.name, pg_detail(&e))))?;
                     tx.execute("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)", &[&m.version, &m.name, &now])
                         .await
                         .map_err(|e| self.query_err(pg_detail(&e)))?;
@@ -559,7 +642,10 @@ mod tests {
 
     #[test]
     fn placeholders_are_rewritten_for_sqlite_only_where_numbered() {
-        assert_eq!(sqlite_sql("SELECT a FROM t WHERE b = $1 AND c = $12 AND d = '$x'"), "SELECT a FROM t WHERE b = ?1 AND c = ?12 AND d = '$x'");
+        assert_eq!(
+            sqlite_sql("SELECT a FROM t WHERE b = $1 AND c = $12 AND d = '$x'"),
+            "SELECT a FROM t WHERE b = ?1 AND c = ?12 AND d = '$x'"
+        );
     }
 
     #[test]
@@ -587,7 +673,12 @@ mod tests {
     async fn a_newer_schema_is_refused_with_a_hint() {
         let path = temp_db("newer");
         let db = Database::open(path.to_str().unwrap()).await.unwrap();
-        db.execute("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)", vec![999i64.into(), "future".into(), "now".into()]).await.unwrap();
+        db.execute(
+            "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+            vec![999i64.into(), "future".into(), "now".into()],
+        )
+        .await
+        .unwrap();
         let e = Database::open(path.to_str().unwrap()).await.unwrap_err().to_string();
         assert!(e.contains("schema version 999") && e.contains("hint: upgrade polyconform"), "{e}");
         std::fs::remove_dir_all(path.parent().unwrap()).unwrap();

@@ -69,6 +69,8 @@ pub struct Fleet {
     notes: Mutex<Vec<String>>,
     /// Phones writing their own reports at the same time.
     writers: Arc<Semaphore>,
+    /// Case lists by profile id.
+    case_lists: Mutex<BTreeMap<String, Arc<Vec<Case>>>>,
 }
 
 /// Phones that write their own reports at once (each holds its wire log meanwhile).
@@ -77,7 +79,7 @@ const REPORT_WRITERS: usize = 2;
 impl Fleet {
     pub fn new(catalogue: Arc<Catalogue>, inventory: Arc<Inventory>, reservations: Reservations, history: Option<crate::lab::database::Database>, meta: LabMeta, options: FleetOptions) -> Fleet {
         let turns = inventory.devices.iter().map(|d| (d.name.clone(), Arc::new(tokio::sync::Mutex::new(())))).collect();
-        Fleet { catalogue, inventory, reservations, history, meta, options, turns, active: Mutex::new(BTreeMap::new()), notes: Mutex::new(Vec::new()), writers: Arc::new(Semaphore::new(REPORT_WRITERS)) }
+        Fleet { catalogue, inventory, reservations, history, meta, options, turns, active: Mutex::new(BTreeMap::new()), notes: Mutex::new(Vec::new()), writers: Arc::new(Semaphore::new(REPORT_WRITERS)), case_lists: Mutex::new(BTreeMap::new()) }
     }
 
     /// Run the named phones concurrently; the combined report, in the order given.
@@ -316,15 +318,24 @@ impl Fleet {
     }
 
     /// The profile's cases, filtered, and this shard's share when a single phone is split.
-    pub fn select_cases(&self, profile: &crate::spec::Profile) -> Vec<Case> {
+    /// Built once per profile and shared by its phones (hundreds of phones, one list).
+    pub fn select_cases(&self, profile: &crate::spec::Profile) -> Arc<Vec<Case>> {
+        let mut cache = self.case_lists.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(cases) = cache.get(&profile.id) {
+            return cases.clone();
+        }
         let o = &self.options;
-        self.catalogue
-            .cases_for(profile)
-            .into_iter()
-            .filter(|c| o.filters.is_empty() || o.filters.iter().any(|f| c.id.contains(f.as_str())))
-            .filter(|c| !o.skips.iter().any(|s| c.id.contains(s.as_str())))
-            .filter(|c| o.case_partition.is_none_or(|p| p.contains(&c.id)))
-            .collect()
+        let cases: Arc<Vec<Case>> = Arc::new(
+            self.catalogue
+                .cases_for(profile)
+                .into_iter()
+                .filter(|c| o.filters.is_empty() || o.filters.iter().any(|f| c.id.contains(f.as_str())))
+                .filter(|c| !o.skips.iter().any(|s| c.id.contains(s.as_str())))
+                .filter(|c| o.case_partition.is_none_or(|p| p.contains(&c.id)))
+                .collect(),
+        );
+        cache.insert(profile.id.clone(), cases.clone());
+        cases
     }
 }
 

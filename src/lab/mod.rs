@@ -24,6 +24,7 @@ pub mod fleet;
 pub mod health;
 pub mod history;
 pub mod inventory;
+pub mod junit;
 pub mod matrix;
 pub mod partition;
 pub mod report;

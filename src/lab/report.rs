@@ -13,11 +13,10 @@ use crate::exit;
 use crate::report::model::{DeviceIdentity, RunRecord};
 use crate::report::redact::Redactor;
 use crate::verdict::Verdict;
-use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 /// File names inside a report directory.
 pub const JSON_FILE: &str = "lab-report.json";
@@ -190,97 +189,86 @@ impl LabReport {
     }
 
     /// Write JSON, JUnit and HTML into `dir`.
+    ///
+    /// JSON and JUnit are streamed a phone at a time: the combined report of hundreds of
+    /// phones is never one string in memory (nor one parsed tree).
     pub fn write(&self, dir: &Path, redactor: &LabRedactor) -> std::io::Result<()> {
         std::fs::create_dir_all(dir)?;
-        let json = redactor.redact(&serde_json::to_string_pretty(self).map_err(std::io::Error::other)?);
-        serde_json::from_str::<serde_json::Value>(&json).map_err(std::io::Error::other)?;
-        std::fs::write(dir.join(JSON_FILE), json)?;
-        std::fs::write(dir.join(JUNIT_FILE), redactor.redact(&self.junit().map_err(std::io::Error::other)?))?;
+        let mut json = std::io::BufWriter::new(std::fs::File::create(dir.join(JSON_FILE))?);
+        self.write_json(&mut json, redactor)?;
+        json.flush()?;
+        let mut xml = std::io::BufWriter::new(std::fs::File::create(dir.join(JUNIT_FILE))?);
+        super::junit::write(self, &mut xml, redactor)?;
+        xml.flush()?;
         std::fs::write(dir.join(HTML_FILE), redactor.redact(&super::matrix::render(self)))?;
         Ok(())
     }
 
-    /// JUnit XML: one `<testsuite>` per phone.
-    pub fn junit(&self) -> Result<String, quick_junit::SerializeError> {
-        let mut report = Report::new(format!("polyconform lab {}", self.run_id));
-        report.set_time(Duration::from_millis(self.duration_ms));
-        for d in &self.devices {
-            let mut suite = TestSuite::new(d.name.as_str());
-            suite.set_time(Duration::from_millis(d.duration_ms));
-            suite.add_property(Property::new("target", d.target.as_str()));
-            suite.add_property(Property::new("profile", d.profile.as_str()));
-            suite.add_property(Property::new("state", d.state.label()));
-            if let Some(id) = &d.identity {
-                for (k, v) in [("model", &id.model), ("firmware", &id.firmware)] {
-                    if let Some(v) = v {
-                        suite.add_property(Property::new(k, v.as_str()));
-                    }
+    /// The JSON report, one phone at a time, each part masked and checked to still be JSON.
+    pub fn write_json(&self, out: &mut impl Write, redactor: &LabRedactor) -> std::io::Result<()> {
+        let head = LabReport { devices: Vec::new(), ..self.head() };
+        let serde_json::Value::Object(fields) = serde_json::to_value(&head).map_err(std::io::Error::other)? else {
+            return Err(std::io::Error::other("a lab report serialises to an object"));
+        };
+        let part = |value: &dyn erased::Json| -> std::io::Result<String> {
+            let text = redactor.redact(&value.pretty()?);
+            // Masking replaced text inside strings only; prove it before writing.
+            serde_json::from_str::<serde::de::IgnoredAny>(&text).map_err(std::io::Error::other)?;
+            Ok(text)
+        };
+        out.write_all(b"{")?;
+        for (i, (key, value)) in fields.iter().enumerate() {
+            out.write_all(if i == 0 { b"\n  " } else { b",\n  " })?;
+            out.write_all(serde_json::to_string(key).map_err(std::io::Error::other)?.as_bytes())?;
+            out.write_all(b": ")?;
+            if key == "devices" {
+                out.write_all(b"[")?;
+                for (j, d) in self.devices.iter().enumerate() {
+                    out.write_all(if j == 0 { b"\n" } else { b",\n" })?;
+                    out.write_all(part(d)?.as_bytes())?;
                 }
+                out.write_all(b"\n  ]")?;
+            } else {
+                out.write_all(part(value)?.as_bytes())?;
             }
-            if d.state != DeviceState::Completed {
-                let reason = d.reason.clone().unwrap_or_default();
-                let mut status = match d.state {
-                    DeviceState::Busy => TestCaseStatus::skipped(),
-                    _ => TestCaseStatus::non_success(NonSuccessKind::Error),
-                };
-                status.set_type(d.state.label()).set_message(format!("{}: {reason}", d.state.label()));
-                let mut tc = TestCase::new("lab.health", status);
-                tc.set_classname(format!("lab.{}", d.name));
-                suite.add_test_case(tc);
-            }
-            if let Some(r) = &d.record {
-                for c in &r.cases {
-                    let headline = c
-                        .findings
-                        .iter()
-                        .find(|f| f.verdict == c.verdict)
-                        .map(|f| format!("{}: {}", f.requirement, f.actual))
-                        .or_else(|| c.reason.clone())
-                        .unwrap_or_else(|| c.verdict.label().to_string());
-                    let status = match c.verdict {
-                        Verdict::Fail => {
-                            let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
-                            s.set_type("FAIL").set_message(headline);
-                            s
-                        }
-                        Verdict::Error => {
-                            let mut s = TestCaseStatus::non_success(NonSuccessKind::Error);
-                            s.set_type("ERROR").set_message(headline);
-                            s
-                        }
-                        Verdict::NotTested | Verdict::Waived => {
-                            let mut s = TestCaseStatus::skipped();
-                            s.set_type(c.verdict.label()).set_message(c.reason.clone().unwrap_or_else(|| c.verdict.label().into()));
-                            s
-                        }
-                        Verdict::Pass | Verdict::Info | Verdict::NonStrict => TestCaseStatus::success(),
-                    };
-                    let mut tc = TestCase::new(c.id.as_str(), status);
-                    tc.set_classname(format!("{}.{}", d.name, c.family.label()));
-                    tc.set_time(Duration::from_millis(c.duration_ms));
-                    tc.add_property(Property::new("verdict", c.verdict.label()));
-                    suite.add_test_case(tc);
-                }
-            }
-            if let Some(f) = &d.fuzz {
-                let status = if !f.finished {
-                    let mut s = TestCaseStatus::skipped();
-                    s.set_type("UNFINISHED").set_message(f.note.clone().unwrap_or_else(|| "the fuzz part did not run".into()));
-                    s
-                } else if f.findings > 0 {
-                    let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
-                    s.set_type("FUZZ").set_message(format!("{} fuzz finding(s) in {} case(s)", f.findings, f.cases));
-                    s
-                } else {
-                    TestCaseStatus::success()
-                };
-                let mut tc = TestCase::new("lab.fuzz", status);
-                tc.set_classname(format!("lab.{}", d.name));
-                suite.add_test_case(tc);
-            }
-            report.add_test_suite(suite);
         }
-        report.to_string()
+        out.write_all(b"\n}\n")
+    }
+
+    /// Everything but the phones.
+    fn head(&self) -> LabReport {
+        LabReport {
+            format_version: self.format_version,
+            kind: self.kind.clone(),
+            tool_version: self.tool_version.clone(),
+            run_id: self.run_id.clone(),
+            started_at: self.started_at.clone(),
+            duration_ms: self.duration_ms,
+            shards: self.shards.clone(),
+            suite: self.suite.clone(),
+            devices: Vec::new(),
+            notes: self.notes.clone(),
+        }
+    }
+
+    /// JUnit XML as one string (tests and small reports; `write` streams it).
+    pub fn junit(&self) -> std::io::Result<String> {
+        let mut out = Vec::new();
+        super::junit::write(self, &mut out, &LabRedactor::new(std::iter::empty()))?;
+        String::from_utf8(out).map_err(std::io::Error::other)
+    }
+}
+
+/// Pretty JSON of either a phone's record or a header value, behind one signature.
+mod erased {
+    pub trait Json {
+        fn pretty(&self) -> std::io::Result<String>;
+    }
+
+    impl<T: serde::Serialize> Json for T {
+        fn pretty(&self) -> std::io::Result<String> {
+            serde_json::to_string_pretty(self).map_err(std::io::Error::other)
+        }
     }
 }
 
