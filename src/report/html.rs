@@ -522,7 +522,7 @@ ul.counts .v-pass .label{color:var(--pass)}ul.counts .v-fail .label{color:var(--
 .legend{color:var(--muted);font-size:12.5px;max-width:100ch}
 .scroll{overflow-x:auto}
 table{border-collapse:collapse}
-table.matrix th,table.matrix td{border:1px solid var(--line);padding:3px 6px;text-align:center;font-size:12px;white-space:nowrap}
+table.matrix th,table.matrix td{border:1px solid var(--line);padding:2px 4px;text-align:center;font-size:11px;white-space:nowrap}
 table.matrix thead th{background:#f6f8fa;font-weight:600}
 table.matrix tbody th{text-align:left;font-family:ui-monospace,monospace;font-weight:500}
 table.matrix td a{color:inherit;text-decoration:none;display:block;font-weight:600}
