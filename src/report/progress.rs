@@ -39,6 +39,12 @@ impl Progress {
         Progress::with_mode(total, interactive)
     }
 
+    /// A bar when stderr is a terminal and `NO_COLOR` is unset; `None` otherwise, for
+    /// callers whose plain output already has a line per case (libtest's).
+    pub fn interactive(total: usize) -> Option<Progress> {
+        (std::io::stderr().is_terminal() && !no_color()).then(|| Progress::with_mode(total, true))
+    }
+
     /// Plain lines regardless of the terminal (what `new` picks for pipes and `NO_COLOR`).
     pub fn plain(total: usize) -> Progress {
         Progress::with_mode(total, false)

@@ -153,8 +153,14 @@ pub fn run(args: RunArgs) -> ExitCode {
     let started_at = engine::now_rfc3339();
     let started = Instant::now();
     let records: trial::Records = Arc::new(Mutex::new(Vec::new()));
-    let trials = trial::trials(&cases, engine.clone(), runtime.handle().clone(), records.clone(), redactor.clone());
+    // On a terminal a bar (case n/N, current case, elapsed) on stderr; elsewhere libtest's
+    // own line per case is the plain output, so no second copy is printed.
+    let progress = crate::report::progress::Progress::interactive(cases.len()).map(Arc::new);
+    let trials = trial::trials(&cases, engine.clone(), runtime.handle().clone(), records.clone(), redactor.clone(), progress.clone());
     let _conclusion = libtest_mimic::run(&harness, trials);
+    if let Some(p) = &progress {
+        p.finish();
+    }
 
     let mut notes = Vec::new();
     if let Err(why) = runtime.block_on(engine.restore_checked()) {

@@ -30,16 +30,30 @@ pub fn listing(cases: &[Case], allow_destructive: bool) -> Vec<Trial> {
 /// Trials that run each case on `engine`, blocking on `runtime` (one at a time: the
 /// command forces `--test-threads 1` because cases share the phone's state).
 /// libtest prints the failure line itself, so it is redacted here.
-pub fn trials(cases: &[Case], engine: Arc<Engine>, runtime: tokio::runtime::Handle, records: Records, redactor: Redactor) -> Vec<Trial> {
+pub fn trials(
+    cases: &[Case],
+    engine: Arc<Engine>,
+    runtime: tokio::runtime::Handle,
+    records: Records,
+    redactor: Redactor,
+    progress: Option<Arc<crate::report::progress::Progress>>,
+) -> Vec<Trial> {
     let allow = engine.options().allow_destructive;
     cases
         .iter()
         .map(|case| {
-            let (case, engine, runtime, records, redactor) = (case.clone(), engine.clone(), runtime.clone(), records.clone(), redactor.clone());
+            let (case, engine, runtime, records, redactor, progress) =
+                (case.clone(), engine.clone(), runtime.clone(), records.clone(), redactor.clone(), progress.clone());
             let is_ignored = ignored(&case, allow);
             Trial::test(case.id.clone(), move || {
+                if let Some(p) = &progress {
+                    p.start_case(&case.id);
+                }
                 let record = runtime.block_on(engine.run_case(&case));
                 let verdict = record.verdict;
+                if let Some(p) = &progress {
+                    p.finish_case(&case.id, verdict);
+                }
                 let line = redactor.redact(&headline(&record));
                 if let Ok(mut all) = records.lock() {
                     all.push(record);
