@@ -99,7 +99,7 @@ async fn lab_run(catalogue: &Arc<Catalogue>, phones: usize, dir: &Path) -> Figur
         progress: false,
     };
     let reservations = Reservations::new(inv.lock_dir(), Some(db.clone()), holder_id(&run_id), Duration::from_secs(600));
-    let fleet = Arc::new(Fleet::new(catalogue.clone(), inv.clone(), reservations, Some(db), meta, options));
+    let fleet = Arc::new(Fleet::new(catalogue.clone(), inv.clone(), reservations, Some(db), meta, options).expect("fleet threads"));
     let report = fleet.run(&names).await;
     report.write(&dir.join("reports"), &lab_redactor(&inv)).expect("combined report written");
     let wall = started.elapsed();

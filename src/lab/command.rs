@@ -119,7 +119,13 @@ pub fn run(args: LabRunArgs) -> ExitCode {
         eprintln!("error: cannot create --report-dir `{}`: {e} (hint: pick a writable directory)", args.report_dir.display());
         return exit::code(exit::CANNOT_JUDGE);
     }
-    let fleet = Arc::new(Fleet::new(catalogue, inventory.clone(), reservations, history.clone(), meta, options));
+    let fleet = match Fleet::new(catalogue, inventory.clone(), reservations, history.clone(), meta, options) {
+        Ok(f) => Arc::new(f),
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::code(exit::CANNOT_JUDGE);
+        }
+    };
     println!(
         "lab run {run_id}: {} phone(s), at most {} at once, history {}",
         names.len(),

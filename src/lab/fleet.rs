@@ -28,6 +28,7 @@ use super::reservation::{Claim, Reservation, Reservations};
 use crate::device::{Device, DeviceConfig};
 use crate::report::redact::Redactor;
 use super::spill::{self, Spill};
+use super::writer::Writers;
 use crate::report::model::RunRecord;
 use crate::run::engine::{Engine, IncomingSource, RunOptions, run_record};
 use crate::spec::{Case, Catalogue};
@@ -67,8 +68,8 @@ pub struct Fleet {
     /// Engines of the phones running now, so an interrupt can put them back.
     active: Mutex<BTreeMap<String, Arc<Engine>>>,
     notes: Mutex<Vec<String>>,
-    /// Phones writing their own reports at the same time.
-    writers: Arc<Semaphore>,
+    /// The threads that write phones' own reports.
+    writers: Writers,
     /// Case lists by profile id.
     case_lists: Mutex<BTreeMap<String, Arc<Vec<Case>>>>,
 }
@@ -76,10 +77,27 @@ pub struct Fleet {
 /// Phones that write their own reports at once (each holds its wire log meanwhile).
 const REPORT_WRITERS: usize = 2;
 
+/// The fleet could not be set up (threads could not be started).
+#[derive(Debug, thiserror::Error)]
+#[error("cannot start the report writer threads: {0}")]
+pub struct FleetError(#[from] std::io::Error);
+
 impl Fleet {
-    pub fn new(catalogue: Arc<Catalogue>, inventory: Arc<Inventory>, reservations: Reservations, history: Option<crate::lab::database::Database>, meta: LabMeta, options: FleetOptions) -> Fleet {
+    pub fn new(catalogue: Arc<Catalogue>, inventory: Arc<Inventory>, reservations: Reservations, history: Option<crate::lab::database::Database>, meta: LabMeta, options: FleetOptions) -> Result<Fleet, FleetError> {
         let turns = inventory.devices.iter().map(|d| (d.name.clone(), Arc::new(tokio::sync::Mutex::new(())))).collect();
-        Fleet { catalogue, inventory, reservations, history, meta, options, turns, active: Mutex::new(BTreeMap::new()), notes: Mutex::new(Vec::new()), writers: Arc::new(Semaphore::new(REPORT_WRITERS)), case_lists: Mutex::new(BTreeMap::new()) }
+        Ok(Fleet {
+            catalogue,
+            inventory,
+            reservations,
+            history,
+            meta,
+            options,
+            turns,
+            active: Mutex::new(BTreeMap::new()),
+            notes: Mutex::new(Vec::new()),
+            writers: Writers::start(REPORT_WRITERS)?,
+            case_lists: Mutex::new(BTreeMap::new()),
+        })
     }
 
     /// Run the named phones concurrently; the combined report, in the order given.
@@ -292,25 +310,25 @@ impl Fleet {
         let mut record = run_record(engine, started_at, started.elapsed(), records);
         record.notes.extend(notes);
 
-        // Report writing is CPU work: off the async workers (the phones and in-process
-        // emulators keep being served), and a few phones at a time (each holds its whole
-        // wire log while writing).
-        let _writer = self.writers.clone().acquire_owned().await;
+        // Report writing is CPU work with a large transient footprint: on the writer
+        // threads (see `lab::writer`), off the async workers.
         let spilled = spill.and_then(Spill::finish);
         if let Err(e) = &spilled {
             record.notes.push(format!("the wire log could not be kept on disk ({e}): the exchanges of some cases are missing from this phone's reports"));
         }
         let (slim, dir, redactor) = (record.clone(), dir.to_path_buf(), redactor.clone());
-        let written = tokio::task::spawn_blocking(move || -> std::io::Result<()> {
-            let mut full = slim;
-            if let Ok((path, _)) = &spilled {
-                full.cases = spill::read_back(path)?;
-                let _ = std::fs::remove_file(path);
-            }
-            write_device_reports(&full, &dir, &redactor)
-        })
-        .await
-        .unwrap_or_else(|e| Err(std::io::Error::other(e.to_string())));
+        let written = self
+            .writers
+            .run(move || -> std::io::Result<()> {
+                let mut full = slim;
+                if let Ok((path, _)) = &spilled {
+                    full.cases = spill::read_back(path)?;
+                    let _ = std::fs::remove_file(path);
+                }
+                write_device_reports(&full, &dir, &redactor)
+            })
+            .await
+            .unwrap_or_else(|e| Err(std::io::Error::other(e)));
         for c in &mut record.cases {
             c.exchanges = Vec::new();
         }

@@ -30,3 +30,4 @@ pub mod partition;
 pub mod report;
 pub mod reservation;
 pub mod spill;
+pub mod writer;
