@@ -96,7 +96,8 @@ POLYCONFORM_PASSWORD=... polyconform run --target https://10.0.0.5 --insecure --
 pub struct RunArgs {
     #[command(flatten)]
     pub target: TargetArgs,
-    /// Also run destructive and session-breaking endpoints (reboot, resets, sign-in).
+    /// Also run destructive and session-breaking endpoints (reboot, resets, sign-in) on a
+    /// --target. Always on for the built-in emulator, which is thrown away after the run.
     #[arg(long)]
     pub allow_destructive: bool,
     /// Judge every ambiguity against the device: NON-STRICT becomes FAIL.

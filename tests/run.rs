@@ -92,7 +92,8 @@ fn case_requests(record: &RunRecord) -> impl Iterator<Item = &Exchange> {
 
 fn assert_clean_run_covering_every_endpoint(profile_id: &str) {
     let dir = scratch(&format!("cover-{profile_id}"));
-    let out = output(polyconform(&["run", "--profile", profile_id, "--allow-destructive", "--report-dir", dir.to_str().unwrap()]));
+    // No --allow-destructive: against the built-in emulator the main job covers reboots too.
+    let out = output(polyconform(&["run", "--profile", profile_id, "--report-dir", dir.to_str().unwrap()]));
     let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
     assert_eq!(code(&out), 0, "exit code\nstdout:\n{stdout}\nstderr:\n{stderr}");
     let record = report(&dir);
@@ -125,9 +126,10 @@ fn builtin_emulator_vvx_run_is_clean_and_covers_every_endpoint() {
 }
 
 #[test]
-fn without_the_opt_in_destructive_cases_are_ignored_and_not_tested() {
+fn on_a_target_without_the_opt_in_destructive_cases_are_ignored_and_not_tested() {
     let dir = scratch("no-opt-in");
-    let out = output(polyconform(&["run", "--report-dir", dir.to_str().unwrap()]));
+    let emu = Emulate::start(&["--control"]);
+    let out = output(polyconform(&["run", "--target", &emu.url, "--report-dir", dir.to_str().unwrap()]));
     let stdout = text(&out.stdout);
     assert_eq!(code(&out), 0, "{stdout}\n{}", text(&out.stderr));
     let record = report(&dir);
