@@ -157,7 +157,8 @@ fn list_terse_prints_only_name_lines_and_touches_no_network() {
         let name = l.strip_suffix(": test").unwrap_or_else(|| panic!("not a `<name>: test` line: {l:?}"));
         assert!(name.starts_with("trio.") && !name.contains(' '), "{l}");
     }
-    let ignored = output(Command::new(BIN).args(["run", "--", "--list", "--format", "terse", "--ignored"]));
+    // On a target the destructive cases are ignored trials until --allow-destructive.
+    let ignored = output(Command::new(BIN).args(["run", "--target", &format!("http://127.0.0.1:{port}"), "--", "--list", "--format", "terse", "--ignored"]));
     let ignored = text(&ignored.stdout);
     assert!(!ignored.is_empty() && ignored.lines().all(|l| l.ends_with(": test")), "{ignored}");
     assert!(ignored.lines().count() < lines.len(), "--ignored lists only the destructive cases");
