@@ -205,8 +205,9 @@ impl Fleet {
             Ok(dev) => dev,
             Err(e) => return not_judged(DeviceState::Inconclusive, e.to_string()),
         };
+        // Borrowed: the engine owns the one copy a phone needs (hundreds of phones, one catalogue).
         let profile = match self.catalogue.profile(&d.profile) {
-            Ok(p) => p.clone(),
+            Ok(p) => p,
             Err(msg) => return not_judged(DeviceState::Inconclusive, msg),
         };
 
@@ -265,7 +266,7 @@ impl Fleet {
             a.insert(d.name.clone(), engine.clone());
         }
         if self.options.suite != SuiteChoice::Fuzz {
-            let cases = self.select_cases(&profile);
+            let cases = self.select_cases(profile);
             let dir = self.options.report_dir.join(&d.name);
             let (record, written) = self.conformance(&engine, &cases, &dir, &redactor).await;
             match written {
@@ -274,11 +275,12 @@ impl Fleet {
             }
             run.record = Some(record);
         }
-        if self.options.suite != SuiteChoice::Run {
-            run.fuzz = Some(self.fuzz(d, &profile, &redactor).await);
-        }
         if let Ok(mut a) = self.active.lock() {
             a.remove(&d.name);
+        }
+        drop(engine);
+        if self.options.suite != SuiteChoice::Run {
+            run.fuzz = Some(self.fuzz(d, profile, &redactor).await);
         }
         run
     }
@@ -316,11 +318,11 @@ impl Fleet {
         if let Err(e) = &spilled {
             record.notes.push(format!("the wire log could not be kept on disk ({e}): the exchanges of some cases are missing from this phone's reports"));
         }
-        let (slim, dir, redactor) = (record.clone(), dir.to_path_buf(), redactor.clone());
+        let (without_logs, dir, redactor) = (record.clone(), dir.to_path_buf(), redactor.clone());
         let written = self
             .writers
             .run(move || -> std::io::Result<()> {
-                let mut full = slim;
+                let mut full = without_logs;
                 if let Ok((path, _)) = &spilled {
                     full.cases = spill::read_back(path)?;
                     let _ = std::fs::remove_file(path);
@@ -329,9 +331,7 @@ impl Fleet {
             })
             .await
             .unwrap_or_else(|e| Err(std::io::Error::other(e)));
-        for c in &mut record.cases {
-            c.exchanges = Vec::new();
-        }
+        slim(&mut record);
         (record, written)
     }
 
@@ -431,6 +431,20 @@ const FUZZ_HEALTH_EVERY: u64 = 25;
 /// How long a phone that stopped answering during fuzzing gets to come back.
 const FUZZ_RECOVERY: Duration = Duration::from_secs(90);
 
+/// The record the combined report keeps of a phone: no wire logs, and no findings or
+/// reproducer for PASS cases (a PASS has nothing to explain; the phone's own report.json
+/// keeps all of it). Hundreds of phones × hundreds of cases stay small in memory.
+pub fn slim(record: &mut RunRecord) {
+    for c in &mut record.cases {
+        c.exchanges = Vec::new();
+        if c.verdict == crate::verdict::Verdict::Pass {
+            c.findings = Vec::new();
+            c.reproducer = None;
+        }
+    }
+    record.cases.shrink_to_fit();
+}
+
 /// The fuzz seed of one phone in one run: the same run id and name give the same cases.
 pub fn fuzz_seed(run_id: &str, device: &str) -> u64 {
     use sha2::{Digest, Sha256};
@@ -476,4 +490,37 @@ pub fn progress_line(r: &DeviceRun) -> String {
 /// The redactor for the combined report: every phone's credentials.
 pub fn lab_redactor(inventory: &Inventory) -> LabRedactor {
     LabRedactor::new(inventory.devices.iter().map(|d| &d.credentials))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::report::tests::{case, device, record};
+    use super::*;
+    use crate::spec::case::Family;
+    use crate::verdict::Verdict;
+
+    #[test]
+    fn the_combined_record_keeps_what_explains_a_verdict_and_drops_the_rest() {
+        let mut r = record(vec![case("p", Family::Auth, Verdict::Pass), case("f", Family::Auth, Verdict::Fail), case("n", Family::Size, Verdict::NonStrict)]);
+        r.cases[0].reproducer = Some("curl ...".into());
+        slim(&mut r);
+        assert!(r.cases[0].findings.is_empty() && r.cases[0].reproducer.is_none());
+        assert_eq!(r.cases[1].findings.len(), 1, "a FAIL keeps its findings");
+        assert_eq!(r.cases[2].findings.len(), 1, "so does a NON-STRICT");
+        assert_eq!(r.cases.len(), 3);
+    }
+
+    #[test]
+    fn fuzz_seeds_depend_on_run_and_phone_only() {
+        assert_eq!(fuzz_seed("night-1", "trio-a"), fuzz_seed("night-1", "trio-a"));
+        assert_ne!(fuzz_seed("night-1", "trio-a"), fuzz_seed("night-1", "trio-b"));
+        assert_ne!(fuzz_seed("night-1", "trio-a"), fuzz_seed("night-2", "trio-a"));
+    }
+
+    #[test]
+    fn progress_lines_name_the_phone_its_state_and_its_counts() {
+        let d = device("trio-a", DeviceState::Completed, Some(record(vec![case("f", Family::Auth, Verdict::Fail)])));
+        let line = progress_line(&d);
+        assert!(line.starts_with("trio-a") && line.contains("COMPLETED") && line.contains("1 case(s): 1 FAIL"), "{line}");
+    }
 }
