@@ -125,7 +125,7 @@ mod tests {
         let empty = WireRequest::post_json("/api/v1/mgmt/config/get", &serde_json::json!({"data": []}));
         assert_eq!(well_formed(&ctx, &with_request(empty, 200, &[], "{}")).unwrap_err(), "a body outside the request schema");
         let mut raw = ok.clone();
-        raw.body = Some(b"{not json".to_vec());
+        raw.body = Some(b"{not json".to_vec().into());
         assert_eq!(well_formed(&ctx, &with_request(raw, 200, &[], "{}")).unwrap_err(), "a body that is not JSON");
         let mut no_type = ok.clone();
         no_type.headers.clear();
@@ -134,7 +134,7 @@ mod tests {
         charset.headers = vec![("content-type".into(), "Application/JSON; charset=utf-8".into())];
         assert!(well_formed(&ctx, &with_request(charset, 200, &[], "{}")).is_ok());
         let mut big = ok;
-        big.body = Some(format!(r#"{{"data":["{}"]}}"#, "a".repeat(30000)).into_bytes());
+        big.body = Some(format!(r#"{{"data":["{}"]}}"#, "a".repeat(30000)).into_bytes().into());
         assert_eq!(well_formed(&ctx, &with_request(big, 200, &[], "{}")).unwrap_err(), "a body over the size the manual guarantees");
     }
 

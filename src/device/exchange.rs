@@ -5,6 +5,7 @@
 //! the [`AuthMode`] used, and only rendered (redacted) by `report::redact`.
 
 use crate::spec::case::AuthMode;
+use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 
 /// A request as it goes on the wire (the "fact" twin of `spec::RequestSpec`).
@@ -15,9 +16,10 @@ pub struct WireRequest {
     pub path: String,
     /// Headers other than `Authorization` and `Host`.
     pub headers: Vec<(String, String)>,
-    /// Body bytes; `None` sends no body at all.
+    /// Body bytes; `None` sends no body at all. Shared, not copied, by the clones a
+    /// request goes through (the copies of a concurrency burst, the wire log, the client).
     #[serde(with = "body_text", default)]
-    pub body: Option<Vec<u8>>,
+    pub body: Option<Bytes>,
     pub auth: AuthMode,
 }
 
@@ -31,7 +33,7 @@ impl WireRequest {
             method: "POST".into(),
             path: path.into(),
             headers: vec![("Content-Type".into(), "application/json".into())],
-            body: Some(serde_json::to_vec(body).unwrap_or_default()),
+            body: Some(serde_json::to_vec(body).unwrap_or_default().into()),
             auth: AuthMode::Valid,
         }
     }
@@ -120,12 +122,12 @@ pub struct Exchange {
 mod body_text {
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-    pub fn serialize<S: Serializer>(body: &Option<Vec<u8>>, s: S) -> Result<S::Ok, S::Error> {
+    pub fn serialize<S: Serializer>(body: &Option<bytes::Bytes>, s: S) -> Result<S::Ok, S::Error> {
         body.as_ref().map(|b| super::BodyRepr::from_bytes(b)).serialize(s)
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<u8>>, D::Error> {
-        Ok(Option::<super::BodyRepr>::deserialize(d)?.map(|r| r.into_bytes()))
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bytes::Bytes>, D::Error> {
+        Ok(Option::<super::BodyRepr>::deserialize(d)?.map(|r| r.into_bytes().into()))
     }
 }
 
@@ -141,18 +143,20 @@ mod body_text_required {
     }
 }
 
+/// A body as JSON text: the text itself when it is UTF-8, else base64. Serialising
+/// borrows the body (wire logs of 20 KB bodies are written for every phone of a fleet).
 #[derive(Serialize, Deserialize)]
 #[serde(untagged)]
-enum BodyRepr {
-    Text(String),
+enum BodyRepr<'a> {
+    Text(#[serde(borrow)] std::borrow::Cow<'a, str>),
     Binary { base64: String },
 }
 
-impl BodyRepr {
-    fn from_bytes(b: &[u8]) -> BodyRepr {
+impl<'a> BodyRepr<'a> {
+    fn from_bytes(b: &'a [u8]) -> BodyRepr<'a> {
         use base64::Engine;
         match std::str::from_utf8(b) {
-            Ok(s) => BodyRepr::Text(s.to_string()),
+            Ok(s) => BodyRepr::Text(std::borrow::Cow::Borrowed(s)),
             Err(_) => BodyRepr::Binary { base64: base64::engine::general_purpose::STANDARD.encode(b) },
         }
     }
@@ -160,7 +164,7 @@ impl BodyRepr {
     fn into_bytes(self) -> Vec<u8> {
         use base64::Engine;
         match self {
-            BodyRepr::Text(s) => s.into_bytes(),
+            BodyRepr::Text(s) => s.into_owned().into_bytes(),
             BodyRepr::Binary { base64 } => base64::engine::general_purpose::STANDARD.decode(base64).unwrap_or_default(),
         }
     }
@@ -172,7 +176,7 @@ mod tests {
 
     #[test]
     fn binary_bodies_round_trip_through_json() {
-        let ex = WireRequest { method: "POST".into(), path: "/x".into(), headers: vec![], body: Some(vec![0xff, 0x00, b'a']), auth: AuthMode::Valid };
+        let ex = WireRequest { method: "POST".into(), path: "/x".into(), headers: vec![], body: Some(vec![0xff, 0x00, b'a'].into()), auth: AuthMode::Valid };
         let text = serde_json::to_string(&ex).unwrap();
         assert!(text.contains("base64"), "{text}");
         let back: WireRequest = serde_json::from_str(&text).unwrap();

@@ -155,7 +155,7 @@ impl Generator {
     fn protocol(&mut self, op: ProtocolOp, endpoint: &Endpoint, request: &mut WireRequest) -> String {
         if op == ProtocolOp::BodyOnGet {
             let (body, what) = self.stray_body();
-            request.body = Some(body);
+            request.body = Some(body.into());
             if !request.headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("content-type")) {
                 request.headers.push(("Content-Type".into(), "application/json".into()));
             }
@@ -176,8 +176,8 @@ impl Generator {
             ProtocolOp::BodySize => {
                 let sizes = mutate::body_sizes(&self.limits);
                 let size = sizes[rng.random_range(0..sizes.len())];
-                let body = request.body.take().unwrap_or_else(|| b"{}".to_vec());
-                request.body = Some(mutate::pad_to(&body, size));
+                let body = request.body.take().unwrap_or_else(|| bytes::Bytes::from_static(b"{}"));
+                request.body = Some(mutate::pad_to(&body, size).into());
                 format!("body padded to {size} bytes")
             }
             ProtocolOp::Method => {
@@ -238,7 +238,7 @@ fn post(path: &str, body: Vec<u8>) -> WireRequest {
         method: "POST".into(),
         path: path.into(),
         headers: vec![("Content-Type".into(), "application/json".into())],
-        body: Some(body),
+        body: Some(body.into()),
         auth: AuthMode::Valid,
     }
 }

@@ -305,7 +305,7 @@ mod tests {
     fn a_reset_while_sending_an_oversize_body_is_not_a_finding() {
         let (p, e) = (profile(), endpoint(Input::Required));
         let mut r = request();
-        r.body = Some(vec![b' '; 30000]);
+        r.body = Some(vec![b' '; 30000].into());
         let j = judge(&p, &e, &r, &Intent::Protocol { why: "size".into() }, &Outcome::Reset { detail: "broken pipe".into() });
         assert_eq!((j.violation, j.observations), (None, vec![Observation::OversizeClosed]));
     }

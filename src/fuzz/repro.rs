@@ -240,7 +240,7 @@ mod tests {
         let ep = endpoint();
         let violation = Violation { oracle: Oracle::ConnectionReset, verdict: Verdict::Fail, requirement: "r".into(), actual: "a".into() };
         let mut minimal = WireRequest::post_json(&ep.path, &serde_json::json!({"data": ["s3cret-pw"]}));
-        minimal.body = Some(vec![0xff]);
+        minimal.body = Some(vec![0xff].into());
         let original = WireRequest::post_json(&ep.path, &serde_json::json!({"data": ["s3cret-pw", "x"]}));
         let answer = Outcome::Answered(WireResponse { status: 500, headers: vec![], body: b"s3cret-pw".to_vec() });
         let r = Reproducer::from_finding(FindingRecord {
@@ -268,7 +268,7 @@ mod tests {
         let loaded = load(&dir).unwrap();
         assert_eq!(loaded.len(), 1);
         let back = loaded[0].1.as_ref().unwrap();
-        assert_eq!(back.minimal.request.body, Some(vec![0xff]), "binary bodies survive as base64");
+        assert_eq!(back.minimal.request.body, Some(vec![0xff].into()), "binary bodies survive as base64");
         assert_eq!((back.seed, back.oracle), (Some(7), Oracle::ConnectionReset));
         std::fs::remove_dir_all(&dir).unwrap();
     }

@@ -214,7 +214,7 @@ mod tests {
         let r = WireRequest::post_json("/api/v1/mgmt/config/set", &json!({"data": {"a.b": "1", "polyconform.fuzz.x": "2"}}));
         assert_eq!(config_names(&r), vec!["a.b".to_string(), "polyconform.fuzz.x".to_string()]);
         let mut broken = r.clone();
-        broken.body = Some(b"{\"data\":".to_vec());
+        broken.body = Some(b"{\"data\":".to_vec().into());
         assert!(config_names(&broken).is_empty());
         assert_eq!(normalise_handle("0x0A1B2C3D"), "0a1b2c3d");
     }

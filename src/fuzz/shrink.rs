@@ -53,7 +53,7 @@ pub struct Shrunk {
 
 /// The size that shrinking decreases: what a reader has to look at.
 pub fn request_size(r: &WireRequest) -> usize {
-    r.method.len() + r.path.len() + r.headers.iter().map(|(k, v)| k.len() + v.len()).sum::<usize>() + r.body.as_ref().map_or(0, Vec::len)
+    r.method.len() + r.path.len() + r.headers.iter().map(|(k, v)| k.len() + v.len()).sum::<usize>() + r.body.as_ref().map_or(0, |b| b.len())
 }
 
 /// Shrink `original`, which is known to reproduce.
@@ -108,15 +108,15 @@ pub fn candidates(r: &WireRequest) -> Vec<WireRequest> {
         Ok(value) => {
             let compact = serde_json::to_vec(&value).unwrap_or_default();
             if compact.len() < body.len() {
-                out.push(WireRequest { body: Some(compact), ..r.clone() });
+                out.push(WireRequest { body: Some(compact.into()), ..r.clone() });
             }
             for v in value_candidates(&value) {
-                out.push(WireRequest { body: Some(serde_json::to_vec(&v).unwrap_or_default()), ..r.clone() });
+                out.push(WireRequest { body: Some(serde_json::to_vec(&v).unwrap_or_default().into()), ..r.clone() });
             }
         }
         Err(_) => {
             for b in byte_candidates(body) {
-                out.push(WireRequest { body: Some(b), ..r.clone() });
+                out.push(WireRequest { body: Some(b.into()), ..r.clone() });
             }
         }
     }
@@ -283,7 +283,7 @@ mod tests {
             method: "POST".into(),
             path: "/api/v1/mgmt/config/get".into(),
             headers: vec![("Content-Type".into(), "application/json".into())],
-            body: Some(body.as_bytes().to_vec()),
+            body: Some(body.as_bytes().to_vec().into()),
             auth: crate::spec::case::AuthMode::Valid,
         }
     }
@@ -328,13 +328,13 @@ mod tests {
     #[test]
     fn bodies_that_are_not_json_shrink_byte_by_byte() {
         let mut r = post("{\"data\":[\"abc\"]}");
-        let mut b = r.body.take().unwrap();
+        let mut b = r.body.take().unwrap().to_vec();
         b.insert(11, 0xff);
-        r.body = Some(b);
+        r.body = Some(b.into());
         let resets = |r: &WireRequest| r.body.as_ref().is_some_and(|b| std::str::from_utf8(b).is_err());
         let mut model = Model(resets, 0);
         let out = block(shrink(&r, &mut model, ShrinkBudget::default()));
-        assert_eq!(out.minimal.body, Some(vec![0xff]));
+        assert_eq!(out.minimal.body, Some(vec![0xff].into()));
     }
 
     #[test]

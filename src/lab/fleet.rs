@@ -29,7 +29,7 @@ use crate::device::{Device, DeviceConfig};
 use crate::report::redact::Redactor;
 use super::spill::{self, Spill};
 use super::writer::Writers;
-use crate::report::model::RunRecord;
+use crate::report::model::{CaseRecord, RunRecord};
 use crate::run::engine::{Engine, IncomingSource, RunOptions, run_record};
 use crate::spec::{Case, Catalogue};
 use std::collections::BTreeMap;
@@ -298,7 +298,9 @@ impl Fleet {
             let mut record = engine.run_case(case).await;
             if let Ok(s) = &mut spill {
                 match s.push(&record, redactor) {
-                    Ok(()) => record.exchanges = Vec::new(),
+                    // The spill has it all now; what stays in memory while the other
+                    // cases run is only what the combined report keeps.
+                    Ok(()) => slim_case(&mut record),
                     // Keep the wire log in memory rather than lose it.
                     Err(e) => spill = Err(e),
                 }
@@ -316,7 +318,7 @@ impl Fleet {
         // threads (see `lab::writer`), off the async workers.
         let spilled = spill.and_then(Spill::finish);
         if let Err(e) = &spilled {
-            record.notes.push(format!("the wire log could not be kept on disk ({e}): the exchanges of some cases are missing from this phone's reports"));
+            record.notes.push(format!("the wire log could not be kept on disk ({e}): the exchanges (and the findings of PASS cases) of some cases are missing from this phone's reports"));
         }
         let (without_logs, dir, redactor) = (record.clone(), dir.to_path_buf(), redactor.clone());
         let written = self
@@ -435,14 +437,17 @@ const FUZZ_RECOVERY: Duration = Duration::from_secs(90);
 /// reproducer for PASS cases (a PASS has nothing to explain; the phone's own report.json
 /// keeps all of it). Hundreds of phones × hundreds of cases stay small in memory.
 pub fn slim(record: &mut RunRecord) {
-    for c in &mut record.cases {
-        c.exchanges = Vec::new();
-        if c.verdict == crate::verdict::Verdict::Pass {
-            c.findings = Vec::new();
-            c.reproducer = None;
-        }
-    }
+    record.cases.iter_mut().for_each(slim_case);
     record.cases.shrink_to_fit();
+}
+
+/// [`slim`] for one case.
+fn slim_case(c: &mut CaseRecord) {
+    c.exchanges = Vec::new();
+    if c.verdict == crate::verdict::Verdict::Pass {
+        c.findings = Vec::new();
+        c.reproducer = None;
+    }
 }
 
 /// The fuzz seed of one phone in one run: the same run id and name give the same cases.

@@ -34,7 +34,7 @@ impl Spill {
 
     /// Append one case with its exchanges.
     pub fn push(&mut self, record: &CaseRecord, redactor: &Redactor) -> std::io::Result<()> {
-        let line = redactor.redact(&serde_json::to_string(record).map_err(std::io::Error::other)?);
+        let line = redactor.redact_owned(serde_json::to_string(record).map_err(std::io::Error::other)?);
         self.out.write_all(line.as_bytes())?;
         self.out.write_all(b"\n")?;
         self.lines += 1;
@@ -75,7 +75,7 @@ mod tests {
         let mut a = case("a", Family::Auth, Verdict::Pass);
         a.exchanges.push(Exchange {
             step: "request".into(),
-            request: WireRequest { body: Some(vec![0xff, 0x00]), ..WireRequest::get("/api/v1/mgmt/device/info") },
+            request: WireRequest { body: Some(vec![0xff, 0x00].into()), ..WireRequest::get("/api/v1/mgmt/device/info") },
             outcome: Outcome::Answered(WireResponse { status: 200, headers: vec![], body: b"{\"echo\":\"spill-pw\"}".to_vec() }),
             elapsed_ms: 4,
         });
@@ -89,7 +89,7 @@ mod tests {
         assert!(!std::fs::read_to_string(&path).unwrap().contains("spill-pw"));
         let back = read_back(&path).unwrap();
         assert_eq!(back.len(), 2);
-        assert_eq!(back[0].exchanges[0].request.body, Some(vec![0xff, 0x00]), "binary bodies survive");
+        assert_eq!(back[0].exchanges[0].request.body, Some(vec![0xff, 0x00].into()), "binary bodies survive");
         assert_eq!(back[1], b);
         std::fs::remove_dir_all(&dir).unwrap();
     }

@@ -117,7 +117,7 @@ mod tests {
     fn no_credentials_and_binary_bodies() {
         let mut req = WireRequest::get("/api/v1/mgmt/device/info?x=a b");
         req.auth = AuthMode::None;
-        req.body = Some(vec![0xff, b'a']);
+        req.body = Some(vec![0xff, b'a'].into());
         let cmd = command(&exchange(req), "http://127.0.0.1:8080", "Polycom", false);
         assert!(cmd.starts_with(r"printf '\377\141' | curl -sS -i -X GET --data-binary @- "), "{cmd}");
         assert!(!cmd.contains("-u"), "{cmd}");

@@ -8,6 +8,7 @@
 //! some other way: a phone echoing a config value, an error message quoting a header.
 
 use base64::Engine as _;
+use std::borrow::Cow;
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
 
 /// What replaces a secret.
@@ -50,10 +51,24 @@ impl Redactor {
 
     /// `text` with every secret and every `Authorization:` header value masked.
     pub fn redact(&self, text: &str) -> String {
+        self.masked(text).into_owned()
+    }
+
+    /// [`Redactor::redact`] for text the caller owns: returned as it is when there is
+    /// nothing to mask, so large texts (a wire log line) are not copied for nothing.
+    pub fn redact_owned(&self, text: String) -> String {
+        let changed = match self.masked(&text) {
+            Cow::Owned(s) => Some(s),
+            Cow::Borrowed(_) => None,
+        };
+        changed.unwrap_or(text)
+    }
+
+    fn masked<'a>(&self, text: &'a str) -> Cow<'a, str> {
         let mut out = mask_authorization(text);
         for s in &self.secrets {
             if !s.is_empty() && out.contains(s.as_str()) {
-                out = out.replace(s.as_str(), MASK);
+                out = Cow::Owned(out.replace(s.as_str(), MASK));
             }
         }
         out
@@ -62,12 +77,12 @@ impl Redactor {
 
 /// Mask the value of `Authorization:` headers, whatever their case, up to the end of line
 /// (or of a quoted string, when the header sits inside JSON or a shell command).
-fn mask_authorization(text: &str) -> String {
+fn mask_authorization(text: &str) -> Cow<'_, str> {
     const NAME: &str = "authorization";
-    let lower = text.to_ascii_lowercase();
-    if !lower.contains(NAME) {
-        return text.to_string();
+    if !text.as_bytes().windows(NAME.len()).any(|w| w.eq_ignore_ascii_case(NAME.as_bytes())) {
+        return Cow::Borrowed(text);
     }
+    let lower = text.to_ascii_lowercase();
     let mut out = String::with_capacity(text.len());
     let mut i = 0;
     while let Some(pos) = lower[i..].find(NAME) {
@@ -90,7 +105,7 @@ fn mask_authorization(text: &str) -> String {
         i = value_start + value_len;
     }
     out.push_str(&text[i..]);
-    out
+    Cow::Owned(out)
 }
 
 #[cfg(test)]
@@ -116,6 +131,15 @@ mod tests {
         assert_eq!(r.redact(r#"{"Authorization":"Basic abc","b":1}"#), r#"{"Authorization":"[REDACTED]","b":1}"#);
         // The word alone is not a header.
         assert_eq!(r.redact("Authorization failed."), "Authorization failed.");
+    }
+
+    #[test]
+    fn owned_text_is_masked_the_same_way() {
+        let r = Redactor::new("Polycom", "S3cr3t-Pa55");
+        for text in ["clean text", "pw S3cr3t-Pa55", "AUTHORIZATION: Basic x", "authorization=\"a\" S3cr3t-Pa55"] {
+            assert_eq!(r.redact_owned(text.to_string()), r.redact(text), "{text}");
+        }
+        assert_eq!(r.redact_owned("pw S3cr3t-Pa55".into()), format!("pw {MASK}"));
     }
 
     #[test]

@@ -193,7 +193,7 @@ pub fn build(spec: &RequestSpec, endpoint: Option<&Endpoint>, vars: &BTreeMap<St
         headers.retain(|(name, _)| !name.eq_ignore_ascii_case(&k));
         headers.push((k, v));
     }
-    Ok(WireRequest { method, path, headers, body, auth: spec.auth })
+    Ok(WireRequest { method, path, headers, body: body.map(Into::into), auth: spec.auth })
 }
 
 /// Fill `{{name}}` in every string (and object key) of a JSON value.

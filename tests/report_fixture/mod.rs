@@ -71,7 +71,7 @@ pub fn run() -> RunRecord {
                 method: "POST".into(),
                 path: "/api/v1/mgmt/config/set".into(),
                 headers: vec![("Content-Type".into(), "text/plain</pre><script>alert(1)</script>".into())],
-                body: Some(vec![0xff, 0xfe, b'<', b'b', b'>']),
+                body: Some(vec![0xff, 0xfe, b'<', b'b', b'>'].into()),
                 auth: AuthMode::WrongPassword,
             },
             outcome: Outcome::Reset { detail: "connection reset <by> peer".into() },
