@@ -21,29 +21,13 @@ use std::time::{Duration, Instant};
 
 const WINDOW: Duration = Duration::from_secs(5);
 
-fn target_args(profile: &str) -> TargetArgs {
-    TargetArgs {
-        target: None,
-        profile: profile.into(),
-        username: "Polycom".into(),
-        password_file: None,
-        password: None,
-        insecure: false,
-        pin_sha256: None,
-        ca_cert: None,
-        timeout: 10.0,
-        pace_ms: 0,
-        data: None,
-    }
-}
-
 fn main() {
     let catalogue = Catalogue::embedded().expect("the built-in catalogue loads");
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
     println!("fuzz throughput, in-process emulator on 127.0.0.1, one request in flight, {} s windows", WINDOW.as_secs());
     for profile_id in ["trio-5.9.1", "vvx-5.9.0"] {
         let profile = catalogue.profile(profile_id).expect("profile").clone();
-        let args = target_args(profile_id);
+        let args = TargetArgs::builtin(profile_id);
         let target = runtime.block_on(polyconform::run::target::connect(&args, &profile, &[], false)).expect("the emulator starts");
         let device = target.device.clone();
 

@@ -88,6 +88,26 @@ pub struct TargetArgs {
     pub data: Option<PathBuf>,
 }
 
+impl TargetArgs {
+    /// What the command line gives with no target option: the built-in emulator of
+    /// `profile`, default user, 10 s timeout (for benches and tests that drive the API).
+    pub fn builtin(profile: &str) -> TargetArgs {
+        TargetArgs {
+            target: None,
+            profile: profile.into(),
+            username: "Polycom".into(),
+            password_file: None,
+            password: None,
+            insecure: false,
+            pin_sha256: None,
+            ca_cert: None,
+            timeout: 10.0,
+            pace_ms: 0,
+            data: None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Args)]
 #[command(after_help = "Arguments after `--` go to the test harness, as with `cargo test`: \
 a name filter, --skip PATTERN, --exact, --list [--format terse], --ignored, --nocapture.\n\n\

@@ -7,7 +7,7 @@
 //! matrix, every FAIL with the manual's requirement and what the phone did.
 
 use super::report::{DeviceRun, DeviceState, LabReport};
-use crate::report::html::esc;
+use crate::report::html::{class, duration, esc};
 use crate::report::model::CaseRecord;
 use crate::spec::case::Family;
 use crate::verdict::Verdict;
@@ -99,7 +99,7 @@ fn row(out: &mut String, d: &DeviceRun, families: &BTreeSet<Family>) {
     }
     for v in [Verdict::Pass, Verdict::Fail, Verdict::NonStrict, Verdict::Info, Verdict::NotTested, Verdict::Error] {
         let n = d.count(v);
-        let class = if n > 0 { verdict_class(v) } else { "zero" };
+        let class = if n > 0 { class(v) } else { "zero" };
         let _ = write!(out, "<td class=\"n {class}\">{n}</td>");
     }
     let _ = write!(out, "<td class=\"n\">{}</td>", duration(d.duration_ms));
@@ -117,7 +117,7 @@ fn row(out: &mut String, d: &DeviceRun, families: &BTreeSet<Family>) {
                 if with.len() > 12 {
                     tip.push("…");
                 }
-                let _ = write!(out, "<td class=\"{}\" title=\"{}\">{} {}/{}</td>", verdict_class(worst), esc(&tip.join("\n")), worst.label(), with.len(), cases.len());
+                let _ = write!(out, "<td class=\"{}\" title=\"{}\">{} {}/{}</td>", class(worst), esc(&tip.join("\n")), worst.label(), with.len(), cases.len());
             }
         }
     }
@@ -130,34 +130,12 @@ fn row(out: &mut String, d: &DeviceRun, families: &BTreeSet<Family>) {
     }
 }
 
-fn verdict_class(v: Verdict) -> &'static str {
-    match v {
-        Verdict::Pass => "v-pass",
-        Verdict::Info => "v-info",
-        Verdict::NonStrict => "v-nonstrict",
-        Verdict::Fail => "v-fail",
-        Verdict::NotTested => "v-nottested",
-        Verdict::Waived => "v-waived",
-        Verdict::Error => "v-error",
-    }
-}
-
-fn duration(ms: u64) -> String {
-    if ms < 1000 {
-        format!("{ms} ms")
-    } else if ms < 60_000 {
-        format!("{:.1} s", ms as f64 / 1000.0)
-    } else {
-        format!("{} min {:02} s", ms / 60_000, (ms / 1000) % 60)
-    }
-}
-
 const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:1.5em;color:#222}\
 table{border-collapse:collapse;font-size:13px}th,td{border:1px solid #ccc;padding:3px 6px}\
 th{background:#f3f3f3;position:sticky;top:0}th.fam{writing-mode:vertical-rl;transform:rotate(180deg)}\
 td.n{text-align:right}td.zero{color:#bbb}td.empty{color:#bbb;text-align:center}\
-.v-pass{background:#dff0d8}.v-fail{background:#f2b8b5;font-weight:bold}.v-nonstrict{background:#fcf0c0}\
-.v-info{background:#dbe9f6}.v-nottested{background:#eee}.v-waived{background:#e8def8}.v-error{background:#f5c6e6}\
+.v-pass{background:#dff0d8}.v-fail{background:#f2b8b5;font-weight:bold}.v-non-strict{background:#fcf0c0}\
+.v-info{background:#dbe9f6}.v-not-tested{background:#eee}.v-waived{background:#e8def8}.v-error{background:#f5c6e6}\
 .s-completed{color:#2a6}.s-busy{color:#a60;font-weight:bold}.s-inconclusive{color:#b22;font-weight:bold}\
 .reason,.note{font-style:italic;color:#555}.meta{color:#666}.req{color:#555}code{font-size:12px}";
 

@@ -410,56 +410,9 @@ fn merge_device(mut parts: Vec<DeviceRun>) -> (DeviceRun, Option<String>) {
 
 #[cfg(test)]
 pub(crate) mod tests {
+    pub use crate::report::model::sample::{case, record};
     use super::*;
-    use crate::check::Finding;
-    use crate::report::model::CaseRecord;
-    use crate::spec::case::{Family, ManualRef};
-    use crate::verdict::Level;
-
-    pub fn case(id: &str, family: Family, verdict: Verdict) -> CaseRecord {
-        CaseRecord {
-            id: id.into(),
-            title: format!("title of {id}"),
-            family,
-            level: Level::Must,
-            manual: ManualRef { section: "S".into(), quote: "q".into() },
-            endpoint: None,
-            suite: "suites/x.toml".into(),
-            verdict,
-            reason: (verdict == Verdict::NotTested).then(|| "no peer".into()),
-            findings: vec![Finding {
-                family,
-                verdict,
-                section: "S".into(),
-                requirement: "r".into(),
-                expected: vec!["HTTP 400".into()],
-                actual: "HTTP 200".into(),
-                step: "request".into(),
-                details: vec![],
-            }],
-            exchanges: vec![],
-            reproducer: None,
-            duration_ms: 3,
-        }
-    }
-
-    pub fn record(cases: Vec<CaseRecord>) -> RunRecord {
-        let mut r = RunRecord {
-            format_version: 1,
-            tool_version: "0".into(),
-            profile: "trio-5.9.1".into(),
-            target: "http://127.0.0.1:1".into(),
-            device: Some(DeviceIdentity { model: Some("Trio8800".into()), firmware: Some("5.9.1.0001".into()), mac: None }),
-            started_at: "2026-01-01T00:00:00Z".into(),
-            duration_ms: 10,
-            strict: false,
-            summary: BTreeMap::new(),
-            cases,
-            notes: vec![],
-        };
-        r.recount();
-        r
-    }
+    use crate::spec::case::Family;
 
     pub fn device(name: &str, state: DeviceState, record: Option<RunRecord>) -> DeviceRun {
         let mut d = DeviceRun::not_judged(name, "http://127.0.0.1:1", "trio-5.9.1", &[], state, "why".into());

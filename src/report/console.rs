@@ -121,6 +121,7 @@ fn worst(c: &CaseRecord) -> Option<&Finding> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::model::sample;
     use crate::report::model::CaseRecord;
     use crate::spec::case::{Family, ManualRef};
     use crate::verdict::Level;
@@ -154,20 +155,7 @@ mod tests {
 
     #[test]
     fn fails_show_requirement_every_expected_outcome_actual_and_reproducer() {
-        let mut record = RunRecord {
-            format_version: 1,
-            tool_version: "0".into(),
-            profile: "trio-5.9.1".into(),
-            target: "builtin-emulator".into(),
-            device: None,
-            started_at: "x".into(),
-            duration_ms: 10,
-            strict: false,
-            summary: BTreeMap::new(),
-            cases: vec![case("a.pass", Verdict::Pass, "HTTP 413"), case("a.fail", Verdict::Fail, "HTTP 200, Status \"2000\" secret"), case("a.nt", Verdict::NotTested, "")],
-            notes: vec![],
-        };
-        record.recount();
+        let record = sample::record(vec![case("a.pass", Verdict::Pass, "HTTP 413"), case("a.fail", Verdict::Fail, "HTTP 200, Status \"2000\" secret"), case("a.nt", Verdict::NotTested, "")]);
         let text = summary(&record, &Redactor::new("Polycom", "secret"));
         assert!(text.contains("FAIL a.fail"), "{text}");
         assert!(text.contains("Prerequisite Information: \"bodies over 20 KB get 413\""), "{text}");

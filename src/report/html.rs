@@ -436,8 +436,8 @@ fn lossy_escaped(b: &[u8]) -> String {
     out
 }
 
-/// CSS class of a verdict.
-fn class(v: Verdict) -> &'static str {
+/// CSS class of a verdict (the lab's combined report uses the same classes).
+pub fn class(v: Verdict) -> &'static str {
     match v {
         Verdict::Pass => "v-pass",
         Verdict::Info => "v-info",
@@ -449,7 +449,8 @@ fn class(v: Verdict) -> &'static str {
     }
 }
 
-fn duration(ms: u64) -> String {
+/// `850 ms`, `41.2 s`, `3 min 07 s`.
+pub fn duration(ms: u64) -> String {
     if ms < 1000 {
         format!("{ms} ms")
     } else if ms < 60_000 {

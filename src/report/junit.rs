@@ -82,45 +82,20 @@ fn test_case(c: &CaseRecord, redactor: &Redactor) -> TestCase {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::Finding;
-    use crate::spec::case::{Family, ManualRef};
-    use crate::verdict::Level;
-    use std::collections::BTreeMap;
+    use crate::report::model::sample;
+    use crate::spec::case::Family;
 
     fn case(id: &str, verdict: Verdict) -> CaseRecord {
-        CaseRecord {
-            id: id.into(),
-            title: "t".into(),
-            family: Family::Auth,
-            level: Level::Must,
-            manual: ManualRef { section: "S".into(), quote: "q".into() },
-            endpoint: Some("mgmt.device-info".into()),
-            suite: "suites/auth.toml".into(),
-            verdict,
-            reason: Some("why".into()),
-            findings: vec![Finding { family: Family::Auth, verdict, section: "S".into(), requirement: "r".into(), expected: vec!["HTTP 401".into()], actual: "HTTP 200 pw=hunter22".into(), step: "request".into(), details: vec![] }],
-            exchanges: vec![],
-            reproducer: None,
-            duration_ms: 1,
-        }
+        let mut c = sample::case(id, Family::Auth, verdict);
+        c.endpoint = Some("mgmt.device-info".into());
+        c.reason = Some("why".into());
+        c.findings[0].actual = "HTTP 200 pw=hunter22".into();
+        c
     }
 
     #[test]
     fn verdicts_map_to_failure_error_skipped_and_success() {
-        let mut record = RunRecord {
-            format_version: 1,
-            tool_version: "0".into(),
-            profile: "trio-5.9.1".into(),
-            target: "builtin-emulator".into(),
-            device: None,
-            started_at: "x".into(),
-            duration_ms: 5,
-            strict: false,
-            summary: BTreeMap::new(),
-            cases: vec![case("c.fail", Verdict::Fail), case("c.error", Verdict::Error), case("c.nt", Verdict::NotTested), case("c.pass", Verdict::Pass), case("c.info", Verdict::Info)],
-            notes: vec![],
-        };
-        record.recount();
+        let record = sample::record(vec![case("c.fail", Verdict::Fail), case("c.error", Verdict::Error), case("c.nt", Verdict::NotTested), case("c.pass", Verdict::Pass), case("c.info", Verdict::Info)]);
         let xml = to_string(&record, &Redactor::new("Polycom", "hunter22")).unwrap();
         assert!(xml.contains("<failure") && xml.contains("<error") && xml.contains("<skipped"), "{xml}");
         assert_eq!(xml.matches("<testcase").count(), 5, "{xml}");

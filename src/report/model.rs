@@ -89,3 +89,56 @@ impl RunRecord {
         self.cases.iter().filter(|c| c.verdict == v).count()
     }
 }
+
+/// Records for the unit tests of the report writers and the lab.
+#[cfg(test)]
+pub(crate) mod sample {
+    use super::*;
+    use crate::report::model::DeviceIdentity;
+
+    pub fn case(id: &str, family: Family, verdict: Verdict) -> CaseRecord {
+        CaseRecord {
+            id: id.into(),
+            title: format!("title of {id}"),
+            family,
+            level: Level::Must,
+            manual: ManualRef { section: "S".into(), quote: "q".into() },
+            endpoint: None,
+            suite: "suites/x.toml".into(),
+            verdict,
+            reason: (verdict == Verdict::NotTested).then(|| "no peer".into()),
+            findings: vec![Finding {
+                family,
+                verdict,
+                section: "S".into(),
+                requirement: "r".into(),
+                expected: vec!["HTTP 400".into()],
+                actual: "HTTP 200".into(),
+                step: "request".into(),
+                details: vec![],
+            }],
+            exchanges: vec![],
+            reproducer: None,
+            duration_ms: 3,
+        }
+    }
+
+
+    pub fn record(cases: Vec<CaseRecord>) -> RunRecord {
+        let mut r = RunRecord {
+            format_version: 1,
+            tool_version: "0".into(),
+            profile: "trio-5.9.1".into(),
+            target: "http://127.0.0.1:1".into(),
+            device: Some(DeviceIdentity { model: Some("Trio8800".into()), firmware: Some("5.9.1.0001".into()), mac: None }),
+            started_at: "2026-01-01T00:00:00Z".into(),
+            duration_ms: 10,
+            strict: false,
+            summary: BTreeMap::new(),
+            cases,
+            notes: vec![],
+        };
+        r.recount();
+        r
+    }
+}

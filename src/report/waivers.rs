@@ -256,44 +256,15 @@ fn locate_waiver(text: &str, index: usize) -> Option<(usize, usize)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::model::{CaseRecord, RunRecord};
-    use crate::spec::case::{Family, ManualRef};
-    use crate::verdict::Level;
+    use crate::report::model::sample;
+    use crate::report::model::CaseRecord;
+    use crate::spec::case::Family;
 
     fn case(id: &str, verdict: Verdict) -> CaseRecord {
-        CaseRecord {
-            id: id.into(),
-            title: "t".into(),
-            family: Family::Size,
-            level: Level::Must,
-            manual: ManualRef { section: "Prerequisite Information".into(), quote: "q".into() },
-            endpoint: None,
-            suite: "suites/size.toml".into(),
-            verdict,
-            reason: None,
-            findings: vec![],
-            exchanges: vec![],
-            reproducer: None,
-            duration_ms: 1,
-        }
-    }
-
-    fn run(cases: Vec<CaseRecord>) -> RunRecord {
-        let mut r = RunRecord {
-            format_version: 1,
-            tool_version: "0".into(),
-            profile: "trio-5.9.1".into(),
-            target: "builtin-emulator".into(),
-            device: None,
-            started_at: "2025-01-01T00:00:00Z".into(),
-            duration_ms: 0,
-            strict: false,
-            summary: Default::default(),
-            cases,
-            notes: vec![],
-        };
-        r.recount();
-        r
+        let mut c = sample::case(id, Family::Size, verdict);
+        c.reason = None;
+        c.findings.clear();
+        c
     }
 
     const FILE: &str = r#"
@@ -326,7 +297,7 @@ reference = "QA-2"
     #[test]
     fn a_waived_fail_is_waived_with_reason_and_reference_and_not_counted_as_fail() {
         let w = Waivers::parse(FILE, "waivers.toml").unwrap();
-        let mut r = run(vec![case("trio.size.over", Verdict::Fail), case("trio.auth.none", Verdict::Fail), case("trio.other", Verdict::Fail)]);
+        let mut r = sample::record(vec![case("trio.size.over", Verdict::Fail), case("trio.auth.none", Verdict::Fail), case("trio.other", Verdict::Fail)]);
         apply(&w, "trio-5.9.1", None, &mut r);
         assert_eq!(r.cases[0].verdict, Verdict::Waived);
         let reason = r.cases[0].reason.as_deref().unwrap();
@@ -341,10 +312,10 @@ reference = "QA-2"
     #[test]
     fn firmware_limited_waivers_apply_only_to_that_firmware() {
         let w = Waivers::parse(FILE, "waivers.toml").unwrap();
-        let mut r = run(vec![case("trio.auth.none", Verdict::Fail)]);
+        let mut r = sample::record(vec![case("trio.auth.none", Verdict::Fail)]);
         apply(&w, "trio-5.9.1", Some("5.9.1.11071"), &mut r);
         assert_eq!(r.cases[0].verdict, Verdict::Waived);
-        let mut r = run(vec![case("trio.auth.none", Verdict::Fail)]);
+        let mut r = sample::record(vec![case("trio.auth.none", Verdict::Fail)]);
         apply(&w, "trio-5.9.1", Some("6.0.0.100"), &mut r);
         assert_eq!(r.cases[0].verdict, Verdict::Fail);
     }
@@ -352,11 +323,11 @@ reference = "QA-2"
     #[test]
     fn other_profiles_and_other_verdicts_are_untouched() {
         let w = Waivers::parse(FILE, "waivers.toml").unwrap();
-        let mut r = run(vec![case("trio.size.over", Verdict::Fail)]);
+        let mut r = sample::record(vec![case("trio.size.over", Verdict::Fail)]);
         apply(&w, "vvx-5.9.0", None, &mut r);
         assert_eq!(r.cases[0].verdict, Verdict::Fail);
         assert!(r.notes.is_empty(), "{:?}", r.notes);
-        let mut r = run(vec![case("trio.size.a", Verdict::Error), case("trio.size.b", Verdict::NonStrict)]);
+        let mut r = sample::record(vec![case("trio.size.a", Verdict::Error), case("trio.size.b", Verdict::NonStrict)]);
         apply(&w, "trio-5.9.1", None, &mut r);
         assert_eq!(r.cases[0].verdict, Verdict::Error);
         assert_eq!(r.cases[1].verdict, Verdict::NonStrict);
@@ -365,7 +336,7 @@ reference = "QA-2"
     #[test]
     fn a_waiver_whose_case_passes_is_reported_stale() {
         let w = Waivers::parse(FILE, "waivers.toml").unwrap();
-        let mut r = run(vec![case("trio.size.over", Verdict::Pass)]);
+        let mut r = sample::record(vec![case("trio.size.over", Verdict::Pass)]);
         apply(&w, "trio-5.9.1", None, &mut r);
         assert_eq!(r.cases[0].verdict, Verdict::Pass);
         let stale: Vec<_> = r.notes.iter().filter(|n| n.starts_with("stale waiver")).collect();
@@ -376,7 +347,7 @@ reference = "QA-2"
     #[test]
     fn a_waiver_matching_nothing_is_reported_unused() {
         let w = Waivers::parse(FILE, "waivers.toml").unwrap();
-        let mut r = run(vec![case("trio.schema.x", Verdict::Pass)]);
+        let mut r = sample::record(vec![case("trio.schema.x", Verdict::Pass)]);
         apply(&w, "trio-5.9.1", None, &mut r);
         assert!(r.notes.iter().any(|n| n.starts_with("unused waiver `trio.size.*`")), "{:?}", r.notes);
     }

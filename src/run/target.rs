@@ -187,19 +187,7 @@ mod tests {
     use super::*;
 
     fn args() -> TargetArgs {
-        TargetArgs {
-            target: None,
-            profile: "trio-5.9.1".into(),
-            username: "Polycom".into(),
-            password_file: None,
-            password: None,
-            insecure: false,
-            pin_sha256: None,
-            ca_cert: None,
-            timeout: 10.0,
-            pace_ms: 0,
-            data: None,
-        }
+        TargetArgs::builtin("trio-5.9.1")
     }
 
     #[test]
