@@ -9,6 +9,8 @@ use super::exchange::{Exchange, Outcome, WireRequest, WireResponse};
 use super::gate::Gate;
 use super::tls::{Trust, client_config};
 use crate::spec::case::AuthMode;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// Credentials for HTTP Basic. The password never appears in `Debug` output.
@@ -53,6 +55,10 @@ pub struct Device {
     config: DeviceConfig,
     client: reqwest::Client,
     gate: Gate,
+    /// When each path (without query) last had an answer or a failure, for rules such
+    /// as uploadBgCapture's "not within 10 seconds of a previous command": a case waits
+    /// only for what remains of such a window, not a fixed time.
+    last_sent: Arc<Mutex<HashMap<String, Instant>>>,
 }
 
 impl Device {
@@ -75,7 +81,7 @@ impl Device {
             builder = builder.use_preconfigured_tls(tls);
         }
         let client = builder.build().map_err(|e| DeviceError::Client(e.to_string()))?;
-        Ok(Device { config, client, gate: Gate::new() })
+        Ok(Device { config, client, gate: Gate::new(), last_sent: Arc::default() })
     }
 
     pub fn config(&self) -> &DeviceConfig {
@@ -100,7 +106,15 @@ impl Device {
     pub async fn send_ungated(&self, step: &str, request: WireRequest) -> Exchange {
         let started = Instant::now();
         let outcome = self.perform(&request).await;
+        if let Ok(mut last) = self.last_sent.lock() {
+            last.insert(path_of(&request.path).to_string(), Instant::now());
+        }
         Exchange { step: step.to_string(), request, outcome, elapsed_ms: started.elapsed().as_millis() as u64 }
+    }
+
+    /// Time since this client last sent a request to `path` (query ignored), if it did.
+    pub fn since_last(&self, path: &str) -> Option<Duration> {
+        self.last_sent.lock().ok()?.get(path_of(path)).map(Instant::elapsed)
     }
 
     /// Hold the gate across several requests (a parallel burst must not interleave
@@ -147,6 +161,11 @@ impl Device {
 }
 
 /// A password guaranteed to differ from the real one.
+/// `/api/v1/x?y=1` -> `/api/v1/x`.
+fn path_of(path_and_query: &str) -> &str {
+    path_and_query.split('?').next().unwrap_or(path_and_query)
+}
+
 fn wrong_password(real: &str) -> String {
     if real == "polyconform-wrong" { "polyconform-wrong-2".into() } else { "polyconform-wrong".into() }
 }
@@ -170,4 +189,30 @@ pub fn is_tls_failure(outcome: &Outcome) -> bool {
         let d = detail.to_ascii_lowercase();
         d.contains("certificate") || d.contains("tls") || d.contains("handshake") || d.contains("invalid peer")
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::emulator::{Emulator, EmulatorConfig};
+    use crate::spec::Catalogue;
+
+    #[tokio::test]
+    async fn the_time_since_the_last_request_is_kept_per_path_without_query() {
+        let catalogue = Catalogue::embedded().unwrap();
+        let mut config = EmulatorConfig::new(catalogue.profile("trio-5.9.1").unwrap().clone());
+        config.password = "pw-since".into();
+        let emu = Emulator::start(config).await.unwrap();
+        let credentials = Credentials { username: "Polycom".into(), password: "pw-since".into() };
+        let device = Device::new(DeviceConfig { base_url: emu.url(), credentials, trust: Trust::System, timeout: Duration::from_secs(5), pace: Duration::ZERO }).unwrap();
+
+        assert_eq!(device.since_last("/api/v2/webCallControl/callStatus"), None, "nothing sent yet");
+        let ex = device.send("request", WireRequest::get("/api/v2/webCallControl/callStatus?line=1")).await;
+        assert!(ex.outcome.response().is_some(), "{:?}", ex.outcome);
+        let since = device.since_last("/api/v2/webCallControl/callStatus?callHandle=0x1").expect("the query is not part of the path");
+        assert!(since < Duration::from_secs(5));
+        assert_eq!(device.since_last("/api/v1/mgmt/device/info"), None, "another path");
+        assert!(device.clone().since_last("/api/v2/webCallControl/callStatus").is_some(), "clones share the record");
+        emu.stop().await;
+    }
 }

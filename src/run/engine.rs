@@ -296,6 +296,13 @@ impl Engine {
                 }
             };
 
+            if let Some(ms) = step.quiet_ms {
+                let window = Duration::from_millis(ms);
+                if let Some(since) = self.device.since_last(&wire.path).filter(|since| *since < window) {
+                    tokio::time::sleep(window - since).await;
+                }
+            }
+
             let dials = self.is_dial(&wire);
             let calls_before = if dials { self.calls(&mut run.exchanges, &format!("{SETUP}calls before `{}`", step.name)).await.ok() } else { None };
 
@@ -498,7 +505,7 @@ mod tests {
             expect: vec![],
             capture: BTreeMap::from([(name.to_string(), pointer.to_string())]),
             poll_ms: None,
-            delay_ms: None,
+            delay_ms: None, quiet_ms: None,
         }
     }
 

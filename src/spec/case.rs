@@ -214,6 +214,11 @@ pub struct Step {
     /// Wait this long before sending (only for timing rules, e.g. the 10 s rule).
     #[serde(default)]
     pub delay_ms: Option<u64>,
+    /// Send only once this run has sent nothing to the step's path for this long: waits
+    /// what remains of the window, nothing when the path was not called recently (a rule
+    /// such as "not within 10 seconds of a previous command" without a fixed sleep).
+    #[serde(default)]
+    pub quiet_ms: Option<u64>,
 }
 
 /// Which credentials a request carries.
