@@ -144,6 +144,10 @@ pub struct RunArgs {
     /// Built-in emulator only: added latency per request.
     #[arg(long = "emulator-latency-ms", value_name = "MS", default_value_t = 0)]
     pub emulator_latency_ms: u64,
+    /// Built-in emulator only: how long a reboot or reset takes the phone away
+    /// (default 2000, as `polyconform emulate --reboot-ms`).
+    #[arg(long = "emulator-reboot-ms", value_name = "MS")]
+    pub emulator_reboot_ms: Option<u64>,
     /// Arguments for the libtest-compatible harness (filters, --list, --exact, --skip).
     #[arg(last = true, value_name = "LIBTEST-ARGS")]
     pub libtest: Vec<String>,

@@ -48,7 +48,7 @@ fn finished() -> &'static Finished {
         let waivers = dir.join("waivers.toml");
         std::fs::write(&waivers, WAIVERS).unwrap();
         let out = Command::new(env!("CARGO_BIN_EXE_polyconform"))
-            .args(["run", "--emulator-fault", "content-type-ignored", "--emulator-fault", "missing-status", "--report-dir"])
+            .args(["run", "--emulator-reboot-ms", "500", "--emulator-fault", "content-type-ignored", "--emulator-fault", "missing-status", "--report-dir"])
             .arg(dir.join("reports"))
             .arg("--waivers")
             .arg(&waivers)

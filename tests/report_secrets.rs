@@ -55,9 +55,13 @@ fn no_output_of_any_command_holds_the_password_in_any_form() {
     let repros = dir.join("repros");
 
     // Faults make cases FAIL, so failures, reproducers and wire logs are all written.
-    let outputs = [
-        polyconform(&[
+    // Commands on their own emulators, run side by side (they mostly wait).
+    let commands: [Vec<&str>; 4] = [
+        vec![
             "run",
+            // The reboot cases run in full; a short simulated reboot keeps the file quick.
+            "--emulator-reboot-ms",
+            "500",
             "--report-dir",
             reports.to_str().unwrap(),
             "--baseline",
@@ -70,11 +74,17 @@ fn no_output_of_any_command_holds_the_password_in_any_form() {
             "auth-wrong-password-accepted",
             "--emulator-fault",
             "shape-added-field",
-        ]),
-        polyconform(&["snapshot", "--name", "secret-run", "--snapshots", snapshots.to_str().unwrap()]),
-        polyconform(&["snapshot", "--name", "secret-run", "--snapshots", snapshots.to_str().unwrap(), "--emulator-fault", "shape-added-field"]),
-        polyconform(&["fuzz", "--cases", "40", "--seed", "7", "--out", repros.to_str().unwrap(), "--emulator-fault", "crash-on-null-data"]),
+        ],
+        vec!["snapshot", "--name", "secret-run", "--snapshots", snapshots.to_str().unwrap()],
+        vec!["snapshot", "--name", "secret-run", "--snapshots", snapshots.to_str().unwrap(), "--emulator-fault", "shape-added-field"],
+        vec!["fuzz", "--cases", "40", "--seed", "7", "--out", repros.to_str().unwrap(), "--emulator-fault", "crash-on-null-data"],
     ];
+    // The two snapshots share a name (the second diffs against the first): one after the other.
+    let lanes: [&[Vec<&str>]; 3] = [&commands[..1], &commands[1..3], &commands[3..]];
+    let outputs: Vec<Output> = std::thread::scope(|scope| {
+        let running: Vec<_> = lanes.iter().map(|lane| scope.spawn(move || lane.iter().map(|args| polyconform(args)).collect::<Vec<_>>())).collect();
+        running.into_iter().flat_map(|r| r.join().expect("a command thread")).collect()
+    });
 
     assert_eq!(outputs[0].status.code(), Some(1), "the faults make the run FAIL: {}", String::from_utf8_lossy(&outputs[0].stderr));
     assert!(outputs[1].status.success() && outputs[2].status.success(), "{}", String::from_utf8_lossy(&outputs[1].stderr));

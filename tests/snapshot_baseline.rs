@@ -50,7 +50,7 @@ fn record_baseline(profile: &str, root: &Path, name: &str, faults: &[&str]) -> P
 /// `polyconform run --baseline` with `faults`; `filter` goes to the harness after `--`.
 fn run_with_baseline(dir: &Path, baseline: &Path, faults: &[&str], filter: &[&str]) -> RunRecord {
     let reports = dir.join("reports");
-    let mut args = vec!["run", "--baseline", baseline.to_str().unwrap(), "--report-dir", reports.to_str().unwrap()];
+    let mut args = vec!["run", "--emulator-reboot-ms", "500", "--baseline", baseline.to_str().unwrap(), "--report-dir", reports.to_str().unwrap()];
     for f in faults {
         args.extend(["--emulator-fault", f]);
     }

@@ -196,5 +196,5 @@ pub fn expect_http(codes: &[u16]) -> Expect {
 }
 
 pub fn step_with(expect: Vec<Expect>) -> Step {
-    Step { name: "request".into(), endpoint: None, request: RequestSpec::default(), expect, capture: BTreeMap::new(), poll_ms: None, delay_ms: None, quiet_ms: None }
+    Step { name: "request".into(), endpoint: None, request: RequestSpec::default(), expect, capture: BTreeMap::new(), poll_ms: None, delay_ms: None, quiet_ms: None, away_ms: None }
 }

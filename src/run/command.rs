@@ -97,9 +97,14 @@ pub fn run(args: RunArgs) -> ExitCode {
         }
     };
 
-    let setup = EmulatorSetup { faults: args.emulator_faults.clone(), control: true, latency: Duration::from_millis(args.emulator_latency_ms) };
-    if args.target.target.is_some() && (!args.emulator_faults.is_empty() || args.emulator_latency_ms > 0) {
-        eprintln!("error: --emulator-fault and --emulator-latency-ms apply to the built-in emulator only (hint: drop --target, or start `polyconform emulate --fault NAME` and point --target at it)");
+    let setup = EmulatorSetup {
+        faults: args.emulator_faults.clone(),
+        control: true,
+        latency: Duration::from_millis(args.emulator_latency_ms),
+        reboot: args.emulator_reboot_ms.map(Duration::from_millis),
+    };
+    if args.target.target.is_some() && (!args.emulator_faults.is_empty() || args.emulator_latency_ms > 0 || args.emulator_reboot_ms.is_some()) {
+        eprintln!("error: --emulator-fault, --emulator-latency-ms and --emulator-reboot-ms apply to the built-in emulator only (hint: drop --target, or start `polyconform emulate --fault NAME` and point --target at it)");
         return exit::code(exit::CANNOT_JUDGE);
     }
     let target = match runtime.block_on(target::connect_with(&args.target, &profile, setup)) {

@@ -303,6 +303,10 @@ impl Engine {
                 }
             }
 
+            if let Some(ms) = step.away_ms {
+                self.wait_until_away(&wire, Duration::from_millis(ms), &mut run.exchanges, &step.name).await;
+            }
+
             let dials = self.is_dial(&wire);
             let calls_before = if dials { self.calls(&mut run.exchanges, &format!("{SETUP}calls before `{}`", step.name)).await.ok() } else { None };
 
@@ -385,6 +389,23 @@ impl Engine {
         }
     }
 
+    /// Re-send `wire` until the phone gives no HTTP answer, for at most `limit` (see
+    /// `Step::away_ms`). The probes stay in the case's wire log.
+    async fn wait_until_away(&self, wire: &WireRequest, limit: Duration, log: &mut Vec<Exchange>, step: &str) {
+        let started = Instant::now();
+        let label = format!("{SETUP}is the phone gone before `{step}`");
+        loop {
+            if self.send_logged(log, &label, wire.clone()).await.outcome.response().is_none() {
+                return;
+            }
+            let left = limit.saturating_sub(started.elapsed());
+            if left.is_zero() {
+                return;
+            }
+            tokio::time::sleep(left.min(AWAY_PROBE_PAUSE)).await;
+        }
+    }
+
     /// Send a bookkeeping request and keep it in the case's wire log.
     pub(super) async fn send_logged(&self, log: &mut Vec<Exchange>, step: &str, request: WireRequest) -> Exchange {
         let ex = self.device.send(step, request).await;
@@ -442,6 +463,9 @@ fn capture(step: &Step, judged: &[Exchange], vars: &mut BTreeMap<String, String>
 }
 
 /// Run cases one after the other, without libtest (lab runs, benches), and record the run.
+/// Pause between two probes of [`Engine::wait_until_away`].
+const AWAY_PROBE_PAUSE: Duration = Duration::from_millis(250);
+
 pub async fn run_all(engine: &Engine, cases: &[Case]) -> RunRecord {
     let started_at = now_rfc3339();
     let started = Instant::now();
@@ -505,7 +529,7 @@ mod tests {
             expect: vec![],
             capture: BTreeMap::from([(name.to_string(), pointer.to_string())]),
             poll_ms: None,
-            delay_ms: None, quiet_ms: None,
+            delay_ms: None, quiet_ms: None, away_ms: None,
         }
     }
 

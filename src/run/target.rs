@@ -48,6 +48,8 @@ pub struct EmulatorSetup {
     pub control: bool,
     /// Added latency per request.
     pub latency: Duration,
+    /// How long a reboot takes the phone away; `None` keeps the emulator's default.
+    pub reboot: Option<Duration>,
 }
 
 /// Why no target could be set up. Each message ends with what to check.
@@ -80,7 +82,7 @@ pub enum TargetError {
 /// The contract other commands code against; `run` uses [`connect_with`] to pass the
 /// emulator latency as well.
 pub async fn connect(args: &TargetArgs, profile: &Profile, emulator_faults: &[String], control: bool) -> Result<Target, TargetError> {
-    connect_with(args, profile, EmulatorSetup { faults: emulator_faults.to_vec(), control, latency: Duration::ZERO }).await
+    connect_with(args, profile, EmulatorSetup { faults: emulator_faults.to_vec(), control, latency: Duration::ZERO, reboot: None }).await
 }
 
 /// [`connect`] with every emulator setting.
@@ -121,6 +123,9 @@ pub async fn connect_with(args: &TargetArgs, profile: &Profile, setup: EmulatorS
             config.faults = setup.faults;
             config.control = setup.control;
             config.latency = setup.latency;
+            if let Some(reboot) = setup.reboot {
+                config.reboot = reboot;
+            }
             let emulator = Emulator::start(config).await.map_err(|e| TargetError::Emulator(e.to_string()))?;
             let device = Device::new(DeviceConfig {
                 base_url: emulator.url(),

@@ -219,6 +219,11 @@ pub struct Step {
     /// such as "not within 10 seconds of a previous command" without a fixed sleep).
     #[serde(default)]
     pub quiet_ms: Option<u64>,
+    /// Before sending, wait until the phone stops answering this step's request, at most
+    /// this long (a phone takes a moment to go down after acknowledging a reboot); a
+    /// phone that goes at once is not waited for, one that never goes costs the full time.
+    #[serde(default)]
+    pub away_ms: Option<u64>,
 }
 
 /// Which credentials a request carries.

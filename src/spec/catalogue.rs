@@ -208,7 +208,7 @@ fn make_case(profile: &Profile, suite: &Suite, spec: &Arc<CaseSpec>, ep: Option<
             expect: spec.expect.clone(),
             capture: BTreeMap::new(),
             poll_ms: None,
-            delay_ms: None, quiet_ms: None,
+            delay_ms: None, quiet_ms: None, away_ms: None,
         }]
     } else {
         spec.steps.clone()
