@@ -160,12 +160,12 @@ impl Device {
     }
 }
 
-/// A password guaranteed to differ from the real one.
 /// `/api/v1/x?y=1` -> `/api/v1/x`.
 fn path_of(path_and_query: &str) -> &str {
     path_and_query.split('?').next().unwrap_or(path_and_query)
 }
 
+/// A password guaranteed to differ from the real one.
 fn wrong_password(real: &str) -> String {
     if real == "polyconform-wrong" { "polyconform-wrong-2".into() } else { "polyconform-wrong".into() }
 }
