@@ -94,7 +94,6 @@ impl RunRecord {
 #[cfg(test)]
 pub(crate) mod sample {
     use super::*;
-    use crate::report::model::DeviceIdentity;
 
     pub fn case(id: &str, family: Family, verdict: Verdict) -> CaseRecord {
         CaseRecord {
