@@ -141,6 +141,12 @@ pub struct RunArgs {
     /// Built-in emulator only: simulate these faults (see `polyconform emulate --list-faults`).
     #[arg(long = "emulator-fault", value_name = "NAME")]
     pub emulator_faults: Vec<String>,
+    /// Built-in emulator only: play another documented reading of the manual instead of the
+    /// preferred one (repeatable; `all-other` plays every reading of the profile at once).
+    /// No reading may earn a FAIL: this is how a misreading of ours shows. See
+    /// `polyconform emulate --list-readings`.
+    #[arg(long = "reading", value_name = "NAME")]
+    pub readings: Vec<String>,
     /// Built-in emulator only: added latency per request.
     #[arg(long = "emulator-latency-ms", value_name = "MS", default_value_t = 0)]
     pub emulator_latency_ms: u64,
@@ -181,6 +187,10 @@ pub struct FuzzArgs {
     /// Built-in emulator only: simulate these faults.
     #[arg(long = "emulator-fault", value_name = "NAME")]
     pub emulator_faults: Vec<String>,
+    /// Built-in emulator only: play another documented reading of the manual (repeatable,
+    /// or `all-other`); see `polyconform emulate --list-readings`.
+    #[arg(long = "reading", value_name = "NAME")]
+    pub readings: Vec<String>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -233,6 +243,14 @@ pub struct EmulateArgs {
     /// Print every fault with a one-line description and exit.
     #[arg(long)]
     pub list_faults: bool,
+    /// Play another documented reading of the manual instead of the preferred one
+    /// (repeatable); `all-other` plays every reading of the profile at once.
+    #[arg(long = "reading", value_name = "NAME")]
+    pub readings: Vec<String>,
+    /// Print every reading (the erratum it comes from, its profiles, what the phone then
+    /// does) and exit.
+    #[arg(long)]
+    pub list_readings: bool,
     /// A request arriving while another is processed gets 403, or waits its turn.
     #[arg(long, value_enum, default_value_t = ParallelMode::Reject)]
     pub parallel: ParallelMode,

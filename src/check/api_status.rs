@@ -98,6 +98,7 @@ pub fn implicit(ctx: &Context, endpoint: &Endpoint, step: &str, obs: &Observed) 
         actual: obs.actual(),
         step: step.to_string(),
         details,
+        errata: vec![],
     };
     let applicable = format!("Applicable return codes: {}", endpoint.codes.join(", "));
     let mut out = Vec::new();

@@ -24,6 +24,7 @@ pub fn implicit(ctx: &Context, step: &str, obs: &Observed) -> Vec<Finding> {
             actual: "HTTP 401 without WWW-Authenticate".into(),
             step: step.to_string(),
             details: vec!["real phones answer `WWW-Authenticate: Basic realm=\"API Authentication\"`".into()],
+            errata: vec![],
         });
     }
     let performed = (200..300).contains(&resp.status)
@@ -45,6 +46,7 @@ pub fn implicit(ctx: &Context, step: &str, obs: &Observed) -> Vec<Finding> {
             actual: format!("{}: data returned or action performed {how}", obs.actual()),
             step: step.to_string(),
             details: vec![],
+            errata: vec![],
         });
     }
     out

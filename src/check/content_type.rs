@@ -72,6 +72,7 @@ pub fn implicit(endpoint: &Endpoint, step: &str, obs: &Observed) -> Vec<Finding>
         actual: format!("{}, {shown}", obs.actual()),
         step: step.to_string(),
         details: vec![why],
+        errata: vec![],
     }]
 }
 

@@ -24,4 +24,8 @@ pub struct Finding {
     /// Extra detail: schema violations, the errata decision applied...
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub details: Vec<String>,
+    /// Errata (`E48`) whose decision graded this finding: a phone that took a reading of
+    /// the manual the harness does not prefer is told which decision let it pass.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub errata: Vec<String>,
 }

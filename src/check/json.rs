@@ -141,7 +141,7 @@ mod tests {
     use crate::check::testkit::*;
 
     fn assert_of(pointer: &str) -> JsonAssert {
-        JsonAssert { pointer: pointer.into(), equals: None, one_of: vec![], exists: None, len: None, contains: None }
+        JsonAssert { pointer: pointer.into(), equals: None, one_of: vec![], exists: None, len: None, contains: None, pattern: None, }
     }
 
     fn reasons(asserts: &[JsonAssert], body: &str, vars: &[(&str, &str)]) -> Vec<String> {

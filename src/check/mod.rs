@@ -48,6 +48,14 @@ pub struct Context<'a> {
     pub endpoint: Option<&'a Endpoint>,
     /// Captured values (`{{call_ref}}`...) for JsonAssert pointers/values.
     pub vars: &'a BTreeMap<String, String>,
+    /// The errata, for the level of a reading a judge grades (`suites/errata.toml`).
+    pub errata: &'a [crate::spec::Erratum],
+}
+
+/// The level of an erratum's other reading; an unknown id (lint rejects it) counts as
+/// `silent`, so a data mistake can only soften a verdict, never harden it.
+pub fn erratum_level(ctx: &Context, id: &str) -> crate::verdict::Level {
+    ctx.errata.iter().find(|e| e.id == id).map(|e| e.verdict).unwrap_or(crate::verdict::Level::Silent)
 }
 
 /// Judge one step: `exchanges` has one element, or N for a `concurrency = N` step (each
@@ -64,6 +72,7 @@ pub fn judge_step(ctx: &Context, step: &Step, exchanges: &[Exchange]) -> Vec<Fin
             actual: "no request was recorded for this step".into(),
             step: step.name.clone(),
             details: vec!["the harness sent nothing, so the device cannot be judged".into()],
+            errata: vec![],
         }];
     }
     let observed: Vec<Observed> = exchanges.iter().map(Observed::new).collect();
@@ -100,6 +109,16 @@ fn cap_to_certainty(ctx: &Context, findings: &mut [Finding]) {
             level.label().to_ascii_lowercase()
         ));
     }
+}
+
+/// Whether every exchange matched some outcome, PASS or graded: the state a `poll_ms` step
+/// waits for has settled, so polling stops.
+pub fn step_settles(ctx: &Context, step: &Step, exchanges: &[Exchange]) -> bool {
+    !exchanges.is_empty()
+        && exchanges.iter().all(|ex| {
+            let obs = Observed::new(ex);
+            step.expect.iter().any(|x| matches!(outcome::evaluate(ctx, x, &obs), outcome::Evaluation::Match | outcome::Evaluation::Graded { .. }))
+        })
 }
 
 /// Whether an outcome with verdict Pass matched every exchange (used by the runner to poll
@@ -329,7 +348,7 @@ mod tests {
         let mut case = World::new().case;
         case.endpoint = Some(endpoint.clone());
         let vars = BTreeMap::new();
-        let ctx = Context { profile, schemas: &cat.schemas, case: &case, endpoint: Some(endpoint), vars: &vars };
+        let ctx = Context { profile, schemas: &cat.schemas, case: &case, endpoint: Some(endpoint), vars: &vars, errata: &cat.errata };
         let step = step_with(vec![Expect { api_status: vec!["2000".into()], ..expect_http(&[200]) }]);
         let capture = r#"{"data": {"ModelNumber": "Trio 8800", "AttachedHardware": {}, "FirmwareRelease": "5.7.1.4145",
             "IPV6Address": "::", "DeviceVendor": "Polycom", "DeviceType": "hardwareEndpoint",

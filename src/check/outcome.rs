@@ -17,6 +17,9 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Evaluation {
     Match,
+    /// Every condition holds except one that a reading of the manual explains: acceptable,
+    /// graded by that reading's erratum (a failure Status on HTTP 404 instead of 200, E48).
+    Graded { verdict: Verdict, note: String, errata: Vec<String> },
     /// The conditions that did not hold.
     Mismatch(Mismatch),
     /// The harness cannot tell (a schema that is not loaded, no endpoint to take one from).
@@ -52,6 +55,7 @@ pub fn evaluate(ctx: &Context, expect: &Expect, obs: &Observed) -> Evaluation {
     }
     let mut m = Mismatch::default();
     status::match_http(expect, obs, &mut m.reasons);
+    let http_mismatch = !m.reasons.is_empty();
     // Status, schema and values all read the body: when it is not JSON, say so once.
     let reads_body = !expect.api_status.is_empty() || expect.schema.is_some() || !expect.json.is_empty();
     if reads_body && obs.response.is_some() && obs.json.is_none() {
@@ -65,7 +69,36 @@ pub fn evaluate(ctx: &Context, expect: &Expect, obs: &Observed) -> Evaluation {
         return Evaluation::CannotJudge(why);
     }
     json::match_json(&expect.json, obs, ctx.vars, &mut m.about_values);
-    if m.count() == 0 { Evaluation::Match } else { Evaluation::Mismatch(m) }
+    if m.count() == 0 {
+        return Evaluation::Match;
+    }
+    if http_mismatch && m.count() == 1 && let Some(graded) = failure_on_http_error(ctx, expect, obs) {
+        return graded;
+    }
+    Evaluation::Mismatch(m)
+}
+
+/// E48: the manual prints a failure answer's body, never its HTTP status. An outcome that
+/// wants a failure `Status` on the HTTP status real phones use (200) is met by the same
+/// Status on an HTTP 4xx or 5xx, graded by the profile's erratum (INFO), never missed.
+fn failure_on_http_error(ctx: &Context, expect: &Expect, obs: &Observed) -> Option<Evaluation> {
+    let rule = ctx.profile.failure_response.as_ref()?;
+    let resp = obs.response?;
+    let wants_failure = !expect.api_status.is_empty() && expect.api_status.iter().all(|c| c != "2000");
+    let on_preferred = !expect.http.is_empty() && expect.http.iter().all(|h| rule.preferred_http.contains(h));
+    if !(wants_failure && on_preferred && (400..600).contains(&resp.status)) {
+        return None;
+    }
+    Some(Evaluation::Graded {
+        verdict: super::erratum_level(ctx, &rule.erratum).miss(),
+        note: format!(
+            "the failure Status came with HTTP {} instead of {}: the manual prints a failure answer's body, never its HTTP status ({})",
+            resp.status,
+            rule.preferred_http.iter().map(u16::to_string).collect::<Vec<_>>().join(" or "),
+            rule.erratum
+        ),
+        errata: vec![rule.erratum.clone()],
+    })
 }
 
 /// One outcome in words; `{{names}}` filled from `vars` where known.
@@ -94,20 +127,45 @@ struct Judged {
     /// Summary of the answer, with value mismatches of the closest outcome appended.
     actual: String,
     details: Vec<String>,
+    /// The errata behind a graded verdict.
+    errata: Vec<String>,
+}
+
+/// An outcome that matched with a verdict other than PASS: a graded outcome of the suite,
+/// or a PASS outcome met only through a reading of the manual.
+struct GradedMatch<'a> {
+    verdict: Verdict,
+    expect: &'a Expect,
+    notes: Vec<String>,
+    errata: Vec<String>,
+}
+
+fn graded_matches<'a>(step: &'a Step, evaluations: &[Evaluation]) -> Vec<GradedMatch<'a>> {
+    step.expect
+        .iter()
+        .zip(evaluations)
+        .filter_map(|(x, e)| match e {
+            Evaluation::Match if x.verdict != Verdict::Pass => Some(GradedMatch { verdict: x.verdict, expect: x, notes: x.note.iter().cloned().collect(), errata: x.errata.clone() }),
+            Evaluation::Graded { verdict, note, errata } => Some(GradedMatch {
+                verdict: if x.verdict == Verdict::Pass { *verdict } else { x.verdict.worst(*verdict) },
+                expect: x,
+                notes: x.note.iter().cloned().chain(std::iter::once(note.clone())).collect(),
+                errata: x.errata.iter().chain(errata).cloned().collect(),
+            }),
+            _ => None,
+        })
+        .collect()
 }
 
 fn judge_exchange(ctx: &Context, step: &Step, obs: &Observed) -> Judged {
     let evaluations: Vec<Evaluation> = step.expect.iter().map(|x| evaluate(ctx, x, obs)).collect();
-    let matched = |pass: bool| {
-        step.expect.iter().zip(&evaluations).filter(move |(x, e)| matches!(e, Evaluation::Match) && (x.verdict == Verdict::Pass) == pass).map(|(x, _)| x)
-    };
-    if matched(true).next().is_some() {
-        return Judged { verdict: Verdict::Pass, actual: obs.actual(), details: vec![] };
+    if step.expect.iter().zip(&evaluations).any(|(x, e)| matches!(e, Evaluation::Match) && x.verdict == Verdict::Pass) {
+        return Judged { verdict: Verdict::Pass, actual: obs.actual(), details: vec![], errata: vec![] };
     }
-    if let Some(graded) = matched(false).min_by_key(|x| x.verdict.severity()) {
-        let mut details = vec![format!("matched the graded outcome: {}", describe_with(graded, ctx.vars))];
-        details.extend(graded.note.iter().map(|n| format!("why: {n}")));
-        return Judged { verdict: graded.verdict, actual: obs.actual(), details };
+    if let Some(graded) = graded_matches(step, &evaluations).into_iter().min_by_key(|g| g.verdict.severity()) {
+        let mut details = vec![format!("matched the graded outcome: {}", describe_with(graded.expect, ctx.vars))];
+        details.extend(graded.notes.iter().map(|n| format!("why: {n}")));
+        return Judged { verdict: graded.verdict, actual: obs.actual(), details, errata: graded.errata };
     }
     if let Some(why) = evaluations.iter().find_map(|e| match e {
         Evaluation::CannotJudge(w) => Some(w.clone()),
@@ -117,6 +175,7 @@ fn judge_exchange(ctx: &Context, step: &Step, obs: &Observed) -> Judged {
             verdict: Verdict::Error,
             actual: obs.actual(),
             details: vec![format!("cannot judge: {why} (a problem of the harness data, not of the device)")],
+            errata: vec![],
         };
     }
     let mut actual = obs.actual();
@@ -144,7 +203,10 @@ fn judge_exchange(ctx: &Context, step: &Step, obs: &Observed) -> Judged {
             _ => None,
         })
         .collect();
-    Judged { verdict: ctx.case.spec.level.miss(), actual, details }
+    // A miss graded below FAIL is graded so by the case's own errata.
+    let level = ctx.case.spec.level;
+    let errata = if level == crate::verdict::Level::Must { vec![] } else { ctx.case.spec.errata.clone() };
+    Judged { verdict: level.miss(), actual, details, errata }
 }
 
 /// The finding of the step's explicit outcomes over all its exchanges (at least one).
@@ -159,6 +221,7 @@ pub fn judge(ctx: &Context, step: &Step, observed: &[Observed]) -> Finding {
         actual: String::new(),
         step: step.name.clone(),
         details: vec![],
+        errata: vec![],
     };
     if step.expect.is_empty() {
         finding.verdict = Verdict::Error;
@@ -168,6 +231,11 @@ pub fn judge(ctx: &Context, step: &Step, observed: &[Observed]) -> Finding {
     }
     let judged: Vec<Judged> = observed.iter().map(|o| judge_exchange(ctx, step, o)).collect();
     finding.verdict = judged.iter().fold(Verdict::Pass, |acc, j| acc.worst(j.verdict));
+    for e in judged.iter().flat_map(|j| &j.errata) {
+        if !finding.errata.contains(e) {
+            finding.errata.push(e.clone());
+        }
+    }
     if let [only] = judged.as_slice() {
         finding.actual = only.actual.clone();
         finding.details = only.details.clone();
@@ -233,6 +301,25 @@ mod tests {
     }
 
     #[test]
+    fn a_failure_status_on_an_http_error_is_info_citing_the_erratum_never_a_miss() {
+        let w = World::new();
+        let step = step_with(vec![Expect { api_status: vec!["4007".into()], ..expect_http(&[200]) }]);
+        let f = judge(&w.ctx(), &step, &[Observed::new(&answered(404, &[], r#"{"Status":"4007"}"#))]);
+        assert_eq!(f.verdict, Verdict::Info, "{f:?}");
+        assert_eq!(f.errata, vec!["E48"]);
+        assert!(f.details.iter().any(|d| d.contains("HTTP 404 instead of 200")), "{:?}", f.details);
+        // The body still decides: another Status on the HTTP error is a miss.
+        let f = judge(&w.ctx(), &step, &[Observed::new(&answered(404, &[], r#"{"Status":"4000"}"#))]);
+        assert_eq!(f.verdict, Verdict::Fail);
+        // An error page without a Status is no failure answer of the API.
+        let f = judge(&w.ctx(), &step, &[Observed::new(&answered(500, &[], "<html>oops</html>"))]);
+        assert_eq!(f.verdict, Verdict::Fail);
+        // Success is never moved: 2000 on an HTTP error stays a miss.
+        let ok = step_with(vec![Expect { api_status: vec!["2000".into()], ..expect_http(&[200]) }]);
+        assert_eq!(judge(&w.ctx(), &ok, &[Observed::new(&answered(400, &[], r#"{"Status":"2000"}"#))]).verdict, Verdict::Fail);
+    }
+
+    #[test]
     fn miss_takes_the_case_level() {
         for (level, verdict) in [(Level::Must, Verdict::Fail), (Level::Ambiguous, Verdict::NonStrict), (Level::Silent, Verdict::Info)] {
             let w = World::with_level(level);
@@ -250,7 +337,7 @@ mod tests {
     fn value_mismatches_are_shown_next_to_the_answer() {
         let w = World::new();
         let x = Expect {
-            json: vec![JsonAssert { pointer: "/data/0/Muted".into(), equals: Some("1".into()), one_of: vec![], exists: None, len: None, contains: None }],
+            json: vec![JsonAssert { pointer: "/data/0/Muted".into(), equals: Some("1".into()), one_of: vec![], exists: None, len: None, contains: None, pattern: None, }],
             ..expect_http(&[200])
         };
         let f = judge(&w.ctx(), &step_with(vec![x]), &[Observed::new(&answered(200, &[], r#"{"Status":"2000","data":[{"Muted":"0"}]}"#))]);
@@ -264,7 +351,7 @@ mod tests {
         let x = Expect {
             api_status: vec!["2000".into()],
             schema: Some(crate::spec::case::SchemaPart::Response),
-            json: vec![JsonAssert { pointer: "/data".into(), equals: None, one_of: vec![], exists: Some(true), len: None, contains: None }],
+            json: vec![JsonAssert { pointer: "/data".into(), equals: None, one_of: vec![], exists: Some(true), len: None, contains: None, pattern: None, }],
             ..expect_http(&[200])
         };
         let f = judge(&w.ctx(), &step_with(vec![x]), &[Observed::new(&answered(404, &[], "<html>Not Found</html>"))]);

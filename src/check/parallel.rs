@@ -52,6 +52,7 @@ pub fn implicit(_ctx: &Context, step: &Step, observed: &[Observed]) -> Vec<Findi
             .map(|(i, a)| format!("request {i} of {n}: {a}"))
             .chain(std::iter::once("erratum E09: HTTP 403 and queueing both pass; a 5xx, a dropped connection or a timeout is neither reading".to_string()))
             .collect(),
+            errata: vec![],
     }]
 }
 

@@ -86,6 +86,7 @@ pub fn implicit(ctx: &Context, endpoint: &Endpoint, step: &str, obs: &Observed) 
         actual,
         step: step.to_string(),
         details,
+        errata: vec![],
     };
     let Some(json) = obs.json.as_ref() else {
         let actual = if resp.body.is_empty() { "HTTP 200 with an empty body".to_string() } else { obs.actual() };

@@ -21,6 +21,7 @@ pub struct World {
     pub schemas: SchemaSet,
     pub case: Case,
     pub vars: BTreeMap<String, String>,
+    pub errata: Vec<crate::spec::Erratum>,
 }
 
 impl World {
@@ -61,12 +62,29 @@ impl World {
             note: None,
         };
         let case = Case { id: "trio.test.case".into(), spec: Arc::new(spec), suite: PathBuf::from("suites/test.toml"), endpoint: ep, steps: vec![], safety: Safety::Safe };
-        World { profile, schemas: schemas(), case, vars: BTreeMap::new() }
+        World { profile, schemas: schemas(), case, vars: BTreeMap::new(), errata: errata() }
     }
 
     pub fn ctx(&self) -> Context<'_> {
-        Context { profile: &self.profile, schemas: &self.schemas, case: &self.case, endpoint: self.case.endpoint.as_ref(), vars: &self.vars }
+        Context { profile: &self.profile, schemas: &self.schemas, case: &self.case, endpoint: self.case.endpoint.as_ref(), vars: &self.vars, errata: &self.errata }
     }
+}
+
+/// The errata the judges grade by: E07 (ambiguous) and E48 (silent).
+fn errata() -> Vec<crate::spec::Erratum> {
+    let one = |id: &str, verdict| crate::spec::Erratum {
+        id: id.into(),
+        manuals: vec!["trio-5.9.1".into()],
+        section: "s".into(),
+        text: "t".into(),
+        kind: "vague".into(),
+        decision: "d".into(),
+        verdict,
+        reading: Some(format!("reading-{id}")),
+        plays: Some("p".into()),
+        fault: None,
+    };
+    vec![one("E07", Level::Ambiguous), one("E48", Level::Silent)]
 }
 
 fn endpoint(id: &str, section: &str, method: Method, path: &str, input: Input, codes: &[&str], schema: &str) -> Endpoint {
@@ -84,6 +102,7 @@ fn endpoint(id: &str, section: &str, method: Method, path: &str, input: Input, c
         errata: vec![],
         not_tested: None,
         certainty: None,
+        alternates: vec![], response_def: None,
     }
 }
 
@@ -121,6 +140,7 @@ pub fn profile() -> Profile {
                 "v1/mgmt/config/get.json",
             ),
         ],
+        failure_response: Some(crate::spec::profile::FailureResponse { preferred_http: vec![200], erratum: "E48".into() }),
     }
 }
 
@@ -192,9 +212,9 @@ fn exchange(outcome: Outcome) -> Exchange {
 
 /// An outcome with only `http` set (empty: any answer).
 pub fn expect_http(codes: &[u16]) -> Expect {
-    Expect { verdict: Verdict::Pass, http: codes.to_vec(), http_not: vec![], api_status: vec![], schema: None, json: vec![], transport: None, note: None }
+    Expect { verdict: Verdict::Pass, http: codes.to_vec(), http_not: vec![], api_status: vec![], schema: None, json: vec![], transport: None, note: None, errata: vec![], }
 }
 
 pub fn step_with(expect: Vec<Expect>) -> Step {
-    Step { name: "request".into(), endpoint: None, request: RequestSpec::default(), expect, capture: BTreeMap::new(), poll_ms: None, delay_ms: None, quiet_ms: None, away_ms: None }
+    Step { name: "request".into(), endpoint: None, request: RequestSpec::default(), expect, capture: BTreeMap::new(), poll_ms: None, delay_ms: None, quiet_ms: None, away_ms: None, setup: false, timeout_ms: None, }
 }

@@ -64,6 +64,24 @@ pub struct Dress {
     pub html_content_type: bool,
     /// Close the connection after this answer (413, reboot).
     pub close: bool,
+    /// Reading E07: `Status` as a JSON number.
+    pub status_as_number: bool,
+    /// Reading E48: a failure `Status` rides on an HTTP error status instead of 200.
+    pub failure_http_status: bool,
+}
+
+/// The HTTP status a phone taking E48's other reading gives an API failure: the nearest
+/// HTTP meaning of each code of the error table.
+pub fn failure_http(code: &str) -> StatusCode {
+    match code {
+        "4000" | "4009" | "4400" => StatusCode::BAD_REQUEST,
+        "4003" | "4010" | "4403" => StatusCode::FORBIDDEN,
+        "4005" | "4007" => StatusCode::NOT_FOUND,
+        "4001" | "4002" => StatusCode::CONFLICT,
+        "4004" => StatusCode::NOT_IMPLEMENTED,
+        "4006" => StatusCode::PRECONDITION_FAILED,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    }
 }
 
 pub type Body = Full<Bytes>;
@@ -80,9 +98,14 @@ pub fn render(answer: Answer, dress: Dress) -> Response<Body> {
                 map.insert(k.into(), v);
             }
             if !omit_status {
-                map.insert("Status".into(), Value::String(status.into()));
+                let value = match status.parse::<u64>() {
+                    Ok(n) if dress.status_as_number => Value::from(n),
+                    _ => Value::String(status.into()),
+                };
+                map.insert("Status".into(), value);
             }
-            (StatusCode::OK, "application/json", json_bytes(&Value::Object(map)), None, false)
+            let code = if dress.failure_http_status && status != "2000" { failure_http(status) } else { StatusCode::OK };
+            (code, "application/json", json_bytes(&Value::Object(map)), None, false)
         }
         Answer::Json { code, body } => (code, "application/json", json_bytes(&body), None, false),
         Answer::HtmlPage => (StatusCode::OK, "text/html", Bytes::from_static(HTML_PAGE.as_bytes()), None, false),
@@ -164,7 +187,30 @@ mod tests {
         assert_eq!(r.status(), 401);
         assert_eq!(r.headers()[header::WWW_AUTHENTICATE], "Basic realm=\"API Authentication\"");
         assert_eq!(r.headers()[header::SERVER], SERVER);
-        let r = render(Answer::done(), Dress { html_content_type: true, close: false });
+        let r = render(Answer::done(), Dress { html_content_type: true, ..Dress::default() });
         assert_eq!(r.headers()[header::CONTENT_TYPE], "text/html");
+    }
+
+    #[test]
+    fn other_readings_change_the_status_member_and_the_http_status_of_failures() {
+        let numeric = Dress { status_as_number: true, ..Dress::default() };
+        let body = |r: Response<Body>| {
+            use http_body_util::BodyExt;
+            let bytes = futures_free_collect(r.into_body().boxed());
+            String::from_utf8(bytes).unwrap()
+        };
+        assert_eq!(body(render(Answer::done(), numeric)), r#"{"Status": 2000}"#);
+        let failing = Dress { failure_http_status: true, ..Dress::default() };
+        let r = render(Answer::status("4007"), failing);
+        assert_eq!(r.status(), StatusCode::NOT_FOUND);
+        assert_eq!(body(r), r#"{"Status": "4007"}"#);
+        assert_eq!(render(Answer::done(), failing).status(), StatusCode::OK, "success stays 200");
+    }
+
+    /// The body of a `Full` response, which is ready at once.
+    fn futures_free_collect(body: http_body_util::combinators::BoxBody<Bytes, std::convert::Infallible>) -> Vec<u8> {
+        use http_body_util::BodyExt;
+        let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        rt.block_on(body.collect()).map(|c| c.to_bytes().to_vec()).unwrap_or_default()
     }
 }

@@ -5,7 +5,7 @@
 //! `--tls` a second line gives the certificate fingerprint. The password is never
 //! printed.
 
-use super::{Emulator, EmulatorConfig, faults};
+use super::{Emulator, EmulatorConfig, faults, readings};
 use crate::cli::EmulateArgs;
 use crate::exit::{CANNOT_JUDGE, OK, code};
 use crate::spec::Catalogue;
@@ -24,6 +24,9 @@ pub fn emulate(args: EmulateArgs) -> ExitCode {
         }
         return code(OK);
     }
+    if args.list_readings {
+        return list_readings();
+    }
     match prepare(&args) {
         Ok(config) => serve(config),
         Err(msg) => {
@@ -37,6 +40,7 @@ fn prepare(args: &EmulateArgs) -> Result<EmulatorConfig, String> {
     faults::parse_faults(&args.fault)?;
     let catalogue = Catalogue::embedded().map_err(|e| format!("the built-in data files do not load:\n{e}"))?;
     let profile = catalogue.profile(&args.profile)?.clone();
+    let readings = readings::resolve(&catalogue, &profile.id, &args.readings)?;
     let listen = parse_listen(&args.listen)?;
     let password = match &args.password {
         Some(p) => p.clone(),
@@ -49,11 +53,33 @@ fn prepare(args: &EmulateArgs) -> Result<EmulatorConfig, String> {
     config.tls = args.tls;
     config.latency = Duration::from_millis(args.latency_ms);
     config.faults = args.fault.clone();
+    config.readings = readings;
     config.parallel = args.parallel;
     config.control = args.control;
     config.reboot = Duration::from_millis(args.reboot_ms);
     config.api_enabled = !args.api_disabled;
     Ok(config)
+}
+
+/// One line per reading: erratum, its level, the profiles it applies to, name, what the
+/// phone then does. The text comes from `suites/errata.toml`, the one place it is written.
+fn list_readings() -> ExitCode {
+    let catalogue = match Catalogue::embedded() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: the built-in data files do not load:\n{e}");
+            return code(CANNOT_JUDGE);
+        }
+    };
+    let rows: Vec<(&crate::spec::Erratum, &str)> = catalogue.errata.iter().filter_map(|e| Some((e, e.reading.as_deref()?))).collect();
+    let width = rows.iter().map(|(_, n)| n.len()).max().unwrap_or(0);
+    let mut out = std::io::stdout().lock();
+    for (e, name) in rows {
+        let profiles = e.manuals.join(",");
+        let _ = writeln!(out, "{:<4} {:<9} {name:width$}  [{profiles}]  {}", e.id, e.verdict.label().to_ascii_lowercase(), e.plays.as_deref().unwrap_or(""));
+    }
+    let _ = writeln!(out, "{:<4} {:<9} {:width$}  every reading of the profile at once", "", "", readings::ALL_OTHER);
+    code(OK)
 }
 
 fn parse_listen(text: &str) -> Result<SocketAddr, String> {

@@ -28,6 +28,7 @@ pub mod api;
 pub mod command;
 pub mod control;
 pub mod faults;
+pub mod readings;
 pub mod server;
 pub mod settings;
 pub mod state;
@@ -55,6 +56,8 @@ pub struct EmulatorConfig {
     pub latency: Duration,
     /// Fault names (see [`faults()`]).
     pub faults: Vec<String>,
+    /// Readings of the manual to play instead of the preferred ones (see [`readings`]).
+    pub readings: Vec<String>,
     pub parallel: ParallelMode,
     /// Serve the `/control` endpoints (incoming calls, health, faults).
     pub control: bool,
@@ -76,6 +79,7 @@ impl EmulatorConfig {
             tls: false,
             latency: Duration::ZERO,
             faults: Vec::new(),
+            readings: Vec::new(),
             parallel: ParallelMode::Reject,
             control: false,
             reboot: Duration::from_secs(2),
@@ -89,6 +93,8 @@ impl EmulatorConfig {
 pub enum EmulatorError {
     #[error("{0}")]
     UnknownFault(String),
+    #[error("{0}")]
+    UnknownReading(String),
     #[error("cannot listen on {addr}: {source}")]
     Bind { addr: SocketAddr, source: std::io::Error },
     #[error("cannot set up TLS: {0}")]
@@ -115,13 +121,14 @@ impl Emulator {
     /// Bind, and serve in the background on the current tokio runtime.
     pub async fn start(config: EmulatorConfig) -> Result<Emulator, EmulatorError> {
         let bits = faults::parse_faults(&config.faults).map_err(EmulatorError::UnknownFault)?;
+        let reading_bits = readings::parse_readings(&config.readings).map_err(EmulatorError::UnknownReading)?;
         let listener = tokio::net::TcpListener::bind(config.listen).await.map_err(|source| EmulatorError::Bind { addr: config.listen, source })?;
         let addr = listener.local_addr().map_err(|source| EmulatorError::Bind { addr: config.listen, source })?;
         let identity = if config.tls { Some(tls::Identity::generate(addr).map_err(EmulatorError::Tls)?) } else { None };
         let fingerprint = identity.as_ref().map(|i| i.fingerprint.clone());
         let (shutdown, shutdown_rx) = watch::channel(false);
         let tls = config.tls;
-        let shared = Arc::new(server::Shared::new(config, bits));
+        let shared = Arc::new(server::Shared::new(config, bits, reading_bits));
         let acceptor = identity.map(|i| i.acceptor);
         let task = tokio::spawn(server::accept_loop(listener, shared.clone(), acceptor, shutdown_rx));
         Ok(Emulator { addr, tls, fingerprint, shared, shutdown, task: Some(task) })
@@ -149,6 +156,13 @@ impl Emulator {
     pub fn set_faults(&self, faults: Vec<String>) -> Result<(), EmulatorError> {
         let bits = faults::parse_faults(&faults).map_err(EmulatorError::UnknownFault)?;
         self.shared.faults.set(bits);
+        Ok(())
+    }
+
+    /// Replace the readings played; an unknown name changes nothing.
+    pub fn set_readings(&self, readings: Vec<String>) -> Result<(), EmulatorError> {
+        let bits = readings::parse_readings(&readings).map_err(EmulatorError::UnknownReading)?;
+        self.shared.readings.set(bits);
         Ok(())
     }
 

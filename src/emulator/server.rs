@@ -35,6 +35,7 @@ use super::answer::{Answer, Body, Dress, render};
 use super::api;
 use super::control;
 use super::faults::{Fault, FaultSet};
+use super::readings::{Reading, ReadingSet};
 use super::state::{Phone, Reset};
 use crate::cli::ParallelMode;
 use crate::spec::{Method, Profile};
@@ -63,6 +64,8 @@ use tokio::task::JoinSet;
 const HARD_BODY_CAP: usize = 64 << 20;
 /// How long the `hang-on-long-string` fault keeps a connection without an answer.
 const HANG: Duration = Duration::from_secs(600);
+/// How much later than its turn the `queue-slowly` reading answers a queued request.
+const QUEUED_LATE: Duration = Duration::from_millis(2500);
 /// JSON nesting the `crash-on-deep-nesting` fault tolerates.
 const FAULT_NESTING: usize = 16;
 /// String length the `hang-on-long-string` fault tolerates.
@@ -81,6 +84,7 @@ pub struct Shared {
     pub reboot: Duration,
     api_enabled: bool,
     pub faults: FaultSet,
+    pub readings: ReadingSet,
     /// Held while a request is processed: the one-at-a-time rule.
     gate: tokio::sync::Mutex<()>,
     phone: Mutex<Phone>,
@@ -91,7 +95,7 @@ pub struct Shared {
 }
 
 impl Shared {
-    pub fn new(config: EmulatorConfig, fault_bits: u64) -> Shared {
+    pub fn new(config: EmulatorConfig, fault_bits: u64, reading_bits: u64) -> Shared {
         let mut routes: HashMap<String, Vec<usize>> = HashMap::new();
         for (i, ep) in config.profile.endpoints.iter().enumerate() {
             routes.entry(ep.path.to_ascii_lowercase()).or_default().push(i);
@@ -111,6 +115,7 @@ impl Shared {
             reboot: config.reboot,
             api_enabled: config.api_enabled,
             faults: FaultSet::new(fault_bits),
+            readings: ReadingSet::new(reading_bits),
             gate: tokio::sync::Mutex::new(()),
             phone: Mutex::new(phone),
             generation: watch::channel(0).0,
@@ -159,7 +164,37 @@ impl Shared {
     }
 
     fn dress(&self) -> Dress {
-        Dress { html_content_type: self.faults.has(Fault::WrongContentType), close: false }
+        Dress {
+            html_content_type: self.faults.has(Fault::WrongContentType),
+            close: false,
+            status_as_number: self.readings.has(Reading::StatusAsNumber),
+            failure_http_status: self.readings.has(Reading::FailureHttpStatus),
+        }
+    }
+
+    /// The endpoints served at `path` (any case), with the readings that move an endpoint
+    /// to the path its manual prints (E01, E02, E21, E27, E41): then the printed path
+    /// serves it and the documented one is unknown.
+    fn route(&self, path: &str) -> Vec<&crate::spec::Endpoint> {
+        let lower = path.to_ascii_lowercase();
+        if self.readings.is_empty() {
+            // The usual case, on every request: one map lookup.
+            return self.routes.get(&lower).map(|ix| ix.iter().map(|&i| &self.profile.endpoints[i]).collect()).unwrap_or_default();
+        }
+        let mut out: Vec<&crate::spec::Endpoint> = Vec::new();
+        for e in &self.profile.endpoints {
+            let moved = e.alternates.iter().filter(|a| self.plays(&a.erratum)).find_map(|a| a.path.as_deref());
+            let served_at = moved.unwrap_or(&e.path);
+            if served_at.eq_ignore_ascii_case(&lower) {
+                out.push(e);
+            }
+        }
+        out
+    }
+
+    /// Whether a reading of this erratum is played.
+    fn plays(&self, erratum: &str) -> bool {
+        crate::emulator::readings::ALL.iter().any(|r| r.erratum() == erratum && self.readings.has(*r))
     }
 }
 
@@ -318,9 +353,16 @@ async fn handle(req: Request<Incoming>, shared: Arc<Shared>, local_ip: IpAddr) -
             if shared.faults.has(Fault::ParallelDrop) {
                 return Err(Dropped);
             }
-            match shared.parallel {
-                ParallelMode::Reject => return Ok(render(Answer::http(StatusCode::FORBIDDEN), shared.dress())),
-                ParallelMode::Queue => shared.gate.lock().await,
+            if shared.readings.has(Reading::QueueSlowly) {
+                // E52's other reading: queued, and answered late.
+                let guard = shared.gate.lock().await;
+                tokio::time::sleep(QUEUED_LATE).await;
+                guard
+            } else {
+                match shared.parallel {
+                    ParallelMode::Reject => return Ok(render(Answer::http(StatusCode::FORBIDDEN), shared.dress())),
+                    ParallelMode::Queue => shared.gate.lock().await,
+                }
             }
         }
     };
@@ -363,6 +405,9 @@ async fn process(req: Request<Incoming>, shared: &Shared, local_ip: IpAddr) -> F
         HARD_BODY_CAP
     } else if shared.faults.has(Fault::SizeLimitLow) {
         10_000
+    } else if shared.readings.has(Reading::SizeLimit20000) {
+        // E08's other reading: 20 KB is 20000 bytes.
+        shared.profile.limits.body_bytes_accepted
     } else {
         shared.profile.limits.body_bytes_rejected_above
     };
@@ -383,18 +428,26 @@ async fn process(req: Request<Incoming>, shared: &Shared, local_ip: IpAddr) -> F
         return Flow::Answer(Answer::http(StatusCode::UNAUTHORIZED), dress);
     }
 
-    let Some(indices) = shared.routes.get(&path.to_ascii_lowercase()) else {
+    let endpoints = shared.route(&path);
+    if endpoints.is_empty() {
         if shared.faults.has(Fault::UnknownPath200) {
             return Flow::Answer(Answer::done(), dress);
         }
+        if shared.readings.has(Reading::UnknownPathErrorStatus) {
+            // E24's other reading: "Operation Not Supported" in an API answer.
+            return Flow::Answer(Answer::status("4004"), dress);
+        }
         return Flow::Answer(Answer::http(StatusCode::NOT_FOUND), dress);
-    };
+    }
     let method = match parts.method {
         hyper::Method::GET => Some(Method::GET),
         hyper::Method::POST => Some(Method::POST),
         _ => None,
     };
-    let endpoints: Vec<&crate::spec::Endpoint> = indices.iter().map(|&i| &shared.profile.endpoints[i]).collect();
+    if method.is_none() && shared.readings.has(Reading::UnknownMethod501) {
+        // E50's other reading: RFC 9110 §15.6.2, a method the server does not implement.
+        return Flow::Answer(Answer::http(StatusCode::NOT_IMPLEMENTED), dress);
+    }
     let mut content_type_rule = method == Some(Method::POST);
     let endpoint = match endpoints.iter().find(|e| Some(e.method) == method) {
         Some(e) => *e,
@@ -453,6 +506,7 @@ async fn process(req: Request<Incoming>, shared: &Shared, local_ip: IpAddr) -> F
             profile: &shared.profile,
             endpoint,
             faults: &shared.faults,
+            readings: &shared.readings,
             query: &query,
             input,
             local_ip,

@@ -59,7 +59,7 @@ const HEALTH_EVERY: u64 = 25;
 const RECOVERY: Duration = Duration::from_secs(90);
 
 pub fn fuzz(args: FuzzArgs) -> ExitCode {
-    let Connected { catalogue, profile, runtime, target, engine } = match connect(&args.target, &args.emulator_faults) {
+    let Connected { catalogue, profile, runtime, target, engine } = match connect(&args.target, &args.emulator_faults, &args.readings) {
         Ok(c) => c,
         Err(code) => return code,
     };
@@ -158,7 +158,7 @@ pub fn replay(args: ReplayArgs) -> ExitCode {
             return exit::code(exit::CANNOT_JUDGE);
         }
     };
-    let Connected { catalogue, profile, runtime, target, engine: _ } = match connect(&args.target, &args.emulator_faults) {
+    let Connected { catalogue, profile, runtime, target, engine: _ } = match connect(&args.target, &args.emulator_faults, &[]) {
         Ok(c) => c,
         Err(code) => return code,
     };
@@ -250,7 +250,7 @@ struct Connected {
 }
 
 /// Catalogue, profile, target and preflight; any failure prints why and gives exit 2.
-fn connect(args: &TargetArgs, faults: &[String]) -> Result<Connected, ExitCode> {
+fn connect(args: &TargetArgs, faults: &[String], readings: &[String]) -> Result<Connected, ExitCode> {
     let catalogue = Arc::new(crate::spec::command::load_or_report(args.data.as_deref())?);
     let profile = catalogue.profile(&args.profile).map_err(|msg| {
         eprintln!("error: {msg}");
@@ -260,15 +260,20 @@ fn connect(args: &TargetArgs, faults: &[String]) -> Result<Connected, ExitCode> 
         eprintln!("error: cannot start the async runtime: {e}");
         exit::code(exit::CANNOT_JUDGE)
     })?;
-    let target = match runtime.block_on(target::connect(args, &profile, faults, false)) {
+    let resolved = crate::emulator::readings::resolve(&catalogue, &profile.id, readings).map_err(|msg| {
+        eprintln!("error: --reading: {msg}");
+        exit::code(exit::CANNOT_JUDGE)
+    })?;
+    let setup = target::EmulatorSetup { faults: faults.to_vec(), readings: resolved, ..target::EmulatorSetup::default() };
+    let target = match runtime.block_on(target::connect_with(args, &profile, setup)) {
         Ok(t) => t,
         Err(e) => {
             eprintln!("error: {e}");
             return Err(exit::code(exit::CANNOT_JUDGE));
         }
     };
-    if target.emulator.is_none() && !faults.is_empty() {
-        eprintln!("warning: --emulator-fault applies to the built-in emulator only; ignored with --target");
+    if target.emulator.is_none() && (!faults.is_empty() || !readings.is_empty()) {
+        eprintln!("warning: --emulator-fault and --reading apply to the built-in emulator only; ignored with --target");
     }
     let options = RunOptions { allow_destructive: false, strict: false, dial: "1000".into(), incoming: IncomingSource::None, timeout: target.device.config().timeout };
     let engine = Engine::new(target.device.clone(), catalogue.clone(), profile.clone(), options).with_label(target.label.clone());
@@ -401,6 +406,7 @@ fn run_record(engine: &Engine, campaign: &Campaign<'_>, s: &Summary, replayed: &
                 actual,
                 step: "fuzz".into(),
                 details: r.mutations.clone(),
+                errata: vec![],
             }],
             exchanges: vec![ex("first failing request", &r.original), ex("minimal request", &r.minimal)],
             reproducer: Some(r.curl.clone()),

@@ -216,6 +216,7 @@ mod tests {
             limits: Limits { body_bytes_accepted: 20000, body_bytes_rejected_above: 20480, config_params_max: 20, upload_bg_capture_interval_secs: None },
             status_codes: ["2000", "4000", "4003", "4007", "5000"].iter().map(|c| (c.to_string(), String::new())).collect::<BTreeMap<_, _>>(),
             endpoints: vec![],
+            failure_response: None,
         }
     }
 
@@ -234,6 +235,7 @@ mod tests {
             errata: vec![],
             not_tested: None,
             certainty: None,
+            alternates: vec![], response_def: None,
         }
     }
 

@@ -182,6 +182,7 @@ impl BaselineDiff {
                 "if the change is intended, record the baseline again: polyconform snapshot --name {} (then `cargo insta review`)",
                 self.baseline
             )],
+            errata: vec![],
         }
     }
 }
@@ -317,6 +318,7 @@ pub fn as_case(id_prefix: &str, baseline_dir: &Path, run: &RunRecord, comparison
             actual: format!("{} endpoint(s) compared, no difference", comparison.compared.len()),
             step: "compare".into(),
             details,
+            errata: vec![],
         });
     }
     let differing: BTreeSet<&str> = comparison.diffs.iter().map(|d| d.endpoint.as_str()).collect();

@@ -146,6 +146,7 @@ mod tests {
                 actual: actual.into(),
                 step: "request".into(),
                 details: vec![],
+                errata: vec![],
             }],
             exchanges: vec![],
             reproducer: Some("curl -u \"Polycom:$POLYCONFORM_PASSWORD\" http://x".into()),

@@ -115,6 +115,7 @@ pub(crate) mod sample {
                 actual: "HTTP 200".into(),
                 step: "request".into(),
                 details: vec![],
+                errata: vec![],
             }],
             exchanges: vec![],
             reproducer: None,

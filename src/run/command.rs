@@ -97,14 +97,22 @@ pub fn run(args: RunArgs) -> ExitCode {
         }
     };
 
+    let readings = match crate::emulator::readings::resolve(&catalogue, &profile.id, &args.readings) {
+        Ok(r) => r,
+        Err(msg) => {
+            eprintln!("error: --reading: {msg}");
+            return exit::code(exit::CANNOT_JUDGE);
+        }
+    };
     let setup = EmulatorSetup {
         faults: args.emulator_faults.clone(),
+        readings,
         control: true,
         latency: Duration::from_millis(args.emulator_latency_ms),
         reboot: args.emulator_reboot_ms.map(Duration::from_millis),
     };
-    if args.target.target.is_some() && (!args.emulator_faults.is_empty() || args.emulator_latency_ms > 0 || args.emulator_reboot_ms.is_some()) {
-        eprintln!("error: --emulator-fault, --emulator-latency-ms and --emulator-reboot-ms apply to the built-in emulator only (hint: drop --target, or start `polyconform emulate --fault NAME` and point --target at it)");
+    if args.target.target.is_some() && (!args.emulator_faults.is_empty() || !args.readings.is_empty() || args.emulator_latency_ms > 0 || args.emulator_reboot_ms.is_some()) {
+        eprintln!("error: --emulator-fault, --reading, --emulator-latency-ms and --emulator-reboot-ms apply to the built-in emulator only (hint: drop --target, or start `polyconform emulate --fault NAME --reading NAME` and point --target at it)");
         return exit::code(exit::CANNOT_JUDGE);
     }
     let target = match runtime.block_on(target::connect_with(&args.target, &profile, setup)) {

@@ -310,7 +310,7 @@ impl Engine {
             let dials = self.is_dial(&wire);
             let calls_before = if dials { self.calls(&mut run.exchanges, &format!("{SETUP}calls before `{}`", step.name)).await.ok() } else { None };
 
-            let ctx = Context { profile: &self.profile, schemas: &self.catalogue.schemas, case, endpoint, vars };
+            let ctx = Context { profile: &self.profile, schemas: &self.catalogue.schemas, case, endpoint, vars, errata: &self.catalogue.errata };
             let judged = self.send_step(&ctx, step, wire, &mut run.exchanges).await;
             self.note_destructive(&judged).await;
             let findings: Vec<Finding> = check::judge_step(&ctx, step, &judged);
@@ -530,6 +530,7 @@ mod tests {
             capture: BTreeMap::from([(name.to_string(), pointer.to_string())]),
             poll_ms: None,
             delay_ms: None, quiet_ms: None, away_ms: None,
+            setup: false, timeout_ms: None,
         }
     }
 

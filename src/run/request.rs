@@ -296,6 +296,7 @@ mod tests {
             errata: vec![],
             not_tested: None,
             certainty: None,
+            alternates: vec![], response_def: None,
         }
     }
 

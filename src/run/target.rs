@@ -44,6 +44,8 @@ impl std::fmt::Debug for Target {
 pub struct EmulatorSetup {
     /// Fault names (see `polyconform emulate --list-faults`).
     pub faults: Vec<String>,
+    /// Readings to play (already resolved: no `all-other`).
+    pub readings: Vec<String>,
     /// Serve `/control/*` (incoming calls for the call-flow cases).
     pub control: bool,
     /// Added latency per request.
@@ -82,7 +84,7 @@ pub enum TargetError {
 /// The contract other commands code against; `run` uses [`connect_with`] to pass the
 /// emulator latency as well.
 pub async fn connect(args: &TargetArgs, profile: &Profile, emulator_faults: &[String], control: bool) -> Result<Target, TargetError> {
-    connect_with(args, profile, EmulatorSetup { faults: emulator_faults.to_vec(), control, latency: Duration::ZERO, reboot: None }).await
+    connect_with(args, profile, EmulatorSetup { faults: emulator_faults.to_vec(), control, ..EmulatorSetup::default() }).await
 }
 
 /// [`connect`] with every emulator setting.
@@ -121,6 +123,7 @@ pub async fn connect_with(args: &TargetArgs, profile: &Profile, setup: EmulatorS
             config.username = args.username.clone();
             config.password = password.clone();
             config.faults = setup.faults;
+            config.readings = setup.readings;
             config.control = setup.control;
             config.latency = setup.latency;
             if let Some(reboot) = setup.reboot {

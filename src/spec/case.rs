@@ -224,6 +224,18 @@ pub struct Step {
     /// phone that goes at once is not waited for, one that never goes costs the full time.
     #[serde(default)]
     pub away_ms: Option<u64>,
+    /// A setup step of the case (say config/set that switches a feature on before the
+    /// request under test): it is not what the case judges, so when none of its `pass`
+    /// outcomes matches the case is NOT-TESTED with the reason, never FAIL.
+    #[serde(default)]
+    pub setup: bool,
+    /// The manual's own bound on how long this request may take, in milliseconds
+    /// (Management.SkypeSignIn: "times out (150 seconds)"). The step waits that long
+    /// instead of `--timeout`, and no answer within it is judged like any other outcome.
+    /// Without a bound, no answer within `--timeout` from a phone that is still busy is
+    /// INFO (the harness's patience, not the phone's fault).
+    #[serde(default)]
+    pub timeout_ms: Option<u64>,
 }
 
 /// Which credentials a request carries.
@@ -311,6 +323,10 @@ pub struct Expect {
     /// Why this outcome earns this verdict.
     #[serde(default)]
     pub note: Option<String>,
+    /// The errata (ids in `suites/errata.toml`) this outcome's reading comes from; a
+    /// graded outcome cites the decision that made the phone's reading acceptable.
+    #[serde(default)]
+    pub errata: Vec<String>,
 }
 
 fn default_pass() -> Verdict {
@@ -358,6 +374,10 @@ pub struct JsonAssert {
     /// e.g. `{ "/CallHandle" = "{{call_ref}}" }`.
     #[serde(default)]
     pub contains: Option<BTreeMap<String, serde_json::Value>>,
+    /// The value is a string matching this regular expression (JSON Schema `pattern`
+    /// dialect, unanchored: write `^...$` to match the whole string).
+    #[serde(default)]
+    pub pattern: Option<String>,
 }
 
 /// Cleanup actions beyond `restore_config`.

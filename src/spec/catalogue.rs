@@ -34,6 +34,25 @@ pub struct Erratum {
     pub decision: String,
     /// Verdict level the harness gives a device that takes the other reading.
     pub verdict: crate::verdict::Level,
+    /// `ambiguous` and `silent` errata: the name of the emulator reading that plays the
+    /// reading the decision did not pick (`polyconform emulate --reading NAME`), so a test
+    /// can prove that reading never earns a FAIL.
+    #[serde(default)]
+    pub reading: Option<String>,
+    /// What a phone taking the other reading does, in one line (`--list-readings`).
+    #[serde(default)]
+    pub plays: Option<String>,
+    /// `must` errata: the emulator fault that contradicts the decision (`--fault NAME`),
+    /// so a test can prove the harness gives it a FAIL.
+    #[serde(default)]
+    pub fault: Option<String>,
+}
+
+impl Erratum {
+    /// The errata of a profile (those whose `manuals` name it).
+    pub fn applies_to(&self, profile: &str) -> bool {
+        self.manuals.iter().any(|m| m == profile)
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -120,6 +139,7 @@ impl Catalogue {
         let mut errata = Vec::new();
         for f in data.under("suites", "toml").filter(|f| f.rel.file_name().is_some_and(|n| n == "errata.toml")) {
             if let Some(file) = parse_toml::<ErrataFile>(f, &mut errors) {
+                check_errata(f, &file.errata, &mut errors);
                 errata.extend(file.errata);
             }
         }
@@ -209,6 +229,7 @@ fn make_case(profile: &Profile, suite: &Suite, spec: &Arc<CaseSpec>, ep: Option<
             capture: BTreeMap::new(),
             poll_ms: None,
             delay_ms: None, quiet_ms: None, away_ms: None,
+            setup: false, timeout_ms: None,
         }]
     } else {
         spec.steps.clone()
@@ -280,8 +301,46 @@ fn line_col_offset(text: &str, line: usize, col: usize) -> usize {
     text.len()
 }
 
+/// Every erratum is executable: an `ambiguous` or `silent` one names the emulator reading
+/// that plays the reading it did not pick (and says what that phone does); a `must` one
+/// names the fault that contradicts it. Without them a misreading of ours could hide.
+fn check_errata(f: &DataFile, errata: &[Erratum], errors: &mut Vec<SpecError>) {
+    let mut readings = BTreeSet::new();
+    for e in errata {
+        let err = |msg: String| SpecError::new(&f.shown, msg).at_text(&f.text, 0, &format!("id = \"{}\"", e.id)).field(format!("erratum.{}", e.id));
+        match e.verdict {
+            crate::verdict::Level::Must => {
+                if e.fault.is_none() {
+                    errors.push(err(format!("erratum {} (`must`) names no `fault`", e.id)).hint("name the emulator fault that contradicts the decision (`polyconform emulate --list-faults`), so a test proves it FAILs"));
+                }
+                if e.reading.is_some() {
+                    errors.push(err(format!("erratum {} is `must` but names a `reading`", e.id)).hint("a reading is another acceptable way to read the manual; a `must` decision has none: name a `fault` instead"));
+                }
+            }
+            level => {
+                match &e.reading {
+                    None => errors.push(
+                        err(format!("erratum {} (`{}`) names no `reading`", e.id, level.label().to_ascii_lowercase()))
+                            .hint("add `reading = \"NAME\"` and `plays = \"...\"`: the emulator must be able to play the reading the decision did not pick, so a test proves it never earns a FAIL"),
+                    ),
+                    Some(name) if !readings.insert(name.clone()) => errors.push(err(format!("reading `{name}` of erratum {} is named by another erratum too", e.id)).hint("one reading plays one erratum")),
+                    Some(_) => {}
+                }
+                if e.reading.is_some() && e.plays.as_deref().is_none_or(|p| p.trim().is_empty()) {
+                    errors.push(err(format!("erratum {} names a reading but not what it `plays`", e.id)).hint("say in one line what a phone taking that reading does"));
+                }
+            }
+        }
+    }
+}
+
 fn check_profile(f: &DataFile, p: &Profile, schemas: &SchemaSet, errata: &[Erratum], errors: &mut Vec<SpecError>) {
     let mut seen = BTreeSet::new();
+    if let Some(fr) = &p.failure_response
+        && !errata.iter().any(|x| x.id == fr.erratum)
+    {
+        errors.push(SpecError::new(&f.shown, format!("unknown erratum `{}` in [failure_response]", fr.erratum)).at_text(&f.text, 0, "[failure_response]").hint("errata ids are defined in suites/errata.toml"));
+    }
     for ep in &p.endpoints {
         let err = |msg: String| SpecError::new(&f.shown, msg).at_text(&f.text, 0, &format!("\"{}\"", ep.id)).field(format!("endpoint.{}", ep.id));
         if !seen.insert(ep.id.clone()) {
@@ -293,7 +352,7 @@ fn check_profile(f: &DataFile, p: &Profile, schemas: &SchemaSet, errata: &[Errat
                     .hint("the path is relative to schemas/, e.g. `v1/mgmt/device/info.json`"),
             );
         } else {
-            if !schemas.has_def(&ep.schema, "response") {
+            if ep.response_def.is_none() && !schemas.has_def(&ep.schema, "response") {
                 errors.push(err(format!("schema `{}` has no `$defs/response`", ep.schema)).hint("describe the success answer under `$defs/response`"));
             }
             if ep.input != Input::None && !schemas.has_def(&ep.schema, "request") {
@@ -305,9 +364,22 @@ fn check_profile(f: &DataFile, p: &Profile, schemas: &SchemaSet, errata: &[Errat
                 errors.push(err(format!("code `{code}` of endpoint `{}` is not in the profile's status_codes table", ep.id)).hint("add it to [status_codes] with the manual's description"));
             }
         }
-        for e in &ep.errata {
+        for e in ep.errata.iter().chain(ep.alternates.iter().map(|a| &a.erratum)) {
             if !errata.iter().any(|x| &x.id == e) {
                 errors.push(err(format!("unknown erratum `{e}`")).hint("errata ids are defined in suites/errata.toml"));
+            }
+        }
+        for a in &ep.alternates {
+            if a.path.is_none() == a.rename.is_empty() {
+                errors.push(err(format!("an alternate of endpoint `{}` must give either `path` or `rename`", ep.id)).hint("one alternate is one other form of the request: the printed path, or renamed data members"));
+            }
+        }
+        if schemas.has_file(&ep.schema) && !schemas.has_def(&ep.schema, ep.response_def()) {
+            errors.push(err(format!("schema `{}` has no `$defs/{}` (the endpoint's response_def)", ep.schema, ep.response_def())).hint("name a definition the schema file has"));
+        }
+        for def in schemas.defs(&ep.schema).filter_map(|d| d.strip_prefix(PREFERRED_PREFIX)) {
+            if !errata.iter().any(|x| x.id == def) {
+                errors.push(err(format!("schema `{}` defines `$defs/{PREFERRED_PREFIX}{def}`, but there is no erratum {def}", ep.schema)).hint("a preferred-reading definition is named after the erratum that grades a miss"));
             }
         }
         if !ep.path.starts_with("/api/") {
@@ -362,7 +434,8 @@ fn check_suites(suites: &[Suite], sources: &[&DataFile], profiles: &[Profile], e
                     errors.push(err(format!("unknown profile `{p}`"), &format!("\"{p}\"")).field("profiles").hint(format!("known profiles: {}", profile_ids.join(", "))));
                 }
             }
-            for e in &spec.errata {
+            let outcome_errata = spec.expect.iter().chain(spec.steps.iter().flat_map(|s| s.expect.iter())).flat_map(|x| x.errata.iter());
+            for e in spec.errata.iter().chain(outcome_errata) {
                 if !errata.iter().any(|x| &x.id == e) {
                     errors.push(err(format!("unknown erratum `{e}`"), &format!("\"{e}\"")).field("errata").hint("errata ids are defined in suites/errata.toml"));
                 }
@@ -447,6 +520,10 @@ fn check_pointer(p: &str, spec: &CaseSpec, err: &dyn Fn(String, &str) -> SpecErr
         );
     }
 }
+
+/// `$defs` entries named `preferred-<erratum>` describe the reading an erratum prefers;
+/// an answer outside one is graded by that erratum's level (NON-STRICT or INFO), never FAIL.
+pub const PREFERRED_PREFIX: &str = "preferred-";
 
 /// Names every case may use without capturing them first: `call_ref` (the handle of the
 /// call an `active-call`, `held-call` or `incoming-call` precondition set up) and `dial`

@@ -35,9 +35,44 @@ pub struct Profile {
     pub limits: Limits,
     /// Every `Status` code of the manual's error table, with its description.
     pub status_codes: BTreeMap<String, String>,
+    /// What the manual leaves open about failure answers (E48).
+    #[serde(default)]
+    pub failure_response: Option<FailureResponse>,
     /// The endpoints this firmware has.
     #[serde(rename = "endpoint")]
     pub endpoints: Vec<Endpoint>,
+}
+
+/// The HTTP status of an API failure ("Failure Response: { \"Status\": \"<4xxx/5xxx>\" }"):
+/// the manual prints only the body. Real phones send HTTP 200; a phone that sends its
+/// documented failure `Status` with a 4xx or 5xx HTTP status took the other reading, which
+/// the erratum grades.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FailureResponse {
+    /// HTTP statuses the suites write for a failure answer (real devices: 200).
+    pub preferred_http: Vec<u16>,
+    /// The erratum behind the other reading (its `verdict` grades it).
+    pub erratum: String,
+}
+
+/// Another form of an endpoint's request that a reading of the manual leads to: the path
+/// exactly as printed (`/api/v1/callctrl/holdCal`, E01), or data members spelled another
+/// way (`State` for `state`, E35). When the documented form is refused in the way this
+/// form explains (404 for a path, Status 4000 for a member), the harness sends this form
+/// once; if the phone serves it, the flow goes on with it and the case is graded by the
+/// erratum's level instead of failing on a typo of the manual.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Alternate {
+    /// The decision behind this form (its `verdict` grades a phone that needs it).
+    pub erratum: String,
+    /// The path as the manual prints it.
+    #[serde(default)]
+    pub path: Option<String>,
+    /// Members of `data` renamed: documented name -> the other spelling.
+    #[serde(default)]
+    pub rename: BTreeMap<String, String>,
 }
 
 /// Numeric rules from the manual's prerequisites and endpoint notes.
@@ -149,6 +184,21 @@ pub struct Endpoint {
     /// because the borrowed text may not hold for this firmware. Default: `must`.
     #[serde(default)]
     pub certainty: Option<crate::verdict::Level>,
+    /// The `$defs` entry of `schema` that describes this profile's success answer
+    /// (default `response`): where one manual prints members legibly and the other does
+    /// not (E31), the profiles require different members.
+    #[serde(default)]
+    pub response_def: Option<String>,
+    /// Other forms of the request that a reading of the manual leads to.
+    #[serde(default, rename = "alternate")]
+    pub alternates: Vec<Alternate>,
+}
+
+impl Endpoint {
+    /// The `$defs` entry of the success answer.
+    pub fn response_def(&self) -> &str {
+        self.response_def.as_deref().unwrap_or("response")
+    }
 }
 
 impl Profile {

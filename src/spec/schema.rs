@@ -117,6 +117,11 @@ impl SchemaSet {
         self.validators.contains_key(&(rel.to_string(), def.to_string()))
     }
 
+    /// The `$defs` names of `rel`.
+    pub fn defs<'a>(&'a self, rel: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.validators.keys().filter(move |(r, _)| r == rel).map(|(_, d)| d.as_str())
+    }
+
     /// The loaded files.
     pub fn files(&self) -> impl Iterator<Item = &SchemaFile> {
         self.files.values()

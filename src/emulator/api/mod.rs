@@ -21,6 +21,7 @@ mod webcallcontrol;
 
 use super::answer::Answer;
 use super::faults::{Fault, FaultSet};
+use super::readings::{Reading, ReadingSet};
 use super::server::Input;
 use super::settings::Source;
 use super::state::{Phone, Reset};
@@ -35,6 +36,7 @@ pub struct Ctx<'a> {
     pub profile: &'a Profile,
     pub endpoint: &'a Endpoint,
     pub faults: &'a FaultSet,
+    pub readings: &'a ReadingSet,
     pub query: &'a str,
     pub input: Input,
     /// The address the client reached the phone on (device/info shows it).
@@ -47,6 +49,11 @@ pub struct Ctx<'a> {
 impl Ctx<'_> {
     pub fn fault(&self, f: Fault) -> bool {
         self.faults.has(f)
+    }
+
+    /// Whether the phone plays this other reading of the manual.
+    pub fn reading(&self, r: Reading) -> bool {
+        self.readings.has(r)
     }
 
     /// Whether this endpoint's profile entry lists `code` (e.g. VVX dial has 4002).
