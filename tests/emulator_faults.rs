@@ -58,10 +58,10 @@ async fn observe(fault: &str, on: bool) -> Option<String> {
             assert_eq!(p.post_empty("/api/v1/mgmt/network/uploadBgCapture").await.api(), "2000");
             p.post_empty("/api/v1/mgmt/network/uploadBgCapture").await.api().to_string()
         }
-        "wrong-content-type" => {
-            let a = p.get("/api/v1/mgmt/device/info").await;
-            let b = p.get("/api/v1/nothing").await;
-            format!("{} {}", a.headers["content-type"].to_str().unwrap(), b.headers["content-type"].to_str().unwrap())
+        "manual-content-type-refused" => {
+            let manual = p.post_typed("/api/v1/mgmt/config/get", "application/JSON", json!({"data": ["log.level.change.sip"]})).await.code;
+            let lower = p.post_typed("/api/v1/mgmt/config/get", "application/json", json!({"data": ["log.level.change.sip"]})).await.code;
+            format!("{manual} {lower}")
         }
         "missing-field" => p.get("/api/v1/mgmt/device/info").await.data().get("ModelNumber").is_some().to_string(),
         "retyped-field" => kind(p.get("/api/v1/mgmt/lineInfo").await.data()).into(),
@@ -182,7 +182,7 @@ fault_test!(params_empty_accepted, "params-empty-accepted", "4000", "2000");
 fault_test!(missing_field_accepted, "missing-field-accepted", "4000", "2000");
 fault_test!(no_call_2000, "no-call-2000", "4007 4007 4007 4007", "2000 2000 2000 4007");
 fault_test!(bgcapture_no_rate_limit, "bgcapture-no-rate-limit", "4001", "2000");
-fault_test!(wrong_content_type, "wrong-content-type", "application/json text/html", "text/html text/html");
+fault_test!(manual_content_type_refused, "manual-content-type-refused", "200 200", "400 200");
 fault_test!(missing_field, "missing-field", "true", "false");
 fault_test!(retyped_field, "retyped-field", "array", "object");
 fault_test!(non_json_body, "non-json-body", "200 application/json object", "200 text/html not-json");

@@ -355,7 +355,7 @@ fn secrets_never_reach_stdout_stderr_or_any_report() {
     let dir = scratch("secrets");
     // A fault makes FAILs, so findings, reproducers and JUnit failures are all written.
     let out = output(
-        polyconform(&["run", "--emulator-reboot-ms", "500", "--emulator-fault", "auth-wrong-password-accepted", "--emulator-fault", "wrong-content-type", "--report-dir", dir.to_str().unwrap()])
+        polyconform(&["run", "--emulator-reboot-ms", "500", "--emulator-fault", "auth-wrong-password-accepted", "--emulator-fault", "manual-content-type-refused", "--report-dir", dir.to_str().unwrap()])
             .env("POLYCONFORM_PASSWORD", password),
     );
     assert_eq!(code(&out), 1, "{}", text(&out.stderr));

@@ -89,7 +89,7 @@ fn quoted_or_list(codes: &[String]) -> String {
 pub fn implicit(ctx: &Context, endpoint: &Endpoint, step: &str, obs: &Observed) -> Vec<Finding> {
     let (Some(resp), Some(json)) = (obs.response, obs.json.as_ref()) else { return vec![] };
     let status = read(Some(json));
-    let finding = |verdict, section: &str, requirement: String, expected: Vec<String>, details: Vec<String>| Finding {
+    let finding = |verdict, section: &str, requirement: String, expected: Vec<String>, details: Vec<String>, errata: &[&str]| Finding {
         family: Family::ApiStatus,
         verdict,
         section: section.to_string(),
@@ -98,7 +98,7 @@ pub fn implicit(ctx: &Context, endpoint: &Endpoint, step: &str, obs: &Observed) 
         actual: obs.actual(),
         step: step.to_string(),
         details,
-        errata: vec![],
+        errata: errata.iter().map(|e| e.to_string()).collect(),
     };
     let applicable = format!("Applicable return codes: {}", endpoint.codes.join(", "));
     let mut out = Vec::new();
@@ -111,6 +111,7 @@ pub fn implicit(ctx: &Context, endpoint: &Endpoint, step: &str, obs: &Observed) 
                     "Output: Success Response: { \"Status\": \"2000\" ... } Failure Response: { \"Status\": \"<4xxx/5xxx>\" }".into(),
                     vec![format!("a `Status` member, one of {}", endpoint.codes.join(", "))],
                     vec!["the JSON answer has no `Status` member, so a client cannot tell success from failure".into()],
+                    &[],
                 ));
             }
             return out;
@@ -122,6 +123,7 @@ pub fn implicit(ctx: &Context, endpoint: &Endpoint, step: &str, obs: &Observed) 
                 error_table(ctx),
                 vec![format!("`Status` is one of the codes {}", endpoint.codes.join(", "))],
                 vec!["`Status` is neither a string nor a number, so it is no code of the Error Codes table".into()],
+                &[],
             ));
             return out;
         }
@@ -135,6 +137,7 @@ pub fn implicit(ctx: &Context, endpoint: &Endpoint, step: &str, obs: &Observed) 
                  every capture from a real phone has a string, so a number is the reading we do not prefer (NON-STRICT, FAIL with --strict)"
                     .into(),
             ],
+            &["E07"],
         )),
         ApiStatus::Text(_) => {}
     }
@@ -146,6 +149,7 @@ pub fn implicit(ctx: &Context, endpoint: &Endpoint, step: &str, obs: &Observed) 
             error_table(ctx),
             vec![format!("`Status` is one of the documented codes {}", endpoint.codes.join(", "))],
             vec![format!("erratum E25: \"{code}\" is in no table of the {} manual, so it is FAIL", ctx.profile.id)],
+            &[],
         ));
     } else if !endpoint.codes.iter().any(|c| c == code) {
         let meaning = ctx.profile.status_codes.get(code).map(String::as_str).unwrap_or("");
@@ -158,6 +162,7 @@ pub fn implicit(ctx: &Context, endpoint: &Endpoint, step: &str, obs: &Observed) 
                 "erratum E25: \"{code}\" ({meaning}) is in the Error Codes table but not in this endpoint's list; the manual does not \
                  say the lists are exhaustive and they are visibly incomplete (blank entries such as \"4003, , 4007\"): NON-STRICT, not FAIL"
             )],
+            &["E25"],
         ));
     }
     out

@@ -2,9 +2,11 @@
 //! (which decides whether a request was well-formed).
 //!
 //! Every endpoint states "Input and Output Syntax: JSON" (Management.Restart: "Input /
-//! Output Format: JSON"), so a JSON answer labelled `text/html` or `text/plain` is FAIL.
-//! A missing header, or a legacy JSON label like `text/json`, is NON-STRICT: the body is
-//! still JSON and the manual says nothing about headers. Names and values compare
+//! Output Format: JSON"): that is about the body, which is JSON here. The manual says
+//! nothing about response headers, so the label is never a FAIL: a JSON answer labelled as
+//! another media type (`text/html`) is NON-STRICT (the label contradicts the syntax the
+//! section names, and clients that honour it cannot parse the answer); a missing header or
+//! a legacy JSON label like `text/json` is INFO. Names and values compare
 //! case-insensitively and parameters (`; charset=utf-8`) are fine.
 
 use super::{Finding, Observed};
@@ -48,19 +50,19 @@ pub fn implicit(endpoint: &Endpoint, step: &str, obs: &Observed) -> Vec<Finding>
     let (verdict, shown, why) = match classify(resp.header("Content-Type")) {
         MediaKind::Json => return vec![],
         MediaKind::Missing => (
-            Verdict::NonStrict,
+            Verdict::Info,
             "no Content-Type header".to_string(),
-            "the body is JSON but unlabelled; the manual names the syntax, not the header, so this is NON-STRICT".to_string(),
+            "the body is JSON but unlabelled; the manual names the syntax, not the header".to_string(),
         ),
         MediaKind::JsonLike(v) => (
-            Verdict::NonStrict,
+            Verdict::Info,
             format!("Content-Type {v}"),
             "a legacy label for JSON; clients that check for application/json reject it".to_string(),
         ),
         MediaKind::Other(v) => (
-            Verdict::Fail,
+            Verdict::NonStrict,
             format!("Content-Type {v}"),
-            "the body is JSON but labelled as another media type; clients that honour the header cannot parse it".to_string(),
+            "the body is JSON but labelled as another media type; clients that honour the header cannot parse it (the manual names the syntax, not the header: NON-STRICT, FAIL with --strict)".to_string(),
         ),
     };
     vec![Finding {
@@ -97,23 +99,23 @@ mod tests {
     }
 
     #[test]
-    fn html_label_on_a_json_body_fails() {
+    fn html_label_on_a_json_body_is_non_strict_the_manual_says_nothing_of_headers() {
         let f = run(&[("Content-Type", "text/html")], r#"{"Status":"2000"}"#);
         assert_eq!(f.len(), 1);
-        assert_eq!(f[0].verdict, Verdict::Fail);
+        assert_eq!(f[0].verdict, Verdict::NonStrict);
         assert_eq!(f[0].family, Family::ContentType);
         assert_eq!(f[0].actual, r#"HTTP 200, Status "2000", Content-Type text/html"#);
-        assert_eq!(run(&[("Content-Type", "text/plain; charset=utf-8")], "{}")[0].verdict, Verdict::Fail);
+        assert_eq!(run(&[("Content-Type", "text/plain; charset=utf-8")], "{}")[0].verdict, Verdict::NonStrict);
     }
 
     #[test]
-    fn missing_or_legacy_label_is_never_fail() {
+    fn missing_or_legacy_label_is_info() {
         let f = run(&[], r#"{"Status":"2000"}"#);
-        assert_eq!(f[0].verdict, Verdict::NonStrict);
+        assert_eq!(f[0].verdict, Verdict::Info);
         let f = run(&[("Content-Type", "")], r#"{"Status":"2000"}"#);
-        assert_eq!(f[0].verdict, Verdict::NonStrict);
+        assert_eq!(f[0].verdict, Verdict::Info);
         let f = run(&[("Content-Type", "text/json")], r#"{"Status":"2000"}"#);
-        assert_eq!(f[0].verdict, Verdict::NonStrict);
+        assert_eq!(f[0].verdict, Verdict::Info);
     }
 
     #[test]

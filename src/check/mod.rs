@@ -16,6 +16,7 @@
 //! is explicit, NON-STRICT where it is ambiguous, INFO where it is silent. `--strict` is
 //! the runner's business (it maps NON-STRICT to FAIL via [`Verdict::strict`]).
 
+pub mod alternate;
 pub mod api_status;
 pub mod auth;
 pub mod content_type;
@@ -24,6 +25,7 @@ pub mod implicit;
 pub mod json;
 pub mod outcome;
 pub mod parallel;
+pub mod patience;
 pub mod schema;
 pub mod status;
 
@@ -213,10 +215,10 @@ mod tests {
     fn explicit_pass_with_an_implicit_fail_makes_the_case_fail() {
         let w = World::new();
         let step = step_with(vec![expect_http(&[200])]);
-        let f = judge_step(&w.ctx(), &step, &[answered(200, &[("Content-Type", "text/html")], DEVICE_INFO)]);
+        let f = judge_step(&w.ctx(), &step, &[answered(200, &JSON, r#"{"Status":"4999"}"#)]);
         assert_eq!(f.len(), 2, "{f:?}");
         assert_eq!(f[0].verdict, Verdict::Pass);
-        assert_eq!((f[1].family, f[1].verdict), (Family::ContentType, Verdict::Fail));
+        assert_eq!((f[1].family, f[1].verdict), (Family::ApiStatus, Verdict::Fail), "a Status in no table: {f:?}");
         assert_eq!(verdict_of(&f), Verdict::Fail);
     }
 
@@ -290,7 +292,7 @@ mod tests {
     fn borrowed_manual_text_grades_generic_misses_non_strict() {
         let mut w = World::new();
         let step = step_with(vec![expect_http(&[200])]);
-        let wrong_type = [answered(200, &[("Content-Type", "text/html")], DEVICE_INFO)];
+        let wrong_type = [answered(200, &JSON, r#"{"Status":"4999","data":{"ModelNumber":"Trio 8800","FirmwareRelease":"5.9.1"}}"#)];
         assert_eq!(verdict_of(&judge_step(&w.ctx(), &step, &wrong_type)), Verdict::Fail);
         w.case.endpoint.as_mut().unwrap().certainty = Some(Level::Ambiguous);
         let f = judge_step(&w.ctx(), &step, &wrong_type);
@@ -303,8 +305,8 @@ mod tests {
         assert_eq!(verdict_of(&[]), Verdict::Pass);
         let w = World::new();
         let mut f = judge_step(&w.ctx(), &step_with(vec![expect_http(&[200])]), &[answered(200, &[], DEVICE_INFO)]);
-        assert_eq!(verdict_of(&f), Verdict::NonStrict, "no Content-Type: {f:?}");
-        f[0].verdict = Verdict::Info;
+        assert_eq!(verdict_of(&f), Verdict::Info, "no Content-Type: {f:?}");
+        f[0].verdict = Verdict::NonStrict;
         assert_eq!(verdict_of(&f), Verdict::NonStrict);
     }
 

@@ -48,6 +48,9 @@ impl Mismatch {
 
 /// Compare one outcome with one exchange.
 pub fn evaluate(ctx: &Context, expect: &Expect, obs: &Observed) -> Evaluation {
+    if let crate::device::exchange::Outcome::ClientError { detail } = &obs.exchange.outcome {
+        return Evaluation::CannotJudge(format!("the harness could not send the request: {detail}"));
+    }
     match status::match_transport(expect, obs) {
         status::TransportMatch::Settled => return Evaluation::Match,
         status::TransportMatch::Mismatch(r) => return Evaluation::Mismatch(Mismatch { reasons: vec![r], about_values: vec![] }),

@@ -21,9 +21,9 @@ pub const FAILURE_SCHEMA: (&str, &str) = ("common.json", "failure");
 const VIOLATION_SNIPPET: usize = 200;
 
 /// The schema a part names for this endpoint: (file, definition).
-pub fn location(part: SchemaPart, endpoint: Option<&Endpoint>) -> Option<(&str, &'static str)> {
+pub fn location(part: SchemaPart, endpoint: Option<&Endpoint>) -> Option<(&str, &str)> {
     match part {
-        SchemaPart::Response => endpoint.map(|e| (e.schema.as_str(), "response")),
+        SchemaPart::Response => endpoint.map(|e| (e.schema.as_str(), e.response_def())),
         SchemaPart::Failure => Some(FAILURE_SCHEMA),
     }
 }
@@ -100,7 +100,7 @@ pub fn implicit(ctx: &Context, endpoint: &Endpoint, step: &str, obs: &Observed) 
     };
     let success = json.get("Status").map(|s| s == "2000" || s == 2000).unwrap_or_else(|| json.get("data").is_some());
     let ((rel, def), requirement) = if success {
-        ((endpoint.schema.as_str(), "response"), "Output: Success Response (the endpoint's documented `data` members)".to_string())
+        ((endpoint.schema.as_str(), endpoint.response_def()), "Output: Success Response (the endpoint's documented `data` members)".to_string())
     } else {
         (FAILURE_SCHEMA, "Output: Failure Response: { \"Status\": \"<4xxx/5xxx>\" }".to_string())
     };
@@ -113,7 +113,7 @@ pub fn implicit(ctx: &Context, endpoint: &Endpoint, step: &str, obs: &Observed) 
             obs.actual(),
             vec![format!("cannot judge the answer's shape: {why} (a data problem of the harness, not of the device)")],
         )],
-        Ok(found) if found.is_empty() => vec![],
+        Ok(found) if found.is_empty() => if success { preferred(ctx, endpoint, step, obs, json) } else { vec![] },
         Ok(found) => {
             let summary = match found.len() {
                 1 => format!("{}; {}", obs.actual(), found[0]),
@@ -126,6 +126,38 @@ pub fn implicit(ctx: &Context, endpoint: &Endpoint, step: &str, obs: &Observed) 
             vec![finding(Verdict::Fail, requirement, expected, summary, details)]
         }
     }
+}
+
+/// The preferred readings of a valid success answer: each `$defs/preferred-<erratum>` of
+/// the endpoint's schema describes what the erratum's decision prefers where the manual
+/// allows more (E03: the key without its printed trailing space; E53: the shapes real phones
+/// send where the example is illegible). An answer outside one took the other reading:
+/// graded by that erratum's level (NON-STRICT or INFO), never FAIL. Only the errata of the
+/// profile's manual apply.
+fn preferred(ctx: &Context, endpoint: &Endpoint, step: &str, obs: &Observed, json: &Value) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for def in ctx.schemas.defs(&endpoint.schema) {
+        let Some(erratum) = def.strip_prefix(crate::spec::catalogue::PREFERRED_PREFIX) else { continue };
+        let Some(e) = ctx.errata.iter().find(|e| e.id == erratum) else { continue };
+        if !e.applies_to(&ctx.profile.id) {
+            continue;
+        }
+        let Ok(found) = violations(ctx, &endpoint.schema, def, json) else { continue };
+        let Some(first) = found.first() else { continue };
+        let more = if found.len() > 1 { format!(" (and {} more)", found.len() - 1) } else { String::new() };
+        out.push(Finding {
+            family: Family::Schema,
+            verdict: e.verdict.miss(),
+            section: endpoint.section.clone(),
+            requirement: e.text.clone(),
+            expected: vec![format!("body valid against {} (the reading {} prefers)", shown(&endpoint.schema, def), e.id)],
+            actual: format!("{}; {first}{more}", obs.actual()),
+            step: step.to_string(),
+            details: found.iter().skip(1).cloned().chain(std::iter::once(format!("{}: {}", e.id, super::snippet(&e.decision, VIOLATION_SNIPPET)))).collect(),
+            errata: vec![e.id.clone()],
+        });
+    }
+    out
 }
 
 /// A numeric `Status` validated as its string: its type is the `api_status` rule's to judge.

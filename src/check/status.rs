@@ -16,7 +16,9 @@ pub const BODY_SNIPPET: usize = 200;
 pub fn transport_of(outcome: &Outcome) -> Transport {
     match outcome {
         Outcome::Answered(_) => Transport::Answered,
-        Outcome::Reset { .. } => Transport::Reset,
+        // A request the harness never sent has no transport of its own; `evaluate` turns
+        // it into "cannot judge" before any transport condition is compared.
+        Outcome::Reset { .. } | Outcome::ClientError { .. } => Transport::Reset,
         Outcome::Timeout { .. } => Transport::Timeout,
     }
 }
@@ -133,6 +135,7 @@ pub fn observed_line(obs: &Observed) -> String {
         Outcome::Reset { detail } if detail.trim().is_empty() => "connection reset".into(),
         Outcome::Reset { detail } => format!("connection reset ({})", super::snippet(innermost(detail), BODY_SNIPPET)),
         Outcome::Timeout { after_ms } => format!("no answer within {after_ms} ms"),
+        Outcome::ClientError { detail } => format!("not sent: {}", super::snippet(detail, BODY_SNIPPET)),
     }
 }
 

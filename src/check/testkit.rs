@@ -141,6 +141,7 @@ pub fn profile() -> Profile {
             ),
         ],
         failure_response: Some(crate::spec::profile::FailureResponse { preferred_http: vec![200], erratum: "E48".into() }),
+        patience: None,
     }
 }
 

@@ -94,8 +94,14 @@ impl Device {
 
     /// Send through the gate: at most one request of this harness in flight to the phone.
     pub async fn send(&self, step: &str, request: WireRequest) -> Exchange {
+        self.send_within(step, request, None).await
+    }
+
+    /// [`Device::send`], waiting `timeout` for the answer instead of the configured one (a
+    /// bound the manual gives, such as Skype sign-in's 150 s).
+    pub async fn send_within(&self, step: &str, request: WireRequest, timeout: Option<Duration>) -> Exchange {
         let _turn = self.gate.turn().await;
-        let ex = self.send_ungated(step, request).await;
+        let ex = self.send_timed(step, request, timeout).await;
         if !self.config.pace.is_zero() {
             tokio::time::sleep(self.config.pace).await;
         }
@@ -104,8 +110,12 @@ impl Device {
 
     /// Send now, regardless of other requests: only the parallelism cases do this, on purpose.
     pub async fn send_ungated(&self, step: &str, request: WireRequest) -> Exchange {
+        self.send_timed(step, request, None).await
+    }
+
+    async fn send_timed(&self, step: &str, request: WireRequest, timeout: Option<Duration>) -> Exchange {
         let started = Instant::now();
-        let outcome = self.perform(&request).await;
+        let outcome = self.perform(&request, timeout).await;
         if let Ok(mut last) = self.last_sent.lock() {
             last.insert(path_of(&request.path).to_string(), Instant::now());
         }
@@ -123,13 +133,16 @@ impl Device {
         self.gate.turn().await
     }
 
-    async fn perform(&self, request: &WireRequest) -> Outcome {
+    async fn perform(&self, request: &WireRequest, timeout: Option<Duration>) -> Outcome {
         let method = match reqwest::Method::from_bytes(request.method.as_bytes()) {
             Ok(m) => m,
-            Err(_) => return Outcome::Reset { detail: format!("method `{}` cannot be sent", request.method) },
+            Err(_) => return Outcome::ClientError { detail: format!("method `{}` is not a token the HTTP client can send", request.method) },
         };
         let url = format!("{}{}", self.config.base_url, request.path);
         let mut rb = self.client.request(method, &url);
+        if let Some(t) = timeout {
+            rb = rb.timeout(t);
+        }
         for (k, v) in &request.headers {
             rb = rb.header(k.as_str(), v.as_str());
         }
@@ -170,6 +183,8 @@ fn wrong_password(real: &str) -> String {
     if real == "polyconform-wrong" { "polyconform-wrong-2".into() } else { "polyconform-wrong".into() }
 }
 
+/// A failed request is the phone's doing (no answer in time, a refused, reset or closed
+/// connection, a garbled answer) unless the client refused to build it: that is ours.
 fn classify(e: reqwest::Error, started: Instant) -> Outcome {
     if e.is_timeout() {
         return Outcome::Timeout { after_ms: started.elapsed().as_millis() as u64 };
@@ -179,6 +194,9 @@ fn classify(e: reqwest::Error, started: Instant) -> Outcome {
     while let Some(s) = source {
         detail = format!("{detail}: {s}");
         source = s.source();
+    }
+    if e.is_builder() {
+        return Outcome::ClientError { detail };
     }
     Outcome::Reset { detail }
 }

@@ -81,8 +81,12 @@ pub enum Outcome {
     Answered(WireResponse),
     /// Refused, reset or closed without an answer (a device behaviour, judged).
     Reset { detail: String },
-    /// No answer within the timeout (a device behaviour, judged).
+    /// No answer within the timeout (judged; when the phone is still busy, the harness's
+    /// patience ran out and the run says so instead).
     Timeout { after_ms: u64 },
+    /// The harness could not send the request at all (a header value or method token its
+    /// HTTP client refuses to put on the wire): never a verdict about the phone.
+    ClientError { detail: String },
 }
 
 impl Outcome {
@@ -102,6 +106,7 @@ impl Outcome {
             },
             Outcome::Reset { detail } => format!("connection reset or refused ({detail})"),
             Outcome::Timeout { after_ms } => format!("no answer within {after_ms} ms"),
+            Outcome::ClientError { detail } => format!("not sent: the harness's HTTP client refused the request ({detail})"),
         }
     }
 }

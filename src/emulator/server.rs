@@ -165,7 +165,7 @@ impl Shared {
 
     fn dress(&self) -> Dress {
         Dress {
-            html_content_type: self.faults.has(Fault::WrongContentType),
+            html_content_type: false,
             close: false,
             status_as_number: self.readings.has(Reading::StatusAsNumber),
             failure_http_status: self.readings.has(Reading::FailureHttpStatus),
@@ -466,7 +466,8 @@ async fn process(req: Request<Incoming>, shared: &Shared, local_ip: IpAddr) -> F
         }
     };
 
-    if content_type_rule && !is_json_content_type(&parts.headers) && !shared.faults.has(Fault::ContentTypeIgnored) {
+    let json_type = is_json_content_type(&parts.headers) && !(shared.faults.has(Fault::ManualContentTypeRefused) && !is_exactly_lower_case_json(&parts.headers));
+    if content_type_rule && !json_type && !shared.faults.has(Fault::ContentTypeIgnored) {
         return Flow::Answer(Answer::http(StatusCode::BAD_REQUEST), dress);
     }
     if shared.factory_password {
@@ -531,6 +532,12 @@ fn is_json_content_type(headers: &hyper::HeaderMap) -> bool {
         .and_then(|v| v.to_str().ok())
         .map(|v| v.split(';').next().unwrap_or("").trim().eq_ignore_ascii_case("application/json"))
         .unwrap_or(false)
+}
+
+/// `application/json` written in lower case (the `manual-content-type-refused` fault accepts
+/// nothing else, so the manual's own `application/JSON` is refused).
+fn is_exactly_lower_case_json(headers: &hyper::HeaderMap) -> bool {
+    headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.split(';').next().unwrap_or("").trim() == "application/json")
 }
 
 /// Deepest nesting of `[`/`{` outside strings, without parsing.

@@ -118,6 +118,8 @@ pub fn judge(profile: &Profile, endpoint: &Endpoint, request: &WireRequest, inte
             }
             return j;
         }
+        // The harness could not send it: no verdict about the phone, and nothing to count.
+        Outcome::ClientError { .. } => return j,
         Outcome::Answered(r) => r,
     };
     if response.status >= 500 {
@@ -217,6 +219,7 @@ mod tests {
             status_codes: ["2000", "4000", "4003", "4007", "5000"].iter().map(|c| (c.to_string(), String::new())).collect::<BTreeMap<_, _>>(),
             endpoints: vec![],
             failure_response: None,
+            patience: None,
         }
     }
 

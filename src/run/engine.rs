@@ -133,6 +133,10 @@ pub struct Engine {
     pub(super) label: String,
     pub(super) ledger: tokio::sync::Mutex<Ledger>,
     identity: std::sync::Mutex<Option<DeviceIdentity>>,
+    /// Endpoint id -> index of the alternate form the phone serves (see `alternate.rs`).
+    pub(super) learnt: std::sync::Mutex<BTreeMap<String, usize>>,
+    /// Things the run must tell once, not per case (run notes).
+    warnings: std::sync::Mutex<Vec<String>>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -144,7 +148,7 @@ impl std::fmt::Debug for Engine {
 impl Engine {
     pub fn new(device: Device, catalogue: Arc<Catalogue>, profile: Profile, options: RunOptions) -> Engine {
         let label = device.base_url().to_string();
-        Engine { device, catalogue, profile, options, label, ledger: tokio::sync::Mutex::new(Ledger::default()), identity: std::sync::Mutex::new(None) }
+        Engine { device, catalogue, profile, options, label, ledger: tokio::sync::Mutex::new(Ledger::default()), identity: std::sync::Mutex::new(None), learnt: std::sync::Mutex::default(), warnings: std::sync::Mutex::default() }
     }
 
     /// The name reports give the target (default: the base URL).
@@ -169,6 +173,20 @@ impl Engine {
         &self.device
     }
 
+    /// Record a run note once, however many cases run into it.
+    pub(super) fn warn_once(&self, note: String) {
+        if let Ok(mut w) = self.warnings.lock()
+            && !w.contains(&note)
+        {
+            w.push(note);
+        }
+    }
+
+    /// The run notes gathered so far.
+    pub fn warnings(&self) -> Vec<String> {
+        self.warnings.lock().map(|w| w.clone()).unwrap_or_default()
+    }
+
     /// What the preflight read about the phone.
     pub fn identity(&self) -> Option<DeviceIdentity> {
         self.identity.lock().ok().and_then(|g| g.clone())
@@ -182,6 +200,7 @@ impl Engine {
         let response = match &ex.outcome {
             Outcome::Answered(r) => r,
             Outcome::Timeout { after_ms } => return Err(PreflightError::Unreachable { url, detail: format!("no answer within {after_ms} ms") }),
+            Outcome::ClientError { detail } => return Err(PreflightError::Unreachable { url, detail: format!("the harness could not send the request: {detail}") }),
             outcome @ Outcome::Reset { detail } => {
                 let lower = detail.to_ascii_lowercase();
                 if is_tls_failure(outcome) || lower.contains("corrupt message") || lower.contains("ssl") {
@@ -269,32 +288,7 @@ impl Engine {
             if let Some(ms) = step.delay_ms {
                 tokio::time::sleep(Duration::from_millis(ms)).await;
             }
-
-            let mut current = BTreeMap::new();
-            if let Some((ParamsBody::Set, n)) = request::params_body(&step.request, endpoint) {
-                let names = match request::parameter_names(n) {
-                    Ok(names) => names,
-                    Err(e) => {
-                        run.faults.push(HarnessFault::Request { step: step.name.clone(), detail: e.to_string() });
-                        return;
-                    }
-                };
-                let names: Vec<String> = names.iter().map(|s| s.to_string()).collect();
-                match self.read_config(&names, &mut run.exchanges, &format!("{SETUP}current values for `{}`", step.name)).await {
-                    Ok(values) => current = values,
-                    Err(why) => {
-                        run.not_tested = Some(NotTested(format!("cannot read the current values that step `{}` writes back: {why}", step.name)));
-                        return;
-                    }
-                }
-            }
-            let wire = match request::build(&step.request, endpoint, vars, &current) {
-                Ok(w) => w,
-                Err(e) => {
-                    run.faults.push(HarnessFault::Request { step: step.name.clone(), detail: e.to_string() });
-                    return;
-                }
-            };
+            let Some(wire) = self.step_request(step, endpoint, vars, run).await else { return };
 
             if let Some(ms) = step.quiet_ms {
                 let window = Duration::from_millis(ms);
@@ -311,23 +305,47 @@ impl Engine {
             let calls_before = if dials { self.calls(&mut run.exchanges, &format!("{SETUP}calls before `{}`", step.name)).await.ok() } else { None };
 
             let ctx = Context { profile: &self.profile, schemas: &self.catalogue.schemas, case, endpoint, vars, errata: &self.catalogue.errata };
-            let judged = self.send_step(&ctx, step, wire, &mut run.exchanges).await;
+            let sent = self.send_step(&ctx, step, wire, &mut run.exchanges).await;
+            let (judged, mut findings) = self.spend_patience(&ctx, step, sent.exchanges, &mut run.exchanges).await;
+            let outlasted = judged.is_empty();
             self.note_destructive(&judged).await;
-            let findings: Vec<Finding> = check::judge_step(&ctx, step, &judged);
+            if !judged.is_empty() {
+                findings.splice(0..0, check::judge_step(&ctx, step, &judged));
+            }
+            if let Some(r) = &sent.rerouted {
+                findings.push(check::alternate::finding(&ctx, &step.name, &r.section, &r.erratum, &r.how));
+            }
             if findings.is_empty() {
                 run.faults.push(HarnessFault::Unjudged { step: step.name.clone() });
                 return;
             }
             let step_verdict = check::verdict_of(&findings).strict(self.options.strict);
-            run.findings.extend(findings);
+            let rest: Vec<&str> = case.steps[i + 1..].iter().map(|s| s.name.as_str()).collect();
+
+            if step.setup {
+                // A setup step is not what the case judges: if it did not do its job, the
+                // case could not be set up, which is NOT-TESTED, never a verdict.
+                if outlasted || !check::step_passes(&ctx, step, &judged) {
+                    let got = findings.first().map(|f| f.actual.clone()).unwrap_or_default();
+                    run.not_tested = Some(NotTested(format!("setup step `{}` did not succeed ({got}), so the case could not be set up", step.name)));
+                    return;
+                }
+            } else {
+                run.findings.extend(findings);
+            }
 
             if dials {
                 self.adopt_new_calls(calls_before.unwrap_or_default(), &judged, &mut run.exchanges, &step.name).await;
             }
 
+            if outlasted {
+                if !rest.is_empty() {
+                    run.notes.push(format!("steps after `{}` not run because the phone was still busy with it: {}", step.name, rest.join(", ")));
+                }
+                return;
+            }
             if step_verdict.severity() >= Verdict::Fail.severity() {
-                if i + 1 < case.steps.len() {
-                    let rest: Vec<&str> = case.steps[i + 1..].iter().map(|s| s.name.as_str()).collect();
+                if !rest.is_empty() {
                     run.notes.push(format!("steps after `{}` not run because it failed: {}", step.name, rest.join(", ")));
                 }
                 return;
@@ -339,10 +357,63 @@ impl Engine {
         }
     }
 
+    /// The wire request of a step: templates filled, generated bodies built (a config/set
+    /// body writes back the values the phone has, read first). None when it cannot be
+    /// built; the reason is in `run`.
+    async fn step_request(&self, step: &Step, endpoint: Option<&Endpoint>, vars: &BTreeMap<String, String>, run: &mut CaseRun) -> Option<WireRequest> {
+        let mut current = BTreeMap::new();
+        if let Some((ParamsBody::Set, n)) = request::params_body(&step.request, endpoint) {
+            let names = match request::parameter_names(n) {
+                Ok(names) => names,
+                Err(e) => {
+                    run.faults.push(HarnessFault::Request { step: step.name.clone(), detail: e.to_string() });
+                    return None;
+                }
+            };
+            let names: Vec<String> = names.iter().map(|s| s.to_string()).collect();
+            match self.read_config(&names, &mut run.exchanges, &format!("{SETUP}current values for `{}`", step.name)).await {
+                Ok(values) => current = values,
+                Err(why) => {
+                    run.not_tested = Some(NotTested(format!("cannot read the current values that step `{}` writes back: {why}", step.name)));
+                    return None;
+                }
+            }
+        }
+        match request::build(&step.request, endpoint, vars, &current) {
+            Ok(w) => Some(w),
+            Err(e) => {
+                run.faults.push(HarnessFault::Request { step: step.name.clone(), detail: e.to_string() });
+                None
+            }
+        }
+    }
+
+    /// Requests of a step that got no answer within the run's timeout, from a phone that is
+    /// still busy, are the harness's patience running out (E52), not the phone's fault: they
+    /// leave the judging and one INFO finding says so. Returns the exchanges left to judge
+    /// and that finding. A phone that answers the probe at once dropped the request: then
+    /// the timeout is judged like any outcome. A step with the manual's own bound
+    /// (`timeout_ms`) is always judged.
+    async fn spend_patience(&self, ctx: &Context<'_>, step: &Step, exchanges: Vec<Exchange>, log: &mut Vec<Exchange>) -> (Vec<Exchange>, Vec<Finding>) {
+        let timed_out = exchanges.iter().any(|e| matches!(e.outcome, Outcome::Timeout { .. }));
+        let Some(rule) = self.profile.patience.as_ref().filter(|_| timed_out && step.timeout_ms.is_none()) else { return (exchanges, vec![]) };
+        let path = self.path_of("mgmt.device-info", "/api/v1/mgmt/device/info");
+        let probe = self.send_logged(log, &format!("{SETUP}is the phone still busy after `{}`", step.name), WireRequest::get(&path)).await;
+        if !check::patience::still_busy(&probe) {
+            return (exchanges, vec![]);
+        }
+        let (late, answered): (Vec<Exchange>, Vec<Exchange>) = exchanges.into_iter().partition(|e| matches!(e.outcome, Outcome::Timeout { .. }));
+        let late: Vec<&Exchange> = late.iter().collect();
+        (answered, vec![check::patience::finding(ctx, &step.name, &rule.erratum, &late, &probe)])
+    }
+
     /// Send a step as it asks: `concurrency` copies at once, repeated while `poll_ms`
-    /// lasts, or once. Returns the exchanges to judge (the last attempt of a poll).
-    async fn send_step(&self, ctx: &Context<'_>, step: &Step, wire: WireRequest, log: &mut Vec<Exchange>) -> Vec<Exchange> {
+    /// lasts, or once. Returns the exchanges to judge (the last attempt of a poll), and
+    /// how the request was rerouted to the form the phone serves, if it was.
+    async fn send_step(&self, ctx: &Context<'_>, step: &Step, wire: WireRequest, log: &mut Vec<Exchange>) -> Sent {
+        let patience = step.timeout_ms.map(Duration::from_millis);
         if let Some(n) = step.request.concurrency.filter(|n| *n > 1) {
+            let (wire, rerouted) = self.rewrite_learnt(&wire);
             // Hold the gate so none of the harness's own requests lands in the burst.
             let _turn = self.device.exclusive().await;
             let mut set = tokio::task::JoinSet::new();
@@ -359,26 +430,26 @@ impl Engine {
             done.sort_by_key(|(i, _)| *i);
             let exchanges: Vec<Exchange> = done.into_iter().map(|(_, ex)| ex).collect();
             log.extend(exchanges.iter().cloned());
-            return exchanges;
+            return Sent { exchanges, rerouted };
         }
         if let Some(ms) = step.poll_ms {
             let deadline = Instant::now() + Duration::from_millis(ms);
             let mut attempt = 0;
             loop {
-                let ex = self.device.send(&step.name, wire.clone()).await;
-                log.push(ex.clone());
+                let (ex, rerouted) = self.send_routed(&step.name, wire.clone(), patience, log).await;
                 let judged = vec![ex];
                 let pause = poll_pause(attempt);
-                if check::step_passes(ctx, step, &judged) || Instant::now() + pause > deadline {
-                    return judged;
+                // A graded outcome is a settled state too (an idle v2 callStatus answering
+                // 4007, E49): only a state that matches nothing is worth asking again.
+                if check::step_settles(ctx, step, &judged) || Instant::now() + pause > deadline {
+                    return Sent { exchanges: judged, rerouted };
                 }
                 tokio::time::sleep(pause).await;
                 attempt += 1;
             }
         }
-        let ex = self.device.send(&step.name, wire).await;
-        log.push(ex.clone());
-        vec![ex]
+        let (ex, rerouted) = self.send_routed(&step.name, wire, patience, log).await;
+        Sent { exchanges: vec![ex], rerouted }
     }
 
     /// The endpoint a step calls: its own, else the case's.
@@ -406,11 +477,10 @@ impl Engine {
         }
     }
 
-    /// Send a bookkeeping request and keep it in the case's wire log.
+    /// Send a bookkeeping request (in the form the phone serves) and keep it in the case's
+    /// wire log.
     pub(super) async fn send_logged(&self, log: &mut Vec<Exchange>, step: &str, request: WireRequest) -> Exchange {
-        let ex = self.device.send(step, request).await;
-        log.push(ex.clone());
-        ex
+        self.send_routed(step, request, None, log).await.0
     }
 
     /// The path of an endpoint of the profile, or the manual's path when the profile lacks it.
@@ -438,6 +508,12 @@ impl Engine {
         let insecure = matches!(config.trust, crate::device::tls::Trust::Insecure | crate::device::tls::Trust::Pin(_));
         Some(crate::report::curl::command(ex, &config.base_url, &config.credentials.username, insecure))
     }
+}
+
+/// What sending a step gave: the exchanges to judge, and the alternate form used.
+struct Sent {
+    exchanges: Vec<Exchange>,
+    rerouted: Option<super::alternate::Rerouted>,
 }
 
 /// Remember the values a step captures for later steps.
@@ -495,7 +571,7 @@ pub fn run_record(engine: &Engine, started_at: String, duration: Duration, cases
         strict: engine.options.strict,
         summary: BTreeMap::new(),
         cases,
-        notes: Vec::new(),
+        notes: engine.warnings(),
     };
     record.recount();
     record

@@ -9,6 +9,7 @@
 //! `outcome` (verdict of a case; device faults and harness faults kept apart), `command`
 //! (the CLI entry point, reports and exit code).
 
+pub mod alternate;
 pub mod command;
 pub mod engine;
 pub mod outcome;

@@ -94,7 +94,15 @@ impl Engine {
         }
         if case.spec.cleanup.contains(&Cleanup::RestoreTransferType) && self.ledger.lock().await.transfer_type.is_none() {
             let t = self.transfer_type(log).await.map_err(|e| SetupError::NotTested(format!("cannot read the transfer type to restore it afterwards: {e}")))?;
-            self.ledger.lock().await.transfer_type = Some(t);
+            if self.settable_transfer_type(&t) {
+                self.ledger.lock().await.transfer_type = Some(t);
+            } else {
+                // The value is the get case's defect to report; writing it back would only
+                // be refused and poison every later case with a failed restore.
+                self.warn_once(format!(
+                    "the phone reported transfer type `{t}`, which transferType/set does not accept (\"<consultative blind safe>\"): it is not written back after the cases that change it"
+                ));
+            }
         }
         Ok(())
     }
@@ -145,6 +153,13 @@ impl Engine {
             }
         }
         Ok(())
+    }
+
+    /// Whether transferType/set documents this value (its request schema says so).
+    fn settable_transfer_type(&self, t: &str) -> bool {
+        let Some(set) = self.profile.endpoint("mgmt.transfer-type.set") else { return false };
+        let body = json!({ "data": { "Type": t } });
+        self.catalogue.schemas.validate(&set.schema, "request", &body).is_some_and(|v| v.is_empty())
     }
 
     /// The current transfer type (`data.Type`).
@@ -222,9 +237,10 @@ impl Engine {
         if let Some(t) = transfer {
             let path = self.path_of("mgmt.transfer-type.set", "/api/v1/mgmt/transferType/set");
             let ex = self.send_logged(log, &format!("{CLEANUP}restore transfer type"), WireRequest::post_json(&path, &json!({ "data": { "Type": t } }))).await;
-            if answered_2000(&ex) {
-                self.ledger.lock().await.transfer_type = None;
-            } else {
+            // Cleared either way: a value the phone refuses now it will refuse after every
+            // later case too, and one failed restore must not make every later case ERROR.
+            self.ledger.lock().await.transfer_type = None;
+            if !answered_2000(&ex) {
                 problems.push(format!("writing back transfer type `{t}`: transferType/set answered {}", ex.outcome.summary()));
             }
         }

@@ -336,10 +336,13 @@ fn check_errata(f: &DataFile, errata: &[Erratum], errors: &mut Vec<SpecError>) {
 
 fn check_profile(f: &DataFile, p: &Profile, schemas: &SchemaSet, errata: &[Erratum], errors: &mut Vec<SpecError>) {
     let mut seen = BTreeSet::new();
-    if let Some(fr) = &p.failure_response
-        && !errata.iter().any(|x| x.id == fr.erratum)
-    {
-        errors.push(SpecError::new(&f.shown, format!("unknown erratum `{}` in [failure_response]", fr.erratum)).at_text(&f.text, 0, "[failure_response]").hint("errata ids are defined in suites/errata.toml"));
+    let rules = [("[failure_response]", p.failure_response.as_ref().map(|r| &r.erratum)), ("[patience]", p.patience.as_ref().map(|r| &r.erratum))];
+    for (table, id) in rules {
+        if let Some(id) = id
+            && !errata.iter().any(|x| &x.id == id)
+        {
+            errors.push(SpecError::new(&f.shown, format!("unknown erratum `{id}` in {table}")).at_text(&f.text, 0, table).hint("errata ids are defined in suites/errata.toml"));
+        }
     }
     for ep in &p.endpoints {
         let err = |msg: String| SpecError::new(&f.shown, msg).at_text(&f.text, 0, &format!("\"{}\"", ep.id)).field(format!("endpoint.{}", ep.id));

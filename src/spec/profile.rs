@@ -38,6 +38,9 @@ pub struct Profile {
     /// What the manual leaves open about failure answers (E48).
     #[serde(default)]
     pub failure_response: Option<FailureResponse>,
+    /// The manual sets no bound on how long a request may take (E52).
+    #[serde(default)]
+    pub patience: Option<Patience>,
     /// The endpoints this firmware has.
     #[serde(rename = "endpoint")]
     pub endpoints: Vec<Endpoint>,
@@ -53,6 +56,15 @@ pub struct FailureResponse {
     /// HTTP statuses the suites write for a failure answer (real devices: 200).
     pub preferred_http: Vec<u16>,
     /// The erratum behind the other reading (its `verdict` grades it).
+    pub erratum: String,
+}
+
+/// "The second request ... will be queued for later processing": no time bound. No answer
+/// within the run's `--timeout` from a phone that is still busy is the harness's patience
+/// running out, graded by this erratum (INFO), not a defect.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Patience {
     pub erratum: String,
 }
 

@@ -101,6 +101,12 @@ impl Phone {
         reply(r).await
     }
 
+    /// POST with this Content-Type header value.
+    pub async fn post_typed(&self, path: &str, content_type: &str, body: Value) -> Reply {
+        let r = self.http.post(self.url(path)).basic_auth(USER, Some(PASS)).header("Content-Type", content_type).body(body.to_string()).send().await.expect("an answer");
+        reply(r).await
+    }
+
     /// POST without a body (the content type is still JSON).
     pub async fn post_empty(&self, path: &str) -> Reply {
         self.post_raw(path, Vec::<u8>::new()).await
