@@ -22,6 +22,7 @@ pub fn finding(family: Family, verdict: Verdict, actual: &str) -> Finding {
         actual: actual.into(),
         step: "request".into(),
         details: vec![],
+        errata: vec![],
     }
 }
 
