@@ -83,6 +83,7 @@ fn errata() -> Vec<crate::spec::Erratum> {
         reading: Some(format!("reading-{id}")),
         plays: Some("p".into()),
         fault: None,
+        touches: vec![],
     };
     vec![one("E07", Level::Ambiguous), one("E48", Level::Silent)]
 }

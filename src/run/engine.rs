@@ -54,6 +54,10 @@ pub fn poll_pause(attempt: u32) -> Duration {
     }
 }
 
+/// How long the engine waits for a phone that outlasted the run's patience to work through
+/// its queue before it asks anything else of it.
+pub const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+
 /// How long `wait-ready` waits for a phone to come back after a reboot or reset.
 pub const READY_TIMEOUT: Duration = Duration::from_secs(120);
 
@@ -404,7 +408,18 @@ impl Engine {
         }
         let (late, answered): (Vec<Exchange>, Vec<Exchange>) = exchanges.into_iter().partition(|e| matches!(e.outcome, Outcome::Timeout { .. }));
         let late: Vec<&Exchange> = late.iter().collect();
-        (answered, vec![check::patience::finding(ctx, &step.name, &rule.erratum, &late, &probe)])
+        let finding = check::patience::finding(ctx, &step.name, &rule.erratum, &late, &probe);
+        // The phone is still working through what it queued: let it finish before anything
+        // else is asked of it, or every later request would time out behind the backlog.
+        let mut settle = Poll::until(IDLE_TIMEOUT);
+        while settle.more() {
+            settle.pause().await;
+            let again = self.send_logged(log, &format!("{SETUP}is the phone still busy after `{}`", step.name), WireRequest::get(&path)).await;
+            if !check::patience::still_busy(&again) {
+                break;
+            }
+        }
+        (answered, vec![finding])
     }
 
     /// Send a step as it asks: `concurrency` copies at once, repeated while `poll_ms`

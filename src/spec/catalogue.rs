@@ -46,6 +46,10 @@ pub struct Erratum {
     /// so a test can prove the harness gives it a FAIL.
     #[serde(default)]
     pub fault: Option<String>,
+    /// The endpoints the reading or fault changes (`*`: every endpoint), so a test can run
+    /// just the cases that can see it.
+    #[serde(default)]
+    pub touches: Vec<String>,
 }
 
 impl Erratum {
@@ -159,6 +163,7 @@ impl Catalogue {
             }
         }
 
+        check_touches(&errata, &profiles, data, &mut errors);
         if let Some(schemas) = &schemas {
             for (f, p) in &profiles {
                 check_profile(f, p, schemas, &errata, &mut errors);
@@ -326,10 +331,24 @@ fn check_errata(f: &DataFile, errata: &[Erratum], errors: &mut Vec<SpecError>) {
                     Some(name) if !readings.insert(name.clone()) => errors.push(err(format!("reading `{name}` of erratum {} is named by another erratum too", e.id)).hint("one reading plays one erratum")),
                     Some(_) => {}
                 }
+                if e.reading.is_some() && e.touches.is_empty() {
+                    errors.push(err(format!("erratum {} names a reading but not which endpoints it `touches`", e.id)).hint("list the endpoint ids the reading changes, or `[\"*\"]`"));
+                }
                 if e.reading.is_some() && e.plays.as_deref().is_none_or(|p| p.trim().is_empty()) {
                     errors.push(err(format!("erratum {} names a reading but not what it `plays`", e.id)).hint("say in one line what a phone taking that reading does"));
                 }
             }
+        }
+    }
+}
+
+/// `touches` names endpoints some profile has (or `*`).
+fn check_touches(errata: &[Erratum], profiles: &[(&DataFile, Profile)], data: &DataFiles, errors: &mut Vec<SpecError>) {
+    let known: BTreeSet<&str> = profiles.iter().flat_map(|(_, p)| p.endpoints.iter().map(|e| e.id.as_str())).collect();
+    let Some(f) = data.under("suites", "toml").find(|f| f.rel.file_name().is_some_and(|n| n == "errata.toml")) else { return };
+    for e in errata {
+        for t in e.touches.iter().filter(|t| t.as_str() != "*" && !known.contains(t.as_str())) {
+            errors.push(SpecError::new(&f.shown, format!("erratum {} touches unknown endpoint `{t}`", e.id)).at_text(&f.text, 0, &format!("\"{t}\"")).field("touches").hint("`polyconform list` shows every endpoint id"));
         }
     }
 }
