@@ -137,11 +137,16 @@ struct Job {
 }
 
 /// Every (profile, erratum) pair of this level class, with the cases it touches.
+/// `POLYCONFORM_ERRATA=E01,E35` narrows the run while working on some readings.
 fn jobs(catalogue: &Catalogue, must: bool) -> Vec<Job> {
+    let only: Option<Vec<String>> = std::env::var("POLYCONFORM_ERRATA").ok().map(|v| v.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect());
     let mut out = Vec::new();
     for profile in &catalogue.profiles {
         let cases = catalogue.cases_for(profile);
         for e in catalogue.errata.iter().filter(|e| (e.verdict == Level::Must) == must && e.applies_to(&profile.id)) {
+            if only.as_ref().is_some_and(|o| !o.contains(&e.id)) {
+                continue;
+            }
             out.push(Job { profile: profile.id.clone(), erratum: e.clone(), cases: touched(&cases, e) });
         }
     }
@@ -184,7 +189,9 @@ fn run_jobs(jobs: Vec<Job>, setup: fn(&Erratum) -> (Vec<String>, Vec<String>), j
 fn no_documented_reading_earns_a_fail_and_each_is_seen() {
     let catalogue = Catalogue::embedded().expect("embedded catalogue");
     let jobs = jobs(&catalogue, false);
-    assert!(jobs.len() >= 80, "both profiles, every reading: {}", jobs.len());
+    if std::env::var("POLYCONFORM_ERRATA").is_err() {
+        assert!(jobs.len() >= 80, "both profiles, every reading: {}", jobs.len());
+    }
     run_jobs(
         jobs,
         |e| (vec![e.reading.clone().expect("lint: every ambiguous or silent erratum names a reading")], vec![]),
