@@ -58,6 +58,9 @@ async fn observe(fault: &str, on: bool) -> Option<String> {
             assert_eq!(p.post_empty("/api/v1/mgmt/network/uploadBgCapture").await.api(), "2000");
             p.post_empty("/api/v1/mgmt/network/uploadBgCapture").await.api().to_string()
         }
+        "attached-hardware-array" => kind(&p.get("/api/v1/mgmt/device/info").await.data()["AttachedHardware"]).into(),
+        "call-logs-method-cet" => format!("{} {}", p.get("/api/v1/mgmt/callLogs").await.code, p.method("CET", "/api/v1/mgmt/callLogs").await.code),
+        "dial-requires-line" => p.post("/api/v1/callctrl/dial", json!({"data": {"Dest": "1000"}})).await.api().to_string(),
         "manual-content-type-refused" => {
             let manual = p.post_typed("/api/v1/mgmt/config/get", "application/JSON", json!({"data": ["log.level.change.sip"]})).await.code;
             let lower = p.post_typed("/api/v1/mgmt/config/get", "application/json", json!({"data": ["log.level.change.sip"]})).await.code;
@@ -198,11 +201,14 @@ fault_test!(crash_on_null_data, "crash-on-null-data", "200 4000", "500 <none>");
 fault_test!(hang_on_long_string, "hang-on-long-string", "2000", "no answer");
 fault_test!(reset_on_non_utf8, "reset-on-non-utf8", "4000", "closed");
 fault_test!(shape_added_field, "shape-added-field", "false true", "true true");
+fault_test!(attached_hardware_array, "attached-hardware-array", "object", "array");
+fault_test!(call_logs_method_cet, "call-logs-method-cet", "200 405", "405 200");
+fault_test!(dial_requires_line, "dial-requires-line", "2000", "4000");
 
 #[tokio::test]
 async fn every_fault_has_a_scenario_and_a_family() {
     let families = ["status", "api-status", "schema", "content-type", "size", "parallel", "auth", "method", "params", "input", "state", "flow", "timing", "ui", "baseline"];
-    assert_eq!(faults().len(), 30);
+    assert_eq!(faults().len(), 33);
     for f in faults() {
         assert!(families.contains(&f.family), "{} has family {}", f.name, f.family);
         assert!(!f.description.is_empty());

@@ -54,9 +54,12 @@ pub enum Fault {
     HangOnLongString,
     ResetOnNonUtf8,
     ShapeAddedField,
+    AttachedHardwareArray,
+    CallLogsMethodCet,
+    DialRequiresLine,
 }
 
-const ALL: [Fault; 30] = [
+const ALL: [Fault; 33] = [
     Fault::ContentTypeIgnored,
     Fault::SizeLimitMissing,
     Fault::SizeLimitLow,
@@ -87,9 +90,12 @@ const ALL: [Fault; 30] = [
     Fault::HangOnLongString,
     Fault::ResetOnNonUtf8,
     Fault::ShapeAddedField,
+    Fault::AttachedHardwareArray,
+    Fault::CallLogsMethodCet,
+    Fault::DialRequiresLine,
 ];
 
-static TABLE: [FaultInfo; 30] = [
+static TABLE: [FaultInfo; 33] = [
     FaultInfo { name: "content-type-ignored", family: "content-type", description: "POST without application/json is processed (no HTTP 400)" },
     FaultInfo { name: "size-limit-missing", family: "size", description: "bodies of any size accepted (no 413)" },
     FaultInfo { name: "size-limit-low", family: "size", description: "413 already for bodies over 10000 bytes" },
@@ -120,6 +126,9 @@ static TABLE: [FaultInfo; 30] = [
     FaultInfo { name: "hang-on-long-string", family: "input", description: "a JSON string value longer than 512 characters: no answer ever (the connection hangs)" },
     FaultInfo { name: "reset-on-non-utf8", family: "input", description: "a body that is not UTF-8: the connection is closed without an answer" },
     FaultInfo { name: "shape-added-field", family: "baseline", description: "device/info (v1) answers an extra member `\"BuildId\": \"x\"` (schema still valid)" },
+    FaultInfo { name: "attached-hardware-array", family: "schema", description: "device/info (v1) sends AttachedHardware as an array of pairs, as printed (contradicts E18)" },
+    FaultInfo { name: "call-logs-method-cet", family: "method", description: "call logs answer only the method `CET` the manual misprints; GET gets 405 (contradicts E22)" },
+    FaultInfo { name: "dial-requires-line", family: "input", description: "dial without Line is refused with 4000 although the Input row says Line is optional (contradicts E46)" },
 ];
 
 /// Every fault the emulator can simulate, with family and description.

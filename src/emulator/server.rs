@@ -439,7 +439,12 @@ async fn process(req: Request<Incoming>, shared: &Shared, local_ip: IpAddr) -> F
         }
         return Flow::Answer(Answer::http(StatusCode::NOT_FOUND), dress);
     }
+    let call_logs = endpoints.iter().any(|e| e.id.starts_with("mgmt.call-logs"));
     let method = match parts.method {
+        // The `call-logs-method-cet` fault takes WebCallControl.CallLogs' "Method: CET" at its
+        // word (E22 decides GET): the logs answer CET and refuse GET.
+        hyper::Method::GET if call_logs && shared.faults.has(Fault::CallLogsMethodCet) => None,
+        ref m if call_logs && m.as_str() == "CET" && shared.faults.has(Fault::CallLogsMethodCet) => Some(Method::GET),
         hyper::Method::GET => Some(Method::GET),
         hyper::Method::POST => Some(Method::POST),
         _ => None,

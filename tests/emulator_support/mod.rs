@@ -101,6 +101,13 @@ impl Phone {
         reply(r).await
     }
 
+    /// A request with any method token and no body.
+    pub async fn method(&self, method: &str, path: &str) -> Reply {
+        let m = reqwest::Method::from_bytes(method.as_bytes()).expect("a method token");
+        let r = self.http.request(m, self.url(path)).basic_auth(USER, Some(PASS)).send().await.expect("an answer");
+        reply(r).await
+    }
+
     /// POST with this Content-Type header value.
     pub async fn post_typed(&self, path: &str, content_type: &str, body: Value) -> Reply {
         let r = self.http.post(self.url(path)).basic_auth(USER, Some(PASS)).header("Content-Type", content_type).body(body.to_string()).send().await.expect("an answer");

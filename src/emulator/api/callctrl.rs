@@ -57,6 +57,8 @@ pub fn dial(ctx: &mut Ctx<'_>) -> Handled {
         _ => return Err(invalid()),
     };
     let line = match opt_str(data, &["Line"])? {
+        // The fault reads the note's "two parameters are required" against the Input row.
+        None if ctx.fault(Fault::DialRequiresLine) => return Err(invalid()),
         None => 1,
         Some(l) => l.trim().parse::<u32>().map_err(|_| invalid())?,
     };

@@ -78,7 +78,9 @@ pub fn device_info(ctx: &mut Ctx<'_>) -> Handled {
     data.insert("UpTimeSinceLastReboot".into(), uptime_text(ctx.phone.uptime(ctx.now), "Day").into());
     data.insert("IPV4Address".into(), ipv4(ctx.local_ip).into());
     data.insert("IPV6Address".into(), ipv6(ctx.local_ip).into());
-    data.insert("AttachedHardware".into(), json!({}));
+    // E18: the printed `["Camera": ..., "EM": [...]]` is no JSON; the fault plays an array.
+    let attached = if ctx.fault(Fault::AttachedHardwareArray) { json!([{"Camera": "False"}, {"EM": []}]) } else { json!({}) };
+    data.insert("AttachedHardware".into(), attached);
     if ctx.fault(Fault::ShapeAddedField) {
         data.insert("BuildId".into(), "x".into());
     }
