@@ -84,12 +84,42 @@ fn list_faults_prints_name_family_description() {
 }
 
 #[test]
+fn list_readings_covers_every_ambiguous_and_silent_erratum() {
+    let out = emulate(&["--list-readings"]).output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let catalogue = polyconform::spec::Catalogue::embedded().unwrap();
+    for e in catalogue.errata.iter().filter(|e| e.verdict != polyconform::verdict::Level::Must) {
+        let name = e.reading.as_deref().expect("every ambiguous or silent erratum names a reading");
+        let line = text.lines().find(|l| l.starts_with(&format!("{} ", e.id))).unwrap_or_else(|| panic!("{} is not listed:\n{text}", e.id));
+        assert!(line.contains(name) && line.contains(e.plays.as_deref().unwrap_or("?")), "{line}");
+    }
+    assert!(text.lines().last().unwrap_or("").contains("all-other"), "{text}");
+}
+
+#[test]
+fn a_reading_changes_what_the_phone_answers() {
+    let child = emulate(&["--reading", "status-as-number", "--password", "r-pw"]).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
+    let mut running = Running(child);
+    let url = first_lines(&mut running.0, 1)[0].strip_prefix("listening on ").expect("address line").to_string();
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        polyconform::device::tls::install_provider();
+        let http = reqwest::Client::builder().no_proxy().timeout(Duration::from_secs(5)).build().unwrap();
+        let r = http.get(format!("{url}/api/v1/mgmt/device/info")).basic_auth("Polycom", Some("r-pw")).send().await.unwrap();
+        assert!(r.text().await.unwrap().ends_with("\"Status\": 2000}"), "E07's other reading: Status as a number");
+    });
+}
+
+#[test]
 fn bad_arguments_exit_2_with_a_clear_message() {
     for (args, needle) in [
         (vec!["--fault", "size-limit-mising"], "did you mean `size-limit-missing`"),
         (vec!["--fault", "nope"], "known faults: content-type-ignored"),
         (vec!["--profile", "trio-9"], "unknown profile `trio-9`"),
         (vec!["--listen", "not an address"], "not an address to listen on"),
+        (vec!["--reading", "status-as-numbr"], "did you mean `status-as-number`"),
+        (vec!["--reading", "simulate-hook-takes-no-input"], "plays erratum E20, which is about vvx-5.9.0 only"),
     ] {
         let out = emulate(&args).output().unwrap();
         assert_eq!(out.status.code(), Some(2), "{args:?}");

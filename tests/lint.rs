@@ -147,3 +147,46 @@ fn an_unknown_profile_is_exit_2_with_a_hint() {
     assert!(stderr.contains("did you mean `trio-5.9.1`?"), "{stderr}");
     assert!(out.stdout.is_empty(), "nothing is listed for an unknown profile");
 }
+
+/// A copy of the project's data files, for lint runs on a changed copy.
+fn project_copy(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("polyconform-lint-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    for sub in ["schemas", "suites"] {
+        copy_tree(&root.join(sub), &dir.join(sub));
+    }
+    dir
+}
+
+fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).expect("create the copy");
+    for entry in std::fs::read_dir(from).expect("read the data directory") {
+        let entry = entry.expect("an entry");
+        let path = entry.path();
+        if path.is_dir() {
+            copy_tree(&path, &to.join(entry.file_name()));
+        } else {
+            std::fs::copy(&path, to.join(entry.file_name())).expect("copy a data file");
+        }
+    }
+}
+
+/// Every ambiguous or silent erratum must be executable: lint refuses one that names no
+/// reading for the emulator to play, and a must erratum that names no fault.
+#[test]
+fn an_erratum_without_a_reading_or_a_fault_is_refused() {
+    let dir = project_copy("reading");
+    let errata = dir.join("suites/errata.toml");
+    let text = std::fs::read_to_string(&errata).expect("errata.toml");
+    let text = text.replacen("reading = \"model-number-as-printed\"\n", "", 1).replacen("fault = \"dial-requires-line\"\n", "", 1);
+    std::fs::write(&errata, text).expect("write errata.toml");
+    let out = polyconform(&["lint", dir.to_str().expect("UTF-8 path")]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("erratum E03 (`ambiguous`) names no `reading`"), "{stderr}");
+    assert!(stderr.contains("hint: add `reading = \"NAME\"`"), "{stderr}");
+    assert!(stderr.contains("erratum E46 (`must`) names no `fault`"), "{stderr}");
+    assert!(stderr.contains("errata.toml:"), "the diagnostic names the file and line: {stderr}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
