@@ -18,8 +18,12 @@ Start here:\n  polyconform run                      every case against the built
 polyconform run --target https://10.0.0.5 --insecure   against a phone (password from POLYCONFORM_PASSWORD)\n  \
 polyconform list                     what the manuals define, as data\n  \
 polyconform emulate                  a reference phone on 127.0.0.1\n\n\
-Exit codes: 0 no FAIL, 1 at least one FAIL (or fuzz finding), 2 could not judge \
-(usage error, bad data file, target unreachable, TLS failure).",
+Exit codes, in this order: 1 at least one FAIL (or fuzz finding), even when other cases \
+are ERROR; 2 nothing FAILed but something could not be judged (usage error, bad data file, \
+target unreachable, TLS failure, an ERROR case); 0 everything judged, no FAIL.\n\n\
+A FAIL always quotes a manual sentence that states the outcome; where the manual has two \
+readings the other one is NON-STRICT or INFO (suites/errata.toml). `polyconform emulate \
+--list-readings` lists the other readings the built-in emulator can play (`run --reading`).",
     after_help = "Each subcommand has its own --help."
 )]
 pub struct Cli {
@@ -111,6 +115,8 @@ impl TargetArgs {
 #[derive(Debug, Clone, Args)]
 #[command(after_help = "Arguments after `--` go to the test harness, as with `cargo test`: \
 a name filter, --skip PATTERN, --exact, --list [--format terse], --ignored, --nocapture.\n\n\
+Exit codes: 1 at least one FAIL (even with ERROR cases), else 2 when a case is ERROR or the \
+run could not judge, else 0.\n\n\
 Examples:\n  polyconform run\n  polyconform run -- --list\n  polyconform run -- auth. --skip wrong-password\n  \
 POLYCONFORM_PASSWORD=... polyconform run --target https://10.0.0.5 --insecure --report-dir out")]
 pub struct RunArgs {

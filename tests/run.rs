@@ -350,6 +350,23 @@ fn error_without_fail_exits_2_and_strict_turns_non_strict_into_fail() {
 }
 
 #[test]
+fn a_fail_exits_1_even_when_another_case_is_error() {
+    // One case the phone FAILs (a must outcome it cannot meet), one the harness cannot judge
+    // (a capture its answer cannot satisfy): the defect is known, so the exit code says 1.
+    let error_case = format!(
+        "{CASE_HEAD}level = \"must\"\n[[case.step]]\nname = \"read\"\ncapture = {{ x = \"/data/NoSuchMember\" }}\n[[case.step.expect]]\nhttp = [200]\n[[case.step]]\nname = \"again\"\n[[case.step.expect]]\nhttp = [200]\n"
+    );
+    let fail_case = CASE_HEAD.replace("mine.device-info", "mine.device-info-fails") + "level = \"must\"\nrequest = {}\n[[case.expect]]\nhttp = [418]\n";
+    let dir = data_dir("fail-and-error", &format!("{error_case}{fail_case}"));
+    let reports = dir.join("out");
+    let out = output(polyconform(&["run", "--data", dir.to_str().unwrap(), "--report-dir", reports.to_str().unwrap()]));
+    let record = report(&reports);
+    let verdicts: Vec<Verdict> = record.cases.iter().map(|c| c.verdict).collect();
+    assert!(verdicts.contains(&Verdict::Error) && verdicts.contains(&Verdict::Fail), "{verdicts:?}");
+    assert_eq!(code(&out), 1, "{}", text(&out.stdout));
+}
+
+#[test]
 fn secrets_never_reach_stdout_stderr_or_any_report() {
     let password = "S3cr3t-Pa55";
     let dir = scratch("secrets");
