@@ -216,7 +216,9 @@ impl<'a> Campaign<'a> {
             for o in &judgement.observations {
                 *s.observations.entry(*o).or_default() += 1;
             }
-            let anomalous = judgement.violation.is_some() || !matches!(&ex.outcome, Outcome::Answered(r) if r.status < 500);
+            // A 5xx the oracles accept (E48, 501) still earns a health check; a request the
+            // client could not send does not (the phone never saw it).
+            let anomalous = judgement.violation.is_some() || matches!(&ex.outcome, Outcome::Answered(r) if r.status >= 500) || matches!(&ex.outcome, Outcome::Reset { .. } | Outcome::Timeout { .. });
             window.push((case.clone(), ex.clone()));
             since_health += 1;
             // The phone went away after this case: its own violation may be a consequence.

@@ -363,7 +363,7 @@ fn render_summary(s: &Summary, seed: u64, endpoints: &[Endpoint], replayed: usiz
         out.push_str(&format!("    repeated   {} {n} more time{} on {endpoints} endpoint{}\n", oracle.label(), if n == 1 { "" } else { "s" }, if endpoints == 1 { "" } else { "s" }));
     }
     if !s.observations.is_empty() {
-        out.push_str("  observations (not findings: the manual is silent):\n");
+        out.push_str("  observations (counted, not findings):\n");
         for (o, n) in &s.observations {
             out.push_str(&format!("    {n:>6}  {}\n", o.label()));
         }
