@@ -254,6 +254,21 @@ fn saved_reproducers_are_replayed_first_on_the_next_run() {
 }
 
 #[test]
+fn a_reproducer_the_http_client_cannot_send_replays_as_an_error_not_as_fixed() {
+    let dir = scratch("client-error");
+    let run = polyconform(&["fuzz", "--seed", "5", "--cases", "200", "--out", dir.to_str().unwrap(), "--emulator-fault", "crash-on-null-data"]);
+    assert_eq!(run.status.code(), Some(1), "{}", text(&run));
+    let (path, mut r) = reproducers(&dir).remove(0);
+    r["minimal"]["request"]["method"] = "GE T".into();
+    std::fs::write(&path, serde_json::to_string_pretty(&r).unwrap()).unwrap();
+    let replay = polyconform(&["replay", path.to_str().unwrap(), "--emulator-fault", "crash-on-null-data"]);
+    assert_eq!(replay.status.code(), Some(2), "{}", text(&replay));
+    let stdout = String::from_utf8_lossy(&replay.stdout);
+    assert!(stdout.contains("ERROR") && stdout.contains("not sent"), "{}", text(&replay));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
 fn reports_hold_the_finding() {
     let dir = scratch("reports");
     let reports = dir.join("reports");
