@@ -5,6 +5,8 @@
 //! For each fault: the run exits 1 and saves a reproducer whose minimal request is
 //! smaller than the first failing one and still shows the fault; replaying it against
 //! the faulty emulator says STILL FAILING (exit 1), against a clean one FIXED (exit 0).
+//! The readings the HTTP RFCs and the manual allow (501 to a method, a failure Status on
+//! an HTTP error) give no finding, and two crashes in one run are two findings.
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -163,6 +165,58 @@ fn reset_on_bytes_that_are_not_utf8_is_found_shrunk_and_replayed() {
     finds_shrinks_and_replays("reset-on-non-utf8", "7", &[], &[], "connection-reset", |b| std::str::from_utf8(b).is_err());
 }
 
+/// The campaign of the issue 11 tests: every endpoint the emulator may be fuzzed on,
+/// mutating ones included (dial is where the swallowed crashes were), a few seconds.
+const READINGS_CAMPAIGN: [&str; 5] = ["--seed", "7", "--cases", "300", "--allow-mutating"];
+
+/// A phone that answers 501 to a method it does not implement (E50, RFC 9110 §9.1 and
+/// §15.6.2), or sends its documented failure Status with an HTTP 4xx/5xx (E48), is
+/// conformant: no finding.
+#[test]
+fn the_readings_the_rfcs_and_the_manual_allow_give_no_finding() {
+    for reading in ["unknown-method-501", "failure-http-status"] {
+        let dir = scratch(reading);
+        let mut args = vec!["fuzz", "--out", dir.to_str().unwrap(), "--reading", reading];
+        args.extend_from_slice(&READINGS_CAMPAIGN);
+        let run = polyconform(&args);
+        assert_eq!(run.status.code(), Some(0), "{reading}\n{}", text(&run));
+        let stdout = String::from_utf8_lossy(&run.stdout);
+        assert!(stdout.contains("findings:     0 FAIL, 0 NON-STRICT"), "{reading}\n{}", text(&run));
+        let counted = if reading == "unknown-method-501" { "answered 501/505 as the RFCs allow" } else { "API failure Status on an HTTP 4xx/5xx (E48)" };
+        assert!(stdout.contains(counted), "the accepted answers are counted\n{}", text(&run));
+        assert!(reproducers(&dir).is_empty(), "nothing saved");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
+/// Issue 11: the same campaign with two crashes injected, on a phone that also answers
+/// 501 to unknown methods and failures with HTTP errors, reports two findings, each with
+/// its own shrunk reproducer; neither is swallowed by the other (nor by a 501).
+#[test]
+fn two_crashes_in_one_run_are_two_findings_each_with_its_own_minimal_request() {
+    let dir = scratch("two-crashes");
+    let mut args = vec!["fuzz", "--out", dir.to_str().unwrap(), "--reading", "unknown-method-501", "--reading", "failure-http-status"];
+    args.extend_from_slice(&READINGS_CAMPAIGN);
+    args.extend_from_slice(&["--emulator-fault", "crash-on-deep-nesting", "--emulator-fault", "crash-on-null-data"]);
+    let run = polyconform(&args);
+    assert_eq!(run.status.code(), Some(1), "{}", text(&run));
+    assert!(String::from_utf8_lossy(&run.stdout).contains("findings:     2 FAIL, 0 NON-STRICT"), "{}", text(&run));
+    let saved = reproducers(&dir);
+    assert_eq!(saved.len(), 2, "{}", text(&run));
+    let minimal: Vec<Vec<u8>> = saved.iter().map(|(_, r)| body(&r["minimal"]["request"])).collect();
+    let deep = minimal.iter().position(|b| nesting(b) == 17).unwrap_or_else(|| panic!("a minimal request 17 levels deep\n{}", text(&run)));
+    let null = 1 - deep;
+    assert_eq!(serde_json::from_slice::<Value>(&minimal[null]).ok(), Some(serde_json::json!({"data": null})), "{}", text(&run));
+    for (path, r) in &saved {
+        assert_eq!(r["oracle"], "server-error", "{}", path.display());
+        assert!(r["shrink"]["skipped"].is_null(), "confirmed and shrunk: {}", r["shrink"]);
+        let (original, minimal) = (r["original"]["size_bytes"].as_u64().unwrap(), r["minimal"]["size_bytes"].as_u64().unwrap());
+        assert!(minimal < original, "{}: {minimal} bytes, first failing request {original}", path.display());
+        assert!(!r["also_on"].as_array().unwrap().is_empty(), "each defect shows on several endpoints, one file each: {}", path.display());
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn the_same_seed_finds_the_same_first_failing_request_and_the_same_minimal_one() {
     let run = |name: &str| {
@@ -196,6 +250,21 @@ fn saved_reproducers_are_replayed_first_on_the_next_run() {
     let third = polyconform(&["fuzz", "--seed", "6", "--cases", "1", "--out", out, "--emulator-fault", "crash-on-null-data"]);
     assert_eq!(third.status.code(), Some(1), "{}", text(&third));
     assert!(String::from_utf8_lossy(&third.stdout).contains("STILL FAILING"), "{}", text(&third));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_reproducer_the_http_client_cannot_send_replays_as_an_error_not_as_fixed() {
+    let dir = scratch("client-error");
+    let run = polyconform(&["fuzz", "--seed", "5", "--cases", "200", "--out", dir.to_str().unwrap(), "--emulator-fault", "crash-on-null-data"]);
+    assert_eq!(run.status.code(), Some(1), "{}", text(&run));
+    let (path, mut r) = reproducers(&dir).remove(0);
+    r["minimal"]["request"]["method"] = "GE T".into();
+    std::fs::write(&path, serde_json::to_string_pretty(&r).unwrap()).unwrap();
+    let replay = polyconform(&["replay", path.to_str().unwrap(), "--emulator-fault", "crash-on-null-data"]);
+    assert_eq!(replay.status.code(), Some(2), "{}", text(&replay));
+    let stdout = String::from_utf8_lossy(&replay.stdout);
+    assert!(stdout.contains("ERROR") && stdout.contains("not sent"), "{}", text(&replay));
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -14,12 +14,21 @@
 //!    [`Settings::health_every`] cases. A phone that stops answering is a finding of its
 //!    own, attributed by re-sending the requests since the last healthy check one at a
 //!    time; the campaign waits for the phone to come back, or stops.
-//! 6. A new (endpoint, oracle) pair is confirmed by sending the request again, shrunk,
-//!    and saved as a reproducer; later hits of the same pair are counted as repeats. An
-//!    endpoint that keeps hanging is retired: every further hang costs a whole timeout.
+//! 6. A failure is confirmed by sending the request again and shrunk; its minimal
+//!    request is then compared with the minimal requests of the findings already made
+//!    ([`group::same_request`]): the same request (on this endpoint or another) is the
+//!    same defect, counted as a repeat or added to that finding's `also_on`; anything
+//!    else is a new finding, saved as a reproducer. Never is a finding's request re-sent
+//!    to decide: a request that fails everywhere (a 500 to `DELETE`) would swallow every
+//!    other defect of the run. Shrinking every failure costs requests, so once
+//!    [`KNOWN_IN_A_ROW`] failures of one (endpoint, oracle) in a row shrank to known
+//!    requests, only every 2^n-th further one of that pair is shrunk (the others are
+//!    counted as not shrunk); a hang on a pair that already hung is not shrunk (each
+//!    attempt costs a whole timeout), and an endpoint that keeps hanging is retired.
 
 use super::case::{FuzzCase, Intent, classify};
 use super::generator::Generator;
+use super::group;
 use super::oracle::{self, Judgement, Observation, Oracle, Violation};
 use super::progress::Ticker;
 use super::repro::{FindingRecord, Reproducer, SavedRequest, ShrinkStats};
@@ -41,6 +50,9 @@ const RETIRE_AFTER_HANGS: u64 = 3;
 /// Outages caused by one endpoint after which it is retired: each one takes a real
 /// phone away for as long as a restart.
 const RETIRE_AFTER_OUTAGES: u64 = 2;
+/// Failures of one (endpoint, oracle) in a row that shrank to a known minimal request,
+/// after which only every 2^n-th further failure of that pair is shrunk.
+pub const KNOWN_IN_A_ROW: u64 = 4;
 
 /// Budgets and cadences of a campaign.
 #[derive(Debug, Clone)]
@@ -98,8 +110,13 @@ pub struct Summary {
     pub skipped: u64,
     pub elapsed: Duration,
     pub findings: Vec<Found>,
-    /// Further hits of an (endpoint, oracle) already found.
+    /// Further failures of an (endpoint, oracle) whose minimal request is that of a
+    /// finding already made (for `phone-unhealthy`: further outages the endpoint caused).
     pub repeats: BTreeMap<(String, Oracle), u64>,
+    /// Further failures of an (endpoint, oracle) already found that were not shrunk, so
+    /// not attributed: a hang again, a failure that did not repeat, or the back-off after
+    /// [`KNOWN_IN_A_ROW`] known ones.
+    pub not_shrunk: BTreeMap<(String, Oracle), u64>,
     pub observations: BTreeMap<Observation, u64>,
     /// Cases per intent label (`valid`, `invalid`, `malformed`, `protocol`).
     pub intents: BTreeMap<&'static str, u64>,
@@ -109,6 +126,31 @@ pub struct Summary {
     pub errors: Vec<String>,
     /// Why the run stopped before its budget, if it did.
     pub stopped: Option<String>,
+}
+
+impl Found {
+    /// Whether this finding was made on `endpoint` (or grouped there) for `oracle`.
+    pub fn covers(&self, endpoint: &str, oracle: Oracle) -> bool {
+        self.reproducer.oracle == oracle && (self.reproducer.endpoint == endpoint || self.reproducer.also_on.iter().any(|e| e == endpoint))
+    }
+}
+
+/// Failures of one (endpoint, oracle) seen so far in a run, for the shrink back-off.
+#[derive(Debug, Default)]
+struct PairCount {
+    hits: u64,
+    /// Shrinks in a row that ended on a known minimal request.
+    known_in_a_row: u64,
+}
+
+/// What became of one failure.
+enum Attributed {
+    /// A new finding, saved.
+    New,
+    /// The minimal request of a finding already made.
+    Known,
+    /// Not a finding: it did not repeat (after an outage, or on a pair already found).
+    Dropped,
 }
 
 impl Summary {
@@ -181,6 +223,7 @@ impl<'a> Campaign<'a> {
         let mut window: Vec<(FuzzCase, Exchange)> = Vec::new();
         let mut since_health = 0u64;
         let mut hangs: BTreeMap<String, u64> = BTreeMap::new();
+        let mut pairs: BTreeMap<(String, Oracle), PairCount> = BTreeMap::new();
         while !generator.is_empty() {
             if self.settings.max_cases.is_some_and(|m| s.cases >= m) || self.settings.max_duration.is_some_and(|d| started.elapsed() >= d) {
                 break;
@@ -216,7 +259,9 @@ impl<'a> Campaign<'a> {
             for o in &judgement.observations {
                 *s.observations.entry(*o).or_default() += 1;
             }
-            let anomalous = judgement.violation.is_some() || !matches!(&ex.outcome, Outcome::Answered(r) if r.status < 500);
+            // A 5xx the oracles accept (E48, 501) still earns a health check; a request the
+            // client could not send does not (the phone never saw it).
+            let anomalous = judgement.violation.is_some() || matches!(&ex.outcome, Outcome::Answered(r) if r.status >= 500) || matches!(&ex.outcome, Outcome::Reset { .. } | Outcome::Timeout { .. });
             window.push((case.clone(), ex.clone()));
             since_health += 1;
             // The phone went away after this case: its own violation may be a consequence.
@@ -256,10 +301,20 @@ impl<'a> Campaign<'a> {
                         ticker.println(&format!("note: {} retired after {n} hangs (each costs a whole timeout)", endpoint.id));
                     }
                 }
-                if s.findings.iter().any(|f| (f.reproducer.endpoint == key.0 || f.reproducer.also_on.contains(&key.0)) && f.reproducer.oracle == key.1) {
-                    *s.repeats.entry(key).or_default() += 1;
-                } else if !self.known_defect(&case, &endpoint, v.oracle, &mut s, ticker).await {
-                    self.confirm_and_shrink(&case, &endpoint, &v, &ex, outage, &mut s, ticker).await;
+                let pair = pairs.entry(key.clone()).or_default();
+                pair.hits += 1;
+                let found_here = s.findings.iter().any(|f| f.covers(&key.0, key.1));
+                let shrink_it = !found_here || (v.oracle != Oracle::Hang && (pair.known_in_a_row < KNOWN_IN_A_ROW || pair.hits.is_power_of_two()));
+                if !shrink_it {
+                    *s.not_shrunk.entry(key).or_default() += 1;
+                } else {
+                    let attributed = self.attribute(&case, &endpoint, &v, &ex, outage, &mut s, ticker).await;
+                    let pair = pairs.entry(key).or_default();
+                    match attributed {
+                        Attributed::New => pair.known_in_a_row = 0,
+                        Attributed::Known => pair.known_in_a_row += 1,
+                        Attributed::Dropped => {}
+                    }
                 }
             }
             ticker.update(s.cases, s.findings.len(), &endpoint.id);
@@ -322,66 +377,60 @@ impl<'a> Campaign<'a> {
         self.save(rec, &v, s, ticker);
     }
 
-    /// Whether a finding already made explains this failure: its minimal body, sent to
-    /// this endpoint (with the saved headers, then with this case's), breaks the same
-    /// oracle. A parser that crashes on deep nesting does so on every path; one finding
-    /// with the list of endpoints says that better than one file per endpoint.
-    async fn known_defect(&self, case: &FuzzCase, endpoint: &Endpoint, oracle: Oracle, s: &mut Summary, ticker: &mut Ticker) -> bool {
-        for i in 0..s.findings.len() {
-            if s.findings[i].reproducer.oracle != oracle || oracle == Oracle::PhoneUnhealthy {
-                continue;
-            }
-            let known = s.findings[i].reproducer.minimal.request.clone();
-            let mut tries = vec![WireRequest { method: case.request.method.clone(), path: endpoint.path.clone(), ..known.clone() }];
-            if known.headers != case.request.headers {
-                tries.push(WireRequest { method: case.request.method.clone(), path: endpoint.path.clone(), headers: case.request.headers.clone(), ..known.clone() });
-            }
-            for attempt in tries {
-                let mut probe = CampaignProbe { campaign: self, endpoint, oracle, last_hit: None, errors: Vec::new() };
-                let hit = probe.reproduces(&attempt).await;
-                s.errors.append(&mut probe.errors);
-                if hit {
-                    let found = &mut s.findings[i];
-                    found.reproducer.also_on.push(endpoint.id.clone());
-                    if found.path.is_some()
-                        && let Err(e) = found.reproducer.save(&self.settings.out_dir, &self.redactor)
-                    {
-                        s.errors.push(format!("cannot update reproducer `{}`: {e}", found.reproducer.id));
-                    }
-                    ticker.println(&format!("           {} {}: same defect as {} (its minimal request fails here too)", endpoint.id, oracle.label(), found.reproducer.id));
-                    return true;
-                }
-            }
-        }
-        false
-    }
-
-    /// Send the failing request again; if it fails the same way, shrink it; save.
-    /// After an outage a failure that does not repeat was the outage's doing (the
-    /// phone-unhealthy finding names the request that caused it) and is dropped.
+    /// Confirm a failure by sending it again, shrink it, and attribute it by its minimal
+    /// request: the same request as a finding already made (module doc) is that defect,
+    /// anything else a new finding. After an outage a failure that does not repeat was
+    /// the outage's doing (the phone-unhealthy finding names the request that caused it)
+    /// and is dropped; elsewhere it is saved as flaky, unless its pair was found already.
     #[allow(clippy::too_many_arguments)]
-    async fn confirm_and_shrink(&self, case: &FuzzCase, endpoint: &Endpoint, v: &Violation, ex: &Exchange, outage: bool, s: &mut Summary, ticker: &mut Ticker) {
+    async fn attribute(&self, case: &FuzzCase, endpoint: &Endpoint, v: &Violation, ex: &Exchange, outage: bool, s: &mut Summary, ticker: &mut Ticker) -> Attributed {
         let original = SavedRequest::new(case.request.clone(), ex.outcome.clone());
         let mut probe = CampaignProbe { campaign: self, endpoint, oracle: v.oracle, last_hit: None, errors: Vec::new() };
-        if !probe.reproduces(&case.request).await {
-            s.errors.append(&mut probe.errors);
+        let confirmed = probe.reproduces(&case.request).await;
+        let (minimal, stats) = if confirmed {
+            let shrunk = shrink::shrink(&case.request, &mut probe, self.settings.shrink).await;
+            let minimal = match probe.last_hit.take() {
+                Some((request, outcome)) if request == shrunk.minimal => SavedRequest::new(request, outcome),
+                _ => SavedRequest::new(shrunk.minimal.clone(), ex.outcome.clone()),
+            };
+            (minimal, ShrinkStats { attempts: shrunk.attempts, steps: shrunk.steps, exhausted: shrunk.exhausted, skipped: None })
+        } else {
             if outage {
+                s.errors.append(&mut probe.errors);
                 ticker.println(&format!("note: {} on case #{} to {} did not repeat once the phone was back: counted as part of the outage", v.oracle.label(), case.index, endpoint.id));
-                return;
+                return Attributed::Dropped;
             }
-            let rec = self.record(case, endpoint, v, original.clone(), Some(original), ShrinkStats { skipped: Some("did not fail again when sent a second time (flaky)".into()), ..Default::default() });
-            self.save(rec, v, s, ticker);
-            return;
-        }
-        let shrunk = shrink::shrink(&case.request, &mut probe, self.settings.shrink).await;
-        s.errors.append(&mut probe.errors);
-        let minimal = match probe.last_hit.take() {
-            Some((request, outcome)) if request == shrunk.minimal => SavedRequest::new(request, outcome),
-            _ => SavedRequest::new(shrunk.minimal.clone(), ex.outcome.clone()),
+            (original.clone(), ShrinkStats { skipped: Some("did not fail again when sent a second time (flaky)".into()), ..Default::default() })
         };
-        let stats = ShrinkStats { attempts: shrunk.attempts, steps: shrunk.steps, exhausted: shrunk.exhausted, skipped: None };
+        s.errors.append(&mut probe.errors);
+        let key = (endpoint.id.clone(), v.oracle);
+        let same = s.findings.iter().position(|f| {
+            f.reproducer.oracle == v.oracle
+                && f.reproducer.verdict == v.verdict
+                && self.endpoint(&f.reproducer.endpoint).is_some_and(|e| group::same_request(e, &f.reproducer.minimal.request, endpoint, &minimal.request))
+        });
+        if let Some(i) = same {
+            let found = &mut s.findings[i];
+            if found.covers(&endpoint.id, v.oracle) {
+                *s.repeats.entry(key).or_default() += 1;
+            } else {
+                found.reproducer.also_on.push(endpoint.id.clone());
+                if found.path.is_some()
+                    && let Err(e) = found.reproducer.save(&self.settings.out_dir, &self.redactor)
+                {
+                    s.errors.push(format!("cannot update reproducer `{}`: {e}", found.reproducer.id));
+                }
+                ticker.println(&format!("           {} {}: same defect as {} (the same minimal request)", endpoint.id, v.oracle.label(), found.reproducer.id));
+            }
+            return Attributed::Known;
+        }
+        if !confirmed && s.findings.iter().any(|f| f.covers(&endpoint.id, v.oracle)) {
+            *s.not_shrunk.entry(key).or_default() += 1;
+            return Attributed::Dropped;
+        }
         let rec = self.record(case, endpoint, v, original, Some(minimal), stats);
         self.save(rec, v, s, ticker);
+        Attributed::New
     }
 
     fn record(&self, case: &FuzzCase, endpoint: &Endpoint, v: &Violation, original: SavedRequest, minimal: Option<SavedRequest>, shrink: ShrinkStats) -> Reproducer {

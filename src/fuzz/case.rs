@@ -43,9 +43,70 @@ pub enum Intent {
     /// A body that is not JSON: truncated, not UTF-8, duplicate keys, a byte order mark.
     Malformed { why: String },
     /// A protocol variation: other method, content type, size, query or a body where none
-    /// is expected. Only the robustness oracles apply.
-    Protocol { why: String },
+    /// is expected. Only the robustness oracles apply, with the answers the HTTP RFCs
+    /// give each kind (see [`super::oracle`]).
+    Protocol { mutation: ProtocolKind, why: String },
 }
+
+/// What a protocol-layer variation changes, which decides the HTTP answers the RFCs call
+/// correct for it (the table is in [`super::oracle`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ProtocolKind {
+    /// A method other than the endpoint's: another registered verb (`PUT`) or a token the
+    /// server does not know (`get`: method tokens are case-sensitive, RFC 9110 §9.1).
+    Method,
+    /// A request target a request line cannot carry as it is: whitespace or control
+    /// characters, or longer than the 8000 octets RFC 9112 §3 asks servers to take.
+    RequestLine,
+    /// A header section larger than [`MAX_HEADER_SECTION`].
+    HeaderSize,
+    /// An HTTP version the server does not speak. The device client sends HTTP/1.1 only,
+    /// so no request is classified so today; the oracle knows the answer (505).
+    HttpVersion,
+    /// A `Content-Type` that is not JSON, or none, on a POST.
+    ContentType,
+    /// A body over the size the manual's "20 KB" accepts.
+    BodySize,
+    /// Query parameters.
+    Query,
+    /// A body on a GET, or on an endpoint that takes no input.
+    UnexpectedBody,
+}
+
+impl ProtocolKind {
+    pub const ALL: [ProtocolKind; 8] = [
+        ProtocolKind::Method,
+        ProtocolKind::RequestLine,
+        ProtocolKind::HeaderSize,
+        ProtocolKind::HttpVersion,
+        ProtocolKind::ContentType,
+        ProtocolKind::BodySize,
+        ProtocolKind::Query,
+        ProtocolKind::UnexpectedBody,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ProtocolKind::Method => "method",
+            ProtocolKind::RequestLine => "request-line",
+            ProtocolKind::HeaderSize => "header-size",
+            ProtocolKind::HttpVersion => "http-version",
+            ProtocolKind::ContentType => "content-type",
+            ProtocolKind::BodySize => "body-size",
+            ProtocolKind::Query => "query",
+            ProtocolKind::UnexpectedBody => "unexpected-body",
+        }
+    }
+}
+
+/// A header section (names, values, `: ` and CRLF) larger than this is the `header-size`
+/// variation: 8 KiB is the smallest default of common servers (Apache, nginx's large
+/// buffers); RFC 9110 §5.4 leaves the limit to the server and asks for a 4xx past it.
+pub const MAX_HEADER_SECTION: usize = 8 * 1024;
+/// RFC 9112 §3: "It is RECOMMENDED that all HTTP senders and recipients support, at a
+/// minimum, request-line lengths of 8000 octets."
+pub const MAX_REQUEST_TARGET: usize = 8000;
 
 impl Intent {
     pub fn label(&self) -> String {
@@ -54,7 +115,7 @@ impl Intent {
             Intent::Invalid { mandatory: Some(m) } => format!("invalid (mandatory {m} missing)"),
             Intent::Invalid { mandatory: None } => "invalid".into(),
             Intent::Malformed { why } => format!("malformed ({why})"),
-            Intent::Protocol { why } => format!("protocol variation ({why})"),
+            Intent::Protocol { why, .. } => format!("protocol variation ({why})"),
         }
     }
 }
@@ -66,29 +127,38 @@ pub fn is_json_content_type(value: &str) -> bool {
 
 /// The intent of a concrete request to `endpoint`.
 pub fn classify(endpoint: &Endpoint, limits: &Limits, schemas: &SchemaSet, docs: &SchemaDocs, request: &WireRequest) -> Intent {
+    let protocol = |mutation, why: String| Intent::Protocol { mutation, why };
     if !request.method.eq(endpoint.method.as_str()) {
-        return Intent::Protocol { why: format!("method {}", request.method) };
+        let unknown = !STANDARD_METHODS.contains(&request.method.as_str());
+        return protocol(ProtocolKind::Method, format!("method {}{}", request.method, if unknown { " (not a registered method token)" } else { "" }));
+    }
+    if request.path.len() > MAX_REQUEST_TARGET || request.path.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return protocol(ProtocolKind::RequestLine, format!("request target of {} bytes{}", request.path.len(), if request.path.len() > MAX_REQUEST_TARGET { "" } else { " with whitespace or control characters" }));
+    }
+    let header_bytes = header_section_size(request);
+    if header_bytes > MAX_HEADER_SECTION {
+        return protocol(ProtocolKind::HeaderSize, format!("headers of {header_bytes} bytes"));
     }
     let body = request.body.as_deref().filter(|b| !b.is_empty());
     if endpoint.method == crate::spec::Method::GET {
         if body.is_some() {
-            return Intent::Protocol { why: "body on a GET".into() };
+            return protocol(ProtocolKind::UnexpectedBody, "body on a GET".into());
         }
         if request.path.contains('?') {
-            return Intent::Protocol { why: "query parameters".into() };
+            return protocol(ProtocolKind::Query, "query parameters".into());
         }
         return Intent::Valid;
     }
     match request.header("content-type") {
         Some(ct) if is_json_content_type(ct) => {}
-        Some(ct) => return Intent::Protocol { why: format!("Content-Type `{ct}`") },
-        None => return Intent::Protocol { why: "no Content-Type".into() },
+        Some(ct) => return protocol(ProtocolKind::ContentType, format!("Content-Type `{ct}`")),
+        None => return protocol(ProtocolKind::ContentType, "no Content-Type".into()),
     }
     if request.path.contains('?') {
-        return Intent::Protocol { why: "query parameters".into() };
+        return protocol(ProtocolKind::Query, "query parameters".into());
     }
     if body.is_some_and(|b| b.len() > limits.body_bytes_accepted) {
-        return Intent::Protocol { why: format!("body of {} bytes", body.map_or(0, <[u8]>::len)) };
+        return protocol(ProtocolKind::BodySize, format!("body of {} bytes", body.map_or(0, <[u8]>::len)));
     }
     let request_def = docs.def(&endpoint.schema, "request");
     let Some(body) = body else {
@@ -101,7 +171,7 @@ pub fn classify(endpoint: &Endpoint, limits: &Limits, schemas: &SchemaSet, docs:
         };
     };
     if endpoint.input == Input::None {
-        return Intent::Protocol { why: "body on an endpoint without input".into() };
+        return protocol(ProtocolKind::UnexpectedBody, "body on an endpoint without input".into());
     }
     let value = match parse_strict(body) {
         Ok(v) => v,
@@ -112,6 +182,16 @@ pub fn classify(endpoint: &Endpoint, limits: &Limits, schemas: &SchemaSet, docs:
         Some(violations) if !violations.is_empty() => Intent::Invalid { mandatory: missing_mandatory(docs, root, &value, &mut Vec::new()) },
         _ => Intent::Valid,
     }
+}
+
+/// The methods of the HTTP method registry a phone's server may implement (RFC 9110 §9,
+/// RFC 5789): anything else, `get` included, is a token the server does not know.
+pub const STANDARD_METHODS: [&str; 9] = ["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"];
+
+/// Size of the header section the client writes for `request`: its own headers plus
+/// `Authorization` and `Host`, which the client adds (counted as 100 bytes).
+pub fn header_section_size(request: &WireRequest) -> usize {
+    100 + request.headers.iter().map(|(k, v)| k.len() + v.len() + 4).sum::<usize>()
 }
 
 /// The first mandatory member absent from `value`, following the declared properties
@@ -246,6 +326,35 @@ mod tests {
         assert_eq!(m(json!({"data": {"Line": "1"}})), Some("/data/Dest".into()));
         assert_eq!(m(json!({"data": {"Dest": 5}})), None, "a retyped member is present, not missing");
         assert_eq!(m(json!({"data": {"Dest": "100"}})), None);
+    }
+
+    #[test]
+    fn protocol_variations_are_named_from_the_request_alone() {
+        let catalogue = crate::spec::Catalogue::embedded().unwrap();
+        let profile = catalogue.profile("trio-5.9.1").unwrap();
+        let docs = SchemaDocs::from_set(&catalogue.schemas);
+        let kind = |id: &str, r: &WireRequest| match classify(profile.endpoint(id).unwrap(), &profile.limits, &catalogue.schemas, &docs, r) {
+            Intent::Protocol { mutation, .. } => Some(mutation),
+            _ => None,
+        };
+        let info = "/api/v1/mgmt/device/info";
+        let get = WireRequest::get(info);
+        assert_eq!(kind("mgmt.device-info", &get), None);
+        for method in ["get", "PUT", "DELETE", "post", "BREW"] {
+            assert_eq!(kind("mgmt.device-info", &WireRequest { method: method.into(), ..get.clone() }), Some(ProtocolKind::Method), "{method}");
+        }
+        assert_eq!(kind("mgmt.device-info", &WireRequest::get(&format!("{info}?line= 1"))), Some(ProtocolKind::RequestLine));
+        assert_eq!(kind("mgmt.device-info", &WireRequest::get(&format!("{info}?line={}", "1".repeat(8000)))), Some(ProtocolKind::RequestLine));
+        assert_eq!(kind("mgmt.device-info", &WireRequest::get(&format!("{info}?line=1"))), Some(ProtocolKind::Query));
+        let big = WireRequest { headers: vec![("X-Polyconform".into(), "a".repeat(MAX_HEADER_SECTION))], ..get.clone() };
+        assert_eq!(kind("mgmt.device-info", &big), Some(ProtocolKind::HeaderSize));
+        assert_eq!(kind("mgmt.device-info", &WireRequest { body: Some(b"{}".to_vec().into()), ..get }), Some(ProtocolKind::UnexpectedBody));
+        let config = WireRequest::post_json("/api/v1/mgmt/config/get", &serde_json::json!({"data": ["device.prov.serverName"]}));
+        assert!(matches!(classify(profile.endpoint("mgmt.config-get").unwrap(), &profile.limits, &catalogue.schemas, &docs, &config), Intent::Valid));
+        let text = WireRequest { headers: vec![("Content-Type".into(), "text/plain".into())], ..config.clone() };
+        assert_eq!(kind("mgmt.config-get", &text), Some(ProtocolKind::ContentType));
+        let padded = WireRequest { body: Some(super::super::mutate::pad_to(config.body.as_deref().unwrap(), 20_001).into()), ..config };
+        assert_eq!(kind("mgmt.config-get", &padded), Some(ProtocolKind::BodySize));
     }
 
     #[test]

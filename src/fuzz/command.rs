@@ -353,17 +353,26 @@ fn render_summary(s: &Summary, seed: u64, endpoints: &[Endpoint], replayed: usiz
         };
         out.push_str(&format!("    {:<10} {} {}{also}  -> {saved}\n", f.reproducer.verdict.label(), f.reproducer.endpoint, f.reproducer.oracle.label()));
     }
-    let mut repeats: BTreeMap<Oracle, (u64, usize)> = BTreeMap::new();
-    for ((_, oracle), n) in &s.repeats {
-        let e = repeats.entry(*oracle).or_default();
-        e.0 += n;
-        e.1 += 1;
+    let per_oracle = |counts: &BTreeMap<(String, Oracle), u64>| {
+        let mut out: BTreeMap<Oracle, (u64, usize)> = BTreeMap::new();
+        for ((_, oracle), n) in counts {
+            let e = out.entry(*oracle).or_default();
+            e.0 += n;
+            e.1 += 1;
+        }
+        out
+    };
+    let plural = |n: u64, endpoints: usize| (if n == 1 { "" } else { "s" }, if endpoints == 1 { "" } else { "s" });
+    for (oracle, (n, endpoints)) in per_oracle(&s.repeats) {
+        let (times, eps) = plural(n, endpoints);
+        out.push_str(&format!("    repeated   {} {n} more time{times} on {endpoints} endpoint{eps} (the same minimal request)\n", oracle.label()));
     }
-    for (oracle, (n, endpoints)) in repeats {
-        out.push_str(&format!("    repeated   {} {n} more time{} on {endpoints} endpoint{}\n", oracle.label(), if n == 1 { "" } else { "s" }, if endpoints == 1 { "" } else { "s" }));
+    for (oracle, (n, endpoints)) in per_oracle(&s.not_shrunk) {
+        let (times, eps) = plural(n, endpoints);
+        out.push_str(&format!("    not shrunk {} {n} more time{times} on {endpoints} endpoint{eps} already found (hang again, flaky, or back-off)\n", oracle.label()));
     }
     if !s.observations.is_empty() {
-        out.push_str("  observations (not findings: the manual is silent):\n");
+        out.push_str("  observations (counted, not findings):\n");
         for (o, n) in &s.observations {
             out.push_str(&format!("    {n:>6}  {}\n", o.label()));
         }

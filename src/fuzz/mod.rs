@@ -6,7 +6,7 @@
 //!                                     └─ generator ─► FuzzCase (deterministic per seed)
 //! FuzzCase ── campaign: restore wrap, device (gated) ─► Exchange
 //!                └─ case::classify + oracle::judge ─► Violation?
-//!                     └─ shrink ─► repro (fuzz/repros/<profile>/*.json)
+//!                     └─ shrink ─► group (same minimal request?) ─► repro (fuzz/repros/<profile>/*.json)
 //! repro ── replay ─► STILL FAILING / FIXED / ERROR
 //! ```
 //!
@@ -17,6 +17,7 @@ pub mod campaign;
 pub mod case;
 pub mod command;
 pub mod generator;
+pub mod group;
 pub mod mutate;
 pub mod oracle;
 pub mod progress;

@@ -4,7 +4,8 @@
 //! oracles as the campaign that found it. It is STILL FAILING when an oracle breaks
 //! (noting it when a different one breaks than before), FIXED when none does, ERROR when
 //! it cannot be judged: the file does not parse, it belongs to another profile, its
-//! endpoint is not in the profile, or the request could not be sent safely.
+//! endpoint is not in the profile, or the request could not be sent (safely, or at all:
+//! the HTTP client refused it).
 
 use super::campaign::Campaign;
 use super::oracle::{Oracle, Violation};
@@ -72,6 +73,10 @@ pub async fn replay_one(campaign: &Campaign<'_>, r: &Reproducer) -> Replayed {
         Ok(ex) => ex,
         Err(why) => return Replayed::Error(format!("not sent: {why}")),
     };
+    // The harness's client refused the request: neither fixed nor failing.
+    if let Outcome::ClientError { detail } = &ex.outcome {
+        return Replayed::Error(format!("not sent: the HTTP client refused the request ({detail})"));
+    }
     if let Some(e) = errors.first() {
         return Replayed::Error(e.clone());
     }

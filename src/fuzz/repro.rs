@@ -56,8 +56,9 @@ pub struct Reproducer {
     pub curl: String,
     /// RFC 3339 time of the finding.
     pub found_at: String,
-    /// Other endpoints where the same minimal body broke the same oracle: one defect
-    /// of the phone's request parser, not one per endpoint.
+    /// Other endpoints whose failure of the same oracle shrank to the same minimal request
+    /// (apart from the endpoint, `group::same_request`): one defect of the phone's request
+    /// parser, not one per endpoint.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub also_on: Vec<String>,
     /// For `phone-unhealthy`: the requests sent since the phone was last seen healthy.

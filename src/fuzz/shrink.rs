@@ -3,21 +3,37 @@
 //! The shrinker works on the *concrete* request, not on generator choices: a saved
 //! reproducer stays meaningful when the strategies change (proptest's own seeds do not,
 //! anchors.md 8.6), and a request found by any operator shrinks the same way. It is a
-//! greedy loop: list smaller variants, biggest cut first, keep the first one that still
-//! breaks the same oracle, start again; stop when none does or the budget is spent.
+//! greedy loop over three tiers of variants: keep the first variant that still breaks the
+//! same oracle and start again (within a tier, from where the last success was, wrapping
+//! round, so a long list is not re-tried from its head after every step); a tier is
+//! tried only when every variant of the tiers before it fails; stop when none does or
+//! the budget is spent.
 //!
-//! Variants: drop the query or one parameter, drop a header, drop the body; for a JSON
-//! body drop members and elements, empty containers, hoist a nested value up by half the
-//! chain (so 60 levels reach 17 in a handful of steps), cut strings to 0, 1/2, 3/4, 7/8...
-//! of their length (a bisection when the length is what matters, as for a hang on long
-//! strings where every reproducing attempt costs a whole timeout); for a body that is
-//! not JSON drop byte ranges of halving size.
+//! 1. **Structure**: drop the query or one parameter, drop a header, drop the body; for a
+//!    JSON body drop members and elements, empty containers, turn `{"a":X}` into `[X]`,
+//!    hoist a nested value up by half the chain (so 60 levels reach 17 in a handful of
+//!    steps), cut strings to 0, 1/2, 3/4, 7/8... of their length (a bisection when the
+//!    length is what matters, as for a hang on long strings where every reproducing
+//!    attempt costs a whole timeout); for a body that is not JSON drop byte ranges of
+//!    halving size.
+//! 2. **Bytes of a JSON body**: cut it short (1/2, 3/4... of its bytes). A phone that
+//!    counts brackets before it parses fails on `[[[[` as well as on `[[[[]]]]`.
+//! 3. **Canonical forms**, which change no size or lower it: a JSON `Content-Type` becomes
+//!    `application/json`, JSON strings become `0`s of the same length and numbers `0`, the
+//!    bytes of a body that is not JSON are lowered to `\0`, `0`, `[` or `\x80`.
+//!
+//! Every accepted variant is simpler than the request it replaces (fewer bytes, or as
+//! many and lower in byte order), so the loop ends. The canonical tier is what makes two
+//! failures of one defect, shrunk from different requests or on different endpoints,
+//! end on the *same* minimal request: the campaign groups findings by that alone
+//! (`group.rs`).
 
-use super::case::parse_strict;
+use super::case::{is_json_content_type, parse_strict};
 use super::mutate::{get, get_mut};
 use super::request_schema::PathStep;
 use crate::device::WireRequest;
 use serde_json::{Map, Value};
+use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 /// Limits of one shrink.
@@ -56,6 +72,28 @@ pub fn request_size(r: &WireRequest) -> usize {
     r.method.len() + r.path.len() + r.headers.iter().map(|(k, v)| k.len() + v.len()).sum::<usize>() + r.body.as_ref().map_or(0, |b| b.len())
 }
 
+/// The order shrinking descends: size first, then JSON content types that are not the
+/// canonical `application/json`, then the bytes of the request.
+fn order_key(r: &WireRequest) -> (usize, usize, Vec<u8>) {
+    let odd_types = r.headers.iter().filter(|(k, v)| k.eq_ignore_ascii_case("content-type") && is_json_content_type(v) && v != CANONICAL_JSON).count();
+    let mut bytes = Vec::with_capacity(request_size(r) + 8);
+    bytes.extend_from_slice(r.method.as_bytes());
+    bytes.push(0);
+    bytes.extend_from_slice(r.path.as_bytes());
+    for (k, v) in &r.headers {
+        bytes.push(0);
+        bytes.extend_from_slice(k.as_bytes());
+        bytes.push(0);
+        bytes.extend_from_slice(v.as_bytes());
+    }
+    bytes.push(0);
+    bytes.extend_from_slice(r.body.as_deref().unwrap_or_default());
+    (request_size(r), odd_types, bytes)
+}
+
+/// The JSON content type the harness sends.
+const CANONICAL_JSON: &str = "application/json";
+
 /// Shrink `original`, which is known to reproduce.
 pub async fn shrink(original: &WireRequest, probe: &mut impl Probe, budget: ShrinkBudget) -> Shrunk {
     let started = Instant::now();
@@ -63,21 +101,33 @@ pub async fn shrink(original: &WireRequest, probe: &mut impl Probe, budget: Shri
     let mut attempts = 0;
     let mut steps = 0;
     let mut exhausted = false;
+    let mut resume = [0usize; TIERS];
+    // Requests that did not reproduce: the same bytes are not sent twice (the same run of
+    // brackets is what removing any one of them gives).
+    let mut failed: HashSet<Vec<u8>> = HashSet::new();
     'rounds: loop {
-        let size = request_size(&current);
-        for candidate in candidates(&current) {
-            if request_size(&candidate) >= size {
-                continue;
-            }
-            if attempts >= budget.max_attempts || started.elapsed() >= budget.max_time {
-                exhausted = true;
-                break 'rounds;
-            }
-            attempts += 1;
-            if probe.reproduces(&candidate).await {
-                current = candidate;
-                steps += 1;
-                continue 'rounds;
+        let key = order_key(&current);
+        for (tier, list) in candidate_tiers(&current).into_iter().enumerate() {
+            let n = list.len();
+            for k in 0..n {
+                let at = (resume[tier] + k) % n;
+                let candidate = &list[at];
+                let candidate_key = order_key(candidate);
+                if candidate_key >= key || failed.contains(&candidate_key.2) {
+                    continue;
+                }
+                if attempts >= budget.max_attempts || started.elapsed() >= budget.max_time {
+                    exhausted = true;
+                    break 'rounds;
+                }
+                attempts += 1;
+                if probe.reproduces(candidate).await {
+                    current = candidate.clone();
+                    steps += 1;
+                    resume[tier] = at;
+                    continue 'rounds;
+                }
+                failed.insert(candidate_key.2);
             }
         }
         break;
@@ -85,39 +135,110 @@ pub async fn shrink(original: &WireRequest, probe: &mut impl Probe, budget: Shri
     Shrunk { minimal: current, attempts, steps, exhausted }
 }
 
-/// Smaller variants of `r`, biggest cuts first within each kind.
+/// Number of candidate tiers (module doc).
+const TIERS: usize = 3;
+
+/// Smaller variants of `r`, biggest cuts first within each kind (all tiers together).
 pub fn candidates(r: &WireRequest) -> Vec<WireRequest> {
-    let mut out = Vec::new();
+    candidate_tiers(r).into_iter().flatten().collect()
+}
+
+/// The variants of `r`, by tier (module doc).
+fn candidate_tiers(r: &WireRequest) -> [Vec<WireRequest>; TIERS] {
+    let mut structure = Vec::new();
+    let mut bytes = Vec::new();
+    let mut canonical = Vec::new();
     if let Some((path, query)) = r.path.split_once('?') {
-        out.push(WireRequest { path: path.to_string(), ..r.clone() });
+        structure.push(WireRequest { path: path.to_string(), ..r.clone() });
         let params: Vec<&str> = query.split('&').collect();
         for i in 0..params.len() {
             let rest: Vec<&str> = params.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, p)| *p).collect();
             let path = if rest.is_empty() { path.to_string() } else { format!("{path}?{}", rest.join("&")) };
-            out.push(WireRequest { path, ..r.clone() });
+            structure.push(WireRequest { path, ..r.clone() });
         }
     }
     for i in 0..r.headers.len() {
         let mut c = r.clone();
         c.headers.remove(i);
-        out.push(c);
+        structure.push(c);
+        let (k, v) = &r.headers[i];
+        if k.eq_ignore_ascii_case("content-type") && is_json_content_type(v) && v != CANONICAL_JSON {
+            let mut c = r.clone();
+            c.headers[i].1 = CANONICAL_JSON.into();
+            canonical.push(c);
+        }
     }
-    let Some(body) = r.body.as_ref() else { return out };
-    out.push(WireRequest { body: None, ..r.clone() });
-    match parse_strict(body) {
-        Ok(value) => {
-            let compact = serde_json::to_vec(&value).unwrap_or_default();
-            if compact.len() < body.len() {
-                out.push(WireRequest { body: Some(compact.into()), ..r.clone() });
+    let with_body = |b: Vec<u8>| WireRequest { body: Some(b.into()), ..r.clone() };
+    if let Some(body) = r.body.as_ref() {
+        structure.push(WireRequest { body: None, ..r.clone() });
+        match parse_strict(body) {
+            Ok(value) => {
+                let compact = serde_json::to_vec(&value).unwrap_or_default();
+                if compact.len() < body.len() {
+                    structure.push(with_body(compact));
+                }
+                for v in value_candidates(&value) {
+                    structure.push(with_body(serde_json::to_vec(&v).unwrap_or_default()));
+                }
+                for keep in cut_lengths(body.len()).into_iter().filter(|&k| k > 0) {
+                    bytes.push(with_body(body[..keep].to_vec()));
+                }
+                for v in canonical_values(&value) {
+                    canonical.push(with_body(serde_json::to_vec(&v).unwrap_or_default()));
+                }
             }
-            for v in value_candidates(&value) {
-                out.push(WireRequest { body: Some(serde_json::to_vec(&v).unwrap_or_default().into()), ..r.clone() });
+            Err(_) => {
+                for b in byte_candidates(body) {
+                    structure.push(with_body(b));
+                }
+                for b in lowered_bytes(body) {
+                    canonical.push(with_body(b));
+                }
             }
         }
-        Err(_) => {
-            for b in byte_candidates(body) {
-                out.push(WireRequest { body: Some(b.into()), ..r.clone() });
-            }
+    }
+    [structure, bytes, canonical]
+}
+
+/// The same document with one string made of `0`s (as many characters) or one number
+/// made `0`: what the defect did not need is written the same way everywhere.
+fn canonical_values(root: &Value) -> Vec<Value> {
+    let mut paths = Vec::new();
+    walk(root, &mut Vec::new(), &mut paths);
+    let mut out = Vec::new();
+    for path in &paths {
+        let replacement = match get(root, path) {
+            Some(Value::String(s)) if s.chars().any(|c| c != '0') => Value::String("0".repeat(s.chars().count())),
+            Some(Value::Number(n)) if n.as_u64() != Some(0) => Value::from(0),
+            _ => continue,
+        };
+        let mut v = root.clone();
+        if let Some(slot) = get_mut(&mut v, path) {
+            *slot = replacement;
+            out.push(v);
+        }
+    }
+    out
+}
+
+/// Bytes lowered to the few canonical values a body that is not JSON is written with:
+/// every occurrence of one byte value at once, then one position at a time.
+fn lowered_bytes(body: &[u8]) -> Vec<Vec<u8>> {
+    const CANON: [u8; 4] = [0x00, b'0', b'[', 0x80];
+    let mut out = Vec::new();
+    let mut values: Vec<u8> = body.to_vec();
+    values.sort_unstable();
+    values.dedup();
+    for &from in &values {
+        for &to in CANON.iter().filter(|&&to| to < from) {
+            out.push(body.iter().map(|&b| if b == from { to } else { b }).collect());
+        }
+    }
+    for (i, &from) in body.iter().enumerate() {
+        for &to in CANON.iter().filter(|&&to| to < from) {
+            let mut b = body.to_vec();
+            b[i] = to;
+            out.push(b);
         }
     }
     out
@@ -172,7 +293,19 @@ fn value_candidates(root: &Value) -> Vec<Value> {
             _ => {}
         }
         // Hoisting: replace a container by a descendant on its deepest chain, jumping
-        // half the remaining depth first.
+        // half the remaining depth first. Not from the middle of a chain of only children:
+        // hoisting from its top removes as many levels, and a chain at the threshold would
+        // otherwise cost a failing attempt per level and jump in every pass.
+        if let Some((_, parent)) = path.split_last()
+            && get(root, parent).is_some_and(|p| match p {
+                Value::Object(m) => m.len() == 1,
+                Value::Array(a) => a.len() == 1,
+                _ => false,
+            })
+            && !parent.is_empty()
+        {
+            continue;
+        }
         let chain = deepest_chain(node);
         let mut jump = chain.len() / 2;
         while jump >= 1 {
@@ -240,9 +373,19 @@ fn deepest_chain(v: &Value) -> Vec<PathStep> {
         .unwrap_or_default()
 }
 
-/// Byte ranges removed, halves first, down to single bytes.
+/// Every occurrence of one byte value removed (the quotes of `{"a":{"a":...` go in one
+/// step, where removing one alone would open a string), then byte ranges removed,
+/// halves first, down to single bytes.
 fn byte_candidates(body: &[u8]) -> Vec<Vec<u8>> {
     let mut out = Vec::new();
+    let mut values: Vec<u8> = body.to_vec();
+    values.sort_unstable();
+    values.dedup();
+    if values.len() > 1 {
+        for &v in &values {
+            out.push(body.iter().copied().filter(|&b| b != v).collect());
+        }
+    }
     let mut chunk = body.len() / 2;
     while chunk >= 1 {
         let mut start = 0;
@@ -320,7 +463,7 @@ mod tests {
         let mut model = Model(hangs, 0);
         let out = block(shrink(&post(&body), &mut model, ShrinkBudget::default()));
         let minimal = json_of(&out.minimal).unwrap();
-        assert_eq!(minimal, serde_json::json!({"data": ["x".repeat(513)]}));
+        assert_eq!(minimal, serde_json::json!({"data": ["0".repeat(513)]}), "cut to the length, then written in 0s");
         // Each reproduction of a hang costs a timeout: the bisection keeps them few.
         assert!(out.steps <= 25, "{} steps", out.steps);
     }
@@ -334,7 +477,63 @@ mod tests {
         let resets = |r: &WireRequest| r.body.as_ref().is_some_and(|b| std::str::from_utf8(b).is_err());
         let mut model = Model(resets, 0);
         let out = block(shrink(&r, &mut model, ShrinkBudget::default()));
-        assert_eq!(out.minimal.body, Some(vec![0xff].into()));
+        assert_eq!(out.minimal.body, Some(vec![0x80].into()), "the one byte that matters, lowered to the canonical stray byte");
+    }
+
+    /// Deepest `[`/`{` nesting of the bytes, outside strings: a parser that counts
+    /// brackets before it parses, as the emulator's fault does.
+    fn bracket_depth(bytes: &[u8]) -> usize {
+        let (mut depth, mut max, mut in_string) = (0usize, 0usize, false);
+        for &b in bytes {
+            match b {
+                b'"' => in_string = !in_string,
+                b'[' | b'{' if !in_string => {
+                    depth += 1;
+                    max = max.max(depth);
+                }
+                b']' | b'}' if !in_string => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+        }
+        max
+    }
+
+    #[test]
+    fn one_defect_reached_from_different_requests_shrinks_to_one_minimal_request() {
+        let nest = |arrays: bool, depth: usize, leaf: Value| {
+            let mut v = leaf;
+            for _ in 0..depth {
+                v = if arrays { Value::Array(vec![v]) } else { serde_json::json!({"polyconform": v}) };
+            }
+            v
+        };
+        let mut get = WireRequest::get("/api/v1/mgmt/device/info");
+        get.body = Some(serde_json::to_vec(&serde_json::json!({"data": nest(false, 40, "abc".into())})).unwrap().into());
+        let mut truncated = post(&serde_json::json!({"data": [1, nest(true, 30, 5.into()), "x"]}).to_string());
+        let cut = truncated.body.as_ref().unwrap().len() - 9;
+        truncated.body = Some(truncated.body.unwrap()[..cut].to_vec().into());
+        let mut object_run = post("");
+        object_run.headers[0].1 = "application/JSON; charset=utf-8".into();
+        object_run.body = Some(format!("{}\"x\"", "{\"a\":".repeat(20)).into_bytes().into());
+        let crash = |r: &WireRequest| r.body.as_deref().is_some_and(|b| bracket_depth(b) > 16);
+        let minimal: Vec<WireRequest> = [get, truncated, object_run]
+            .iter()
+            .map(|r| block(shrink(r, &mut Model(crash, 0), ShrinkBudget::default())))
+            .inspect(|out| assert!(out.attempts <= 150, "{} attempts", out.attempts))
+            .map(|out| out.minimal)
+            .collect();
+        for m in &minimal {
+            assert_eq!(m.body.as_deref(), Some("[".repeat(17).as_bytes()), "{m:?}");
+        }
+        assert_eq!(minimal[1].headers, minimal[2].headers, "the JSON content type is written one way");
+
+        // Stray bytes: whichever byte a request carried, the minimal one is the same.
+        for stray in [vec![0xff, 0xfe, b'{', 0], vec![b'{', 0xc3, 0x28, b'}'], vec![b'x', 0xaf]] {
+            let mut r = post("");
+            r.body = Some(stray.into());
+            let out = block(shrink(&r, &mut Model(|r: &WireRequest| r.body.as_deref().is_some_and(|b| std::str::from_utf8(b).is_err()), 0), ShrinkBudget::default()));
+            assert_eq!(out.minimal.body.as_deref(), Some(&[0x80][..]));
+        }
     }
 
     #[test]
