@@ -127,8 +127,8 @@ static TABLE: [FaultInfo; 33] = [
     FaultInfo { name: "reset-on-non-utf8", family: "input", description: "a body that is not UTF-8: the connection is closed without an answer" },
     FaultInfo { name: "shape-added-field", family: "baseline", description: "device/info (v1) answers an extra member `\"BuildId\": \"x\"` (schema still valid)" },
     FaultInfo { name: "attached-hardware-array", family: "schema", description: "device/info (v1) sends AttachedHardware as an array of pairs, as printed (contradicts E18)" },
-    FaultInfo { name: "call-logs-method-cet", family: "method", description: "call logs answer only the method `CET` the manual misprints; GET gets 405 (contradicts E22)" },
-    FaultInfo { name: "dial-requires-line", family: "input", description: "dial without Line is refused with 4000 although the Input row says Line is optional (contradicts E46)" },
+    FaultInfo { name: "call-logs-method-cet", family: "schema", description: "call logs answer only the method `CET` the manual misprints; GET gets 405 (contradicts E22)" },
+    FaultInfo { name: "dial-requires-line", family: "flow", description: "dial without Line is refused with 4000 although the Input row says Line is optional (contradicts E46)" },
 ];
 
 /// Every fault the emulator can simulate, with family and description.
