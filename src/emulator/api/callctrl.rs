@@ -7,10 +7,17 @@
 //! incoming state"; the same 4003 for hold on a call that is not connected and resume on
 //! a call that is not held. `Ref` accepts the v2 handle (`b5576ff8`) and the v1 form
 //! (`0xb5576ff8`), as clients pass either (research/real-devices.md §1.4).
+//!
+//! Other readings of the manual this file plays on request (`--reading`, errata.toml):
+//! E04 resumeCall demands `Ref`; E05 hold/answer/ignore/reject demand `Ref`, and answerCall
+//! on a connected call is a harmless 2000; E19 (VVX) other tabled codes where our copy
+//! borrows the Trio text; E32 call logs with unquoted numbers; E35 mute honours only
+//! `State`; E43 sendDTMF honours only `digits`; E16 capitalised call log lists.
 
 use super::{Ctx, Handled, invalid, opt_str, req_str};
 use crate::emulator::answer::Answer;
 use crate::emulator::faults::Fault;
+use crate::emulator::readings::Reading;
 use crate::emulator::state::{CallState, Direction, LogEntry, MAX_CALLS, duration_text, wall_text};
 use serde_json::{Value, json};
 
@@ -35,12 +42,29 @@ fn target(ctx: &Ctx<'_>, reference: Option<&str>, pick: impl Fn(&Ctx<'_>) -> Opt
     }
 }
 
-/// The optional `Ref` of hold/resume/answer/ignore/reject.
+/// The optional `Ref` of hold/resume/answer/ignore/reject. A phone that reads the Input
+/// row's `Ref` as mandatory (E04 for resumeCall: "Ref is a mandatory parameter"; E05 for
+/// the others, whose Input row prints Ref without calling it optional) refuses a request
+/// without it with 4000.
 fn optional_ref(ctx: &Ctx<'_>) -> Result<Option<String>, Answer> {
-    match ctx.optional_data_object()? {
-        Some(data) => Ok(opt_str(data, &["Ref"])?.map(str::to_string)),
-        None => Ok(None),
+    let reference = match ctx.optional_data_object()? {
+        Some(data) => opt_str(data, &["Ref"])?.map(str::to_string),
+        None => None,
+    };
+    let demanded = match ctx.endpoint.id.as_str() {
+        "callctrl.resume-call" => ctx.reading(Reading::ResumeCallRequiresRef),
+        _ => ctx.reading(Reading::CallRefRequired),
+    };
+    if reference.is_none() && demanded {
+        return Err(invalid());
     }
+    Ok(reference)
+}
+
+/// E19 (VVX): our VVX copy has no text for this endpoint and borrows the Trio one; this
+/// phone answers `code` where the Trio text has another code.
+fn vvx_borrowed(ctx: &Ctx<'_>, code: &'static str) -> Option<Answer> {
+    ctx.reading(Reading::VvxBorrowedTextDiffers).then(|| Answer::status(code))
 }
 
 /// WebCallControl.Dial: `Dest` mandatory; `Line` optional (default 1; a line that does
@@ -102,12 +126,13 @@ pub fn end_call(ctx: &mut Ctx<'_>) -> Handled {
 }
 
 /// WebCallControl.MuteCall: `state` "0" or "1" (the manual's key is lower-case `state`,
-/// its sentence says `State`: both are accepted). Mute is the phone's, shown on every
-/// call (v2 `Muted`) and in communicationInfo `PhoneMuteState`. No call: 4007; the active
-/// call on hold: 4003.
+/// its sentence says `State`: both are accepted; E35's other reading honours only
+/// `State`). Mute is the phone's, shown on every call (v2 `Muted`) and in
+/// communicationInfo `PhoneMuteState`. No call: 4007; the active call on hold: 4003.
 pub fn mute(ctx: &mut Ctx<'_>) -> Handled {
     let data = ctx.data_object()?;
-    let on = match req_str(data, &["state", "State"])?.trim() {
+    let names: &[&str] = if ctx.reading(Reading::MuteMemberCapitalised) { &["State"] } else { &["state", "State"] };
+    let on = match req_str(data, names)?.trim() {
         "1" => true,
         "0" => false,
         _ => return Err(invalid()),
@@ -128,6 +153,11 @@ pub fn transfer(ctx: &mut Ctx<'_>) -> Handled {
     let data = ctx.data_object()?;
     let reference = req_str(data, &["Ref"])?.to_string();
     req_str(data, &["TransferDest"])?;
+    if ctx.phone.find(&reference).is_none()
+        && let Some(other) = vvx_borrowed(ctx, "4003")
+    {
+        return Err(other);
+    }
     let Some(idx) = target(ctx, Some(&reference), |_| None)? else { return Err(no_call(ctx)) };
     let (now, log) = (ctx.now, log(ctx));
     ctx.phone.end_call(idx, now, log);
@@ -135,14 +165,18 @@ pub fn transfer(ctx: &mut Ctx<'_>) -> Handled {
 }
 
 /// WebCallControl.SendDTMF: `Digits` mandatory (`digits` is accepted too: clients send
-/// both, research/real-devices.md §4), only DTMF characters; needs a connected call (4007).
+/// both, research/real-devices.md §4; E43's other reading honours only `digits`), only
+/// DTMF characters; needs a connected call (4007).
 pub fn send_dtmf(ctx: &mut Ctx<'_>) -> Handled {
     let data = ctx.data_object()?;
-    let digits = req_str(data, &["Digits", "digits"])?.to_string();
+    let names: &[&str] = if ctx.reading(Reading::DtmfMemberLowerCase) { &["digits"] } else { &["Digits", "digits"] };
+    let digits = req_str(data, names)?.to_string();
     if !digits.chars().all(|c| c.is_ascii_digit() || matches!(c, '*' | '#' | 'A'..='D' | 'a'..='d')) {
         return Err(invalid());
     }
-    let Some(idx) = ctx.phone.calls.iter().rposition(|c| c.state == CallState::Connected) else { return Err(Answer::status("4007")) };
+    let Some(idx) = ctx.phone.calls.iter().rposition(|c| c.state == CallState::Connected) else {
+        return Err(vvx_borrowed(ctx, "4003").unwrap_or_else(|| Answer::status("4007")));
+    };
     ctx.phone.calls[idx].dtmf_sent.push_str(&digits);
     Ok(Answer::done())
 }
@@ -151,6 +185,11 @@ pub fn send_dtmf(ctx: &mut Ctx<'_>) -> Handled {
 /// ... will be put on hold").
 pub fn hold(ctx: &mut Ctx<'_>) -> Handled {
     let reference = optional_ref(ctx)?;
+    if ctx.phone.calls.is_empty()
+        && let Some(other) = vvx_borrowed(ctx, "4000")
+    {
+        return Err(other);
+    }
     let pick = |c: &Ctx<'_>| c.phone.calls.iter().rposition(|x| x.state == CallState::Connected);
     let Some(idx) = target(ctx, reference.as_deref(), pick)? else { return Err(Answer::status("4003")) };
     if ctx.phone.calls[idx].state != CallState::Connected {
@@ -166,6 +205,11 @@ pub fn hold(ctx: &mut Ctx<'_>) -> Handled {
 /// hold"); the call that was connected goes on hold.
 pub fn resume(ctx: &mut Ctx<'_>) -> Handled {
     let reference = optional_ref(ctx)?;
+    if ctx.phone.calls.is_empty()
+        && let Some(other) = vvx_borrowed(ctx, "4000")
+    {
+        return Err(other);
+    }
     let pick = |c: &Ctx<'_>| c.phone.calls.iter().rposition(|x| x.state == CallState::Hold);
     let Some(idx) = target(ctx, reference.as_deref(), pick)? else { return Err(Answer::status("4003")) };
     if ctx.phone.calls[idx].state != CallState::Hold {
@@ -194,7 +238,15 @@ fn incoming(ctx: &Ctx<'_>) -> Result<usize, Answer> {
 }
 
 /// WebCallControl.AnswerCall: the offered call connects; a connected call goes on hold.
+/// E05's other reading takes the Notes ("answered only if it's an active call") at their
+/// word: a `Ref` naming the connected call is answered already, a harmless 2000.
 pub fn answer(ctx: &mut Ctx<'_>) -> Handled {
+    if ctx.reading(Reading::CallRefRequired)
+        && let Some(reference) = optional_ref(ctx)?
+        && ctx.phone.find(&reference).is_some_and(|i| ctx.phone.calls[i].state == CallState::Connected)
+    {
+        return Ok(Answer::done());
+    }
     let idx = incoming(ctx)?;
     let now = ctx.now;
     ctx.phone.connect(idx, now);
@@ -230,22 +282,32 @@ pub enum LogKind {
 impl LogKind {
     /// Key of the list in the answer: lower case, as the manual's example prints it
     /// (WebCallControl.CallLogs). Trio 7.2 capitalises them (research/real-devices.md
-    /// §1.7), but this emulator plays 5.9 firmware, whose manual is explicit.
-    fn key(self) -> &'static str {
-        match self {
-            LogKind::Missed => "missed",
-            LogKind::Received => "received",
-            LogKind::Placed => "placed",
+    /// §1.7), which this emulator plays as E16's other reading.
+    fn key(self, capitalised: bool) -> &'static str {
+        match (self, capitalised) {
+            (LogKind::Missed, false) => "missed",
+            (LogKind::Received, false) => "received",
+            (LogKind::Placed, false) => "placed",
+            (LogKind::Missed, true) => "Missed",
+            (LogKind::Received, true) => "Received",
+            (LogKind::Placed, true) => "Placed",
         }
     }
 }
 
-fn entry_json(e: &LogEntry) -> Value {
+/// One log entry. `unquoted`: E32's other reading, `RemotePartyNumber` as the JSON number
+/// the example prints unquoted (`"RemotePartyNumber": <REMOTE_PARTY_NUMBER>`) where it is
+/// one; a SIP URI stays a string.
+fn entry_json(e: &LogEntry, unquoted: bool) -> Value {
+    let number = match e.remote_number.parse::<u64>() {
+        Ok(n) if unquoted && n.to_string() == e.remote_number => json!(n),
+        _ => json!(e.remote_number),
+    };
     json!({
         "LineNumber": e.line.to_string(),
         "StartTime": wall_text(e.start_wall),
         "RemotePartyName": e.remote_name,
-        "RemotePartyNumber": e.remote_number,
+        "RemotePartyNumber": number,
         "Duration": e.duration.map(duration_text).unwrap_or_default(),
     })
 }
@@ -253,11 +315,12 @@ fn entry_json(e: &LogEntry) -> Value {
 /// WebCallControl.CallLogs: newest first. A sub-path answers the same object with only
 /// its list, so one parser reads both.
 pub fn call_logs(ctx: &mut Ctx<'_>, only: Option<LogKind>) -> Handled {
+    let (capitalised, unquoted) = (ctx.reading(Reading::CallLogListsCapitalised), ctx.reading(Reading::UnquotedValuesAsPrinted));
     let logs = &ctx.phone.logs;
     let mut data = serde_json::Map::new();
     for (kind, list) in [(LogKind::Missed, &logs.missed), (LogKind::Received, &logs.received), (LogKind::Placed, &logs.placed)] {
         if only.is_none_or(|o| o == kind) {
-            data.insert(kind.key().into(), Value::Array(list.iter().map(entry_json).collect()));
+            data.insert(kind.key(capitalised).into(), Value::Array(list.iter().map(|e| entry_json(e, unquoted)).collect()));
         }
     }
     Ok(Answer::ok(Value::Object(data)))
