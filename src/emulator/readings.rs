@@ -93,6 +93,8 @@ readings! {
     PollForStatus3000 => "poll-for-status-3000" @ "E51",
     QueueSlowly => "queue-slowly" @ "E52",
     ShapesManualAllows => "shapes-manual-allows" @ "E53",
+    ValuesOutsideListsAccepted => "values-outside-lists-accepted" @ "E54",
+    IdleCallStatusV1Success => "idle-call-status-v1-2000" @ "E55",
 }
 
 impl Reading {

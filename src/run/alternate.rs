@@ -54,13 +54,13 @@ impl Engine {
         }
         let Some(endpoint) = self.addressed(&request) else { return (first, None) };
         for (i, alternate) in endpoint.alternates.iter().enumerate() {
-            if !refused_for(alternate, &first) {
+            if !refused_for(endpoint, alternate, &first) {
                 continue;
             }
             let Some(other) = apply(alternate, &request) else { continue };
             let second = self.device.send_within(step, other, timeout).await;
             log.push(second.clone());
-            if second.outcome.response().is_some() && !refused_for(alternate, &second) {
+            if second.outcome.response().is_some() && !refused_for(endpoint, alternate, &second) {
                 if let Ok(mut l) = self.learnt.lock() {
                     l.insert(endpoint.id.clone(), i);
                 }
@@ -74,6 +74,7 @@ impl Engine {
 fn rerouted(endpoint: &Endpoint, a: &Alternate) -> Rerouted {
     let how = match &a.path {
         Some(p) => format!("served only at the printed path {p}, not at {}", endpoint.path),
+        None if !a.lowercase.is_empty() => format!("accepts {} only in lower case, as the manual prints the values", a.lowercase.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ")),
         None => {
             let names: Vec<String> = a.rename.iter().map(|(from, to)| format!("`{to}` instead of `{from}`")).collect();
             format!("honours only {}", names.join(", "))
@@ -82,11 +83,18 @@ fn rerouted(endpoint: &Endpoint, a: &Alternate) -> Rerouted {
     Rerouted { endpoint: endpoint.id.clone(), section: endpoint.section.clone(), erratum: a.erratum.clone(), how }
 }
 
-/// Whether this answer is the refusal the alternate explains: an unknown path (HTTP 404)
-/// for a path, invalid input (Status 4000, on any HTTP status) for member names.
-fn refused_for(a: &Alternate, ex: &Exchange) -> bool {
+/// Whether this answer is the refusal the alternate explains. For a path: the phone does
+/// not know it (HTTP 404, or an API error the endpoint's section does not list, which is
+/// how a phone that answers unknown paths with a Status does it, E24). For member names or
+/// values: invalid input (Status 4000, on any HTTP status).
+fn refused_for(endpoint: &Endpoint, a: &Alternate, ex: &Exchange) -> bool {
     let Some(r) = ex.outcome.response() else { return false };
-    if a.path.is_some() { r.status == 404 } else { r.api_status().as_deref() == Some("4000") }
+    let status = r.api_status();
+    if a.path.is_some() {
+        r.status == 404 || status.is_some_and(|s| s != "2000" && !endpoint.codes.contains(&s))
+    } else {
+        status.as_deref() == Some("4000")
+    }
 }
 
 /// The request in the alternate's form; None when the alternate changes nothing about it
@@ -107,6 +115,15 @@ fn apply(a: &Alternate, request: &WireRequest) -> Option<WireRequest> {
             changed = true;
         }
     }
+    for member in &a.lowercase {
+        if let Some(serde_json::Value::String(v)) = data.get_mut(member) {
+            let lower = v.to_lowercase();
+            if lower != *v {
+                *v = lower;
+                changed = true;
+            }
+        }
+    }
     if !changed {
         return None;
     }
@@ -120,11 +137,11 @@ mod tests {
     use std::collections::BTreeMap;
 
     fn path_alt() -> Alternate {
-        Alternate { erratum: "E01".into(), path: Some("/api/v1/callctrl/holdCal".into()), rename: BTreeMap::new() }
+        Alternate { erratum: "E01".into(), path: Some("/api/v1/callctrl/holdCal".into()), rename: BTreeMap::new(), lowercase: vec![] }
     }
 
     fn rename_alt() -> Alternate {
-        Alternate { erratum: "E35".into(), path: None, rename: BTreeMap::from([("state".to_string(), "State".to_string())]) }
+        Alternate { erratum: "E35".into(), path: None, rename: BTreeMap::from([("state".to_string(), "State".to_string())]), lowercase: vec![] }
     }
 
     #[test]
@@ -136,6 +153,11 @@ mod tests {
         assert_eq!(r.body.as_deref(), Some(&br#"{"data":{"State":"1"}}"#[..]));
         let empty = WireRequest::post_json("/api/v1/callctrl/mute", &serde_json::json!({"data": {}}));
         assert_eq!(apply(&rename_alt(), &empty), None, "nothing to rename: the probe is sent once, as written");
+        let lower = Alternate { erratum: "E40".into(), path: None, rename: BTreeMap::new(), lowercase: vec!["Type".into()] };
+        let set = WireRequest::post_json("/api/v1/mgmt/transferType/set", &serde_json::json!({"data": {"Type": "Blind"}}));
+        assert_eq!(apply(&lower, &set).unwrap().body.as_deref(), Some(&br#"{"data":{"Type":"blind"}}"#[..]));
+        let already = WireRequest::post_json("/api/v1/mgmt/transferType/set", &serde_json::json!({"data": {"Type": "blind"}}));
+        assert_eq!(apply(&lower, &already), None);
     }
 
     #[test]
@@ -146,10 +168,28 @@ mod tests {
             outcome: crate::device::Outcome::Answered(crate::device::WireResponse { status, headers: vec![], body: body.as_bytes().to_vec() }),
             elapsed_ms: 0,
         };
-        assert!(refused_for(&path_alt(), &answer(404, "")));
-        assert!(!refused_for(&path_alt(), &answer(200, r#"{"Status":"4000"}"#)));
-        assert!(refused_for(&rename_alt(), &answer(200, r#"{"Status":"4000"}"#)));
-        assert!(refused_for(&rename_alt(), &answer(400, r#"{"Status":"4000"}"#)), "E48: the failure may ride on HTTP 400");
-        assert!(!refused_for(&rename_alt(), &answer(200, r#"{"Status":"4007"}"#)));
+        let hold = Endpoint {
+            id: "callctrl.hold-call".into(),
+            title: "WebCallControl.HoldCall".into(),
+            section: "WebCallControl.HoldCall".into(),
+            method: crate::spec::Method::POST,
+            path: "/api/v1/callctrl/holdCall".into(),
+            input: crate::spec::profile::Input::Optional,
+            query: vec![],
+            codes: ["2000", "4003", "4007", "5000"].map(String::from).to_vec(),
+            safety: crate::spec::Safety::Mutating,
+            schema: "x.json".into(),
+            errata: vec![],
+            not_tested: None,
+            certainty: None,
+            response_def: None,
+            alternates: vec![],
+        };
+        assert!(refused_for(&hold, &path_alt(), &answer(404, "")));
+        assert!(!refused_for(&hold, &path_alt(), &answer(200, r#"{"Status":"4007"}"#)), "a listed code is the endpoint answering");
+        assert!(refused_for(&hold, &path_alt(), &answer(200, r#"{"Status":"4004"}"#)), "E24: an unknown path answered with a Status");
+        assert!(refused_for(&hold, &rename_alt(), &answer(200, r#"{"Status":"4000"}"#)));
+        assert!(refused_for(&hold, &rename_alt(), &answer(400, r#"{"Status":"4000"}"#)), "E48: the failure may ride on HTTP 400");
+        assert!(!refused_for(&hold, &rename_alt(), &answer(200, r#"{"Status":"4007"}"#)));
     }
 }

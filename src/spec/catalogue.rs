@@ -392,8 +392,12 @@ fn check_profile(f: &DataFile, p: &Profile, schemas: &SchemaSet, errata: &[Errat
             }
         }
         for a in &ep.alternates {
-            if a.path.is_none() == a.rename.is_empty() {
-                errors.push(err(format!("an alternate of endpoint `{}` must give either `path` or `rename`", ep.id)).hint("one alternate is one other form of the request: the printed path, or renamed data members"));
+            let forms = usize::from(a.path.is_some()) + usize::from(!a.rename.is_empty()) + usize::from(!a.lowercase.is_empty());
+            if forms != 1 {
+                errors.push(
+                    err(format!("an alternate of endpoint `{}` must give exactly one of `path`, `rename` or `lowercase`", ep.id))
+                        .hint("one alternate is one other form of the request: the printed path, renamed data members, or values in lower case"),
+                );
             }
         }
         if schemas.has_file(&ep.schema) && !schemas.has_def(&ep.schema, ep.response_def()) {

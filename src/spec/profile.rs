@@ -69,8 +69,8 @@ pub struct Patience {
 }
 
 /// Another form of an endpoint's request that a reading of the manual leads to: the path
-/// exactly as printed (`/api/v1/callctrl/holdCal`, E01), or data members spelled another
-/// way (`State` for `state`, E35). When the documented form is refused in the way this
+/// exactly as printed (`/api/v1/callctrl/holdCal`, E01), data members spelled another way
+/// (`State` for `state`, E35), or values in the case the manual prints them (E40). When the documented form is refused in the way this
 /// form explains (404 for a path, Status 4000 for a member), the harness sends this form
 /// once; if the phone serves it, the flow goes on with it and the case is graded by the
 /// erratum's level instead of failing on a typo of the manual.
@@ -85,6 +85,18 @@ pub struct Alternate {
     /// Members of `data` renamed: documented name -> the other spelling.
     #[serde(default)]
     pub rename: BTreeMap<String, String>,
+    /// Members of `data` whose values go in lower case, as the manual prints the values
+    /// (`"<consultative blind safe>"`, E40) where the harness sends them capitalised.
+    #[serde(default)]
+    pub lowercase: Vec<String>,
+}
+
+impl Alternate {
+    /// Whether this alternate changes the request's body (a rename or lower-case values),
+    /// not its path.
+    pub fn changes_body(&self) -> bool {
+        !self.rename.is_empty() || !self.lowercase.is_empty()
+    }
 }
 
 /// Numeric rules from the manual's prerequisites and endpoint notes.

@@ -90,6 +90,8 @@ pub fn dial(ctx: &mut Ctx<'_>) -> Handled {
         None => "SIP",
         Some(t) if t == "SIP" || t == "TEL" => "SIP",
         Some(t) if t == "H323" => "H323",
+        // E54's other reading: a Type outside SIP/TEL/H323 dials with the default.
+        Some(_) if ctx.reading(Reading::ValuesOutsideListsAccepted) => "SIP",
         Some(_) => return Err(invalid()),
     };
     let registered = ctx.phone.line(line).ok_or_else(invalid)?.registered;
@@ -135,6 +137,8 @@ pub fn mute(ctx: &mut Ctx<'_>) -> Handled {
     let on = match req_str(data, names)?.trim() {
         "1" => true,
         "0" => false,
+        // E54's other reading: a value outside the printed <0/1> is accepted and changes nothing.
+        _ if ctx.reading(Reading::ValuesOutsideListsAccepted) => ctx.phone.muted,
         _ => return Err(invalid()),
     };
     let Some(active) = ctx.phone.active() else { return Err(no_call(ctx)) };

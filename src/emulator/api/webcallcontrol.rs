@@ -58,6 +58,10 @@ impl Spelling {
 /// Management.CallStatus (v1).
 pub fn call_status_v1(ctx: &mut Ctx<'_>) -> Handled {
     let Some(idx) = ctx.phone.active() else {
+        if ctx.reading(Reading::IdleCallStatusV1Success) && !ctx.fault(Fault::StatusUndocumented) {
+            // E55's other reading: success, with no call to describe.
+            return Ok(Answer::ok(json!({})));
+        }
         return Err(Answer::status(if ctx.fault(Fault::StatusUndocumented) { "4999" } else { "4007" }));
     };
     let spell = Spelling::of(ctx);
