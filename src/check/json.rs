@@ -31,14 +31,14 @@ fn check_one(a: &JsonAssert, doc: &Value, vars: &BTreeMap<String, String>, reaso
     let found = doc.pointer(&pointer);
     let at = shown_pointer(&pointer);
     // A bare pointer asserts that the value is there: an assertion must assert something.
-    let bare = a.exists.is_none() && a.equals.is_none() && a.one_of.is_empty() && a.len.is_none() && a.contains.is_none();
+    let bare = a.exists.is_none() && a.equals.is_none() && a.one_of.is_empty() && a.len.is_none() && a.contains.is_none() && a.pattern.is_none();
     let exists = if bare { Some(true) } else { a.exists };
     match (exists, found) {
         (Some(true), None) => reasons.push(format!("{at} is absent")),
         (Some(false), Some(v)) => reasons.push(format!("{at} is present ({})", value_words(v))),
         _ => {}
     }
-    let needs_value = a.equals.is_some() || !a.one_of.is_empty() || a.len.is_some() || a.contains.is_some();
+    let needs_value = a.equals.is_some() || !a.one_of.is_empty() || a.len.is_some() || a.contains.is_some() || a.pattern.is_some();
     let Some(value) = found else {
         if needs_value && exists != Some(true) {
             reasons.push(format!("{at} is absent"));
@@ -65,6 +65,14 @@ fn check_one(a: &JsonAssert, doc: &Value, vars: &BTreeMap<String, String>, reaso
             None => reasons.push(format!("{at} is {}, not an array or object", value_words(value))),
         }
     }
+    if let Some(pattern) = &a.pattern {
+        // Lint compiles every pattern, so a bad one here is a suite given with --data
+        // that skipped lint: it matches nothing rather than panicking.
+        let matched = regex::Regex::new(&fill_template(pattern, vars)).ok().zip(value.as_str()).is_some_and(|(re, text)| re.is_match(text));
+        if !matched {
+            reasons.push(format!("{at} is {}, expected a string matching /{pattern}/", value_words(value)));
+        }
+    }
     if let Some(members) = &a.contains {
         let members: Vec<(String, Value)> = members.iter().map(|(p, v)| (fill_template(p, vars), fill_value(v, vars))).collect();
         match value.as_array() {
@@ -83,7 +91,7 @@ pub fn describe(asserts: &[JsonAssert], vars: &BTreeMap<String, String>, parts: 
     for a in asserts {
         let at = shown_pointer(&fill_template(&a.pointer, vars));
         match a.exists {
-            Some(true) | None if a.equals.is_none() && a.one_of.is_empty() && a.len.is_none() && a.contains.is_none() => parts.push(format!("{at} present")),
+            Some(true) | None if a.equals.is_none() && a.one_of.is_empty() && a.len.is_none() && a.contains.is_none() && a.pattern.is_none() => parts.push(format!("{at} present")),
             Some(false) => parts.push(format!("{at} absent")),
             _ => {}
         }
@@ -96,6 +104,9 @@ pub fn describe(asserts: &[JsonAssert], vars: &BTreeMap<String, String>, parts: 
         }
         if let Some(n) = a.len {
             parts.push(format!("{at} has {n} element{}", if n == 1 { "" } else { "s" }));
+        }
+        if let Some(p) = &a.pattern {
+            parts.push(format!("{at} matches /{p}/"));
         }
         if let Some(members) = &a.contains {
             let members: Vec<(String, Value)> = members.iter().map(|(p, v)| (fill_template(p, vars), fill_value(v, vars))).collect();
@@ -141,7 +152,7 @@ mod tests {
     use crate::check::testkit::*;
 
     fn assert_of(pointer: &str) -> JsonAssert {
-        JsonAssert { pointer: pointer.into(), equals: None, one_of: vec![], exists: None, len: None, contains: None, pattern: None, }
+        JsonAssert { pointer: pointer.into(), equals: None, one_of: vec![], exists: None, len: None, contains: None, pattern: None }
     }
 
     fn reasons(asserts: &[JsonAssert], body: &str, vars: &[(&str, &str)]) -> Vec<String> {
@@ -176,6 +187,20 @@ mod tests {
         assert!(reasons(&[JsonAssert { len: Some(1), ..assert_of("/data") }], CALLS, &[]).is_empty());
         assert_eq!(reasons(&[JsonAssert { len: Some(0), ..assert_of("/data") }], CALLS, &[]), vec!["/data has 1 elements, expected 0"]);
         assert_eq!(reasons(&[JsonAssert { len: Some(0), ..assert_of("/Status") }], CALLS, &[]), vec![r#"/Status is "2000", not an array or object"#]);
+    }
+
+    #[test]
+    fn pattern_matches_strings_only() {
+        let a = JsonAssert { pattern: Some("^Conn".into()), ..assert_of("/data/0/CallState") };
+        assert!(reasons(&[a], CALLS, &[]).is_empty());
+        let a = JsonAssert { pattern: Some("^Hold$".into()), ..assert_of("/data/0/CallState") };
+        assert_eq!(reasons(&[a], CALLS, &[]), vec![r#"/data/0/CallState is "Connected", expected a string matching /^Hold$/"#]);
+        let a = JsonAssert { pattern: Some(".".into()), ..assert_of("/data") };
+        assert_eq!(reasons(&[a.clone()], CALLS, &[]).len(), 1, "a list is no string");
+        assert_eq!(reasons(&[JsonAssert { pattern: Some("(".into()), ..assert_of("/Status") }], CALLS, &[]).len(), 1, "a broken pattern matches nothing");
+        let mut parts = vec![];
+        describe(&[JsonAssert { pattern: Some("^0 Days? 0:0".into()), ..assert_of("/data/Up") }], &BTreeMap::new(), &mut parts);
+        assert_eq!(parts, vec!["/data/Up matches /^0 Days? 0:0/"]);
     }
 
     #[test]

@@ -490,6 +490,11 @@ fn check_suites(suites: &[Suite], sources: &[&DataFile], profiles: &[Profile], e
                 for x in expects {
                     for j in &x.json {
                         check_pointer(&j.pointer, spec, &err, errors);
+                        if let Some(p) = &j.pattern
+                            && let Err(e) = regex::Regex::new(p)
+                        {
+                            errors.push(err(format!("`{p}` in case `{}` is not a regular expression: {}", spec.id, first_line(&e.to_string())), &format!("\"{p}\"")).field("pattern").hint("write a regular expression in Rust's `regex` syntax, e.g. `^0 Days? 0:0`"));
+                        }
                         texts.push(j.pointer.clone());
                         if let Some(c) = &j.contains {
                             for (p, v) in c {
