@@ -410,14 +410,13 @@ impl Engine {
         let late: Vec<&Exchange> = late.iter().collect();
         let finding = check::patience::finding(ctx, &step.name, &rule.erratum, &late, &probe);
         // The phone is still working through what it queued: let it finish before anything
-        // else is asked of it, or every later request would time out behind the backlog.
-        let mut settle = Poll::until(IDLE_TIMEOUT);
-        while settle.more() {
-            settle.pause().await;
-            let again = self.send_logged(log, &format!("{SETUP}is the phone still busy after `{}`", step.name), WireRequest::get(&path)).await;
-            if !check::patience::still_busy(&again) {
-                break;
-            }
+        // else is asked of it, or every later request would time out behind the backlog. One
+        // patient probe waits its turn at the end of the queue; polling instead would only
+        // add to the queue a phone that processes one request at a time.
+        let step_name = format!("{SETUP}wait until the phone is through its queue after `{}`", step.name);
+        let (waited, _) = self.send_routed(&step_name, WireRequest::get(&path), Some(IDLE_TIMEOUT), log).await;
+        if waited.outcome.response().is_none() {
+            self.warn_once(format!("the phone was still busy {} s after a request outlasted --timeout; later cases may time out behind its queue", IDLE_TIMEOUT.as_secs()));
         }
         (answered, vec![finding])
     }
