@@ -26,12 +26,13 @@ async fn device_info_answers_with_the_real_shape_and_headers() {
     assert_eq!(d["DeviceType"], "hardwareEndpoint");
     assert_eq!(d["DeviceVendor"], "Polycom");
     assert_eq!(d["IPV4Address"], "127.0.0.1");
-    assert!(d["UpTimeSinceLastReboot"].as_str().unwrap().starts_with("0 Day 0:00:"));
+    // A lab phone has been up a while (state::UP_BEFORE_START): 2 days 3:04:05 at start.
+    assert!(d["UpTimeSinceLastReboot"].as_str().unwrap().starts_with("2 Days 3:04:"), "{}", d["UpTimeSinceLastReboot"]);
     let v2 = p.get("/api/v2/mgmt/device/info").await;
     assert_eq!(v2.api(), "2000");
     assert_eq!(v2.data()["DeviceType"], "HardwareEndpoint");
     assert_eq!(v2.data()["ReadyToUse"], "True");
-    assert_eq!(v2.data()["UpTime"]["Days"], "0");
+    assert_eq!(v2.data()["UpTime"]["Days"], "2");
     p.emu.stop().await;
 }
 
@@ -592,6 +593,22 @@ async fn a_reboot_takes_the_phone_away_then_it_comes_back_fresh() {
     assert_eq!(info.data()["UpTime"]["Seconds"], "0", "uptime restarted");
     assert!(p.calls().await.is_empty(), "calls ended by the reboot");
     assert_eq!(p.get("/api/v1/mgmt/callLogs/placed").await.data()["placed"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn safe_restart_restarts_the_application_and_keeps_the_uptime_unless_it_reboots() {
+    let uptime = |r: &Reply| r.data()["UpTime"]["Days"].as_str().unwrap().to_string();
+    let p = Phone::new("trio-5.9.1").await;
+    assert_eq!(p.post_empty("/api/v1/mgmt/safeRestart").await.api(), "2000");
+    p.wait_until_up().await;
+    assert_eq!(uptime(&p.get("/api/v2/mgmt/device/info").await), "2", "an application restart keeps the uptime since the last reboot");
+    // E06's other reading: safeRestart reboots, as the Trio text says.
+    let mut c = config("trio-5.9.1");
+    c.readings = vec!["restart-reboots".into()];
+    let p = Phone::with(c).await;
+    assert_eq!(p.post_empty("/api/v1/mgmt/safeRestart").await.api(), "2000");
+    p.wait_until_up().await;
+    assert_eq!(uptime(&p.get("/api/v2/mgmt/device/info").await), "0", "a reboot starts the uptime again");
 }
 
 #[tokio::test]

@@ -123,6 +123,13 @@ fn check(catalogue: &polyconform::spec::Catalogue, id: &str, schema: &str, r: &R
         Some(v) => failures.push(format!("{id}: {} violations: {v:?}\n  answer: {}", v.len(), r.text)),
         None => failures.push(format!("{id}: schema {schema} has no response definition")),
     }
+    // The emulator plays the preferred reading of every erratum: a clean run must not be
+    // graded by any `preferred-EXX` layer.
+    for def in catalogue.schemas.defs(schema).filter(|d| d.starts_with("preferred-")) {
+        if let Some(v) = catalogue.schemas.validate(schema, def, &r.json).filter(|v| !v.is_empty()) {
+            failures.push(format!("{id}: not the reading $defs/{def} prefers: {v:?}\n  answer: {}", r.text));
+        }
+    }
 }
 
 #[tokio::test]

@@ -16,6 +16,10 @@ pub const RINGBACK: Duration = Duration::from_millis(50);
 pub const MAX_CALLS: usize = 24;
 /// Entries kept per call log list.
 const LOG_CAPACITY: usize = 100;
+/// How long the phone had been on when the emulator started: a lab phone has been up for
+/// a while, so an application restart (which keeps the uptime since the last reboot) and
+/// a reboot (which starts it again) tell apart, as on a real phone (E06).
+pub const UP_BEFORE_START: Duration = Duration::from_secs(2 * 86_400 + 3 * 3600 + 4 * 60 + 5);
 
 /// One SIP line (registration).
 #[derive(Debug, Clone)]
@@ -122,8 +126,12 @@ impl CallLogs {
 /// What a reboot or reset does besides taking the phone away for a while.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Reset {
-    /// safeRestart, safeReboot, updateConfiguration: configuration kept.
+    /// safeReboot, updateConfiguration: configuration kept.
     None,
+    /// safeRestart ("executes a safeRestart on phone ... before initiating phone restart",
+    /// VVX text): the application restarts, configuration kept, and the phone does not
+    /// reboot, so its uptime since the last reboot goes on (E06).
+    Restart,
     /// configReset (all), or one layer of it.
     Config(&'static [Source]),
     /// factoryReset: configuration back to first boot, call logs cleared.
@@ -135,6 +143,9 @@ pub enum Reset {
 pub struct Phone {
     /// When the phone (last) finished booting: uptime counts from here.
     pub booted: Instant,
+    /// Uptime the phone already had at `booted`: [`UP_BEFORE_START`] until the first
+    /// reboot, zero after.
+    pub up_before: Duration,
     /// While set and in the future the phone is rebooting: connections are refused.
     pub down_until: Option<Instant>,
     pub lines: Vec<Line>,
@@ -162,6 +173,7 @@ impl Phone {
     pub fn new(now: Instant) -> Phone {
         Phone {
             booted: now,
+            up_before: UP_BEFORE_START,
             down_until: None,
             lines: vec![Line { number: 1, registered: true }],
             calls: Vec::new(),
@@ -182,9 +194,10 @@ impl Phone {
 
     /// Apply what time did since the last request: calls connect, reboots end.
     pub fn advance(&mut self, now: Instant) {
-        if let Some(until) = self.down_until.filter(|t| now >= *t) {
+        if self.down_until.is_some_and(|t| now >= t) {
+            // `start_reboot` already moved `booted` to the end of a reboot; an application
+            // restart keeps it.
             self.down_until = None;
-            self.booted = until;
         }
         let mut connected_any = false;
         for call in &mut self.calls {
@@ -206,7 +219,7 @@ impl Phone {
     }
 
     pub fn uptime(&self, now: Instant) -> Duration {
-        now.saturating_duration_since(self.booted)
+        now.saturating_duration_since(self.booted) + self.up_before
     }
 
     /// A fresh handle that looks like the phones' (8 hex digits, not sequential).
@@ -344,7 +357,7 @@ impl Phone {
             self.end_call(0, now, log);
         }
         match reset {
-            Reset::None => {}
+            Reset::None | Reset::Restart => {}
             Reset::Config(sources) => self.settings.clear(sources),
             Reset::Factory => {
                 self.settings = Settings::provisioned();
@@ -359,8 +372,11 @@ impl Phone {
         self.last_bg_capture = None;
         self.text_field.clear();
         self.down_until = Some(now + outage);
-        // Until the reboot is over `advance` moves `booted` to its end.
-        self.booted = now + outage;
+        if reset != Reset::Restart {
+            // The uptime starts again when the reboot is over.
+            self.booted = now + outage;
+            self.up_before = Duration::ZERO;
+        }
     }
 }
 
@@ -460,5 +476,20 @@ mod tests {
         assert!(!phone.is_down(t0 + Duration::from_secs(11)));
         assert!(phone.uptime(t0 + Duration::from_secs(11)) < Duration::from_secs(1));
         assert!(phone.logs.placed.is_empty(), "factory reset clears the logs");
+    }
+
+    #[test]
+    fn an_application_restart_keeps_the_uptime_a_reboot_starts_it_again() {
+        let t0 = Instant::now();
+        let mut phone = Phone::new(t0);
+        assert_eq!(phone.uptime(t0), UP_BEFORE_START, "a lab phone has been up a while");
+        phone.start_reboot(t0 + Duration::from_secs(10), Duration::from_millis(200), Reset::Restart, true);
+        assert!(phone.is_down(t0 + Duration::from_secs(10)));
+        phone.advance(t0 + Duration::from_secs(11));
+        assert!(!phone.is_down(t0 + Duration::from_secs(11)));
+        assert_eq!(phone.uptime(t0 + Duration::from_secs(11)), UP_BEFORE_START + Duration::from_secs(11));
+        phone.start_reboot(t0 + Duration::from_secs(20), Duration::from_millis(200), Reset::None, true);
+        phone.advance(t0 + Duration::from_secs(21));
+        assert!(phone.uptime(t0 + Duration::from_secs(21)) < Duration::from_secs(1));
     }
 }

@@ -17,11 +17,16 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 
 /// Real UC Software configuration parameters, harmless to read and to write back with
-/// their own value. `body_params` takes the first N; the list is longer than any limit
-/// the manuals set (20) so "one over the limit" uses real names too. Left out on
-/// purpose: `apps.restapi.enabled` (read-only through REST: "editable by using the
-/// configuration file and Web UI only"), provisioning, registration credentials and the
-/// web server switches, whose rewrite could cut the harness off if a phone mishandled it.
+/// their own value. `body_params` takes the first N, for config/get and config/set alike;
+/// the list is longer than any limit the manuals set (20) so "one over the limit" uses
+/// real names too. Left out on purpose, because a config/set body writes every name:
+/// - the REST API's own parameters, `apps.restapi.enabled` and `log.level.change.restapi`
+///   (Configuration Options: "editable by using the configuration file and Web UI only");
+/// - every `device.*` parameter: writing one may reboot the phone (research: vvxme), and
+///   they need `device.set` besides;
+/// - provisioning, registration credentials and the web server switches, whose rewrite
+///   could cut the harness off if a phone mishandled it.
+///
 /// Writing a value back moves it to the web layer on a real phone (the value is the same;
 /// its source becomes `web`).
 pub const REAL_PARAMETERS: &[&str] = &[
@@ -32,7 +37,6 @@ pub const REAL_PARAMETERS: &[&str] = &[
     "video.callRate",
     "video.enable",
     "log.level.change.sip",
-    "log.level.change.restapi",
     "log.render.level",
     "diags.dumpcore.enabled",
     "tcpIpApp.sntp.address",
@@ -43,7 +47,6 @@ pub const REAL_PARAMETERS: &[&str] = &[
     "call.autoAnswer.SIP",
     "call.donotdisturb.perReg",
     "dir.local.readonly",
-    "device.sntp.serverName",
     "reg.1.label",
     "reg.1.displayName",
     "reg.1.server.1.port",
@@ -117,7 +120,8 @@ pub fn params_body(spec: &RequestSpec, endpoint: Option<&Endpoint>) -> Option<(P
     Some((kind, n))
 }
 
-/// The first `n` parameter names of [`REAL_PARAMETERS`].
+/// The first `n` parameter names of [`REAL_PARAMETERS`]: none of them is one the manual
+/// keeps from the API or one whose write may reboot the phone.
 pub fn parameter_names(n: usize) -> Result<Vec<&'static str>, RequestError> {
     if n > REAL_PARAMETERS.len() {
         return Err(RequestError::TooManyParams { asked: n, known: REAL_PARAMETERS.len() });
@@ -348,6 +352,16 @@ mod tests {
         let body: Value = serde_json::from_slice(req.body.as_ref().unwrap()).unwrap();
         assert_eq!(body, serde_json::json!({"data": {"Ref": "0a1b2c3d", "n": 1}}));
         assert_eq!(req.auth, AuthMode::None);
+    }
+
+    #[test]
+    fn generated_parameters_never_touch_the_rest_api_or_reboot_the_phone() {
+        let names = parameter_names(21).unwrap();
+        for n in &names {
+            assert!(!n.starts_with("device."), "`{n}`: a device.* write may reboot the phone");
+            assert!(!n.contains("restapi"), "`{n}`: editable by configuration file and Web UI only");
+        }
+        assert!(REAL_PARAMETERS.len() > 21, "one over the limit needs real names too");
     }
 
     #[test]

@@ -9,6 +9,7 @@ use super::mgmt::is_upload_url;
 use super::{Ctx, Handled, invalid, req_str};
 use crate::emulator::answer::Answer;
 use crate::emulator::faults::Fault;
+use crate::emulator::readings::Reading;
 use crate::emulator::settings::SetError;
 use serde_json::{Map, Value, json};
 
@@ -27,15 +28,20 @@ fn check_count(ctx: &Ctx<'_>, n: usize) -> Result<(), Answer> {
 /// phone does not know come back in a top-level `InvalidParams` list, as real phones do
 /// (Posh-UCS "Initial support for REST InvalidParams", research/real-devices.md §1.7);
 /// keys `Value`/`Source` are capitalised as every capture shows them, source names lower
-/// case as the manual's list.
+/// case as the captures too (E11). Reading E11: `value`/`source` with the source in upper
+/// case, as the manual prints `"source": "<LOCAL/WEB/CONFIG/DEFAULT/DEVICE>"`.
 pub fn get(ctx: &mut Ctx<'_>) -> Handled {
     let names = ctx.data()?.as_array().ok_or_else(invalid)?;
     let names: Vec<&str> = names.iter().map(|v| v.as_str().ok_or_else(invalid)).collect::<Result<_, _>>()?;
     check_count(ctx, names.len())?;
+    let printed = ctx.reading(Reading::ConfigGetAsPrinted);
     let mut data = Map::new();
     let mut unknown = Vec::new();
     for name in names {
         match ctx.phone.settings.get(name) {
+            Some((value, source)) if printed => {
+                data.insert(name.to_string(), json!({"value": value, "source": source.label().to_ascii_uppercase()}));
+            }
             Some((value, source)) => {
                 data.insert(name.to_string(), json!({"Value": value, "Source": source.label()}));
             }
@@ -69,8 +75,14 @@ pub fn set(ctx: &mut Ctx<'_>) -> Handled {
 /// ConfigFiles/Local/Web/Device/All (any case). The phone exports in the background
 /// after answering; the emulator contacts no server, so a well-formed request answers
 /// 2000 and a URL with a scheme the phone cannot upload to answers 4008 ("Configuration
-/// Export Failed").
+/// Export Failed"). Invalid input answers 4000 (E28); reading E28 refuses it with 5000,
+/// the only failure code the section lists.
 pub fn export(ctx: &mut Ctx<'_>) -> Handled {
+    let refuse_with_5000 = ctx.reading(Reading::ExportRefusesWith5000);
+    check_export(ctx).map_err(|a| if refuse_with_5000 && a.api_status() == Some("4000") { Answer::status("5000") } else { a })
+}
+
+fn check_export(ctx: &Ctx<'_>) -> Handled {
     let data = ctx.data_object()?;
     let url = req_str(data, &["Url", "URL", "url"])?;
     let kind = req_str(data, &["ConfigType"])?;

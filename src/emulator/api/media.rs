@@ -2,6 +2,7 @@
 
 use super::{Ctx, Handled};
 use crate::emulator::answer::Answer;
+use crate::emulator::readings::Reading;
 use crate::emulator::state::CallState;
 use serde_json::{Value, json};
 
@@ -27,18 +28,21 @@ pub fn communication_info(ctx: &mut Ctx<'_>) -> Handled {
 
 /// Management.SessionStats: a list of sessions, one per call with media, each with its
 /// voice stream; counters grow with the call's duration (50 packets/s of 20 ms G.722).
-/// No call: an empty list.
+/// No call: an empty list. `Ref` is the call's handle, as the Trio 5.8 capture shows;
+/// reading E53 names the session instead (`<SESSION_REFERENCE>` gives no format).
 pub fn session_stats(ctx: &mut Ctx<'_>) -> Handled {
+    let named = ctx.reading(Reading::ShapesManualAllows);
     let sessions: Vec<Value> = ctx
         .phone
         .calls
         .iter()
         .filter(|c| matches!(c.state, CallState::Connected | CallState::Hold))
-        .map(|c| {
+        .enumerate()
+        .map(|(i, c)| {
             let secs = c.duration(ctx.now).as_millis() as u64 / 20;
             let (sent, received) = (secs, secs.saturating_sub(secs / 200));
             json!({
-                "Ref": format!("0x{}", c.handle_hex()),
+                "Ref": if named { format!("Session {}", i + 1) } else { format!("0x{}", c.handle_hex()) },
                 "SRTPCall": "False",
                 "H235Call": "False",
                 "H235DHKey": "",

@@ -4,6 +4,7 @@
 use super::{Ctx, Handled, invalid, opt_str, req_str};
 use crate::emulator::answer::Answer;
 use crate::emulator::faults::Fault;
+use crate::emulator::readings::Reading;
 use crate::emulator::settings::Settings;
 use crate::emulator::state::{CallState, Reset, duration_text, uptime_text, wall_text};
 use hyper::StatusCode;
@@ -17,8 +18,22 @@ pub const MAC: &str = "64167f0a1b2c";
 pub const SCREEN: (u32, u32) = (800, 480);
 
 /// Application version as v1 `FirmwareRelease` and v2 `Firmware.Application` show it.
+/// Reading E44: the version the Trio manual's command chapter names (5.8.0).
 fn firmware(ctx: &Ctx<'_>) -> String {
-    format!("{}.0000", ctx.profile.firmware)
+    let version = if ctx.reading(Reading::FirmwareAsPrinted) { "5.8.0" } else { ctx.profile.firmware.as_str() };
+    format!("{version}.0000")
+}
+
+/// `DeviceVendor`: `Polycom` as every real device and the VVX manual say; reading E13:
+/// `Poly`, as the Trio manual prints it.
+fn vendor(ctx: &Ctx<'_>) -> &'static str {
+    if ctx.reading(Reading::VendorAsPrinted) { "Poly" } else { "Polycom" }
+}
+
+/// The IP stack as DeviceInfo v2 and RunningConfig print it ("IPv4 Only"); reading E53:
+/// in lower case, a shape the manual's slash list allows but no capture shows.
+fn ip_stack(ctx: &Ctx<'_>) -> &'static str {
+    if ctx.reading(Reading::ShapesManualAllows) { "ipv4 only" } else { "IPv4 Only" }
 }
 
 fn model(ctx: &Ctx<'_>) -> String {
@@ -49,8 +64,14 @@ fn ipv6(ip: IpAddr) -> String {
 /// purpose: a real factory reset restores `456`, after which every call answers 4010, so
 /// an automated run could never continue; the emulator models the REST behaviour, not the
 /// out-of-band password reset.
+///
+/// safeRestart restarts the application only ("executes a safeRestart on phone", VVX
+/// text): the phone goes away as briefly, but its uptime since the last reboot goes on.
+/// Reading E06: it reboots the whole phone, as the Trio text ("executes a safeReboot")
+/// says, and the uptime starts again.
 pub fn reboot(ctx: &mut Ctx<'_>, reset: Reset) -> Handled {
-    ctx.reboot = Some(reset);
+    let restart = ctx.endpoint.id == "mgmt.safe-restart" && !ctx.reading(Reading::RestartReboots);
+    ctx.reboot = Some(if restart { Reset::Restart } else { reset });
     Ok(Answer::done())
 }
 
@@ -66,16 +87,27 @@ pub fn update_configuration(ctx: &mut Ctx<'_>) -> Handled {
 
 /// Management.DeviceInfo (v1), in the shape of the Trio 5.5/5.7 and VVX 5.5 captures:
 /// `DeviceType` `hardwareEndpoint`, `DeviceVendor` `Polycom` (research/real-devices.md §1.1).
+/// Readings: E03 the key `ModelNumber ` as printed, E12 `HardwareEndPoint` as printed,
+/// E13 vendor `Poly`, E33 the uptime as `3.02:24:46`, E44 firmware 5.8.0.
 pub fn device_info(ctx: &mut Ctx<'_>) -> Handled {
     let mut data = serde_json::Map::new();
     if !ctx.fault(Fault::MissingField) {
-        data.insert("ModelNumber".into(), model(ctx).into());
+        let key = if ctx.reading(Reading::ModelNumberAsPrinted) { "ModelNumber " } else { "ModelNumber" };
+        data.insert(key.into(), model(ctx).into());
     }
-    data.insert("DeviceType".into(), "hardwareEndpoint".into());
+    let device_type = if ctx.reading(Reading::DeviceTypeAsPrinted) { "HardwareEndPoint" } else { "hardwareEndpoint" };
+    data.insert("DeviceType".into(), device_type.into());
     data.insert("FirmwareRelease".into(), firmware(ctx).into());
-    data.insert("DeviceVendor".into(), "Polycom".into());
+    data.insert("DeviceVendor".into(), vendor(ctx).into());
     data.insert("MACAddress".into(), MAC.into());
-    data.insert("UpTimeSinceLastReboot".into(), uptime_text(ctx.phone.uptime(ctx.now), "Day").into());
+    let up = ctx.phone.uptime(ctx.now);
+    let uptime = if ctx.reading(Reading::UptimeOtherFormat) {
+        let s = up.as_secs();
+        format!("{}.{:02}:{:02}:{:02}", s / 86_400, (s / 3600) % 24, (s / 60) % 60, s % 60)
+    } else {
+        uptime_text(up, "Day")
+    };
+    data.insert("UpTimeSinceLastReboot".into(), uptime.into());
     data.insert("IPV4Address".into(), ipv4(ctx.local_ip).into());
     data.insert("IPV6Address".into(), ipv6(ctx.local_ip).into());
     // E18: the printed `["Camera": ..., "EM": [...]]` is no JSON; the fault plays an array.
@@ -88,12 +120,13 @@ pub fn device_info(ctx: &mut Ctx<'_>) -> Handled {
 }
 
 /// Management.DeviceInfo Version 2, in the shape of the Trio 7.2 capture (§1.2).
+/// Readings: E13 vendor `Poly`, E44 firmware 5.8.0, E53 `IPStack` in lower case.
 pub fn device_info_v2(ctx: &mut Ctx<'_>) -> Handled {
     let up = ctx.phone.uptime(ctx.now).as_secs();
     let in_call = !ctx.phone.calls.is_empty();
     Ok(Answer::ok(json!({
         "ModelNumber": model(ctx),
-        "DeviceVendor": "Polycom",
+        "DeviceVendor": vendor(ctx),
         "DeviceType": "HardwareEndpoint",
         "MACAddress": MAC,
         "Firmware": {
@@ -102,7 +135,7 @@ pub fn device_info_v2(ctx: &mut Ctx<'_>) -> Handled {
             "BootBlock": "3.0.6.0002",
         },
         "IPAddress": ipv4(ctx.local_ip),
-        "IPStack": "IPv4 Only",
+        "IPStack": ip_stack(ctx),
         "PreferredNetwork": "IPv4",
         "IPv6Address": ipv6(ctx.local_ip),
         "IPv6LinkAddress": "::",
@@ -122,13 +155,15 @@ pub fn device_info_v2(ctx: &mut Ctx<'_>) -> Handled {
 }
 
 /// Management.NetworkInfo, keys as the manual lists them (with its `CDPCompability`
-/// spelling, which real VVX firmware also uses: §1.6).
+/// spelling, which real VVX firmware also uses: §1.6). Readings: E15 the later spellings
+/// `CDPCompatibility` (Trio 7.x) and `DHCPBootServerUserOption` (VVX); E31 only the
+/// members the OCR-damaged Trio text prints legibly.
 pub fn network_info(ctx: &mut Ctx<'_>) -> Handled {
     if ctx.fault(Fault::NonJsonBody) {
         return Ok(Answer::HtmlPage);
     }
     let s = &ctx.phone.settings;
-    Ok(Answer::ok(json!({
+    let mut data = json!({
         "DHCP": "enabled",
         "DHCPServer": "192.0.2.1",
         "DHCPBootServerUseOption": "Custom+Option66",
@@ -155,36 +190,73 @@ pub fn network_info(ctx: &mut Ctx<'_>) -> Handled {
         "ProvServerType": s.value("device.prov.serverType"),
         "UpgradeServer": "",
         "ZTPStatus": "disabled",
-    })))
+    });
+    let Some(map) = data.as_object_mut() else { return Err(Answer::status("5000")) };
+    if ctx.reading(Reading::NetworkInfoLaterSpellings) {
+        for (printed, later) in [("CDPCompability", "CDPCompatibility"), ("DHCPBootServerUseOption", "DHCPBootServerUserOption")] {
+            if let Some(v) = map.remove(printed) {
+                map.insert(later.into(), v);
+            }
+        }
+    }
+    if ctx.reading(Reading::NetworkInfoAsPrinted) {
+        for illegible in ["IPV6Address", "LLDP", "VLANDiscoveryMode", "VLANIDOption", "ProvServerUser", "ProvServerType"] {
+            map.remove(illegible);
+        }
+    }
+    Ok(Answer::ok(data))
 }
 
 /// Management.NetworkStatistics; `UpTime` with a lower-case `day` as on Trio (§1.7).
+/// Reading E17: the counters as JSON numbers, as the unquoted placeholders suggest.
 pub fn network_stats(ctx: &mut Ctx<'_>) -> Handled {
+    let (rx, tx) = (ctx.phone.rx_packets, ctx.phone.tx_packets);
+    let (rx, tx) = if ctx.reading(Reading::CountersAsNumbers) { (json!(rx), json!(tx)) } else { (json!(rx.to_string()), json!(tx.to_string())) };
     Ok(Answer::ok(json!({
         "UpTime": uptime_text(ctx.phone.uptime(ctx.now), "day"),
-        "RxPackets": ctx.phone.rx_packets.to_string(),
-        "TxPackets": ctx.phone.tx_packets.to_string(),
+        "RxPackets": rx,
+        "TxPackets": tx,
     })))
 }
 
-/// Management.DeviceStats: CPU load and the memory pools the manual lists.
+/// Management.DeviceStats: CPU load and the memory pools the manual lists, under `Memory`
+/// with the totals, as the Trio 7.2 capture has them (§1.7, E42). Readings: E42 the pools
+/// directly in `data`, as the example prints them; E53 figures with units ("12.5 %").
 pub fn device_stats(ctx: &mut Ctx<'_>) -> Handled {
     let calls = ctx.phone.calls.len() as f64;
     let pool = |base: u64| json!({"uordblks": (base * 3 / 4).to_string(), "hblkhd": (base / 8).to_string(), "arena": base.to_string(), "fordblks": (base / 4).to_string()});
-    Ok(Answer::ok(json!({
-        "CPU": {"Current": format!("{:.1}", 12.5 + 8.0 * calls), "Average": format!("{:.1}", 11.0 + 2.0 * calls)},
+    let units = ctx.reading(Reading::ShapesManualAllows);
+    let load = |v: f64| if units { format!("{v:.1} %") } else { format!("{v:.1}") };
+    let pools = json!({
         "dbs": pool(3_145_728),
         "ec": pool(1_048_576),
         "pgui": pool(25_165_824),
         "brow": pool(16_777_216),
         "osd": pool(2_097_152),
         "em": pool(524_288),
-        "RAMDiskSize": "67108864",
-    })))
+    });
+    let mut data = json!({
+        "CPU": {"Current": load(12.5 + 8.0 * calls), "Average": load(11.0 + 2.0 * calls)},
+        "RAMDiskSize": if units { "64 MB" } else { "67108864" },
+    });
+    let (Some(map), Value::Object(pools)) = (data.as_object_mut(), pools) else { return Err(Answer::status("5000")) };
+    if ctx.reading(Reading::DeviceStatsAsPrinted) {
+        map.extend(pools);
+    } else {
+        let mut memory = serde_json::Map::new();
+        for (k, v) in [("Used", "274051072"), ("Cached", "240484352"), ("Free", "245944320"), ("Total", "519995392")] {
+            memory.insert(k.into(), v.into());
+        }
+        memory.extend(pools);
+        map.insert("Memory".into(), Value::Object(memory));
+    }
+    Ok(Answer::ok(data))
 }
 
 /// Management.RunningConfig, sections and value spellings as the manual lists them.
+/// Reading E53: `IPStack` in lower case.
 pub fn running_config(ctx: &mut Ctx<'_>) -> Handled {
+    let stack = ip_stack(ctx);
     let s = &ctx.phone.settings;
     let enabled = |on: bool| if on { "Enabled" } else { "Disabled" };
     Ok(Answer::ok(json!({
@@ -192,7 +264,7 @@ pub fn running_config(ctx: &mut Ctx<'_>) -> Handled {
             "IPAddress": ipv4(ctx.local_ip),
             "SubnetMask": "255.255.255.0",
             "IPGateway": "192.0.2.1",
-            "IPStack": "IPv4 Only",
+            "IPStack": stack,
             "IPv6Address": ipv6(ctx.local_ip),
             "IPv6Gateway": "::",
             "IPv6AddressDiscovery": "SLAAC",
@@ -233,9 +305,11 @@ pub fn running_config(ctx: &mut Ctx<'_>) -> Handled {
     })))
 }
 
-/// Management.LocationInformation: every key the manual lists (spaces and all), empty
-/// except what a lab phone would have.
-pub fn location_info(_ctx: &mut Ctx<'_>) -> Handled {
+/// Management.LocationInformation: every key the manual lists, empty except what a lab
+/// phone would have. The names keep their inner spaces ("House Number") but not the
+/// trailing one the example prints after "Place Type " (E45); reading E45 keeps it.
+pub fn location_info(ctx: &mut Ctx<'_>) -> Handled {
+    let as_printed = ctx.reading(Reading::LocationNamesAsPrinted);
     let keys = [
         "Country", "StreetGroup", "House Number", "State", "Place Type ", "District", "Add. Info", "Road SubSection", "City", "Neighbourhood Block", "Landmark", "Post Box",
         "Division", "Street", "Road Section", "Street1", "Street2", "Place Name", "House Num. Suff.", "Zip Code", "Road Pre Modifier", "Building", "Unit", "Floor",
@@ -249,24 +323,32 @@ pub fn location_info(_ctx: &mut Ctx<'_>) -> Handled {
             "Room" => "Test bench",
             _ => "",
         };
-        data.insert(k.to_string(), v.into());
+        let name = if as_printed { k } else { k.trim() };
+        data.insert(name.to_string(), v.into());
     }
     Ok(Answer::ok(Value::Object(data)))
 }
 
 /// Management.PollForStatus: `Active` during a call, else `Idle` with the last call's time.
+/// Readings: E40 the state in lower case, as printed (`idle`); E51 Status 3000, the code
+/// of the section's second return-code row.
 pub fn poll_for_status(ctx: &mut Ctx<'_>) -> Handled {
     let connected = ctx.phone.calls.iter().filter(|c| c.state == CallState::Connected).map(|c| c.duration(ctx.now)).max();
-    let data = match connected {
-        Some(d) => json!({"State": "Active", "StateData": format!("Active call duration {}", duration_text(d))}),
-        None => json!({"State": "Idle", "StateData": ctx.phone.last_call_end.map(|t| format!("Time of last call {}", wall_text(t))).unwrap_or_default()}),
+    let (state, state_data) = match connected {
+        Some(d) => ("Active", format!("Active call duration {}", duration_text(d))),
+        None => ("Idle", ctx.phone.last_call_end.map(|t| format!("Time of last call {}", wall_text(t))).unwrap_or_default()),
     };
-    Ok(Answer::ok(data))
+    let state = if ctx.reading(Reading::ValuesLowerCase) { state.to_ascii_lowercase() } else { state.to_string() };
+    let status = if ctx.reading(Reading::PollForStatus3000) { "3000" } else { "2000" };
+    Ok(Answer::Api { status, data: Some(json!({"State": state, "StateData": state_data})), extra: Vec::new(), omit_status: false })
 }
 
 /// Management.GetTransferType (stored as `call.DefaultTransferType`, so configReset resets it).
+/// Reading E40: the type in lower case, as printed (`consultative`).
 pub fn transfer_type_get(ctx: &mut Ctx<'_>) -> Handled {
-    Ok(Answer::ok(json!({"Type": ctx.phone.settings.transfer_type()})))
+    let kind = ctx.phone.settings.transfer_type();
+    let kind = if ctx.reading(Reading::ValuesLowerCase) { kind.to_ascii_lowercase() } else { kind.to_string() };
+    Ok(Answer::ok(json!({"Type": kind})))
 }
 
 /// Management.SetTransferType: Consultative, Blind or Safe (any case); anything else 4000.
@@ -315,10 +397,13 @@ fn skype_mode(ctx: &Ctx<'_>) -> bool {
 
 /// WebCallControl.GetCurrentPresence: "supported only for Skype for Business"; on the
 /// emulator's plain SIP line (Generic base profile) that is 4004 "Operation Not
-/// Supported", the code the endpoint lists for other call servers.
+/// Supported", the code the endpoint lists for other call servers (E39). Readings: E39
+/// presence answered anyway ("This is supported on any other call servers", read
+/// literally); E25 4003 (Operation not allowed: in the error table, not in the list).
 pub fn get_presence(ctx: &mut Ctx<'_>) -> Handled {
-    if !skype_mode(ctx) {
-        return Err(Answer::status("4004"));
+    if !skype_mode(ctx) && !ctx.reading(Reading::PresenceSupported) {
+        let code = if ctx.reading(Reading::StatusOutsideList) { "4003" } else { "4004" };
+        return Err(Answer::status(code));
     }
     let presence = if ctx.phone.skype_signed_in { "Available" } else { "Offline" };
     Ok(Answer::ok(json!({"Presence": presence})))
@@ -326,13 +411,17 @@ pub fn get_presence(ctx: &mut Ctx<'_>) -> Handled {
 
 /// Management.SkypeSignIn: input checked first (4000; `Domain` must be present, possibly
 /// empty; `LockCode` optional), then 4004 outside Skype mode, 4003 when already signed in.
-/// There is no Skype server; in Skype mode a well-formed sign-in succeeds.
+/// There is no Skype server; in Skype mode a well-formed sign-in succeeds. Reading E38:
+/// `Domain` may be left out.
 pub fn skype_sign_in(ctx: &mut Ctx<'_>) -> Handled {
     let data = ctx.data_object()?;
     req_str(data, &["Address"])?;
     req_str(data, &["User"])?;
     req_str(data, &["Password"])?;
-    opt_str(data, &["Domain"])?.ok_or_else(invalid)?;
+    let domain = opt_str(data, &["Domain"])?;
+    if domain.is_none() && !ctx.reading(Reading::SkypeDomainOptional) {
+        return Err(invalid());
+    }
     opt_str(data, &["LockCode"])?;
     if !skype_mode(ctx) {
         return Err(Answer::status("4004"));
@@ -422,7 +511,11 @@ fn line_object_v1(ctx: &Ctx<'_>, number: u32, registered: bool) -> Value {
 }
 
 /// Management.LineInfo (v1): an array of lines, lower-case status words as captured (§1.5).
+/// "Input: None": a query string is ignored; reading E29 refuses one with 4000.
 pub fn line_info(ctx: &mut Ctx<'_>) -> Handled {
+    if ctx.reading(Reading::LineInfoRefusesQuery) && !ctx.query.is_empty() {
+        return Err(invalid());
+    }
     let lines: Vec<Value> = ctx.phone.lines.iter().map(|l| line_object_v1(ctx, l.number, l.registered)).collect();
     if ctx.fault(Fault::RetypedField) {
         return Ok(Answer::ok(lines.into_iter().next().unwrap_or_else(|| json!({}))));
@@ -432,7 +525,8 @@ pub fn line_info(ctx: &mut Ctx<'_>) -> Handled {
 
 /// Management.LineInfo Version 2: `?line=N` selects one line; a line that does not exist,
 /// a value that is not a number, or any other query parameter answers 4000 (the
-/// endpoint's only input error code).
+/// endpoint's only input error code, E30). Reading E30: a line number the phone does not
+/// have answers 4005 (Line does not exist).
 pub fn line_info_v2(ctx: &mut Ctx<'_>) -> Handled {
     let mut wanted = None;
     for (k, v) in ctx.query_pairs()? {
@@ -442,7 +536,7 @@ pub fn line_info_v2(ctx: &mut Ctx<'_>) -> Handled {
         }
     }
     if wanted.is_some_and(|n| ctx.phone.line(n).is_none()) {
-        return Err(invalid());
+        return Err(if ctx.reading(Reading::LineInfoV2UnknownLine4005) { Answer::status("4005") } else { invalid() });
     }
     let s = &ctx.phone.settings;
     let mut out = Vec::new();

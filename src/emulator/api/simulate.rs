@@ -3,6 +3,7 @@
 use super::mgmt::SCREEN;
 use super::{Ctx, Handled, invalid, opt_str, req_str};
 use crate::emulator::answer::Answer;
+use crate::emulator::readings::Reading;
 use crate::emulator::state::{CallState, Direction};
 use serde_json::Value;
 
@@ -63,35 +64,40 @@ const KEYS: &[&str] = &[
     "Dialpad7", "Dialpad8", "Dialpad9", "DialpadStar", "DialpadPound", "Home", "Redial", "Select", "Delete", "SoftKey1", "SoftKey2", "SoftKey3", "SoftKey4",
 ];
 
+/// Reading E23: the endpoints whose code lists print the UC Software 6.x codes refuse
+/// invalid input with 4400 (Bad Request) instead of 4000.
+fn refuse_6x(ctx: &Ctx<'_>, answer: Answer) -> Answer {
+    if ctx.reading(Reading::Status6xCodes) && answer.api_status() == Some("4000") { Answer::status("4400") } else { answer }
+}
+
 /// Management.SimulateKeyEvent: `Type` "Tap" (the manual's only type; its example has a
 /// trailing space, which is ignored), `KeyName` from [`KEYS`]. `MicMute` toggles the
-/// phone's mute during a call, as the key does.
+/// phone's mute during a call, as the key does. Readings: E36 any key name is accepted;
+/// E23 refusals are 4400.
 pub fn key_event(ctx: &mut Ctx<'_>) -> Handled {
-    let data = ctx.data_object()?;
-    if req_str(data, &["Type"])?.trim() != "Tap" {
-        return Err(invalid());
-    }
-    let key = req_str(data, &["KeyName"])?.trim();
-    if !KEYS.contains(&key) {
-        return Err(invalid());
-    }
+    let key = key_name(ctx).map_err(|a| refuse_6x(ctx, a))?;
     if key == "MicMute" && !ctx.phone.calls.is_empty() {
         ctx.phone.muted = !ctx.phone.muted;
     }
     Ok(Answer::done())
 }
 
-/// Management.SimulateTextInput: `Value` mandatory (may be empty: clearing a field),
-/// `ReplaceText` optional "true"/"false".
-pub fn text_input(ctx: &mut Ctx<'_>) -> Handled {
+fn key_name(ctx: &Ctx<'_>) -> Result<String, Answer> {
     let data = ctx.data_object()?;
-    let value = opt_str(data, &["Value"])?.ok_or_else(invalid)?.to_string();
-    let replace = match opt_str(data, &["ReplaceText"])?.map(|r| r.trim().to_ascii_lowercase()) {
-        None => false,
-        Some(r) if r == "true" => true,
-        Some(r) if r == "false" => false,
-        Some(_) => return Err(invalid()),
-    };
+    if req_str(data, &["Type"])?.trim() != "Tap" {
+        return Err(invalid());
+    }
+    let key = req_str(data, &["KeyName"])?.trim();
+    if !KEYS.contains(&key) && !ctx.reading(Reading::KeyNamesAny) {
+        return Err(invalid());
+    }
+    Ok(key.to_string())
+}
+/// Management.SimulateTextInput: `Value` mandatory (may be empty: clearing a field),
+/// `ReplaceText` optional "true"/"false" (E37). Readings: E37 `ReplaceText` required (the
+/// truncated example may have shown it); E23 refusals are 4400.
+pub fn text_input(ctx: &mut Ctx<'_>) -> Handled {
+    let (value, replace) = text_input_data(ctx).map_err(|a| refuse_6x(ctx, a))?;
     if replace {
         ctx.phone.text_field = value;
     } else {
@@ -100,14 +106,34 @@ pub fn text_input(ctx: &mut Ctx<'_>) -> Handled {
     Ok(Answer::done())
 }
 
+fn text_input_data(ctx: &Ctx<'_>) -> Result<(String, bool), Answer> {
+    let data = ctx.data_object()?;
+    let value = opt_str(data, &["Value"])?.ok_or_else(invalid)?.to_string();
+    let replace = match opt_str(data, &["ReplaceText"])?.map(|r| r.trim().to_ascii_lowercase()) {
+        None if ctx.reading(Reading::TextInputRequiresReplaceText) => return Err(invalid()),
+        None => false,
+        Some(r) if r == "true" => true,
+        Some(r) if r == "false" => false,
+        Some(_) => return Err(invalid()),
+    };
+    Ok((value, replace))
+}
+
 /// Management.SimulateHook (VVX). The manual's text of this section is missing from
 /// every copy and no client calls it (research/real-devices.md §5, GAP), so the input is
 /// a decision: `{"data": {"State": "OffHook" | "OnHook"}}`, key `State` or `state`, value
 /// in any case. OffHook answers a ringing call or takes the handset off hook; OnHook ends
 /// the connected call. Anything else is 4000, the one input error the endpoint lists.
+/// Reading E20: the endpoint takes no input; any body, JSON or not, is ignored and the
+/// hook toggles.
 pub fn hook(ctx: &mut Ctx<'_>) -> Handled {
-    let data = ctx.data_object()?;
-    let state = req_str(data, &["State", "state"])?.trim().to_ascii_lowercase();
+    let state = if ctx.reading(Reading::SimulateHookTakesNoInput) {
+        let off_hook = ctx.phone.off_hook || ctx.phone.calls.iter().any(|c| c.state == CallState::Connected);
+        if off_hook { "onhook".to_string() } else { "offhook".to_string() }
+    } else {
+        let data = ctx.data_object()?;
+        req_str(data, &["State", "state"])?.trim().to_ascii_lowercase()
+    };
     let now = ctx.now;
     match state.as_str() {
         "offhook" => {
