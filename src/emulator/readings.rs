@@ -95,6 +95,7 @@ readings! {
     ShapesManualAllows => "shapes-manual-allows" @ "E53",
     ValuesOutsideListsAccepted => "values-outside-lists-accepted" @ "E54",
     IdleCallStatusV1Success => "idle-call-status-v1-2000" @ "E55",
+    RefusalsWith5000 => "refusals-with-5000" @ "E56",
 }
 
 impl Reading {

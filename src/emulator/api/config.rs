@@ -31,7 +31,12 @@ fn check_count(ctx: &Ctx<'_>, n: usize) -> Result<(), Answer> {
 /// case as the captures too (E11). Reading E11: `value`/`source` with the source in upper
 /// case, as the manual prints `"source": "<LOCAL/WEB/CONFIG/DEFAULT/DEVICE>"`.
 pub fn get(ctx: &mut Ctx<'_>) -> Handled {
-    let names = ctx.data()?.as_array().ok_or_else(invalid)?;
+    // E56's other reading: GetConfig never says which code refuses its input; 5000.
+    let refuse = |a: Answer| if ctx.reading(Reading::RefusalsWith5000) { Answer::status("5000") } else { a };
+    let names = ctx.data().map_err(refuse)?.as_array().ok_or_else(|| refuse(invalid()))?;
+    if names.is_empty() && ctx.reading(Reading::RefusalsWith5000) {
+        return Err(Answer::status("5000"));
+    }
     let names: Vec<&str> = names.iter().map(|v| v.as_str().ok_or_else(invalid)).collect::<Result<_, _>>()?;
     check_count(ctx, names.len())?;
     let printed = ctx.reading(Reading::ConfigGetAsPrinted);

@@ -31,11 +31,13 @@ pub fn touch(ctx: &mut Ctx<'_>) -> Handled {
         _ => return Err(invalid()),
     };
     let positions = data.get("Positions").and_then(Value::as_array).ok_or_else(invalid)?;
+    // E56's other reading: the Note says a count is not accepted, not which code refuses it.
+    let wrong_count = |code: &'static str| Answer::status(if ctx.reading(Reading::RefusalsWith5000) { "5000" } else { code });
     if positions.len() < min {
-        return Err(invalid());
+        return Err(wrong_count("4000"));
     }
     if positions.len() > max {
-        return Err(Answer::status("4009"));
+        return Err(wrong_count("4009"));
     }
     for p in positions {
         let p = p.as_object().ok_or_else(invalid)?;
