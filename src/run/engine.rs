@@ -234,7 +234,8 @@ impl Engine {
         }
         let data = body.get("data");
         let text = |key: &str| data.and_then(|d| d.get(key)).and_then(|v| v.as_str()).map(str::to_string);
-        let identity = DeviceIdentity { model: text("ModelNumber"), firmware: text("FirmwareRelease"), mac: text("MACAddress") };
+        // E03: the manual prints the key with a trailing space, and a phone may send it so.
+        let identity = DeviceIdentity { model: text("ModelNumber").or_else(|| text("ModelNumber ")), firmware: text("FirmwareRelease"), mac: text("MACAddress") };
         if let Ok(mut g) = self.identity.lock() {
             *g = Some(identity.clone());
         }

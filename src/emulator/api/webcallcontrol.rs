@@ -188,5 +188,11 @@ pub fn sip_status(ctx: &mut Ctx<'_>) -> Handled {
             })
         })
         .collect();
+    if ctx.reading(Reading::ShapesManualAllows) {
+        // E53's other reading: the members the OCR'd example keeps, side by side, without
+        // the capture's nesting of events and calls per user.
+        let registered = ctx.phone.lines.iter().filter(|l| l.registered).count();
+        return Ok(Answer::ok(json!({"Name": s.value("reg.1.address"), "TotalEvents": registered.to_string(), "TotalCalls": ctx.phone.calls.len().to_string(), "TotalUser": users.len().to_string()})));
+    }
     Ok(Answer::ok(json!({"TotalUser": users.len().to_string(), "User": users})))
 }
