@@ -84,14 +84,19 @@ fn rerouted(endpoint: &Endpoint, a: &Alternate) -> Rerouted {
 }
 
 /// Whether this answer is the refusal the alternate explains. For a path: the phone does
-/// not know it (HTTP 404, or an API error the endpoint's section does not list, which is
-/// how a phone that answers unknown paths with a Status does it, E24). For member names or
-/// values: invalid input (Status 4000, on any HTTP status).
+/// not know it (HTTP 404 with no API answer, or an API error the endpoint's section does
+/// not list, which is how a phone that answers unknown paths with a Status does it, E24).
+/// An HTTP 404 carrying a code the section lists is the endpoint answering (E48: a phone
+/// may put its "no such call" 4007 on a 404). For member names or values: invalid input
+/// (Status 4000, on any HTTP status).
 fn refused_for(endpoint: &Endpoint, a: &Alternate, ex: &Exchange) -> bool {
     let Some(r) = ex.outcome.response() else { return false };
     let status = r.api_status();
     if a.path.is_some() {
-        r.status == 404 || status.is_some_and(|s| s != "2000" && !endpoint.codes.contains(&s))
+        match status {
+            Some(s) => s != "2000" && !endpoint.codes.contains(&s),
+            None => r.status == 404,
+        }
     } else {
         status.as_deref() == Some("4000")
     }
@@ -188,6 +193,8 @@ mod tests {
         assert!(refused_for(&hold, &path_alt(), &answer(404, "")));
         assert!(!refused_for(&hold, &path_alt(), &answer(200, r#"{"Status":"4007"}"#)), "a listed code is the endpoint answering");
         assert!(refused_for(&hold, &path_alt(), &answer(200, r#"{"Status":"4004"}"#)), "E24: an unknown path answered with a Status");
+        assert!(!refused_for(&hold, &path_alt(), &answer(404, r#"{"Status":"4007"}"#)), "E48: a listed code on HTTP 404 is the endpoint answering");
+        assert!(refused_for(&hold, &path_alt(), &answer(501, r#"{"Status":4004}"#)), "E24 with E48: an unknown path's 4004 on HTTP 501");
         assert!(refused_for(&hold, &rename_alt(), &answer(200, r#"{"Status":"4000"}"#)));
         assert!(refused_for(&hold, &rename_alt(), &answer(400, r#"{"Status":"4000"}"#)), "E48: the failure may ride on HTTP 400");
         assert!(!refused_for(&hold, &rename_alt(), &answer(200, r#"{"Status":"4007"}"#)));
