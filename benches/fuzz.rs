@@ -6,6 +6,7 @@
 //! (generation, intent classification with schema validation, sending, judging, routine
 //! health checks), the ratio of the two (target: at least 50 %), and the generator alone.
 
+use polyconform::catalogue::Catalogue;
 use polyconform::cli::TargetArgs;
 use polyconform::device::WireRequest;
 use polyconform::fuzz::campaign::{Campaign, Settings};
@@ -16,23 +17,39 @@ use polyconform::fuzz::request_schema::SchemaDocs;
 use polyconform::fuzz::restore::Restorer;
 use polyconform::fuzz::shrink::ShrinkBudget;
 use polyconform::report::redact::Redactor;
-use polyconform::spec::Catalogue;
 use std::time::{Duration, Instant};
 
 const WINDOW: Duration = Duration::from_secs(5);
 
 fn main() {
     let catalogue = Catalogue::embedded().expect("the built-in catalogue loads");
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
-    println!("fuzz throughput, in-process emulator on 127.0.0.1, one request in flight, {} s windows", WINDOW.as_secs());
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    println!(
+        "fuzz throughput, in-process emulator on 127.0.0.1, one request in flight, {} s windows",
+        WINDOW.as_secs()
+    );
     for profile_id in ["trio-5.9.1", "vvx-5.9.0"] {
         let profile = catalogue.profile(profile_id).expect("profile").clone();
         let args = TargetArgs::builtin(profile_id);
-        let target = runtime.block_on(polyconform::run::target::connect(&args, &profile, &[], false)).expect("the emulator starts");
+        let target = runtime
+            .block_on(polyconform::run::target::connect(
+                &args,
+                &profile,
+                &[],
+                false,
+            ))
+            .expect("the emulator starts");
         let device = target.device.clone();
 
         // The physical limit: sequential keep-alive GETs through the same gated client.
-        let path = profile.endpoint("mgmt.device-info").map(|e| e.path.clone()).unwrap_or_default();
+        let path = profile
+            .endpoint("mgmt.device-info")
+            .map(|e| e.path.clone())
+            .unwrap_or_default();
         let raw = runtime.block_on(async {
             for _ in 0..200 {
                 device.send("warm-up", WireRequest::get(&path)).await;
@@ -47,7 +64,8 @@ fn main() {
         });
 
         let endpoints = select_endpoints(&profile, &[], false).expect("safe endpoints");
-        let out_dir = std::env::temp_dir().join(format!("polyconform-bench-fuzz-{}", std::process::id()));
+        let out_dir =
+            std::env::temp_dir().join(format!("polyconform-bench-fuzz-{}", std::process::id()));
         let campaign = Campaign {
             device: device.clone(),
             profile: &profile,
@@ -76,7 +94,12 @@ fn main() {
         let fuzz = summary.cases as f64 / summary.elapsed.as_secs_f64();
         let _ = std::fs::remove_dir_all(&out_dir);
 
-        let mut generator = Generator::new(SchemaDocs::from_set(&catalogue.schemas), profile.limits.clone(), &endpoints, 1);
+        let mut generator = Generator::new(
+            SchemaDocs::from_set(&catalogue.schemas),
+            profile.limits.clone(),
+            &endpoints,
+            1,
+        );
         let started = Instant::now();
         let mut generated = 0u64;
         while started.elapsed() < Duration::from_secs(2) {
@@ -87,8 +110,16 @@ fn main() {
 
         println!("{profile_id}:");
         println!("  raw GET device/info, keep-alive, one connection: {raw:>9.0} requests/s");
-        println!("  fuzz campaign ({} safe endpoints, seed 1):      {fuzz:>9.0} cases/s  ({} cases, {} findings)", endpoints.len(), summary.cases, summary.findings.len());
-        println!("  ratio fuzz / raw:                                {:>9.1} %  (target >= 50 %)", 100.0 * fuzz / raw);
+        println!(
+            "  fuzz campaign ({} safe endpoints, seed 1):      {fuzz:>9.0} cases/s  ({} cases, {} findings)",
+            endpoints.len(),
+            summary.cases,
+            summary.findings.len()
+        );
+        println!(
+            "  ratio fuzz / raw:                                {:>9.1} %  (target >= 50 %)",
+            100.0 * fuzz / raw
+        );
         println!("  generator alone (no sending):                    {generation:>9.0} cases/s");
         if let Some(emulator) = target.emulator {
             runtime.block_on(emulator.stop());

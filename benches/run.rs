@@ -15,8 +15,8 @@
 //! `cargo bench --bench run` (or `-- PROFILE` for another profile). Figures only: no
 //! assertion, speed is never a test verdict.
 
+use polyconform::catalogue::Catalogue;
 use polyconform::report::model::RunRecord;
-use polyconform::spec::Catalogue;
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -25,10 +25,20 @@ const BIN: &str = env!("CARGO_BIN_EXE_polyconform");
 const LATENCY_MS: u64 = 50;
 
 fn main() {
-    let profile = std::env::args().skip(1).find(|a| !a.starts_with('-')).unwrap_or_else(|| "trio-5.9.1".to_string());
+    let profile = std::env::args()
+        .skip(1)
+        .find(|a| !a.starts_with('-'))
+        .unwrap_or_else(|| "trio-5.9.1".to_string());
     let password = "bench-password";
     let mut emulator = Command::new(BIN)
-        .args(["emulate", "--profile", &profile, "--latency-ms", &LATENCY_MS.to_string(), "--control"])
+        .args([
+            "emulate",
+            "--profile",
+            &profile,
+            "--latency-ms",
+            &LATENCY_MS.to_string(),
+            "--control",
+        ])
         .env("POLYCONFORM_PASSWORD", password)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -36,14 +46,25 @@ fn main() {
         .expect("polyconform emulate starts");
     let mut lines = BufReader::new(emulator.stdout.take().expect("stdout")).lines();
     let first = lines.next().and_then(|l| l.ok()).unwrap_or_default();
-    let url = first.strip_prefix("listening on ").expect("`listening on URL` on the first line").trim().to_string();
+    let url = first
+        .strip_prefix("listening on ")
+        .expect("`listening on URL` on the first line")
+        .trim()
+        .to_string();
     std::thread::spawn(move || for _ in lines {});
 
     let dir = std::env::temp_dir().join(format!("polyconform-bench-run-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let started = Instant::now();
     let out = Command::new(BIN)
-        .args(["run", "--profile", &profile, "--target", &url, "--report-dir"])
+        .args([
+            "run",
+            "--profile",
+            &profile,
+            "--target",
+            &url,
+            "--report-dir",
+        ])
         .arg(&dir)
         .env("POLYCONFORM_PASSWORD", password)
         .stdout(Stdio::null())
@@ -57,7 +78,11 @@ fn main() {
     let text = match std::fs::read_to_string(dir.join("report.json")) {
         Ok(t) => t,
         Err(e) => {
-            eprintln!("no report.json ({e}); run exited {:?}: {}", out.status.code(), String::from_utf8_lossy(&out.stderr));
+            eprintln!(
+                "no report.json ({e}); run exited {:?}: {}",
+                out.status.code(),
+                String::from_utf8_lossy(&out.stderr)
+            );
             std::process::exit(2);
         }
     };
@@ -70,12 +95,23 @@ fn main() {
     let ratio = wall.as_secs_f64() / phone.as_secs_f64();
     let ratio_without = (wall.saturating_sub(declared)).as_secs_f64() / phone.as_secs_f64();
 
-    println!("run against emulator ({profile}, {LATENCY_MS} ms latency per request), exit {:?}", out.status.code());
+    println!(
+        "run against emulator ({profile}, {LATENCY_MS} ms latency per request), exit {:?}",
+        out.status.code()
+    );
     println!("  cases                  {}", record.cases.len());
-    println!("  requests               {requests} (report.json exchanges; + preflight and control probe)");
+    println!(
+        "  requests               {requests} (report.json exchanges; + preflight and control probe)"
+    );
     println!("  wall time              {:.2} s", wall.as_secs_f64());
-    println!("  phone time             {:.2} s (requests x {LATENCY_MS} ms)", phone.as_secs_f64());
-    println!("  declared waits         {:.2} s (delay_ms and quiet_ms waits of the cases that ran)", declared.as_secs_f64());
+    println!(
+        "  phone time             {:.2} s (requests x {LATENCY_MS} ms)",
+        phone.as_secs_f64()
+    );
+    println!(
+        "  declared waits         {:.2} s (delay_ms and quiet_ms waits of the cases that ran)",
+        declared.as_secs_f64()
+    );
     println!("  ratio                  {ratio:.3} (wall / phone time)");
     println!("  ratio without waits    {ratio_without:.3} (target <= 1.1)");
 }
@@ -86,7 +122,9 @@ fn main() {
 /// also holds the runner's own time in that case, a few milliseconds).
 fn declared_waits(record: &RunRecord) -> Duration {
     let catalogue = Catalogue::embedded().expect("built-in catalogue");
-    let Ok(profile) = catalogue.profile(&record.profile) else { return Duration::ZERO };
+    let Ok(profile) = catalogue.profile(&record.profile) else {
+        return Duration::ZERO;
+    };
     let cases = catalogue.cases_for(profile);
     let ms: u64 = record
         .cases
@@ -97,7 +135,10 @@ fn declared_waits(record: &RunRecord) -> Duration {
             let delays: u64 = c.steps.iter().filter_map(|s| s.delay_ms).sum();
             let quiet: u64 = c.steps.iter().filter_map(|s| s.quiet_ms).sum();
             let in_requests: u64 = r.exchanges.iter().map(|e| e.elapsed_ms).sum();
-            delays + r.duration_ms.saturating_sub(in_requests + delays).min(quiet)
+            delays
+                + r.duration_ms
+                    .saturating_sub(in_requests + delays)
+                    .min(quiet)
         })
         .sum();
     Duration::from_millis(ms)

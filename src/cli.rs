@@ -113,12 +113,14 @@ impl TargetArgs {
 }
 
 #[derive(Debug, Clone, Args)]
-#[command(after_help = "Arguments after `--` go to the test harness, as with `cargo test`: \
+#[command(
+    after_help = "Arguments after `--` go to the test harness, as with `cargo test`: \
 a name filter, --skip PATTERN, --exact, --list [--format terse], --ignored, --nocapture.\n\n\
 Exit codes: 1 at least one FAIL (even with ERROR cases), else 2 when a case is ERROR or the \
 run could not judge, else 0.\n\n\
 Examples:\n  polyconform run\n  polyconform run -- --list\n  polyconform run -- auth. --skip wrong-password\n  \
-POLYCONFORM_PASSWORD=... polyconform run --target https://10.0.0.5 --insecure --report-dir out")]
+POLYCONFORM_PASSWORD=... polyconform run --target https://10.0.0.5 --insecure --report-dir out"
+)]
 pub struct RunArgs {
     #[command(flatten)]
     pub target: TargetArgs,
@@ -222,8 +224,10 @@ pub enum ParallelMode {
 }
 
 #[derive(Debug, Clone, Args)]
-#[command(after_help = "The first line on stdout is exactly `listening on http://HOST:PORT` \
-(or https://), so scripts can use port 0.")]
+#[command(
+    after_help = "The first line on stdout is exactly `listening on http://HOST:PORT` \
+(or https://), so scripts can use port 0."
+)]
 pub struct EmulateArgs {
     /// Address to listen on; port 0 picks a free port.
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
@@ -291,8 +295,10 @@ pub struct ListArgs {
 }
 
 #[derive(Debug, Clone, Args)]
-#[command(after_help = "PATH may be a project directory (with schemas/ and suites/), a single \
-suite file (checked against the built-in profiles and schemas), or omitted for the built-in data.")]
+#[command(
+    after_help = "PATH may be a project directory (with schemas/ and suites/), a single \
+suite file (checked against the built-in profiles and schemas), or omitted for the built-in data."
+)]
 pub struct LintArgs {
     #[arg(value_name = "PATH")]
     pub path: Option<PathBuf>,

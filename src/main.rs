@@ -10,7 +10,11 @@ fn main() -> ExitCode {
         Err(e) => {
             let _ = e.print();
             // Usage errors are "could not judge" (2), as clap's own default; help and version are 0.
-            return ExitCode::from(if e.use_stderr() { polyconform::exit::CANNOT_JUDGE } else { polyconform::exit::OK });
+            return ExitCode::from(if e.use_stderr() {
+                polyconform::exit::CANNOT_JUDGE
+            } else {
+                polyconform::exit::OK
+            });
         }
     };
     match cli.command {
@@ -18,8 +22,8 @@ fn main() -> ExitCode {
         Command::Fuzz(args) => polyconform::fuzz::command::fuzz(args),
         Command::Replay(args) => polyconform::fuzz::command::replay(args),
         Command::Emulate(args) => polyconform::emulator::command::emulate(args),
-        Command::List(args) => polyconform::spec::command::list(args),
-        Command::Lint(args) => polyconform::spec::command::lint(args),
+        Command::List(args) => polyconform::catalogue::command::list(args),
+        Command::Lint(args) => polyconform::catalogue::command::lint(args),
         Command::Snapshot(args) => polyconform::report::snapshot::command(args),
         Command::Lab(args) => polyconform::lab::command::lab(args),
     }

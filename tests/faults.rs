@@ -10,9 +10,9 @@
 //! emulator's table (`polyconform::emulator::faults()`), so a new fault is tested the day
 //! it is added. Runs go in eight parallel threads, each with its own emulator on port 0.
 
+use polyconform::catalogue::Catalogue;
 use polyconform::emulator::faults;
 use polyconform::report::model::RunRecord;
-use polyconform::spec::Catalogue;
 use polyconform::verdict::Verdict;
 use std::collections::VecDeque;
 use std::path::PathBuf;
@@ -47,7 +47,19 @@ fn arguments(fault: &str) -> Vec<&'static str> {
         "bgcapture-no-rate-limit" => vec!["--", "upload-bg-capture"],
         // The built-in emulator allows the destructive cases; the reboot and reset cases
         // spend their time waiting for the phone to come back and no fault here touches them.
-        _ => vec!["--", "--skip", "upload-bg-capture.rate-limit", "--skip", ".reboots", "--skip", ".restarts", "--skip", ".resets", "--skip", ".syncs"],
+        _ => vec![
+            "--",
+            "--skip",
+            "upload-bg-capture.rate-limit",
+            "--skip",
+            ".reboots",
+            "--skip",
+            ".restarts",
+            "--skip",
+            ".resets",
+            "--skip",
+            ".syncs",
+        ],
     }
 }
 
@@ -68,7 +80,10 @@ const BORROWED_TEXT: &str = "E19";
 fn check(job: &Job) -> Result<(), String> {
     match run(job, false) {
         Ok(()) => Ok(()),
-        Err(Miss { why, borrowed_non_strict: true }) => run(job, true).map_err(|m| format!("{why}; with --strict: {}", m.why)),
+        Err(Miss {
+            why,
+            borrowed_non_strict: true,
+        }) => run(job, true).map_err(|m| format!("{why}; with --strict: {}", m.why)),
         Err(miss) => Err(miss.why),
     }
 }
@@ -80,42 +95,104 @@ struct Miss {
 }
 
 fn run(job: &Job, strict: bool) -> Result<(), Miss> {
-    let dir: PathBuf = std::env::temp_dir().join(format!("polyconform-test-faults-{}-{}-{strict}-{}", job.fault, job.profile, std::process::id()));
+    let dir: PathBuf = std::env::temp_dir().join(format!(
+        "polyconform-test-faults-{}-{}-{strict}-{}",
+        job.fault,
+        job.profile,
+        std::process::id()
+    ));
     let _ = std::fs::remove_dir_all(&dir);
     let mut cmd = Command::new(BIN);
-    cmd.args(["run", "--profile", job.profile, "--emulator-fault", job.fault, "--timeout", "2", "--report-dir"]).arg(&dir);
+    cmd.args([
+        "run",
+        "--profile",
+        job.profile,
+        "--emulator-fault",
+        job.fault,
+        "--timeout",
+        "2",
+        "--report-dir",
+    ])
+    .arg(&dir);
     if strict {
         cmd.arg("--strict");
     }
-    let miss = |why: String| Miss { why, borrowed_non_strict: false };
-    let out = cmd.args(arguments(job.fault)).env("NO_COLOR", "1").output().map_err(|e| miss(format!("cannot run polyconform: {e}")))?;
+    let miss = |why: String| Miss {
+        why,
+        borrowed_non_strict: false,
+    };
+    let out = cmd
+        .args(arguments(job.fault))
+        .env("NO_COLOR", "1")
+        .output()
+        .map_err(|e| miss(format!("cannot run polyconform: {e}")))?;
     let code = out.status.code().unwrap_or(-1);
     let record: RunRecord = std::fs::read_to_string(dir.join("report.json"))
         .ok()
         .and_then(|t| serde_json::from_str(&t).ok())
-        .ok_or_else(|| miss(format!("exit {code}, no report.json; stderr: {}", String::from_utf8_lossy(&out.stderr))))?;
+        .ok_or_else(|| {
+            miss(format!(
+                "exit {code}, no report.json; stderr: {}",
+                String::from_utf8_lossy(&out.stderr)
+            ))
+        })?;
     let _ = std::fs::remove_dir_all(&dir);
     let in_family: Vec<&str> = record
         .cases
         .iter()
-        .filter(|c| c.verdict == Verdict::Fail && c.findings.iter().any(|f| f.verdict == Verdict::Fail && f.family.label() == job.family))
+        .filter(|c| {
+            c.verdict == Verdict::Fail
+                && c.findings
+                    .iter()
+                    .any(|f| f.verdict == Verdict::Fail && f.family.label() == job.family)
+        })
         .map(|c| c.id.as_str())
         .collect();
-    let families: std::collections::BTreeSet<&str> =
-        record.cases.iter().filter(|c| c.verdict == Verdict::Fail).flat_map(|c| c.findings.iter().filter(|f| f.verdict == Verdict::Fail).map(|f| f.family.label())).collect();
+    let families: std::collections::BTreeSet<&str> = record
+        .cases
+        .iter()
+        .filter(|c| c.verdict == Verdict::Fail)
+        .flat_map(|c| {
+            c.findings
+                .iter()
+                .filter(|f| f.verdict == Verdict::Fail)
+                .map(|f| f.family.label())
+        })
+        .collect();
     if code != 1 || in_family.is_empty() {
         let catalogue = Catalogue::embedded().map_err(|e| miss(e.to_string()))?;
         let profile = catalogue.profile(job.profile).map_err(miss)?;
-        let borrowed = |endpoint: &Option<String>| endpoint.as_deref().and_then(|id| profile.endpoint(id)).is_some_and(|e| e.errata.iter().any(|x| x == BORROWED_TEXT));
-        let borrowed_non_strict = record
-            .cases
-            .iter()
-            .any(|c| c.verdict == Verdict::NonStrict && borrowed(&c.endpoint) && c.findings.iter().any(|f| f.verdict == Verdict::NonStrict && f.family.label() == job.family));
-        return Err(Miss { why: format!("exit {code}, FAIL families {families:?}, no FAIL in `{}` (summary {:?})", job.family, record.summary), borrowed_non_strict });
+        let borrowed = |endpoint: &Option<String>| {
+            endpoint
+                .as_deref()
+                .and_then(|id| profile.endpoint(id))
+                .is_some_and(|e| e.errata.iter().any(|x| x == BORROWED_TEXT))
+        };
+        let borrowed_non_strict = record.cases.iter().any(|c| {
+            c.verdict == Verdict::NonStrict
+                && borrowed(&c.endpoint)
+                && c.findings
+                    .iter()
+                    .any(|f| f.verdict == Verdict::NonStrict && f.family.label() == job.family)
+        });
+        return Err(Miss {
+            why: format!(
+                "exit {code}, FAIL families {families:?}, no FAIL in `{}` (summary {:?})",
+                job.family, record.summary
+            ),
+            borrowed_non_strict,
+        });
     }
-    let errors: Vec<String> = record.cases.iter().filter(|c| c.verdict == Verdict::Error).map(|c| format!("{}: {:?}", c.id, c.reason)).collect();
+    let errors: Vec<String> = record
+        .cases
+        .iter()
+        .filter(|c| c.verdict == Verdict::Error)
+        .map(|c| format!("{}: {:?}", c.id, c.reason))
+        .collect();
     if !errors.is_empty() {
-        return Err(miss(format!("found, but the harness had ERRORs: {errors:?}")));
+        return Err(miss(format!(
+            "found, but the harness had ERRORs: {errors:?}"
+        )));
     }
     Ok(())
 }
@@ -129,11 +206,19 @@ fn every_fault_is_found_in_its_family_on_every_profile() {
         }
         for profile in PROFILES {
             if applies(info.name, profile) {
-                jobs.push_back(Job { fault: info.name, family: info.family, profile });
+                jobs.push_back(Job {
+                    fault: info.name,
+                    family: info.family,
+                    profile,
+                });
             }
         }
     }
-    assert!(jobs.len() >= 50, "the emulator lists every fault of the brief: {}", jobs.len());
+    assert!(
+        jobs.len() >= 50,
+        "the emulator lists every fault of the brief: {}",
+        jobs.len()
+    );
     let queue = Mutex::new(jobs);
     let problems = Mutex::new(Vec::new());
     std::thread::scope(|scope| {
@@ -142,9 +227,14 @@ fn every_fault_is_found_in_its_family_on_every_profile() {
         for _ in 0..8 {
             scope.spawn(|| {
                 loop {
-                    let Some(job) = queue.lock().unwrap().pop_front() else { break };
+                    let Some(job) = queue.lock().unwrap().pop_front() else {
+                        break;
+                    };
                     if let Err(why) = check(&job) {
-                        problems.lock().unwrap().push(format!("{} on {} ({}): {why}", job.fault, job.profile, job.family));
+                        problems.lock().unwrap().push(format!(
+                            "{} on {} ({}): {why}",
+                            job.fault, job.profile, job.family
+                        ));
                     }
                 }
             });
@@ -152,5 +242,9 @@ fn every_fault_is_found_in_its_family_on_every_profile() {
     });
     let mut problems = problems.into_inner().unwrap();
     problems.sort();
-    assert!(problems.is_empty(), "faults the suites did not find:\n{}", problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "faults the suites did not find:\n{}",
+        problems.join("\n")
+    );
 }

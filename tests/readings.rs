@@ -17,13 +17,13 @@
 //! them fit the CI budget: several at once, 200 ms reboots, a 2 s timeout (so the
 //! `queue-slowly` reading outlasts it), and only the cases the erratum touches.
 
+use polyconform::catalogue::case::{Cleanup, Precondition};
+use polyconform::catalogue::{Case, Catalogue, Erratum};
 use polyconform::device::tls::Trust;
 use polyconform::device::{Credentials, Device, DeviceConfig};
 use polyconform::emulator::{Emulator, EmulatorConfig};
 use polyconform::report::model::RunRecord;
 use polyconform::run::{Engine, IncomingSource, RunOptions, run_all};
-use polyconform::spec::case::{Cleanup, Precondition};
-use polyconform::spec::{Case, Catalogue, Erratum};
 use polyconform::verdict::{Level, Verdict};
 use std::collections::BTreeSet;
 use std::process::Command;
@@ -43,7 +43,13 @@ const SLOW_CASE_MS: u64 = 5_000;
 fn endpoints_of(case: &Case) -> BTreeSet<String> {
     let mut out: BTreeSet<String> = case.endpoint.iter().map(|e| e.id.clone()).collect();
     out.extend(case.steps.iter().filter_map(|s| s.endpoint.clone()));
-    let calls = ["webcallcontrol.call-status.v2", "webcallcontrol.call-status", "callctrl.end-call", "callctrl.reject-call", "callctrl.resume-call"];
+    let calls = [
+        "webcallcontrol.call-status.v2",
+        "webcallcontrol.call-status",
+        "callctrl.end-call",
+        "callctrl.reject-call",
+        "callctrl.resume-call",
+    ];
     for pre in &case.spec.requires {
         let more: &[&str] = match pre {
             Precondition::NoCall | Precondition::IncomingCall => &calls,
@@ -74,18 +80,30 @@ fn endpoints_of(case: &Case) -> BTreeSet<String> {
 /// The cases of a profile an erratum's reading (or fault) can touch.
 fn touched(cases: &[Case], e: &Erratum) -> Vec<Case> {
     if e.touches.iter().any(|t| t == "*") {
-        let slow = |c: &Case| c.steps.iter().any(|s| s.delay_ms.max(s.quiet_ms).unwrap_or(0) >= SLOW_CASE_MS);
+        let slow = |c: &Case| {
+            c.steps
+                .iter()
+                .any(|s| s.delay_ms.max(s.quiet_ms).unwrap_or(0) >= SLOW_CASE_MS)
+        };
         return cases.iter().filter(|c| !slow(c)).cloned().collect();
     }
     cases
         .iter()
-        .filter(|c| c.spec.errata.contains(&e.id) || endpoints_of(c).iter().any(|ep| e.touches.contains(ep)))
+        .filter(|c| {
+            c.spec.errata.contains(&e.id) || endpoints_of(c).iter().any(|ep| e.touches.contains(ep))
+        })
         .cloned()
         .collect()
 }
 
 /// One emulated run: the profile's emulator playing `readings` and `faults`, these cases.
-async fn run(catalogue: Arc<Catalogue>, profile: &str, readings: Vec<String>, faults: Vec<String>, cases: Vec<Case>) -> Result<RunRecord, String> {
+async fn run(
+    catalogue: Arc<Catalogue>,
+    profile: &str,
+    readings: Vec<String>,
+    faults: Vec<String>,
+    cases: Vec<Case>,
+) -> Result<RunRecord, String> {
     let profile = catalogue.profile(profile)?.clone();
     let mut config = EmulatorConfig::new(profile.clone());
     config.password = "readings-pw".into();
@@ -96,13 +114,22 @@ async fn run(catalogue: Arc<Catalogue>, profile: &str, readings: Vec<String>, fa
     let emulator = Emulator::start(config).await.map_err(|e| e.to_string())?;
     let device = Device::new(DeviceConfig {
         base_url: emulator.url(),
-        credentials: Credentials { username: "Polycom".into(), password: "readings-pw".into() },
+        credentials: Credentials {
+            username: "Polycom".into(),
+            password: "readings-pw".into(),
+        },
         trust: Trust::System,
         timeout: Duration::from_secs(2),
         pace: Duration::ZERO,
     })
     .map_err(|e| e.to_string())?;
-    let options = RunOptions { allow_destructive: true, strict: false, dial: "1000".into(), incoming: IncomingSource::Control, timeout: Duration::from_secs(2) };
+    let options = RunOptions {
+        allow_destructive: true,
+        strict: false,
+        dial: "1000".into(),
+        incoming: IncomingSource::Control,
+        timeout: Duration::from_secs(2),
+    };
     let engine = Engine::new(device, catalogue, profile, options);
     engine.preflight().await.map_err(|e| e.to_string())?;
     let record = run_all(&engine, &cases).await;
@@ -118,7 +145,17 @@ fn explain(record: &RunRecord, verdicts: &[Verdict]) -> Vec<String> {
         .filter(|c| verdicts.contains(&c.verdict))
         .map(|c| {
             let f = c.findings.iter().find(|f| verdicts.contains(&f.verdict));
-            let why = f.map(|f| format!("{}: {} (expected {})", f.step, f.actual, f.expected.join(" | "))).or_else(|| c.reason.clone()).unwrap_or_default();
+            let why = f
+                .map(|f| {
+                    format!(
+                        "{}: {} (expected {})",
+                        f.step,
+                        f.actual,
+                        f.expected.join(" | ")
+                    )
+                })
+                .or_else(|| c.reason.clone())
+                .unwrap_or_default();
             format!("    {} {}: {why}", c.verdict, c.id)
         })
         .collect()
@@ -127,7 +164,12 @@ fn explain(record: &RunRecord, verdicts: &[Verdict]) -> Vec<String> {
 /// Whether some case was graded NON-STRICT or INFO by a finding citing `erratum`.
 fn cites(record: &RunRecord, erratum: &str) -> bool {
     let mild = [Verdict::NonStrict, Verdict::Info];
-    record.cases.iter().any(|c| mild.contains(&c.verdict) && c.findings.iter().any(|f| mild.contains(&f.verdict) && f.errata.iter().any(|e| e == erratum)))
+    record.cases.iter().any(|c| {
+        mild.contains(&c.verdict)
+            && c.findings
+                .iter()
+                .any(|f| mild.contains(&f.verdict) && f.errata.iter().any(|e| e == erratum))
+    })
 }
 
 struct Job {
@@ -139,15 +181,28 @@ struct Job {
 /// Every (profile, erratum) pair of this level class, with the cases it touches.
 /// `POLYCONFORM_ERRATA=E01,E35` narrows the run while working on some readings.
 fn jobs(catalogue: &Catalogue, must: bool) -> Vec<Job> {
-    let only: Option<Vec<String>> = std::env::var("POLYCONFORM_ERRATA").ok().map(|v| v.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect());
+    let only: Option<Vec<String>> = std::env::var("POLYCONFORM_ERRATA").ok().map(|v| {
+        v.split(',')
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect()
+    });
     let mut out = Vec::new();
     for profile in &catalogue.profiles {
         let cases = catalogue.cases_for(profile);
-        for e in catalogue.errata.iter().filter(|e| (e.verdict == Level::Must) == must && e.applies_to(&profile.id)) {
+        for e in catalogue
+            .errata
+            .iter()
+            .filter(|e| (e.verdict == Level::Must) == must && e.applies_to(&profile.id))
+        {
             if only.as_ref().is_some_and(|o| !o.contains(&e.id)) {
                 continue;
             }
-            out.push(Job { profile: profile.id.clone(), erratum: e.clone(), cases: touched(&cases, e) });
+            out.push(Job {
+                profile: profile.id.clone(),
+                erratum: e.clone(),
+                cases: touched(&cases, e),
+            });
         }
     }
     out
@@ -155,9 +210,17 @@ fn jobs(catalogue: &Catalogue, must: bool) -> Vec<Job> {
 
 /// Run the jobs, `AT_ONCE` at a time; each result is checked by `judge`, which returns the
 /// problems it found. Panics with every problem at the end.
-fn run_jobs(jobs: Vec<Job>, setup: fn(&Erratum) -> (Vec<String>, Vec<String>), judge: fn(&Job, &RunRecord) -> Vec<String>) {
+fn run_jobs(
+    jobs: Vec<Job>,
+    setup: fn(&Erratum) -> (Vec<String>, Vec<String>),
+    judge: fn(&Job, &RunRecord) -> Vec<String>,
+) {
     let catalogue = Arc::new(Catalogue::embedded().expect("embedded catalogue"));
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
     let problems: Vec<String> = runtime.block_on(async {
         let limit = Arc::new(tokio::sync::Semaphore::new(AT_ONCE));
         let mut set = tokio::task::JoinSet::new();
@@ -166,12 +229,28 @@ fn run_jobs(jobs: Vec<Job>, setup: fn(&Erratum) -> (Vec<String>, Vec<String>), j
             set.spawn(async move {
                 let _permit = limit.acquire_owned().await.expect("semaphore");
                 let (readings, faults) = setup(&job.erratum);
-                let label = format!("{} {} ({})", job.profile, job.erratum.id, readings.iter().chain(&faults).cloned().collect::<Vec<_>>().join(", "));
+                let label = format!(
+                    "{} {} ({})",
+                    job.profile,
+                    job.erratum.id,
+                    readings
+                        .iter()
+                        .chain(&faults)
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
                 if job.cases.is_empty() {
-                    return vec![format!("{label}: no case touches {:?}", job.erratum.touches)];
+                    return vec![format!(
+                        "{label}: no case touches {:?}",
+                        job.erratum.touches
+                    )];
                 }
                 match run(catalogue, &job.profile, readings, faults, job.cases.clone()).await {
-                    Ok(record) => judge(&job, &record).into_iter().map(|p| format!("{label}: {p}")).collect(),
+                    Ok(record) => judge(&job, &record)
+                        .into_iter()
+                        .map(|p| format!("{label}: {p}"))
+                        .collect(),
                     Err(e) => vec![format!("{label}: the run could not start: {e}")],
                 }
             });
@@ -182,7 +261,12 @@ fn run_jobs(jobs: Vec<Job>, setup: fn(&Erratum) -> (Vec<String>, Vec<String>), j
         }
         problems
     });
-    assert!(problems.is_empty(), "{} problem(s):\n{}", problems.len(), problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "{} problem(s):\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
 }
 
 #[test]
@@ -190,16 +274,33 @@ fn no_documented_reading_earns_a_fail_and_each_is_seen() {
     let catalogue = Catalogue::embedded().expect("embedded catalogue");
     let jobs = jobs(&catalogue, false);
     if std::env::var("POLYCONFORM_ERRATA").is_err() {
-        assert!(jobs.len() >= 80, "both profiles, every reading: {}", jobs.len());
+        assert!(
+            jobs.len() >= 80,
+            "both profiles, every reading: {}",
+            jobs.len()
+        );
     }
     run_jobs(
         jobs,
-        |e| (vec![e.reading.clone().expect("lint: every ambiguous or silent erratum names a reading")], vec![]),
+        |e| {
+            (
+                vec![
+                    e.reading
+                        .clone()
+                        .expect("lint: every ambiguous or silent erratum names a reading"),
+                ],
+                vec![],
+            )
+        },
         |job, record| {
             let mut problems = Vec::new();
             let bad = explain(record, &[Verdict::Fail, Verdict::Error]);
             if !bad.is_empty() {
-                problems.push(format!("{} case(s) FAIL or ERROR against a documented reading:\n{}", bad.len(), bad.join("\n")));
+                problems.push(format!(
+                    "{} case(s) FAIL or ERROR against a documented reading:\n{}",
+                    bad.len(),
+                    bad.join("\n")
+                ));
             }
             if !cites(record, &job.erratum.id) {
                 problems.push(format!("no NON-STRICT or INFO finding cites {} in {} cases: the harness does not see the reading", job.erratum.id, record.cases.len()));
@@ -216,9 +317,22 @@ fn every_must_decision_fails_when_its_fault_contradicts_it() {
     assert!(!jobs.is_empty());
     run_jobs(
         jobs,
-        |e| (vec![], vec![e.fault.clone().expect("lint: every must erratum names a fault")]),
+        |e| {
+            (
+                vec![],
+                vec![
+                    e.fault
+                        .clone()
+                        .expect("lint: every must erratum names a fault"),
+                ],
+            )
+        },
         |_, record| {
-            if record.count(Verdict::Fail) == 0 { vec![format!("no FAIL in {} cases", record.cases.len())] } else { vec![] }
+            if record.count(Verdict::Fail) == 0 {
+                vec![format!("no FAIL in {} cases", record.cases.len())]
+            } else {
+                vec![]
+            }
         },
     );
 }
@@ -227,7 +341,15 @@ fn every_must_decision_fails_when_its_fault_contradicts_it() {
 fn every_other_reading_at_once_passes_a_full_run_on_both_profiles() {
     let run = |profile: &str| {
         Command::new(env!("CARGO_BIN_EXE_polyconform"))
-            .args(["run", "--profile", profile, "--reading", "all-other", "--emulator-reboot-ms", "300"])
+            .args([
+                "run",
+                "--profile",
+                profile,
+                "--reading",
+                "all-other",
+                "--emulator-reboot-ms",
+                "300",
+            ])
             .env("POLYCONFORM_PASSWORD", "all-other-pw")
             .output()
             .expect("polyconform runs")
@@ -239,7 +361,15 @@ fn every_other_reading_at_once_passes_a_full_run_on_both_profiles() {
     });
     for (profile, out) in [("trio-5.9.1", trio), ("vvx-5.9.0", vvx)] {
         let stdout = String::from_utf8_lossy(&out.stdout);
-        assert_eq!(out.status.code(), Some(0), "{profile} with every other reading:\n{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
-        assert!(stdout.contains("FAIL (0)") || !stdout.contains("FAIL ("), "{stdout}");
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{profile} with every other reading:\n{stdout}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            stdout.contains("FAIL (0)") || !stdout.contains("FAIL ("),
+            "{stdout}"
+        );
     }
 }

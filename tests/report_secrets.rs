@@ -36,13 +36,20 @@ fn polyconform(args: &[&str]) -> Output {
 fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
     for e in std::fs::read_dir(dir).unwrap() {
         let p = e.unwrap().path();
-        if p.is_dir() { files_under(&p, out) } else { out.push(p) }
+        if p.is_dir() {
+            files_under(&p, out)
+        } else {
+            out.push(p)
+        }
     }
 }
 
 fn hits(text: &[u8]) -> Vec<String> {
     let text = String::from_utf8_lossy(text);
-    needles().into_iter().filter(|n| text.contains(n.as_str())).collect()
+    needles()
+        .into_iter()
+        .filter(|n| text.contains(n.as_str()))
+        .collect()
 }
 
 #[test]
@@ -75,19 +82,64 @@ fn no_output_of_any_command_holds_the_password_in_any_form() {
             "--emulator-fault",
             "shape-added-field",
         ],
-        vec!["snapshot", "--name", "secret-run", "--snapshots", snapshots.to_str().unwrap()],
-        vec!["snapshot", "--name", "secret-run", "--snapshots", snapshots.to_str().unwrap(), "--emulator-fault", "shape-added-field"],
-        vec!["fuzz", "--cases", "40", "--seed", "7", "--out", repros.to_str().unwrap(), "--emulator-fault", "crash-on-null-data"],
+        vec![
+            "snapshot",
+            "--name",
+            "secret-run",
+            "--snapshots",
+            snapshots.to_str().unwrap(),
+        ],
+        vec![
+            "snapshot",
+            "--name",
+            "secret-run",
+            "--snapshots",
+            snapshots.to_str().unwrap(),
+            "--emulator-fault",
+            "shape-added-field",
+        ],
+        vec![
+            "fuzz",
+            "--cases",
+            "40",
+            "--seed",
+            "7",
+            "--out",
+            repros.to_str().unwrap(),
+            "--emulator-fault",
+            "crash-on-null-data",
+        ],
     ];
     // The two snapshots share a name (the second diffs against the first): one after the other.
     let lanes: [&[Vec<&str>]; 3] = [&commands[..1], &commands[1..3], &commands[3..]];
     let outputs: Vec<Output> = std::thread::scope(|scope| {
-        let running: Vec<_> = lanes.iter().map(|lane| scope.spawn(move || lane.iter().map(|args| polyconform(args)).collect::<Vec<_>>())).collect();
-        running.into_iter().flat_map(|r| r.join().expect("a command thread")).collect()
+        let running: Vec<_> = lanes
+            .iter()
+            .map(|lane| {
+                scope.spawn(move || {
+                    lane.iter()
+                        .map(|args| polyconform(args))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        running
+            .into_iter()
+            .flat_map(|r| r.join().expect("a command thread"))
+            .collect()
     });
 
-    assert_eq!(outputs[0].status.code(), Some(1), "the faults make the run FAIL: {}", String::from_utf8_lossy(&outputs[0].stderr));
-    assert!(outputs[1].status.success() && outputs[2].status.success(), "{}", String::from_utf8_lossy(&outputs[1].stderr));
+    assert_eq!(
+        outputs[0].status.code(),
+        Some(1),
+        "the faults make the run FAIL: {}",
+        String::from_utf8_lossy(&outputs[0].stderr)
+    );
+    assert!(
+        outputs[1].status.success() && outputs[2].status.success(),
+        "{}",
+        String::from_utf8_lossy(&outputs[1].stderr)
+    );
 
     let mut leaks = Vec::new();
     for (i, out) in outputs.iter().enumerate() {
@@ -103,9 +155,21 @@ fn no_output_of_any_command_holds_the_password_in_any_form() {
             files_under(d, &mut files);
         }
     }
-    let names: Vec<String> = files.iter().map(|p| p.file_name().unwrap().to_string_lossy().into_owned()).collect();
-    for expected in ["junit.xml", "report.json", "index.html", "mgmt.device-info.snap", "mgmt.device-info.snap.new"] {
-        assert!(names.iter().any(|n| n == expected), "{expected} was not written: {names:?}");
+    let names: Vec<String> = files
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    for expected in [
+        "junit.xml",
+        "report.json",
+        "index.html",
+        "mgmt.device-info.snap",
+        "mgmt.device-info.snap.new",
+    ] {
+        assert!(
+            names.iter().any(|n| n == expected),
+            "{expected} was not written: {names:?}"
+        );
     }
     for f in &files {
         for n in hits(&std::fs::read(f).unwrap()) {
@@ -116,7 +180,10 @@ fn no_output_of_any_command_holds_the_password_in_any_form() {
 
     // The run did write the material a leak would hide in: reproducers and wire logs.
     let report = std::fs::read_to_string(reports.join("report.json")).unwrap();
-    assert!(report.contains("\"reproducer\": \"curl") || report.contains("\"reproducer\":\"curl"), "no curl reproducer was written");
+    assert!(
+        report.contains("\"reproducer\": \"curl") || report.contains("\"reproducer\":\"curl"),
+        "no curl reproducer was written"
+    );
     let page = std::fs::read_to_string(reports.join("index.html")).unwrap();
     assert!(page.contains("[Authorization header sent: Basic, a wrong user with the right password (value not recorded)]") && page.contains("added `/data/BuildId`"));
 }

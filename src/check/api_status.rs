@@ -10,8 +10,8 @@
 //! - a 200 JSON answer without `Status` is FAIL: every endpoint's Output shows one.
 
 use super::{Context, Finding, Observed};
-use crate::spec::case::{Expect, Family};
-use crate::spec::profile::Endpoint;
+use crate::catalogue::case::{Expect, Family};
+use crate::catalogue::profile::Endpoint;
 use crate::verdict::Verdict;
 use serde_json::Value;
 
@@ -65,10 +65,19 @@ pub fn match_api_status(expect: &Expect, obs: &Observed, reasons: &mut Vec<Strin
         return;
     }
     let status = read(obs.json.as_ref());
-    let ok = status.code().is_some_and(|c| expect.api_status.iter().any(|want| want == c));
+    let ok = status
+        .code()
+        .is_some_and(|c| expect.api_status.iter().any(|want| want == c));
     if !ok {
-        let got = if obs.json.is_none() { "the body is not JSON".to_string() } else { status.words() };
-        reasons.push(format!("{got}, expected {}", quoted_or_list(&expect.api_status)));
+        let got = if obs.json.is_none() {
+            "the body is not JSON".to_string()
+        } else {
+            status.words()
+        };
+        reasons.push(format!(
+            "{got}, expected {}",
+            quoted_or_list(&expect.api_status)
+        ));
     }
 }
 
@@ -82,14 +91,25 @@ pub fn describe(expect: &Expect, parts: &mut Vec<String>) {
 /// `"4007" or "2000"`; longer lists read `one of "4000", "4001", ...`.
 fn quoted_or_list(codes: &[String]) -> String {
     let quoted: Vec<String> = codes.iter().map(|c| format!("\"{c}\"")).collect();
-    if quoted.len() > 3 { format!("one of {}", quoted.join(", ")) } else { quoted.join(" or ") }
+    if quoted.len() > 3 {
+        format!("one of {}", quoted.join(", "))
+    } else {
+        quoted.join(" or ")
+    }
 }
 
 /// Implicit rules for one answer to a well-formed request at `endpoint`.
 pub fn implicit(ctx: &Context, endpoint: &Endpoint, step: &str, obs: &Observed) -> Vec<Finding> {
-    let (Some(resp), Some(json)) = (obs.response, obs.json.as_ref()) else { return vec![] };
+    let (Some(resp), Some(json)) = (obs.response, obs.json.as_ref()) else {
+        return vec![];
+    };
     let status = read(Some(json));
-    let finding = |verdict, section: &str, requirement: String, expected: Vec<String>, details: Vec<String>, errata: &[&str]| Finding {
+    let finding = |verdict,
+                   section: &str,
+                   requirement: String,
+                   expected: Vec<String>,
+                   details: Vec<String>,
+                   errata: &[&str]| Finding {
         family: Family::ApiStatus,
         verdict,
         section: section.to_string(),
@@ -141,18 +161,31 @@ pub fn implicit(ctx: &Context, endpoint: &Endpoint, step: &str, obs: &Observed) 
         )),
         ApiStatus::Text(_) => {}
     }
-    let Some(code) = status.code() else { return out };
+    let Some(code) = status.code() else {
+        return out;
+    };
     if !ctx.profile.is_known_code(code) {
         out.push(finding(
             Verdict::Fail,
             "Error Codes",
             error_table(ctx),
-            vec![format!("`Status` is one of the documented codes {}", endpoint.codes.join(", "))],
-            vec![format!("erratum E25: \"{code}\" is in no table of the {} manual, so it is FAIL", ctx.profile.id)],
+            vec![format!(
+                "`Status` is one of the documented codes {}",
+                endpoint.codes.join(", ")
+            )],
+            vec![format!(
+                "erratum E25: \"{code}\" is in no table of the {} manual, so it is FAIL",
+                ctx.profile.id
+            )],
             &[],
         ));
     } else if !endpoint.codes.iter().any(|c| c == code) {
-        let meaning = ctx.profile.status_codes.get(code).map(String::as_str).unwrap_or("");
+        let meaning = ctx
+            .profile
+            .status_codes
+            .get(code)
+            .map(String::as_str)
+            .unwrap_or("");
         out.push(finding(
             Verdict::NonStrict,
             &endpoint.section,
@@ -170,7 +203,12 @@ pub fn implicit(ctx: &Context, endpoint: &Endpoint, step: &str, obs: &Observed) 
 
 /// The manual's table, as the requirement of a code outside it.
 fn error_table(ctx: &Context) -> String {
-    let codes: Vec<&str> = ctx.profile.status_codes.keys().map(String::as_str).collect();
+    let codes: Vec<&str> = ctx
+        .profile
+        .status_codes
+        .keys()
+        .map(String::as_str)
+        .collect();
     format!("Error Code and Descriptions: {}", codes.join(", "))
 }
 
@@ -208,14 +246,21 @@ mod tests {
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].verdict, Verdict::Fail);
         assert_eq!(f[0].section, "Error Codes");
-        assert_eq!(f[0].requirement, "Error Code and Descriptions: 2000, 4000, 4001, 4003, 4007, 4009, 5000");
+        assert_eq!(
+            f[0].requirement,
+            "Error Code and Descriptions: 2000, 4000, 4001, 4003, 4007, 4009, 5000"
+        );
     }
 
     #[test]
     fn table_code_missing_from_the_endpoint_list_is_only_non_strict() {
         let f = run(r#"{"Status":"4001"}"#, 200);
         assert_eq!(f.len(), 1);
-        assert_eq!(f[0].verdict, Verdict::NonStrict, "the per-endpoint lists are incomplete: never FAIL");
+        assert_eq!(
+            f[0].verdict,
+            Verdict::NonStrict,
+            "the per-endpoint lists are incomplete: never FAIL"
+        );
         assert_eq!(f[0].requirement, "Applicable return codes: 2000, 5000");
         assert_eq!(f[0].section, "Management.DeviceInfo");
     }
@@ -239,17 +284,47 @@ mod tests {
     fn explicit_condition_accepts_a_number_for_its_string() {
         let ex = answered(200, &[], r#"{"Status":4007}"#);
         let mut reasons = vec![];
-        match_api_status(&Expect { api_status: vec!["4007".into()], ..expect_http(&[]) }, &Observed::new(&ex), &mut reasons);
+        match_api_status(
+            &Expect {
+                api_status: vec!["4007".into()],
+                ..expect_http(&[])
+            },
+            &Observed::new(&ex),
+            &mut reasons,
+        );
         assert!(reasons.is_empty(), "{reasons:?}");
         let ex = answered(200, &[], r#"{"Status":"2000"}"#);
-        match_api_status(&Expect { api_status: vec!["4007".into(), "4003".into()], ..expect_http(&[]) }, &Observed::new(&ex), &mut reasons);
+        match_api_status(
+            &Expect {
+                api_status: vec!["4007".into(), "4003".into()],
+                ..expect_http(&[])
+            },
+            &Observed::new(&ex),
+            &mut reasons,
+        );
         assert_eq!(reasons, vec![r#"Status "2000", expected "4007" or "4003""#]);
         let ex = answered(200, &[], "<html>");
         let mut reasons = vec![];
-        match_api_status(&Expect { api_status: vec!["4007".into()], ..expect_http(&[]) }, &Observed::new(&ex), &mut reasons);
+        match_api_status(
+            &Expect {
+                api_status: vec!["4007".into()],
+                ..expect_http(&[])
+            },
+            &Observed::new(&ex),
+            &mut reasons,
+        );
         assert_eq!(reasons, vec![r#"the body is not JSON, expected "4007""#]);
         let mut parts = vec![];
-        describe(&Expect { api_status: ["4000", "4001", "4003", "5000"].map(String::from).to_vec(), ..expect_http(&[]) }, &mut parts);
-        assert_eq!(parts, vec![r#"Status one of "4000", "4001", "4003", "5000""#]);
+        describe(
+            &Expect {
+                api_status: ["4000", "4001", "4003", "5000"].map(String::from).to_vec(),
+                ..expect_http(&[])
+            },
+            &mut parts,
+        );
+        assert_eq!(
+            parts,
+            vec![r#"Status one of "4000", "4001", "4003", "5000""#]
+        );
     }
 }

@@ -10,8 +10,8 @@
 //! case-insensitively and parameters (`; charset=utf-8`) are fine.
 
 use super::{Finding, Observed};
-use crate::spec::case::Family;
-use crate::spec::profile::Endpoint;
+use crate::catalogue::case::Family;
+use crate::catalogue::profile::Endpoint;
 use crate::verdict::Verdict;
 
 /// How a `Content-Type` value reads.
@@ -29,15 +29,31 @@ pub enum MediaKind {
 
 /// Classify a header value.
 pub fn classify(value: Option<&str>) -> MediaKind {
-    let Some(value) = value else { return MediaKind::Missing };
-    let essence = value.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let Some(value) = value else {
+        return MediaKind::Missing;
+    };
+    let essence = value
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
     if essence.is_empty() {
         return MediaKind::Missing;
     }
-    if essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json")) {
+    if essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+    {
         return MediaKind::Json;
     }
-    if matches!(essence.as_str(), "text/json" | "text/x-json" | "application/x-json" | "text/javascript" | "application/javascript") {
+    if matches!(
+        essence.as_str(),
+        "text/json"
+            | "text/x-json"
+            | "application/x-json"
+            | "text/javascript"
+            | "application/javascript"
+    ) {
         return MediaKind::JsonLike(value.trim().to_string());
     }
     MediaKind::Other(value.trim().to_string())
@@ -46,7 +62,9 @@ pub fn classify(value: Option<&str>) -> MediaKind {
 /// The implicit rule for one answer to a well-formed request: a JSON body carries a JSON
 /// media type.
 pub fn implicit(endpoint: &Endpoint, step: &str, obs: &Observed) -> Vec<Finding> {
-    let (Some(resp), Some(_)) = (obs.response, obs.json.as_ref()) else { return vec![] };
+    let (Some(resp), Some(_)) = (obs.response, obs.json.as_ref()) else {
+        return vec![];
+    };
     let (verdict, shown, why) = match classify(resp.header("Content-Type")) {
         MediaKind::Json => return vec![],
         MediaKind::Missing => (
@@ -92,10 +110,25 @@ mod tests {
     #[test]
     fn json_labels_pass_in_any_case_with_parameters() {
         assert_eq!(classify(Some("application/json")), MediaKind::Json);
-        assert_eq!(classify(Some("Application/JSON; charset=UTF-8")), MediaKind::Json);
+        assert_eq!(
+            classify(Some("Application/JSON; charset=UTF-8")),
+            MediaKind::Json
+        );
         assert_eq!(classify(Some("application/problem+json")), MediaKind::Json);
-        assert!(run(&[("content-type", "application/json; charset=utf-8")], r#"{"Status":"2000"}"#).is_empty());
-        assert!(run(&[("Content-type", "application/json")], r#"{"Status":"2000"}"#).is_empty());
+        assert!(
+            run(
+                &[("content-type", "application/json; charset=utf-8")],
+                r#"{"Status":"2000"}"#
+            )
+            .is_empty()
+        );
+        assert!(
+            run(
+                &[("Content-type", "application/json")],
+                r#"{"Status":"2000"}"#
+            )
+            .is_empty()
+        );
     }
 
     #[test]
@@ -104,8 +137,14 @@ mod tests {
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].verdict, Verdict::NonStrict);
         assert_eq!(f[0].family, Family::ContentType);
-        assert_eq!(f[0].actual, r#"HTTP 200, Status "2000", Content-Type text/html"#);
-        assert_eq!(run(&[("Content-Type", "text/plain; charset=utf-8")], "{}")[0].verdict, Verdict::NonStrict);
+        assert_eq!(
+            f[0].actual,
+            r#"HTTP 200, Status "2000", Content-Type text/html"#
+        );
+        assert_eq!(
+            run(&[("Content-Type", "text/plain; charset=utf-8")], "{}")[0].verdict,
+            Verdict::NonStrict
+        );
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! A finding: one rule, judged on one exchange, citing the manual.
 
-use crate::spec::case::Family;
+use crate::catalogue::case::Family;
 use crate::verdict::Verdict;
 use serde::{Deserialize, Serialize};
 

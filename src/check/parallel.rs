@@ -7,8 +7,8 @@
 //! level. Each answer is otherwise judged on its own by the step's outcomes.
 
 use super::{Context, Finding, Observed, outcome};
+use crate::catalogue::case::{Family, Step};
 use crate::device::exchange::Outcome;
-use crate::spec::case::{Family, Step};
 use crate::verdict::Verdict;
 
 pub const SECTION: &str = "Prerequisite Information";
@@ -37,7 +37,12 @@ pub fn implicit(_ctx: &Context, step: &Step, observed: &[Observed]) -> Vec<Findi
         return vec![];
     }
     let n = observed.len();
-    let bad: Vec<(usize, String)> = observed.iter().enumerate().filter(|(_, o)| forbidden(&o.exchange.outcome)).map(|(i, o)| (i + 1, o.actual())).collect();
+    let bad: Vec<(usize, String)> = observed
+        .iter()
+        .enumerate()
+        .filter(|(_, o)| forbidden(&o.exchange.outcome))
+        .map(|(i, o)| (i + 1, o.actual()))
+        .collect();
     if bad.is_empty() {
         return vec![];
     }
@@ -74,7 +79,11 @@ mod tests {
         let w = World::new();
         let ok = answered(200, &[], r#"{"Status":"2000"}"#);
         let busy = answered(403, &[], "");
-        let obs = [Observed::new(&ok), Observed::new(&busy), Observed::new(&busy)];
+        let obs = [
+            Observed::new(&ok),
+            Observed::new(&busy),
+            Observed::new(&busy),
+        ];
         assert!(implicit(&w.ctx(), &parallel_step(), &obs).is_empty());
     }
 
@@ -84,13 +93,30 @@ mod tests {
         let ok = answered(200, &[], r#"{"Status":"2000"}"#);
         let err = answered(500, &[], "");
         let dropped = reset("");
-        let obs = [Observed::new(&ok), Observed::new(&err), Observed::new(&dropped)];
+        let obs = [
+            Observed::new(&ok),
+            Observed::new(&err),
+            Observed::new(&dropped),
+        ];
         let f = implicit(&w.ctx(), &parallel_step(), &obs);
         assert_eq!(f.len(), 1);
-        assert_eq!(f[0].verdict, Verdict::Fail, "the manual names the two acceptable fates: explicit");
+        assert_eq!(
+            f[0].verdict,
+            Verdict::Fail,
+            "the manual names the two acceptable fates: explicit"
+        );
         assert_eq!(f[0].section, "Prerequisite Information");
-        assert_eq!(f[0].actual, "2 of 3 parallel requests: HTTP 500; connection reset");
-        assert_eq!(f[0].details[..2], ["request 2 of 3: HTTP 500", "request 3 of 3: connection reset"]);
+        assert_eq!(
+            f[0].actual,
+            "2 of 3 parallel requests: HTTP 500; connection reset"
+        );
+        assert_eq!(
+            f[0].details[..2],
+            [
+                "request 2 of 3: HTTP 500",
+                "request 3 of 3: connection reset"
+            ]
+        );
         assert!(f[0].details[2].starts_with("erratum E09"));
     }
 
@@ -98,6 +124,13 @@ mod tests {
     fn a_single_request_is_not_judged_by_this_rule() {
         let w = World::new();
         let err = answered(500, &[], "");
-        assert!(implicit(&w.ctx(), &step_with(vec![expect_http(&[200])]), &[Observed::new(&err)]).is_empty());
+        assert!(
+            implicit(
+                &w.ctx(),
+                &step_with(vec![expect_http(&[200])]),
+                &[Observed::new(&err)]
+            )
+            .is_empty()
+        );
     }
 }

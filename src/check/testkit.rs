@@ -4,11 +4,11 @@
 //! each with a schema just strict enough to show a violation, so every test reads on its own.
 
 use super::Context;
+use crate::catalogue::case::{CaseSpec, Expect, Family, ManualRef, RequestSpec, Step};
+use crate::catalogue::load::Case;
+use crate::catalogue::profile::{Endpoint, Input, Limits, Method, Profile, Safety};
+use crate::catalogue::schema::{SCHEMA_BASE, SchemaFile, SchemaSet};
 use crate::device::exchange::{Exchange, Outcome, WireRequest, WireResponse};
-use crate::spec::case::{CaseSpec, Expect, Family, ManualRef, RequestSpec, Step};
-use crate::spec::catalogue::Case;
-use crate::spec::profile::{Endpoint, Input, Limits, Method, Profile, Safety};
-use crate::spec::schema::{SCHEMA_BASE, SchemaFile, SchemaSet};
 use crate::verdict::{Level, Verdict};
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -21,7 +21,7 @@ pub struct World {
     pub schemas: SchemaSet,
     pub case: Case,
     pub vars: BTreeMap<String, String>,
-    pub errata: Vec<crate::spec::Erratum>,
+    pub errata: Vec<crate::catalogue::Erratum>,
 }
 
 impl World {
@@ -47,7 +47,10 @@ impl World {
             title: "a test case".into(),
             family: Family::Params,
             level,
-            manual: ManualRef { section: "Management.GetConfig".into(), quote: "The maximum is 20 parameters.".into() },
+            manual: ManualRef {
+                section: "Management.GetConfig".into(),
+                quote: "The maximum is 20 parameters.".into(),
+            },
             errata: vec![],
             endpoint: Some(endpoint.into()),
             for_each_endpoint: None,
@@ -61,18 +64,38 @@ impl World {
             not_tested: None,
             note: None,
         };
-        let case = Case { id: "trio.test.case".into(), spec: Arc::new(spec), suite: PathBuf::from("suites/test.toml"), endpoint: ep, steps: vec![], safety: Safety::Safe };
-        World { profile, schemas: schemas(), case, vars: BTreeMap::new(), errata: errata() }
+        let case = Case {
+            id: "trio.test.case".into(),
+            spec: Arc::new(spec),
+            suite: PathBuf::from("suites/test.toml"),
+            endpoint: ep,
+            steps: vec![],
+            safety: Safety::Safe,
+        };
+        World {
+            profile,
+            schemas: schemas(),
+            case,
+            vars: BTreeMap::new(),
+            errata: errata(),
+        }
     }
 
     pub fn ctx(&self) -> Context<'_> {
-        Context { profile: &self.profile, schemas: &self.schemas, case: &self.case, endpoint: self.case.endpoint.as_ref(), vars: &self.vars, errata: &self.errata }
+        Context {
+            profile: &self.profile,
+            schemas: &self.schemas,
+            case: &self.case,
+            endpoint: self.case.endpoint.as_ref(),
+            vars: &self.vars,
+            errata: &self.errata,
+        }
     }
 }
 
 /// The errata the judges grade by: E07 (ambiguous) and E48 (silent).
-fn errata() -> Vec<crate::spec::Erratum> {
-    let one = |id: &str, verdict| crate::spec::Erratum {
+fn errata() -> Vec<crate::catalogue::Erratum> {
+    let one = |id: &str, verdict| crate::catalogue::Erratum {
         id: id.into(),
         manuals: vec!["trio-5.9.1".into()],
         section: "s".into(),
@@ -88,7 +111,15 @@ fn errata() -> Vec<crate::spec::Erratum> {
     vec![one("E07", Level::Ambiguous), one("E48", Level::Silent)]
 }
 
-fn endpoint(id: &str, section: &str, method: Method, path: &str, input: Input, codes: &[&str], schema: &str) -> Endpoint {
+fn endpoint(
+    id: &str,
+    section: &str,
+    method: Method,
+    path: &str,
+    input: Input,
+    codes: &[&str],
+    schema: &str,
+) -> Endpoint {
     Endpoint {
         id: id.into(),
         title: section.into(),
@@ -103,7 +134,8 @@ fn endpoint(id: &str, section: &str, method: Method, path: &str, input: Input, c
         errata: vec![],
         not_tested: None,
         certainty: None,
-        alternates: vec![], response_def: None,
+        alternates: vec![],
+        response_def: None,
     }
 }
 
@@ -127,10 +159,26 @@ pub fn profile() -> Profile {
         models: vec!["8800".into()],
         default_username: "Polycom".into(),
         factory_password: "456".into(),
-        limits: Limits { body_bytes_accepted: 20000, body_bytes_rejected_above: 20480, config_params_max: 20, upload_bg_capture_interval_secs: Some(10) },
-        status_codes: table.iter().map(|(c, d)| (c.to_string(), d.to_string())).collect(),
+        limits: Limits {
+            body_bytes_accepted: 20000,
+            body_bytes_rejected_above: 20480,
+            config_params_max: 20,
+            upload_bg_capture_interval_secs: Some(10),
+        },
+        status_codes: table
+            .iter()
+            .map(|(c, d)| (c.to_string(), d.to_string()))
+            .collect(),
         endpoints: vec![
-            endpoint("mgmt.device-info", "Management.DeviceInfo", Method::GET, "/api/v1/mgmt/device/info", Input::None, &["2000", "5000"], "v1/mgmt/device/info.json"),
+            endpoint(
+                "mgmt.device-info",
+                "Management.DeviceInfo",
+                Method::GET,
+                "/api/v1/mgmt/device/info",
+                Input::None,
+                &["2000", "5000"],
+                "v1/mgmt/device/info.json",
+            ),
             endpoint(
                 "mgmt.config-get",
                 "Management.GetConfig",
@@ -141,7 +189,10 @@ pub fn profile() -> Profile {
                 "v1/mgmt/config/get.json",
             ),
         ],
-        failure_response: Some(crate::spec::profile::FailureResponse { preferred_http: vec![200], erratum: "E48".into() }),
+        failure_response: Some(crate::catalogue::profile::FailureResponse {
+            preferred_http: vec![200],
+            erratum: "E48".into(),
+        }),
         patience: None,
     }
 }
@@ -195,13 +246,18 @@ pub fn schemas() -> SchemaSet {
 pub fn answered(status: u16, headers: &[(&str, &str)], body: &str) -> Exchange {
     exchange(Outcome::Answered(WireResponse {
         status,
-        headers: headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        headers: headers
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
         body: body.as_bytes().to_vec(),
     }))
 }
 
 pub fn reset(detail: &str) -> Exchange {
-    exchange(Outcome::Reset { detail: detail.into() })
+    exchange(Outcome::Reset {
+        detail: detail.into(),
+    })
 }
 
 pub fn timeout(after_ms: u64) -> Exchange {
@@ -209,14 +265,41 @@ pub fn timeout(after_ms: u64) -> Exchange {
 }
 
 fn exchange(outcome: Outcome) -> Exchange {
-    Exchange { step: "request".into(), request: WireRequest::get("/api/v1/mgmt/device/info"), outcome, elapsed_ms: 3 }
+    Exchange {
+        step: "request".into(),
+        request: WireRequest::get("/api/v1/mgmt/device/info"),
+        outcome,
+        elapsed_ms: 3,
+    }
 }
 
 /// An outcome with only `http` set (empty: any answer).
 pub fn expect_http(codes: &[u16]) -> Expect {
-    Expect { verdict: Verdict::Pass, http: codes.to_vec(), http_not: vec![], api_status: vec![], schema: None, json: vec![], transport: None, note: None, errata: vec![], }
+    Expect {
+        verdict: Verdict::Pass,
+        http: codes.to_vec(),
+        http_not: vec![],
+        api_status: vec![],
+        schema: None,
+        json: vec![],
+        transport: None,
+        note: None,
+        errata: vec![],
+    }
 }
 
 pub fn step_with(expect: Vec<Expect>) -> Step {
-    Step { name: "request".into(), endpoint: None, request: RequestSpec::default(), expect, capture: BTreeMap::new(), poll_ms: None, delay_ms: None, quiet_ms: None, away_ms: None, setup: false, timeout_ms: None, }
+    Step {
+        name: "request".into(),
+        endpoint: None,
+        request: RequestSpec::default(),
+        expect,
+        capture: BTreeMap::new(),
+        poll_ms: None,
+        delay_ms: None,
+        quiet_ms: None,
+        away_ms: None,
+        setup: false,
+        timeout_ms: None,
+    }
 }

@@ -8,7 +8,7 @@
 use super::exchange::{Exchange, Outcome, WireRequest, WireResponse};
 use super::gate::Gate;
 use super::tls::{Trust, client_config};
-use crate::spec::case::AuthMode;
+use crate::catalogue::case::AuthMode;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -22,7 +22,10 @@ pub struct Credentials {
 
 impl std::fmt::Debug for Credentials {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Credentials").field("username", &self.username).field("password", &"[REDACTED]").finish()
+        f.debug_struct("Credentials")
+            .field("username", &self.username)
+            .field("password", &"[REDACTED]")
+            .finish()
     }
 }
 
@@ -41,7 +44,9 @@ pub struct DeviceConfig {
 /// Why the harness cannot talk to a phone at all.
 #[derive(Debug, thiserror::Error)]
 pub enum DeviceError {
-    #[error("`{0}` is not a usable target URL (hint: give a base URL such as `https://10.0.0.5` or `http://127.0.0.1:8080`)")]
+    #[error(
+        "`{0}` is not a usable target URL (hint: give a base URL such as `https://10.0.0.5` or `http://127.0.0.1:8080`)"
+    )]
     BadUrl(String),
     #[error("cannot set up TLS: {0}")]
     Tls(String),
@@ -64,7 +69,8 @@ pub struct Device {
 impl Device {
     pub fn new(mut config: DeviceConfig) -> Result<Device, DeviceError> {
         config.base_url = config.base_url.trim_end_matches('/').to_string();
-        let url = reqwest::Url::parse(&config.base_url).map_err(|_| DeviceError::BadUrl(config.base_url.clone()))?;
+        let url = reqwest::Url::parse(&config.base_url)
+            .map_err(|_| DeviceError::BadUrl(config.base_url.clone()))?;
         if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
             return Err(DeviceError::BadUrl(config.base_url.clone()));
         }
@@ -80,8 +86,15 @@ impl Device {
         if let Some(tls) = client_config(&config.trust).map_err(DeviceError::Tls)? {
             builder = builder.use_preconfigured_tls(tls);
         }
-        let client = builder.build().map_err(|e| DeviceError::Client(e.to_string()))?;
-        Ok(Device { config, client, gate: Gate::new(), last_sent: Arc::default() })
+        let client = builder
+            .build()
+            .map_err(|e| DeviceError::Client(e.to_string()))?;
+        Ok(Device {
+            config,
+            client,
+            gate: Gate::new(),
+            last_sent: Arc::default(),
+        })
     }
 
     pub fn config(&self) -> &DeviceConfig {
@@ -99,7 +112,12 @@ impl Device {
 
     /// [`Device::send`], waiting `timeout` for the answer instead of the configured one (a
     /// bound the manual gives, such as Skype sign-in's 150 s).
-    pub async fn send_within(&self, step: &str, request: WireRequest, timeout: Option<Duration>) -> Exchange {
+    pub async fn send_within(
+        &self,
+        step: &str,
+        request: WireRequest,
+        timeout: Option<Duration>,
+    ) -> Exchange {
         let _turn = self.gate.turn().await;
         let ex = self.send_timed(step, request, timeout).await;
         if !self.config.pace.is_zero() {
@@ -113,18 +131,32 @@ impl Device {
         self.send_timed(step, request, None).await
     }
 
-    async fn send_timed(&self, step: &str, request: WireRequest, timeout: Option<Duration>) -> Exchange {
+    async fn send_timed(
+        &self,
+        step: &str,
+        request: WireRequest,
+        timeout: Option<Duration>,
+    ) -> Exchange {
         let started = Instant::now();
         let outcome = self.perform(&request, timeout).await;
         if let Ok(mut last) = self.last_sent.lock() {
             last.insert(path_of(&request.path).to_string(), Instant::now());
         }
-        Exchange { step: step.to_string(), request, outcome, elapsed_ms: started.elapsed().as_millis() as u64 }
+        Exchange {
+            step: step.to_string(),
+            request,
+            outcome,
+            elapsed_ms: started.elapsed().as_millis() as u64,
+        }
     }
 
     /// Time since this client last sent a request to `path` (query ignored), if it did.
     pub fn since_last(&self, path: &str) -> Option<Duration> {
-        self.last_sent.lock().ok()?.get(path_of(path)).map(Instant::elapsed)
+        self.last_sent
+            .lock()
+            .ok()?
+            .get(path_of(path))
+            .map(Instant::elapsed)
     }
 
     /// Hold the gate across several requests (a parallel burst must not interleave
@@ -136,7 +168,14 @@ impl Device {
     async fn perform(&self, request: &WireRequest, timeout: Option<Duration>) -> Outcome {
         let method = match reqwest::Method::from_bytes(request.method.as_bytes()) {
             Ok(m) => m,
-            Err(_) => return Outcome::ClientError { detail: format!("method `{}` is not a token the HTTP client can send", request.method) },
+            Err(_) => {
+                return Outcome::ClientError {
+                    detail: format!(
+                        "method `{}` is not a token the HTTP client can send",
+                        request.method
+                    ),
+                };
+            }
         };
         let url = format!("{}{}", self.config.base_url, request.path);
         let mut rb = self.client.request(method, &url);
@@ -147,10 +186,19 @@ impl Device {
             rb = rb.header(k.as_str(), v.as_str());
         }
         rb = match request.auth {
-            AuthMode::Valid => rb.basic_auth(&self.config.credentials.username, Some(&self.config.credentials.password)),
+            AuthMode::Valid => rb.basic_auth(
+                &self.config.credentials.username,
+                Some(&self.config.credentials.password),
+            ),
             AuthMode::None => rb,
-            AuthMode::WrongPassword => rb.basic_auth(&self.config.credentials.username, Some(wrong_password(&self.config.credentials.password))),
-            AuthMode::WrongUser => rb.basic_auth(format!("{}-not", self.config.credentials.username), Some(&self.config.credentials.password)),
+            AuthMode::WrongPassword => rb.basic_auth(
+                &self.config.credentials.username,
+                Some(wrong_password(&self.config.credentials.password)),
+            ),
+            AuthMode::WrongUser => rb.basic_auth(
+                format!("{}-not", self.config.credentials.username),
+                Some(&self.config.credentials.password),
+            ),
         };
         if let Some(body) = &request.body {
             rb = rb.body(body.clone());
@@ -164,10 +212,19 @@ impl Device {
         let headers = response
             .headers()
             .iter()
-            .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_string(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
             .collect();
         match response.bytes().await {
-            Ok(body) => Outcome::Answered(WireResponse { status, headers, body: body.to_vec() }),
+            Ok(body) => Outcome::Answered(WireResponse {
+                status,
+                headers,
+                body: body.to_vec(),
+            }),
             Err(e) => classify(e, started),
         }
     }
@@ -180,14 +237,20 @@ fn path_of(path_and_query: &str) -> &str {
 
 /// A password guaranteed to differ from the real one.
 fn wrong_password(real: &str) -> String {
-    if real == "polyconform-wrong" { "polyconform-wrong-2".into() } else { "polyconform-wrong".into() }
+    if real == "polyconform-wrong" {
+        "polyconform-wrong-2".into()
+    } else {
+        "polyconform-wrong".into()
+    }
 }
 
 /// A failed request is the phone's doing (no answer in time, a refused, reset or closed
 /// connection, a garbled answer) unless the client refused to build it: that is ours.
 fn classify(e: reqwest::Error, started: Instant) -> Outcome {
     if e.is_timeout() {
-        return Outcome::Timeout { after_ms: started.elapsed().as_millis() as u64 };
+        return Outcome::Timeout {
+            after_ms: started.elapsed().as_millis() as u64,
+        };
     }
     let mut detail = e.to_string();
     let mut source = std::error::Error::source(&e);
@@ -212,8 +275,8 @@ pub fn is_tls_failure(outcome: &Outcome) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::catalogue::Catalogue;
     use crate::emulator::{Emulator, EmulatorConfig};
-    use crate::spec::Catalogue;
 
     #[tokio::test]
     async fn the_time_since_the_last_request_is_kept_per_path_without_query() {
@@ -221,16 +284,47 @@ mod tests {
         let mut config = EmulatorConfig::new(catalogue.profile("trio-5.9.1").unwrap().clone());
         config.password = "pw-since".into();
         let emu = Emulator::start(config).await.unwrap();
-        let credentials = Credentials { username: "Polycom".into(), password: "pw-since".into() };
-        let device = Device::new(DeviceConfig { base_url: emu.url(), credentials, trust: Trust::System, timeout: Duration::from_secs(5), pace: Duration::ZERO }).unwrap();
+        let credentials = Credentials {
+            username: "Polycom".into(),
+            password: "pw-since".into(),
+        };
+        let device = Device::new(DeviceConfig {
+            base_url: emu.url(),
+            credentials,
+            trust: Trust::System,
+            timeout: Duration::from_secs(5),
+            pace: Duration::ZERO,
+        })
+        .unwrap();
 
-        assert_eq!(device.since_last("/api/v2/webCallControl/callStatus"), None, "nothing sent yet");
-        let ex = device.send("request", WireRequest::get("/api/v2/webCallControl/callStatus?line=1")).await;
+        assert_eq!(
+            device.since_last("/api/v2/webCallControl/callStatus"),
+            None,
+            "nothing sent yet"
+        );
+        let ex = device
+            .send(
+                "request",
+                WireRequest::get("/api/v2/webCallControl/callStatus?line=1"),
+            )
+            .await;
         assert!(ex.outcome.response().is_some(), "{:?}", ex.outcome);
-        let since = device.since_last("/api/v2/webCallControl/callStatus?callHandle=0x1").expect("the query is not part of the path");
+        let since = device
+            .since_last("/api/v2/webCallControl/callStatus?callHandle=0x1")
+            .expect("the query is not part of the path");
         assert!(since < Duration::from_secs(5));
-        assert_eq!(device.since_last("/api/v1/mgmt/device/info"), None, "another path");
-        assert!(device.clone().since_last("/api/v2/webCallControl/callStatus").is_some(), "clones share the record");
+        assert_eq!(
+            device.since_last("/api/v1/mgmt/device/info"),
+            None,
+            "another path"
+        );
+        assert!(
+            device
+                .clone()
+                .since_last("/api/v2/webCallControl/callStatus")
+                .is_some(),
+            "clones share the record"
+        );
         emu.stop().await;
     }
 }

@@ -4,11 +4,11 @@
 //! re-judged offline. Secrets are not stored: the `Authorization` header is recorded as
 //! the [`AuthMode`] used, and only rendered (redacted) by `report::redact`.
 
-use crate::spec::case::AuthMode;
+use crate::catalogue::case::AuthMode;
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 
-/// A request as it goes on the wire (the "fact" twin of `spec::RequestSpec`).
+/// A request as it goes on the wire (the "fact" twin of `catalogue::RequestSpec`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WireRequest {
     pub method: String,
@@ -25,7 +25,13 @@ pub struct WireRequest {
 
 impl WireRequest {
     pub fn get(path: &str) -> WireRequest {
-        WireRequest { method: "GET".into(), path: path.into(), headers: vec![], body: None, auth: AuthMode::Valid }
+        WireRequest {
+            method: "GET".into(),
+            path: path.into(),
+            headers: vec![],
+            body: None,
+            auth: AuthMode::Valid,
+        }
     }
 
     pub fn post_json(path: &str, body: &serde_json::Value) -> WireRequest {
@@ -40,7 +46,10 @@ impl WireRequest {
 
     /// Value of a header (case-insensitive name).
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -55,7 +64,10 @@ pub struct WireResponse {
 
 impl WireResponse {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 
     /// The body parsed as JSON, if it is JSON.
@@ -106,7 +118,9 @@ impl Outcome {
             },
             Outcome::Reset { detail } => format!("connection reset or refused ({detail})"),
             Outcome::Timeout { after_ms } => format!("no answer within {after_ms} ms"),
-            Outcome::ClientError { detail } => format!("not sent: the harness's HTTP client refused the request ({detail})"),
+            Outcome::ClientError { detail } => {
+                format!("not sent: the harness's HTTP client refused the request ({detail})")
+            }
         }
     }
 }
@@ -128,7 +142,9 @@ mod body_text {
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
     pub fn serialize<S: Serializer>(body: &Option<bytes::Bytes>, s: S) -> Result<S::Ok, S::Error> {
-        body.as_ref().map(|b| super::BodyRepr::from_bytes(b)).serialize(s)
+        body.as_ref()
+            .map(|b| super::BodyRepr::from_bytes(b))
+            .serialize(s)
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bytes::Bytes>, D::Error> {
@@ -162,7 +178,9 @@ impl<'a> BodyRepr<'a> {
         use base64::Engine;
         match std::str::from_utf8(b) {
             Ok(s) => BodyRepr::Text(std::borrow::Cow::Borrowed(s)),
-            Err(_) => BodyRepr::Binary { base64: base64::engine::general_purpose::STANDARD.encode(b) },
+            Err(_) => BodyRepr::Binary {
+                base64: base64::engine::general_purpose::STANDARD.encode(b),
+            },
         }
     }
 
@@ -170,7 +188,9 @@ impl<'a> BodyRepr<'a> {
         use base64::Engine;
         match self {
             BodyRepr::Text(s) => s.into_owned().into_bytes(),
-            BodyRepr::Binary { base64 } => base64::engine::general_purpose::STANDARD.decode(base64).unwrap_or_default(),
+            BodyRepr::Binary { base64 } => base64::engine::general_purpose::STANDARD
+                .decode(base64)
+                .unwrap_or_default(),
         }
     }
 }
@@ -181,7 +201,13 @@ mod tests {
 
     #[test]
     fn binary_bodies_round_trip_through_json() {
-        let ex = WireRequest { method: "POST".into(), path: "/x".into(), headers: vec![], body: Some(vec![0xff, 0x00, b'a'].into()), auth: AuthMode::Valid };
+        let ex = WireRequest {
+            method: "POST".into(),
+            path: "/x".into(),
+            headers: vec![],
+            body: Some(vec![0xff, 0x00, b'a'].into()),
+            auth: AuthMode::Valid,
+        };
         let text = serde_json::to_string(&ex).unwrap();
         assert!(text.contains("base64"), "{text}");
         let back: WireRequest = serde_json::from_str(&text).unwrap();
@@ -190,11 +216,23 @@ mod tests {
 
     #[test]
     fn api_status_reads_strings_and_numbers() {
-        let r = WireResponse { status: 200, headers: vec![], body: br#"{"Status":"4007"}"#.to_vec() };
+        let r = WireResponse {
+            status: 200,
+            headers: vec![],
+            body: br#"{"Status":"4007"}"#.to_vec(),
+        };
         assert_eq!(r.api_status().as_deref(), Some("4007"));
-        let r = WireResponse { status: 200, headers: vec![], body: br#"{"Status":2000}"#.to_vec() };
+        let r = WireResponse {
+            status: 200,
+            headers: vec![],
+            body: br#"{"Status":2000}"#.to_vec(),
+        };
         assert_eq!(r.api_status().as_deref(), Some("2000"));
-        let r = WireResponse { status: 200, headers: vec![], body: b"<html>".to_vec() };
+        let r = WireResponse {
+            status: 200,
+            headers: vec![],
+            body: b"<html>".to_vec(),
+        };
         assert_eq!(r.api_status(), None);
     }
 }

@@ -28,18 +28,25 @@ pub enum Trust {
 pub fn parse_pin(text: &str) -> Result<[u8; 32], String> {
     let hex: String = text.chars().filter(|c| !matches!(c, ':' | ' ')).collect();
     if hex.len() != 64 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
-        return Err(format!("`{text}` is not a SHA-256 fingerprint (hint: 64 hex digits, colons allowed, as `polyconform emulate --tls` or `openssl x509 -fingerprint -sha256` print it)"));
+        return Err(format!(
+            "`{text}` is not a SHA-256 fingerprint (hint: 64 hex digits, colons allowed, as `polyconform emulate --tls` or `openssl x509 -fingerprint -sha256` print it)"
+        ));
     }
     let mut out = [0u8; 32];
     for (i, chunk) in hex.as_bytes().chunks(2).enumerate() {
-        out[i] = u8::from_str_radix(std::str::from_utf8(chunk).unwrap_or("00"), 16).map_err(|e| e.to_string())?;
+        out[i] = u8::from_str_radix(std::str::from_utf8(chunk).unwrap_or("00"), 16)
+            .map_err(|e| e.to_string())?;
     }
     Ok(out)
 }
 
 /// SHA-256 of a certificate, as colon-separated upper-case hex.
 pub fn fingerprint(der: &[u8]) -> String {
-    Sha256::digest(der).iter().map(|b| format!("{b:02X}")).collect::<Vec<_>>().join(":")
+    Sha256::digest(der)
+        .iter()
+        .map(|b| format!("{b:02X}"))
+        .collect::<Vec<_>>()
+        .join(":")
 }
 
 /// Make sure rustls has a crypto provider (ring) installed for the process.
@@ -56,15 +63,29 @@ pub fn client_config(trust: &Trust) -> Result<Option<rustls::ClientConfig>, Stri
         .map_err(|e| e.to_string())?;
     let config = match trust {
         Trust::System => return Ok(None),
-        Trust::Insecure => builder.dangerous().with_custom_certificate_verifier(Arc::new(Accept { pin: None, provider })).with_no_client_auth(),
-        Trust::Pin(pin) => builder.dangerous().with_custom_certificate_verifier(Arc::new(Accept { pin: Some(*pin), provider })).with_no_client_auth(),
+        Trust::Insecure => builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(Accept {
+                pin: None,
+                provider,
+            }))
+            .with_no_client_auth(),
+        Trust::Pin(pin) => builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(Accept {
+                pin: Some(*pin),
+                provider,
+            }))
+            .with_no_client_auth(),
         Trust::Ca(pem) => {
             let mut roots = rustls::RootCertStore::empty();
             let mut reader = std::io::BufReader::new(pem.as_slice());
             let mut n = 0;
             for cert in rustls_pemfile::certs(&mut reader) {
                 let cert = cert.map_err(|e| format!("cannot read CA certificate: {e}"))?;
-                roots.add(cert).map_err(|e| format!("bad CA certificate: {e}"))?;
+                roots
+                    .add(cert)
+                    .map_err(|e| format!("bad CA certificate: {e}"))?;
                 n += 1;
             }
             if n == 0 {
@@ -84,24 +105,58 @@ struct Accept {
 }
 
 impl ServerCertVerifier for Accept {
-    fn verify_server_cert(&self, end_entity: &CertificateDer<'_>, _: &[CertificateDer<'_>], _: &ServerName<'_>, _: &[u8], _: UnixTime) -> Result<ServerCertVerified, rustls::Error> {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        _: &[CertificateDer<'_>],
+        _: &ServerName<'_>,
+        _: &[u8],
+        _: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
         match self.pin {
             None => Ok(ServerCertVerified::assertion()),
-            Some(pin) if Sha256::digest(end_entity.as_ref()).as_slice() == pin => Ok(ServerCertVerified::assertion()),
-            Some(_) => Err(rustls::Error::General(format!("certificate fingerprint {} does not match --pin-sha256", fingerprint(end_entity.as_ref())))),
+            Some(pin) if Sha256::digest(end_entity.as_ref()).as_slice() == pin => {
+                Ok(ServerCertVerified::assertion())
+            }
+            Some(_) => Err(rustls::Error::General(format!(
+                "certificate fingerprint {} does not match --pin-sha256",
+                fingerprint(end_entity.as_ref())
+            ))),
         }
     }
 
-    fn verify_tls12_signature(&self, message: &[u8], cert: &CertificateDer<'_>, dss: &DigitallySignedStruct) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
     }
 
-    fn verify_tls13_signature(&self, message: &[u8], cert: &CertificateDer<'_>, dss: &DigitallySignedStruct) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
     }
 
     fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
-        self.provider.signature_verification_algorithms.supported_schemes()
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
     }
 }
 

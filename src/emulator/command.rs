@@ -6,9 +6,9 @@
 //! printed.
 
 use super::{Emulator, EmulatorConfig, faults, readings};
+use crate::catalogue::Catalogue;
 use crate::cli::EmulateArgs;
 use crate::exit::{CANNOT_JUDGE, OK, code};
-use crate::spec::Catalogue;
 use std::io::Write;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::process::ExitCode;
@@ -20,7 +20,11 @@ pub fn emulate(args: EmulateArgs) -> ExitCode {
         let fam = faults().iter().map(|f| f.family.len()).max().unwrap_or(0);
         let mut out = std::io::stdout().lock();
         for f in faults() {
-            let _ = writeln!(out, "{:width$}  {:fam$}  {}", f.name, f.family, f.description);
+            let _ = writeln!(
+                out,
+                "{:width$}  {:fam$}  {}",
+                f.name, f.family, f.description
+            );
         }
         return code(OK);
     }
@@ -38,13 +42,17 @@ pub fn emulate(args: EmulateArgs) -> ExitCode {
 
 fn prepare(args: &EmulateArgs) -> Result<EmulatorConfig, String> {
     faults::parse_faults(&args.fault)?;
-    let catalogue = Catalogue::embedded().map_err(|e| format!("the built-in data files do not load:\n{e}"))?;
+    let catalogue =
+        Catalogue::embedded().map_err(|e| format!("the built-in data files do not load:\n{e}"))?;
     let profile = catalogue.profile(&args.profile)?.clone();
     let readings = readings::resolve(&catalogue, &profile.id, &args.readings)?;
     let listen = parse_listen(&args.listen)?;
     let password = match &args.password {
         Some(p) => p.clone(),
-        None => std::env::var("POLYCONFORM_PASSWORD").ok().filter(|p| !p.is_empty()).unwrap_or_else(|| "polyconform".into()),
+        None => std::env::var("POLYCONFORM_PASSWORD")
+            .ok()
+            .filter(|p| !p.is_empty())
+            .unwrap_or_else(|| "polyconform".into()),
     };
     let mut config = EmulatorConfig::new(profile);
     config.listen = listen;
@@ -71,14 +79,30 @@ fn list_readings() -> ExitCode {
             return code(CANNOT_JUDGE);
         }
     };
-    let rows: Vec<(&crate::spec::Erratum, &str)> = catalogue.errata.iter().filter_map(|e| Some((e, e.reading.as_deref()?))).collect();
+    let rows: Vec<(&crate::catalogue::Erratum, &str)> = catalogue
+        .errata
+        .iter()
+        .filter_map(|e| Some((e, e.reading.as_deref()?)))
+        .collect();
     let width = rows.iter().map(|(_, n)| n.len()).max().unwrap_or(0);
     let mut out = std::io::stdout().lock();
     for (e, name) in rows {
         let profiles = e.manuals.join(",");
-        let _ = writeln!(out, "{:<4} {:<9} {name:width$}  [{profiles}]  {}", e.id, e.verdict.label().to_ascii_lowercase(), e.plays.as_deref().unwrap_or(""));
+        let _ = writeln!(
+            out,
+            "{:<4} {:<9} {name:width$}  [{profiles}]  {}",
+            e.id,
+            e.verdict.label().to_ascii_lowercase(),
+            e.plays.as_deref().unwrap_or("")
+        );
     }
-    let _ = writeln!(out, "{:<4} {:<9} {:width$}  every reading of the profile at once", "", "", readings::ALL_OTHER);
+    let _ = writeln!(
+        out,
+        "{:<4} {:<9} {:width$}  every reading of the profile at once",
+        "",
+        "",
+        readings::ALL_OTHER
+    );
     code(OK)
 }
 
@@ -93,7 +117,11 @@ fn parse_listen(text: &str) -> Result<SocketAddr, String> {
 }
 
 fn serve(config: EmulatorConfig) -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");

@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 pub struct FaultInfo {
     /// Stable name used on the command line (`--fault NAME`).
     pub name: &'static str,
-    /// Label of the rule family (`spec::case::Family::label`) whose cases should FAIL.
+    /// Label of the rule family (`catalogue::case::Family::label`) whose cases should FAIL.
     pub family: &'static str,
     /// What the phone does wrong, in one line.
     pub description: &'static str,
@@ -96,39 +96,171 @@ const ALL: [Fault; 33] = [
 ];
 
 static TABLE: [FaultInfo; 33] = [
-    FaultInfo { name: "content-type-ignored", family: "content-type", description: "POST without application/json is processed (no HTTP 400)" },
-    FaultInfo { name: "size-limit-missing", family: "size", description: "bodies of any size accepted (no 413)" },
-    FaultInfo { name: "size-limit-low", family: "size", description: "413 already for bodies over 10000 bytes" },
-    FaultInfo { name: "parallel-500", family: "parallel", description: "a request arriving while another is processed gets HTTP 500" },
-    FaultInfo { name: "parallel-drop", family: "parallel", description: "a request arriving while another is processed has its connection dropped" },
-    FaultInfo { name: "auth-none-accepted", family: "auth", description: "requests without Authorization are served" },
-    FaultInfo { name: "auth-wrong-password-accepted", family: "auth", description: "a wrong password is served" },
-    FaultInfo { name: "status-undocumented", family: "api-status", description: "v1 callStatus with no call answers Status \"4999\" instead of \"4007\"" },
-    FaultInfo { name: "missing-status", family: "api-status", description: "device/info (v1) answers without a Status member" },
-    FaultInfo { name: "params-limit-missing", family: "params", description: "21+ parameters in config/get or config/set answer 2000 instead of 4009" },
-    FaultInfo { name: "params-empty-accepted", family: "params", description: "0 parameters in config/get or config/set answer 2000 instead of 4000" },
-    FaultInfo { name: "missing-field-accepted", family: "input", description: "dial without Dest answers 2000 instead of 4000" },
-    FaultInfo { name: "no-call-2000", family: "state", description: "endCall/mute/hold with no such call answer 2000 instead of 4007" },
-    FaultInfo { name: "bgcapture-no-rate-limit", family: "timing", description: "uploadBgCapture within 10 s of the previous one answers 2000 (Trio)" },
-    FaultInfo { name: "manual-content-type-refused", family: "content-type", description: "a POST labelled application/JSON, the manual's own spelling, gets HTTP 400 (media type compared case-sensitively)" },
-    FaultInfo { name: "missing-field", family: "schema", description: "device/info (v1) answers without ModelNumber" },
-    FaultInfo { name: "retyped-field", family: "schema", description: "lineInfo (v1) answers data as an object instead of an array" },
-    FaultInfo { name: "non-json-body", family: "schema", description: "network/info answers an HTML page with HTTP 200" },
-    FaultInfo { name: "mute-not-reflected", family: "flow", description: "mute answers 2000 but call status keeps Muted \"0\"" },
-    FaultInfo { name: "dial-not-reflected", family: "flow", description: "dial answers 2000 but no call appears" },
-    FaultInfo { name: "hold-not-reflected", family: "flow", description: "hold answers 2000 but the call stays Connected" },
-    FaultInfo { name: "call-not-logged", family: "flow", description: "ended calls never reach the call logs" },
-    FaultInfo { name: "config-set-not-applied", family: "flow", description: "config/set answers 2000 but config/get shows the old value" },
-    FaultInfo { name: "wrong-method-accepted", family: "method", description: "GET on a POST endpoint performs it and answers 2000" },
-    FaultInfo { name: "unknown-path-200", family: "method", description: "unknown paths under /api answer HTTP 200 {\"Status\":\"2000\"}" },
-    FaultInfo { name: "crash-on-deep-nesting", family: "input", description: "a JSON body nested deeper than 16 levels gets HTTP 500" },
-    FaultInfo { name: "crash-on-null-data", family: "input", description: "`\"data\": null` gets HTTP 500" },
-    FaultInfo { name: "hang-on-long-string", family: "input", description: "a JSON string value longer than 512 characters: no answer ever (the connection hangs)" },
-    FaultInfo { name: "reset-on-non-utf8", family: "input", description: "a body that is not UTF-8: the connection is closed without an answer" },
-    FaultInfo { name: "shape-added-field", family: "baseline", description: "device/info (v1) answers an extra member `\"BuildId\": \"x\"` (schema still valid)" },
-    FaultInfo { name: "attached-hardware-array", family: "schema", description: "device/info (v1) sends AttachedHardware as an array of pairs, as printed (contradicts E18)" },
-    FaultInfo { name: "call-logs-method-cet", family: "schema", description: "call logs answer only the method `CET` the manual misprints; GET gets 405 (contradicts E22)" },
-    FaultInfo { name: "dial-requires-line", family: "flow", description: "dial without Line is refused with 4000 although the Input row says Line is optional (contradicts E46)" },
+    FaultInfo {
+        name: "content-type-ignored",
+        family: "content-type",
+        description: "POST without application/json is processed (no HTTP 400)",
+    },
+    FaultInfo {
+        name: "size-limit-missing",
+        family: "size",
+        description: "bodies of any size accepted (no 413)",
+    },
+    FaultInfo {
+        name: "size-limit-low",
+        family: "size",
+        description: "413 already for bodies over 10000 bytes",
+    },
+    FaultInfo {
+        name: "parallel-500",
+        family: "parallel",
+        description: "a request arriving while another is processed gets HTTP 500",
+    },
+    FaultInfo {
+        name: "parallel-drop",
+        family: "parallel",
+        description: "a request arriving while another is processed has its connection dropped",
+    },
+    FaultInfo {
+        name: "auth-none-accepted",
+        family: "auth",
+        description: "requests without Authorization are served",
+    },
+    FaultInfo {
+        name: "auth-wrong-password-accepted",
+        family: "auth",
+        description: "a wrong password is served",
+    },
+    FaultInfo {
+        name: "status-undocumented",
+        family: "api-status",
+        description: "v1 callStatus with no call answers Status \"4999\" instead of \"4007\"",
+    },
+    FaultInfo {
+        name: "missing-status",
+        family: "api-status",
+        description: "device/info (v1) answers without a Status member",
+    },
+    FaultInfo {
+        name: "params-limit-missing",
+        family: "params",
+        description: "21+ parameters in config/get or config/set answer 2000 instead of 4009",
+    },
+    FaultInfo {
+        name: "params-empty-accepted",
+        family: "params",
+        description: "0 parameters in config/get or config/set answer 2000 instead of 4000",
+    },
+    FaultInfo {
+        name: "missing-field-accepted",
+        family: "input",
+        description: "dial without Dest answers 2000 instead of 4000",
+    },
+    FaultInfo {
+        name: "no-call-2000",
+        family: "state",
+        description: "endCall/mute/hold with no such call answer 2000 instead of 4007",
+    },
+    FaultInfo {
+        name: "bgcapture-no-rate-limit",
+        family: "timing",
+        description: "uploadBgCapture within 10 s of the previous one answers 2000 (Trio)",
+    },
+    FaultInfo {
+        name: "manual-content-type-refused",
+        family: "content-type",
+        description: "a POST labelled application/JSON, the manual's own spelling, gets HTTP 400 (media type compared case-sensitively)",
+    },
+    FaultInfo {
+        name: "missing-field",
+        family: "schema",
+        description: "device/info (v1) answers without ModelNumber",
+    },
+    FaultInfo {
+        name: "retyped-field",
+        family: "schema",
+        description: "lineInfo (v1) answers data as an object instead of an array",
+    },
+    FaultInfo {
+        name: "non-json-body",
+        family: "schema",
+        description: "network/info answers an HTML page with HTTP 200",
+    },
+    FaultInfo {
+        name: "mute-not-reflected",
+        family: "flow",
+        description: "mute answers 2000 but call status keeps Muted \"0\"",
+    },
+    FaultInfo {
+        name: "dial-not-reflected",
+        family: "flow",
+        description: "dial answers 2000 but no call appears",
+    },
+    FaultInfo {
+        name: "hold-not-reflected",
+        family: "flow",
+        description: "hold answers 2000 but the call stays Connected",
+    },
+    FaultInfo {
+        name: "call-not-logged",
+        family: "flow",
+        description: "ended calls never reach the call logs",
+    },
+    FaultInfo {
+        name: "config-set-not-applied",
+        family: "flow",
+        description: "config/set answers 2000 but config/get shows the old value",
+    },
+    FaultInfo {
+        name: "wrong-method-accepted",
+        family: "method",
+        description: "GET on a POST endpoint performs it and answers 2000",
+    },
+    FaultInfo {
+        name: "unknown-path-200",
+        family: "method",
+        description: "unknown paths under /api answer HTTP 200 {\"Status\":\"2000\"}",
+    },
+    FaultInfo {
+        name: "crash-on-deep-nesting",
+        family: "input",
+        description: "a JSON body nested deeper than 16 levels gets HTTP 500",
+    },
+    FaultInfo {
+        name: "crash-on-null-data",
+        family: "input",
+        description: "`\"data\": null` gets HTTP 500",
+    },
+    FaultInfo {
+        name: "hang-on-long-string",
+        family: "input",
+        description: "a JSON string value longer than 512 characters: no answer ever (the connection hangs)",
+    },
+    FaultInfo {
+        name: "reset-on-non-utf8",
+        family: "input",
+        description: "a body that is not UTF-8: the connection is closed without an answer",
+    },
+    FaultInfo {
+        name: "shape-added-field",
+        family: "baseline",
+        description: "device/info (v1) answers an extra member `\"BuildId\": \"x\"` (schema still valid)",
+    },
+    FaultInfo {
+        name: "attached-hardware-array",
+        family: "schema",
+        description: "device/info (v1) sends AttachedHardware as an array of pairs, as printed (contradicts E18)",
+    },
+    FaultInfo {
+        name: "call-logs-method-cet",
+        family: "schema",
+        description: "call logs answer only the method `CET` the manual misprints; GET gets 405 (contradicts E22)",
+    },
+    FaultInfo {
+        name: "dial-requires-line",
+        family: "flow",
+        description: "dial without Line is refused with 4000 although the Input row says Line is optional (contradicts E46)",
+    },
 ];
 
 /// Every fault the emulator can simulate, with family and description.
@@ -165,9 +297,14 @@ pub fn parse_faults(names: &[String]) -> Result<u64, String> {
         return Ok(bits);
     }
     let known: Vec<&str> = TABLE.iter().map(|f| f.name).collect();
-    let mut msg = format!("unknown fault{} `{}` (known faults: {})", if unknown.len() > 1 { "s" } else { "" }, unknown.join("`, `"), known.join(", "));
+    let mut msg = format!(
+        "unknown fault{} `{}` (known faults: {})",
+        if unknown.len() > 1 { "s" } else { "" },
+        unknown.join("`, `"),
+        known.join(", ")
+    );
     let near = match unknown.as_slice() {
-        [one] => crate::spec::error::did_you_mean(one, known.iter().copied()),
+        [one] => crate::catalogue::error::did_you_mean(one, known.iter().copied()),
         _ => None,
     };
     if let Some(near) = near {
@@ -196,7 +333,10 @@ impl FaultSet {
     /// Names of the active faults, in table order.
     pub fn names(&self) -> Vec<&'static str> {
         let bits = self.0.load(Ordering::Relaxed);
-        ALL.iter().filter(|f| bits & f.bit() != 0).map(|f| f.info().name).collect()
+        ALL.iter()
+            .filter(|f| bits & f.bit() != 0)
+            .map(|f| f.info().name)
+            .collect()
     }
 }
 

@@ -123,9 +123,13 @@ pub fn parse_readings(names: &[String]) -> Result<u64, String> {
         return Ok(bits);
     }
     let known: Vec<&str> = ALL.iter().map(|r| r.name()).collect();
-    let mut msg = format!("unknown reading{} `{}` (`polyconform emulate --list-readings` lists them)", if unknown.len() > 1 { "s" } else { "" }, unknown.join("`, `"));
+    let mut msg = format!(
+        "unknown reading{} `{}` (`polyconform emulate --list-readings` lists them)",
+        if unknown.len() > 1 { "s" } else { "" },
+        unknown.join("`, `")
+    );
     if let [one] = unknown.as_slice()
-        && let Some(near) = crate::spec::error::did_you_mean(one, known.iter().copied())
+        && let Some(near) = crate::catalogue::error::did_you_mean(one, known.iter().copied())
     {
         msg.push_str(&format!("\n(hint: did you mean `{near}`?)"));
     }
@@ -135,13 +139,19 @@ pub fn parse_readings(names: &[String]) -> Result<u64, String> {
 /// What `--reading` names on a profile: every name checked, `all-other` expanded to every
 /// reading whose erratum is about this profile's manual. A reading of an erratum about the
 /// other manual only (E13 is Trio's, E20 VVX's) is refused: the phone cannot take it.
-pub fn resolve(catalogue: &crate::spec::Catalogue, profile: &str, names: &[String]) -> Result<Vec<String>, String> {
+pub fn resolve(
+    catalogue: &crate::catalogue::Catalogue,
+    profile: &str,
+    names: &[String],
+) -> Result<Vec<String>, String> {
     let mut out: Vec<String> = Vec::new();
     for name in names {
         let name = name.trim();
         if name == ALL_OTHER {
             for r in ALL {
-                if erratum_of(catalogue, *r).is_some_and(|e| e.applies_to(profile)) && !out.iter().any(|n| n == r.name()) {
+                if erratum_of(catalogue, *r).is_some_and(|e| e.applies_to(profile))
+                    && !out.iter().any(|n| n == r.name())
+                {
                     out.push(r.name().to_string());
                 }
             }
@@ -171,7 +181,10 @@ pub fn resolve(catalogue: &crate::spec::Catalogue, profile: &str, names: &[Strin
 /// `--reading all-other`: every reading of the profile at once.
 pub const ALL_OTHER: &str = "all-other";
 
-fn erratum_of(catalogue: &crate::spec::Catalogue, reading: Reading) -> Option<&crate::spec::Erratum> {
+fn erratum_of(
+    catalogue: &crate::catalogue::Catalogue,
+    reading: Reading,
+) -> Option<&crate::catalogue::Erratum> {
     catalogue.errata.iter().find(|e| e.id == reading.erratum())
 }
 
@@ -200,14 +213,17 @@ impl ReadingSet {
     /// Names of the readings played, in bit order.
     pub fn names(&self) -> Vec<&'static str> {
         let bits = self.0.load(Ordering::Relaxed);
-        ALL.iter().filter(|r| bits & r.bit() != 0).map(|r| r.name()).collect()
+        ALL.iter()
+            .filter(|r| bits & r.bit() != 0)
+            .map(|r| r.name())
+            .collect()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::spec::Catalogue;
+    use crate::catalogue::Catalogue;
     use crate::verdict::Level;
 
     #[test]
@@ -233,15 +249,28 @@ mod tests {
                 (Level::Must, _) => {}
                 (_, Some(name)) => {
                     let played = Reading::from_name(name);
-                    assert!(played.is_some(), "erratum {} names reading `{name}`, which the emulator does not play", e.id);
-                    assert_eq!(played.map(Reading::erratum), Some(e.id.as_str()), "reading `{name}` belongs to another erratum");
+                    assert!(
+                        played.is_some(),
+                        "erratum {} names reading `{name}`, which the emulator does not play",
+                        e.id
+                    );
+                    assert_eq!(
+                        played.map(Reading::erratum),
+                        Some(e.id.as_str()),
+                        "reading `{name}` belongs to another erratum"
+                    );
                     cited.push(name.clone());
                 }
                 (_, None) => panic!("erratum {} ({:?}) names no reading", e.id, e.verdict),
             }
         }
         for r in ALL {
-            assert_eq!(cited.iter().filter(|n| *n == r.name()).count(), 1, "reading `{}` must be named by exactly one erratum", r.name());
+            assert_eq!(
+                cited.iter().filter(|n| *n == r.name()).count(),
+                1,
+                "reading `{}` must be named by exactly one erratum",
+                r.name()
+            );
         }
     }
 
@@ -249,7 +278,9 @@ mod tests {
     fn unknown_names_get_a_hint() {
         let err = parse_readings(&["status-as-numbr".into()]).unwrap_err();
         assert!(err.contains("did you mean `status-as-number`"), "{err}");
-        let set = ReadingSet::new(parse_readings(&["queue-slowly".into(), "status-as-number".into()]).unwrap());
+        let set = ReadingSet::new(
+            parse_readings(&["queue-slowly".into(), "status-as-number".into()]).unwrap(),
+        );
         assert!(set.has(Reading::QueueSlowly) && !set.has(Reading::FailureHttpStatus));
         assert_eq!(set.names(), vec!["status-as-number", "queue-slowly"]);
     }

@@ -37,8 +37,8 @@ use super::control;
 use super::faults::{Fault, FaultSet};
 use super::readings::{Reading, ReadingSet};
 use super::state::{Phone, Reset};
+use crate::catalogue::{Method, Profile};
 use crate::cli::ParallelMode;
-use crate::spec::{Method, Profile};
 use base64::Engine;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Limited};
@@ -98,7 +98,10 @@ impl Shared {
     pub fn new(config: EmulatorConfig, fault_bits: u64, reading_bits: u64) -> Shared {
         let mut routes: HashMap<String, Vec<usize>> = HashMap::new();
         for (i, ep) in config.profile.endpoints.iter().enumerate() {
-            routes.entry(ep.path.to_ascii_lowercase()).or_default().push(i);
+            routes
+                .entry(ep.path.to_ascii_lowercase())
+                .or_default()
+                .push(i);
         }
         let mut phone = Phone::new(Instant::now());
         if !config.api_enabled {
@@ -139,7 +142,8 @@ impl Shared {
     /// close after their current answer, new ones are reset until the outage is over.
     pub fn reboot(&self, reset: Reset) {
         let log = !self.faults.has(Fault::CallNotLogged);
-        self.phone().start_reboot(Instant::now(), self.reboot, reset, log);
+        self.phone()
+            .start_reboot(Instant::now(), self.reboot, reset, log);
         self.generation.send_modify(|g| *g += 1);
     }
 
@@ -148,7 +152,8 @@ impl Shared {
         match basic_credentials(headers) {
             Credentials::Missing => self.faults.has(Fault::AuthNoneAccepted),
             Credentials::Given(user, pass) => {
-                (constant_time_eq(user.as_bytes(), self.username.as_bytes()) & constant_time_eq(pass.as_bytes(), self.password.as_bytes()))
+                (constant_time_eq(user.as_bytes(), self.username.as_bytes())
+                    & constant_time_eq(pass.as_bytes(), self.password.as_bytes()))
                     || self.faults.has(Fault::AuthWrongPasswordAccepted)
             }
             Credentials::Malformed => self.faults.has(Fault::AuthWrongPasswordAccepted),
@@ -158,7 +163,10 @@ impl Shared {
     /// Credentials check for the control endpoints: faults do not apply there.
     pub fn authorized_strictly(&self, headers: &hyper::HeaderMap) -> bool {
         match basic_credentials(headers) {
-            Credentials::Given(user, pass) => constant_time_eq(user.as_bytes(), self.username.as_bytes()) & constant_time_eq(pass.as_bytes(), self.password.as_bytes()),
+            Credentials::Given(user, pass) => {
+                constant_time_eq(user.as_bytes(), self.username.as_bytes())
+                    & constant_time_eq(pass.as_bytes(), self.password.as_bytes())
+            }
             _ => false,
         }
     }
@@ -175,15 +183,23 @@ impl Shared {
     /// The endpoints served at `path` (any case), with the readings that move an endpoint
     /// to the path its manual prints (E01, E02, E21, E27, E41): then the printed path
     /// serves it and the documented one is unknown.
-    fn route(&self, path: &str) -> Vec<&crate::spec::Endpoint> {
+    fn route(&self, path: &str) -> Vec<&crate::catalogue::Endpoint> {
         let lower = path.to_ascii_lowercase();
         if self.readings.is_empty() {
             // The usual case, on every request: one map lookup.
-            return self.routes.get(&lower).map(|ix| ix.iter().map(|&i| &self.profile.endpoints[i]).collect()).unwrap_or_default();
+            return self
+                .routes
+                .get(&lower)
+                .map(|ix| ix.iter().map(|&i| &self.profile.endpoints[i]).collect())
+                .unwrap_or_default();
         }
-        let mut out: Vec<&crate::spec::Endpoint> = Vec::new();
+        let mut out: Vec<&crate::catalogue::Endpoint> = Vec::new();
         for e in &self.profile.endpoints {
-            let moved = e.alternates.iter().filter(|a| self.plays(&a.erratum)).find_map(|a| a.path.as_deref());
+            let moved = e
+                .alternates
+                .iter()
+                .filter(|a| self.plays(&a.erratum))
+                .find_map(|a| a.path.as_deref());
             let served_at = moved.unwrap_or(&e.path);
             if served_at.eq_ignore_ascii_case(&lower) {
                 out.push(e);
@@ -194,7 +210,9 @@ impl Shared {
 
     /// Whether a reading of this erratum is played.
     fn plays(&self, erratum: &str) -> bool {
-        crate::emulator::readings::ALL.iter().any(|r| r.erratum() == erratum && self.readings.has(*r))
+        crate::emulator::readings::ALL
+            .iter()
+            .any(|r| r.erratum() == erratum && self.readings.has(*r))
     }
 }
 
@@ -205,14 +223,24 @@ enum Credentials {
 }
 
 fn basic_credentials(headers: &hyper::HeaderMap) -> Credentials {
-    let Some(value) = headers.get(header::AUTHORIZATION) else { return Credentials::Missing };
-    let Ok(text) = value.to_str() else { return Credentials::Malformed };
-    let Some((scheme, token)) = text.trim().split_once(' ') else { return Credentials::Malformed };
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Credentials::Missing;
+    };
+    let Ok(text) = value.to_str() else {
+        return Credentials::Malformed;
+    };
+    let Some((scheme, token)) = text.trim().split_once(' ') else {
+        return Credentials::Malformed;
+    };
     if !scheme.eq_ignore_ascii_case("basic") {
         return Credentials::Malformed;
     }
-    let Ok(decoded) = base64::engine::general_purpose::STANDARD.decode(token.trim()) else { return Credentials::Malformed };
-    let Ok(decoded) = String::from_utf8(decoded) else { return Credentials::Malformed };
+    let Ok(decoded) = base64::engine::general_purpose::STANDARD.decode(token.trim()) else {
+        return Credentials::Malformed;
+    };
+    let Ok(decoded) = String::from_utf8(decoded) else {
+        return Credentials::Malformed;
+    };
     match decoded.split_once(':') {
         Some((u, p)) => Credentials::Given(u.to_string(), p.to_string()),
         None => Credentials::Malformed,
@@ -240,7 +268,12 @@ impl std::fmt::Display for Dropped {
 impl std::error::Error for Dropped {}
 
 /// Accept connections until `shutdown`; then every connection is closed.
-pub async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, tls: Option<tokio_rustls::TlsAcceptor>, mut shutdown: watch::Receiver<bool>) {
+pub async fn accept_loop(
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    mut shutdown: watch::Receiver<bool>,
+) {
     let mut conns = JoinSet::new();
     loop {
         tokio::select! {
@@ -266,12 +299,21 @@ pub async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, tls: Option
     while conns.join_next().await.is_some() {}
 }
 
-async fn serve_connection(stream: TcpStream, shared: Arc<Shared>, tls: Option<tokio_rustls::TlsAcceptor>) {
-    let local_ip = stream.local_addr().map(|a| a.ip()).unwrap_or(IpAddr::from([127, 0, 0, 1]));
+async fn serve_connection(
+    stream: TcpStream,
+    shared: Arc<Shared>,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+) {
+    let local_ip = stream
+        .local_addr()
+        .map(|a| a.ip())
+        .unwrap_or(IpAddr::from([127, 0, 0, 1]));
     match tls {
         None => serve_io(stream, shared, local_ip).await,
         Some(acceptor) => {
-            if let Ok(Ok(tls_stream)) = tokio::time::timeout(Duration::from_secs(10), acceptor.accept(stream)).await {
+            if let Ok(Ok(tls_stream)) =
+                tokio::time::timeout(Duration::from_secs(10), acceptor.accept(stream)).await
+            {
                 serve_io(tls_stream, shared, local_ip).await;
             }
         }
@@ -340,7 +382,11 @@ enum Flow {
     Hang,
 }
 
-async fn handle(req: Request<Incoming>, shared: Arc<Shared>, local_ip: IpAddr) -> Result<Response<Body>, Dropped> {
+async fn handle(
+    req: Request<Incoming>,
+    shared: Arc<Shared>,
+    local_ip: IpAddr,
+) -> Result<Response<Body>, Dropped> {
     if shared.control && control::is_control_path(req.uri().path()) {
         return Ok(control::handle(req, &shared).await);
     }
@@ -348,7 +394,10 @@ async fn handle(req: Request<Incoming>, shared: Arc<Shared>, local_ip: IpAddr) -
         Ok(guard) => guard,
         Err(_) => {
             if shared.faults.has(Fault::Parallel500) {
-                return Ok(render(Answer::http(StatusCode::INTERNAL_SERVER_ERROR), shared.dress()));
+                return Ok(render(
+                    Answer::http(StatusCode::INTERNAL_SERVER_ERROR),
+                    shared.dress(),
+                ));
             }
             if shared.faults.has(Fault::ParallelDrop) {
                 return Err(Dropped);
@@ -360,7 +409,9 @@ async fn handle(req: Request<Incoming>, shared: Arc<Shared>, local_ip: IpAddr) -
                 guard
             } else {
                 match shared.parallel {
-                    ParallelMode::Reject => return Ok(render(Answer::http(StatusCode::FORBIDDEN), shared.dress())),
+                    ParallelMode::Reject => {
+                        return Ok(render(Answer::http(StatusCode::FORBIDDEN), shared.dress()));
+                    }
                     ParallelMode::Queue => shared.gate.lock().await,
                 }
             }
@@ -411,8 +462,20 @@ async fn process(req: Request<Incoming>, shared: &Shared, local_ip: IpAddr) -> F
     } else {
         shared.profile.limits.body_bytes_rejected_above
     };
-    let too_large = || Flow::Answer(Answer::http(StatusCode::PAYLOAD_TOO_LARGE), Dress { close: true, ..shared.dress() });
-    let declared = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<u64>().ok());
+    let too_large = || {
+        Flow::Answer(
+            Answer::http(StatusCode::PAYLOAD_TOO_LARGE),
+            Dress {
+                close: true,
+                ..shared.dress()
+            },
+        )
+    };
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
     if declared.is_some_and(|n| n > limit as u64) {
         return too_large();
     }
@@ -444,7 +507,11 @@ async fn process(req: Request<Incoming>, shared: &Shared, local_ip: IpAddr) -> F
         // The `call-logs-method-cet` fault takes WebCallControl.CallLogs' "Method: CET" at its
         // word (E22 decides GET): the logs answer CET and refuse GET.
         hyper::Method::GET if call_logs && shared.faults.has(Fault::CallLogsMethodCet) => None,
-        ref m if call_logs && m.as_str() == "CET" && shared.faults.has(Fault::CallLogsMethodCet) => Some(Method::GET),
+        ref m
+            if call_logs && m.as_str() == "CET" && shared.faults.has(Fault::CallLogsMethodCet) =>
+        {
+            Some(Method::GET)
+        }
         hyper::Method::GET => Some(Method::GET),
         hyper::Method::POST => Some(Method::POST),
         _ => None,
@@ -459,19 +526,34 @@ async fn process(req: Request<Incoming>, shared: &Shared, local_ip: IpAddr) -> F
         None => {
             let post = endpoints.iter().find(|e| e.method == Method::POST);
             match post {
-                Some(e) if method == Some(Method::GET) && shared.faults.has(Fault::WrongMethodAccepted) => {
+                Some(e)
+                    if method == Some(Method::GET)
+                        && shared.faults.has(Fault::WrongMethodAccepted) =>
+                {
                     content_type_rule = false;
                     *e
                 }
                 _ => {
-                    let allow = if endpoints.iter().any(|e| e.method == Method::POST) { "POST" } else { "GET" };
-                    return Flow::Answer(Answer::Http { code: StatusCode::METHOD_NOT_ALLOWED, allow: Some(allow) }, dress);
+                    let allow = if endpoints.iter().any(|e| e.method == Method::POST) {
+                        "POST"
+                    } else {
+                        "GET"
+                    };
+                    return Flow::Answer(
+                        Answer::Http {
+                            code: StatusCode::METHOD_NOT_ALLOWED,
+                            allow: Some(allow),
+                        },
+                        dress,
+                    );
                 }
             }
         }
     };
 
-    let json_type = is_json_content_type(&parts.headers) && !(shared.faults.has(Fault::ManualContentTypeRefused) && !is_exactly_lower_case_json(&parts.headers));
+    let json_type = is_json_content_type(&parts.headers)
+        && !(shared.faults.has(Fault::ManualContentTypeRefused)
+            && !is_exactly_lower_case_json(&parts.headers));
     if content_type_rule && !json_type && !shared.faults.has(Fault::ContentTypeIgnored) {
         return Flow::Answer(Answer::http(StatusCode::BAD_REQUEST), dress);
     }
@@ -490,7 +572,9 @@ async fn process(req: Request<Incoming>, shared: &Shared, local_ip: IpAddr) -> F
         }
         match serde_json::from_slice::<Value>(&bytes) {
             Ok(v) => {
-                if shared.faults.has(Fault::CrashOnNullData) && v.get("data").is_some_and(Value::is_null) {
+                if shared.faults.has(Fault::CrashOnNullData)
+                    && v.get("data").is_some_and(Value::is_null)
+                {
                     return Flow::Answer(Answer::http(StatusCode::INTERNAL_SERVER_ERROR), dress);
                 }
                 if shared.faults.has(Fault::HangOnLongString) && has_long_string(&v, FAULT_STRING) {
@@ -535,14 +619,23 @@ fn is_json_content_type(headers: &hyper::HeaderMap) -> bool {
     headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .map(|v| v.split(';').next().unwrap_or("").trim().eq_ignore_ascii_case("application/json"))
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .eq_ignore_ascii_case("application/json")
+        })
         .unwrap_or(false)
 }
 
 /// `application/json` written in lower case (the `manual-content-type-refused` fault accepts
 /// nothing else, so the manual's own `application/JSON` is refused).
 fn is_exactly_lower_case_json(headers: &hyper::HeaderMap) -> bool {
-    headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.split(';').next().unwrap_or("").trim() == "application/json")
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(';').next().unwrap_or("").trim() == "application/json")
 }
 
 /// Deepest nesting of `[`/`{` outside strings, without parsing.
@@ -595,7 +688,12 @@ mod tests {
     #[test]
     fn content_type_is_case_insensitive_with_parameters() {
         let mut h = hyper::HeaderMap::new();
-        for (v, ok) in [("application/json", true), ("Application/JSON; charset=utf-8", true), ("text/plain", false), ("application/jsonx", false)] {
+        for (v, ok) in [
+            ("application/json", true),
+            ("Application/JSON; charset=utf-8", true),
+            ("text/plain", false),
+            ("application/jsonx", false),
+        ] {
             h.insert(header::CONTENT_TYPE, v.parse().unwrap());
             assert_eq!(is_json_content_type(&h), ok, "{v}");
         }

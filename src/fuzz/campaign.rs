@@ -35,10 +35,10 @@ use super::repro::{FindingRecord, Reproducer, SavedRequest, ShrinkStats};
 use super::request_schema::SchemaDocs;
 use super::restore::Restorer;
 use super::shrink::{self, Probe, ShrinkBudget};
+use crate::catalogue::SchemaSet;
+use crate::catalogue::profile::{Endpoint, Profile};
 use crate::device::{Device, Exchange, Outcome, WireRequest};
 use crate::report::redact::Redactor;
-use crate::spec::profile::{Endpoint, Profile};
-use crate::spec::SchemaSet;
 use crate::verdict::Verdict;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -131,7 +131,9 @@ pub struct Summary {
 impl Found {
     /// Whether this finding was made on `endpoint` (or grouped there) for `oracle`.
     pub fn covers(&self, endpoint: &str, oracle: Oracle) -> bool {
-        self.reproducer.oracle == oracle && (self.reproducer.endpoint == endpoint || self.reproducer.also_on.iter().any(|e| e == endpoint))
+        self.reproducer.oracle == oracle
+            && (self.reproducer.endpoint == endpoint
+                || self.reproducer.also_on.iter().any(|e| e == endpoint))
     }
 }
 
@@ -156,7 +158,10 @@ enum Attributed {
 impl Summary {
     /// Findings that decide the exit code (FAIL); NON-STRICT ones are reported only.
     pub fn failures(&self) -> usize {
-        self.findings.iter().filter(|f| f.reproducer.verdict == Verdict::Fail).count()
+        self.findings
+            .iter()
+            .filter(|f| f.reproducer.verdict == Verdict::Fail)
+            .count()
     }
 }
 
@@ -175,27 +180,55 @@ impl<'a> Campaign<'a> {
     }
 
     /// Judge a request to `endpoint` by the rules every path of the fuzzer shares.
-    pub fn judge(&self, endpoint: &Endpoint, request: &WireRequest, outcome: &Outcome) -> (Intent, Judgement) {
-        let intent = classify(endpoint, &self.profile.limits, self.schemas, &self.docs, request);
+    pub fn judge(
+        &self,
+        endpoint: &Endpoint,
+        request: &WireRequest,
+        outcome: &Outcome,
+    ) -> (Intent, Judgement) {
+        let intent = classify(
+            endpoint,
+            &self.profile.limits,
+            self.schemas,
+            &self.docs,
+            request,
+        );
         let j = oracle::judge(self.profile, endpoint, request, &intent, outcome);
         (intent, j)
     }
 
     /// Send one request with the restore wrap. `Err` when the case could not be sent
     /// safely; restore problems are pushed onto `errors`.
-    pub async fn send(&self, endpoint: &Endpoint, request: &WireRequest, errors: &mut Vec<String>) -> Result<Exchange, String> {
+    pub async fn send(
+        &self,
+        endpoint: &Endpoint,
+        request: &WireRequest,
+        errors: &mut Vec<String>,
+    ) -> Result<Exchange, String> {
         let snap = self.restorer.before(endpoint, request).await?;
         let ex = self.device.send("fuzz", request.clone()).await;
-        let ok = ex.outcome.response().and_then(|r| r.api_status()).as_deref() == Some("2000");
+        let ok = ex
+            .outcome
+            .response()
+            .and_then(|r| r.api_status())
+            .as_deref()
+            == Some("2000");
         if let Err(e) = self.restorer.after(endpoint, snap, ok).await {
-            errors.push(format!("RESTORE FAILED after a request to {}: {e}", endpoint.id));
+            errors.push(format!(
+                "RESTORE FAILED after a request to {}: {e}",
+                endpoint.id
+            ));
         }
         Ok(ex)
     }
 
     /// Whether the phone still answers `GET device/info` (any HTTP answer below 500).
     pub async fn healthy(&self) -> bool {
-        let path = self.profile.endpoint("mgmt.device-info").map(|e| e.path.clone()).unwrap_or_else(|| "/api/v1/mgmt/device/info".into());
+        let path = self
+            .profile
+            .endpoint("mgmt.device-info")
+            .map(|e| e.path.clone())
+            .unwrap_or_else(|| "/api/v1/mgmt/device/info".into());
         let ex = self.device.send("health", WireRequest::get(&path)).await;
         matches!(&ex.outcome, Outcome::Answered(r) if r.status < 500)
     }
@@ -217,7 +250,12 @@ impl<'a> Campaign<'a> {
     /// Run the campaign.
     pub async fn run(&self, ticker: &mut Ticker) -> Summary {
         let mut s = Summary::default();
-        let mut generator = Generator::new(self.docs.clone(), self.profile.limits.clone(), &self.endpoints, self.settings.seed);
+        let mut generator = Generator::new(
+            self.docs.clone(),
+            self.profile.limits.clone(),
+            &self.endpoints,
+            self.settings.seed,
+        );
         let started = Instant::now();
         let mut retired: BTreeSet<String> = BTreeSet::new();
         let mut window: Vec<(FuzzCase, Exchange)> = Vec::new();
@@ -225,7 +263,12 @@ impl<'a> Campaign<'a> {
         let mut hangs: BTreeMap<String, u64> = BTreeMap::new();
         let mut pairs: BTreeMap<(String, Oracle), PairCount> = BTreeMap::new();
         while !generator.is_empty() {
-            if self.settings.max_cases.is_some_and(|m| s.cases >= m) || self.settings.max_duration.is_some_and(|d| started.elapsed() >= d) {
+            if self.settings.max_cases.is_some_and(|m| s.cases >= m)
+                || self
+                    .settings
+                    .max_duration
+                    .is_some_and(|d| started.elapsed() >= d)
+            {
                 break;
             }
             if INTERRUPTED.load(Ordering::Relaxed) {
@@ -241,7 +284,9 @@ impl<'a> Campaign<'a> {
                 s.skipped += 1;
                 continue;
             }
-            let Some(endpoint) = self.endpoint(&case.endpoint).cloned() else { continue };
+            let Some(endpoint) = self.endpoint(&case.endpoint).cloned() else {
+                continue;
+            };
             let ex = match self.send(&endpoint, &case.request, &mut s.errors).await {
                 Ok(ex) => ex,
                 Err(why) => {
@@ -261,7 +306,9 @@ impl<'a> Campaign<'a> {
             }
             // A 5xx the oracles accept (E48, 501) still earns a health check; a request the
             // client could not send does not (the phone never saw it).
-            let anomalous = judgement.violation.is_some() || matches!(&ex.outcome, Outcome::Answered(r) if r.status >= 500) || matches!(&ex.outcome, Outcome::Reset { .. } | Outcome::Timeout { .. });
+            let anomalous = judgement.violation.is_some()
+                || matches!(&ex.outcome, Outcome::Answered(r) if r.status >= 500)
+                || matches!(&ex.outcome, Outcome::Reset { .. } | Outcome::Timeout { .. });
             window.push((case.clone(), ex.clone()));
             since_health += 1;
             // The phone went away after this case: its own violation may be a consequence.
@@ -270,21 +317,47 @@ impl<'a> Campaign<'a> {
                 since_health = 0;
                 if !self.healthy().await {
                     outage = true;
-                    let recovered = self.phone_went_away(std::mem::take(&mut window), &mut s, ticker).await;
+                    let recovered = self
+                        .phone_went_away(std::mem::take(&mut window), &mut s, ticker)
+                        .await;
                     if !recovered {
                         if let Some(v) = judgement.violation {
                             let why = "the phone did not come back, so the request could not be confirmed or shrunk";
-                            let rec = self.record(&case, &endpoint, &v, SavedRequest::new(case.request.clone(), ex.outcome.clone()), None, ShrinkStats { skipped: Some(why.into()), ..Default::default() });
+                            let rec = self.record(
+                                &case,
+                                &endpoint,
+                                &v,
+                                SavedRequest::new(case.request.clone(), ex.outcome.clone()),
+                                None,
+                                ShrinkStats {
+                                    skipped: Some(why.into()),
+                                    ..Default::default()
+                                },
+                            );
                             self.save(rec, &v, &mut s, ticker);
                         }
-                        s.stopped = Some(format!("the phone stopped answering device/info and did not come back within {} s", self.settings.recovery.as_secs()));
+                        s.stopped = Some(format!(
+                            "the phone stopped answering device/info and did not come back within {} s",
+                            self.settings.recovery.as_secs()
+                        ));
                         break;
                     }
-                    let culprits: Vec<String> = s.findings.iter().filter(|f| f.reproducer.oracle == Oracle::PhoneUnhealthy).map(|f| f.reproducer.endpoint.clone()).collect();
+                    let culprits: Vec<String> = s
+                        .findings
+                        .iter()
+                        .filter(|f| f.reproducer.oracle == Oracle::PhoneUnhealthy)
+                        .map(|f| f.reproducer.endpoint.clone())
+                        .collect();
                     for id in culprits {
-                        let n = 1 + s.repeats.get(&(id.clone(), Oracle::PhoneUnhealthy)).copied().unwrap_or(0);
+                        let n = 1 + s
+                            .repeats
+                            .get(&(id.clone(), Oracle::PhoneUnhealthy))
+                            .copied()
+                            .unwrap_or(0);
                         if n >= RETIRE_AFTER_OUTAGES && retired.insert(id.clone()) {
-                            ticker.println(&format!("note: {id} retired after taking the phone down {n} times"));
+                            ticker.println(&format!(
+                                "note: {id} retired after taking the phone down {n} times"
+                            ));
                             s.retired.push(id);
                         }
                     }
@@ -298,17 +371,24 @@ impl<'a> Campaign<'a> {
                     *n += 1;
                     if *n >= RETIRE_AFTER_HANGS && retired.insert(endpoint.id.clone()) {
                         s.retired.push(endpoint.id.clone());
-                        ticker.println(&format!("note: {} retired after {n} hangs (each costs a whole timeout)", endpoint.id));
+                        ticker.println(&format!(
+                            "note: {} retired after {n} hangs (each costs a whole timeout)",
+                            endpoint.id
+                        ));
                     }
                 }
                 let pair = pairs.entry(key.clone()).or_default();
                 pair.hits += 1;
                 let found_here = s.findings.iter().any(|f| f.covers(&key.0, key.1));
-                let shrink_it = !found_here || (v.oracle != Oracle::Hang && (pair.known_in_a_row < KNOWN_IN_A_ROW || pair.hits.is_power_of_two()));
+                let shrink_it = !found_here
+                    || (v.oracle != Oracle::Hang
+                        && (pair.known_in_a_row < KNOWN_IN_A_ROW || pair.hits.is_power_of_two()));
                 if !shrink_it {
                     *s.not_shrunk.entry(key).or_default() += 1;
                 } else {
-                    let attributed = self.attribute(&case, &endpoint, &v, &ex, outage, &mut s, ticker).await;
+                    let attributed = self
+                        .attribute(&case, &endpoint, &v, &ex, outage, &mut s, ticker)
+                        .await;
                     let pair = pairs.entry(key).or_default();
                     match attributed {
                         Attributed::New => pair.known_in_a_row = 0,
@@ -325,12 +405,24 @@ impl<'a> Campaign<'a> {
 
     /// The phone stopped answering after the cases in `window`: find which one did it,
     /// record the finding, and wait for the phone. Returns whether it came back.
-    async fn phone_went_away(&self, window: Vec<(FuzzCase, Exchange)>, s: &mut Summary, ticker: &mut Ticker) -> bool {
+    async fn phone_went_away(
+        &self,
+        window: Vec<(FuzzCase, Exchange)>,
+        s: &mut Summary,
+        ticker: &mut Ticker,
+    ) -> bool {
         ticker.println(&format!("phone-unhealthy: device/info stopped answering after case #{}; waiting up to {} s for the phone", window.last().map_or(0, |(c, _)| c.index), self.settings.recovery.as_secs()));
         if !self.wait_for_recovery().await {
             if let Some((case, ex)) = window.last() {
                 let preceding = window.iter().map(|(c, _)| c.request.clone()).collect();
-                self.save_unhealthy(case, ex, preceding, "the phone did not come back, so the request could not be pinned down", s, ticker);
+                self.save_unhealthy(
+                    case,
+                    ex,
+                    preceding,
+                    "the phone did not come back, so the request could not be pinned down",
+                    s,
+                    ticker,
+                );
             }
             return false;
         }
@@ -338,8 +430,12 @@ impl<'a> Campaign<'a> {
         let mut culprit = None;
         if window.len() > 1 {
             for (case, _) in &window {
-                let Some(endpoint) = self.endpoint(&case.endpoint).cloned() else { continue };
-                let Ok(ex) = self.send(&endpoint, &case.request, &mut s.errors).await else { continue };
+                let Some(endpoint) = self.endpoint(&case.endpoint).cloned() else {
+                    continue;
+                };
+                let Ok(ex) = self.send(&endpoint, &case.request, &mut s.errors).await else {
+                    continue;
+                };
                 if !self.healthy().await {
                     culprit = Some((case.clone(), ex, None));
                     self.wait_for_recovery().await;
@@ -350,20 +446,50 @@ impl<'a> Campaign<'a> {
         let (case, ex, skipped) = match culprit {
             Some(c) => c,
             None => {
-                let (case, ex) = window.last().cloned().expect("a window holds the case that was just sent");
-                let why = if window.len() > 1 { Some("re-sending the preceding requests one by one did not take the phone down again (flaky)") } else { None };
+                let (case, ex) = window
+                    .last()
+                    .cloned()
+                    .expect("a window holds the case that was just sent");
+                let why = if window.len() > 1 {
+                    Some(
+                        "re-sending the preceding requests one by one did not take the phone down again (flaky)",
+                    )
+                } else {
+                    None
+                };
                 (case, ex, why)
             }
         };
         let preceding = window.iter().map(|(c, _)| c.request.clone()).collect();
-        self.save_unhealthy(&case, &ex, preceding, skipped.unwrap_or("each attempt would take the phone down"), s, ticker);
+        self.save_unhealthy(
+            &case,
+            &ex,
+            preceding,
+            skipped.unwrap_or("each attempt would take the phone down"),
+            s,
+            ticker,
+        );
         self.healthy().await || self.wait_for_recovery().await
     }
 
-    fn save_unhealthy(&self, case: &FuzzCase, ex: &Exchange, preceding: Vec<WireRequest>, why: &str, s: &mut Summary, ticker: &mut Ticker) {
-        let Some(endpoint) = self.endpoint(&case.endpoint).cloned() else { return };
-        if s.findings.iter().any(|f| f.reproducer.endpoint == endpoint.id && f.reproducer.oracle == Oracle::PhoneUnhealthy) {
-            *s.repeats.entry((endpoint.id.clone(), Oracle::PhoneUnhealthy)).or_default() += 1;
+    fn save_unhealthy(
+        &self,
+        case: &FuzzCase,
+        ex: &Exchange,
+        preceding: Vec<WireRequest>,
+        why: &str,
+        s: &mut Summary,
+        ticker: &mut Ticker,
+    ) {
+        let Some(endpoint) = self.endpoint(&case.endpoint).cloned() else {
+            return;
+        };
+        if s.findings.iter().any(|f| {
+            f.reproducer.endpoint == endpoint.id && f.reproducer.oracle == Oracle::PhoneUnhealthy
+        }) {
+            *s.repeats
+                .entry((endpoint.id.clone(), Oracle::PhoneUnhealthy))
+                .or_default() += 1;
             return;
         }
         let v = Violation {
@@ -372,7 +498,17 @@ impl<'a> Campaign<'a> {
             requirement: "the phone keeps answering (GET device/info) after any request".into(),
             actual: "device/info stopped answering after this request".into(),
         };
-        let mut rec = self.record(case, &endpoint, &v, SavedRequest::new(case.request.clone(), ex.outcome.clone()), None, ShrinkStats { skipped: Some(why.into()), ..Default::default() });
+        let mut rec = self.record(
+            case,
+            &endpoint,
+            &v,
+            SavedRequest::new(case.request.clone(), ex.outcome.clone()),
+            None,
+            ShrinkStats {
+                skipped: Some(why.into()),
+                ..Default::default()
+            },
+        );
         rec.preceding = preceding;
         self.save(rec, &v, s, ticker);
     }
@@ -383,31 +519,69 @@ impl<'a> Campaign<'a> {
     /// the outage's doing (the phone-unhealthy finding names the request that caused it)
     /// and is dropped; elsewhere it is saved as flaky, unless its pair was found already.
     #[allow(clippy::too_many_arguments)]
-    async fn attribute(&self, case: &FuzzCase, endpoint: &Endpoint, v: &Violation, ex: &Exchange, outage: bool, s: &mut Summary, ticker: &mut Ticker) -> Attributed {
+    async fn attribute(
+        &self,
+        case: &FuzzCase,
+        endpoint: &Endpoint,
+        v: &Violation,
+        ex: &Exchange,
+        outage: bool,
+        s: &mut Summary,
+        ticker: &mut Ticker,
+    ) -> Attributed {
         let original = SavedRequest::new(case.request.clone(), ex.outcome.clone());
-        let mut probe = CampaignProbe { campaign: self, endpoint, oracle: v.oracle, last_hit: None, errors: Vec::new() };
+        let mut probe = CampaignProbe {
+            campaign: self,
+            endpoint,
+            oracle: v.oracle,
+            last_hit: None,
+            errors: Vec::new(),
+        };
         let confirmed = probe.reproduces(&case.request).await;
         let (minimal, stats) = if confirmed {
             let shrunk = shrink::shrink(&case.request, &mut probe, self.settings.shrink).await;
             let minimal = match probe.last_hit.take() {
-                Some((request, outcome)) if request == shrunk.minimal => SavedRequest::new(request, outcome),
+                Some((request, outcome)) if request == shrunk.minimal => {
+                    SavedRequest::new(request, outcome)
+                }
                 _ => SavedRequest::new(shrunk.minimal.clone(), ex.outcome.clone()),
             };
-            (minimal, ShrinkStats { attempts: shrunk.attempts, steps: shrunk.steps, exhausted: shrunk.exhausted, skipped: None })
+            (
+                minimal,
+                ShrinkStats {
+                    attempts: shrunk.attempts,
+                    steps: shrunk.steps,
+                    exhausted: shrunk.exhausted,
+                    skipped: None,
+                },
+            )
         } else {
             if outage {
                 s.errors.append(&mut probe.errors);
                 ticker.println(&format!("note: {} on case #{} to {} did not repeat once the phone was back: counted as part of the outage", v.oracle.label(), case.index, endpoint.id));
                 return Attributed::Dropped;
             }
-            (original.clone(), ShrinkStats { skipped: Some("did not fail again when sent a second time (flaky)".into()), ..Default::default() })
+            (
+                original.clone(),
+                ShrinkStats {
+                    skipped: Some("did not fail again when sent a second time (flaky)".into()),
+                    ..Default::default()
+                },
+            )
         };
         s.errors.append(&mut probe.errors);
         let key = (endpoint.id.clone(), v.oracle);
         let same = s.findings.iter().position(|f| {
             f.reproducer.oracle == v.oracle
                 && f.reproducer.verdict == v.verdict
-                && self.endpoint(&f.reproducer.endpoint).is_some_and(|e| group::same_request(e, &f.reproducer.minimal.request, endpoint, &minimal.request))
+                && self.endpoint(&f.reproducer.endpoint).is_some_and(|e| {
+                    group::same_request(
+                        e,
+                        &f.reproducer.minimal.request,
+                        endpoint,
+                        &minimal.request,
+                    )
+                })
         });
         if let Some(i) = same {
             let found = &mut s.findings[i];
@@ -416,11 +590,21 @@ impl<'a> Campaign<'a> {
             } else {
                 found.reproducer.also_on.push(endpoint.id.clone());
                 if found.path.is_some()
-                    && let Err(e) = found.reproducer.save(&self.settings.out_dir, &self.redactor)
+                    && let Err(e) = found
+                        .reproducer
+                        .save(&self.settings.out_dir, &self.redactor)
                 {
-                    s.errors.push(format!("cannot update reproducer `{}`: {e}", found.reproducer.id));
+                    s.errors.push(format!(
+                        "cannot update reproducer `{}`: {e}",
+                        found.reproducer.id
+                    ));
                 }
-                ticker.println(&format!("           {} {}: same defect as {} (the same minimal request)", endpoint.id, v.oracle.label(), found.reproducer.id));
+                ticker.println(&format!(
+                    "           {} {}: same defect as {} (the same minimal request)",
+                    endpoint.id,
+                    v.oracle.label(),
+                    found.reproducer.id
+                ));
             }
             return Attributed::Known;
         }
@@ -433,7 +617,15 @@ impl<'a> Campaign<'a> {
         Attributed::New
     }
 
-    fn record(&self, case: &FuzzCase, endpoint: &Endpoint, v: &Violation, original: SavedRequest, minimal: Option<SavedRequest>, shrink: ShrinkStats) -> Reproducer {
+    fn record(
+        &self,
+        case: &FuzzCase,
+        endpoint: &Endpoint,
+        v: &Violation,
+        original: SavedRequest,
+        minimal: Option<SavedRequest>,
+        shrink: ShrinkStats,
+    ) -> Reproducer {
         let minimal = minimal.unwrap_or_else(|| original.clone());
         Reproducer::from_finding(FindingRecord {
             profile: &self.profile.id,
@@ -457,11 +649,17 @@ impl<'a> Campaign<'a> {
         let path = match rec.save(&self.settings.out_dir, &self.redactor) {
             Ok(p) => Some(p),
             Err(e) => {
-                s.errors.push(format!("cannot write a reproducer into `{}`: {e}", self.settings.out_dir.display()));
+                s.errors.push(format!(
+                    "cannot write a reproducer into `{}`: {e}",
+                    self.settings.out_dir.display()
+                ));
                 None
             }
         };
-        let found = Found { reproducer: rec, path };
+        let found = Found {
+            reproducer: rec,
+            path,
+        };
         ticker.println(&self.redactor.redact(&describe(&found, Some(&v.actual))));
         s.findings.push(found);
     }
@@ -470,22 +668,57 @@ impl<'a> Campaign<'a> {
 /// The block printed for a finding.
 pub fn describe(f: &Found, actual: Option<&str>) -> String {
     let r = &f.reproducer;
-    let mut out = format!("{:<10} {}  {}", r.verdict.label(), r.endpoint, r.oracle.label());
+    let mut out = format!(
+        "{:<10} {}  {}",
+        r.verdict.label(),
+        r.endpoint,
+        r.oracle.label()
+    );
     if let Some(i) = r.case_index {
-        out.push_str(&format!("  (case #{i}, seed {})", r.seed.unwrap_or_default()));
+        out.push_str(&format!(
+            "  (case #{i}, seed {})",
+            r.seed.unwrap_or_default()
+        ));
     }
     out.push_str(&format!("\n  requirement: {}", r.requirement));
-    out.push_str(&format!("\n  actual:      {}", actual.unwrap_or(&r.minimal.answer)));
-    let body = r.minimal.request.body.as_deref().map(preview).unwrap_or_else(|| "no body".into());
-    out.push_str(&format!("\n  minimal:     {} {}  {}", r.minimal.request.method, r.minimal.request.path, body));
-    out.push_str(&format!("\n               {} bytes (first failing request: {} bytes", r.minimal.size_bytes, r.original.size_bytes));
+    out.push_str(&format!(
+        "\n  actual:      {}",
+        actual.unwrap_or(&r.minimal.answer)
+    ));
+    let body = r
+        .minimal
+        .request
+        .body
+        .as_deref()
+        .map(preview)
+        .unwrap_or_else(|| "no body".into());
+    out.push_str(&format!(
+        "\n  minimal:     {} {}  {}",
+        r.minimal.request.method, r.minimal.request.path, body
+    ));
+    out.push_str(&format!(
+        "\n               {} bytes (first failing request: {} bytes",
+        r.minimal.size_bytes, r.original.size_bytes
+    ));
     match &r.shrink.skipped {
         Some(why) => out.push_str(&format!("; not shrunk: {why})")),
-        None => out.push_str(&format!("; {} shrink steps in {} attempts{})", r.shrink.steps, r.shrink.attempts, if r.shrink.exhausted { ", budget exhausted" } else { "" })),
+        None => out.push_str(&format!(
+            "; {} shrink steps in {} attempts{})",
+            r.shrink.steps,
+            r.shrink.attempts,
+            if r.shrink.exhausted {
+                ", budget exhausted"
+            } else {
+                ""
+            }
+        )),
     }
     if let Some(p) = &f.path {
         out.push_str(&format!("\n  saved:       {}", p.display()));
-        out.push_str(&format!("\n  replay:      polyconform replay {}", p.display()));
+        out.push_str(&format!(
+            "\n  replay:      polyconform replay {}",
+            p.display()
+        ));
     }
     out.push_str(&format!("\n  curl:        {}", r.curl));
     out
@@ -494,9 +727,21 @@ pub fn describe(f: &Found, actual: Option<&str>) -> String {
 /// A body for one line of output: text cut short, or a byte count for binary.
 pub fn preview(body: &[u8]) -> String {
     match std::str::from_utf8(body) {
-        Ok(t) if t.chars().count() > 120 => format!("{}... ({} bytes)", t.chars().take(120).collect::<String>().escape_debug(), body.len()),
+        Ok(t) if t.chars().count() > 120 => format!(
+            "{}... ({} bytes)",
+            t.chars().take(120).collect::<String>().escape_debug(),
+            body.len()
+        ),
         Ok(t) => t.escape_debug().to_string(),
-        Err(_) => format!("{} bytes, not UTF-8: {}", body.len(), body.iter().take(24).map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(" ")),
+        Err(_) => format!(
+            "{} bytes, not UTF-8: {}",
+            body.len(),
+            body.iter()
+                .take(24)
+                .map(|b| format!("{b:02x}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        ),
     }
 }
 
@@ -515,7 +760,13 @@ impl Probe for CampaignProbe<'_, '_> {
         if INTERRUPTED.load(Ordering::Relaxed) {
             return false;
         }
-        let Ok(ex) = self.campaign.send(self.endpoint, request, &mut self.errors).await else { return false };
+        let Ok(ex) = self
+            .campaign
+            .send(self.endpoint, request, &mut self.errors)
+            .await
+        else {
+            return false;
+        };
         let (_, j) = self.campaign.judge(self.endpoint, request, &ex.outcome);
         let hit = j.violation.is_some_and(|v| v.oracle == self.oracle);
         if hit {

@@ -24,12 +24,16 @@
 //! none fails, 0 otherwise.
 
 use super::campaign::{Campaign, Settings, Summary};
+use super::oracle::Oracle;
 use super::progress::Ticker;
 use super::replay::{Replayed, replay_one};
 use super::repro::{self, Reproducer};
 use super::request_schema::SchemaDocs;
 use super::restore::Restorer;
 use super::shrink::ShrinkBudget;
+use crate::catalogue::Catalogue;
+use crate::catalogue::case::{Family, ManualRef};
+use crate::catalogue::profile::{Endpoint, Profile, Safety};
 use crate::check::Finding;
 use crate::cli::{FuzzArgs, ReplayArgs, TargetArgs};
 use crate::device::Exchange;
@@ -38,11 +42,7 @@ use crate::report::model::{CaseRecord, RunRecord};
 use crate::report::redact::Redactor;
 use crate::run::engine::{Engine, IncomingSource, RunOptions};
 use crate::run::target::{self, BUILTIN_LABEL, Target};
-use crate::spec::case::{Family, ManualRef};
-use crate::spec::profile::{Endpoint, Profile, Safety};
-use crate::spec::Catalogue;
 use crate::verdict::{Level, Verdict};
-use super::oracle::Oracle;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -59,7 +59,13 @@ const HEALTH_EVERY: u64 = 25;
 const RECOVERY: Duration = Duration::from_secs(90);
 
 pub fn fuzz(args: FuzzArgs) -> ExitCode {
-    let Connected { catalogue, profile, runtime, target, engine } = match connect(&args.target, &args.emulator_faults, &args.readings) {
+    let Connected {
+        catalogue,
+        profile,
+        runtime,
+        target,
+        engine,
+    } = match connect(&args.target, &args.emulator_faults, &args.readings) {
         Ok(c) => c,
         Err(code) => return code,
     };
@@ -76,17 +82,28 @@ pub fn fuzz(args: FuzzArgs) -> ExitCode {
         (cases, secs) => (cases, secs.map(Duration::from_secs)),
     };
     let seed = args.seed.unwrap_or_else(random_seed);
-    let out_dir = args.out.clone().unwrap_or_else(|| default_out_dir(&profile.id));
+    let out_dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| default_out_dir(&profile.id));
     let redactor = Redactor::new(&args.target.username, &target.password);
-    let campaign = campaign(&catalogue, &profile, &target, &args.target, endpoints, &redactor, Settings {
-        seed,
-        max_cases,
-        max_duration,
-        out_dir: out_dir.clone(),
-        shrink: ShrinkBudget::default(),
-        health_every: HEALTH_EVERY,
-        recovery: RECOVERY,
-    });
+    let campaign = campaign(
+        &catalogue,
+        &profile,
+        &target,
+        &args.target,
+        endpoints,
+        &redactor,
+        Settings {
+            seed,
+            max_cases,
+            max_duration,
+            out_dir: out_dir.clone(),
+            shrink: ShrinkBudget::default(),
+            health_every: HEALTH_EVERY,
+            recovery: RECOVERY,
+        },
+    );
     // Ctrl-C ends the run after the current request (restored), with the summary.
     runtime.spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {
@@ -101,14 +118,26 @@ pub fn fuzz(args: FuzzArgs) -> ExitCode {
         (None, Some(c)) => format!("{c} cases"),
         (None, None) => "no bound".into(),
     };
-    let skipped_mutating = profile.endpoints.iter().filter(|e| e.safety == Safety::Mutating).count();
+    let skipped_mutating = profile
+        .endpoints
+        .iter()
+        .filter(|e| e.safety == Safety::Mutating)
+        .count();
     println!(
         "fuzz: profile {}, target {}, seed {seed} (repeat with --seed {seed}), budget {bounds}, {} endpoint{}{}",
         profile.id,
         target.label,
         campaign.endpoints.len(),
-        if campaign.endpoints.len() == 1 { "" } else { "s" },
-        if args.allow_mutating || skipped_mutating == 0 { String::new() } else { format!(" ({skipped_mutating} mutating ones left out: add --allow-mutating)") },
+        if campaign.endpoints.len() == 1 {
+            ""
+        } else {
+            "s"
+        },
+        if args.allow_mutating || skipped_mutating == 0 {
+            String::new()
+        } else {
+            format!(" ({skipped_mutating} mutating ones left out: add --allow-mutating)")
+        },
     );
 
     let started_at = crate::run::engine::now_rfc3339();
@@ -122,14 +151,33 @@ pub fn fuzz(args: FuzzArgs) -> ExitCode {
     ticker.finish();
 
     let still_failing = replayed.iter().filter(|(_, r)| r.is_failure()).count();
-    print!("{}", redactor.redact(&render_summary(&summary, seed, &campaign.endpoints, replayed.len(), still_failing)));
+    print!(
+        "{}",
+        redactor.redact(&render_summary(
+            &summary,
+            seed,
+            &campaign.endpoints,
+            replayed.len(),
+            still_failing
+        ))
+    );
 
     let mut errors = summary.errors.clone();
     if let Some(dir) = &args.report_dir {
-        let record = run_record(&engine, &campaign, &summary, &replayed, started_at, started.elapsed());
+        let record = run_record(
+            &engine,
+            &campaign,
+            &summary,
+            &replayed,
+            started_at,
+            started.elapsed(),
+        );
         match write_reports(&record, dir, &redactor) {
             Ok(()) => println!("reports written to {}", dir.display()),
-            Err(e) => errors.push(format!("cannot write the reports into `{}`: {e}", dir.display())),
+            Err(e) => errors.push(format!(
+                "cannot write the reports into `{}`: {e}",
+                dir.display()
+            )),
         }
     }
     for e in &errors {
@@ -158,30 +206,52 @@ pub fn replay(args: ReplayArgs) -> ExitCode {
             return exit::code(exit::CANNOT_JUDGE);
         }
     };
-    let Connected { catalogue, profile, runtime, target, engine: _ } = match connect(&args.target, &args.emulator_faults, &[]) {
+    let Connected {
+        catalogue,
+        profile,
+        runtime,
+        target,
+        engine: _,
+    } = match connect(&args.target, &args.emulator_faults, &[]) {
         Ok(c) => c,
         Err(code) => return code,
     };
     let redactor = Redactor::new(&args.target.username, &target.password);
     // A replay sends what the user saved, mutating endpoints included (with the restore
     // wrap); destructive ones are refused in `replay_one`.
-    let endpoints: Vec<Endpoint> = profile.endpoints.iter().filter(|e| !e.safety.needs_opt_in()).cloned().collect();
-    let campaign = campaign(&catalogue, &profile, &target, &args.target, endpoints, &redactor, Settings {
-        seed: 0,
-        max_cases: Some(0),
-        max_duration: None,
-        out_dir: PathBuf::new(),
-        shrink: ShrinkBudget::default(),
-        health_every: HEALTH_EVERY,
-        recovery: RECOVERY,
-    });
+    let endpoints: Vec<Endpoint> = profile
+        .endpoints
+        .iter()
+        .filter(|e| !e.safety.needs_opt_in())
+        .cloned()
+        .collect();
+    let campaign = campaign(
+        &catalogue,
+        &profile,
+        &target,
+        &args.target,
+        endpoints,
+        &redactor,
+        Settings {
+            seed: 0,
+            max_cases: Some(0),
+            max_duration: None,
+            out_dir: PathBuf::new(),
+            shrink: ShrinkBudget::default(),
+            health_every: HEALTH_EVERY,
+            recovery: RECOVERY,
+        },
+    );
     let (mut failing, mut errors, mut fixed) = (0, 0, 0);
     runtime.block_on(async {
         for (path, loaded) in &files {
             let result = match loaded {
                 Ok(r) => {
                     let outcome = replay_one(&campaign, r).await;
-                    println!("{}", redactor.redact(&format!("{}  ({})", outcome.line(r), path.display())));
+                    println!(
+                        "{}",
+                        redactor.redact(&format!("{}  ({})", outcome.line(r), path.display()))
+                    );
                     outcome
                 }
                 Err(e) => {
@@ -197,7 +267,12 @@ pub fn replay(args: ReplayArgs) -> ExitCode {
             }
         }
     });
-    println!("replay: {} reproducer{}: {failing} still failing, {fixed} fixed, {errors} error{}", files.len(), if files.len() == 1 { "" } else { "s" }, if errors == 1 { "" } else { "s" });
+    println!(
+        "replay: {} reproducer{}: {failing} still failing, {fixed} fixed, {errors} error{}",
+        files.len(),
+        if files.len() == 1 { "" } else { "s" },
+        if errors == 1 { "" } else { "s" }
+    );
     stop(&runtime, target);
     if failing > 0 {
         exit::code(exit::FAILED)
@@ -214,20 +289,38 @@ pub fn default_out_dir(profile: &str) -> PathBuf {
 }
 
 /// The endpoints a campaign may call.
-pub fn select_endpoints(profile: &Profile, patterns: &[String], allow_mutating: bool) -> Result<Vec<Endpoint>, String> {
+pub fn select_endpoints(
+    profile: &Profile,
+    patterns: &[String],
+    allow_mutating: bool,
+) -> Result<Vec<Endpoint>, String> {
     let matches = |e: &Endpoint| {
-        patterns.is_empty() || patterns.iter().any(|p| e.id.to_ascii_lowercase().contains(&p.to_ascii_lowercase()) || e.path.to_ascii_lowercase().contains(&p.to_ascii_lowercase()))
+        patterns.is_empty()
+            || patterns.iter().any(|p| {
+                e.id.to_ascii_lowercase().contains(&p.to_ascii_lowercase())
+                    || e.path
+                        .to_ascii_lowercase()
+                        .contains(&p.to_ascii_lowercase())
+            })
     };
     let wanted: Vec<&Endpoint> = profile.endpoints.iter().filter(|e| matches(e)).collect();
     if wanted.is_empty() {
         return Err(format!(
             "no endpoint of profile `{}` matches {} (hint: `polyconform list --profile {}` shows every id and path)",
             profile.id,
-            patterns.iter().map(|p| format!("`{p}`")).collect::<Vec<_>>().join(", "),
+            patterns
+                .iter()
+                .map(|p| format!("`{p}`"))
+                .collect::<Vec<_>>()
+                .join(", "),
             profile.id
         ));
     }
-    let allowed: Vec<Endpoint> = wanted.iter().filter(|e| e.safety == Safety::Safe || (allow_mutating && e.safety == Safety::Mutating)).map(|e| (*e).clone()).collect();
+    let allowed: Vec<Endpoint> = wanted
+        .iter()
+        .filter(|e| e.safety == Safety::Safe || (allow_mutating && e.safety == Safety::Mutating))
+        .map(|e| (*e).clone())
+        .collect();
     if allowed.is_empty() {
         let reasons: Vec<String> = wanted
             .iter()
@@ -250,21 +343,39 @@ struct Connected {
 }
 
 /// Catalogue, profile, target and preflight; any failure prints why and gives exit 2.
-fn connect(args: &TargetArgs, faults: &[String], readings: &[String]) -> Result<Connected, ExitCode> {
-    let catalogue = Arc::new(crate::spec::command::load_or_report(args.data.as_deref())?);
-    let profile = catalogue.profile(&args.profile).map_err(|msg| {
-        eprintln!("error: {msg}");
-        exit::code(exit::CANNOT_JUDGE)
-    })?.clone();
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().map_err(|e| {
-        eprintln!("error: cannot start the async runtime: {e}");
-        exit::code(exit::CANNOT_JUDGE)
-    })?;
-    let resolved = crate::emulator::readings::resolve(&catalogue, &profile.id, readings).map_err(|msg| {
-        eprintln!("error: --reading: {msg}");
-        exit::code(exit::CANNOT_JUDGE)
-    })?;
-    let setup = target::EmulatorSetup { faults: faults.to_vec(), readings: resolved, ..target::EmulatorSetup::default() };
+fn connect(
+    args: &TargetArgs,
+    faults: &[String],
+    readings: &[String],
+) -> Result<Connected, ExitCode> {
+    let catalogue = Arc::new(crate::catalogue::command::load_or_report(
+        args.data.as_deref(),
+    )?);
+    let profile = catalogue
+        .profile(&args.profile)
+        .map_err(|msg| {
+            eprintln!("error: {msg}");
+            exit::code(exit::CANNOT_JUDGE)
+        })?
+        .clone();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            eprintln!("error: cannot start the async runtime: {e}");
+            exit::code(exit::CANNOT_JUDGE)
+        })?;
+    let resolved =
+        crate::emulator::readings::resolve(&catalogue, &profile.id, readings).map_err(|msg| {
+            eprintln!("error: --reading: {msg}");
+            exit::code(exit::CANNOT_JUDGE)
+        })?;
+    let setup = target::EmulatorSetup {
+        faults: faults.to_vec(),
+        readings: resolved,
+        ..target::EmulatorSetup::default()
+    };
     let target = match runtime.block_on(target::connect_with(args, &profile, setup)) {
         Ok(t) => t,
         Err(e) => {
@@ -273,17 +384,37 @@ fn connect(args: &TargetArgs, faults: &[String], readings: &[String]) -> Result<
         }
     };
     if target.emulator.is_none() && (!faults.is_empty() || !readings.is_empty()) {
-        eprintln!("warning: --emulator-fault and --reading apply to the built-in emulator only; ignored with --target");
+        eprintln!(
+            "warning: --emulator-fault and --reading apply to the built-in emulator only; ignored with --target"
+        );
     }
-    let options = RunOptions { allow_destructive: false, strict: false, dial: "1000".into(), incoming: IncomingSource::None, timeout: target.device.config().timeout };
-    let engine = Engine::new(target.device.clone(), catalogue.clone(), profile.clone(), options).with_label(target.label.clone());
+    let options = RunOptions {
+        allow_destructive: false,
+        strict: false,
+        dial: "1000".into(),
+        incoming: IncomingSource::None,
+        timeout: target.device.config().timeout,
+    };
+    let engine = Engine::new(
+        target.device.clone(),
+        catalogue.clone(),
+        profile.clone(),
+        options,
+    )
+    .with_label(target.label.clone());
     if let Err(e) = runtime.block_on(engine.preflight()) {
         let redactor = Redactor::new(&args.username, &target.password);
         eprintln!("error: {}", redactor.redact(&e.to_string()));
         stop(&runtime, target);
         return Err(exit::code(exit::CANNOT_JUDGE));
     }
-    Ok(Connected { catalogue, profile, runtime, target, engine })
+    Ok(Connected {
+        catalogue,
+        profile,
+        runtime,
+        target,
+        engine,
+    })
 }
 
 fn campaign<'a>(
@@ -296,7 +427,11 @@ fn campaign<'a>(
     settings: Settings,
 ) -> Campaign<'a> {
     // The built-in emulator's port dies with the run: the curl line names a placeholder.
-    let curl_base = if target.label == BUILTIN_LABEL { "http://127.0.0.1:PORT".to_string() } else { target.device.base_url().to_string() };
+    let curl_base = if target.label == BUILTIN_LABEL {
+        "http://127.0.0.1:PORT".to_string()
+    } else {
+        target.device.base_url().to_string()
+    };
     Campaign {
         device: target.device.clone(),
         profile,
@@ -314,16 +449,31 @@ fn campaign<'a>(
 }
 
 /// Replay what earlier runs saved for this profile, before generating anything new.
-async fn replay_saved(campaign: &Campaign<'_>, dir: &Path, ticker: &Ticker) -> Vec<(Reproducer, Replayed)> {
+async fn replay_saved(
+    campaign: &Campaign<'_>,
+    dir: &Path,
+    ticker: &Ticker,
+) -> Vec<(Reproducer, Replayed)> {
     if !dir.is_dir() {
         return Vec::new();
     }
-    let Ok(files) = repro::load(dir) else { return Vec::new() };
-    let saved: Vec<Reproducer> = files.into_iter().filter_map(|(_, r)| r.ok()).filter(|r| r.profile == campaign.profile.id).collect();
+    let Ok(files) = repro::load(dir) else {
+        return Vec::new();
+    };
+    let saved: Vec<Reproducer> = files
+        .into_iter()
+        .filter_map(|(_, r)| r.ok())
+        .filter(|r| r.profile == campaign.profile.id)
+        .collect();
     if saved.is_empty() {
         return Vec::new();
     }
-    ticker.println(&format!("replaying {} saved reproducer{} from {}", saved.len(), if saved.len() == 1 { "" } else { "s" }, dir.display()));
+    ticker.println(&format!(
+        "replaying {} saved reproducer{} from {}",
+        saved.len(),
+        if saved.len() == 1 { "" } else { "s" },
+        dir.display()
+    ));
     let mut out = Vec::new();
     for r in saved {
         let result = replay_one(campaign, &r).await;
@@ -333,25 +483,67 @@ async fn replay_saved(campaign: &Campaign<'_>, dir: &Path, ticker: &Ticker) -> V
     out
 }
 
-fn render_summary(s: &Summary, seed: u64, endpoints: &[Endpoint], replayed: usize, still_failing: usize) -> String {
+fn render_summary(
+    s: &Summary,
+    seed: u64,
+    endpoints: &[Endpoint],
+    replayed: usize,
+    still_failing: usize,
+) -> String {
     let secs = s.elapsed.as_secs_f64().max(1e-3);
-    let mut out = format!("\nfuzz summary: {} cases in {:.1} s ({:.0} cases/s), seed {seed}\n", s.cases, secs, s.cases as f64 / secs);
-    let intents: Vec<String> = ["valid", "invalid", "malformed", "protocol"].iter().map(|k| format!("{k} {}", s.intents.get(k).copied().unwrap_or(0))).collect();
+    let mut out = format!(
+        "\nfuzz summary: {} cases in {:.1} s ({:.0} cases/s), seed {seed}\n",
+        s.cases,
+        secs,
+        s.cases as f64 / secs
+    );
+    let intents: Vec<String> = ["valid", "invalid", "malformed", "protocol"]
+        .iter()
+        .map(|k| format!("{k} {}", s.intents.get(k).copied().unwrap_or(0)))
+        .collect();
     out.push_str(&format!("  requests:     {}\n", intents.join(", ")));
-    let touched = endpoints.iter().filter(|e| s.per_endpoint.contains_key(&e.id)).count();
-    out.push_str(&format!("  endpoints:    {touched} of {} reached\n", endpoints.len()));
+    let touched = endpoints
+        .iter()
+        .filter(|e| s.per_endpoint.contains_key(&e.id))
+        .count();
+    out.push_str(&format!(
+        "  endpoints:    {touched} of {} reached\n",
+        endpoints.len()
+    ));
     if replayed > 0 {
-        out.push_str(&format!("  replayed:     {replayed} saved reproducer{}, {still_failing} still failing\n", if replayed == 1 { "" } else { "s" }));
+        out.push_str(&format!(
+            "  replayed:     {replayed} saved reproducer{}, {still_failing} still failing\n",
+            if replayed == 1 { "" } else { "s" }
+        ));
     }
-    let non_strict = s.findings.iter().filter(|f| f.reproducer.verdict == Verdict::NonStrict).count();
-    out.push_str(&format!("  findings:     {} FAIL, {non_strict} NON-STRICT\n", s.failures()));
+    let non_strict = s
+        .findings
+        .iter()
+        .filter(|f| f.reproducer.verdict == Verdict::NonStrict)
+        .count();
+    out.push_str(&format!(
+        "  findings:     {} FAIL, {non_strict} NON-STRICT\n",
+        s.failures()
+    ));
     for f in &s.findings {
-        let saved = f.path.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "not saved".into());
+        let saved = f
+            .path
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|| "not saved".into());
         let also = match f.reproducer.also_on.len() {
             0 => String::new(),
-            n => format!(" (also on {n} other endpoint{})", if n == 1 { "" } else { "s" }),
+            n => format!(
+                " (also on {n} other endpoint{})",
+                if n == 1 { "" } else { "s" }
+            ),
         };
-        out.push_str(&format!("    {:<10} {} {}{also}  -> {saved}\n", f.reproducer.verdict.label(), f.reproducer.endpoint, f.reproducer.oracle.label()));
+        out.push_str(&format!(
+            "    {:<10} {} {}{also}  -> {saved}\n",
+            f.reproducer.verdict.label(),
+            f.reproducer.endpoint,
+            f.reproducer.oracle.label()
+        ));
     }
     let per_oracle = |counts: &BTreeMap<(String, Oracle), u64>| {
         let mut out: BTreeMap<Oracle, (u64, usize)> = BTreeMap::new();
@@ -362,7 +554,12 @@ fn render_summary(s: &Summary, seed: u64, endpoints: &[Endpoint], replayed: usiz
         }
         out
     };
-    let plural = |n: u64, endpoints: usize| (if n == 1 { "" } else { "s" }, if endpoints == 1 { "" } else { "s" });
+    let plural = |n: u64, endpoints: usize| {
+        (
+            if n == 1 { "" } else { "s" },
+            if endpoints == 1 { "" } else { "s" },
+        )
+    };
     for (oracle, (n, endpoints)) in per_oracle(&s.repeats) {
         let (times, eps) = plural(n, endpoints);
         out.push_str(&format!("    repeated   {} {n} more time{times} on {endpoints} endpoint{eps} (the same minimal request)\n", oracle.label()));
@@ -391,17 +588,36 @@ fn render_summary(s: &Summary, seed: u64, endpoints: &[Endpoint], replayed: usiz
 
 /// The run as the reports see it: one case per finding (and per still-failing replay),
 /// one PASS case per endpoint fuzzed without a finding.
-fn run_record(engine: &Engine, campaign: &Campaign<'_>, s: &Summary, replayed: &[(Reproducer, Replayed)], started_at: String, elapsed: Duration) -> RunRecord {
+fn run_record(
+    engine: &Engine,
+    campaign: &Campaign<'_>,
+    s: &Summary,
+    replayed: &[(Reproducer, Replayed)],
+    started_at: String,
+    elapsed: Duration,
+) -> RunRecord {
     let family = &campaign.profile.family;
     let mut cases = Vec::new();
     let mut record_of = |r: &Reproducer, verdict: Verdict, actual: String| {
-        let ex = |step: &str, saved: &repro::SavedRequest| Exchange { step: step.into(), request: saved.request.clone(), outcome: saved.outcome.clone(), elapsed_ms: 0 };
+        let ex = |step: &str, saved: &repro::SavedRequest| Exchange {
+            step: step.into(),
+            request: saved.request.clone(),
+            outcome: saved.outcome.clone(),
+            elapsed_ms: 0,
+        };
         cases.push(CaseRecord {
             id: format!("{family}.fuzz.{}.{}", r.endpoint, r.oracle.label()),
             title: format!("fuzz {}: {}", r.endpoint, r.oracle.label()),
             family: Family::Input,
-            level: if verdict == Verdict::Fail { Level::Must } else { Level::Ambiguous },
-            manual: ManualRef { section: r.section.clone(), quote: r.requirement.clone() },
+            level: if verdict == Verdict::Fail {
+                Level::Must
+            } else {
+                Level::Ambiguous
+            },
+            manual: ManualRef {
+                section: r.section.clone(),
+                quote: r.requirement.clone(),
+            },
             endpoint: Some(r.endpoint.clone()),
             suite: "fuzz".into(),
             verdict,
@@ -411,25 +627,39 @@ fn run_record(engine: &Engine, campaign: &Campaign<'_>, s: &Summary, replayed: &
                 verdict,
                 section: r.section.clone(),
                 requirement: r.requirement.clone(),
-                expected: vec!["an HTTP answer below 500 within the timeout, JSON with a documented Status".into()],
+                expected: vec![
+                    "an HTTP answer below 500 within the timeout, JSON with a documented Status"
+                        .into(),
+                ],
                 actual,
                 step: "fuzz".into(),
                 details: r.mutations.clone(),
                 errata: vec![],
             }],
-            exchanges: vec![ex("first failing request", &r.original), ex("minimal request", &r.minimal)],
+            exchanges: vec![
+                ex("first failing request", &r.original),
+                ex("minimal request", &r.minimal),
+            ],
             reproducer: Some(r.curl.clone()),
             duration_ms: 0,
         });
     };
     for f in &s.findings {
-        record_of(&f.reproducer, f.reproducer.verdict, f.reproducer.minimal.answer.clone());
+        record_of(
+            &f.reproducer,
+            f.reproducer.verdict,
+            f.reproducer.minimal.answer.clone(),
+        );
     }
     for (r, result) in replayed {
         if let Replayed::StillFailing { violation, .. } = result
             && !s.findings.iter().any(|f| f.reproducer.id == r.id)
         {
-            record_of(r, violation.verdict, format!("replayed: {}", violation.actual));
+            record_of(
+                r,
+                violation.verdict,
+                format!("replayed: {}", violation.actual),
+            );
         }
     }
     for e in &campaign.endpoints {
@@ -454,7 +684,12 @@ fn run_record(engine: &Engine, campaign: &Campaign<'_>, s: &Summary, replayed: &
         });
     }
     let mut record = crate::run::engine::run_record(engine, started_at, elapsed, cases);
-    record.notes.push(format!("fuzz campaign: seed {}, {} cases, {} findings", campaign.settings.seed, s.cases, s.findings.len()));
+    record.notes.push(format!(
+        "fuzz campaign: seed {}, {} cases, {} findings",
+        campaign.settings.seed,
+        s.cases,
+        s.findings.len()
+    ));
     record.notes.extend(s.errors.iter().cloned());
     record
 }
@@ -475,7 +710,10 @@ fn stop(runtime: &tokio::runtime::Runtime, target: Target) {
 
 /// A seed for a run without `--seed` (printed, so the run can be repeated).
 fn random_seed() -> u64 {
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0);
     (nanos ^ (u64::from(std::process::id()) << 32)) % 1_000_000_000
 }
 
@@ -492,7 +730,10 @@ mod tests {
     fn destructive_and_session_breaking_endpoints_are_never_selected() {
         let p = profile();
         let all = select_endpoints(&p, &[], true).unwrap();
-        assert!(all.iter().all(|e| matches!(e.safety, Safety::Safe | Safety::Mutating)));
+        assert!(
+            all.iter()
+                .all(|e| matches!(e.safety, Safety::Safe | Safety::Mutating))
+        );
         assert!(all.iter().any(|e| e.id == "callctrl.dial"));
         let safe = select_endpoints(&p, &[], false).unwrap();
         assert!(safe.iter().all(|e| e.safety == Safety::Safe));
@@ -508,6 +749,11 @@ mod tests {
         assert!(err.contains("never fuzzed"), "{err}");
         let err = select_endpoints(&p, &["nothing-like-this".into()], true).unwrap_err();
         assert!(err.contains("polyconform list"), "{err}");
-        assert_eq!(select_endpoints(&p, &["config/get".into()], false).unwrap().len(), 1);
+        assert_eq!(
+            select_endpoints(&p, &["config/get".into()], false)
+                .unwrap()
+                .len(),
+            1
+        );
     }
 }

@@ -18,7 +18,7 @@
 
 use super::request_schema::{Node, PathStep, SchemaDocs, pointer_text};
 use super::strategy::arb_param_name;
-use crate::spec::profile::{Endpoint, Limits, Method};
+use crate::catalogue::profile::{Endpoint, Limits, Method};
 use proptest::prelude::Rng;
 use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::{TestRng, TestRunner};
@@ -97,8 +97,13 @@ pub enum EncodingOp {
 }
 
 impl EncodingOp {
-    pub const ALL: [(EncodingOp, u32); 5] =
-        [(EncodingOp::DuplicateKey, 3), (EncodingOp::Truncated, 4), (EncodingOp::NonUtf8, 5), (EncodingOp::ByteOrderMark, 1), (EncodingOp::TrailingGarbage, 1)];
+    pub const ALL: [(EncodingOp, u32); 5] = [
+        (EncodingOp::DuplicateKey, 3),
+        (EncodingOp::Truncated, 4),
+        (EncodingOp::NonUtf8, 5),
+        (EncodingOp::ByteOrderMark, 1),
+        (EncodingOp::TrailingGarbage, 1),
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -150,12 +155,22 @@ pub fn weighted<T: Copy>(rng: &mut TestRng, items: &[(T, u32)]) -> T {
 
 /// A uniform choice; `None` for an empty list.
 fn pick<'a, T>(rng: &mut TestRng, items: &'a [T]) -> Option<&'a T> {
-    if items.is_empty() { None } else { Some(&items[rng.random_range(0..items.len())]) }
+    if items.is_empty() {
+        None
+    } else {
+        Some(&items[rng.random_range(0..items.len())])
+    }
 }
 
 /// Apply one value operator to `value` (the body of `endpoint`); returns `name: detail`,
 /// or `None` when the operator has nothing to work on in this instance.
-pub fn apply_value_op(op: ValueOp, value: &mut Value, docs: &SchemaDocs, root: Option<Node<'_>>, runner: &mut TestRunner) -> Option<String> {
+pub fn apply_value_op(
+    op: ValueOp,
+    value: &mut Value,
+    docs: &SchemaDocs,
+    root: Option<Node<'_>>,
+    runner: &mut TestRunner,
+) -> Option<String> {
     let rng = runner.rng();
     let detail = match op {
         ValueOp::WrongType => {
@@ -174,7 +189,9 @@ pub fn apply_value_op(op: ValueOp, value: &mut Value, docs: &SchemaDocs, root: O
                 let members: Vec<Vec<PathStep>> = {
                     let mut all = Vec::new();
                     collect_paths(value, &mut Vec::new(), &mut all);
-                    all.into_iter().filter(|p| matches!(p.last(), Some(PathStep::Key(_)))).collect()
+                    all.into_iter()
+                        .filter(|p| matches!(p.last(), Some(PathStep::Key(_))))
+                        .collect()
                 };
                 if members.is_empty() {
                     return None;
@@ -189,17 +206,44 @@ pub fn apply_value_op(op: ValueOp, value: &mut Value, docs: &SchemaDocs, root: O
         ValueOp::UnknownField => {
             let path = pick_where(rng, value, true, Value::is_object)?;
             let name = format!("polyconformUnknown{}", rng.random_range(0..1000));
-            let extra = pick(rng, &[Value::from("1"), Value::from(1), Value::Null, Value::Bool(true), Value::Array(vec![])])?.clone();
-            get_mut(value, &path)?.as_object_mut()?.insert(name.clone(), extra);
+            let extra = pick(
+                rng,
+                &[
+                    Value::from("1"),
+                    Value::from(1),
+                    Value::Null,
+                    Value::Bool(true),
+                    Value::Array(vec![]),
+                ],
+            )?
+            .clone();
+            get_mut(value, &path)?
+                .as_object_mut()?
+                .insert(name.clone(), extra);
             format!("added {}/{name}", pointer_text(&path))
         }
         ValueOp::EnumOutside => {
             let root = root?;
             let mut enums = Vec::new();
             collect_enum_paths(docs, root, value, &mut Vec::new(), &mut enums);
-            let (path, allowed) = if enums.is_empty() { return None } else { pick(rng, &enums)?.clone() };
-            let first = allowed.first().and_then(Value::as_str).unwrap_or("x").to_string();
-            let mut options = vec![format!("{first}x"), first.to_lowercase(), first.to_uppercase(), "INVALID".to_string(), String::new(), "0".to_string()];
+            let (path, allowed) = if enums.is_empty() {
+                return None;
+            } else {
+                pick(rng, &enums)?.clone()
+            };
+            let first = allowed
+                .first()
+                .and_then(Value::as_str)
+                .unwrap_or("x")
+                .to_string();
+            let mut options = vec![
+                format!("{first}x"),
+                first.to_lowercase(),
+                first.to_uppercase(),
+                "INVALID".to_string(),
+                String::new(),
+                "0".to_string(),
+            ];
             options.retain(|o| !allowed.iter().any(|a| a.as_str() == Some(o)));
             let replacement = pick(rng, &options)?.clone();
             *get_mut(value, &path)? = Value::String(replacement.clone());
@@ -212,7 +256,11 @@ pub fn apply_value_op(op: ValueOp, value: &mut Value, docs: &SchemaDocs, root: O
         }
         ValueOp::OverlongString => {
             let len = overlong_length(rng);
-            let text: String = "polyconform-0123456789-".chars().cycle().take(len).collect();
+            let text: String = "polyconform-0123456789-"
+                .chars()
+                .cycle()
+                .take(len)
+                .collect();
             match pick_string(rng, value) {
                 Some(path) => {
                     *get_mut(value, &path)? = Value::String(text);
@@ -220,16 +268,26 @@ pub fn apply_value_op(op: ValueOp, value: &mut Value, docs: &SchemaDocs, root: O
                 }
                 None => {
                     let path = first_object(value)?;
-                    get_mut(value, &path)?.as_object_mut()?.insert("polyconformLong".into(), Value::String(text));
-                    format!("added {}/polyconformLong of {len} characters", pointer_text(&path))
+                    get_mut(value, &path)?
+                        .as_object_mut()?
+                        .insert("polyconformLong".into(), Value::String(text));
+                    format!(
+                        "added {}/polyconformLong of {len} characters",
+                        pointer_text(&path)
+                    )
                 }
             }
         }
         ValueOp::ControlChars => {
             let path = pick_string(rng, value)?;
-            let controls = ['\0', '\u{1}', '\u{7}', '\u{8}', '\t', '\n', '\r', '\u{1b}', '\u{1f}', '\u{7f}', '\u{85}', '\u{2028}'];
+            let controls = [
+                '\0', '\u{1}', '\u{7}', '\u{8}', '\t', '\n', '\r', '\u{1b}', '\u{1f}', '\u{7f}',
+                '\u{85}', '\u{2028}',
+            ];
             let count = rng.random_range(1..=3);
-            let Value::String(s) = get_mut(value, &path)? else { return None };
+            let Value::String(s) = get_mut(value, &path)? else {
+                return None;
+            };
             let mut chars: Vec<char> = s.chars().collect();
             let mut added = Vec::new();
             for _ in 0..count {
@@ -243,17 +301,41 @@ pub fn apply_value_op(op: ValueOp, value: &mut Value, docs: &SchemaDocs, root: O
         }
         ValueOp::NonAscii => {
             let path = pick_string(rng, value)?;
-            let texts = ["é", "ß", "Ω", "日本語", "😀", "\u{202e}", "e\u{301}", "\u{feff}", "\u{fffd}", "\u{10ffff}", "𝔘𝔫𝔦"];
+            let texts = [
+                "é",
+                "ß",
+                "Ω",
+                "日本語",
+                "😀",
+                "\u{202e}",
+                "e\u{301}",
+                "\u{feff}",
+                "\u{fffd}",
+                "\u{10ffff}",
+                "𝔘𝔫𝔦",
+            ];
             let t = *pick(rng, &texts)?;
             let replace = rng.random_bool(0.3);
-            let Value::String(s) = get_mut(value, &path)? else { return None };
+            let Value::String(s) = get_mut(value, &path)? else {
+                return None;
+            };
             if replace {
                 *s = t.to_string();
             } else {
-                let at = s.char_indices().map(|(i, _)| i).chain([s.len()]).nth(rng.random_range(0..=s.chars().count())).unwrap_or(s.len());
+                let at = s
+                    .char_indices()
+                    .map(|(i, _)| i)
+                    .chain([s.len()])
+                    .nth(rng.random_range(0..=s.chars().count()))
+                    .unwrap_or(s.len());
                 s.insert_str(at, t);
             }
-            format!("{} {} {}", pointer_text(&path), if replace { "=" } else { "+=" }, t.escape_unicode())
+            format!(
+                "{} {} {}",
+                pointer_text(&path),
+                if replace { "=" } else { "+=" },
+                t.escape_unicode()
+            )
         }
         ValueOp::DataMissing => {
             let map = value.as_object_mut()?;
@@ -277,21 +359,37 @@ pub fn apply_value_op(op: ValueOp, value: &mut Value, docs: &SchemaDocs, root: O
             format!("/data = {}", short(&replacement))
         }
         ValueOp::DeepNesting => {
-            let path = if rng.random_bool(0.1) { Vec::new() } else { pick_where(rng, value, false, |_| true).unwrap_or_default() };
+            let path = if rng.random_bool(0.1) {
+                Vec::new()
+            } else {
+                pick_where(rng, value, false, |_| true).unwrap_or_default()
+            };
             let room = MAX_NESTING.saturating_sub(path.len() + depth_of(get(value, &path)?));
             if room < 2 {
                 return None;
             }
             // Mostly past the usual 16/32/64 guards, sometimes just under them.
-            let depth = if rng.random_bool(0.25) { rng.random_range(2..=16.min(room)) } else { rng.random_range(17.min(room)..=room) };
+            let depth = if rng.random_bool(0.25) {
+                rng.random_range(2..=16.min(room))
+            } else {
+                rng.random_range(17.min(room)..=room)
+            };
             let arrays = rng.random_bool(0.5);
             let target = get_mut(value, &path)?;
             let mut nested = std::mem::take(target);
             for _ in 0..depth {
-                nested = if arrays { Value::Array(vec![nested]) } else { Value::Object(Map::from_iter([(NEST_KEY.to_string(), nested)])) };
+                nested = if arrays {
+                    Value::Array(vec![nested])
+                } else {
+                    Value::Object(Map::from_iter([(NEST_KEY.to_string(), nested)]))
+                };
             }
             *target = nested;
-            format!("{} wrapped in {depth} {}", pointer_text(&path), if arrays { "arrays" } else { "objects" })
+            format!(
+                "{} wrapped in {depth} {}",
+                pointer_text(&path),
+                if arrays { "arrays" } else { "objects" }
+            )
         }
     };
     Some(format!("{}: {detail}", op.name()))
@@ -301,25 +399,53 @@ fn overlong_length(rng: &mut TestRng) -> usize {
     match rng.random_range(0..10) {
         0..=3 => rng.random_range(257..=1024),
         4..=6 => rng.random_range(1025..=4096),
-        7..=8 => pick(rng, &[255, 256, 511, 512, 513, 1023, 1024, 1025, 4095, 4096, 4097]).copied().unwrap_or(513),
+        7..=8 => pick(
+            rng,
+            &[255, 256, 511, 512, 513, 1023, 1024, 1025, 4095, 4096, 4097],
+        )
+        .copied()
+        .unwrap_or(513),
         _ => rng.random_range(4097..=MAX_STRING),
     }
 }
 
 /// Apply one encoding operator to serialised `body`.
-pub fn apply_encoding_op(op: EncodingOp, value: &Value, body: &mut Vec<u8>, rng: &mut TestRng) -> Option<String> {
+pub fn apply_encoding_op(
+    op: EncodingOp,
+    value: &Value,
+    body: &mut Vec<u8>,
+    rng: &mut TestRng,
+) -> Option<String> {
     let detail = match op {
         EncodingOp::DuplicateKey => {
             let mut objects = Vec::new();
             collect_paths(value, &mut Vec::new(), &mut objects);
-            objects.retain(|p| get(value, p).and_then(Value::as_object).is_some_and(|m| !m.is_empty()));
+            objects.retain(|p| {
+                get(value, p)
+                    .and_then(Value::as_object)
+                    .is_some_and(|m| !m.is_empty())
+            });
             let path = pick(rng, &objects)?.clone();
             let map = get(value, &path)?.as_object()?;
             let key = map.keys().nth(rng.random_range(0..map.len()))?.clone();
-            let other = pick(rng, &[Value::Null, Value::from("x"), Value::Object(Map::new()), map[&key].clone()])?.clone();
+            let other = pick(
+                rng,
+                &[
+                    Value::Null,
+                    Value::from("x"),
+                    Value::Object(Map::new()),
+                    map[&key].clone(),
+                ],
+            )?
+            .clone();
             let before = rng.random_bool(0.5);
             *body = with_duplicate(value, &path, &key, &other, before).into_bytes();
-            format!("{}/{key} twice ({} copy {})", pointer_text(&path), if before { "first" } else { "second" }, short(&other))
+            format!(
+                "{}/{key} twice ({} copy {})",
+                pointer_text(&path),
+                if before { "first" } else { "second" },
+                short(&other)
+            )
         }
         EncodingOp::Truncated => {
             if body.len() < 2 {
@@ -350,14 +476,31 @@ pub fn apply_encoding_op(op: EncodingOp, value: &Value, body: &mut Vec<u8>, rng:
                 format!("Latin-1 \\xE9 at byte {at}")
             }
             _ => {
-                let sequences: [&[u8]; 7] = [&[0xff], &[0xfe], &[0xc3, 0x28], &[0xe2, 0x28, 0xa1], &[0xed, 0xa0, 0x80], &[0xc0, 0xaf], &[0x80]];
+                let sequences: [&[u8]; 7] = [
+                    &[0xff],
+                    &[0xfe],
+                    &[0xc3, 0x28],
+                    &[0xe2, 0x28, 0xa1],
+                    &[0xed, 0xa0, 0x80],
+                    &[0xc0, 0xaf],
+                    &[0x80],
+                ];
                 let seq = *pick(rng, &sequences)?;
-                let at = if rng.random_bool(0.7) { quoted_position(rng, body).unwrap_or(0) } else { rng.random_range(0..=body.len()) };
+                let at = if rng.random_bool(0.7) {
+                    quoted_position(rng, body).unwrap_or(0)
+                } else {
+                    rng.random_range(0..=body.len())
+                };
                 let mut out = body[..at].to_vec();
                 out.extend_from_slice(seq);
                 out.extend_from_slice(&body[at..]);
                 *body = out;
-                format!("bytes {} at byte {at}", seq.iter().map(|b| format!("\\x{b:02X}")).collect::<String>())
+                format!(
+                    "bytes {} at byte {at}",
+                    seq.iter()
+                        .map(|b| format!("\\x{b:02X}"))
+                        .collect::<String>()
+                )
             }
         },
         EncodingOp::ByteOrderMark => {
@@ -375,8 +518,17 @@ pub fn apply_encoding_op(op: EncodingOp, value: &Value, body: &mut Vec<u8>, rng:
 
 /// A position just inside a string literal of `body` (after an opening quote).
 fn quoted_position(rng: &mut TestRng, body: &[u8]) -> Option<usize> {
-    let quotes: Vec<usize> = body.iter().enumerate().filter(|(_, b)| **b == b'"').map(|(i, _)| i + 1).collect();
-    if quotes.is_empty() { None } else { Some(quotes[rng.random_range(0..quotes.len())]) }
+    let quotes: Vec<usize> = body
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| **b == b'"')
+        .map(|(i, _)| i + 1)
+        .collect();
+    if quotes.is_empty() {
+        None
+    } else {
+        Some(quotes[rng.random_range(0..quotes.len())])
+    }
 }
 
 /// Content types: every reading the manual allows and several it does not.
@@ -432,8 +584,24 @@ pub fn other_methods(method: Method) -> &'static [&'static str] {
 /// handle, line, sequence; v2 lineInfo: line). Values are valid, boundary and hostile.
 pub fn arb_query(endpoint: &Endpoint, rng: &mut TestRng) -> String {
     let values = [
-        "1", "0", "2", "-1", "abc", "", "99999999999999999999", "1.5", "%00", "%FF", "0x1", "0a1b2c3d", "0x0a1b2c3d", "ffffffff", " 1", "1;2",
-        "%2e%2e%2f", "\u{e9}",
+        "1",
+        "0",
+        "2",
+        "-1",
+        "abc",
+        "",
+        "99999999999999999999",
+        "1.5",
+        "%00",
+        "%FF",
+        "0x1",
+        "0a1b2c3d",
+        "0x0a1b2c3d",
+        "ffffffff",
+        " 1",
+        "1;2",
+        "%2e%2e%2f",
+        "\u{e9}",
     ];
     let mut names: Vec<String> = endpoint.query.clone();
     if names.is_empty() {
@@ -454,7 +622,11 @@ pub fn arb_query(endpoint: &Endpoint, rng: &mut TestRng) -> String {
             }
             _ => pick(rng, &names).cloned().unwrap_or_default(),
         };
-        let value = if rng.random_bool(0.05) { "1".repeat(rng.random_range(300..=3000)) } else { pick(rng, &values).copied().unwrap_or("1").to_string() };
+        let value = if rng.random_bool(0.05) {
+            "1".repeat(rng.random_range(300..=3000))
+        } else {
+            pick(rng, &values).copied().unwrap_or("1").to_string()
+        };
         match rng.random_range(0..12) {
             0 => parts.push(name),
             _ => parts.push(format!("{name}={value}")),
@@ -465,7 +637,10 @@ pub fn arb_query(endpoint: &Endpoint, rng: &mut TestRng) -> String {
 
 /// A config parameter name that cannot exist on a phone (for bodies without schema help).
 pub fn harmless_param(runner: &mut TestRunner) -> String {
-    arb_param_name().new_tree(runner).map(|t| t.current()).unwrap_or_else(|_| "polyconform.fuzz.x".into())
+    arb_param_name()
+        .new_tree(runner)
+        .map(|t| t.current())
+        .unwrap_or_else(|_| "polyconform.fuzz.x".into())
 }
 
 // ---- instance navigation -------------------------------------------------------------
@@ -492,7 +667,12 @@ fn collect_paths(value: &Value, path: &mut Vec<PathStep>, out: &mut Vec<Vec<Path
 }
 
 /// A random path whose value satisfies `keep`; the root only with `include_root`.
-fn pick_where(rng: &mut TestRng, value: &Value, include_root: bool, keep: impl Fn(&Value) -> bool) -> Option<Vec<PathStep>> {
+fn pick_where(
+    rng: &mut TestRng,
+    value: &Value,
+    include_root: bool,
+    keep: impl Fn(&Value) -> bool,
+) -> Option<Vec<PathStep>> {
     let mut all = Vec::new();
     collect_paths(value, &mut Vec::new(), &mut all);
     all.retain(|p| (include_root || !p.is_empty()) && get(value, p).is_some_and(&keep));
@@ -507,7 +687,9 @@ fn first_object(value: &Value) -> Option<Vec<PathStep>> {
     let mut all = Vec::new();
     collect_paths(value, &mut Vec::new(), &mut all);
     // The deepest object is the most likely to be read field by field (`data`).
-    all.into_iter().filter(|p| get(value, p).is_some_and(Value::is_object)).max_by_key(Vec::len)
+    all.into_iter()
+        .filter(|p| get(value, p).is_some_and(Value::is_object))
+        .max_by_key(Vec::len)
 }
 
 pub fn get<'a>(value: &'a Value, path: &[PathStep]) -> Option<&'a Value> {
@@ -551,7 +733,13 @@ pub fn depth_of(value: &Value) -> usize {
     }
 }
 
-fn collect_required(docs: &SchemaDocs, node: Node<'_>, value: &Value, path: &mut Vec<PathStep>, out: &mut Vec<Vec<PathStep>>) {
+fn collect_required(
+    docs: &SchemaDocs,
+    node: Node<'_>,
+    value: &Value,
+    path: &mut Vec<PathStep>,
+    out: &mut Vec<Vec<PathStep>>,
+) {
     let Value::Object(map) = value else { return };
     let view = docs.object_view(node);
     for r in &view.required {
@@ -570,7 +758,13 @@ fn collect_required(docs: &SchemaDocs, node: Node<'_>, value: &Value, path: &mut
     }
 }
 
-fn collect_enum_paths(docs: &SchemaDocs, node: Node<'_>, value: &Value, path: &mut Vec<PathStep>, out: &mut Vec<(Vec<PathStep>, Vec<Value>)>) {
+fn collect_enum_paths(
+    docs: &SchemaDocs,
+    node: Node<'_>,
+    value: &Value,
+    path: &mut Vec<PathStep>,
+    out: &mut Vec<(Vec<PathStep>, Vec<Value>)>,
+) {
     let node = docs.deref(node);
     if let Some(values) = node.schema.get("enum").and_then(Value::as_array) {
         out.push((path.clone(), values.clone()));
@@ -621,8 +815,22 @@ fn wrong_type_for(rng: &mut TestRng, current: &Value) -> Value {
 
 /// Serialise `value`, writing member `key` of the object at `path` twice: once with
 /// `other` and once with its own value.
-fn with_duplicate(value: &Value, path: &[PathStep], key: &str, other: &Value, other_first: bool) -> String {
-    fn write(v: &Value, here: &mut Vec<PathStep>, path: &[PathStep], key: &str, other: &Value, other_first: bool, out: &mut String) {
+fn with_duplicate(
+    value: &Value,
+    path: &[PathStep],
+    key: &str,
+    other: &Value,
+    other_first: bool,
+) -> String {
+    fn write(
+        v: &Value,
+        here: &mut Vec<PathStep>,
+        path: &[PathStep],
+        key: &str,
+        other: &Value,
+        other_first: bool,
+        out: &mut String,
+    ) {
         match v {
             Value::Object(map) => {
                 out.push('{');
@@ -636,7 +844,13 @@ fn with_duplicate(value: &Value, path: &[PathStep], key: &str, other: &Value, ot
                         write(val, here, path, key, other, other_first, out);
                         here.pop();
                     };
-                    let order: Vec<&Value> = if !dup { vec![child] } else if other_first { vec![other, child] } else { vec![child, other] };
+                    let order: Vec<&Value> = if !dup {
+                        vec![child]
+                    } else if other_first {
+                        vec![other, child]
+                    } else {
+                        vec![child, other]
+                    };
                     for val in order {
                         if !first {
                             out.push(',');
@@ -663,14 +877,26 @@ fn with_duplicate(value: &Value, path: &[PathStep], key: &str, other: &Value, ot
         }
     }
     let mut out = String::new();
-    write(value, &mut Vec::new(), path, key, other, other_first, &mut out);
+    write(
+        value,
+        &mut Vec::new(),
+        path,
+        key,
+        other,
+        other_first,
+        &mut out,
+    );
     out
 }
 
 /// A value shown in a mutation detail, cut short.
 fn short(v: &Value) -> String {
     let text = v.to_string();
-    if text.chars().count() > 40 { format!("{}...", text.chars().take(40).collect::<String>()) } else { text }
+    if text.chars().count() > 40 {
+        format!("{}...", text.chars().take(40).collect::<String>())
+    } else {
+        text
+    }
 }
 
 #[cfg(test)]
@@ -682,13 +908,22 @@ mod tests {
     use serde_json::json;
 
     fn runner() -> TestRunner {
-        TestRunner::new_with_rng(Config::default(), TestRng::from_seed(RngAlgorithm::ChaCha, &[3; 32]))
+        TestRunner::new_with_rng(
+            Config::default(),
+            TestRng::from_seed(RngAlgorithm::ChaCha, &[3; 32]),
+        )
     }
 
     #[test]
     fn duplicate_keys_are_written_twice_and_refused_by_the_strict_reader() {
         let v = json!({"data": {"Dest": "100"}});
-        let text = with_duplicate(&v, &[PathStep::Key("data".into())], "Dest", &Value::Null, true);
+        let text = with_duplicate(
+            &v,
+            &[PathStep::Key("data".into())],
+            "Dest",
+            &Value::Null,
+            true,
+        );
         assert_eq!(text, r#"{"data":{"Dest":null,"Dest":"100"}}"#);
         assert_eq!(parse_strict(text.as_bytes()).unwrap_err(), "duplicate key");
     }
@@ -714,10 +949,17 @@ mod tests {
         let mut removed = std::collections::BTreeSet::new();
         for _ in 0..50 {
             let mut v = json!({"data": {"Dest": "100", "Line": "1"}});
-            let what = apply_value_op(ValueOp::MissingRequired, &mut v, &docs, root, &mut r).unwrap();
+            let what =
+                apply_value_op(ValueOp::MissingRequired, &mut v, &docs, root, &mut r).unwrap();
             removed.insert(what);
         }
-        assert_eq!(removed.into_iter().collect::<Vec<_>>(), vec!["missing-required: removed /data", "missing-required: removed /data/Dest"]);
+        assert_eq!(
+            removed.into_iter().collect::<Vec<_>>(),
+            vec![
+                "missing-required: removed /data",
+                "missing-required: removed /data/Dest"
+            ]
+        );
     }
 
     #[test]
@@ -728,7 +970,10 @@ mod tests {
         for _ in 0..30 {
             let mut v = json!({"data": {"Dest": "100", "Type": "SIP"}});
             apply_value_op(ValueOp::EnumOutside, &mut v, &docs, root, &mut r).unwrap();
-            assert!(!["SIP", "TEL", "H323"].contains(&v["data"]["Type"].as_str().unwrap()), "{v}");
+            assert!(
+                !["SIP", "TEL", "H323"].contains(&v["data"]["Type"].as_str().unwrap()),
+                "{v}"
+            );
         }
     }
 

@@ -10,8 +10,8 @@
 use super::campaign::Campaign;
 use super::oracle::{Oracle, Violation};
 use super::repro::Reproducer;
+use crate::catalogue::Safety;
 use crate::device::Outcome;
-use crate::spec::Safety;
 use crate::verdict::Verdict;
 
 /// The result of replaying one reproducer.
@@ -43,11 +43,28 @@ impl Replayed {
     pub fn line(&self, r: &Reproducer) -> String {
         match self {
             Replayed::StillFailing { violation, changed } => {
-                let verdict = if violation.verdict == Verdict::Fail { String::new() } else { format!(" ({})", violation.verdict.label()) };
-                let was = if *changed { format!(" (was {})", r.oracle.label()) } else { String::new() };
-                format!("STILL FAILING{verdict}  {}  {}{was}: {}", r.endpoint, violation.oracle.label(), violation.actual)
+                let verdict = if violation.verdict == Verdict::Fail {
+                    String::new()
+                } else {
+                    format!(" ({})", violation.verdict.label())
+                };
+                let was = if *changed {
+                    format!(" (was {})", r.oracle.label())
+                } else {
+                    String::new()
+                };
+                format!(
+                    "STILL FAILING{verdict}  {}  {}{was}: {}",
+                    r.endpoint,
+                    violation.oracle.label(),
+                    violation.actual
+                )
             }
-            Replayed::Fixed { answer } => format!("FIXED          {}  {} no longer: {answer}", r.endpoint, r.oracle.label()),
+            Replayed::Fixed { answer } => format!(
+                "FIXED          {}  {} no longer: {answer}",
+                r.endpoint,
+                r.oracle.label()
+            ),
             Replayed::Error(why) => format!("ERROR          {}  {why}", r.endpoint),
         }
     }
@@ -56,16 +73,31 @@ impl Replayed {
 /// Replay one reproducer through `campaign` (its device, profile and restore wrap).
 pub async fn replay_one(campaign: &Campaign<'_>, r: &Reproducer) -> Replayed {
     if r.profile != campaign.profile.id {
-        return Replayed::Error(format!("the reproducer is for profile `{}`, this replay judges `{}` (hint: add --profile {})", r.profile, campaign.profile.id, r.profile));
+        return Replayed::Error(format!(
+            "the reproducer is for profile `{}`, this replay judges `{}` (hint: add --profile {})",
+            r.profile, campaign.profile.id, r.profile
+        ));
     }
     let Some(endpoint) = campaign.profile.endpoint(&r.endpoint).cloned() else {
-        return Replayed::Error(format!("endpoint `{}` is not in profile `{}`", r.endpoint, r.profile));
+        return Replayed::Error(format!(
+            "endpoint `{}` is not in profile `{}`",
+            r.endpoint, r.profile
+        ));
     };
     if endpoint.safety.needs_opt_in() {
-        return Replayed::Error(format!("`{}` is {}: the fuzzer never sends to it, and a replay does not either", endpoint.id, endpoint.safety.label()));
+        return Replayed::Error(format!(
+            "`{}` is {}: the fuzzer never sends to it, and a replay does not either",
+            endpoint.id,
+            endpoint.safety.label()
+        ));
     }
-    if endpoint.safety == Safety::Mutating && !campaign.endpoints.iter().any(|e| e.id == endpoint.id) {
-        return Replayed::Error(format!("`{}` is mutating and was not selected (hint: add --allow-mutating)", endpoint.id));
+    if endpoint.safety == Safety::Mutating
+        && !campaign.endpoints.iter().any(|e| e.id == endpoint.id)
+    {
+        return Replayed::Error(format!(
+            "`{}` is mutating and was not selected (hint: add --allow-mutating)",
+            endpoint.id
+        ));
     }
     let request = &r.minimal.request;
     let mut errors = Vec::new();
@@ -75,14 +107,18 @@ pub async fn replay_one(campaign: &Campaign<'_>, r: &Reproducer) -> Replayed {
     };
     // The harness's client refused the request: neither fixed nor failing.
     if let Outcome::ClientError { detail } = &ex.outcome {
-        return Replayed::Error(format!("not sent: the HTTP client refused the request ({detail})"));
+        return Replayed::Error(format!(
+            "not sent: the HTTP client refused the request ({detail})"
+        ));
     }
     if let Some(e) = errors.first() {
         return Replayed::Error(e.clone());
     }
     if r.oracle == Oracle::PhoneUnhealthy {
         if campaign.healthy().await {
-            return Replayed::Fixed { answer: format!("{}, and device/info still answers", ex.outcome.summary()) };
+            return Replayed::Fixed {
+                answer: format!("{}, and device/info still answers", ex.outcome.summary()),
+            };
         }
         campaign.wait_for_recovery().await;
         let violation = Violation {
@@ -91,15 +127,23 @@ pub async fn replay_one(campaign: &Campaign<'_>, r: &Reproducer) -> Replayed {
             requirement: r.requirement.clone(),
             actual: "device/info stopped answering after this request".into(),
         };
-        return Replayed::StillFailing { violation, changed: false };
+        return Replayed::StillFailing {
+            violation,
+            changed: false,
+        };
     }
     let (_, judgement) = campaign.judge(&endpoint, request, &ex.outcome);
     match judgement.violation {
         Some(v) => {
             let changed = v.oracle != r.oracle;
-            Replayed::StillFailing { violation: v, changed }
+            Replayed::StillFailing {
+                violation: v,
+                changed,
+            }
         }
-        None => Replayed::Fixed { answer: summary(&ex.outcome) },
+        None => Replayed::Fixed {
+            answer: summary(&ex.outcome),
+        },
     }
 }
 

@@ -15,8 +15,8 @@
 //! What cannot be put back is documented in fuzz/README.md (UI events of simulate*,
 //! a started background capture, a call that was muted or held).
 
+use crate::catalogue::profile::{Endpoint, Profile, Safety};
 use crate::device::{Device, Outcome, WireRequest};
-use crate::spec::profile::{Endpoint, Profile, Safety};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
@@ -55,18 +55,27 @@ impl Restorer {
     }
 
     /// Read what `request` to `endpoint` may change. `Err` means the case must not be sent.
-    pub async fn before(&self, endpoint: &Endpoint, request: &WireRequest) -> Result<Snapshot, String> {
+    pub async fn before(
+        &self,
+        endpoint: &Endpoint,
+        request: &WireRequest,
+    ) -> Result<Snapshot, String> {
         let mut snap = Snapshot::default();
         if endpoint.safety != Safety::Mutating {
             return Ok(snap);
         }
         snap.calls = Some(self.calls().await?);
         if endpoint.id == "mgmt.config-set" {
-            let names: Vec<String> = config_names(request).into_iter().filter(|n| !n.starts_with(HARMLESS_PREFIX)).collect();
+            let names: Vec<String> = config_names(request)
+                .into_iter()
+                .filter(|n| !n.starts_with(HARMLESS_PREFIX))
+                .collect();
             if !names.is_empty() {
                 let values = self.read_config(&names).await?;
                 if let Some(missing) = names.iter().find(|n| !values.contains_key(*n)) {
-                    return Err(format!("cannot read config parameter `{missing}` to restore it afterwards"));
+                    return Err(format!(
+                        "cannot read config parameter `{missing}` to restore it afterwards"
+                    ));
                 }
                 snap.config = values;
             }
@@ -79,10 +88,20 @@ impl Restorer {
 
     /// Put back what `before` recorded. `answered_2000` says whether the case succeeded
     /// (a successful dial is given time to show its call).
-    pub async fn after(&self, endpoint: &Endpoint, snap: Snapshot, answered_2000: bool) -> Result<(), String> {
+    pub async fn after(
+        &self,
+        endpoint: &Endpoint,
+        snap: Snapshot,
+        answered_2000: bool,
+    ) -> Result<(), String> {
         let mut problems = Vec::new();
         if let Some(before) = &snap.calls {
-            let deadline = Instant::now() + if answered_2000 && endpoint.id == "callctrl.dial" { CALL_APPEAR } else { Duration::ZERO };
+            let deadline = Instant::now()
+                + if answered_2000 && endpoint.id == "callctrl.dial" {
+                    CALL_APPEAR
+                } else {
+                    Duration::ZERO
+                };
             loop {
                 match self.calls().await {
                     Ok(now) => {
@@ -117,13 +136,19 @@ impl Restorer {
         {
             problems.push(e);
         }
-        if problems.is_empty() { Ok(()) } else { Err(problems.join("; ")) }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(problems.join("; "))
+        }
     }
 
     async fn send(&self, step: &str, request: WireRequest) -> Result<Value, String> {
         let ex = self.device.send(step, request).await;
         match &ex.outcome {
-            Outcome::Answered(r) if r.status == 200 => r.json().ok_or_else(|| format!("{step}: answer is not JSON")),
+            Outcome::Answered(r) if r.status == 200 => r
+                .json()
+                .ok_or_else(|| format!("{step}: answer is not JSON")),
             other => Err(format!("{step}: {}", other.summary())),
         }
     }
@@ -132,17 +157,39 @@ impl Restorer {
     async fn calls(&self) -> Result<BTreeSet<String>, String> {
         if let Some(path) = self.path("webcallcontrol.call-status.v2") {
             let v = self.send("restore: calls", WireRequest::get(&path)).await?;
-            let calls = v.get("data").and_then(Value::as_array).cloned().unwrap_or_default();
-            return Ok(calls.iter().filter_map(|c| c.get("CallHandle").and_then(Value::as_str)).map(normalise_handle).collect());
+            let calls = v
+                .get("data")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            return Ok(calls
+                .iter()
+                .filter_map(|c| c.get("CallHandle").and_then(Value::as_str))
+                .map(normalise_handle)
+                .collect());
         }
-        let path = self.path("webcallcontrol.call-status").ok_or("the profile has no callStatus endpoint to find calls")?;
+        let path = self
+            .path("webcallcontrol.call-status")
+            .ok_or("the profile has no callStatus endpoint to find calls")?;
         let v = self.send("restore: calls", WireRequest::get(&path)).await?;
-        Ok(v.get("data").and_then(|d| d.get("CallHandle")).and_then(Value::as_str).map(normalise_handle).into_iter().collect())
+        Ok(v.get("data")
+            .and_then(|d| d.get("CallHandle"))
+            .and_then(Value::as_str)
+            .map(normalise_handle)
+            .into_iter()
+            .collect())
     }
 
     async fn end_call(&self, handle: &str) -> Result<(), String> {
-        let path = self.path("callctrl.end-call").ok_or("the profile has no endCall")?;
-        let v = self.send("restore: end call", WireRequest::post_json(&path, &json!({"data": {"Ref": handle}}))).await?;
+        let path = self
+            .path("callctrl.end-call")
+            .ok_or("the profile has no endCall")?;
+        let v = self
+            .send(
+                "restore: end call",
+                WireRequest::post_json(&path, &json!({"data": {"Ref": handle}})),
+            )
+            .await?;
         match v.get("Status").and_then(Value::as_str) {
             Some("2000") | Some("4007") => Ok(()),
             other => Err(format!("endCall of {handle} answered Status {other:?}")),
@@ -150,15 +197,26 @@ impl Restorer {
     }
 
     async fn read_config(&self, names: &[String]) -> Result<BTreeMap<String, String>, String> {
-        let path = self.path("mgmt.config-get").ok_or("the profile has no config/get")?;
-        let v = self.send("restore: read config", WireRequest::post_json(&path, &json!({ "data": names }))).await?;
+        let path = self
+            .path("mgmt.config-get")
+            .ok_or("the profile has no config/get")?;
+        let v = self
+            .send(
+                "restore: read config",
+                WireRequest::post_json(&path, &json!({ "data": names })),
+            )
+            .await?;
         let data = v.get("data").cloned().unwrap_or(Value::Null);
         Ok(names
             .iter()
             .filter_map(|n| {
                 let value = match data.get(n)? {
                     Value::String(s) => s.clone(),
-                    Value::Object(o) => o.get("Value").or_else(|| o.get("value"))?.as_str()?.to_string(),
+                    Value::Object(o) => o
+                        .get("Value")
+                        .or_else(|| o.get("value"))?
+                        .as_str()?
+                        .to_string(),
                     _ => return None,
                 };
                 Some((n.clone(), value))
@@ -167,38 +225,73 @@ impl Restorer {
     }
 
     async fn write_config(&self, values: &BTreeMap<String, String>) -> Result<(), String> {
-        let path = self.path("mgmt.config-set").ok_or("the profile has no config/set")?;
-        let v = self.send("restore: write config", WireRequest::post_json(&path, &json!({ "data": values }))).await?;
+        let path = self
+            .path("mgmt.config-set")
+            .ok_or("the profile has no config/set")?;
+        let v = self
+            .send(
+                "restore: write config",
+                WireRequest::post_json(&path, &json!({ "data": values })),
+            )
+            .await?;
         match v.get("Status").and_then(Value::as_str) {
             Some("2000") => Ok(()),
-            other => Err(format!("config/set writing back {} answered Status {other:?}", values.keys().cloned().collect::<Vec<_>>().join(", "))),
+            other => Err(format!(
+                "config/set writing back {} answered Status {other:?}",
+                values.keys().cloned().collect::<Vec<_>>().join(", ")
+            )),
         }
     }
 
     async fn transfer_type(&self) -> Result<String, String> {
-        let path = self.path("mgmt.transfer-type.get").ok_or("the profile has no transferType/get")?;
-        let v = self.send("restore: transfer type", WireRequest::get(&path)).await?;
-        v.get("data").and_then(|d| d.get("Type")).and_then(Value::as_str).map(str::to_string).ok_or_else(|| "transferType/get answered without data.Type".to_string())
+        let path = self
+            .path("mgmt.transfer-type.get")
+            .ok_or("the profile has no transferType/get")?;
+        let v = self
+            .send("restore: transfer type", WireRequest::get(&path))
+            .await?;
+        v.get("data")
+            .and_then(|d| d.get("Type"))
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .ok_or_else(|| "transferType/get answered without data.Type".to_string())
     }
 
     async fn set_transfer_type(&self, t: &str) -> Result<(), String> {
-        let path = self.path("mgmt.transfer-type.set").ok_or("the profile has no transferType/set")?;
-        let v = self.send("restore: transfer type", WireRequest::post_json(&path, &json!({"data": {"Type": t}}))).await?;
+        let path = self
+            .path("mgmt.transfer-type.set")
+            .ok_or("the profile has no transferType/set")?;
+        let v = self
+            .send(
+                "restore: transfer type",
+                WireRequest::post_json(&path, &json!({"data": {"Type": t}})),
+            )
+            .await?;
         match v.get("Status").and_then(Value::as_str) {
             Some("2000") => Ok(()),
-            other => Err(format!("transferType/set back to {t} answered Status {other:?}")),
+            other => Err(format!(
+                "transferType/set back to {t} answered Status {other:?}"
+            )),
         }
     }
 }
 
 /// v2 handles have no `0x`, v1 ones do; endCall takes either.
 fn normalise_handle(h: &str) -> String {
-    h.trim_start_matches("0x").trim_start_matches("0X").to_ascii_lowercase()
+    h.trim_start_matches("0x")
+        .trim_start_matches("0X")
+        .to_ascii_lowercase()
 }
 
 /// The parameter names a config/set body would set (members of `data`), read leniently.
 pub fn config_names(request: &WireRequest) -> Vec<String> {
-    let Some(value) = request.body.as_deref().and_then(|b| serde_json::from_slice::<Value>(b).ok()) else { return Vec::new() };
+    let Some(value) = request
+        .body
+        .as_deref()
+        .and_then(|b| serde_json::from_slice::<Value>(b).ok())
+    else {
+        return Vec::new();
+    };
     match value.get("data") {
         Some(Value::Object(map)) => map.keys().cloned().collect(),
         _ => Vec::new(),
@@ -211,8 +304,14 @@ mod tests {
 
     #[test]
     fn config_names_come_from_the_data_object() {
-        let r = WireRequest::post_json("/api/v1/mgmt/config/set", &json!({"data": {"a.b": "1", "polyconform.fuzz.x": "2"}}));
-        assert_eq!(config_names(&r), vec!["a.b".to_string(), "polyconform.fuzz.x".to_string()]);
+        let r = WireRequest::post_json(
+            "/api/v1/mgmt/config/set",
+            &json!({"data": {"a.b": "1", "polyconform.fuzz.x": "2"}}),
+        );
+        assert_eq!(
+            config_names(&r),
+            vec!["a.b".to_string(), "polyconform.fuzz.x".to_string()]
+        );
         let mut broken = r.clone();
         broken.body = Some(b"{\"data\":".to_vec().into());
         assert!(config_names(&broken).is_empty());

@@ -54,10 +54,12 @@ pub enum HistoryFormat {
 }
 
 #[derive(Debug, Clone, Args)]
-#[command(after_help = "Exit codes: 0 no FAIL; 1 a phone has a FAIL (or a fuzz finding); 2 could not judge \
+#[command(
+    after_help = "Exit codes: 0 no FAIL; 1 a phone has a FAIL (or a fuzz finding); 2 could not judge \
 (inventory error, database unreachable, or a phone that was down, busy or reserved by another run).\n\n\
 The database URL may also come from the environment variable POLYCONFORM_LAB_DB, which keeps \
-its password out of the process list.")]
+its password out of the process list."
+)]
 pub struct LabRunArgs {
     /// The inventory of phones (TOML); see README.md, "Nightly lab runs".
     #[arg(long, value_name = "FILE")]
@@ -145,9 +147,13 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     while !rest.is_empty() {
         let digits = rest.chars().take_while(|c| c.is_ascii_digit()).count();
         if digits == 0 {
-            return Err(format!("`{text}` is not a duration (hint: write e.g. `90s`, `10m`, `1h30m`)"));
+            return Err(format!(
+                "`{text}` is not a duration (hint: write e.g. `90s`, `10m`, `1h30m`)"
+            ));
         }
-        let n: u64 = rest[..digits].parse().map_err(|_| format!("`{text}`: number too large"))?;
+        let n: u64 = rest[..digits]
+            .parse()
+            .map_err(|_| format!("`{text}`: number too large"))?;
         rest = &rest[digits..];
         let unit_len = rest.chars().take_while(|c| c.is_ascii_alphabetic()).count();
         let unit = &rest[..unit_len];
@@ -157,7 +163,11 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
             "s" => Duration::from_secs(n),
             "m" => Duration::from_secs(n.saturating_mul(60)),
             "h" => Duration::from_secs(n.saturating_mul(3600)),
-            _ => return Err(format!("`{text}`: unknown unit `{unit}` (hint: use ms, s, m or h)")),
+            _ => {
+                return Err(format!(
+                    "`{text}`: unknown unit `{unit}` (hint: use ms, s, m or h)"
+                ));
+            }
         };
         total = total.saturating_add(part);
     }
@@ -171,11 +181,18 @@ mod tests {
     #[test]
     fn durations_take_bare_seconds_and_units() {
         assert_eq!(parse_duration("90").unwrap(), Duration::from_secs(90));
-        assert_eq!(parse_duration("1500ms").unwrap(), Duration::from_millis(1500));
+        assert_eq!(
+            parse_duration("1500ms").unwrap(),
+            Duration::from_millis(1500)
+        );
         assert_eq!(parse_duration("10m").unwrap(), Duration::from_secs(600));
         assert_eq!(parse_duration("1h30m").unwrap(), Duration::from_secs(5400));
         assert!(parse_duration("ten").unwrap_err().contains("hint"));
-        assert!(parse_duration("5d").unwrap_err().contains("unknown unit `d`"));
+        assert!(
+            parse_duration("5d")
+                .unwrap_err()
+                .contains("unknown unit `d`")
+        );
         assert!(parse_duration("").is_err());
     }
 
@@ -188,7 +205,18 @@ mod tests {
             lab: LabCommand,
         }
         let top = Top::try_parse_from([
-            "x", "run", "--inventory", "lab.toml", "--tags", "room:a,rack:1", "--partition", "hash:2/3", "--suite", "both", "--filter", "auth",
+            "x",
+            "run",
+            "--inventory",
+            "lab.toml",
+            "--tags",
+            "room:a,rack:1",
+            "--partition",
+            "hash:2/3",
+            "--suite",
+            "both",
+            "--filter",
+            "auth",
         ])
         .unwrap();
         match top.lab {
@@ -201,6 +229,16 @@ mod tests {
             }
             other => panic!("parsed as {other:?}"),
         }
-        assert!(Top::try_parse_from(["x", "run", "--inventory", "l.toml", "--partition", "hash:4/3"]).is_err());
+        assert!(
+            Top::try_parse_from([
+                "x",
+                "run",
+                "--inventory",
+                "l.toml",
+                "--partition",
+                "hash:4/3"
+            ])
+            .is_err()
+        );
     }
 }

@@ -13,8 +13,8 @@ use super::history::{self, LabMeta};
 use super::inventory::{Inventory, default_db_for};
 use super::report::{self, LabRedactor, LabReport};
 use super::reservation::{Reservations, holder_id};
+use crate::catalogue::error::did_you_mean;
 use crate::exit;
-use crate::spec::error::did_you_mean;
 use crate::verdict::Verdict;
 use std::path::Path;
 use std::process::ExitCode;
@@ -32,11 +32,18 @@ pub fn lab(args: LabArgs) -> ExitCode {
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
-    let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).clamp(2, 4);
-    tokio::runtime::Builder::new_multi_thread().worker_threads(workers).enable_all().build().map_err(|e| {
-        eprintln!("error: cannot start the async runtime: {e}");
-        exit::code(exit::CANNOT_JUDGE)
-    })
+    let workers = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2)
+        .clamp(2, 4);
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(workers)
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            eprintln!("error: cannot start the async runtime: {e}");
+            exit::code(exit::CANNOT_JUDGE)
+        })
 }
 
 /// `--db`, else POLYCONFORM_LAB_DB, else the SQLite file next to the inventory.
@@ -47,7 +54,7 @@ fn db_spec(flag: Option<&str>, inventory: Option<&Path>) -> Option<String> {
 }
 
 pub fn run(args: LabRunArgs) -> ExitCode {
-    let catalogue = match crate::spec::command::load_or_report(args.data.as_deref()) {
+    let catalogue = match crate::catalogue::command::load_or_report(args.data.as_deref()) {
         Ok(c) => Arc::new(c),
         Err(code) => return code,
     };
@@ -62,19 +69,34 @@ pub fn run(args: LabRunArgs) -> ExitCode {
 
     let tagged = inventory.with_tags(&args.tags);
     if tagged.is_empty() {
-        let known: std::collections::BTreeSet<&str> = inventory.devices.iter().flat_map(|d| d.tags.iter().map(String::as_str)).collect();
+        let known: std::collections::BTreeSet<&str> = inventory
+            .devices
+            .iter()
+            .flat_map(|d| d.tags.iter().map(String::as_str))
+            .collect();
         eprintln!(
             "error: no phone of `{}` carries every tag of `{}` (hint: tags in the inventory: {})",
             args.inventory.display(),
             args.tags.join(","),
-            if known.is_empty() { "none".to_string() } else { known.into_iter().collect::<Vec<_>>().join(", ") }
+            if known.is_empty() {
+                "none".to_string()
+            } else {
+                known.into_iter().collect::<Vec<_>>().join(", ")
+            }
         );
         return exit::code(exit::CANNOT_JUDGE);
     }
     // One phone and several shards: split its cases; otherwise split the phones.
     let (names, case_partition): (Vec<String>, _) = match args.partition {
         Some(p) if tagged.len() == 1 => (vec![tagged[0].name.clone()], Some(p)),
-        Some(p) => (tagged.iter().filter(|d| p.contains(&d.name)).map(|d| d.name.clone()).collect(), None),
+        Some(p) => (
+            tagged
+                .iter()
+                .filter(|d| p.contains(&d.name))
+                .map(|d| d.name.clone())
+                .collect(),
+            None,
+        ),
         None => (tagged.iter().map(|d| d.name.clone()).collect(), None),
     };
     if let Some(p) = args.partition {
@@ -101,9 +123,22 @@ pub fn run(args: LabRunArgs) -> ExitCode {
         }
     };
 
-    let run_id = args.run_id.clone().unwrap_or_else(|| format!("lab-{}-{}", now_ms(), std::process::id()));
-    let meta = LabMeta { run_id: run_id.clone(), started_at: now_rfc3339(), started_ms: now_ms(), inventory: Some(args.inventory.display().to_string()) };
-    let reservations = Reservations::new(inventory.lock_dir(), history.clone(), holder_id(&run_id), args.lease);
+    let run_id = args
+        .run_id
+        .clone()
+        .unwrap_or_else(|| format!("lab-{}-{}", now_ms(), std::process::id()));
+    let meta = LabMeta {
+        run_id: run_id.clone(),
+        started_at: now_rfc3339(),
+        started_ms: now_ms(),
+        inventory: Some(args.inventory.display().to_string()),
+    };
+    let reservations = Reservations::new(
+        inventory.lock_dir(),
+        history.clone(),
+        holder_id(&run_id),
+        args.lease,
+    );
     let options = FleetOptions {
         suite: args.suite,
         fuzz_duration: args.duration,
@@ -116,10 +151,20 @@ pub fn run(args: LabRunArgs) -> ExitCode {
         progress: true,
     };
     if let Err(e) = std::fs::create_dir_all(&args.report_dir) {
-        eprintln!("error: cannot create --report-dir `{}`: {e} (hint: pick a writable directory)", args.report_dir.display());
+        eprintln!(
+            "error: cannot create --report-dir `{}`: {e} (hint: pick a writable directory)",
+            args.report_dir.display()
+        );
         return exit::code(exit::CANNOT_JUDGE);
     }
-    let fleet = match Fleet::new(catalogue, inventory.clone(), reservations, history.clone(), meta, options) {
+    let fleet = match Fleet::new(
+        catalogue,
+        inventory.clone(),
+        reservations,
+        history.clone(),
+        meta,
+        options,
+    ) {
         Ok(f) => Arc::new(f),
         Err(e) => {
             eprintln!("error: {e}");
@@ -130,7 +175,10 @@ pub fn run(args: LabRunArgs) -> ExitCode {
         "lab run {run_id}: {} phone(s), at most {} at once, history {}",
         names.len(),
         args.max_devices,
-        history.as_ref().map(|d| d.location().to_string()).unwrap_or_else(|| "off".into())
+        history
+            .as_ref()
+            .map(|d| d.location().to_string())
+            .unwrap_or_else(|| "off".into())
     );
 
     // Ctrl-C: put every running phone back and free its reservation before leaving.
@@ -158,8 +206,15 @@ fn finish(report: &LabReport, dir: &Path, redactor: &LabRedactor) -> ExitCode {
             exit::code(report.exit_code())
         }
         Err(e) => {
-            eprintln!("error: cannot write the combined report into `{}`: {e}", dir.display());
-            exit::code(if report.exit_code() == exit::FAILED { exit::FAILED } else { exit::CANNOT_JUDGE })
+            eprintln!(
+                "error: cannot write the combined report into `{}`: {e}",
+                dir.display()
+            );
+            exit::code(if report.exit_code() == exit::FAILED {
+                exit::FAILED
+            } else {
+                exit::CANNOT_JUDGE
+            })
         }
     }
 }
@@ -168,8 +223,19 @@ fn finish(report: &LabReport, dir: &Path, redactor: &LabRedactor) -> ExitCode {
 pub fn summary(report: &LabReport) -> String {
     use std::fmt::Write as _;
     let mut out = String::new();
-    let states: Vec<String> = report.states().iter().map(|(s, n)| format!("{n} {}", s.label())).collect();
-    let _ = writeln!(out, "\nlab run {}: {} phone(s) ({}) in {:.1} s", report.run_id, report.devices.len(), states.join(", "), report.duration_ms as f64 / 1000.0);
+    let states: Vec<String> = report
+        .states()
+        .iter()
+        .map(|(s, n)| format!("{n} {}", s.label()))
+        .collect();
+    let _ = writeln!(
+        out,
+        "\nlab run {}: {} phone(s) ({}) in {:.1} s",
+        report.run_id,
+        report.devices.len(),
+        states.join(", "),
+        report.duration_ms as f64 / 1000.0
+    );
     let totals: Vec<String> = Verdict::ALL
         .iter()
         .map(|v| (v, report.devices.iter().map(|d| d.count(*v)).sum::<usize>()))
@@ -180,11 +246,31 @@ pub fn summary(report: &LabReport) -> String {
         let _ = writeln!(out, "  cases: {}", totals.join(", "));
     }
     for d in report.devices.iter().filter(|d| d.failed()) {
-        let fuzz = d.fuzz.as_ref().filter(|f| f.findings > 0).map(|f| format!(", {} fuzz finding(s)", f.findings)).unwrap_or_default();
-        let _ = writeln!(out, "  FAIL  {}: {} case(s) failed{fuzz}", d.name, d.count(Verdict::Fail));
+        let fuzz = d
+            .fuzz
+            .as_ref()
+            .filter(|f| f.findings > 0)
+            .map(|f| format!(", {} fuzz finding(s)", f.findings))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "  FAIL  {}: {} case(s) failed{fuzz}",
+            d.name,
+            d.count(Verdict::Fail)
+        );
     }
-    for d in report.devices.iter().filter(|d| d.state != super::report::DeviceState::Completed) {
-        let _ = writeln!(out, "  {:<12} {}: {}", d.state.label(), d.name, d.reason.as_deref().unwrap_or(""));
+    for d in report
+        .devices
+        .iter()
+        .filter(|d| d.state != super::report::DeviceState::Completed)
+    {
+        let _ = writeln!(
+            out,
+            "  {:<12} {}: {}",
+            d.state.label(),
+            d.name,
+            d.reason.as_deref().unwrap_or("")
+        );
     }
     for n in &report.notes {
         let _ = writeln!(out, "  note: {n}");
@@ -194,13 +280,18 @@ pub fn summary(report: &LabReport) -> String {
 
 pub fn history_command(args: LabHistoryArgs) -> ExitCode {
     let Some(spec) = db_spec(args.db.as_deref(), args.inventory.as_deref()) else {
-        eprintln!("error: no history database given (hint: --inventory FILE uses the one next to the inventory; or --db URL, or POLYCONFORM_LAB_DB)");
+        eprintln!(
+            "error: no history database given (hint: --inventory FILE uses the one next to the inventory; or --db URL, or POLYCONFORM_LAB_DB)"
+        );
         return exit::code(exit::CANNOT_JUDGE);
     };
     if !is_postgres(&spec) {
         let path = Path::new(spec.strip_prefix("sqlite://").unwrap_or(&spec));
         if !path.exists() {
-            eprintln!("error: no history at `{}` (hint: `polyconform lab run --inventory ...` records every run there; or give --db)", path.display());
+            eprintln!(
+                "error: no history at `{}` (hint: `polyconform lab run --inventory ...` records every run there; or give --db)",
+                path.display()
+            );
             return exit::code(exit::CANNOT_JUDGE);
         }
     }
@@ -215,15 +306,27 @@ pub fn history_command(args: LabHistoryArgs) -> ExitCode {
             if !names.contains(one) {
                 let hint = match did_you_mean(one, names.iter().map(String::as_str)) {
                     Some(near) => format!("did you mean `{near}`?"),
-                    None => format!("phones with history: {}", if names.is_empty() { "none".into() } else { names.join(", ") }),
+                    None => format!(
+                        "phones with history: {}",
+                        if names.is_empty() {
+                            "none".into()
+                        } else {
+                            names.join(", ")
+                        }
+                    ),
                 };
-                return Ok(Err(format!("no run of phone `{one}` is recorded in {} (hint: {hint})", db.location())));
+                return Ok(Err(format!(
+                    "no run of phone `{one}` is recorded in {} (hint: {hint})",
+                    db.location()
+                )));
             }
             names = vec![one.clone()];
         }
         let mut views = Vec::with_capacity(names.len());
         for n in &names {
-            views.push(history::view(&history::load(&db, n, args.runs as usize).await?));
+            views.push(history::view(
+                &history::load(&db, n, args.runs as usize).await?,
+            ));
         }
         Ok::<_, super::database::DbError>(Ok(views))
     });
@@ -246,7 +349,10 @@ pub fn history_command(args: LabHistoryArgs) -> ExitCode {
             exit::code(exit::CANNOT_JUDGE)
         }
         Err(e) => {
-            eprintln!("error: {}", e.to_string().replace(&spec, &redact_url(&spec)));
+            eprintln!(
+                "error: {}",
+                e.to_string().replace(&spec, &redact_url(&spec))
+            );
             exit::code(exit::CANNOT_JUDGE)
         }
     }

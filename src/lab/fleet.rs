@@ -25,13 +25,13 @@ use super::inventory::{Inventory, InventoryDevice};
 use super::partition::Partition;
 use super::report::{DeviceRun, DeviceState, FuzzOutcome, KIND, LabRedactor, LabReport};
 use super::reservation::{Claim, Reservation, Reservations};
-use crate::device::{Device, DeviceConfig};
-use crate::report::redact::Redactor;
 use super::spill::{self, Spill};
 use super::writer::Writers;
+use crate::catalogue::{Case, Catalogue};
+use crate::device::{Device, DeviceConfig};
 use crate::report::model::{CaseRecord, RunRecord};
+use crate::report::redact::Redactor;
 use crate::run::engine::{Engine, IncomingSource, RunOptions, run_record};
-use crate::spec::{Case, Catalogue};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -83,8 +83,19 @@ const REPORT_WRITERS: usize = 2;
 pub struct FleetError(#[from] std::io::Error);
 
 impl Fleet {
-    pub fn new(catalogue: Arc<Catalogue>, inventory: Arc<Inventory>, reservations: Reservations, history: Option<crate::lab::database::Database>, meta: LabMeta, options: FleetOptions) -> Result<Fleet, FleetError> {
-        let turns = inventory.devices.iter().map(|d| (d.name.clone(), Arc::new(tokio::sync::Mutex::new(())))).collect();
+    pub fn new(
+        catalogue: Arc<Catalogue>,
+        inventory: Arc<Inventory>,
+        reservations: Reservations,
+        history: Option<crate::lab::database::Database>,
+        meta: LabMeta,
+        options: FleetOptions,
+    ) -> Result<Fleet, FleetError> {
+        let turns = inventory
+            .devices
+            .iter()
+            .map(|d| (d.name.clone(), Arc::new(tokio::sync::Mutex::new(()))))
+            .collect();
         Ok(Fleet {
             catalogue,
             inventory,
@@ -106,7 +117,9 @@ impl Fleet {
         let slots = Arc::new(Semaphore::new(self.options.max_devices.max(1)));
         let mut tasks = tokio::task::JoinSet::new();
         for (i, name) in names.iter().enumerate() {
-            let Some(device) = self.inventory.device(name).cloned() else { continue };
+            let Some(device) = self.inventory.device(name).cloned() else {
+                continue;
+            };
             let fleet = self.clone();
             let slots = slots.clone();
             tasks.spawn(async move { (i, fleet.run_device(device, slots).await) });
@@ -120,7 +133,11 @@ impl Fleet {
             }
         }
         runs.sort_by_key(|(i, _)| *i);
-        let shard = self.options.partition.map(|p| p.to_string()).unwrap_or_else(|| "all".into());
+        let shard = self
+            .options
+            .partition
+            .map(|p| p.to_string())
+            .unwrap_or_else(|| "all".into());
         LabReport {
             format_version: 1,
             kind: KIND.into(),
@@ -137,14 +154,23 @@ impl Fleet {
 
     /// Put back every phone that is running now (Ctrl-C), and free their reservations.
     pub async fn interrupt(&self) {
-        let engines: Vec<Arc<Engine>> = self.active.lock().map(|a| a.values().cloned().collect()).unwrap_or_default();
+        let engines: Vec<Arc<Engine>> = self
+            .active
+            .lock()
+            .map(|a| a.values().cloned().collect())
+            .unwrap_or_default();
         let mut restores = tokio::task::JoinSet::new();
         for e in engines {
             restores.spawn(async move { e.restore().await });
         }
         while restores.join_next().await.is_some() {}
         if let Some(db) = &self.history {
-            let _ = db.execute("DELETE FROM reservations WHERE holder = $1", vec![self.reservations.holder().into()]).await;
+            let _ = db
+                .execute(
+                    "DELETE FROM reservations WHERE holder = $1",
+                    vec![self.reservations.holder().into()],
+                )
+                .await;
         }
     }
 
@@ -155,8 +181,14 @@ impl Fleet {
     }
 
     async fn run_device(self: Arc<Self>, d: InventoryDevice, slots: Arc<Semaphore>) -> DeviceRun {
-        let peer = d.peer.as_ref().and_then(|p| self.inventory.device(p)).cloned();
-        let mut turn_names: Vec<&str> = std::iter::once(d.name.as_str()).chain(peer.as_ref().map(|p| p.name.as_str())).collect();
+        let peer = d
+            .peer
+            .as_ref()
+            .and_then(|p| self.inventory.device(p))
+            .cloned();
+        let mut turn_names: Vec<&str> = std::iter::once(d.name.as_str())
+            .chain(peer.as_ref().map(|p| p.name.as_str()))
+            .collect();
         turn_names.sort();
         let mut turns_held = Vec::new();
         for n in turn_names {
@@ -171,15 +203,31 @@ impl Fleet {
         let mut run = match self.reservations.claim(&d.name).await {
             Ok(Claim::Taken(reservation)) => {
                 let mut peer_reservation = None;
-                let run = self.reserved(&d, peer.as_ref(), &mut peer_reservation).await;
+                let run = self
+                    .reserved(&d, peer.as_ref(), &mut peer_reservation)
+                    .await;
                 if let Some(p) = peer_reservation {
                     p.release().await;
                 }
                 release(reservation).await;
                 run
             }
-            Ok(Claim::Busy(why)) => DeviceRun::not_judged(&d.name, &d.target, &d.profile, &d.tags, DeviceState::Busy, why),
-            Err(e) => DeviceRun::not_judged(&d.name, &d.target, &d.profile, &d.tags, DeviceState::Inconclusive, format!("could not reserve the phone: {e}")),
+            Ok(Claim::Busy(why)) => DeviceRun::not_judged(
+                &d.name,
+                &d.target,
+                &d.profile,
+                &d.tags,
+                DeviceState::Busy,
+                why,
+            ),
+            Err(e) => DeviceRun::not_judged(
+                &d.name,
+                &d.target,
+                &d.profile,
+                &d.tags,
+                DeviceState::Inconclusive,
+                format!("could not reserve the phone: {e}"),
+            ),
         };
         run.duration_ms = started.elapsed().as_millis() as u64;
         run.case_shard = self.options.case_partition.map(|p| p.to_string());
@@ -198,8 +246,15 @@ impl Fleet {
     }
 
     /// Steps 3 to 5 for a reserved phone.
-    async fn reserved(&self, d: &InventoryDevice, peer: Option<&InventoryDevice>, peer_reservation: &mut Option<Reservation>) -> DeviceRun {
-        let not_judged = |state, why: String| DeviceRun::not_judged(&d.name, &d.target, &d.profile, &d.tags, state, why);
+    async fn reserved(
+        &self,
+        d: &InventoryDevice,
+        peer: Option<&InventoryDevice>,
+        peer_reservation: &mut Option<Reservation>,
+    ) -> DeviceRun {
+        let not_judged = |state, why: String| {
+            DeviceRun::not_judged(&d.name, &d.target, &d.profile, &d.tags, state, why)
+        };
         let redactor = Redactor::new(&d.credentials.username, &d.credentials.password);
         let device = match Device::new(device_config(d)) {
             Ok(dev) => dev,
@@ -216,40 +271,70 @@ impl Fleet {
             IncomingSource::Control
         } else if let Some(p) = peer {
             match self.reservations.claim(&p.name).await {
-                Ok(Claim::Taken(r)) => match Device::new(device_config(p)) {
-                    Ok(peer_device) => {
-                        *peer_reservation = Some(r);
-                        IncomingSource::Peer(peer_device)
+                Ok(Claim::Taken(r)) => {
+                    match Device::new(device_config(p)) {
+                        Ok(peer_device) => {
+                            *peer_reservation = Some(r);
+                            IncomingSource::Peer(peer_device)
+                        }
+                        Err(e) => {
+                            release(r).await;
+                            notes.push(format!("peer `{}` cannot be used ({e}): incoming-call cases are NOT-TESTED", p.name));
+                            IncomingSource::None
+                        }
                     }
-                    Err(e) => {
-                        release(r).await;
-                        notes.push(format!("peer `{}` cannot be used ({e}): incoming-call cases are NOT-TESTED", p.name));
-                        IncomingSource::None
-                    }
-                },
+                }
                 Ok(Claim::Busy(why)) => {
-                    notes.push(format!("peer `{}` is busy ({why}): incoming-call cases are NOT-TESTED", p.name));
+                    notes.push(format!(
+                        "peer `{}` is busy ({why}): incoming-call cases are NOT-TESTED",
+                        p.name
+                    ));
                     IncomingSource::None
                 }
                 Err(e) => {
-                    notes.push(format!("peer `{}` could not be reserved ({e}): incoming-call cases are NOT-TESTED", p.name));
+                    notes.push(format!(
+                        "peer `{}` could not be reserved ({e}): incoming-call cases are NOT-TESTED",
+                        p.name
+                    ));
                     IncomingSource::None
                 }
             }
         } else {
             IncomingSource::None
         };
-        let options = RunOptions { allow_destructive: d.allow_destructive, strict: d.strict, dial: d.dial.clone(), incoming, timeout: d.timeout };
-        let engine = Arc::new(Engine::new(device.clone(), self.catalogue.clone(), profile.clone(), options).with_label(d.target.clone()));
+        let options = RunOptions {
+            allow_destructive: d.allow_destructive,
+            strict: d.strict,
+            dial: d.dial.clone(),
+            incoming,
+            timeout: d.timeout,
+        };
+        let engine = Arc::new(
+            Engine::new(
+                device.clone(),
+                self.catalogue.clone(),
+                profile.clone(),
+                options,
+            )
+            .with_label(d.target.clone()),
+        );
 
         let identity = match engine.preflight().await {
             Ok(id) => id,
-            Err(e) => return not_judged(DeviceState::Inconclusive, redactor.redact(&format!("health probe failed: {e}"))),
+            Err(e) => {
+                return not_judged(
+                    DeviceState::Inconclusive,
+                    redactor.redact(&format!("health probe failed: {e}")),
+                );
+            }
         };
         match call_state(&device).await {
             CallState::Idle => {}
             CallState::InCall(what) => {
-                let mut run = not_judged(DeviceState::Busy, format!("in a call placed before the run ({what}); the phone was left alone"));
+                let mut run = not_judged(
+                    DeviceState::Busy,
+                    format!("in a call placed before the run ({what}); the phone was left alone"),
+                );
                 run.identity = Some(identity);
                 return run;
             }
@@ -271,7 +356,10 @@ impl Fleet {
             let (record, written) = self.conformance(&engine, &cases, &dir, &redactor).await;
             match written {
                 Ok(()) => run.report_dir = Some(d.name.clone()),
-                Err(e) => run.notes.push(format!("the phone's own reports could not be written into `{}`: {e}", dir.display())),
+                Err(e) => run.notes.push(format!(
+                    "the phone's own reports could not be written into `{}`: {e}",
+                    dir.display()
+                )),
             }
             run.record = Some(record);
         }
@@ -289,7 +377,13 @@ impl Fleet {
     /// to disk as soon as it is judged; then the phone's own reports, written from the
     /// spill. Returns the record without wire logs (what the combined report keeps) and
     /// whether the phone's reports were written.
-    async fn conformance(&self, engine: &Engine, cases: &[Case], dir: &std::path::Path, redactor: &Redactor) -> (RunRecord, std::io::Result<()>) {
+    async fn conformance(
+        &self,
+        engine: &Engine,
+        cases: &[Case],
+        dir: &std::path::Path,
+        redactor: &Redactor,
+    ) -> (RunRecord, std::io::Result<()>) {
         let started_at = now_rfc3339();
         let started = Instant::now();
         let mut spill = Spill::create(dir);
@@ -309,7 +403,9 @@ impl Fleet {
         }
         let mut notes = Vec::new();
         if let Err(why) = engine.restore_checked().await {
-            notes.push(format!("RESTORE FAILED at the end of the run, the phone may be left changed: {why}"));
+            notes.push(format!(
+                "RESTORE FAILED at the end of the run, the phone may be left changed: {why}"
+            ));
         }
         let mut record = run_record(engine, started_at, started.elapsed(), records);
         record.notes.extend(notes);
@@ -339,7 +435,7 @@ impl Fleet {
 
     /// The profile's cases, filtered, and this shard's share when a single phone is split.
     /// Built once per profile and shared by its phones (hundreds of phones, one list).
-    pub fn select_cases(&self, profile: &crate::spec::Profile) -> Arc<Vec<Case>> {
+    pub fn select_cases(&self, profile: &crate::catalogue::Profile) -> Arc<Vec<Case>> {
         let mut cache = self.case_lists.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(cases) = cache.get(&profile.id) {
             return cases.clone();
@@ -349,7 +445,9 @@ impl Fleet {
             self.catalogue
                 .cases_for(profile)
                 .into_iter()
-                .filter(|c| o.filters.is_empty() || o.filters.iter().any(|f| c.id.contains(f.as_str())))
+                .filter(|c| {
+                    o.filters.is_empty() || o.filters.iter().any(|f| c.id.contains(f.as_str()))
+                })
                 .filter(|c| !o.skips.iter().any(|s| c.id.contains(s.as_str())))
                 .filter(|c| o.case_partition.is_none_or(|p| p.contains(&c.id)))
                 .collect(),
@@ -367,9 +465,19 @@ impl Fleet {
     /// The campaign's generator holds proptest strategies that are not `Send`, so it runs
     /// on a thread of its own with a single-threaded runtime (and its own client to the
     /// phone; the conformance part is over by then, so one request is still in flight).
-    async fn fuzz(&self, d: &InventoryDevice, profile: &crate::spec::Profile, redactor: &Redactor) -> FuzzOutcome {
+    async fn fuzz(
+        &self,
+        d: &InventoryDevice,
+        profile: &crate::catalogue::Profile,
+        redactor: &Redactor,
+    ) -> FuzzOutcome {
         use crate::fuzz::campaign::{Campaign, Settings};
-        let unfinished = |why: String| FuzzOutcome { finished: false, cases: 0, findings: 0, note: Some(redactor.redact(&format!("fuzz part not run: {why}"))) };
+        let unfinished = |why: String| FuzzOutcome {
+            finished: false,
+            cases: 0,
+            findings: 0,
+            note: Some(redactor.redact(&format!("fuzz part not run: {why}"))),
+        };
         let endpoints = match crate::fuzz::command::select_endpoints(profile, &[], false) {
             Ok(e) => e,
             Err(why) => return unfinished(why),
@@ -385,28 +493,44 @@ impl Fleet {
             health_every: FUZZ_HEALTH_EVERY,
             recovery: FUZZ_RECOVERY,
         };
-        let (catalogue, profile, config, d2, r2) = (self.catalogue.clone(), profile.clone(), device_config(d), d.clone(), redactor.clone());
-        let summary = tokio::task::spawn_blocking(move || -> Result<crate::fuzz::campaign::Summary, String> {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| format!("cannot start a runtime: {e}"))?;
-            rt.block_on(async {
-                let device = Device::new(config).map_err(|e| e.to_string())?;
-                let campaign = Campaign {
-                    device: device.clone(),
-                    profile: &profile,
-                    schemas: &catalogue.schemas,
-                    docs: crate::fuzz::request_schema::SchemaDocs::from_set(&catalogue.schemas),
-                    endpoints,
-                    restorer: crate::fuzz::restore::Restorer::new(device, profile.clone()),
-                    label: d2.target.clone(),
-                    curl_base: d2.target.clone(),
-                    insecure: matches!(d2.trust, crate::device::tls::Trust::Insecure | crate::device::tls::Trust::Pin(_)),
-                    username: d2.credentials.username.clone(),
-                    redactor: r2,
-                    settings,
-                };
-                Ok(campaign.run(&mut crate::fuzz::progress::Ticker::new()).await)
-            })
-        })
+        let (catalogue, profile, config, d2, r2) = (
+            self.catalogue.clone(),
+            profile.clone(),
+            device_config(d),
+            d.clone(),
+            redactor.clone(),
+        );
+        let summary = tokio::task::spawn_blocking(
+            move || -> Result<crate::fuzz::campaign::Summary, String> {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .map_err(|e| format!("cannot start a runtime: {e}"))?;
+                rt.block_on(async {
+                    let device = Device::new(config).map_err(|e| e.to_string())?;
+                    let campaign = Campaign {
+                        device: device.clone(),
+                        profile: &profile,
+                        schemas: &catalogue.schemas,
+                        docs: crate::fuzz::request_schema::SchemaDocs::from_set(&catalogue.schemas),
+                        endpoints,
+                        restorer: crate::fuzz::restore::Restorer::new(device, profile.clone()),
+                        label: d2.target.clone(),
+                        curl_base: d2.target.clone(),
+                        insecure: matches!(
+                            d2.trust,
+                            crate::device::tls::Trust::Insecure | crate::device::tls::Trust::Pin(_)
+                        ),
+                        username: d2.credentials.username.clone(),
+                        redactor: r2,
+                        settings,
+                    };
+                    Ok(campaign
+                        .run(&mut crate::fuzz::progress::Ticker::new())
+                        .await)
+                })
+            },
+        )
         .await;
         let summary = match summary {
             Ok(Ok(s)) => s,
@@ -414,7 +538,11 @@ impl Fleet {
             Err(e) => return unfinished(format!("the fuzz thread ended abnormally: {e}")),
         };
         let non_strict = summary.findings.len() - summary.failures();
-        let mut note = format!("fuzz: {} case(s), seed {seed}, {} FAIL and {non_strict} NON-STRICT finding(s)", summary.cases, summary.failures());
+        let mut note = format!(
+            "fuzz: {} case(s), seed {seed}, {} FAIL and {non_strict} NON-STRICT finding(s)",
+            summary.cases,
+            summary.failures()
+        );
         if !summary.findings.is_empty() {
             note.push_str(&format!(", reproducers in {}", out_dir.display()));
         }
@@ -424,7 +552,12 @@ impl Fleet {
         for e in &summary.errors {
             note.push_str(&format!("; {e}"));
         }
-        FuzzOutcome { finished: summary.errors.is_empty(), cases: summary.cases, findings: summary.failures(), note: Some(redactor.redact(&note)) }
+        FuzzOutcome {
+            finished: summary.errors.is_empty(),
+            cases: summary.cases,
+            findings: summary.failures(),
+            note: Some(redactor.redact(&note)),
+        }
     }
 }
 
@@ -464,10 +597,20 @@ async fn release(r: Reservation) {
 }
 
 fn device_config(d: &InventoryDevice) -> DeviceConfig {
-    DeviceConfig { base_url: d.target.clone(), credentials: d.credentials.clone(), trust: d.trust.clone(), timeout: d.timeout, pace: d.pace }
+    DeviceConfig {
+        base_url: d.target.clone(),
+        credentials: d.credentials.clone(),
+        trust: d.trust.clone(),
+        timeout: d.timeout,
+        pace: d.pace,
+    }
 }
 
-fn write_device_reports(record: &RunRecord, dir: &std::path::Path, redactor: &Redactor) -> std::io::Result<()> {
+fn write_device_reports(
+    record: &RunRecord,
+    dir: &std::path::Path,
+    redactor: &Redactor,
+) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
     crate::report::json::write(record, dir, redactor)?;
     crate::report::junit::write(record, dir, redactor)?;
@@ -479,11 +622,24 @@ fn write_device_reports(record: &RunRecord, dir: &std::path::Path, redactor: &Re
 pub fn progress_line(r: &DeviceRun) -> String {
     let mut line = format!("{:<20} {:<12}", r.name, r.state.label());
     if let Some(rec) = &r.record {
-        let counts: Vec<String> = crate::verdict::Verdict::ALL.iter().filter(|v| rec.count(**v) > 0).map(|v| format!("{} {}", rec.count(*v), v.label())).collect();
-        line.push_str(&format!(" {} case(s): {}", rec.cases.len(), counts.join(", ")));
+        let counts: Vec<String> = crate::verdict::Verdict::ALL
+            .iter()
+            .filter(|v| rec.count(**v) > 0)
+            .map(|v| format!("{} {}", rec.count(*v), v.label()))
+            .collect();
+        line.push_str(&format!(
+            " {} case(s): {}",
+            rec.cases.len(),
+            counts.join(", ")
+        ));
     }
     if let Some(f) = &r.fuzz {
-        line.push_str(&format!("; fuzz: {} case(s), {} finding(s){}", f.cases, f.findings, if f.finished { "" } else { " (unfinished)" }));
+        line.push_str(&format!(
+            "; fuzz: {} case(s), {} finding(s){}",
+            f.cases,
+            f.findings,
+            if f.finished { "" } else { " (unfinished)" }
+        ));
     }
     if let Some(reason) = &r.reason {
         line.push_str(&format!(" {reason}"));
@@ -501,12 +657,16 @@ pub fn lab_redactor(inventory: &Inventory) -> LabRedactor {
 mod tests {
     use super::super::report::tests::{case, device, record};
     use super::*;
-    use crate::spec::case::Family;
+    use crate::catalogue::case::Family;
     use crate::verdict::Verdict;
 
     #[test]
     fn the_combined_record_keeps_what_explains_a_verdict_and_drops_the_rest() {
-        let mut r = record(vec![case("p", Family::Auth, Verdict::Pass), case("f", Family::Auth, Verdict::Fail), case("n", Family::Size, Verdict::NonStrict)]);
+        let mut r = record(vec![
+            case("p", Family::Auth, Verdict::Pass),
+            case("f", Family::Auth, Verdict::Fail),
+            case("n", Family::Size, Verdict::NonStrict),
+        ]);
         r.cases[0].reproducer = Some("curl ...".into());
         slim(&mut r);
         assert!(r.cases[0].findings.is_empty() && r.cases[0].reproducer.is_none());
@@ -517,15 +677,33 @@ mod tests {
 
     #[test]
     fn fuzz_seeds_depend_on_run_and_phone_only() {
-        assert_eq!(fuzz_seed("night-1", "trio-a"), fuzz_seed("night-1", "trio-a"));
-        assert_ne!(fuzz_seed("night-1", "trio-a"), fuzz_seed("night-1", "trio-b"));
-        assert_ne!(fuzz_seed("night-1", "trio-a"), fuzz_seed("night-2", "trio-a"));
+        assert_eq!(
+            fuzz_seed("night-1", "trio-a"),
+            fuzz_seed("night-1", "trio-a")
+        );
+        assert_ne!(
+            fuzz_seed("night-1", "trio-a"),
+            fuzz_seed("night-1", "trio-b")
+        );
+        assert_ne!(
+            fuzz_seed("night-1", "trio-a"),
+            fuzz_seed("night-2", "trio-a")
+        );
     }
 
     #[test]
     fn progress_lines_name_the_phone_its_state_and_its_counts() {
-        let d = device("trio-a", DeviceState::Completed, Some(record(vec![case("f", Family::Auth, Verdict::Fail)])));
+        let d = device(
+            "trio-a",
+            DeviceState::Completed,
+            Some(record(vec![case("f", Family::Auth, Verdict::Fail)])),
+        );
         let line = progress_line(&d);
-        assert!(line.starts_with("trio-a") && line.contains("COMPLETED") && line.contains("1 case(s): 1 FAIL"), "{line}");
+        assert!(
+            line.starts_with("trio-a")
+                && line.contains("COMPLETED")
+                && line.contains("1 case(s): 1 FAIL"),
+            "{line}"
+        );
     }
 }

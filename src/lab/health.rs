@@ -24,15 +24,29 @@ pub enum CallState {
 
 /// Ask the phone (through its gate: one request in flight).
 pub async fn call_state(device: &Device) -> CallState {
-    let v2 = device.send("health: call status v2", WireRequest::get("/api/v2/webCallControl/callStatus")).await;
+    let v2 = device
+        .send(
+            "health: call status v2",
+            WireRequest::get("/api/v2/webCallControl/callStatus"),
+        )
+        .await;
     if let Some(state) = v2.outcome.response().and_then(from_v2) {
         return state;
     }
-    let v1 = device.send("health: call status v1", WireRequest::get("/api/v1/webCallControl/callStatus")).await;
+    let v1 = device
+        .send(
+            "health: call status v1",
+            WireRequest::get("/api/v1/webCallControl/callStatus"),
+        )
+        .await;
     if let Some(state) = v1.outcome.response().and_then(from_v1) {
         return state;
     }
-    CallState::Unknown(format!("call status not readable (v2: {}; v1: {})", v2.outcome.summary(), v1.outcome.summary()))
+    CallState::Unknown(format!(
+        "call status not readable (v2: {}; v1: {})",
+        v2.outcome.summary(),
+        v1.outcome.summary()
+    ))
 }
 
 /// Read a v2 answer: `{"data": [...], "Status": "2000"}`.
@@ -44,7 +58,9 @@ pub fn from_v2(r: &WireResponse) -> Option<CallState> {
         serde_json::Value::Array(calls) if calls.is_empty() => Some(CallState::Idle),
         serde_json::Value::Array(calls) => Some(CallState::InCall(describe(calls))),
         serde_json::Value::Object(call) if call.is_empty() => Some(CallState::Idle),
-        call @ serde_json::Value::Object(_) => Some(CallState::InCall(describe(std::slice::from_ref(call)))),
+        call @ serde_json::Value::Object(_) => {
+            Some(CallState::InCall(describe(std::slice::from_ref(call))))
+        }
         _ => None,
     }
 }
@@ -57,8 +73,12 @@ pub fn from_v1(r: &WireResponse) -> Option<CallState> {
     match r.api_status()?.as_str() {
         "4007" => Some(CallState::Idle),
         "2000" => match r.json()?.get("data") {
-            Some(call @ serde_json::Value::Object(o)) if !o.is_empty() => Some(CallState::InCall(describe(std::slice::from_ref(call)))),
-            Some(serde_json::Value::Array(calls)) if !calls.is_empty() => Some(CallState::InCall(describe(calls))),
+            Some(call @ serde_json::Value::Object(o)) if !o.is_empty() => {
+                Some(CallState::InCall(describe(std::slice::from_ref(call))))
+            }
+            Some(serde_json::Value::Array(calls)) if !calls.is_empty() => {
+                Some(CallState::InCall(describe(calls)))
+            }
             _ => Some(CallState::Idle),
         },
         _ => None,
@@ -82,13 +102,23 @@ mod tests {
     use super::*;
 
     fn answer(status: u16, body: &str) -> WireResponse {
-        WireResponse { status, headers: vec![], body: body.as_bytes().to_vec() }
+        WireResponse {
+            status,
+            headers: vec![],
+            body: body.as_bytes().to_vec(),
+        }
     }
 
     #[test]
     fn v2_idle_is_an_empty_array_and_any_call_is_busy() {
-        assert_eq!(from_v2(&answer(200, r#"{"data": [], "Status": "2000"}"#)), Some(CallState::Idle));
-        let busy = from_v2(&answer(200, r#"{"data": [{"CallState": "Connected", "Type": "Incoming", "RemotePartyNumber": "hdx9000"}], "Status": "2000"}"#));
+        assert_eq!(
+            from_v2(&answer(200, r#"{"data": [], "Status": "2000"}"#)),
+            Some(CallState::Idle)
+        );
+        let busy = from_v2(&answer(
+            200,
+            r#"{"data": [{"CallState": "Connected", "Type": "Incoming", "RemotePartyNumber": "hdx9000"}], "Status": "2000"}"#,
+        ));
         match busy {
             Some(CallState::InCall(text)) => {
                 assert_eq!(text, "1 call(s) (Connected, Incoming)");
@@ -103,8 +133,17 @@ mod tests {
 
     #[test]
     fn v1_idle_is_4007_and_a_call_object_is_busy() {
-        assert_eq!(from_v1(&answer(200, r#"{"Status": "4007"}"#)), Some(CallState::Idle));
-        assert!(matches!(from_v1(&answer(200, r#"{"data": {"CallState": "Connected", "Type": "Outgoing"}, "Status": "2000"}"#)), Some(CallState::InCall(_))));
+        assert_eq!(
+            from_v1(&answer(200, r#"{"Status": "4007"}"#)),
+            Some(CallState::Idle)
+        );
+        assert!(matches!(
+            from_v1(&answer(
+                200,
+                r#"{"data": {"CallState": "Connected", "Type": "Outgoing"}, "Status": "2000"}"#
+            )),
+            Some(CallState::InCall(_))
+        ));
         assert_eq!(from_v1(&answer(200, r#"{"Status": "5000"}"#)), None);
     }
 }

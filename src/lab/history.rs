@@ -46,7 +46,12 @@ fn state_key(s: DeviceState) -> &'static str {
 }
 
 /// Record one phone's run (all rows in one transaction). `started_ms` orders history.
-pub async fn record(db: &Database, meta: &LabMeta, run: &DeviceRun, started_ms: i64) -> Result<(), DbError> {
+pub async fn record(
+    db: &Database,
+    meta: &LabMeta,
+    run: &DeviceRun,
+    started_ms: i64,
+) -> Result<(), DbError> {
     let shard = run.case_shard.clone().unwrap_or_else(|| "all".into());
     let id = format!("{}/{}/{}/{}", meta.run_id, run.name, shard, now_ms());
     let identity = run.identity.clone().unwrap_or_default();
@@ -54,7 +59,13 @@ pub async fn record(db: &Database, meta: &LabMeta, run: &DeviceRun, started_ms: 
     let mut statements = vec![
         Statement::new(
             "INSERT INTO lab_runs (id, started_at, started_ms, tool_version, inventory) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING",
-            vec![meta.run_id.as_str().into(), meta.started_at.as_str().into(), meta.started_ms.into(), env!("CARGO_PKG_VERSION").into(), meta.inventory.clone().into()],
+            vec![
+                meta.run_id.as_str().into(),
+                meta.started_at.as_str().into(),
+                meta.started_ms.into(),
+                env!("CARGO_PKG_VERSION").into(),
+                meta.inventory.clone().into(),
+            ],
         ),
         Statement::new(
             "INSERT INTO device_runs (id, lab_run, device, target, profile, model, firmware, mac, state, reason, case_shard, started_at, started_ms, duration_ms, cases, failures, findings, fuzz_findings) \
@@ -77,28 +88,47 @@ pub async fn record(db: &Database, meta: &LabMeta, run: &DeviceRun, started_ms: 
                 cases.into(),
                 run.count(Verdict::Fail).into(),
                 run.findings().into(),
-                run.fuzz.as_ref().filter(|f| f.finished).map(|f| f.findings as u64).into(),
+                run.fuzz
+                    .as_ref()
+                    .filter(|f| f.finished)
+                    .map(|f| f.findings as u64)
+                    .into(),
             ],
         ),
     ];
     if let Some(r) = &run.record {
         // Multi-row inserts: one round trip per hundred cases instead of one per case.
         for chunk in r.cases.chunks(100) {
-            let mut sql = String::from("INSERT INTO case_results (device_run, case_id, family, verdict, duration_ms, findings) VALUES ");
+            let mut sql = String::from(
+                "INSERT INTO case_results (device_run, case_id, family, verdict, duration_ms, findings) VALUES ",
+            );
             let mut params: Vec<Param> = Vec::with_capacity(chunk.len() * 6);
             for (i, c) in chunk.iter().enumerate() {
                 let b = i * 6;
                 if i > 0 {
                     sql.push_str(", ");
                 }
-                let _ = write!(sql, "(${}, ${}, ${}, ${}, ${}, ${})", b + 1, b + 2, b + 3, b + 4, b + 5, b + 6);
+                let _ = write!(
+                    sql,
+                    "(${}, ${}, ${}, ${}, ${}, ${})",
+                    b + 1,
+                    b + 2,
+                    b + 3,
+                    b + 4,
+                    b + 5,
+                    b + 6
+                );
                 params.extend([
                     id.as_str().into(),
                     c.id.as_str().into(),
                     c.family.label().into(),
                     c.verdict.label().into(),
                     c.duration_ms.into(),
-                    c.findings.iter().filter(|f| f.verdict != Verdict::Pass).count().into(),
+                    c.findings
+                        .iter()
+                        .filter(|f| f.verdict != Verdict::Pass)
+                        .count()
+                        .into(),
                 ]);
             }
             statements.push(Statement::new(sql, params));
@@ -141,7 +171,12 @@ pub struct DeviceHistory {
 
 /// Every phone with recorded runs.
 pub async fn devices(db: &Database) -> Result<Vec<String>, DbError> {
-    let rows = db.query("SELECT DISTINCT device FROM device_runs ORDER BY device", vec![]).await?;
+    let rows = db
+        .query(
+            "SELECT DISTINCT device FROM device_runs ORDER BY device",
+            vec![],
+        )
+        .await?;
     Ok(rows.iter().filter_map(|r| r.text(0)).collect())
 }
 
@@ -157,7 +192,10 @@ pub async fn load(db: &Database, device: &str, window: usize) -> Result<DeviceHi
         .await?;
     let runs = with_verdicts(db, group(rows, window)).await?;
 
-    let latest_firmware = runs.iter().find(|r| r.completed()).and_then(|r| r.firmware.clone());
+    let latest_firmware = runs
+        .iter()
+        .find(|r| r.completed())
+        .and_then(|r| r.firmware.clone());
     let previous_firmware = match latest_firmware {
         Some(fw) => {
             let older = db
@@ -181,7 +219,11 @@ pub async fn load(db: &Database, device: &str, window: usize) -> Result<DeviceHi
         }
         None => None,
     };
-    Ok(DeviceHistory { device: device.to_string(), runs, previous_firmware })
+    Ok(DeviceHistory {
+        device: device.to_string(),
+        runs,
+        previous_firmware,
+    })
 }
 
 /// Rows (newest first) grouped by run id, each with the ids of its rows.
@@ -235,13 +277,21 @@ fn state_rank(s: &str) -> u8 {
 }
 
 /// Read the case verdicts of each grouped run's rows.
-async fn with_verdicts(db: &Database, grouped: Vec<(RunSummary, Vec<String>)>) -> Result<Vec<RunSummary>, DbError> {
+async fn with_verdicts(
+    db: &Database,
+    grouped: Vec<(RunSummary, Vec<String>)>,
+) -> Result<Vec<RunSummary>, DbError> {
     let mut out = Vec::with_capacity(grouped.len());
     for (mut run, ids) in grouped {
         for chunk in ids.chunks(200) {
             let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-            let sql = format!("SELECT case_id, verdict FROM case_results WHERE device_run IN ({})", placeholders.join(", "));
-            let rows = db.query(&sql, chunk.iter().map(|s| s.as_str().into()).collect()).await?;
+            let sql = format!(
+                "SELECT case_id, verdict FROM case_results WHERE device_run IN ({})",
+                placeholders.join(", ")
+            );
+            let rows = db
+                .query(&sql, chunk.iter().map(|s| s.as_str().into()).collect())
+                .await?;
             for r in rows {
                 if let (Some(case), Some(verdict)) = (r.text(0), r.text(1)) {
                     run.verdicts.insert(case, verdict);
@@ -263,7 +313,11 @@ pub struct RunRef {
 
 impl From<&RunSummary> for RunRef {
     fn from(r: &RunSummary) -> RunRef {
-        RunRef { run_id: r.run_id.clone(), started_at: r.started_at.clone(), firmware: r.firmware.clone() }
+        RunRef {
+            run_id: r.run_id.clone(),
+            started_at: r.started_at.clone(),
+            firmware: r.firmware.clone(),
+        }
     }
 }
 
@@ -340,7 +394,11 @@ pub fn view(h: &DeviceHistory) -> DeviceView {
 
     let mut flaky = Vec::new();
     if let Some(l) = latest {
-        let same_fw: Vec<&RunSummary> = completed.iter().copied().take_while(|r| r.firmware == l.firmware).collect();
+        let same_fw: Vec<&RunSummary> = completed
+            .iter()
+            .copied()
+            .take_while(|r| r.firmware == l.firmware)
+            .collect();
         let mut cases: Vec<&String> = same_fw.iter().flat_map(|r| r.verdicts.keys()).collect();
         cases.sort();
         cases.dedup();
@@ -354,7 +412,11 @@ pub fn view(h: &DeviceHistory) -> DeviceView {
                 .collect();
             let flips = seq.windows(2).filter(|w| w[0] != w[1]).count();
             if flips >= 2 {
-                flaky.push(Flaky { case_id: case.clone(), flips, verdicts: seq });
+                flaky.push(Flaky {
+                    case_id: case.clone(),
+                    flips,
+                    verdicts: seq,
+                });
             }
         }
     }
@@ -362,12 +424,18 @@ pub fn view(h: &DeviceHistory) -> DeviceView {
     let changes = |before: &RunSummary, after: &RunSummary| -> Vec<Change> {
         let mut out = Vec::new();
         for (case, now) in &after.verdicts {
-            let Some(then) = before.verdicts.get(case) else { continue };
+            let Some(then) = before.verdicts.get(case) else {
+                continue;
+            };
             if then == now {
                 continue;
             }
             let fail = Verdict::Fail.label();
-            let judged_ok = [Verdict::Pass.label(), Verdict::Info.label(), Verdict::NonStrict.label()];
+            let judged_ok = [
+                Verdict::Pass.label(),
+                Verdict::Info.label(),
+                Verdict::NonStrict.label(),
+            ];
             let kind = if is_flaky(case) {
                 ChangeKind::Flaky
             } else if now == fail {
@@ -377,7 +445,12 @@ pub fn view(h: &DeviceHistory) -> DeviceView {
             } else {
                 ChangeKind::Changed
             };
-            out.push(Change { case_id: case.clone(), before: then.clone(), after: now.clone(), kind });
+            out.push(Change {
+                case_id: case.clone(),
+                before: then.clone(),
+                after: now.clone(),
+                kind,
+            });
         }
         out.sort_by(|a, b| (kind_rank(a.kind), &a.case_id).cmp(&(kind_rank(b.kind), &b.case_id)));
         out
@@ -404,7 +477,16 @@ pub fn view(h: &DeviceHistory) -> DeviceView {
         previous_firmware: h.previous_firmware.as_ref().map(RunRef::from),
         since_previous_firmware,
         flaky,
-        durations: completed.iter().rev().map(|r| DurationPoint { run_id: r.run_id.clone(), started_at: r.started_at.clone(), duration_ms: r.duration_ms, cases: r.verdicts.len() }).collect(),
+        durations: completed
+            .iter()
+            .rev()
+            .map(|r| DurationPoint {
+                run_id: r.run_id.clone(),
+                started_at: r.started_at.clone(),
+                duration_ms: r.duration_ms,
+                cases: r.verdicts.len(),
+            })
+            .collect(),
     }
 }
 
@@ -424,8 +506,25 @@ pub fn render(views: &[DeviceView]) -> String {
         out.push_str("no run recorded yet (hint: `polyconform lab run` records every run)\n");
     }
     for v in views {
-        let what: Vec<&str> = [v.model.as_deref(), v.firmware.as_deref().map(|_| "firmware"), v.firmware.as_deref()].into_iter().flatten().collect();
-        let _ = writeln!(out, "{}  {}  ({} run(s) looked at{})", v.device, what.join(" "), v.runs, v.last_state.as_ref().map(|s| format!(", last: {s}")).unwrap_or_default());
+        let what: Vec<&str> = [
+            v.model.as_deref(),
+            v.firmware.as_deref().map(|_| "firmware"),
+            v.firmware.as_deref(),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        let _ = writeln!(
+            out,
+            "{}  {}  ({} run(s) looked at{})",
+            v.device,
+            what.join(" "),
+            v.runs,
+            v.last_state
+                .as_ref()
+                .map(|s| format!(", last: {s}"))
+                .unwrap_or_default()
+        );
         if let (Some(state), Some(reason)) = (&v.last_state, &v.last_reason)
             && state != "COMPLETED"
         {
@@ -433,38 +532,89 @@ pub fn render(views: &[DeviceView]) -> String {
         }
         match (&v.previous, &v.latest) {
             (Some(p), Some(l)) => {
-                let fw = if p.firmware == l.firmware { "same firmware".to_string() } else { format!("firmware {}", p.firmware.as_deref().unwrap_or("unknown")) };
-                let _ = writeln!(out, "  since the previous run ({}, {}, {fw}):", p.run_id, p.started_at);
+                let fw = if p.firmware == l.firmware {
+                    "same firmware".to_string()
+                } else {
+                    format!("firmware {}", p.firmware.as_deref().unwrap_or("unknown"))
+                };
+                let _ = writeln!(
+                    out,
+                    "  since the previous run ({}, {}, {fw}):",
+                    p.run_id, p.started_at
+                );
                 changes(&mut out, &v.since_previous_run);
             }
-            (None, Some(_)) => out.push_str("  one completed run recorded: nothing to compare yet\n"),
+            (None, Some(_)) => {
+                out.push_str("  one completed run recorded: nothing to compare yet\n")
+            }
             _ => out.push_str("  no completed run recorded\n"),
         }
         match &v.previous_firmware {
             Some(p) => {
-                let _ = writeln!(out, "  since the previous firmware ({}, run {}, {}):", p.firmware.as_deref().unwrap_or("unknown"), p.run_id, p.started_at);
+                let _ = writeln!(
+                    out,
+                    "  since the previous firmware ({}, run {}, {}):",
+                    p.firmware.as_deref().unwrap_or("unknown"),
+                    p.run_id,
+                    p.started_at
+                );
                 changes(&mut out, &v.since_previous_firmware);
             }
-            None if v.latest.is_some() => out.push_str("  since the previous firmware: no run on another firmware recorded\n"),
+            None if v.latest.is_some() => {
+                out.push_str("  since the previous firmware: no run on another firmware recorded\n")
+            }
             None => {}
         }
         if !v.flaky.is_empty() {
-            let _ = writeln!(out, "  flaky without a firmware change ({} case(s)):", v.flaky.len());
+            let _ = writeln!(
+                out,
+                "  flaky without a firmware change ({} case(s)):",
+                v.flaky.len()
+            );
             for f in &v.flaky {
-                let _ = writeln!(out, "    {}  flipped {} times: {}", f.case_id, f.flips, f.verdicts.join(" "));
+                let _ = writeln!(
+                    out,
+                    "    {}  flipped {} times: {}",
+                    f.case_id,
+                    f.flips,
+                    f.verdicts.join(" ")
+                );
             }
         }
         if let Some(last) = v.durations.last() {
-            let _ = write!(out, "  run time: {}  {}", seconds(last.duration_ms), sparkline(&v.durations));
+            let _ = write!(
+                out,
+                "  run time: {}  {}",
+                seconds(last.duration_ms),
+                sparkline(&v.durations)
+            );
             // A filtered or sharded run is not slower or faster than a full one: compare like with like.
-            let earlier: Vec<i64> = v.durations[..v.durations.len() - 1].iter().filter(|d| d.cases == last.cases).map(|d| d.duration_ms).collect();
+            let earlier: Vec<i64> = v.durations[..v.durations.len() - 1]
+                .iter()
+                .filter(|d| d.cases == last.cases)
+                .map(|d| d.duration_ms)
+                .collect();
             match median(&earlier) {
                 Some(m) => {
-                    let change = if m > 0 { (last.duration_ms - m) as f64 * 100.0 / m as f64 } else { 0.0 };
-                    let _ = write!(out, "  (median of {} earlier run(s) of {} case(s): {}, {change:+.0}%)", earlier.len(), last.cases, seconds(m));
+                    let change = if m > 0 {
+                        (last.duration_ms - m) as f64 * 100.0 / m as f64
+                    } else {
+                        0.0
+                    };
+                    let _ = write!(
+                        out,
+                        "  (median of {} earlier run(s) of {} case(s): {}, {change:+.0}%)",
+                        earlier.len(),
+                        last.cases,
+                        seconds(m)
+                    );
                 }
                 None if v.durations.len() > 1 => {
-                    let _ = write!(out, "  (no earlier run of the same {} case(s) to compare with)", last.cases);
+                    let _ = write!(
+                        out,
+                        "  (no earlier run of the same {} case(s) to compare with)",
+                        last.cases
+                    );
                 }
                 None => {}
             }
@@ -482,7 +632,14 @@ fn changes(out: &mut String, list: &[Change]) {
     }
     let width = list.iter().map(|c| c.case_id.len()).max().unwrap_or(0);
     for c in list {
-        let _ = writeln!(out, "    {:<8}  {:<width$}  {} -> {}", c.kind.label(), c.case_id, c.before, c.after);
+        let _ = writeln!(
+            out,
+            "    {:<8}  {:<width$}  {} -> {}",
+            c.kind.label(),
+            c.case_id,
+            c.before,
+            c.after
+        );
     }
 }
 
@@ -502,10 +659,18 @@ fn median(values: &[i64]) -> Option<i64> {
 /// Eight levels of block characters, scaled between the fastest and slowest run.
 fn sparkline(points: &[DurationPoint]) -> String {
     const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
-    let (min, max) = points.iter().fold((i64::MAX, i64::MIN), |(lo, hi), p| (lo.min(p.duration_ms), hi.max(p.duration_ms)));
+    let (min, max) = points.iter().fold((i64::MAX, i64::MIN), |(lo, hi), p| {
+        (lo.min(p.duration_ms), hi.max(p.duration_ms))
+    });
     points
         .iter()
-        .map(|p| if max <= min { BARS[3] } else { BARS[((p.duration_ms - min) * 7 / (max - min)) as usize] })
+        .map(|p| {
+            if max <= min {
+                BARS[3]
+            } else {
+                BARS[((p.duration_ms - min) * 7 / (max - min)) as usize]
+            }
+        })
         .collect()
 }
 
@@ -513,7 +678,7 @@ fn sparkline(points: &[DurationPoint]) -> String {
 mod tests {
     use super::super::report::tests::{case, device, record};
     use super::*;
-    use crate::spec::case::Family;
+    use crate::catalogue::case::Family;
 
     fn run(id: &str, ms: i64, fw: &str, verdicts: &[(&str, &str)]) -> RunSummary {
         RunSummary {
@@ -525,7 +690,10 @@ mod tests {
             model: Some("Trio8800".into()),
             firmware: Some(fw.into()),
             duration_ms: ms * 10,
-            verdicts: verdicts.iter().map(|(c, v)| (c.to_string(), v.to_string())).collect(),
+            verdicts: verdicts
+                .iter()
+                .map(|(c, v)| (c.to_string(), v.to_string()))
+                .collect(),
         }
     }
 
@@ -535,26 +703,71 @@ mod tests {
         let h = DeviceHistory {
             device: "trio-a".into(),
             runs: vec![
-                run("r4", 4, "5.9.1", &[("a", "FAIL"), ("b", "PASS"), ("c", "FAIL"), ("d", "PASS")]),
-                run("r3", 3, "5.9.1", &[("a", "PASS"), ("b", "FAIL"), ("c", "PASS"), ("d", "PASS")]),
-                run("r2", 2, "5.9.1", &[("a", "PASS"), ("b", "FAIL"), ("c", "FAIL"), ("d", "PASS")]),
-                run("r1", 1, "5.9.1", &[("a", "PASS"), ("b", "FAIL"), ("c", "PASS"), ("d", "PASS")]),
+                run(
+                    "r4",
+                    4,
+                    "5.9.1",
+                    &[("a", "FAIL"), ("b", "PASS"), ("c", "FAIL"), ("d", "PASS")],
+                ),
+                run(
+                    "r3",
+                    3,
+                    "5.9.1",
+                    &[("a", "PASS"), ("b", "FAIL"), ("c", "PASS"), ("d", "PASS")],
+                ),
+                run(
+                    "r2",
+                    2,
+                    "5.9.1",
+                    &[("a", "PASS"), ("b", "FAIL"), ("c", "FAIL"), ("d", "PASS")],
+                ),
+                run(
+                    "r1",
+                    1,
+                    "5.9.1",
+                    &[("a", "PASS"), ("b", "FAIL"), ("c", "PASS"), ("d", "PASS")],
+                ),
             ],
             previous_firmware: None,
         };
         let v = view(&h);
-        let kinds: Vec<(&str, ChangeKind)> = v.since_previous_run.iter().map(|c| (c.case_id.as_str(), c.kind)).collect();
-        assert_eq!(kinds, vec![("a", ChangeKind::NewFail), ("b", ChangeKind::Fixed), ("c", ChangeKind::Flaky)]);
+        let kinds: Vec<(&str, ChangeKind)> = v
+            .since_previous_run
+            .iter()
+            .map(|c| (c.case_id.as_str(), c.kind))
+            .collect();
+        assert_eq!(
+            kinds,
+            vec![
+                ("a", ChangeKind::NewFail),
+                ("b", ChangeKind::Fixed),
+                ("c", ChangeKind::Flaky)
+            ]
+        );
         assert_eq!(v.flaky.len(), 1);
         assert_eq!(v.flaky[0].flips, 3);
         assert_eq!(v.flaky[0].verdicts, vec!["PASS", "FAIL", "PASS", "FAIL"]);
-        assert_eq!(v.durations.iter().map(|d| d.duration_ms).collect::<Vec<_>>(), vec![10, 20, 30, 40]);
+        assert_eq!(
+            v.durations
+                .iter()
+                .map(|d| d.duration_ms)
+                .collect::<Vec<_>>(),
+            vec![10, 20, 30, 40]
+        );
         let text = render(&[v]);
         assert!(text.contains("NEW FAIL  a  PASS -> FAIL"), "{text}");
         assert!(text.contains("FIXED     b  FAIL -> PASS"), "{text}");
         assert!(text.contains("FLAKY     c  PASS -> FAIL"), "{text}");
-        assert!(text.contains("flipped 3 times: PASS FAIL PASS FAIL"), "{text}");
-        assert!(text.contains("run time: 0.0 s  ▁▃▅█  (median of 3 earlier run(s) of 4 case(s): 0.0 s, +100%)"), "{text}");
+        assert!(
+            text.contains("flipped 3 times: PASS FAIL PASS FAIL"),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "run time: 0.0 s  ▁▃▅█  (median of 3 earlier run(s) of 4 case(s): 0.0 s, +100%)"
+            ),
+            "{text}"
+        );
     }
 
     #[test]
@@ -572,10 +785,20 @@ mod tests {
         assert!(v.flaky.is_empty(), "{:?}", v.flaky);
         assert_eq!(v.since_previous_firmware.len(), 2);
         assert_eq!(v.since_previous_firmware[0].kind, ChangeKind::NewFail);
-        assert_eq!(v.since_previous_firmware[1].kind, ChangeKind::Changed, "to NOT-TESTED is neither a fail nor a fix");
+        assert_eq!(
+            v.since_previous_firmware[1].kind,
+            ChangeKind::Changed,
+            "to NOT-TESTED is neither a fail nor a fix"
+        );
         let text = render(&[v]);
-        assert!(text.contains("since the previous run (r2, t2, firmware 5.9.0)"), "{text}");
-        assert!(text.contains("since the previous firmware (5.9.0, run r2, t2)"), "{text}");
+        assert!(
+            text.contains("since the previous run (r2, t2, firmware 5.9.0)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("since the previous firmware (5.9.0, run r2, t2)"),
+            "{text}"
+        );
     }
 
     #[test]
@@ -583,13 +806,24 @@ mod tests {
         let mut busy = run("r3", 3, "5.9.1", &[]);
         busy.state = "busy".into();
         busy.reason = Some("in a call placed by a person".into());
-        let h = DeviceHistory { device: "p".into(), runs: vec![busy, run("r2", 2, "5.9.1", &[("a", "PASS")])], previous_firmware: None };
+        let h = DeviceHistory {
+            device: "p".into(),
+            runs: vec![busy, run("r2", 2, "5.9.1", &[("a", "PASS")])],
+            previous_firmware: None,
+        };
         let v = view(&h);
         assert_eq!(v.latest.as_ref().unwrap().run_id, "r2");
         assert!(v.previous.is_none());
         let text = render(&[v]);
-        assert!(text.contains("last: BUSY") && text.contains("last run not judged: in a call placed by a person"), "{text}");
-        assert!(text.contains("one completed run recorded: nothing to compare yet"), "{text}");
+        assert!(
+            text.contains("last: BUSY")
+                && text.contains("last run not judged: in a call placed by a person"),
+            "{text}"
+        );
+        assert!(
+            text.contains("one completed run recorded: nothing to compare yet"),
+            "{text}"
+        );
     }
 
     #[tokio::test]
@@ -597,19 +831,47 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("polyconform-history-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
-        let db = Database::open(dir.join("h.sqlite").to_str().unwrap()).await.unwrap();
-        let meta = |id: &str, ms: i64| LabMeta { run_id: id.into(), started_at: format!("t{ms}"), started_ms: ms, inventory: Some("lab.toml".into()) };
+        let db = Database::open(dir.join("h.sqlite").to_str().unwrap())
+            .await
+            .unwrap();
+        let meta = |id: &str, ms: i64| LabMeta {
+            run_id: id.into(),
+            started_at: format!("t{ms}"),
+            started_ms: ms,
+            inventory: Some("lab.toml".into()),
+        };
 
-        let first = device("trio-a", DeviceState::Completed, Some(record(vec![case("c1", Family::Auth, Verdict::Pass), case("c2", Family::Size, Verdict::Fail)])));
+        let first = device(
+            "trio-a",
+            DeviceState::Completed,
+            Some(record(vec![
+                case("c1", Family::Auth, Verdict::Pass),
+                case("c2", Family::Size, Verdict::Fail),
+            ])),
+        );
         record_run(&db, &meta("n1", 100), &first, 100).await;
         // The second night ran in two case shards.
-        let mut half1 = device("trio-a", DeviceState::Completed, Some(record(vec![case("c1", Family::Auth, Verdict::Fail)])));
+        let mut half1 = device(
+            "trio-a",
+            DeviceState::Completed,
+            Some(record(vec![case("c1", Family::Auth, Verdict::Fail)])),
+        );
         half1.case_shard = Some("hash:1/2".into());
-        let mut half2 = device("trio-a", DeviceState::Completed, Some(record(vec![case("c2", Family::Size, Verdict::Pass)])));
+        let mut half2 = device(
+            "trio-a",
+            DeviceState::Completed,
+            Some(record(vec![case("c2", Family::Size, Verdict::Pass)])),
+        );
         half2.case_shard = Some("hash:2/2".into());
         record_run(&db, &meta("n2", 200), &half1, 200).await;
         record_run(&db, &meta("n2", 200), &half2, 201).await;
-        record_run(&db, &meta("n2", 200), &device("other", DeviceState::Busy, None), 202).await;
+        record_run(
+            &db,
+            &meta("n2", 200),
+            &device("other", DeviceState::Busy, None),
+            202,
+        )
+        .await;
 
         assert_eq!(devices(&db).await.unwrap(), vec!["other", "trio-a"]);
         let h = load(&db, "trio-a", 10).await.unwrap();
@@ -618,10 +880,26 @@ mod tests {
         assert_eq!(h.runs[0].verdicts.len(), 2, "both shards' cases");
         assert_eq!(h.runs[0].duration_ms, 20);
         let v = view(&h);
-        let kinds: Vec<(&str, ChangeKind)> = v.since_previous_run.iter().map(|c| (c.case_id.as_str(), c.kind)).collect();
-        assert_eq!(kinds, vec![("c1", ChangeKind::NewFail), ("c2", ChangeKind::Fixed)]);
-        let rows = db.query("SELECT findings, failures, cases FROM device_runs WHERE lab_run = 'n1'", vec![]).await.unwrap();
-        assert_eq!((rows[0].int(0), rows[0].int(1), rows[0].int(2)), (Some(1), Some(1), Some(2)));
+        let kinds: Vec<(&str, ChangeKind)> = v
+            .since_previous_run
+            .iter()
+            .map(|c| (c.case_id.as_str(), c.kind))
+            .collect();
+        assert_eq!(
+            kinds,
+            vec![("c1", ChangeKind::NewFail), ("c2", ChangeKind::Fixed)]
+        );
+        let rows = db
+            .query(
+                "SELECT findings, failures, cases FROM device_runs WHERE lab_run = 'n1'",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            (rows[0].int(0), rows[0].int(1), rows[0].int(2)),
+            (Some(1), Some(1), Some(2))
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

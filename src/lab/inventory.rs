@@ -28,9 +28,9 @@
 //! and pasted into tickets. Every problem is reported at `file:line:col` with a hint,
 //! all at once, and the command exits with code 2.
 
+use crate::catalogue::error::{SpecError, SpecErrors, did_you_mean};
 use crate::device::Credentials;
 use crate::device::tls::{Trust, parse_pin};
-use crate::spec::error::{SpecError, SpecErrors, did_you_mean};
 use serde::Deserialize;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -76,62 +76,112 @@ impl Inventory {
     /// Read and check the inventory at `path`; environment variables come from the process.
     pub fn load(path: &Path, known_profiles: &[&str]) -> Result<Inventory, SpecErrors> {
         let text = std::fs::read_to_string(path).map_err(|e| {
-            SpecErrors(vec![SpecError::new(path, format!("cannot read the inventory: {e}")).hint("give the path of a TOML inventory with --inventory")])
+            SpecErrors(vec![
+                SpecError::new(path, format!("cannot read the inventory: {e}"))
+                    .hint("give the path of a TOML inventory with --inventory"),
+            ])
         })?;
-        Inventory::parse(path, &text, known_profiles, &|name| std::env::var(name).ok())
+        Inventory::parse(path, &text, known_profiles, &|name| {
+            std::env::var(name).ok()
+        })
     }
 
     /// Parse and check inventory text; `env` looks up environment variables (tests pass their own).
-    pub fn parse(path: &Path, text: &str, known_profiles: &[&str], env: &dyn Fn(&str) -> Option<String>) -> Result<Inventory, SpecErrors> {
-        let file: InventoryFile = match toml::from_str(text) {
-            Ok(f) => f,
-            Err(e) => {
-                let message = e.message().trim().to_string();
-                let mut err = SpecError::new(path, message.lines().next().unwrap_or("invalid TOML").to_string());
-                if let Some(span) = e.span() {
-                    err = err.at(text, span);
+    pub fn parse(
+        path: &Path,
+        text: &str,
+        known_profiles: &[&str],
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Inventory, SpecErrors> {
+        let file: InventoryFile =
+            match toml::from_str(text) {
+                Ok(f) => f,
+                Err(e) => {
+                    let message = e.message().trim().to_string();
+                    let mut err = SpecError::new(
+                        path,
+                        message.lines().next().unwrap_or("invalid TOML").to_string(),
+                    );
+                    if let Some(span) = e.span() {
+                        err = err.at(text, span);
+                    }
+                    // A syntax error on a secret's line must not print that line.
+                    if err.source_line.as_deref().is_some_and(|l| {
+                        l.to_ascii_lowercase().contains("password") || l.contains('@')
+                    }) {
+                        err.source_line = None;
+                    }
+                    return Err(SpecErrors(vec![err.hint(hint_for_toml_error(&message))]));
                 }
-                // A syntax error on a secret's line must not print that line.
-                if err.source_line.as_deref().is_some_and(|l| l.to_ascii_lowercase().contains("password") || l.contains('@')) {
-                    err.source_line = None;
-                }
-                return Err(SpecErrors(vec![err.hint(hint_for_toml_error(&message))]));
-            }
-        };
+            };
         let base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
         let mut errors = Vec::new();
-        let at = |span: std::ops::Range<usize>, msg: String| SpecError::new(path, msg).at(text, span);
+        let at =
+            |span: std::ops::Range<usize>, msg: String| SpecError::new(path, msg).at(text, span);
 
         if let Some(pw) = &file.defaults.password {
-            errors.push(inline_secret(at(pw.span(), "an inline `password` in [defaults]".into())));
+            errors.push(inline_secret(at(
+                pw.span(),
+                "an inline `password` in [defaults]".into(),
+            )));
         }
         if file.devices.is_empty() {
-            errors.push(SpecError::new(path, "the inventory lists no phone").hint("add a `[[device]]` table with `name`, `target` and `password_env`"));
+            errors.push(
+                SpecError::new(path, "the inventory lists no phone")
+                    .hint("add a `[[device]]` table with `name`, `target` and `password_env`"),
+            );
         }
 
-        let names: Vec<&str> = file.devices.iter().map(|d| d.name.get_ref().as_str()).collect();
+        let names: Vec<&str> = file
+            .devices
+            .iter()
+            .map(|d| d.name.get_ref().as_str())
+            .collect();
         let mut seen = BTreeSet::new();
         let mut devices = Vec::new();
         for entry in &file.devices {
             let d = &file.defaults;
             let name = entry.name.get_ref().trim().to_string();
-            let line = text[..entry.name.span().start.min(text.len())].matches('\n').count() + 1;
+            let line = text[..entry.name.span().start.min(text.len())]
+                .matches('\n')
+                .count()
+                + 1;
             let mut ok = true;
             let mut fail = |e: SpecError| {
                 errors.push(e);
                 ok = false;
             };
 
-            if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')) || name.starts_with('.') {
-                fail(at(entry.name.span(), format!("phone name `{name}` must be letters, digits, `-`, `_` and `.`"))
+            if name.is_empty()
+                || !name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+                || name.starts_with('.')
+            {
+                fail(
+                    at(
+                        entry.name.span(),
+                        format!("phone name `{name}` must be letters, digits, `-`, `_` and `.`"),
+                    )
                     .field("name")
-                    .hint("names become file names of reports and lock files: e.g. `trio-lab2-r1`"));
+                    .hint("names become file names of reports and lock files: e.g. `trio-lab2-r1`"),
+                );
             } else if !seen.insert(name.clone()) {
-                fail(at(entry.name.span(), format!("phone name `{name}` is used twice")).field("name").hint("every phone needs its own name: history rows are keyed by it"));
+                fail(
+                    at(
+                        entry.name.span(),
+                        format!("phone name `{name}` is used twice"),
+                    )
+                    .field("name")
+                    .hint("every phone needs its own name: history rows are keyed by it"),
+                );
             }
 
             if let Some(pw) = &entry.password {
-                fail(inline_secret(at(pw.span(), format!("an inline `password` for phone `{name}`"))));
+                fail(inline_secret(at(
+                    pw.span(),
+                    format!("an inline `password` for phone `{name}`"),
+                )));
             }
 
             let target = match check_target(entry.target.get_ref()) {
@@ -154,15 +204,22 @@ impl Inventory {
             let profile = match entry.profile.as_ref().or(d.profile.as_ref()) {
                 Some(p) if known_profiles.contains(&p.get_ref().as_str()) => p.get_ref().clone(),
                 Some(p) => {
-                    let mut e = at(p.span(), format!("unknown profile `{}`", p.get_ref())).field("profile");
+                    let mut e =
+                        at(p.span(), format!("unknown profile `{}`", p.get_ref())).field("profile");
                     e = match did_you_mean(p.get_ref(), known_profiles.iter().copied()) {
-                        Some(near) => e.hint(format!("did you mean `{near}`? (known profiles: {})", known_profiles.join(", "))),
+                        Some(near) => e.hint(format!(
+                            "did you mean `{near}`? (known profiles: {})",
+                            known_profiles.join(", ")
+                        )),
                         None => e.hint(format!("known profiles: {}", known_profiles.join(", "))),
                     };
                     fail(e);
                     String::new()
                 }
-                None => known_profiles.first().map(|p| p.to_string()).unwrap_or_default(),
+                None => known_profiles
+                    .first()
+                    .map(|p| p.to_string())
+                    .unwrap_or_default(),
             };
 
             let (password, password_source) = match resolve_password(entry, d, &base_dir, env) {
@@ -198,7 +255,13 @@ impl Inventory {
                     match std::fs::read(&p) {
                         Ok(pem) => Trust::Ca(pem),
                         Err(e) => {
-                            fail(at(ca.span(), format!("cannot read CA certificate `{}`: {e}", p.display())).hint("the path is relative to the inventory file"));
+                            fail(
+                                at(
+                                    ca.span(),
+                                    format!("cannot read CA certificate `{}`: {e}", p.display()),
+                                )
+                                .hint("the path is relative to the inventory file"),
+                            );
                             Trust::System
                         }
                     }
@@ -208,9 +271,19 @@ impl Inventory {
 
             let timeout_secs = entry.timeout_secs.as_ref().or(d.timeout_secs.as_ref());
             let timeout = match timeout_secs {
-                Some(t) if t.get_ref().is_finite() && *t.get_ref() > 0.0 && *t.get_ref() <= 3600.0 => Duration::from_secs_f64(*t.get_ref()),
+                Some(t)
+                    if t.get_ref().is_finite() && *t.get_ref() > 0.0 && *t.get_ref() <= 3600.0 =>
+                {
+                    Duration::from_secs_f64(*t.get_ref())
+                }
                 Some(t) => {
-                    fail(at(t.span(), format!("timeout_secs = {} is not usable", t.get_ref())).hint("give a number of seconds between 0 and 3600, e.g. 10"));
+                    fail(
+                        at(
+                            t.span(),
+                            format!("timeout_secs = {} is not usable", t.get_ref()),
+                        )
+                        .hint("give a number of seconds between 0 and 3600, e.g. 10"),
+                    );
                     Duration::from_secs(10)
                 }
                 None => Duration::from_secs(10),
@@ -219,9 +292,19 @@ impl Inventory {
             if let Some(peer) = &entry.peer {
                 let p = peer.get_ref();
                 if p == &name {
-                    fail(at(peer.span(), format!("phone `{name}` names itself as its peer")).hint("the peer is another phone that calls this one"));
+                    fail(
+                        at(
+                            peer.span(),
+                            format!("phone `{name}` names itself as its peer"),
+                        )
+                        .hint("the peer is another phone that calls this one"),
+                    );
                 } else if !names.contains(&p.as_str()) {
-                    let mut e = at(peer.span(), format!("peer `{p}` is not a phone of this inventory")).field("peer");
+                    let mut e = at(
+                        peer.span(),
+                        format!("peer `{p}` is not a phone of this inventory"),
+                    )
+                    .field("peer");
                     e = match did_you_mean(p, names.iter().copied()) {
                         Some(near) => e.hint(format!("did you mean `{near}`?")),
                         None => e.hint("`peer` names another `[[device]]` of the same inventory"),
@@ -233,7 +316,10 @@ impl Inventory {
             let mut tags: Vec<String> = d.tags.clone();
             for t in &entry.tags {
                 if t.get_ref().trim().is_empty() || t.get_ref().contains(',') {
-                    fail(at(t.span(), format!("tag `{}` cannot be used", t.get_ref())).hint("tags are non-empty and have no comma, e.g. `room:lab-2`"));
+                    fail(
+                        at(t.span(), format!("tag `{}` cannot be used", t.get_ref()))
+                            .hint("tags are non-empty and have no comma, e.g. `room:lab-2`"),
+                    );
                 } else if !tags.contains(t.get_ref()) {
                     tags.push(t.get_ref().clone());
                 }
@@ -244,22 +330,43 @@ impl Inventory {
                     name,
                     target,
                     profile,
-                    credentials: Credentials { username: entry.username.clone().or_else(|| d.username.clone()).unwrap_or_else(|| "Polycom".into()), password },
+                    credentials: Credentials {
+                        username: entry
+                            .username
+                            .clone()
+                            .or_else(|| d.username.clone())
+                            .unwrap_or_else(|| "Polycom".into()),
+                        password,
+                    },
                     password_source,
                     trust,
                     timeout,
                     pace: Duration::from_millis(entry.pace_ms.or(d.pace_ms).unwrap_or(0)),
                     peer: entry.peer.as_ref().map(|p| p.get_ref().clone()),
                     control: entry.control.or(d.control).unwrap_or(false),
-                    dial: entry.dial.clone().or_else(|| d.dial.clone()).unwrap_or_else(|| "1000".into()),
+                    dial: entry
+                        .dial
+                        .clone()
+                        .or_else(|| d.dial.clone())
+                        .unwrap_or_else(|| "1000".into()),
                     tags,
-                    allow_destructive: entry.allow_destructive.or(d.allow_destructive).unwrap_or(false),
+                    allow_destructive: entry
+                        .allow_destructive
+                        .or(d.allow_destructive)
+                        .unwrap_or(false),
                     strict: entry.strict.or(d.strict).unwrap_or(false),
                     line,
                 });
             }
         }
-        if errors.is_empty() { Ok(Inventory { path: path.to_path_buf(), devices }) } else { Err(SpecErrors(errors)) }
+        if errors.is_empty() {
+            Ok(Inventory {
+                path: path.to_path_buf(),
+                devices,
+            })
+        } else {
+            Err(SpecErrors(errors))
+        }
     }
 
     /// Lock files of this inventory's phones: `<inventory stem>.locks/` next to the file.
@@ -278,7 +385,10 @@ impl Inventory {
 
     /// The phones carrying every tag in `tags` (all phones when `tags` is empty).
     pub fn with_tags(&self, tags: &[String]) -> Vec<&InventoryDevice> {
-        self.devices.iter().filter(|d| tags.iter().all(|t| d.tags.iter().any(|x| x == t))).collect()
+        self.devices
+            .iter()
+            .filter(|d| tags.iter().all(|t| d.tags.iter().any(|x| x == t)))
+            .collect()
     }
 
     pub fn device(&self, name: &str) -> Option<&InventoryDevice> {
@@ -292,12 +402,18 @@ pub fn default_db_for(path: &Path) -> PathBuf {
 }
 
 fn sibling(path: &Path, suffix: &str) -> PathBuf {
-    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "inventory".into());
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "inventory".into());
     path.with_file_name(format!("{stem}.{suffix}"))
 }
 
 fn inline_secret(e: SpecError) -> SpecError {
-    let message = format!("{} is refused: inventories must not hold secrets", e.message);
+    let message = format!(
+        "{} is refused: inventories must not hold secrets",
+        e.message
+    );
     // The caret display would print the source line, and with it the secret.
     SpecError { message, source_line: None, ..e }.field("password").hint(
         "put the password in an environment variable and write `password_env = \"LAB_PHONE_PASSWORD\"`, \
@@ -318,17 +434,28 @@ fn check_target(raw: &str) -> Result<String, String> {
         return Err("the target URL carries credentials (`user:password@`)".into());
     }
     if url.path() != "/" || url.query().is_some() {
-        return Err(format!("`{raw}` has a path; the target is the phone's base URL"));
+        return Err(format!(
+            "`{raw}` has a path; the target is the phone's base URL"
+        ));
     }
     Ok(url.as_str().trim_end_matches('/').to_string())
 }
 
 type PasswordError = (Option<std::ops::Range<usize>>, String, String);
 
-fn resolve_password(entry: &DeviceEntry, d: &Defaults, base: &Path, env: &dyn Fn(&str) -> Option<String>) -> Result<(String, String), PasswordError> {
+fn resolve_password(
+    entry: &DeviceEntry,
+    d: &Defaults,
+    base: &Path,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<(String, String), PasswordError> {
     let (var, file) = match (&entry.password_env, &entry.password_file) {
         (Some(_), Some(f)) => {
-            return Err((Some(f.span()), "both `password_env` and `password_file` are given".into(), "keep one of them".into()));
+            return Err((
+                Some(f.span()),
+                "both `password_env` and `password_file` are given".into(),
+                "keep one of them".into(),
+            ));
         }
         (Some(v), None) => (Some(v), None),
         (None, Some(f)) => (None, Some(f)),
@@ -338,18 +465,38 @@ fn resolve_password(entry: &DeviceEntry, d: &Defaults, base: &Path, env: &dyn Fn
         let name = var.get_ref();
         return match env(name) {
             Some(v) if !v.is_empty() => Ok((v, format!("environment variable {name}"))),
-            Some(_) => Err((Some(var.span()), format!("environment variable `{name}` is empty"), format!("export {name}=... before running `polyconform lab`"))),
-            None => Err((Some(var.span()), format!("environment variable `{name}` is not set"), format!("export {name}=... before running `polyconform lab` (in CI: from the secret store)"))),
+            Some(_) => Err((
+                Some(var.span()),
+                format!("environment variable `{name}` is empty"),
+                format!("export {name}=... before running `polyconform lab`"),
+            )),
+            None => Err((
+                Some(var.span()),
+                format!("environment variable `{name}` is not set"),
+                format!(
+                    "export {name}=... before running `polyconform lab` (in CI: from the secret store)"
+                ),
+            )),
         };
     }
     if let Some(file) = file {
         let p = base.join(file.get_ref());
         return match std::fs::read_to_string(&p) {
             Ok(text) => match text.lines().next().map(|l| l.trim_end_matches('\r')) {
-                Some(line) if !line.is_empty() => Ok((line.to_string(), format!("file {}", p.display()))),
-                _ => Err((Some(file.span()), format!("password file `{}` is empty", p.display()), "the password is the first line of the file".into())),
+                Some(line) if !line.is_empty() => {
+                    Ok((line.to_string(), format!("file {}", p.display())))
+                }
+                _ => Err((
+                    Some(file.span()),
+                    format!("password file `{}` is empty", p.display()),
+                    "the password is the first line of the file".into(),
+                )),
             },
-            Err(e) => Err((Some(file.span()), format!("cannot read password file `{}`: {e}", p.display()), "the path is relative to the inventory file".into())),
+            Err(e) => Err((
+                Some(file.span()),
+                format!("cannot read password file `{}`: {e}", p.display()),
+                "the path is relative to the inventory file".into(),
+            )),
         };
     }
     Err((
@@ -364,14 +511,18 @@ fn hint_for_toml_error(message: &str) -> String {
         let word = rest.split('`').next().unwrap_or("");
         let expected: Vec<&str> = rest.split('`').skip(2).step_by(2).collect();
         if let Some(near) = did_you_mean(word, expected.iter().copied()) {
-            return format!("did you mean `{near}`? unknown keys are errors so a typo never goes unnoticed");
+            return format!(
+                "did you mean `{near}`? unknown keys are errors so a typo never goes unnoticed"
+            );
         }
         return format!("remove `{word}` or use one of: {}", expected.join(", "));
     }
     if message.starts_with("missing field") {
-        return "every `[[device]]` needs `name` and `target`; see README.md, \"Nightly lab runs\"".into();
+        return "every `[[device]]` needs `name` and `target`; see README.md, \"Nightly lab runs\""
+            .into();
     }
-    "fix the TOML at this place; see README.md, \"Nightly lab runs\" for the inventory format".into()
+    "fix the TOML at this place; see README.md, \"Nightly lab runs\" for the inventory format"
+        .into()
 }
 
 #[derive(Debug, Deserialize)]
@@ -495,7 +646,10 @@ timeout_secs = 2.5
         assert_eq!(b.credentials.username, "admin");
         assert_eq!(inv.with_tags(&["rack:r1".into()]).len(), 1);
         assert_eq!(inv.with_tags(&["site:hq".into()]).len(), 2);
-        assert_eq!(inv.with_tags(&["site:hq".into(), "rack:r2".into()]).len(), 0);
+        assert_eq!(
+            inv.with_tags(&["site:hq".into(), "rack:r2".into()]).len(),
+            0
+        );
         assert_eq!(inv.lock_dir(), Path::new("lab/inv.locks"));
         assert_eq!(inv.default_db(), Path::new("lab/inv.history.sqlite"));
         // The password never shows in Debug output.
@@ -504,44 +658,96 @@ timeout_secs = 2.5
 
     #[test]
     fn an_inline_password_is_an_error_at_its_place_with_a_hint() {
-        let text = "[[device]]\nname = \"a\"\ntarget = \"http://127.0.0.1:1\"\npassword = \"hunter2\"\n";
+        let text =
+            "[[device]]\nname = \"a\"\ntarget = \"http://127.0.0.1:1\"\npassword = \"hunter2\"\n";
         let shown = errors(text);
-        assert!(shown.starts_with("lab/inv.toml:4:12: error: an inline `password` for phone `a` is refused"), "{shown}");
-        assert!(shown.contains("hint: put the password in an environment variable"), "{shown}");
-        assert!(!shown.contains("hunter2"), "the secret is never shown, not even in the source line: {shown}");
-        let shown = errors("[defaults]\npassword = \"x\"\n[[device]]\nname = \"a\"\ntarget = \"http://127.0.0.1:1\"\npassword_env = \"LAB_PW\"\n");
-        assert!(shown.contains("lab/inv.toml:2:12: error: an inline `password` in [defaults] is refused"), "{shown}");
+        assert!(
+            shown.starts_with(
+                "lab/inv.toml:4:12: error: an inline `password` for phone `a` is refused"
+            ),
+            "{shown}"
+        );
+        assert!(
+            shown.contains("hint: put the password in an environment variable"),
+            "{shown}"
+        );
+        assert!(
+            !shown.contains("hunter2"),
+            "the secret is never shown, not even in the source line: {shown}"
+        );
+        let shown = errors(
+            "[defaults]\npassword = \"x\"\n[[device]]\nname = \"a\"\ntarget = \"http://127.0.0.1:1\"\npassword_env = \"LAB_PW\"\n",
+        );
+        assert!(
+            shown.contains(
+                "lab/inv.toml:2:12: error: an inline `password` in [defaults] is refused"
+            ),
+            "{shown}"
+        );
     }
 
     #[test]
     fn credentials_in_the_url_are_refused_without_echoing_them() {
-        let shown = errors("[[device]]\nname = \"a\"\ntarget = \"https://Polycom:topsecret@10.0.0.5\"\npassword_env = \"LAB_PW\"\n");
-        assert!(shown.contains("lab/inv.toml:3:10: error: the target URL carries credentials"), "{shown}");
-        assert!(shown.contains("hint: inline secrets are refused"), "{shown}");
+        let shown = errors(
+            "[[device]]\nname = \"a\"\ntarget = \"https://Polycom:topsecret@10.0.0.5\"\npassword_env = \"LAB_PW\"\n",
+        );
+        assert!(
+            shown.contains("lab/inv.toml:3:10: error: the target URL carries credentials"),
+            "{shown}"
+        );
+        assert!(
+            shown.contains("hint: inline secrets are refused"),
+            "{shown}"
+        );
         assert!(!shown.contains("topsecret"), "{shown}");
     }
 
     #[test]
     fn unknown_keys_profiles_and_peers_get_did_you_mean_hints() {
-        let shown = errors("[[device]]\nname = \"a\"\ntarget = \"http://127.0.0.1:1\"\npasword_env = \"LAB_PW\"\n");
-        assert!(shown.starts_with("lab/inv.toml:4:1: error: unknown field `pasword_env`"), "{shown}");
+        let shown = errors(
+            "[[device]]\nname = \"a\"\ntarget = \"http://127.0.0.1:1\"\npasword_env = \"LAB_PW\"\n",
+        );
+        assert!(
+            shown.starts_with("lab/inv.toml:4:1: error: unknown field `pasword_env`"),
+            "{shown}"
+        );
         assert!(shown.contains("did you mean `password_env`?"), "{shown}");
 
-        let shown = errors("[[device]]\nname = \"a\"\ntarget = \"http://127.0.0.1:1\"\npassword_env = \"LAB_PW\"\nprofile = \"trio-5.9\"\n");
-        assert!(shown.contains("lab/inv.toml:5:11: error: unknown profile `trio-5.9`"), "{shown}");
+        let shown = errors(
+            "[[device]]\nname = \"a\"\ntarget = \"http://127.0.0.1:1\"\npassword_env = \"LAB_PW\"\nprofile = \"trio-5.9\"\n",
+        );
+        assert!(
+            shown.contains("lab/inv.toml:5:11: error: unknown profile `trio-5.9`"),
+            "{shown}"
+        );
         assert!(shown.contains("did you mean `trio-5.9.1`?"), "{shown}");
 
-        let shown = errors("[defaults]\npassword_env = \"LAB_PW\"\n[[device]]\nname = \"trio-a\"\ntarget = \"http://127.0.0.1:1\"\npeer = \"trio-b\"\n[[device]]\nname = \"trio-c\"\ntarget = \"http://127.0.0.1:2\"\n");
-        assert!(shown.contains("lab/inv.toml:6:8: error: peer `trio-b` is not a phone of this inventory"), "{shown}");
+        let shown = errors(
+            "[defaults]\npassword_env = \"LAB_PW\"\n[[device]]\nname = \"trio-a\"\ntarget = \"http://127.0.0.1:1\"\npeer = \"trio-b\"\n[[device]]\nname = \"trio-c\"\ntarget = \"http://127.0.0.1:2\"\n",
+        );
+        assert!(
+            shown.contains(
+                "lab/inv.toml:6:8: error: peer `trio-b` is not a phone of this inventory"
+            ),
+            "{shown}"
+        );
         assert!(shown.contains("did you mean"), "{shown}");
     }
 
     #[test]
     fn missing_and_empty_environment_variables_are_reported_with_the_variable_name() {
-        let shown = errors("[[device]]\nname = \"a\"\ntarget = \"http://127.0.0.1:1\"\npassword_env = \"NOT_SET_PW\"\n");
-        assert!(shown.contains("lab/inv.toml:4:16: error: environment variable `NOT_SET_PW` is not set"), "{shown}");
+        let shown = errors(
+            "[[device]]\nname = \"a\"\ntarget = \"http://127.0.0.1:1\"\npassword_env = \"NOT_SET_PW\"\n",
+        );
+        assert!(
+            shown
+                .contains("lab/inv.toml:4:16: error: environment variable `NOT_SET_PW` is not set"),
+            "{shown}"
+        );
         assert!(shown.contains("hint: export NOT_SET_PW=..."), "{shown}");
-        let shown = errors("[[device]]\nname = \"a\"\ntarget = \"http://127.0.0.1:1\"\npassword_env = \"EMPTY_PW\"\n");
+        let shown = errors(
+            "[[device]]\nname = \"a\"\ntarget = \"http://127.0.0.1:1\"\npassword_env = \"EMPTY_PW\"\n",
+        );
         assert!(shown.contains("is empty"), "{shown}");
         let shown = errors("[[device]]\nname = \"a\"\ntarget = \"http://127.0.0.1:1\"\n");
         assert!(shown.contains("phone `a` has no credentials"), "{shown}");
@@ -554,9 +760,20 @@ timeout_secs = 2.5
         std::fs::write(dir.join("secrets/a.pw"), "from-file\nignored\n").unwrap();
         let path = dir.join("lab.toml");
         let text = "[[device]]\nname = \"a\"\ntarget = \"http://127.0.0.1:1\"\npassword_file = \"secrets/a.pw\"\n[[device]]\nname = \"b\"\ntarget = \"http://127.0.0.1:2\"\npassword_file = \"secrets/missing.pw\"\n";
-        let err = Inventory::parse(&path, text, PROFILES, &env).unwrap_err().to_string();
-        assert!(err.contains(":8:17: error: cannot read password file"), "{err}");
-        let inv = Inventory::parse(&path, &text[..text.find("[[device]]\nname = \"b\"").unwrap()], PROFILES, &env).unwrap();
+        let err = Inventory::parse(&path, text, PROFILES, &env)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains(":8:17: error: cannot read password file"),
+            "{err}"
+        );
+        let inv = Inventory::parse(
+            &path,
+            &text[..text.find("[[device]]\nname = \"b\"").unwrap()],
+            PROFILES,
+            &env,
+        )
+        .unwrap();
         assert_eq!(inv.devices[0].credentials.password, "from-file");
         std::fs::remove_dir_all(&dir).unwrap();
     }
@@ -568,15 +785,26 @@ timeout_secs = 2.5
         assert_eq!(errs.0.len(), 4, "{errs}");
         let shown = errs.to_string();
         assert!(shown.contains(":2:8: error: phone name `a b`"), "{shown}");
-        assert!(shown.contains(":3:10: error: `ftp://x` is not an http:// or https:// URL"), "{shown}");
-        assert!(shown.contains("both `pin_sha256` and `insecure = true`"), "{shown}");
+        assert!(
+            shown.contains(":3:10: error: `ftp://x` is not an http:// or https:// URL"),
+            "{shown}"
+        );
+        assert!(
+            shown.contains("both `pin_sha256` and `insecure = true`"),
+            "{shown}"
+        );
         assert!(shown.contains("timeout_secs = -1 is not usable"), "{shown}");
     }
 
     #[test]
     fn duplicate_names_empty_inventories_and_bad_toml_are_errors() {
-        let shown = errors("[defaults]\npassword_env = \"LAB_PW\"\n[[device]]\nname = \"a\"\ntarget = \"http://127.0.0.1:1\"\n[[device]]\nname = \"a\"\ntarget = \"http://127.0.0.1:2\"\n");
-        assert!(shown.contains(":7:8: error: phone name `a` is used twice"), "{shown}");
+        let shown = errors(
+            "[defaults]\npassword_env = \"LAB_PW\"\n[[device]]\nname = \"a\"\ntarget = \"http://127.0.0.1:1\"\n[[device]]\nname = \"a\"\ntarget = \"http://127.0.0.1:2\"\n",
+        );
+        assert!(
+            shown.contains(":7:8: error: phone name `a` is used twice"),
+            "{shown}"
+        );
         assert!(errors("").contains("the inventory lists no phone"));
         let shown = errors("[[device]]\nname = \"a\ntarget = 1\n");
         assert!(shown.starts_with("lab/inv.toml:2:"), "{shown}");

@@ -41,7 +41,11 @@ fn testcases(d: &DeviceRun) -> Vec<Testcase> {
             classname: format!("lab.{}", d.name),
             time_ms: 0,
             verdict: None,
-            status: if d.state == DeviceState::Busy { Status::Skipped { kind, message } } else { Status::Error { kind, message } },
+            status: if d.state == DeviceState::Busy {
+                Status::Skipped { kind, message }
+            } else {
+                Status::Error { kind, message }
+            },
         });
     }
     for c in d.record.iter().flat_map(|r| &r.cases) {
@@ -54,22 +58,52 @@ fn testcases(d: &DeviceRun) -> Vec<Testcase> {
                 .unwrap_or_else(|| c.verdict.label().to_string())
         };
         let status = match c.verdict {
-            Verdict::Fail => Status::Failure { kind: "FAIL".into(), message: headline() },
-            Verdict::Error => Status::Error { kind: "ERROR".into(), message: headline() },
-            Verdict::NotTested | Verdict::Waived => Status::Skipped { kind: c.verdict.label().into(), message: c.reason.clone().unwrap_or_else(|| c.verdict.label().into()) },
+            Verdict::Fail => Status::Failure {
+                kind: "FAIL".into(),
+                message: headline(),
+            },
+            Verdict::Error => Status::Error {
+                kind: "ERROR".into(),
+                message: headline(),
+            },
+            Verdict::NotTested | Verdict::Waived => Status::Skipped {
+                kind: c.verdict.label().into(),
+                message: c.reason.clone().unwrap_or_else(|| c.verdict.label().into()),
+            },
             Verdict::Pass | Verdict::Info | Verdict::NonStrict => Status::Success,
         };
-        out.push(Testcase { name: c.id.clone(), classname: format!("{}.{}", d.name, c.family.label()), time_ms: c.duration_ms, verdict: Some(c.verdict.label()), status });
+        out.push(Testcase {
+            name: c.id.clone(),
+            classname: format!("{}.{}", d.name, c.family.label()),
+            time_ms: c.duration_ms,
+            verdict: Some(c.verdict.label()),
+            status,
+        });
     }
     if let Some(f) = &d.fuzz {
         let status = if !f.finished {
-            Status::Skipped { kind: "UNFINISHED".into(), message: f.note.clone().unwrap_or_else(|| "the fuzz part did not run".into()) }
+            Status::Skipped {
+                kind: "UNFINISHED".into(),
+                message: f
+                    .note
+                    .clone()
+                    .unwrap_or_else(|| "the fuzz part did not run".into()),
+            }
         } else if f.findings > 0 {
-            Status::Failure { kind: "FUZZ".into(), message: format!("{} fuzz finding(s) in {} case(s)", f.findings, f.cases) }
+            Status::Failure {
+                kind: "FUZZ".into(),
+                message: format!("{} fuzz finding(s) in {} case(s)", f.findings, f.cases),
+            }
         } else {
             Status::Success
         };
-        out.push(Testcase { name: "lab.fuzz".into(), classname: format!("lab.{}", d.name), time_ms: 0, verdict: None, status });
+        out.push(Testcase {
+            name: "lab.fuzz".into(),
+            classname: format!("lab.{}", d.name),
+            time_ms: 0,
+            verdict: None,
+            status,
+        });
     }
     out
 }
@@ -83,7 +117,10 @@ struct Counts {
 }
 
 fn counts(cases: &[Testcase]) -> Counts {
-    let mut c = Counts { tests: cases.len(), ..Counts::default() };
+    let mut c = Counts {
+        tests: cases.len(),
+        ..Counts::default()
+    };
     for t in cases {
         match t.status {
             Status::Failure { .. } => c.failures += 1,
@@ -96,7 +133,11 @@ fn counts(cases: &[Testcase]) -> Counts {
 }
 
 /// Write the whole document.
-pub fn write(report: &LabReport, out: &mut impl Write, redactor: &LabRedactor) -> std::io::Result<()> {
+pub fn write(
+    report: &LabReport,
+    out: &mut impl Write,
+    redactor: &LabRedactor,
+) -> std::io::Result<()> {
     let mut total = Counts::default();
     for d in &report.devices {
         let c = counts(&testcases(d));
@@ -136,30 +177,62 @@ fn suite(d: &DeviceRun) -> String {
         seconds(d.duration_ms)
     );
     s.push_str("        <properties>\n");
-    let mut props = vec![("target", d.target.clone()), ("profile", d.profile.clone()), ("state", d.state.label().to_string())];
+    let mut props = vec![
+        ("target", d.target.clone()),
+        ("profile", d.profile.clone()),
+        ("state", d.state.label().to_string()),
+    ];
     if let Some(id) = &d.identity {
         props.extend(id.model.clone().map(|m| ("model", m)));
         props.extend(id.firmware.clone().map(|f| ("firmware", f)));
     }
     for (k, v) in props {
-        let _ = writeln!(s, "            <property name=\"{k}\" value=\"{}\"/>", attr(&v));
+        let _ = writeln!(
+            s,
+            "            <property name=\"{k}\" value=\"{}\"/>",
+            attr(&v)
+        );
     }
     s.push_str("        </properties>\n");
     for t in &cases {
-        let _ = write!(s, "        <testcase name=\"{}\" classname=\"{}\" time=\"{}\">", attr(&t.name), attr(&t.classname), seconds(t.time_ms));
+        let _ = write!(
+            s,
+            "        <testcase name=\"{}\" classname=\"{}\" time=\"{}\">",
+            attr(&t.name),
+            attr(&t.classname),
+            seconds(t.time_ms)
+        );
         if let Some(v) = t.verdict {
-            let _ = write!(s, "<properties><property name=\"verdict\" value=\"{v}\"/></properties>");
+            let _ = write!(
+                s,
+                "<properties><property name=\"verdict\" value=\"{v}\"/></properties>"
+            );
         }
         match &t.status {
             Status::Success => {}
             Status::Failure { kind, message } => {
-                let _ = write!(s, "<failure type=\"{}\" message=\"{}\"/>", attr(kind), attr(message));
+                let _ = write!(
+                    s,
+                    "<failure type=\"{}\" message=\"{}\"/>",
+                    attr(kind),
+                    attr(message)
+                );
             }
             Status::Error { kind, message } => {
-                let _ = write!(s, "<error type=\"{}\" message=\"{}\"/>", attr(kind), attr(message));
+                let _ = write!(
+                    s,
+                    "<error type=\"{}\" message=\"{}\"/>",
+                    attr(kind),
+                    attr(message)
+                );
             }
             Status::Skipped { kind, message } => {
-                let _ = write!(s, "<skipped type=\"{}\" message=\"{}\"/>", attr(kind), attr(message));
+                let _ = write!(
+                    s,
+                    "<skipped type=\"{}\" message=\"{}\"/>",
+                    attr(kind),
+                    attr(message)
+                );
             }
         }
         s.push_str("</testcase>\n");
@@ -196,20 +269,34 @@ fn attr(text: &str) -> String {
 mod tests {
     use super::super::report::tests::{case, device, record, report};
     use super::*;
-    use crate::spec::case::Family;
+    use crate::catalogue::case::Family;
 
     #[test]
     fn attributes_escape_markup_quotes_newlines_and_control_characters() {
-        assert_eq!(attr("a<b & \"c\"\n\u{1}'"), "a&lt;b &amp; &quot;c&quot;&#10;\u{FFFD}&apos;");
+        assert_eq!(
+            attr("a<b & \"c\"\n\u{1}'"),
+            "a&lt;b &amp; &quot;c&quot;&#10;\u{FFFD}&apos;"
+        );
     }
 
     #[test]
     fn the_document_reads_back_with_counts_per_phone() {
         let mut weird = case("c<3>", Family::Auth, Verdict::Fail);
         weird.findings[0].actual = "HTTP 200 \"quoted\"\n\u{7}".into();
-        let a = device("trio-a", DeviceState::Completed, Some(record(vec![weird, case("ok", Family::Size, Verdict::Pass), case("nt", Family::Flow, Verdict::NotTested)])));
-        let xml = report(vec![a, device("down", DeviceState::Inconclusive, None)]).junit().unwrap();
-        let back = quick_junit::Report::deserialize_from_str(&xml).unwrap_or_else(|e| panic!("{e:?}\n{xml}"));
+        let a = device(
+            "trio-a",
+            DeviceState::Completed,
+            Some(record(vec![
+                weird,
+                case("ok", Family::Size, Verdict::Pass),
+                case("nt", Family::Flow, Verdict::NotTested),
+            ])),
+        );
+        let xml = report(vec![a, device("down", DeviceState::Inconclusive, None)])
+            .junit()
+            .unwrap();
+        let back = quick_junit::Report::deserialize_from_str(&xml)
+            .unwrap_or_else(|e| panic!("{e:?}\n{xml}"));
         assert_eq!(back.test_suites.len(), 2);
         assert_eq!((back.tests, back.failures, back.errors), (4, 1, 1));
         let a = &back.test_suites[0];

@@ -7,16 +7,21 @@
 //! matrix, every FAIL with the manual's requirement and what the phone did.
 
 use super::report::{DeviceRun, DeviceState, LabReport};
+use crate::catalogue::case::Family;
 use crate::report::html::{class, duration, esc};
 use crate::report::model::CaseRecord;
-use crate::spec::case::Family;
 use crate::verdict::Verdict;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 /// The whole page.
 pub fn render(report: &LabReport) -> String {
-    let families: BTreeSet<Family> = report.devices.iter().filter_map(|d| d.record.as_ref()).flat_map(|r| r.cases.iter().map(|c| c.family)).collect();
+    let families: BTreeSet<Family> = report
+        .devices
+        .iter()
+        .filter_map(|d| d.record.as_ref())
+        .flat_map(|r| r.cases.iter().map(|c| c.family))
+        .collect();
     let mut out = String::new();
     let _ = write!(
         out,
@@ -24,7 +29,10 @@ pub fn render(report: &LabReport) -> String {
         esc(&report.run_id)
     );
     let states = report.states();
-    let state_text: Vec<String> = states.iter().map(|(s, n)| format!("{n} {}", s.label())).collect();
+    let state_text: Vec<String> = states
+        .iter()
+        .map(|(s, n)| format!("{n} {}", s.label()))
+        .collect();
     let _ = write!(
         out,
         "<h1>Lab run {}</h1>\n<p class=\"meta\">started {} · {} · shards {} · suite {} · {} phone(s): {}</p>\n",
@@ -50,12 +58,26 @@ pub fn render(report: &LabReport) -> String {
     }
     out.push_str("</tbody></table>\n");
 
-    let failing: Vec<&DeviceRun> = report.devices.iter().filter(|d| d.count(Verdict::Fail) > 0).collect();
+    let failing: Vec<&DeviceRun> = report
+        .devices
+        .iter()
+        .filter(|d| d.count(Verdict::Fail) > 0)
+        .collect();
     if !failing.is_empty() {
         out.push_str("<h2>FAIL: the manual is explicit and the phone contradicts it</h2>\n");
         for d in failing {
-            let _ = writeln!(out, "<h3 id=\"{}\">{}</h3>\n<ul>", esc(&d.name), esc(&d.name));
-            for c in d.record.iter().flat_map(|r| &r.cases).filter(|c| c.verdict == Verdict::Fail) {
+            let _ = writeln!(
+                out,
+                "<h3 id=\"{}\">{}</h3>\n<ul>",
+                esc(&d.name),
+                esc(&d.name)
+            );
+            for c in d
+                .record
+                .iter()
+                .flat_map(|r| &r.cases)
+                .filter(|c| c.verdict == Verdict::Fail)
+            {
                 let f = c.findings.iter().find(|f| f.verdict == Verdict::Fail);
                 let _ = writeln!(
                     out,
@@ -87,17 +109,32 @@ fn row(out: &mut String, d: &DeviceRun, families: &BTreeSet<Family>) {
     let _ = write!(
         out,
         "<tr><td class=\"name\">{name}{}</td><td>{}</td><td>{}</td><td class=\"s-{}\">{}</td>",
-        d.case_shard.as_ref().map(|s| format!(" <small>({})</small>", esc(s))).unwrap_or_default(),
+        d.case_shard
+            .as_ref()
+            .map(|s| format!(" <small>({})</small>", esc(s)))
+            .unwrap_or_default(),
         esc(id.model.as_deref().unwrap_or("")),
         esc(id.firmware.as_deref().unwrap_or("")),
         d.state.label().to_ascii_lowercase(),
         d.state.label()
     );
     if d.state != DeviceState::Completed && d.record.is_none() {
-        let _ = writeln!(out, "<td colspan=\"{}\" class=\"reason\">{}</td></tr>", 7 + families.len(), esc(d.reason.as_deref().unwrap_or("")));
+        let _ = writeln!(
+            out,
+            "<td colspan=\"{}\" class=\"reason\">{}</td></tr>",
+            7 + families.len(),
+            esc(d.reason.as_deref().unwrap_or(""))
+        );
         return;
     }
-    for v in [Verdict::Pass, Verdict::Fail, Verdict::NonStrict, Verdict::Info, Verdict::NotTested, Verdict::Error] {
+    for v in [
+        Verdict::Pass,
+        Verdict::Fail,
+        Verdict::NonStrict,
+        Verdict::Info,
+        Verdict::NotTested,
+        Verdict::Error,
+    ] {
         let n = d.count(v);
         let class = if n > 0 { class(v) } else { "zero" };
         let _ = write!(out, "<td class=\"n {class}\">{n}</td>");
@@ -111,22 +148,55 @@ fn row(out: &mut String, d: &DeviceRun, families: &BTreeSet<Family>) {
         match by_family.get(f) {
             None => out.push_str("<td class=\"empty\">–</td>"),
             Some(cases) => {
-                let worst = cases.iter().map(|c| c.verdict).fold(Verdict::Pass, Verdict::worst);
-                let with: Vec<&str> = cases.iter().filter(|c| c.verdict == worst).map(|c| c.id.as_str()).collect();
+                let worst = cases
+                    .iter()
+                    .map(|c| c.verdict)
+                    .fold(Verdict::Pass, Verdict::worst);
+                let with: Vec<&str> = cases
+                    .iter()
+                    .filter(|c| c.verdict == worst)
+                    .map(|c| c.id.as_str())
+                    .collect();
                 let mut tip: Vec<&str> = with.iter().take(12).copied().collect();
                 if with.len() > 12 {
                     tip.push("…");
                 }
-                let _ = write!(out, "<td class=\"{}\" title=\"{}\">{} {}/{}</td>", class(worst), esc(&tip.join("\n")), worst.label(), with.len(), cases.len());
+                let _ = write!(
+                    out,
+                    "<td class=\"{}\" title=\"{}\">{} {}/{}</td>",
+                    class(worst),
+                    esc(&tip.join("\n")),
+                    worst.label(),
+                    with.len(),
+                    cases.len()
+                );
             }
         }
     }
     out.push_str("</tr>\n");
-    if let Some(reason) = d.reason.as_ref().filter(|_| d.state != DeviceState::Completed) {
-        let _ = writeln!(out, "<tr><td></td><td colspan=\"{}\" class=\"reason\">{}</td></tr>", 10 + families.len(), esc(reason));
+    if let Some(reason) = d
+        .reason
+        .as_ref()
+        .filter(|_| d.state != DeviceState::Completed)
+    {
+        let _ = writeln!(
+            out,
+            "<tr><td></td><td colspan=\"{}\" class=\"reason\">{}</td></tr>",
+            10 + families.len(),
+            esc(reason)
+        );
     }
-    for note in d.notes.iter().chain(d.fuzz.iter().filter_map(|f| f.note.as_ref())) {
-        let _ = writeln!(out, "<tr><td></td><td colspan=\"{}\" class=\"note\">{}</td></tr>", 10 + families.len(), esc(note));
+    for note in d
+        .notes
+        .iter()
+        .chain(d.fuzz.iter().filter_map(|f| f.note.as_ref()))
+    {
+        let _ = writeln!(
+            out,
+            "<tr><td></td><td colspan=\"{}\" class=\"note\">{}</td></tr>",
+            10 + families.len(),
+            esc(note)
+        );
     }
 }
 
@@ -149,17 +219,31 @@ mod tests {
         let a = device(
             "trio-a",
             DeviceState::Completed,
-            Some(record(vec![case("x.auth.1", Family::Auth, Verdict::Pass), case("x.auth.2", Family::Auth, Verdict::Fail), case("x.size.1", Family::Size, Verdict::NonStrict)])),
+            Some(record(vec![
+                case("x.auth.1", Family::Auth, Verdict::Pass),
+                case("x.auth.2", Family::Auth, Verdict::Fail),
+                case("x.size.1", Family::Size, Verdict::NonStrict),
+            ])),
         );
         let mut b = device("vvx-<b>", DeviceState::Busy, None);
         b.reason = Some("in a call placed by a person".into());
         let html = render(&report(vec![a, b]));
-        assert!(html.contains("<th class=\"fam\">auth</th>") && html.contains("<th class=\"fam\">size</th>"), "{html}");
+        assert!(
+            html.contains("<th class=\"fam\">auth</th>")
+                && html.contains("<th class=\"fam\">size</th>"),
+            "{html}"
+        );
         assert!(html.contains("title=\"x.auth.2\">FAIL 1/2</td>"), "{html}");
         assert!(html.contains(">NON-STRICT 1/1</td>"), "{html}");
-        assert!(html.contains("vvx-&lt;b&gt;") && !html.contains("vvx-<b>"), "names are escaped");
+        assert!(
+            html.contains("vvx-&lt;b&gt;") && !html.contains("vvx-<b>"),
+            "names are escaped"
+        );
         assert!(html.contains("class=\"s-busy\">BUSY</td><td colspan=\"9\" class=\"reason\">in a call placed by a person"), "{html}");
-        assert!(html.contains("<h3 id=\"trio-a\">trio-a</h3>"), "FAIL details follow the matrix");
+        assert!(
+            html.contains("<h3 id=\"trio-a\">trio-a</h3>"),
+            "FAIL details follow the matrix"
+        );
         assert!(!html.contains("<script"), "self-contained and static");
     }
 }

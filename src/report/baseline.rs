@@ -23,10 +23,10 @@
 //! `"2000"` in the baseline and `"4007"` now is one "new Status code" difference, not a
 //! list of removed fields.
 
+use crate::catalogue::case::{AuthMode, Family};
 use crate::check::Finding;
 use crate::device::{Exchange, Outcome};
 use crate::report::model::RunRecord;
-use crate::spec::case::{AuthMode, Family};
 use crate::verdict::Verdict;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -39,8 +39,18 @@ use std::path::{Path, PathBuf};
 /// Chosen from the manuals' answer descriptions and the captures in
 /// research/real-devices.md: each takes a handful of fixed words. Nothing volatile
 /// (handles, numbers, addresses, names, times) may be added here.
-pub const ENUM_FIELDS: [&str; 10] =
-    ["Status", "CallState", "Type", "Protocol", "LineType", "RegistrationStatus", "Ringing", "Muted", "DeviceType", "Media Direction"];
+pub const ENUM_FIELDS: [&str; 10] = [
+    "Status",
+    "CallState",
+    "Type",
+    "Protocol",
+    "LineType",
+    "RegistrationStatus",
+    "Ringing",
+    "Muted",
+    "DeviceType",
+    "Media Direction",
+];
 
 /// The baselines that ship inside the binary (`snapshots/`), so `--baseline trio-5.9.1`
 /// works from an installed `polyconform` without a checkout.
@@ -62,7 +72,9 @@ pub fn pretty(shape: &Value) -> String {
 fn inline(v: &Value) -> Option<String> {
     match v {
         Value::Object(m) if m.is_empty() => Some("{}".into()),
-        Value::Object(m) if m.len() == 1 && m.contains_key("$enum") => serde_json::to_string(v).ok().map(|s| s.replace("\":[", "\": [").replace("\",\"", "\", \"")),
+        Value::Object(m) if m.len() == 1 && m.contains_key("$enum") => serde_json::to_string(v)
+            .ok()
+            .map(|s| s.replace("\":[", "\": [").replace("\",\"", "\", \"")),
         Value::Object(_) => None,
         Value::Array(items) if items.is_empty() => Some("[]".into()),
         Value::Array(items) if items.len() == 1 => inline(&items[0]).map(|i| format!("[{i}]")),
@@ -156,11 +168,22 @@ impl fmt::Display for BaselineDiff {
         let what = match self.kind {
             DiffKind::Added => format!("added `{}` ({})", self.pointer, self.now),
             DiffKind::Removed => format!("removed `{}` (was {})", self.pointer, self.was),
-            DiffKind::Retyped => format!("retyped `{}`: {} -> {}", self.pointer, self.was, self.now),
-            DiffKind::NewStatus => format!("new Status code {} (baseline saw {})", self.now, self.was),
-            DiffKind::NewValue => format!("new value at `{}`: {} (baseline saw {})", self.pointer, self.now, self.was),
+            DiffKind::Retyped => {
+                format!("retyped `{}`: {} -> {}", self.pointer, self.was, self.now)
+            }
+            DiffKind::NewStatus => {
+                format!("new Status code {} (baseline saw {})", self.now, self.was)
+            }
+            DiffKind::NewValue => format!(
+                "new value at `{}`: {} (baseline saw {})",
+                self.pointer, self.now, self.was
+            ),
         };
-        write!(f, "baseline {}: {} ({}): {what}", self.baseline, self.endpoint, self.request)
+        write!(
+            f,
+            "baseline {}: {} ({}): {what}",
+            self.baseline, self.endpoint, self.request
+        )
     }
 }
 
@@ -240,12 +263,21 @@ pub fn compare_report(baseline_dir: &Path, run: &RunRecord) -> Result<Comparison
         for (status, shape) in groups {
             match status {
                 Some(s) if !base_statuses.is_empty() && !base_statuses.contains(&s) => {
-                    out.diffs.push(diff(DiffKind::NewStatus, "/Status".into(), quoted_list(&base_statuses), format!("\"{s}\"")));
+                    out.diffs.push(diff(
+                        DiffKind::NewStatus,
+                        "/Status".into(),
+                        quoted_list(&base_statuses),
+                        format!("\"{s}\""),
+                    ));
                 }
                 _ => {
                     let mut found = Vec::new();
                     diff_shapes(&entry.shape, &shape, String::new(), true, &mut found);
-                    out.diffs.extend(found.into_iter().map(|(kind, pointer, was, now)| diff(kind, pointer, was, now)));
+                    out.diffs.extend(
+                        found
+                            .into_iter()
+                            .map(|(kind, pointer, was, now)| diff(kind, pointer, was, now)),
+                    );
                 }
             }
         }
@@ -276,7 +308,10 @@ fn idle_answers(run: &RunRecord, method: &str, path: &str) -> Vec<Value> {
 
 /// The JSON answer of `ex` if it is an authenticated `method path` answered HTTP 200.
 fn idle_answer(ex: &Exchange, method: &str, path: &str) -> Option<Value> {
-    if ex.request.auth != AuthMode::Valid || !ex.request.method.eq_ignore_ascii_case(method) || ex.request.path != path {
+    if ex.request.auth != AuthMode::Valid
+        || !ex.request.method.eq_ignore_ascii_case(method)
+        || ex.request.path != path
+    {
         return None;
     }
     match &ex.outcome {
@@ -293,7 +328,11 @@ fn status_text(v: &Value) -> String {
 }
 
 fn quoted_list(values: &BTreeSet<String>) -> String {
-    values.iter().map(|v| format!("\"{v}\"")).collect::<Vec<_>>().join(", ")
+    values
+        .iter()
+        .map(|v| format!("\"{v}\""))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The comparison as a case of family `baseline`, for runners that want the differences
@@ -301,9 +340,18 @@ fn quoted_list(values: &BTreeSet<String>) -> String {
 /// finding per difference, the idle answers that differ as its wire log, PASS when
 /// nothing differs. `id_prefix` is the profile family (`trio`), so the id reads
 /// `trio.baseline.<name>` like every other case id.
-pub fn as_case(id_prefix: &str, baseline_dir: &Path, run: &RunRecord, comparison: &Comparison) -> crate::report::model::CaseRecord {
+pub fn as_case(
+    id_prefix: &str,
+    baseline_dir: &Path,
+    run: &RunRecord,
+    comparison: &Comparison,
+) -> crate::report::model::CaseRecord {
     let name = baseline_name(baseline_dir);
-    let mut findings: Vec<Finding> = comparison.diffs.iter().map(BaselineDiff::to_finding).collect();
+    let mut findings: Vec<Finding> = comparison
+        .diffs
+        .iter()
+        .map(BaselineDiff::to_finding)
+        .collect();
     if findings.is_empty() {
         let mut details = vec![format!("compared: {}", comparison.compared.join(", "))];
         if !comparison.not_exercised.is_empty() {
@@ -314,18 +362,40 @@ pub fn as_case(id_prefix: &str, baseline_dir: &Path, run: &RunRecord, comparison
             verdict: Verdict::Pass,
             section: format!("Baseline {name}"),
             requirement: format!("Answers keep the shapes recorded in baseline `{name}`."),
-            expected: vec!["the recorded keys, nesting, types, Status codes and enum values".into()],
-            actual: format!("{} endpoint(s) compared, no difference", comparison.compared.len()),
+            expected: vec![
+                "the recorded keys, nesting, types, Status codes and enum values".into(),
+            ],
+            actual: format!(
+                "{} endpoint(s) compared, no difference",
+                comparison.compared.len()
+            ),
             step: "compare".into(),
             details,
             errata: vec![],
         });
     }
-    let differing: BTreeSet<&str> = comparison.diffs.iter().map(|d| d.endpoint.as_str()).collect();
+    let differing: BTreeSet<&str> = comparison
+        .diffs
+        .iter()
+        .map(|d| d.endpoint.as_str())
+        .collect();
     let entries = load(baseline_dir).unwrap_or_default();
     let mut exchanges = Vec::new();
-    for e in entries.iter().filter(|e| differing.contains(e.endpoint.as_str())) {
-        let first = run.cases.iter().flat_map(|c| c.exchanges.iter().take_while(|x| matches!(x.request.method.to_ascii_uppercase().as_str(), "GET" | "HEAD")))
+    for e in entries
+        .iter()
+        .filter(|e| differing.contains(e.endpoint.as_str()))
+    {
+        let first = run
+            .cases
+            .iter()
+            .flat_map(|c| {
+                c.exchanges.iter().take_while(|x| {
+                    matches!(
+                        x.request.method.to_ascii_uppercase().as_str(),
+                        "GET" | "HEAD"
+                    )
+                })
+            })
             .find(|x| idle_answer(x, &e.method, &e.path).is_some());
         if let Some(x) = first {
             let mut x = x.clone();
@@ -333,13 +403,16 @@ pub fn as_case(id_prefix: &str, baseline_dir: &Path, run: &RunRecord, comparison
             exchanges.push(x);
         }
     }
-    let verdict = findings.iter().map(|f| f.verdict).fold(Verdict::Pass, Verdict::worst);
+    let verdict = findings
+        .iter()
+        .map(|f| f.verdict)
+        .fold(Verdict::Pass, Verdict::worst);
     crate::report::model::CaseRecord {
         id: format!("{id_prefix}.baseline.{name}"),
         title: format!("Answers keep the shapes of baseline {name}"),
         family: Family::Baseline,
         level: crate::verdict::Level::Silent,
-        manual: crate::spec::case::ManualRef {
+        manual: crate::catalogue::case::ManualRef {
             section: format!("Baseline {name}"),
             quote: "The manual is silent on answer shapes across firmware releases; differences are reported for review, never as FAIL.".into(),
         },
@@ -365,14 +438,22 @@ pub struct BaselineEntry {
 
 /// The baseline name a directory stands for (its last component).
 pub fn baseline_name(dir: &Path) -> String {
-    dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| dir.display().to_string())
+    dir.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| dir.display().to_string())
 }
 
 /// Where `--baseline NAME` is read from: `NAME` itself when it is a directory (a path
 /// was given), else `snapshots/NAME`.
 pub fn resolve(name: &str) -> PathBuf {
     let as_path = PathBuf::from(name);
-    if name.contains('/') || name.contains('\\') || as_path.is_dir() && as_path.join(".").read_dir().is_ok_and(|mut d| d.any(|e| e.is_ok_and(|e| e.path().extension().is_some_and(|x| x == "snap")))) {
+    if name.contains('/')
+        || name.contains('\\')
+        || as_path.is_dir()
+            && as_path.join(".").read_dir().is_ok_and(|mut d| {
+                d.any(|e| e.is_ok_and(|e| e.path().extension().is_some_and(|x| x == "snap")))
+            })
+    {
         as_path
     } else {
         Path::new("snapshots").join(name)
@@ -384,19 +465,27 @@ pub fn resolve(name: &str) -> PathBuf {
 pub fn load(dir: &Path) -> Result<Vec<BaselineEntry>, String> {
     let mut files: Vec<(String, String)> = Vec::new();
     if dir.is_dir() {
-        let read = std::fs::read_dir(dir).map_err(|e| format!("{}: cannot read the baseline: {e}", dir.display()))?;
+        let read = std::fs::read_dir(dir)
+            .map_err(|e| format!("{}: cannot read the baseline: {e}", dir.display()))?;
         for e in read {
             let e = e.map_err(|e| format!("{}: cannot read the baseline: {e}", dir.display()))?;
             let p = e.path();
             if p.extension().is_some_and(|x| x == "snap") {
-                let text = std::fs::read_to_string(&p).map_err(|e| format!("{}: cannot read: {e}", p.display()))?;
+                let text = std::fs::read_to_string(&p)
+                    .map_err(|e| format!("{}: cannot read: {e}", p.display()))?;
                 files.push((p.display().to_string(), text));
             }
         }
     } else if let Some(shipped) = SHIPPED.get_dir(baseline_name(dir)) {
-        for f in shipped.files().filter(|f| f.path().extension().is_some_and(|x| x == "snap")) {
+        for f in shipped
+            .files()
+            .filter(|f| f.path().extension().is_some_and(|x| x == "snap"))
+        {
             if let Some(text) = f.contents_utf8() {
-                files.push((format!("snapshots/{} (built in)", f.path().display()), text.to_string()));
+                files.push((
+                    format!("snapshots/{} (built in)", f.path().display()),
+                    text.to_string(),
+                ));
             }
         }
     } else {
@@ -408,23 +497,46 @@ pub fn load(dir: &Path) -> Result<Vec<BaselineEntry>, String> {
         ));
     }
     if files.is_empty() {
-        return Err(format!("baseline `{}` holds no .snap file (hint: record it with `polyconform snapshot --name {}`)", dir.display(), baseline_name(dir)));
+        return Err(format!(
+            "baseline `{}` holds no .snap file (hint: record it with `polyconform snapshot --name {}`)",
+            dir.display(),
+            baseline_name(dir)
+        ));
     }
     files.sort();
-    files.iter().map(|(shown, text)| parse_entry(shown, text)).collect()
+    files
+        .iter()
+        .map(|(shown, text)| parse_entry(shown, text))
+        .collect()
 }
 
 /// Names of the baselines built into the binary.
 pub fn shipped_names() -> Vec<String> {
-    SHIPPED.dirs().map(|d| d.path().display().to_string()).collect()
+    SHIPPED
+        .dirs()
+        .map(|d| d.path().display().to_string())
+        .collect()
 }
 
 fn parse_entry(shown: &str, text: &str) -> Result<BaselineEntry, String> {
-    let snap = crate::report::snapshot::SnapFile::parse(text).map_err(|e| format!("{shown}: {e}"))?;
-    let get = |k: &str| snap.info.get(k).cloned().ok_or_else(|| format!("{shown}: the header has no `info.{k}` (hint: record the baseline again with `polyconform snapshot`)"));
-    let value: Value = serde_json::from_str(&snap.body).map_err(|e| format!("{shown}:{}: the shape is not JSON: {e}", snap.body_line + e.line().saturating_sub(1)))?;
+    let snap =
+        crate::report::snapshot::SnapFile::parse(text).map_err(|e| format!("{shown}: {e}"))?;
+    let get = |k: &str| {
+        snap.info.get(k).cloned().ok_or_else(|| format!("{shown}: the header has no `info.{k}` (hint: record the baseline again with `polyconform snapshot`)"))
+    };
+    let value: Value = serde_json::from_str(&snap.body).map_err(|e| {
+        format!(
+            "{shown}:{}: the shape is not JSON: {e}",
+            snap.body_line + e.line().saturating_sub(1)
+        )
+    })?;
     let shape = Shape::from_json(&value).map_err(|e| format!("{shown}: {e}"))?;
-    Ok(BaselineEntry { endpoint: get("endpoint")?, method: get("method")?, path: get("path")?, shape })
+    Ok(BaselineEntry {
+        endpoint: get("endpoint")?,
+        method: get("method")?,
+        path: get("path")?,
+        shape,
+    })
 }
 
 /// A shape, as computed and compared.
@@ -459,10 +571,18 @@ impl Shape {
                 }
             }
             Value::Array(items) => {
-                let elem = items.iter().map(|i| Shape::of(i, None)).reduce(Shape::merge).unwrap_or(Shape::Unknown);
+                let elem = items
+                    .iter()
+                    .map(|i| Shape::of(i, None))
+                    .reduce(Shape::merge)
+                    .unwrap_or(Shape::Unknown);
                 Shape::Array(Box::new(elem))
             }
-            Value::Object(map) => Shape::Object(map.iter().map(|(k, v)| (k.clone(), Shape::of(v, Some(k)))).collect()),
+            Value::Object(map) => Shape::Object(
+                map.iter()
+                    .map(|(k, v)| (k.clone(), Shape::of(v, Some(k))))
+                    .collect(),
+            ),
         }
     }
 
@@ -487,7 +607,11 @@ impl Shape {
             Shape::Object(m) if m.is_empty() => "empty object".into(),
             Shape::Object(m) => {
                 let keys: Vec<&str> = m.keys().map(String::as_str).take(6).collect();
-                format!("object {{{}{}}}", keys.join(", "), if m.len() > 6 { ", ..." } else { "" })
+                format!(
+                    "object {{{}{}}}",
+                    keys.join(", "),
+                    if m.len() > 6 { ", ..." } else { "" }
+                )
             }
             Shape::Array(e) if **e == Shape::Unknown => "empty array".into(),
             Shape::Array(e) => format!("array of {}", e.kind()),
@@ -541,16 +665,25 @@ impl Shape {
     pub fn to_json(&self) -> Value {
         match self {
             Shape::Unknown => Value::Array(vec![]),
-            Shape::Null | Shape::Boolean | Shape::Number | Shape::String => Value::String(self.kind().into()),
+            Shape::Null | Shape::Boolean | Shape::Number | Shape::String => {
+                Value::String(self.kind().into())
+            }
             Shape::Enum(values) => {
                 let mut m = Map::new();
-                m.insert("$enum".into(), Value::Array(values.iter().cloned().map(Value::String).collect()));
+                m.insert(
+                    "$enum".into(),
+                    Value::Array(values.iter().cloned().map(Value::String).collect()),
+                );
                 Value::Object(m)
             }
             Shape::Object(members) => {
                 let mut m = Map::new();
                 for (k, v) in members {
-                    let key = if k.starts_with('$') { format!("${k}") } else { k.clone() };
+                    let key = if k.starts_with('$') {
+                        format!("${k}")
+                    } else {
+                        k.clone()
+                    };
                     m.insert(key, v.to_json());
                 }
                 Value::Object(m)
@@ -561,7 +694,10 @@ impl Shape {
             },
             Shape::OneOf(v) => {
                 let mut m = Map::new();
-                m.insert("$oneOf".into(), Value::Array(v.iter().map(Shape::to_json).collect()));
+                m.insert(
+                    "$oneOf".into(),
+                    Value::Array(v.iter().map(Shape::to_json).collect()),
+                );
                 Value::Object(m)
             }
         }
@@ -575,7 +711,11 @@ impl Shape {
                 "boolean" => Shape::Boolean,
                 "number" => Shape::Number,
                 "string" => Shape::String,
-                other => return Err(format!("unknown type `{other}` in the shape (expected string, number, boolean or null)")),
+                other => {
+                    return Err(format!(
+                        "unknown type `{other}` in the shape (expected string, number, boolean or null)"
+                    ));
+                }
             },
             Value::Array(items) => match items.as_slice() {
                 [] => Shape::Array(Box::new(Shape::Unknown)),
@@ -583,17 +723,38 @@ impl Shape {
                 _ => return Err("an array shape holds at most one element shape".into()),
             },
             Value::Object(m) if m.len() == 1 && m.contains_key("$enum") => {
-                let values = m["$enum"].as_array().ok_or("`$enum` must be an array of strings")?;
-                Shape::Enum(values.iter().map(|x| x.as_str().map(str::to_string).ok_or("`$enum` must be an array of strings")).collect::<Result<_, _>>()?)
+                let values = m["$enum"]
+                    .as_array()
+                    .ok_or("`$enum` must be an array of strings")?;
+                Shape::Enum(
+                    values
+                        .iter()
+                        .map(|x| {
+                            x.as_str()
+                                .map(str::to_string)
+                                .ok_or("`$enum` must be an array of strings")
+                        })
+                        .collect::<Result<_, _>>()?,
+                )
             }
             Value::Object(m) if m.len() == 1 && m.contains_key("$oneOf") => {
-                let shapes = m["$oneOf"].as_array().ok_or("`$oneOf` must be an array of shapes")?;
-                Shape::OneOf(shapes.iter().map(Shape::from_json).collect::<Result<_, _>>()?)
+                let shapes = m["$oneOf"]
+                    .as_array()
+                    .ok_or("`$oneOf` must be an array of shapes")?;
+                Shape::OneOf(
+                    shapes
+                        .iter()
+                        .map(Shape::from_json)
+                        .collect::<Result<_, _>>()?,
+                )
             }
             Value::Object(m) => {
                 let mut members = BTreeMap::new();
                 for (k, v) in m {
-                    let key = k.strip_prefix('$').filter(|rest| rest.starts_with('$')).unwrap_or(k);
+                    let key = k
+                        .strip_prefix('$')
+                        .filter(|rest| rest.starts_with('$'))
+                        .unwrap_or(k);
                     members.insert(key.to_string(), Shape::from_json(v)?);
                 }
                 Shape::Object(members)
@@ -623,12 +784,28 @@ fn redact_enum_value(s: &str) -> String {
         || (s.len() > 4 && s.chars().filter(char::is_ascii_digit).count() * 2 > s.len())
         || s.matches(':').count() >= 2
         || s.matches('.').count() >= 3;
-    if looks_volatile { "[redacted]".into() } else { s.to_string() }
+    if looks_volatile {
+        "[redacted]".into()
+    } else {
+        s.to_string()
+    }
 }
 
 /// Differences of `now` against `base`, found under `pointer`.
-fn diff_shapes(base: &Shape, now: &Shape, pointer: String, root: bool, out: &mut Vec<(DiffKind, String, String, String)>) {
-    let at = |p: &str| if p.is_empty() { "/".to_string() } else { p.to_string() };
+fn diff_shapes(
+    base: &Shape,
+    now: &Shape,
+    pointer: String,
+    root: bool,
+    out: &mut Vec<(DiffKind, String, String, String)>,
+) {
+    let at = |p: &str| {
+        if p.is_empty() {
+            "/".to_string()
+        } else {
+            p.to_string()
+        }
+    };
     match (base, now) {
         (Shape::Unknown, _) | (_, Shape::Unknown) => {}
         (Shape::Object(b), Shape::Object(n)) => {
@@ -643,15 +820,27 @@ fn diff_shapes(base: &Shape, now: &Shape, pointer: String, root: bool, out: &mut
             }
             for (k, v) in b {
                 if !n.contains_key(k) {
-                    out.push((DiffKind::Removed, format!("{pointer}/{}", escape_pointer(k)), v.describe(), "absent".into()));
+                    out.push((
+                        DiffKind::Removed,
+                        format!("{pointer}/{}", escape_pointer(k)),
+                        v.describe(),
+                        "absent".into(),
+                    ));
                 }
             }
         }
-        (Shape::Array(b), Shape::Array(n)) => diff_shapes(b, n, format!("{pointer}/[]"), false, out),
+        (Shape::Array(b), Shape::Array(n)) => {
+            diff_shapes(b, n, format!("{pointer}/[]"), false, out)
+        }
         (Shape::Enum(b), Shape::Enum(n)) => {
             let new: BTreeSet<String> = n.difference(b).cloned().collect();
             if !new.is_empty() {
-                out.push((DiffKind::NewValue, at(&pointer), quoted_list(b), quoted_list(&new)));
+                out.push((
+                    DiffKind::NewValue,
+                    at(&pointer),
+                    quoted_list(b),
+                    quoted_list(&new),
+                ));
             }
         }
         (Shape::OneOf(b), n) => {
@@ -661,10 +850,17 @@ fn diff_shapes(base: &Shape, now: &Shape, pointer: String, root: bool, out: &mut
                 one => vec![one],
             };
             if now_kinds.iter().any(|s| !kinds.contains(s.kind())) {
-                out.push((DiffKind::Retyped, at(&pointer), base.describe(), n.describe()));
+                out.push((
+                    DiffKind::Retyped,
+                    at(&pointer),
+                    base.describe(),
+                    n.describe(),
+                ));
             }
         }
-        (b, n) if b.kind() != n.kind() => out.push((DiffKind::Retyped, at(&pointer), b.describe(), n.describe())),
+        (b, n) if b.kind() != n.kind() => {
+            out.push((DiffKind::Retyped, at(&pointer), b.describe(), n.describe()))
+        }
         _ => {}
     }
 }
@@ -689,11 +885,20 @@ mod tests {
     fn a_shape_keeps_keys_types_and_enums_but_no_volatile_value() {
         let shape = shape_of(&device_info());
         let text = serde_json::to_string(&shape).unwrap();
-        for volatile in ["64167fcacee2", "6:16:10", "192.168.1.9", "5.9.1.0", "Trio 8800"] {
+        for volatile in [
+            "64167fcacee2",
+            "6:16:10",
+            "192.168.1.9",
+            "5.9.1.0",
+            "Trio 8800",
+        ] {
             assert!(!text.contains(volatile), "`{volatile}` leaked into {text}");
         }
         assert_eq!(shape["Status"], json!({"$enum": ["2000"]}));
-        assert_eq!(shape["data"]["DeviceType"], json!({"$enum": ["hardwareEndpoint"]}));
+        assert_eq!(
+            shape["data"]["DeviceType"],
+            json!({"$enum": ["hardwareEndpoint"]})
+        );
         assert_eq!(shape["data"]["MACAddress"], json!("string"));
         assert_eq!(shape["data"]["AttachedHardware"], json!({"EM": []}));
     }
@@ -704,7 +909,10 @@ mod tests {
         let shape = Shape::of(&v, None);
         assert_eq!(Shape::from_json(&shape.to_json()).unwrap(), shape);
         assert_eq!(shape.to_json()["b"], json!({"$$weird": "boolean"}));
-        assert_eq!(shape.to_json()["d"], json!([{"x": "string", "y": "number"}]));
+        assert_eq!(
+            shape.to_json()["d"],
+            json!([{"x": "string", "y": "number"}])
+        );
     }
 
     #[test]
@@ -718,7 +926,13 @@ mod tests {
 
     fn diffs(base: Value, now: Value) -> Vec<(DiffKind, String, String, String)> {
         let mut out = Vec::new();
-        diff_shapes(&Shape::of(&base, None), &Shape::of(&now, None), String::new(), true, &mut out);
+        diff_shapes(
+            &Shape::of(&base, None),
+            &Shape::of(&now, None),
+            String::new(),
+            true,
+            &mut out,
+        );
         out
     }
 
@@ -730,42 +944,83 @@ mod tests {
         now["data"]["AttachedHardware"] = json!({"EM": {}});
         let d = diffs(device_info(), now);
         assert_eq!(d.len(), 3, "{d:?}");
-        assert!(d.contains(&(DiffKind::Added, "/data/BuildId".into(), "absent".into(), "string".into())));
-        assert!(d.contains(&(DiffKind::Removed, "/data/MACAddress".into(), "string".into(), "absent".into())));
-        assert!(d.contains(&(DiffKind::Retyped, "/data/AttachedHardware/EM".into(), "empty array".into(), "empty object".into())));
+        assert!(d.contains(&(
+            DiffKind::Added,
+            "/data/BuildId".into(),
+            "absent".into(),
+            "string".into()
+        )));
+        assert!(d.contains(&(
+            DiffKind::Removed,
+            "/data/MACAddress".into(),
+            "string".into(),
+            "absent".into()
+        )));
+        assert!(d.contains(&(
+            DiffKind::Retyped,
+            "/data/AttachedHardware/EM".into(),
+            "empty array".into(),
+            "empty object".into()
+        )));
     }
 
     #[test]
     fn empty_arrays_are_compatible_with_any_element_shape_and_values_do_not_matter() {
-        assert!(diffs(json!({"data": []}), json!({"data": [{"CallState": "Connected"}]})).is_empty());
+        assert!(
+            diffs(
+                json!({"data": []}),
+                json!({"data": [{"CallState": "Connected"}]})
+            )
+            .is_empty()
+        );
         assert!(diffs(json!({"data": [{"a": "1"}]}), json!({"data": []})).is_empty());
         assert!(diffs(json!({"n": "1 Day"}), json!({"n": "22 Days"})).is_empty());
     }
 
     #[test]
     fn a_new_enum_value_is_reported() {
-        let d = diffs(json!({"data": [{"CallState": "Connected"}]}), json!({"data": [{"CallState": "Held"}]}));
-        assert_eq!(d, vec![(DiffKind::NewValue, "/data/[]/CallState".into(), "\"Connected\"".into(), "\"Held\"".into())]);
+        let d = diffs(
+            json!({"data": [{"CallState": "Connected"}]}),
+            json!({"data": [{"CallState": "Held"}]}),
+        );
+        assert_eq!(
+            d,
+            vec![(
+                DiffKind::NewValue,
+                "/data/[]/CallState".into(),
+                "\"Connected\"".into(),
+                "\"Held\"".into()
+            )]
+        );
     }
 
     #[test]
     fn pretty_text_is_json_with_one_member_per_line() {
-        let shape = shape_of(&json!({"Status": "2000", "data": [{"CallState": "Connected", "Muted": "0"}], "x": [], "y": {}}));
+        let shape = shape_of(
+            &json!({"Status": "2000", "data": [{"CallState": "Connected", "Muted": "0"}], "x": [], "y": {}}),
+        );
         let text = pretty(&shape);
         assert_eq!(serde_json::from_str::<Value>(&text).unwrap(), shape);
-        assert!(text.contains("\"Status\": {\"$enum\": [\"2000\"]},\n"), "{text}");
+        assert!(
+            text.contains("\"Status\": {\"$enum\": [\"2000\"]},\n"),
+            "{text}"
+        );
         assert!(text.contains("\"x\": [],\n"), "{text}");
     }
 
     #[test]
     fn answers_after_a_state_change_in_the_same_case_are_not_idle() {
+        use crate::catalogue::case::ManualRef;
         use crate::device::{Exchange, Outcome, WireRequest, WireResponse};
         use crate::report::model::CaseRecord;
-        use crate::spec::case::ManualRef;
         let ex = |req: WireRequest, status: &str| Exchange {
             step: "s".into(),
             request: req,
-            outcome: Outcome::Answered(WireResponse { status: 200, headers: vec![], body: format!("{{\"Status\":\"{status}\"}}").into_bytes() }),
+            outcome: Outcome::Answered(WireResponse {
+                status: 200,
+                headers: vec![],
+                body: format!("{{\"Status\":\"{status}\"}}").into_bytes(),
+            }),
             elapsed_ms: 1,
         };
         let path = "/api/v1/webCallControl/callStatus";
@@ -774,7 +1029,10 @@ mod tests {
             title: "t".into(),
             family: Family::Schema,
             level: crate::verdict::Level::Must,
-            manual: ManualRef { section: "s".into(), quote: "q".into() },
+            manual: ManualRef {
+                section: "s".into(),
+                quote: "q".into(),
+            },
             endpoint: None,
             suite: "s".into(),
             verdict: Verdict::Pass,
@@ -782,7 +1040,10 @@ mod tests {
             findings: vec![],
             exchanges: vec![
                 ex(WireRequest::get(path), "4007"),
-                ex(WireRequest::post_json("/api/v1/callctrl/dial", &json!({})), "2000"),
+                ex(
+                    WireRequest::post_json("/api/v1/callctrl/dial", &json!({})),
+                    "2000",
+                ),
                 ex(WireRequest::get(path), "2000"),
             ],
             reproducer: None,
@@ -805,7 +1066,10 @@ mod tests {
             cases: vec![case, other],
             notes: vec![],
         };
-        assert_eq!(idle_answers(&run, "GET", path), vec![json!({"Status": "4007"})]);
+        assert_eq!(
+            idle_answers(&run, "GET", path),
+            vec![json!({"Status": "4007"})]
+        );
     }
 
     #[test]

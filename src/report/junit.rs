@@ -15,7 +15,10 @@ use std::path::Path;
 use std::time::Duration;
 
 /// The JUnit XML of a run.
-pub fn to_string(record: &RunRecord, redactor: &Redactor) -> Result<String, quick_junit::SerializeError> {
+pub fn to_string(
+    record: &RunRecord,
+    redactor: &Redactor,
+) -> Result<String, quick_junit::SerializeError> {
     let mut report = Report::new("polyconform");
     let mut suite = TestSuite::new(format!("{} @ {}", record.profile, record.target));
     suite.set_time(Duration::from_millis(record.duration_ms));
@@ -66,13 +69,18 @@ fn test_case(c: &CaseRecord, redactor: &Redactor) -> TestCase {
         }
         Verdict::NotTested | Verdict::Waived => {
             let mut s = TestCaseStatus::skipped();
-            s.set_type(c.verdict.label()).set_message(redactor.redact(c.reason.as_deref().unwrap_or(c.verdict.label())));
+            s.set_type(c.verdict.label())
+                .set_message(redactor.redact(c.reason.as_deref().unwrap_or(c.verdict.label())));
             s
         }
         Verdict::Pass | Verdict::Info | Verdict::NonStrict => TestCaseStatus::success(),
     };
     let mut tc = TestCase::new(c.id.as_str(), status);
-    tc.set_classname(format!("{}.{}", c.family.label(), c.endpoint.as_deref().unwrap_or("general")));
+    tc.set_classname(format!(
+        "{}.{}",
+        c.family.label(),
+        c.endpoint.as_deref().unwrap_or("general")
+    ));
     tc.set_time(Duration::from_millis(c.duration_ms));
     tc.add_property(Property::new("verdict", c.verdict.label()));
     tc.set_system_out(redactor.redact(&case_details(c)));
@@ -82,8 +90,8 @@ fn test_case(c: &CaseRecord, redactor: &Redactor) -> TestCase {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::catalogue::case::Family;
     use crate::report::model::sample;
-    use crate::spec::case::Family;
 
     fn case(id: &str, verdict: Verdict) -> CaseRecord {
         let mut c = sample::case(id, Family::Auth, verdict);
@@ -95,9 +103,18 @@ mod tests {
 
     #[test]
     fn verdicts_map_to_failure_error_skipped_and_success() {
-        let record = sample::record(vec![case("c.fail", Verdict::Fail), case("c.error", Verdict::Error), case("c.nt", Verdict::NotTested), case("c.pass", Verdict::Pass), case("c.info", Verdict::Info)]);
+        let record = sample::record(vec![
+            case("c.fail", Verdict::Fail),
+            case("c.error", Verdict::Error),
+            case("c.nt", Verdict::NotTested),
+            case("c.pass", Verdict::Pass),
+            case("c.info", Verdict::Info),
+        ]);
         let xml = to_string(&record, &Redactor::new("Polycom", "hunter22")).unwrap();
-        assert!(xml.contains("<failure") && xml.contains("<error") && xml.contains("<skipped"), "{xml}");
+        assert!(
+            xml.contains("<failure") && xml.contains("<error") && xml.contains("<skipped"),
+            "{xml}"
+        );
         assert_eq!(xml.matches("<testcase").count(), 5, "{xml}");
         assert!(!xml.contains("hunter22"), "{xml}");
         let back = quick_junit::Report::deserialize_from_str(&xml);

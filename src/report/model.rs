@@ -4,9 +4,9 @@
 //! stable (the JSON report is this type, serialised, and `schemas/report.schema.json`
 //! describes it). Exchanges hold no secret: auth is recorded as a mode, not a header.
 
+use crate::catalogue::case::{Family, ManualRef};
 use crate::check::Finding;
 use crate::device::Exchange;
-use crate::spec::case::{Family, ManualRef};
 use crate::verdict::{Level, Verdict};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -81,7 +81,10 @@ impl RunRecord {
             self.summary.insert(v.label().to_string(), 0);
         }
         for c in &self.cases {
-            *self.summary.entry(c.verdict.label().to_string()).or_default() += 1;
+            *self
+                .summary
+                .entry(c.verdict.label().to_string())
+                .or_default() += 1;
         }
     }
 
@@ -101,7 +104,10 @@ pub(crate) mod sample {
             title: format!("title of {id}"),
             family,
             level: Level::Must,
-            manual: ManualRef { section: "S".into(), quote: "q".into() },
+            manual: ManualRef {
+                section: "S".into(),
+                quote: "q".into(),
+            },
             endpoint: None,
             suite: "suites/x.toml".into(),
             verdict,
@@ -123,14 +129,17 @@ pub(crate) mod sample {
         }
     }
 
-
     pub fn record(cases: Vec<CaseRecord>) -> RunRecord {
         let mut r = RunRecord {
             format_version: 1,
             tool_version: "0".into(),
             profile: "trio-5.9.1".into(),
             target: "http://127.0.0.1:1".into(),
-            device: Some(DeviceIdentity { model: Some("Trio8800".into()), firmware: Some("5.9.1.0001".into()), mac: None }),
+            device: Some(DeviceIdentity {
+                model: Some("Trio8800".into()),
+                firmware: Some("5.9.1.0001".into()),
+                mac: None,
+            }),
             started_at: "2026-01-01T00:00:00Z".into(),
             duration_ms: 10,
             strict: false,

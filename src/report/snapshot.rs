@@ -21,11 +21,11 @@
 //! The header records the endpoint, method, path and profile (what `--baseline`
 //! compares against), never the target URL or a credential.
 
+use crate::catalogue::{Catalogue, DataFiles, Method, Profile, Safety};
 use crate::cli::SnapshotArgs;
 use crate::device::{Device, Outcome, WireRequest};
 use crate::report::baseline::shape_of;
 use crate::report::redact::Redactor;
-use crate::spec::{Catalogue, DataFiles, Method, Profile, Safety};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -56,7 +56,8 @@ fn record(args: &SnapshotArgs) -> Result<String, String> {
     }
     let catalogue = match &args.target.data {
         Some(dir) => {
-            let files = DataFiles::from_dir(dir).map_err(|e| format!("cannot read --data `{}`: {e}", dir.display()))?;
+            let files = DataFiles::from_dir(dir)
+                .map_err(|e| format!("cannot read --data `{}`: {e}", dir.display()))?;
             Catalogue::load(&files)
         }
         None => Catalogue::embedded(),
@@ -70,7 +71,10 @@ fn record(args: &SnapshotArgs) -> Result<String, String> {
         .map_err(|e| format!("cannot start the async runtime: {e}"))?;
     let dir = args.snapshots.join(&args.name);
     runtime.block_on(async {
-        let target = crate::run::target::connect(&args.target, &profile, &args.emulator_faults, false).await.map_err(|e| e.to_string())?;
+        let target =
+            crate::run::target::connect(&args.target, &profile, &args.emulator_faults, false)
+                .await
+                .map_err(|e| e.to_string())?;
         let recorded = capture(&target.device, &profile).await;
         if let Some(emulator) = target.emulator {
             emulator.stop().await;
@@ -83,7 +87,12 @@ fn record(args: &SnapshotArgs) -> Result<String, String> {
 
 /// Letters, digits, `.`, `_`, `-`: a baseline name is a folder name, never a path.
 fn valid_name(name: &str) -> bool {
-    !name.is_empty() && name != "." && name != ".." && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+    !name.is_empty()
+        && name != "."
+        && name != ".."
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
 }
 
 /// The answer of one safe endpoint.
@@ -98,8 +107,11 @@ pub struct Recorded {
 }
 
 /// The endpoints a snapshot records: GET and `safe` (nothing that changes the phone).
-pub fn recordable(profile: &Profile) -> impl Iterator<Item = &crate::spec::Endpoint> {
-    profile.endpoints.iter().filter(|e| e.method == Method::GET && e.safety == Safety::Safe)
+pub fn recordable(profile: &Profile) -> impl Iterator<Item = &crate::catalogue::Endpoint> {
+    profile
+        .endpoints
+        .iter()
+        .filter(|e| e.method == Method::GET && e.safety == Safety::Safe)
 }
 
 /// Ask every recordable endpoint once, in profile order.
@@ -108,10 +120,19 @@ pub async fn capture(device: &Device, profile: &Profile) -> Vec<Recorded> {
     for ep in recordable(profile) {
         let ex = device.send("snapshot", WireRequest::get(&ep.path)).await;
         let shape = match &ex.outcome {
-            Outcome::Answered(r) if r.status == 200 => r.json().map(|v| shape_of(&v)).ok_or_else(|| "HTTP 200 without a JSON body".to_string()),
+            Outcome::Answered(r) if r.status == 200 => r
+                .json()
+                .map(|v| shape_of(&v))
+                .ok_or_else(|| "HTTP 200 without a JSON body".to_string()),
             other => Err(other.summary()),
         };
-        out.push(Recorded { endpoint: ep.id.clone(), title: ep.title.clone(), method: ep.method.as_str().into(), path: ep.path.clone(), shape });
+        out.push(Recorded {
+            endpoint: ep.id.clone(),
+            title: ep.title.clone(),
+            method: ep.method.as_str().into(),
+            path: ep.path.clone(),
+            shape,
+        });
     }
     out
 }
@@ -137,8 +158,18 @@ fn update_mode() -> UpdateMode {
 
 /// Write (or stage for review) one `.snap` per recorded endpoint; returns the summary
 /// printed to the user.
-pub fn write_baseline(dir: &Path, profile: &Profile, recorded: &[Recorded], mode: UpdateMode, redactor: &Redactor) -> Result<String, String> {
-    if let Some(first) = recorded.iter().find_map(|r| r.shape.as_ref().err()).filter(|_| recorded.iter().all(|r| r.shape.is_err())) {
+pub fn write_baseline(
+    dir: &Path,
+    profile: &Profile,
+    recorded: &[Recorded],
+    mode: UpdateMode,
+    redactor: &Redactor,
+) -> Result<String, String> {
+    if let Some(first) = recorded
+        .iter()
+        .find_map(|r| r.shape.as_ref().err())
+        .filter(|_| recorded.iter().all(|r| r.shape.is_err()))
+    {
         // Nothing usable came back (unreachable, wrong password, API disabled): a baseline
         // of nothing would make every later comparison silently empty.
         return Err(format!(
@@ -153,32 +184,52 @@ pub fn write_baseline(dir: &Path, profile: &Profile, recorded: &[Recorded], mode
             Ok(s) => s,
             Err(why) => {
                 skipped += 1;
-                lines.push(format!("  skipped   {} ({} {}): {why}", r.endpoint, r.method, r.path));
+                lines.push(format!(
+                    "  skipped   {} ({} {}): {why}",
+                    r.endpoint, r.method, r.path
+                ));
                 continue;
             }
         };
         let snap = SnapFile::for_shape(r, profile, shape);
         let text = redactor.redact(&snap.render());
         let path = dir.join(format!("{}.snap", r.endpoint));
-        let existing = std::fs::read_to_string(&path).ok().and_then(|t| SnapFile::parse(&t).ok());
+        let existing = std::fs::read_to_string(&path)
+            .ok()
+            .and_then(|t| SnapFile::parse(&t).ok());
         let new_path = path.with_extension("snap.new");
         match existing {
-            Some(old) if old.body.trim_end() == SnapFile::parse(&text).map(|s| s.body).unwrap_or_default().trim_end() => {
+            Some(old)
+                if old.body.trim_end()
+                    == SnapFile::parse(&text)
+                        .map(|s| s.body)
+                        .unwrap_or_default()
+                        .trim_end() =>
+            {
                 unchanged += 1;
                 // A pending review made stale by an identical new recording is removed.
                 let _ = std::fs::remove_file(&new_path);
             }
             Some(_) if mode == UpdateMode::New => {
-                std::fs::write(&new_path, &text).map_err(|e| format!("cannot write `{}`: {e}", new_path.display()))?;
+                std::fs::write(&new_path, &text)
+                    .map_err(|e| format!("cannot write `{}`: {e}", new_path.display()))?;
                 pending += 1;
-                lines.push(format!("  changed   {} -> {}", r.endpoint, new_path.display()));
+                lines.push(format!(
+                    "  changed   {} -> {}",
+                    r.endpoint,
+                    new_path.display()
+                ));
             }
             Some(_) if mode == UpdateMode::No => {
                 pending += 1;
-                lines.push(format!("  changed   {} (not written: INSTA_UPDATE=no)", r.endpoint));
+                lines.push(format!(
+                    "  changed   {} (not written: INSTA_UPDATE=no)",
+                    r.endpoint
+                ));
             }
             _ => {
-                std::fs::write(&path, &text).map_err(|e| format!("cannot write `{}`: {e}", path.display()))?;
+                std::fs::write(&path, &text)
+                    .map_err(|e| format!("cannot write `{}`: {e}", path.display()))?;
                 let _ = std::fs::remove_file(&new_path);
                 written += 1;
             }
@@ -222,7 +273,10 @@ impl SnapFile {
         info.insert("title".to_string(), r.title.clone());
         SnapFile {
             source: Some(SOURCE.to_string()),
-            description: Some(format!("Shape of the answer of {} {} ({}) on {}", r.method, r.path, r.title, profile.id)),
+            description: Some(format!(
+                "Shape of the answer of {} {} ({}) on {}",
+                r.method, r.path, r.title, profile.id
+            )),
             expression: Some(format!("shape_of({} {})", r.method, r.path)),
             info,
             body: crate::report::baseline::pretty(shape),
@@ -233,7 +287,11 @@ impl SnapFile {
     /// The file text, in insta's layout (keys in insta's order).
     pub fn render(&self) -> String {
         let mut out = String::from("---\n");
-        for (k, v) in [("source", &self.source), ("description", &self.description), ("expression", &self.expression)] {
+        for (k, v) in [
+            ("source", &self.source),
+            ("description", &self.description),
+            ("expression", &self.expression),
+        ] {
             if let Some(v) = v {
                 out.push_str(&format!("{k}: {}\n", yaml_scalar(v)));
             }
@@ -258,7 +316,14 @@ impl SnapFile {
             Some((_, l)) if l.trim_end() == "---" => {}
             _ => return Err("not a snapshot file: the first line must be `---`".into()),
         }
-        let mut snap = SnapFile { source: None, description: None, expression: None, info: BTreeMap::new(), body: String::new(), body_line: 0 };
+        let mut snap = SnapFile {
+            source: None,
+            description: None,
+            expression: None,
+            info: BTreeMap::new(),
+            body: String::new(),
+            body_line: 0,
+        };
         let mut in_info = false;
         let mut closed = false;
         for (i, line) in lines.by_ref() {
@@ -272,17 +337,23 @@ impl SnapFile {
                 continue;
             }
             let indented = line.starts_with(' ');
-            let (key, value) = split_key(line.trim()).ok_or_else(|| format!("line {n}: expected `key: value` in the header"))?;
+            let (key, value) = split_key(line.trim())
+                .ok_or_else(|| format!("line {n}: expected `key: value` in the header"))?;
             let key = unquote(key).map_err(|e| format!("line {n}: {e}"))?;
             if indented {
                 if !in_info {
                     return Err(format!("line {n}: unexpected indentation outside `info:`"));
                 }
-                snap.info.insert(key, unquote(value).map_err(|e| format!("line {n}: {e}"))?);
+                snap.info
+                    .insert(key, unquote(value).map_err(|e| format!("line {n}: {e}"))?);
                 continue;
             }
             in_info = false;
-            let value = if value.is_empty() { None } else { Some(unquote(value).map_err(|e| format!("line {n}: {e}"))?) };
+            let value = if value.is_empty() {
+                None
+            } else {
+                Some(unquote(value).map_err(|e| format!("line {n}: {e}"))?)
+            };
             match key.as_str() {
                 "source" => snap.source = value,
                 "description" => snap.description = value,
@@ -296,7 +367,12 @@ impl SnapFile {
         if !closed {
             return Err("the metadata header is not closed by a `---` line".into());
         }
-        snap.body = lines.map(|(_, l)| l).collect::<Vec<_>>().join("\n").trim_end().to_string();
+        snap.body = lines
+            .map(|(_, l)| l)
+            .collect::<Vec<_>>()
+            .join("\n")
+            .trim_end()
+            .to_string();
         Ok(snap)
     }
 }
@@ -328,20 +404,33 @@ fn split_key(line: &str) -> Option<(&str, &str)> {
 fn yaml_scalar(s: &str) -> String {
     let plain = !s.is_empty()
         && s.trim() == s
-        && s.chars().all(|c| c.is_ascii_alphanumeric() || " ._/()-,".contains(c))
-        && s.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '/' || c == '.' || c == '_')
-        && !matches!(s.to_ascii_lowercase().as_str(), "true" | "false" | "null" | "yes" | "no" | "on" | "off" | "~");
-    if plain { s.to_string() } else { serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into()) }
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || " ._/()-,".contains(c))
+        && s.chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '/' || c == '.' || c == '_')
+        && !matches!(
+            s.to_ascii_lowercase().as_str(),
+            "true" | "false" | "null" | "yes" | "no" | "on" | "off" | "~"
+        );
+    if plain {
+        s.to_string()
+    } else {
+        serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
+    }
 }
 
 fn unquote(v: &str) -> Result<String, String> {
     let v = v.trim();
     if let Some(inner) = v.strip_prefix('\'') {
-        let inner = inner.strip_suffix('\'').ok_or("unterminated single-quoted value")?;
+        let inner = inner
+            .strip_suffix('\'')
+            .ok_or("unterminated single-quoted value")?;
         return Ok(inner.replace("''", "'"));
     }
     if v.starts_with('"') {
-        return serde_json::from_str::<String>(v).map_err(|e| format!("bad double-quoted value: {e}"));
+        return serde_json::from_str::<String>(v)
+            .map_err(|e| format!("bad double-quoted value: {e}"));
     }
     Ok(v.to_string())
 }
@@ -360,7 +449,10 @@ mod tests {
         info.insert("endpoint".into(), "mgmt.device-info".into());
         info.insert("method".into(), "GET".into());
         info.insert("path".into(), "/api/v1/mgmt/device/info".into());
-        info.insert("title".into(), "Management.DeviceInfo: \"quoted\" # not a comment".into());
+        info.insert(
+            "title".into(),
+            "Management.DeviceInfo: \"quoted\" # not a comment".into(),
+        );
         SnapFile {
             source: Some(SOURCE.into()),
             description: Some("Shape of GET /api/v1/mgmt/device/info: yes".into()),
@@ -385,7 +477,10 @@ mod tests {
 
     #[test]
     fn scalars_are_plain_only_when_unambiguous() {
-        assert_eq!(yaml_scalar("src/report/snapshot.rs"), "src/report/snapshot.rs");
+        assert_eq!(
+            yaml_scalar("src/report/snapshot.rs"),
+            "src/report/snapshot.rs"
+        );
         assert_eq!(yaml_scalar("a: b"), "\"a: b\"");
         assert_eq!(yaml_scalar("yes"), "\"yes\"");
         assert_eq!(yaml_scalar("2000"), "\"2000\"");
@@ -394,7 +489,14 @@ mod tests {
 
     #[test]
     fn malformed_headers_are_errors_not_panics() {
-        for text in ["", "{}", "---\nsource: x\n", "---\n  info: x\n---\n", "---\nkey \"unterminated\n---\n", "---\nsource: \"bad\\q\"\n---\n"] {
+        for text in [
+            "",
+            "{}",
+            "---\nsource: x\n",
+            "---\n  info: x\n---\n",
+            "---\nkey \"unterminated\n---\n",
+            "---\nsource: \"bad\\q\"\n---\n",
+        ] {
             assert!(SnapFile::parse(text).is_err(), "{text:?}");
         }
     }

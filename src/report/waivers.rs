@@ -61,7 +61,8 @@ const KNOWN_KEYS: [&str; 5] = ["case", "profile", "firmware", "reason", "referen
 impl Waivers {
     /// Read and check a waiver file. Errors read `file:line:col: message (hint: ...)`.
     pub fn load(path: &Path) -> Result<Waivers, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: cannot read the waiver file: {e}", path.display()))?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("{}: cannot read the waiver file: {e}", path.display()))?;
         Waivers::parse(&text, &path.display().to_string())
     }
 
@@ -69,14 +70,27 @@ impl Waivers {
     pub fn parse(text: &str, shown: &str) -> Result<Waivers, String> {
         let file: WaiverFile = toml::from_str(text).map_err(|e| toml_error(text, shown, &e))?;
         for (i, w) in file.waivers.iter().enumerate() {
-            let at = locate_waiver(text, i).map(|(l, c)| format!("{shown}:{l}:{c}")).unwrap_or_else(|| shown.to_string());
-            for (key, value) in [("case", &w.case), ("profile", &w.profile), ("reason", &w.reason), ("reference", &w.reference)] {
+            let at = locate_waiver(text, i)
+                .map(|(l, c)| format!("{shown}:{l}:{c}"))
+                .unwrap_or_else(|| shown.to_string());
+            for (key, value) in [
+                ("case", &w.case),
+                ("profile", &w.profile),
+                ("reason", &w.reason),
+                ("reference", &w.reference),
+            ] {
                 if value.trim().is_empty() {
-                    return Err(format!("{at}: waiver #{} has an empty `{key}` (hint: every waiver needs a case, a profile, a reason and a reference)", i + 1));
+                    return Err(format!(
+                        "{at}: waiver #{} has an empty `{key}` (hint: every waiver needs a case, a profile, a reason and a reference)",
+                        i + 1
+                    ));
                 }
             }
         }
-        Ok(Waivers { entries: file.waivers, source: shown.to_string() })
+        Ok(Waivers {
+            entries: file.waivers,
+            source: shown.to_string(),
+        })
     }
 
     pub fn entries(&self) -> &[Waiver] {
@@ -122,12 +136,17 @@ pub fn apply(waivers: &Waivers, profile: &str, firmware: Option<&str>, run: &mut
         let mut matched = 0usize;
         let mut waived = 0usize;
         let mut passing = Vec::new();
-        for case in run.cases.iter_mut().filter(|c| w.covers(&c.id, profile, firmware)) {
+        for case in run
+            .cases
+            .iter_mut()
+            .filter(|c| w.covers(&c.id, profile, firmware))
+        {
             matched += 1;
             match case.verdict {
                 Verdict::Fail => {
                     case.verdict = Verdict::Waived;
-                    case.reason = Some(format!("waived: {} (reference: {})", w.reason, w.reference));
+                    case.reason =
+                        Some(format!("waived: {} (reference: {})", w.reason, w.reference));
                     waived += 1;
                 }
                 Verdict::Pass => passing.push(case.id.clone()),
@@ -135,7 +154,9 @@ pub fn apply(waivers: &Waivers, profile: &str, firmware: Option<&str>, run: &mut
             }
         }
         if matched == 0 {
-            let scope_firmware = w.firmware.is_none() || firmware.is_some_and(|f| w.firmware.as_deref().is_some_and(|p| glob_match(p, f)));
+            let scope_firmware = w.firmware.is_none()
+                || firmware
+                    .is_some_and(|f| w.firmware.as_deref().is_some_and(|p| glob_match(p, f)));
             if scope_firmware {
                 run.notes.push(format!(
                     "unused waiver {}: no case of this run matches it (hint: check the case id with `polyconform run -- --list`; waivers file {})",
@@ -160,7 +181,12 @@ pub fn apply(waivers: &Waivers, profile: &str, firmware: Option<&str>, run: &mut
 
 fn list_ids(ids: &[String]) -> String {
     const SHOWN: usize = 5;
-    let mut s = ids.iter().take(SHOWN).map(String::as_str).collect::<Vec<_>>().join(", ");
+    let mut s = ids
+        .iter()
+        .take(SHOWN)
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .join(", ");
     if ids.len() > SHOWN {
         s.push_str(&format!(" and {} more", ids.len() - SHOWN));
     }
@@ -208,14 +234,25 @@ fn toml_error(text: &str, shown: &str, e: &toml::de::Error) -> String {
         None => shown.to_string(),
     };
     let hint = if let Some(unknown) = unknown_field(&message) {
-        let near = KNOWN_KEYS.iter().map(|k| (strsim::jaro_winkler(k, &unknown), *k)).fold((0.0, ""), |a, b| if b.0 > a.0 { b } else { a });
+        let near = KNOWN_KEYS
+            .iter()
+            .map(|k| (strsim::jaro_winkler(k, &unknown), *k))
+            .fold((0.0, ""), |a, b| if b.0 > a.0 { b } else { a });
         if near.0 > 0.8 {
-            format!("did you mean `{}`? a waiver has the keys {}", near.1, KNOWN_KEYS.join(", "))
+            format!(
+                "did you mean `{}`? a waiver has the keys {}",
+                near.1,
+                KNOWN_KEYS.join(", ")
+            )
         } else {
-            format!("a waiver has the keys {}; the file holds `[[waiver]]` tables only", KNOWN_KEYS.join(", "))
+            format!(
+                "a waiver has the keys {}; the file holds `[[waiver]]` tables only",
+                KNOWN_KEYS.join(", ")
+            )
         }
     } else if message.contains("missing field") {
-        "every waiver needs `case`, `profile`, `reason` and `reference`; `firmware` is optional".to_string()
+        "every waiver needs `case`, `profile`, `reason` and `reference`; `firmware` is optional"
+            .to_string()
     } else {
         "see `polyconform run --help` and the waivers example in src/report/waivers.rs".to_string()
     };
@@ -233,7 +270,12 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(text.len());
     let before = &text[..floor_char_boundary(text, offset)];
     let line = before.matches('\n').count() + 1;
-    let col = before.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) + 1;
+    let col = before
+        .rsplit('\n')
+        .next()
+        .map(|l| l.chars().count())
+        .unwrap_or(0)
+        + 1;
     (line, col)
 }
 
@@ -256,9 +298,9 @@ fn locate_waiver(text: &str, index: usize) -> Option<(usize, usize)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::model::sample;
+    use crate::catalogue::case::Family;
     use crate::report::model::CaseRecord;
-    use crate::spec::case::Family;
+    use crate::report::model::sample;
 
     fn case(id: &str, verdict: Verdict) -> CaseRecord {
         let mut c = sample::case(id, Family::Size, verdict);
@@ -297,11 +339,18 @@ reference = "QA-2"
     #[test]
     fn a_waived_fail_is_waived_with_reason_and_reference_and_not_counted_as_fail() {
         let w = Waivers::parse(FILE, "waivers.toml").unwrap();
-        let mut r = sample::record(vec![case("trio.size.over", Verdict::Fail), case("trio.auth.none", Verdict::Fail), case("trio.other", Verdict::Fail)]);
+        let mut r = sample::record(vec![
+            case("trio.size.over", Verdict::Fail),
+            case("trio.auth.none", Verdict::Fail),
+            case("trio.other", Verdict::Fail),
+        ]);
         apply(&w, "trio-5.9.1", None, &mut r);
         assert_eq!(r.cases[0].verdict, Verdict::Waived);
         let reason = r.cases[0].reason.as_deref().unwrap();
-        assert!(reason.contains("413 only above 64 KB") && reason.contains("QA-1"), "{reason}");
+        assert!(
+            reason.contains("413 only above 64 KB") && reason.contains("QA-1"),
+            "{reason}"
+        );
         // The firmware-limited waiver does not apply when the firmware is unknown.
         assert_eq!(r.cases[1].verdict, Verdict::Fail);
         assert_eq!(r.cases[2].verdict, Verdict::Fail);
@@ -327,7 +376,10 @@ reference = "QA-2"
         apply(&w, "vvx-5.9.0", None, &mut r);
         assert_eq!(r.cases[0].verdict, Verdict::Fail);
         assert!(r.notes.is_empty(), "{:?}", r.notes);
-        let mut r = sample::record(vec![case("trio.size.a", Verdict::Error), case("trio.size.b", Verdict::NonStrict)]);
+        let mut r = sample::record(vec![
+            case("trio.size.a", Verdict::Error),
+            case("trio.size.b", Verdict::NonStrict),
+        ]);
         apply(&w, "trio-5.9.1", None, &mut r);
         assert_eq!(r.cases[0].verdict, Verdict::Error);
         assert_eq!(r.cases[1].verdict, Verdict::NonStrict);
@@ -339,9 +391,17 @@ reference = "QA-2"
         let mut r = sample::record(vec![case("trio.size.over", Verdict::Pass)]);
         apply(&w, "trio-5.9.1", None, &mut r);
         assert_eq!(r.cases[0].verdict, Verdict::Pass);
-        let stale: Vec<_> = r.notes.iter().filter(|n| n.starts_with("stale waiver")).collect();
+        let stale: Vec<_> = r
+            .notes
+            .iter()
+            .filter(|n| n.starts_with("stale waiver"))
+            .collect();
         assert_eq!(stale.len(), 1, "{:?}", r.notes);
-        assert!(stale[0].contains("trio.size.over") && stale[0].contains("QA-1"), "{}", stale[0]);
+        assert!(
+            stale[0].contains("trio.size.over") && stale[0].contains("QA-1"),
+            "{}",
+            stale[0]
+        );
     }
 
     #[test]
@@ -349,7 +409,13 @@ reference = "QA-2"
         let w = Waivers::parse(FILE, "waivers.toml").unwrap();
         let mut r = sample::record(vec![case("trio.schema.x", Verdict::Pass)]);
         apply(&w, "trio-5.9.1", None, &mut r);
-        assert!(r.notes.iter().any(|n| n.starts_with("unused waiver `trio.size.*`")), "{:?}", r.notes);
+        assert!(
+            r.notes
+                .iter()
+                .any(|n| n.starts_with("unused waiver `trio.size.*`")),
+            "{:?}",
+            r.notes
+        );
     }
 
     #[test]
@@ -357,20 +423,43 @@ reference = "QA-2"
         let text = "[[waiver]]\ncase = \"a\"\nprofile = \"trio-5.9.1\"\nfirmwre = \"1\"\nreason = \"r\"\nreference = \"x\"\n";
         let err = Waivers::parse(text, "w.toml").unwrap_err();
         assert!(err.starts_with("w.toml:4:1: "), "{err}");
-        assert!(err.contains("firmwre") && err.contains("did you mean `firmware`"), "{err}");
+        assert!(
+            err.contains("firmwre") && err.contains("did you mean `firmware`"),
+            "{err}"
+        );
     }
 
     #[test]
     fn missing_reason_and_empty_reference_are_errors() {
-        let err = Waivers::parse("[[waiver]]\ncase = \"a\"\nprofile = \"p\"\nreference = \"x\"\n", "w.toml").unwrap_err();
-        assert!(err.starts_with("w.toml:") && err.contains("reason"), "{err}");
-        let err = Waivers::parse("[[waiver]]\ncase = \"a\"\nprofile = \"p\"\nreason = \"r\"\nreference = \" \"\n", "w.toml").unwrap_err();
-        assert!(err.starts_with("w.toml:1:1: ") && err.contains("`reference`"), "{err}");
+        let err = Waivers::parse(
+            "[[waiver]]\ncase = \"a\"\nprofile = \"p\"\nreference = \"x\"\n",
+            "w.toml",
+        )
+        .unwrap_err();
+        assert!(
+            err.starts_with("w.toml:") && err.contains("reason"),
+            "{err}"
+        );
+        let err = Waivers::parse(
+            "[[waiver]]\ncase = \"a\"\nprofile = \"p\"\nreason = \"r\"\nreference = \" \"\n",
+            "w.toml",
+        )
+        .unwrap_err();
+        assert!(
+            err.starts_with("w.toml:1:1: ") && err.contains("`reference`"),
+            "{err}"
+        );
     }
 
     #[test]
     fn bad_toml_never_panics() {
-        for text in ["[[waiver]", "waiver = 3", "[[waiver]]\ncase = 1", "\u{0}\u{fffd}", "[[waiver]]\ncase = \"é\"\nprofile = 7"] {
+        for text in [
+            "[[waiver]",
+            "waiver = 3",
+            "[[waiver]]\ncase = 1",
+            "\u{0}\u{fffd}",
+            "[[waiver]]\ncase = \"é\"\nprofile = 7",
+        ] {
             assert!(Waivers::parse(text, "w.toml").is_err(), "{text:?}");
         }
     }

@@ -11,8 +11,8 @@
 //! the erratum (see `check::alternate`).
 
 use super::engine::Engine;
+use crate::catalogue::profile::{Alternate, Endpoint};
 use crate::device::{Exchange, WireRequest};
-use crate::spec::profile::{Alternate, Endpoint};
 use std::time::Duration;
 
 /// How a request was changed to reach the endpoint in the form the phone serves.
@@ -29,14 +29,26 @@ impl Engine {
     /// The endpoint a request is addressed to, by its documented path.
     fn addressed(&self, request: &WireRequest) -> Option<&Endpoint> {
         let path = request.path.split('?').next().unwrap_or("");
-        self.profile.endpoints.iter().find(|e| !e.alternates.is_empty() && e.path.eq_ignore_ascii_case(path))
+        self.profile
+            .endpoints
+            .iter()
+            .find(|e| !e.alternates.is_empty() && e.path.eq_ignore_ascii_case(path))
     }
 
     /// The request in the form the run has learnt the phone serves, if it learnt one.
     pub(super) fn rewrite_learnt(&self, request: &WireRequest) -> (WireRequest, Option<Rerouted>) {
-        let Some(endpoint) = self.addressed(request) else { return (request.clone(), None) };
-        let learnt = self.learnt.lock().ok().and_then(|l| l.get(&endpoint.id).copied());
-        match learnt.and_then(|i| endpoint.alternates.get(i)).and_then(|a| apply(a, request).map(|r| (a, r))) {
+        let Some(endpoint) = self.addressed(request) else {
+            return (request.clone(), None);
+        };
+        let learnt = self
+            .learnt
+            .lock()
+            .ok()
+            .and_then(|l| l.get(&endpoint.id).copied());
+        match learnt
+            .and_then(|i| endpoint.alternates.get(i))
+            .and_then(|a| apply(a, request).map(|r| (a, r)))
+        {
             Some((a, rewritten)) => (rewritten, Some(rerouted(endpoint, a))),
             None => (request.clone(), None),
         }
@@ -45,19 +57,32 @@ impl Engine {
     /// Send a request, through the form the phone serves: a learnt alternate at once, or
     /// the documented form first and an alternate when the refusal points at one. Every
     /// attempt goes into `log`; the exchange returned is the one to judge.
-    pub(super) async fn send_routed(&self, step: &str, request: WireRequest, timeout: Option<Duration>, log: &mut Vec<Exchange>) -> (Exchange, Option<Rerouted>) {
+    pub(super) async fn send_routed(
+        &self,
+        step: &str,
+        request: WireRequest,
+        timeout: Option<Duration>,
+        log: &mut Vec<Exchange>,
+    ) -> (Exchange, Option<Rerouted>) {
         let (request, learnt) = self.rewrite_learnt(&request);
-        let first = self.device.send_within(step, request.clone(), timeout).await;
+        let first = self
+            .device
+            .send_within(step, request.clone(), timeout)
+            .await;
         log.push(first.clone());
         if learnt.is_some() {
             return (first, learnt);
         }
-        let Some(endpoint) = self.addressed(&request) else { return (first, None) };
+        let Some(endpoint) = self.addressed(&request) else {
+            return (first, None);
+        };
         for (i, alternate) in endpoint.alternates.iter().enumerate() {
             if !refused_for(endpoint, alternate, &first) {
                 continue;
             }
-            let Some(other) = apply(alternate, &request) else { continue };
+            let Some(other) = apply(alternate, &request) else {
+                continue;
+            };
             let second = self.device.send_within(step, other, timeout).await;
             log.push(second.clone());
             if second.outcome.response().is_some() && !refused_for(endpoint, alternate, &second) {
@@ -73,14 +98,33 @@ impl Engine {
 
 fn rerouted(endpoint: &Endpoint, a: &Alternate) -> Rerouted {
     let how = match &a.path {
-        Some(p) => format!("served only at the printed path {p}, not at {}", endpoint.path),
-        None if !a.lowercase.is_empty() => format!("accepts {} only in lower case, as the manual prints the values", a.lowercase.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ")),
+        Some(p) => format!(
+            "served only at the printed path {p}, not at {}",
+            endpoint.path
+        ),
+        None if !a.lowercase.is_empty() => format!(
+            "accepts {} only in lower case, as the manual prints the values",
+            a.lowercase
+                .iter()
+                .map(|m| format!("`{m}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
         None => {
-            let names: Vec<String> = a.rename.iter().map(|(from, to)| format!("`{to}` instead of `{from}`")).collect();
+            let names: Vec<String> = a
+                .rename
+                .iter()
+                .map(|(from, to)| format!("`{to}` instead of `{from}`"))
+                .collect();
             format!("honours only {}", names.join(", "))
         }
     };
-    Rerouted { endpoint: endpoint.id.clone(), section: endpoint.section.clone(), erratum: a.erratum.clone(), how }
+    Rerouted {
+        endpoint: endpoint.id.clone(),
+        section: endpoint.section.clone(),
+        erratum: a.erratum.clone(),
+        how,
+    }
 }
 
 /// Whether this answer is the refusal the alternate explains. For a path: the phone does
@@ -90,7 +134,9 @@ fn rerouted(endpoint: &Endpoint, a: &Alternate) -> Rerouted {
 /// may put its "no such call" 4007 on a 404). For member names or values: invalid input
 /// (Status 4000, on any HTTP status).
 fn refused_for(endpoint: &Endpoint, a: &Alternate, ex: &Exchange) -> bool {
-    let Some(r) = ex.outcome.response() else { return false };
+    let Some(r) = ex.outcome.response() else {
+        return false;
+    };
     let status = r.api_status();
     if a.path.is_some() {
         match status {
@@ -107,7 +153,11 @@ fn refused_for(endpoint: &Endpoint, a: &Alternate, ex: &Exchange) -> bool {
 fn apply(a: &Alternate, request: &WireRequest) -> Option<WireRequest> {
     let mut out = request.clone();
     if let Some(path) = &a.path {
-        let query = request.path.split_once('?').map(|(_, q)| format!("?{q}")).unwrap_or_default();
+        let query = request
+            .path
+            .split_once('?')
+            .map(|(_, q)| format!("?{q}"))
+            .unwrap_or_default();
         out.path = format!("{path}{query}");
         return Some(out);
     }
@@ -142,26 +192,62 @@ mod tests {
     use std::collections::BTreeMap;
 
     fn path_alt() -> Alternate {
-        Alternate { erratum: "E01".into(), path: Some("/api/v1/callctrl/holdCal".into()), rename: BTreeMap::new(), lowercase: vec![] }
+        Alternate {
+            erratum: "E01".into(),
+            path: Some("/api/v1/callctrl/holdCal".into()),
+            rename: BTreeMap::new(),
+            lowercase: vec![],
+        }
     }
 
     fn rename_alt() -> Alternate {
-        Alternate { erratum: "E35".into(), path: None, rename: BTreeMap::from([("state".to_string(), "State".to_string())]), lowercase: vec![] }
+        Alternate {
+            erratum: "E35".into(),
+            path: None,
+            rename: BTreeMap::from([("state".to_string(), "State".to_string())]),
+            lowercase: vec![],
+        }
     }
 
     #[test]
     fn a_path_alternate_keeps_the_query_and_a_rename_only_touches_data_members() {
-        let r = apply(&path_alt(), &WireRequest::get("/api/v1/callctrl/holdCall?x=1")).unwrap();
+        let r = apply(
+            &path_alt(),
+            &WireRequest::get("/api/v1/callctrl/holdCall?x=1"),
+        )
+        .unwrap();
         assert_eq!(r.path, "/api/v1/callctrl/holdCal?x=1");
-        let mute = WireRequest::post_json("/api/v1/callctrl/mute", &serde_json::json!({"data": {"state": "1"}}));
+        let mute = WireRequest::post_json(
+            "/api/v1/callctrl/mute",
+            &serde_json::json!({"data": {"state": "1"}}),
+        );
         let r = apply(&rename_alt(), &mute).unwrap();
         assert_eq!(r.body.as_deref(), Some(&br#"{"data":{"State":"1"}}"#[..]));
-        let empty = WireRequest::post_json("/api/v1/callctrl/mute", &serde_json::json!({"data": {}}));
-        assert_eq!(apply(&rename_alt(), &empty), None, "nothing to rename: the probe is sent once, as written");
-        let lower = Alternate { erratum: "E40".into(), path: None, rename: BTreeMap::new(), lowercase: vec!["Type".into()] };
-        let set = WireRequest::post_json("/api/v1/mgmt/transferType/set", &serde_json::json!({"data": {"Type": "Blind"}}));
-        assert_eq!(apply(&lower, &set).unwrap().body.as_deref(), Some(&br#"{"data":{"Type":"blind"}}"#[..]));
-        let already = WireRequest::post_json("/api/v1/mgmt/transferType/set", &serde_json::json!({"data": {"Type": "blind"}}));
+        let empty =
+            WireRequest::post_json("/api/v1/callctrl/mute", &serde_json::json!({"data": {}}));
+        assert_eq!(
+            apply(&rename_alt(), &empty),
+            None,
+            "nothing to rename: the probe is sent once, as written"
+        );
+        let lower = Alternate {
+            erratum: "E40".into(),
+            path: None,
+            rename: BTreeMap::new(),
+            lowercase: vec!["Type".into()],
+        };
+        let set = WireRequest::post_json(
+            "/api/v1/mgmt/transferType/set",
+            &serde_json::json!({"data": {"Type": "Blind"}}),
+        );
+        assert_eq!(
+            apply(&lower, &set).unwrap().body.as_deref(),
+            Some(&br#"{"data":{"Type":"blind"}}"#[..])
+        );
+        let already = WireRequest::post_json(
+            "/api/v1/mgmt/transferType/set",
+            &serde_json::json!({"data": {"Type": "blind"}}),
+        );
         assert_eq!(apply(&lower, &already), None);
     }
 
@@ -170,19 +256,23 @@ mod tests {
         let answer = |status: u16, body: &str| Exchange {
             step: "s".into(),
             request: WireRequest::get("/x"),
-            outcome: crate::device::Outcome::Answered(crate::device::WireResponse { status, headers: vec![], body: body.as_bytes().to_vec() }),
+            outcome: crate::device::Outcome::Answered(crate::device::WireResponse {
+                status,
+                headers: vec![],
+                body: body.as_bytes().to_vec(),
+            }),
             elapsed_ms: 0,
         };
         let hold = Endpoint {
             id: "callctrl.hold-call".into(),
             title: "WebCallControl.HoldCall".into(),
             section: "WebCallControl.HoldCall".into(),
-            method: crate::spec::Method::POST,
+            method: crate::catalogue::Method::POST,
             path: "/api/v1/callctrl/holdCall".into(),
-            input: crate::spec::profile::Input::Optional,
+            input: crate::catalogue::profile::Input::Optional,
             query: vec![],
             codes: ["2000", "4003", "4007", "5000"].map(String::from).to_vec(),
-            safety: crate::spec::Safety::Mutating,
+            safety: crate::catalogue::Safety::Mutating,
             schema: "x.json".into(),
             errata: vec![],
             not_tested: None,
@@ -191,12 +281,35 @@ mod tests {
             alternates: vec![],
         };
         assert!(refused_for(&hold, &path_alt(), &answer(404, "")));
-        assert!(!refused_for(&hold, &path_alt(), &answer(200, r#"{"Status":"4007"}"#)), "a listed code is the endpoint answering");
-        assert!(refused_for(&hold, &path_alt(), &answer(200, r#"{"Status":"4004"}"#)), "E24: an unknown path answered with a Status");
-        assert!(!refused_for(&hold, &path_alt(), &answer(404, r#"{"Status":"4007"}"#)), "E48: a listed code on HTTP 404 is the endpoint answering");
-        assert!(refused_for(&hold, &path_alt(), &answer(501, r#"{"Status":4004}"#)), "E24 with E48: an unknown path's 4004 on HTTP 501");
-        assert!(refused_for(&hold, &rename_alt(), &answer(200, r#"{"Status":"4000"}"#)));
-        assert!(refused_for(&hold, &rename_alt(), &answer(400, r#"{"Status":"4000"}"#)), "E48: the failure may ride on HTTP 400");
-        assert!(!refused_for(&hold, &rename_alt(), &answer(200, r#"{"Status":"4007"}"#)));
+        assert!(
+            !refused_for(&hold, &path_alt(), &answer(200, r#"{"Status":"4007"}"#)),
+            "a listed code is the endpoint answering"
+        );
+        assert!(
+            refused_for(&hold, &path_alt(), &answer(200, r#"{"Status":"4004"}"#)),
+            "E24: an unknown path answered with a Status"
+        );
+        assert!(
+            !refused_for(&hold, &path_alt(), &answer(404, r#"{"Status":"4007"}"#)),
+            "E48: a listed code on HTTP 404 is the endpoint answering"
+        );
+        assert!(
+            refused_for(&hold, &path_alt(), &answer(501, r#"{"Status":4004}"#)),
+            "E24 with E48: an unknown path's 4004 on HTTP 501"
+        );
+        assert!(refused_for(
+            &hold,
+            &rename_alt(),
+            &answer(200, r#"{"Status":"4000"}"#)
+        ));
+        assert!(
+            refused_for(&hold, &rename_alt(), &answer(400, r#"{"Status":"4000"}"#)),
+            "E48: the failure may ride on HTTP 400"
+        );
+        assert!(!refused_for(
+            &hold,
+            &rename_alt(),
+            &answer(200, r#"{"Status":"4007"}"#)
+        ));
     }
 }

@@ -22,13 +22,13 @@ use super::engine::{self, Engine, IncomingSource, RunOptions};
 use super::outcome;
 use super::target::{self, EmulatorSetup};
 use super::trial;
+use crate::catalogue::Case;
 use crate::cli::RunArgs;
 use crate::device::{Device, DeviceConfig, WireRequest};
 use crate::exit;
 use crate::report::model::{CaseRecord, RunRecord};
 use crate::report::redact::Redactor;
 use crate::report::{console, json, junit};
-use crate::spec::Case;
 use crate::verdict::Verdict;
 use clap::Parser as _;
 use libtest_mimic::{Arguments, FormatSetting};
@@ -40,17 +40,23 @@ use std::time::{Duration, Instant};
 
 pub fn run(args: RunArgs) -> ExitCode {
     quiet_broken_pipe();
-    let mut harness = match Arguments::try_parse_from(std::iter::once("polyconform".to_string()).chain(args.libtest.iter().cloned())) {
+    let mut harness = match Arguments::try_parse_from(
+        std::iter::once("polyconform".to_string()).chain(args.libtest.iter().cloned()),
+    ) {
         Ok(a) => a,
         Err(e) => {
             let _ = e.print();
-            return exit::code(if e.use_stderr() { exit::CANNOT_JUDGE } else { exit::OK });
+            return exit::code(if e.use_stderr() {
+                exit::CANNOT_JUDGE
+            } else {
+                exit::OK
+            });
         }
     };
     // Cases share one phone's state; libtest would otherwise use every core.
     harness.test_threads = Some(1);
 
-    let catalogue = match crate::spec::command::load_or_report(args.target.data.as_deref()) {
+    let catalogue = match crate::catalogue::command::load_or_report(args.target.data.as_deref()) {
         Ok(c) => Arc::new(c),
         Err(code) => return code,
     };
@@ -85,11 +91,18 @@ pub fn run(args: RunArgs) -> ExitCode {
     if let Some(dir) = &args.report_dir
         && let Err(e) = std::fs::create_dir_all(dir)
     {
-        eprintln!("error: cannot create --report-dir `{}`: {e} (hint: pick a writable directory)", dir.display());
+        eprintln!(
+            "error: cannot create --report-dir `{}`: {e} (hint: pick a writable directory)",
+            dir.display()
+        );
         return exit::code(exit::CANNOT_JUDGE);
     }
 
-    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -97,7 +110,8 @@ pub fn run(args: RunArgs) -> ExitCode {
         }
     };
 
-    let readings = match crate::emulator::readings::resolve(&catalogue, &profile.id, &args.readings) {
+    let readings = match crate::emulator::readings::resolve(&catalogue, &profile.id, &args.readings)
+    {
         Ok(r) => r,
         Err(msg) => {
             eprintln!("error: --reading: {msg}");
@@ -111,8 +125,15 @@ pub fn run(args: RunArgs) -> ExitCode {
         latency: Duration::from_millis(args.emulator_latency_ms),
         reboot: args.emulator_reboot_ms.map(Duration::from_millis),
     };
-    if args.target.target.is_some() && (!args.emulator_faults.is_empty() || !args.readings.is_empty() || args.emulator_latency_ms > 0 || args.emulator_reboot_ms.is_some()) {
-        eprintln!("error: --emulator-fault, --reading, --emulator-latency-ms and --emulator-reboot-ms apply to the built-in emulator only (hint: drop --target, or start `polyconform emulate --fault NAME --reading NAME` and point --target at it)");
+    if args.target.target.is_some()
+        && (!args.emulator_faults.is_empty()
+            || !args.readings.is_empty()
+            || args.emulator_latency_ms > 0
+            || args.emulator_reboot_ms.is_some())
+    {
+        eprintln!(
+            "error: --emulator-fault, --reading, --emulator-latency-ms and --emulator-reboot-ms apply to the built-in emulator only (hint: drop --target, or start `polyconform emulate --fault NAME --reading NAME` and point --target at it)"
+        );
         return exit::code(exit::CANNOT_JUDGE);
     }
     let target = match runtime.block_on(target::connect_with(&args.target, &profile, setup)) {
@@ -149,7 +170,15 @@ pub fn run(args: RunArgs) -> ExitCode {
         incoming,
         timeout: target.device.config().timeout,
     };
-    let engine = Arc::new(Engine::new(target.device.clone(), catalogue.clone(), profile.clone(), options).with_label(target.label.clone()));
+    let engine = Arc::new(
+        Engine::new(
+            target.device.clone(),
+            catalogue.clone(),
+            profile.clone(),
+            options,
+        )
+        .with_label(target.label.clone()),
+    );
 
     if let Err(e) = runtime.block_on(engine.preflight()) {
         eprintln!("error: {}", redactor.redact(&e.to_string()));
@@ -173,7 +202,14 @@ pub fn run(args: RunArgs) -> ExitCode {
     // On a terminal a bar (case n/N, current case, elapsed) on stderr; elsewhere libtest's
     // own line per case is the plain output, so no second copy is printed.
     let progress = crate::report::progress::Progress::interactive(cases.len()).map(Arc::new);
-    let trials = trial::trials(&cases, engine.clone(), runtime.handle().clone(), records.clone(), redactor.clone(), progress.clone());
+    let trials = trial::trials(
+        &cases,
+        engine.clone(),
+        runtime.handle().clone(),
+        records.clone(),
+        redactor.clone(),
+        progress.clone(),
+    );
     let _conclusion = libtest_mimic::run(&harness, trials);
     if let Some(p) = &progress {
         p.finish();
@@ -181,10 +217,17 @@ pub fn run(args: RunArgs) -> ExitCode {
 
     let mut notes = Vec::new();
     if let Err(why) = runtime.block_on(engine.restore_checked()) {
-        notes.push(format!("RESTORE FAILED at the end of the run, the phone may be left changed: {why}"));
+        notes.push(format!(
+            "RESTORE FAILED at the end of the run, the phone may be left changed: {why}"
+        ));
     }
     let ran = std::mem::take(&mut *records.lock().unwrap_or_else(|p| p.into_inner()));
-    let mut record = engine::run_record(&engine, started_at, started.elapsed(), selected_records(&harness, &cases, allow_destructive, ran));
+    let mut record = engine::run_record(
+        &engine,
+        started_at,
+        started.elapsed(),
+        selected_records(&harness, &cases, allow_destructive, ran),
+    );
     record.notes.extend(notes);
 
     if let Some(w) = &waivers {
@@ -197,11 +240,16 @@ pub fn run(args: RunArgs) -> ExitCode {
             // One line per difference in the notes, and the differences as INFO findings
             // of a `<family>.baseline.<name>` case, so JUnit and the HTML matrix show them.
             Ok(comparison) => {
-                record.notes.extend(comparison.diffs.iter().map(|d| d.to_string()));
-                let case = crate::report::baseline::as_case(&profile.family, &dir, &record, &comparison);
+                record
+                    .notes
+                    .extend(comparison.diffs.iter().map(|d| d.to_string()));
+                let case =
+                    crate::report::baseline::as_case(&profile.family, &dir, &record, &comparison);
                 record.cases.push(case);
             }
-            Err(msg) => record.notes.push(format!("baseline `{name}` could not be compared: {msg}")),
+            Err(msg) => record
+                .notes
+                .push(format!("baseline `{name}` could not be compared: {msg}")),
         }
     }
     record.recount();
@@ -216,7 +264,10 @@ pub fn run(args: RunArgs) -> ExitCode {
     let mut reports_ok = true;
     if let Some(dir) = &args.report_dir {
         if let Err(e) = write_reports(&record, dir, &redactor) {
-            eprintln!("error: cannot write the reports into `{}`: {e}", dir.display());
+            eprintln!(
+                "error: cannot write the reports into `{}`: {e}",
+                dir.display()
+            );
             reports_ok = false;
         } else {
             println!("reports written to {}", dir.display());
@@ -235,7 +286,11 @@ fn quiet_broken_pipe() {
     let default = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         let payload = info.payload();
-        let msg = payload.downcast_ref::<String>().map(String::as_str).or_else(|| payload.downcast_ref::<&str>().copied()).unwrap_or("");
+        let msg = payload
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| payload.downcast_ref::<&str>().copied())
+            .unwrap_or("");
         if msg.contains("Broken pipe") || msg.contains("os error 32") {
             std::process::exit(i32::from(exit::CANNOT_JUDGE));
         }
@@ -257,8 +312,14 @@ pub fn exit_code(record: &RunRecord, ok: bool) -> u8 {
 /// The records of the cases the libtest arguments selected, in catalogue order: the
 /// ones that ran, and a NOT-TESTED record for each ignored trial (libtest never calls
 /// those, but the report must say why they did not run).
-fn selected_records(harness: &Arguments, cases: &[Case], allow_destructive: bool, ran: Vec<CaseRecord>) -> Vec<CaseRecord> {
-    let mut by_id: BTreeMap<String, CaseRecord> = ran.into_iter().map(|r| (r.id.clone(), r)).collect();
+fn selected_records(
+    harness: &Arguments,
+    cases: &[Case],
+    allow_destructive: bool,
+    ran: Vec<CaseRecord>,
+) -> Vec<CaseRecord> {
+    let mut by_id: BTreeMap<String, CaseRecord> =
+        ran.into_iter().map(|r| (r.id.clone(), r)).collect();
     let probes = trial::listing(cases, allow_destructive);
     let mut out = Vec::new();
     for (case, probe) in cases.iter().zip(&probes) {
@@ -268,7 +329,8 @@ fn selected_records(harness: &Arguments, cases: &[Case], allow_destructive: bool
         match by_id.remove(&case.id) {
             Some(r) => out.push(r),
             None if harness.is_ignored(probe) => {
-                let why = outcome::refusal(case, allow_destructive).unwrap_or_else(|| "ignored trial".to_string());
+                let why = outcome::refusal(case, allow_destructive)
+                    .unwrap_or_else(|| "ignored trial".to_string());
                 out.push(outcome::not_tested_record(case, why));
             }
             None => {}
@@ -295,11 +357,25 @@ fn stop_emulator(runtime: &tokio::runtime::Runtime, emulator: Option<crate::emul
 /// The `--peer` phone, with the target's credentials and trust.
 fn peer_device(url: &str, target: &Device) -> Result<Device, crate::device::DeviceError> {
     let config = target.config();
-    Device::new(DeviceConfig { base_url: url.to_string(), credentials: config.credentials.clone(), trust: config.trust.clone(), timeout: config.timeout, pace: config.pace })
+    Device::new(DeviceConfig {
+        base_url: url.to_string(),
+        credentials: config.credentials.clone(),
+        trust: config.trust.clone(),
+        timeout: config.timeout,
+        pace: config.pace,
+    })
 }
 
 /// Whether the target serves polyconform's emulator control endpoints.
 async fn has_control(device: &Device) -> bool {
-    let ex = device.send("probe control endpoints", WireRequest::get("/control/health")).await;
-    ex.outcome.response().is_some_and(|r| r.status == 200 && r.json().and_then(|j| j.get("ok").and_then(|v| v.as_bool())) == Some(true))
+    let ex = device
+        .send(
+            "probe control endpoints",
+            WireRequest::get("/control/health"),
+        )
+        .await;
+    ex.outcome.response().is_some_and(|r| {
+        r.status == 200
+            && r.json().and_then(|j| j.get("ok").and_then(|v| v.as_bool())) == Some(true)
+    })
 }

@@ -18,12 +18,12 @@
 use super::outcome::{self, CaseRun, HarnessFault, NotTested};
 use super::request::{self, ParamsBody};
 use super::safety::Ledger;
+use crate::catalogue::case::Step;
+use crate::catalogue::{Case, Catalogue, Endpoint, Profile};
 use crate::check::{self, Context, Finding};
 use crate::device::client::is_tls_failure;
 use crate::device::{Device, Exchange, Outcome, WireRequest};
 use crate::report::model::{CaseRecord, DeviceIdentity, RunRecord};
-use crate::spec::case::Step;
-use crate::spec::{Case, Catalogue, Endpoint, Profile};
 use crate::verdict::Verdict;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -70,7 +70,10 @@ pub(super) struct Poll {
 
 impl Poll {
     pub(super) fn until(limit: Duration) -> Poll {
-        Poll { deadline: Instant::now() + limit, attempt: 0 }
+        Poll {
+            deadline: Instant::now() + limit,
+            attempt: 0,
+        }
     }
 
     /// Whether another attempt fits before the deadline.
@@ -114,17 +117,29 @@ pub enum IncomingSource {
 /// credentials. Each message names what to check; the command exits 2.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum PreflightError {
-    #[error("cannot reach {url}: {detail} (hint: check the address, port, that the phone is on, and http vs https)")]
+    #[error(
+        "cannot reach {url}: {detail} (hint: check the address, port, that the phone is on, and http vs https)"
+    )]
     Unreachable { url: String, detail: String },
-    #[error("TLS with {url} failed: {detail} (hint: phones ship certificates for MAC-based names; use --insecure, --pin-sha256 HEX or --ca-cert PATH)")]
+    #[error(
+        "TLS with {url} failed: {detail} (hint: phones ship certificates for MAC-based names; use --insecure, --pin-sha256 HEX or --ca-cert PATH)"
+    )]
     Tls { url: String, detail: String },
-    #[error("{url} refused the credentials of user `{username}` (HTTP 401) (hint: check --username and the password from POLYCONFORM_PASSWORD or --password-file)")]
+    #[error(
+        "{url} refused the credentials of user `{username}` (HTTP 401) (hint: check --username and the password from POLYCONFORM_PASSWORD or --password-file)"
+    )]
     Unauthorized { url: String, username: String },
-    #[error("{url} answers HTTP 404 on {path}: the REST API looks disabled (hint: set apps.restapi.enabled=1, or enable Settings > Applications > REST API in the phone's web UI)")]
+    #[error(
+        "{url} answers HTTP 404 on {path}: the REST API looks disabled (hint: set apps.restapi.enabled=1, or enable Settings > Applications > REST API in the phone's web UI)"
+    )]
     ApiDisabled { url: String, path: String },
-    #[error("{url} answers Status 4010 (default password not allowed): the phone still has its factory admin password (hint: change the admin password on the phone, then give the new one)")]
+    #[error(
+        "{url} answers Status 4010 (default password not allowed): the phone still has its factory admin password (hint: change the admin password on the phone, then give the new one)"
+    )]
     FactoryPassword { url: String },
-    #[error("{url} does not answer like a Poly REST API: {detail} (hint: check that the URL points at the phone itself, and the port of its web server)")]
+    #[error(
+        "{url} does not answer like a Poly REST API: {detail} (hint: check that the URL points at the phone itself, and the port of its web server)"
+    )]
     NotPoly { url: String, detail: String },
 }
 
@@ -145,14 +160,32 @@ pub struct Engine {
 
 impl std::fmt::Debug for Engine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Engine").field("target", &self.label).field("profile", &self.profile.id).finish_non_exhaustive()
+        f.debug_struct("Engine")
+            .field("target", &self.label)
+            .field("profile", &self.profile.id)
+            .finish_non_exhaustive()
     }
 }
 
 impl Engine {
-    pub fn new(device: Device, catalogue: Arc<Catalogue>, profile: Profile, options: RunOptions) -> Engine {
+    pub fn new(
+        device: Device,
+        catalogue: Arc<Catalogue>,
+        profile: Profile,
+        options: RunOptions,
+    ) -> Engine {
         let label = device.base_url().to_string();
-        Engine { device, catalogue, profile, options, label, ledger: tokio::sync::Mutex::new(Ledger::default()), identity: std::sync::Mutex::new(None), learnt: std::sync::Mutex::default(), warnings: std::sync::Mutex::default() }
+        Engine {
+            device,
+            catalogue,
+            profile,
+            options,
+            label,
+            ledger: tokio::sync::Mutex::new(Ledger::default()),
+            identity: std::sync::Mutex::new(None),
+            learnt: std::sync::Mutex::default(),
+            warnings: std::sync::Mutex::default(),
+        }
     }
 
     /// The name reports give the target (default: the base URL).
@@ -203,14 +236,33 @@ impl Engine {
         let ex = self.device.send("preflight", WireRequest::get(&path)).await;
         let response = match &ex.outcome {
             Outcome::Answered(r) => r,
-            Outcome::Timeout { after_ms } => return Err(PreflightError::Unreachable { url, detail: format!("no answer within {after_ms} ms") }),
-            Outcome::ClientError { detail } => return Err(PreflightError::Unreachable { url, detail: format!("the harness could not send the request: {detail}") }),
+            Outcome::Timeout { after_ms } => {
+                return Err(PreflightError::Unreachable {
+                    url,
+                    detail: format!("no answer within {after_ms} ms"),
+                });
+            }
+            Outcome::ClientError { detail } => {
+                return Err(PreflightError::Unreachable {
+                    url,
+                    detail: format!("the harness could not send the request: {detail}"),
+                });
+            }
             outcome @ Outcome::Reset { detail } => {
                 let lower = detail.to_ascii_lowercase();
-                if is_tls_failure(outcome) || lower.contains("corrupt message") || lower.contains("ssl") {
-                    return Err(PreflightError::Tls { url, detail: detail.clone() });
+                if is_tls_failure(outcome)
+                    || lower.contains("corrupt message")
+                    || lower.contains("ssl")
+                {
+                    return Err(PreflightError::Tls {
+                        url,
+                        detail: detail.clone(),
+                    });
                 }
-                return Err(PreflightError::Unreachable { url, detail: detail.clone() });
+                return Err(PreflightError::Unreachable {
+                    url,
+                    detail: detail.clone(),
+                });
             }
         };
         let json = response.json();
@@ -218,24 +270,51 @@ impl Engine {
             return Err(PreflightError::FactoryPassword { url });
         }
         match response.status {
-            401 => return Err(PreflightError::Unauthorized { url, username: self.device.config().credentials.username.clone() }),
+            401 => {
+                return Err(PreflightError::Unauthorized {
+                    url,
+                    username: self.device.config().credentials.username.clone(),
+                });
+            }
             404 => return Err(PreflightError::ApiDisabled { url, path }),
             200..=299 => {}
-            other => return Err(PreflightError::NotPoly { url, detail: format!("GET {path} answered HTTP {other}") }),
+            other => {
+                return Err(PreflightError::NotPoly {
+                    url,
+                    detail: format!("GET {path} answered HTTP {other}"),
+                });
+            }
         }
         // Lenient on purpose: an answer missing `Status` or a field is a defect for the
         // checks to judge, not a reason to refuse the whole run.
         let Some(serde_json::Value::Object(body)) = json else {
             let ct = response.header("content-type").unwrap_or("no content type");
-            return Err(PreflightError::NotPoly { url, detail: format!("GET {path} answered HTTP {} with a body that is not a JSON object ({ct})", response.status) });
+            return Err(PreflightError::NotPoly {
+                url,
+                detail: format!(
+                    "GET {path} answered HTTP {} with a body that is not a JSON object ({ct})",
+                    response.status
+                ),
+            });
         };
         if !body.contains_key("Status") && !body.contains_key("data") {
-            return Err(PreflightError::NotPoly { url, detail: format!("GET {path} answered JSON without `Status` or `data`") });
+            return Err(PreflightError::NotPoly {
+                url,
+                detail: format!("GET {path} answered JSON without `Status` or `data`"),
+            });
         }
         let data = body.get("data");
-        let text = |key: &str| data.and_then(|d| d.get(key)).and_then(|v| v.as_str()).map(str::to_string);
+        let text = |key: &str| {
+            data.and_then(|d| d.get(key))
+                .and_then(|v| v.as_str())
+                .map(str::to_string)
+        };
         // E03: the manual prints the key with a trailing space, and a phone may send it so.
-        let identity = DeviceIdentity { model: text("ModelNumber").or_else(|| text("ModelNumber ")), firmware: text("FirmwareRelease"), mac: text("MACAddress") };
+        let identity = DeviceIdentity {
+            model: text("ModelNumber").or_else(|| text("ModelNumber ")),
+            firmware: text("FirmwareRelease"),
+            mac: text("MACAddress"),
+        };
         if let Ok(mut g) = self.identity.lock() {
             *g = Some(identity.clone());
         }
@@ -249,11 +328,14 @@ impl Engine {
             return outcome::not_tested_record(case, why);
         }
         let mut run = CaseRun::default();
-        let mut vars: BTreeMap<String, String> = BTreeMap::from([("dial".to_string(), self.options.dial.clone())]);
+        let mut vars: BTreeMap<String, String> =
+            BTreeMap::from([("dial".to_string(), self.options.dial.clone())]);
 
         match self.prepare(case, &mut vars, &mut run.exchanges).await {
             Ok(()) => self.run_steps(case, &mut vars, &mut run).await,
-            Err(super::precondition::SetupError::NotTested(why)) => run.not_tested = Some(NotTested(why)),
+            Err(super::precondition::SetupError::NotTested(why)) => {
+                run.not_tested = Some(NotTested(why))
+            }
             Err(super::precondition::SetupError::Fault(f)) => run.faults.push(f),
         }
         if let Err(why) = self.clean_up(case, &mut run.exchanges).await {
@@ -261,7 +343,13 @@ impl Engine {
         }
 
         let reproducer = self.reproducer(&run);
-        outcome::record(case, run, self.options.strict, reproducer, started.elapsed().as_millis() as u64)
+        outcome::record(
+            case,
+            run,
+            self.options.strict,
+            reproducer,
+            started.elapsed().as_millis() as u64,
+        )
     }
 
     /// Put the phone back: end the calls the run made, write back config values and the
@@ -279,7 +367,12 @@ impl Engine {
     }
 
     /// Read what the case changes, then set up its preconditions.
-    async fn prepare(&self, case: &Case, vars: &mut BTreeMap<String, String>, log: &mut Vec<Exchange>) -> Result<(), super::precondition::SetupError> {
+    async fn prepare(
+        &self,
+        case: &Case,
+        vars: &mut BTreeMap<String, String>,
+        log: &mut Vec<Exchange>,
+    ) -> Result<(), super::precondition::SetupError> {
         self.snapshot(case, log).await?;
         for pre in &case.spec.requires {
             self.establish(*pre, vars, log).await?;
@@ -293,46 +386,89 @@ impl Engine {
             if let Some(ms) = step.delay_ms {
                 tokio::time::sleep(Duration::from_millis(ms)).await;
             }
-            let Some(wire) = self.step_request(step, endpoint, vars, run).await else { return };
+            let Some(wire) = self.step_request(step, endpoint, vars, run).await else {
+                return;
+            };
 
             if let Some(ms) = step.quiet_ms {
                 let window = Duration::from_millis(ms);
-                if let Some(since) = self.device.since_last(&wire.path).filter(|since| *since < window) {
+                if let Some(since) = self
+                    .device
+                    .since_last(&wire.path)
+                    .filter(|since| *since < window)
+                {
                     tokio::time::sleep(window - since).await;
                 }
             }
 
             if let Some(ms) = step.away_ms {
-                self.wait_until_away(&wire, Duration::from_millis(ms), &mut run.exchanges, &step.name).await;
+                self.wait_until_away(
+                    &wire,
+                    Duration::from_millis(ms),
+                    &mut run.exchanges,
+                    &step.name,
+                )
+                .await;
             }
 
             let dials = self.is_dial(&wire);
-            let calls_before = if dials { self.calls(&mut run.exchanges, &format!("{SETUP}calls before `{}`", step.name)).await.ok() } else { None };
+            let calls_before = if dials {
+                self.calls(
+                    &mut run.exchanges,
+                    &format!("{SETUP}calls before `{}`", step.name),
+                )
+                .await
+                .ok()
+            } else {
+                None
+            };
 
-            let ctx = Context { profile: &self.profile, schemas: &self.catalogue.schemas, case, endpoint, vars, errata: &self.catalogue.errata };
+            let ctx = Context {
+                profile: &self.profile,
+                schemas: &self.catalogue.schemas,
+                case,
+                endpoint,
+                vars,
+                errata: &self.catalogue.errata,
+            };
             let sent = self.send_step(&ctx, step, wire, &mut run.exchanges).await;
-            let (judged, mut findings) = self.spend_patience(&ctx, step, sent.exchanges, &mut run.exchanges).await;
+            let (judged, mut findings) = self
+                .spend_patience(&ctx, step, sent.exchanges, &mut run.exchanges)
+                .await;
             let outlasted = judged.is_empty();
             self.note_destructive(&judged).await;
             if !judged.is_empty() {
                 findings.splice(0..0, check::judge_step(&ctx, step, &judged));
             }
             if let Some(r) = &sent.rerouted {
-                findings.push(check::alternate::finding(&ctx, &step.name, &r.section, &r.erratum, &r.how));
+                findings.push(check::alternate::finding(
+                    &ctx, &step.name, &r.section, &r.erratum, &r.how,
+                ));
             }
             if findings.is_empty() {
-                run.faults.push(HarnessFault::Unjudged { step: step.name.clone() });
+                run.faults.push(HarnessFault::Unjudged {
+                    step: step.name.clone(),
+                });
                 return;
             }
             let step_verdict = check::verdict_of(&findings).strict(self.options.strict);
-            let rest: Vec<&str> = case.steps[i + 1..].iter().map(|s| s.name.as_str()).collect();
+            let rest: Vec<&str> = case.steps[i + 1..]
+                .iter()
+                .map(|s| s.name.as_str())
+                .collect();
 
             if step.setup {
                 // A setup step is not what the case judges: if it did not do its job, the
                 // case could not be set up, which is NOT-TESTED, never a verdict.
                 if outlasted || !check::step_passes(&ctx, step, &judged) {
-                    let got = findings.first().map(|f| f.actual.clone()).unwrap_or_default();
-                    run.not_tested = Some(NotTested(format!("setup step `{}` did not succeed ({got}), so the case could not be set up", step.name)));
+                    let got = findings
+                        .first()
+                        .map(|f| f.actual.clone())
+                        .unwrap_or_default();
+                    run.not_tested = Some(NotTested(format!(
+                        "setup step `{}` did not succeed ({got}), so the case could not be set up",
+                        step.name
+                    )));
                     return;
                 }
             } else {
@@ -340,18 +476,32 @@ impl Engine {
             }
 
             if dials {
-                self.adopt_new_calls(calls_before.unwrap_or_default(), &judged, &mut run.exchanges, &step.name).await;
+                self.adopt_new_calls(
+                    calls_before.unwrap_or_default(),
+                    &judged,
+                    &mut run.exchanges,
+                    &step.name,
+                )
+                .await;
             }
 
             if outlasted {
                 if !rest.is_empty() {
-                    run.notes.push(format!("steps after `{}` not run because the phone was still busy with it: {}", step.name, rest.join(", ")));
+                    run.notes.push(format!(
+                        "steps after `{}` not run because the phone was still busy with it: {}",
+                        step.name,
+                        rest.join(", ")
+                    ));
                 }
                 return;
             }
             if step_verdict.severity() >= Verdict::Fail.severity() {
                 if !rest.is_empty() {
-                    run.notes.push(format!("steps after `{}` not run because it failed: {}", step.name, rest.join(", ")));
+                    run.notes.push(format!(
+                        "steps after `{}` not run because it failed: {}",
+                        step.name,
+                        rest.join(", ")
+                    ));
                 }
                 return;
             }
@@ -365,21 +515,40 @@ impl Engine {
     /// The wire request of a step: templates filled, generated bodies built (a config/set
     /// body writes back the values the phone has, read first). None when it cannot be
     /// built; the reason is in `run`.
-    async fn step_request(&self, step: &Step, endpoint: Option<&Endpoint>, vars: &BTreeMap<String, String>, run: &mut CaseRun) -> Option<WireRequest> {
+    async fn step_request(
+        &self,
+        step: &Step,
+        endpoint: Option<&Endpoint>,
+        vars: &BTreeMap<String, String>,
+        run: &mut CaseRun,
+    ) -> Option<WireRequest> {
         let mut current = BTreeMap::new();
         if let Some((ParamsBody::Set, n)) = request::params_body(&step.request, endpoint) {
             let names = match request::parameter_names(n) {
                 Ok(names) => names,
                 Err(e) => {
-                    run.faults.push(HarnessFault::Request { step: step.name.clone(), detail: e.to_string() });
+                    run.faults.push(HarnessFault::Request {
+                        step: step.name.clone(),
+                        detail: e.to_string(),
+                    });
                     return None;
                 }
             };
             let names: Vec<String> = names.iter().map(|s| s.to_string()).collect();
-            match self.read_config(&names, &mut run.exchanges, &format!("{SETUP}current values for `{}`", step.name)).await {
+            match self
+                .read_config(
+                    &names,
+                    &mut run.exchanges,
+                    &format!("{SETUP}current values for `{}`", step.name),
+                )
+                .await
+            {
                 Ok(values) => current = values,
                 Err(why) => {
-                    run.not_tested = Some(NotTested(format!("cannot read the current values that step `{}` writes back: {why}", step.name)));
+                    run.not_tested = Some(NotTested(format!(
+                        "cannot read the current values that step `{}` writes back: {why}",
+                        step.name
+                    )));
                     return None;
                 }
             }
@@ -387,7 +556,10 @@ impl Engine {
         match request::build(&step.request, endpoint, vars, &current) {
             Ok(w) => Some(w),
             Err(e) => {
-                run.faults.push(HarnessFault::Request { step: step.name.clone(), detail: e.to_string() });
+                run.faults.push(HarnessFault::Request {
+                    step: step.name.clone(),
+                    detail: e.to_string(),
+                });
                 None
             }
         }
@@ -399,23 +571,51 @@ impl Engine {
     /// and that finding. A phone that answers the probe at once dropped the request: then
     /// the timeout is judged like any outcome. A step with the manual's own bound
     /// (`timeout_ms`) is always judged.
-    async fn spend_patience(&self, ctx: &Context<'_>, step: &Step, exchanges: Vec<Exchange>, log: &mut Vec<Exchange>) -> (Vec<Exchange>, Vec<Finding>) {
-        let timed_out = exchanges.iter().any(|e| matches!(e.outcome, Outcome::Timeout { .. }));
-        let Some(rule) = self.profile.patience.as_ref().filter(|_| timed_out && step.timeout_ms.is_none()) else { return (exchanges, vec![]) };
+    async fn spend_patience(
+        &self,
+        ctx: &Context<'_>,
+        step: &Step,
+        exchanges: Vec<Exchange>,
+        log: &mut Vec<Exchange>,
+    ) -> (Vec<Exchange>, Vec<Finding>) {
+        let timed_out = exchanges
+            .iter()
+            .any(|e| matches!(e.outcome, Outcome::Timeout { .. }));
+        let Some(rule) = self
+            .profile
+            .patience
+            .as_ref()
+            .filter(|_| timed_out && step.timeout_ms.is_none())
+        else {
+            return (exchanges, vec![]);
+        };
         let path = self.path_of("mgmt.device-info", "/api/v1/mgmt/device/info");
-        let probe = self.send_logged(log, &format!("{SETUP}is the phone still busy after `{}`", step.name), WireRequest::get(&path)).await;
+        let probe = self
+            .send_logged(
+                log,
+                &format!("{SETUP}is the phone still busy after `{}`", step.name),
+                WireRequest::get(&path),
+            )
+            .await;
         if !check::patience::still_busy(&probe) {
             return (exchanges, vec![]);
         }
-        let (late, answered): (Vec<Exchange>, Vec<Exchange>) = exchanges.into_iter().partition(|e| matches!(e.outcome, Outcome::Timeout { .. }));
+        let (late, answered): (Vec<Exchange>, Vec<Exchange>) = exchanges
+            .into_iter()
+            .partition(|e| matches!(e.outcome, Outcome::Timeout { .. }));
         let late: Vec<&Exchange> = late.iter().collect();
         let finding = check::patience::finding(ctx, &step.name, &rule.erratum, &late, &probe);
         // The phone is still working through what it queued: let it finish before anything
         // else is asked of it, or every later request would time out behind the backlog. One
         // patient probe waits its turn at the end of the queue; polling instead would only
         // add to the queue a phone that processes one request at a time.
-        let step_name = format!("{SETUP}wait until the phone is through its queue after `{}`", step.name);
-        let (waited, _) = self.send_routed(&step_name, WireRequest::get(&path), Some(IDLE_TIMEOUT), log).await;
+        let step_name = format!(
+            "{SETUP}wait until the phone is through its queue after `{}`",
+            step.name
+        );
+        let (waited, _) = self
+            .send_routed(&step_name, WireRequest::get(&path), Some(IDLE_TIMEOUT), log)
+            .await;
         if waited.outcome.response().is_none() {
             self.warn_once(format!("the phone was still busy {} s after a request outlasted --timeout; later cases may time out behind its queue", IDLE_TIMEOUT.as_secs()));
         }
@@ -425,7 +625,13 @@ impl Engine {
     /// Send a step as it asks: `concurrency` copies at once, repeated while `poll_ms`
     /// lasts, or once. Returns the exchanges to judge (the last attempt of a poll), and
     /// how the request was rerouted to the form the phone serves, if it was.
-    async fn send_step(&self, ctx: &Context<'_>, step: &Step, wire: WireRequest, log: &mut Vec<Exchange>) -> Sent {
+    async fn send_step(
+        &self,
+        ctx: &Context<'_>,
+        step: &Step,
+        wire: WireRequest,
+        log: &mut Vec<Exchange>,
+    ) -> Sent {
         let patience = step.timeout_ms.map(Duration::from_millis);
         if let Some(n) = step.request.concurrency.filter(|n| *n > 1) {
             let (wire, rerouted) = self.rewrite_learnt(&wire);
@@ -445,26 +651,37 @@ impl Engine {
             done.sort_by_key(|(i, _)| *i);
             let exchanges: Vec<Exchange> = done.into_iter().map(|(_, ex)| ex).collect();
             log.extend(exchanges.iter().cloned());
-            return Sent { exchanges, rerouted };
+            return Sent {
+                exchanges,
+                rerouted,
+            };
         }
         if let Some(ms) = step.poll_ms {
             let deadline = Instant::now() + Duration::from_millis(ms);
             let mut attempt = 0;
             loop {
-                let (ex, rerouted) = self.send_routed(&step.name, wire.clone(), patience, log).await;
+                let (ex, rerouted) = self
+                    .send_routed(&step.name, wire.clone(), patience, log)
+                    .await;
                 let judged = vec![ex];
                 let pause = poll_pause(attempt);
                 // A graded outcome is a settled state too (an idle v2 callStatus answering
                 // 4007, E49): only a state that matches nothing is worth asking again.
                 if check::step_settles(ctx, step, &judged) || Instant::now() + pause > deadline {
-                    return Sent { exchanges: judged, rerouted };
+                    return Sent {
+                        exchanges: judged,
+                        rerouted,
+                    };
                 }
                 tokio::time::sleep(pause).await;
                 attempt += 1;
             }
         }
         let (ex, rerouted) = self.send_routed(&step.name, wire, patience, log).await;
-        Sent { exchanges: vec![ex], rerouted }
+        Sent {
+            exchanges: vec![ex],
+            rerouted,
+        }
     }
 
     /// The endpoint a step calls: its own, else the case's.
@@ -477,11 +694,23 @@ impl Engine {
 
     /// Re-send `wire` until the phone gives no HTTP answer, for at most `limit` (see
     /// `Step::away_ms`). The probes stay in the case's wire log.
-    async fn wait_until_away(&self, wire: &WireRequest, limit: Duration, log: &mut Vec<Exchange>, step: &str) {
+    async fn wait_until_away(
+        &self,
+        wire: &WireRequest,
+        limit: Duration,
+        log: &mut Vec<Exchange>,
+        step: &str,
+    ) {
         let started = Instant::now();
         let label = format!("{SETUP}is the phone gone before `{step}`");
         loop {
-            if self.send_logged(log, &label, wire.clone()).await.outcome.response().is_none() {
+            if self
+                .send_logged(log, &label, wire.clone())
+                .await
+                .outcome
+                .response()
+                .is_none()
+            {
                 return;
             }
             let left = limit.saturating_sub(started.elapsed());
@@ -494,13 +723,21 @@ impl Engine {
 
     /// Send a bookkeeping request (in the form the phone serves) and keep it in the case's
     /// wire log.
-    pub(super) async fn send_logged(&self, log: &mut Vec<Exchange>, step: &str, request: WireRequest) -> Exchange {
+    pub(super) async fn send_logged(
+        &self,
+        log: &mut Vec<Exchange>,
+        step: &str,
+        request: WireRequest,
+    ) -> Exchange {
         self.send_routed(step, request, None, log).await.0
     }
 
     /// The path of an endpoint of the profile, or the manual's path when the profile lacks it.
     pub(super) fn path_of(&self, id: &str, fallback: &str) -> String {
-        self.profile.endpoint(id).map(|e| e.path.clone()).unwrap_or_else(|| fallback.to_string())
+        self.profile
+            .endpoint(id)
+            .map(|e| e.path.clone())
+            .unwrap_or_else(|| fallback.to_string())
     }
 
     /// The curl line of the exchange behind the case's worst finding.
@@ -520,8 +757,16 @@ impl Engine {
             None => run.exchanges.iter().rev().find(|e| is_case_step(e)),
         }?;
         let config = self.device.config();
-        let insecure = matches!(config.trust, crate::device::tls::Trust::Insecure | crate::device::tls::Trust::Pin(_));
-        Some(crate::report::curl::command(ex, &config.base_url, &config.credentials.username, insecure))
+        let insecure = matches!(
+            config.trust,
+            crate::device::tls::Trust::Insecure | crate::device::tls::Trust::Pin(_)
+        );
+        Some(crate::report::curl::command(
+            ex,
+            &config.base_url,
+            &config.credentials.username,
+            insecure,
+        ))
     }
 }
 
@@ -532,14 +777,24 @@ struct Sent {
 }
 
 /// Remember the values a step captures for later steps.
-fn capture(step: &Step, judged: &[Exchange], vars: &mut BTreeMap<String, String>) -> Result<(), HarnessFault> {
+fn capture(
+    step: &Step,
+    judged: &[Exchange],
+    vars: &mut BTreeMap<String, String>,
+) -> Result<(), HarnessFault> {
     if step.capture.is_empty() {
         return Ok(());
     }
-    let json = judged.last().and_then(|e| e.outcome.response()).and_then(|r| r.json());
+    let json = judged
+        .last()
+        .and_then(|e| e.outcome.response())
+        .and_then(|r| r.json());
     for (name, pointer) in &step.capture {
-        let pointer = crate::spec::catalogue::fill_template(pointer, vars);
-        let value = json.as_ref().and_then(|j| j.pointer(&pointer)).filter(|v| !v.is_null());
+        let pointer = crate::catalogue::load::fill_template(pointer, vars);
+        let value = json
+            .as_ref()
+            .and_then(|j| j.pointer(&pointer))
+            .filter(|v| !v.is_null());
         match value {
             Some(serde_json::Value::String(s)) => {
                 vars.insert(name.clone(), s.clone());
@@ -547,7 +802,13 @@ fn capture(step: &Step, judged: &[Exchange], vars: &mut BTreeMap<String, String>
             Some(other) => {
                 vars.insert(name.clone(), other.to_string());
             }
-            None => return Err(HarnessFault::Capture { step: step.name.clone(), name: name.clone(), pointer }),
+            None => {
+                return Err(HarnessFault::Capture {
+                    step: step.name.clone(),
+                    name: name.clone(),
+                    pointer,
+                });
+            }
         }
     }
     Ok(())
@@ -566,7 +827,9 @@ pub async fn run_all(engine: &Engine, cases: &[Case]) -> RunRecord {
     }
     let mut notes = Vec::new();
     if let Err(why) = engine.restore_checked().await {
-        notes.push(format!("RESTORE FAILED at the end of the run, the phone may be left changed: {why}"));
+        notes.push(format!(
+            "RESTORE FAILED at the end of the run, the phone may be left changed: {why}"
+        ));
     }
     let mut record = run_record(engine, started_at, started.elapsed(), records);
     record.notes.extend(notes);
@@ -574,7 +837,12 @@ pub async fn run_all(engine: &Engine, cases: &[Case]) -> RunRecord {
 }
 
 /// Assemble the record of a run from its case records.
-pub fn run_record(engine: &Engine, started_at: String, duration: Duration, cases: Vec<CaseRecord>) -> RunRecord {
+pub fn run_record(
+    engine: &Engine,
+    started_at: String,
+    duration: Duration,
+    cases: Vec<CaseRecord>,
+) -> RunRecord {
     let mut record = RunRecord {
         format_version: 1,
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -594,20 +862,32 @@ pub fn run_record(engine: &Engine, started_at: String, duration: Duration, cases
 
 /// The current time as RFC 3339 (UTC).
 pub fn now_rfc3339() -> String {
-    time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap_or_else(|_| "1970-01-01T00:00:00Z".into())
+    time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| "1970-01-01T00:00:00Z".into())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::catalogue::case::AuthMode;
     use crate::device::WireResponse;
-    use crate::spec::case::AuthMode;
 
     fn answered(body: &str) -> Exchange {
         Exchange {
             step: "s".into(),
-            request: WireRequest { method: "GET".into(), path: "/".into(), headers: vec![], body: None, auth: AuthMode::Valid },
-            outcome: Outcome::Answered(WireResponse { status: 200, headers: vec![], body: body.as_bytes().to_vec() }),
+            request: WireRequest {
+                method: "GET".into(),
+                path: "/".into(),
+                headers: vec![],
+                body: None,
+                auth: AuthMode::Valid,
+            },
+            outcome: Outcome::Answered(WireResponse {
+                status: 200,
+                headers: vec![],
+                body: body.as_bytes().to_vec(),
+            }),
             elapsed_ms: 1,
         }
     }
@@ -620,8 +900,11 @@ mod tests {
             expect: vec![],
             capture: BTreeMap::from([(name.to_string(), pointer.to_string())]),
             poll_ms: None,
-            delay_ms: None, quiet_ms: None, away_ms: None,
-            setup: false, timeout_ms: None,
+            delay_ms: None,
+            quiet_ms: None,
+            away_ms: None,
+            setup: false,
+            timeout_ms: None,
         }
     }
 
@@ -629,7 +912,12 @@ mod tests {
     fn captures_take_strings_as_is_and_other_values_as_json() {
         let mut vars = BTreeMap::new();
         let ex = answered(r#"{"data":[{"CallHandle":"0a1b2c3d","N":3}],"Status":"2000"}"#);
-        capture(&step_capturing("h", "/data/0/CallHandle"), std::slice::from_ref(&ex), &mut vars).unwrap();
+        capture(
+            &step_capturing("h", "/data/0/CallHandle"),
+            std::slice::from_ref(&ex),
+            &mut vars,
+        )
+        .unwrap();
         capture(&step_capturing("n", "/data/0/N"), &[ex], &mut vars).unwrap();
         assert_eq!(vars["h"], "0a1b2c3d");
         assert_eq!(vars["n"], "3");
@@ -638,7 +926,12 @@ mod tests {
     #[test]
     fn a_capture_with_nothing_to_capture_is_a_harness_fault() {
         let mut vars = BTreeMap::new();
-        let err = capture(&step_capturing("h", "/data/0/CallHandle"), &[answered(r#"{"data":[]}"#)], &mut vars).unwrap_err();
+        let err = capture(
+            &step_capturing("h", "/data/0/CallHandle"),
+            &[answered(r#"{"data":[]}"#)],
+            &mut vars,
+        )
+        .unwrap_err();
         assert!(matches!(err, HarnessFault::Capture { .. }));
         assert!(err.to_string().contains("/data/0/CallHandle"));
     }

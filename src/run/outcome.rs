@@ -6,10 +6,10 @@
 //! the case ERROR. The two never convert into each other: a [`HarnessFault`] is not a
 //! finding, and a finding is never an ERROR.
 
+use crate::catalogue::Case;
 use crate::check::Finding;
 use crate::device::Exchange;
 use crate::report::model::CaseRecord;
-use crate::spec::Case;
 use crate::verdict::Verdict;
 
 /// The harness could not do its part of a case. Never a statement about the device.
@@ -19,10 +19,18 @@ pub enum HarnessFault {
     #[error("cannot build the request of step `{step}`: {detail}")]
     Request { step: String, detail: String },
     /// A step passed but the value it must capture for later steps is not in the answer.
-    #[error("step `{step}` passed but its answer has nothing at `{pointer}` to capture as `{name}` (hint: the suite should assert that the value exists)")]
-    Capture { step: String, name: String, pointer: String },
+    #[error(
+        "step `{step}` passed but its answer has nothing at `{pointer}` to capture as `{name}` (hint: the suite should assert that the value exists)"
+    )]
+    Capture {
+        step: String,
+        name: String,
+        pointer: String,
+    },
     /// The checks produced no finding for a step: nothing was judged.
-    #[error("the checks produced no finding for step `{step}` (hint: every step needs at least one `[[case.expect]]`)")]
+    #[error(
+        "the checks produced no finding for step `{step}` (hint: every step needs at least one `[[case.expect]]`)"
+    )]
     Unjudged { step: String },
     /// Putting the phone back as it was failed; the phone may be left changed.
     #[error("RESTORE FAILED, the phone may be left changed: {0}")]
@@ -54,16 +62,30 @@ impl CaseRun {
         if self.findings.is_empty() {
             // Nothing was judged: the case is NOT-TESTED (with its reason) or, when it
             // ran no step at all without saying why, the harness failed.
-            return if self.not_tested.is_some() { Verdict::NotTested } else { Verdict::Error };
+            return if self.not_tested.is_some() {
+                Verdict::NotTested
+            } else {
+                Verdict::Error
+            };
         }
         let judged = crate::check::verdict_of(&self.findings).strict(strict);
         // A later step that could not be set up never hides an earlier FAIL.
-        if self.not_tested.is_some() { judged.worst(Verdict::NotTested) } else { judged }
+        if self.not_tested.is_some() {
+            judged.worst(Verdict::NotTested)
+        } else {
+            judged
+        }
     }
 }
 
 /// Turn a finished run of a case into its record.
-pub fn record(case: &Case, mut run: CaseRun, strict: bool, reproducer: Option<String>, duration_ms: u64) -> CaseRecord {
+pub fn record(
+    case: &Case,
+    mut run: CaseRun,
+    strict: bool,
+    reproducer: Option<String>,
+    duration_ms: u64,
+) -> CaseRecord {
     let verdict = run.verdict(strict);
     if strict {
         for f in &mut run.findings {
@@ -84,7 +106,11 @@ pub fn record(case: &Case, mut run: CaseRun, strict: bool, reproducer: Option<St
         endpoint: case.endpoint.as_ref().map(|e| e.id.clone()),
         suite: case.suite.display().to_string(),
         verdict,
-        reason: if reasons.is_empty() { None } else { Some(reasons.join("; ")) },
+        reason: if reasons.is_empty() {
+            None
+        } else {
+            Some(reasons.join("; "))
+        },
         findings: run.findings,
         exchanges: run.exchanges,
         reproducer,
@@ -94,7 +120,10 @@ pub fn record(case: &Case, mut run: CaseRun, strict: bool, reproducer: Option<St
 
 /// The record of a case that was never started (not opted in, declared NOT-TESTED).
 pub fn not_tested_record(case: &Case, reason: impl Into<String>) -> CaseRecord {
-    let run = CaseRun { not_tested: Some(NotTested(reason.into())), ..CaseRun::default() };
+    let run = CaseRun {
+        not_tested: Some(NotTested(reason.into())),
+        ..CaseRun::default()
+    };
     record(case, run, false, None, 0)
 }
 
@@ -111,9 +140,14 @@ pub fn refusal(case: &Case, allow_destructive: bool) -> Option<String> {
 }
 
 /// The NOT-TESTED reason of a destructive case in a run without `--allow-destructive`.
-pub const NEEDS_OPT_IN: &str = "needs --allow-destructive (the case reboots, resets or signs the phone in or out)";
+pub const NEEDS_OPT_IN: &str =
+    "needs --allow-destructive (the case reboots, resets or signs the phone in or out)";
 
 /// Whether the case calls a destructive or session-breaking endpoint, or asks for the opt-in.
 pub fn needs_opt_in(case: &Case) -> bool {
-    case.safety.needs_opt_in() || case.spec.requires.contains(&crate::spec::case::Precondition::AllowDestructive)
+    case.safety.needs_opt_in()
+        || case
+            .spec
+            .requires
+            .contains(&crate::catalogue::case::Precondition::AllowDestructive)
 }

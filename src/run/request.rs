@@ -9,10 +9,10 @@
 //! phone must be asked first (the current config values for a config/set body) are read
 //! by the engine and passed in.
 
+use crate::catalogue::Endpoint;
+use crate::catalogue::case::RequestSpec;
+use crate::catalogue::load::fill_template;
 use crate::device::WireRequest;
-use crate::spec::Endpoint;
-use crate::spec::case::RequestSpec;
-use crate::spec::catalogue::fill_template;
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -63,13 +63,21 @@ const SIZE_PARAMETER: &str = "apps.restapi.enabled";
 /// Why a request could not be built. The suite is at fault, not the phone.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum RequestError {
-    #[error("the step names no endpoint and gives no method (hint: set `endpoint` on the case or step, or `request.method`)")]
+    #[error(
+        "the step names no endpoint and gives no method (hint: set `endpoint` on the case or step, or `request.method`)"
+    )]
     NoMethod,
-    #[error("the step names no endpoint and gives no path (hint: set `endpoint` on the case or step, or `request.path`)")]
+    #[error(
+        "the step names no endpoint and gives no path (hint: set `endpoint` on the case or step, or `request.path`)"
+    )]
     NoPath,
-    #[error("`body_params = {asked}` but only {known} real parameter names are known to the harness")]
+    #[error(
+        "`body_params = {asked}` but only {known} real parameter names are known to the harness"
+    )]
     TooManyParams { asked: usize, known: usize },
-    #[error("no current value of `{0}` was read, so a config/set body cannot write it back unchanged")]
+    #[error(
+        "no current value of `{0}` was read, so a config/set body cannot write it back unchanged"
+    )]
     MissingValue(String),
     #[error("`{0}` cannot go in an HTTP header")]
     BadHeader(String),
@@ -90,7 +98,12 @@ fn declared_charset(content_type: &str) -> Option<Charset> {
     content_type.split(';').skip(1).find_map(|param| {
         let (name, value) = param.split_once('=')?;
         let value = value.trim().trim_matches('"').to_ascii_lowercase();
-        (name.trim().eq_ignore_ascii_case("charset") && matches!(value.as_str(), "iso-8859-1" | "latin1" | "latin-1" | "iso8859-1")).then_some(Charset::Latin1)
+        (name.trim().eq_ignore_ascii_case("charset")
+            && matches!(
+                value.as_str(),
+                "iso-8859-1" | "latin1" | "latin-1" | "iso8859-1"
+            ))
+        .then_some(Charset::Latin1)
     })
 }
 
@@ -99,7 +112,10 @@ fn declared_charset(content_type: &str) -> Option<Charset> {
 fn encode_text(text: &str, charset: Option<Charset>) -> Result<Vec<u8>, RequestError> {
     match charset {
         None => Ok(text.as_bytes().to_vec()),
-        Some(Charset::Latin1) => text.chars().map(|c| u8::try_from(u32::from(c)).map_err(|_| RequestError::NotLatin1(c))).collect(),
+        Some(Charset::Latin1) => text
+            .chars()
+            .map(|c| u8::try_from(u32::from(c)).map_err(|_| RequestError::NotLatin1(c)))
+            .collect(),
     }
 }
 
@@ -115,8 +131,16 @@ pub enum ParamsBody {
 /// Which `body_params` shape a step needs, if any.
 pub fn params_body(spec: &RequestSpec, endpoint: Option<&Endpoint>) -> Option<(ParamsBody, usize)> {
     let n = spec.body_params?;
-    let path = spec.path.as_deref().or(endpoint.map(|e| e.path.as_str())).unwrap_or("");
-    let kind = if path.trim_end_matches('/').ends_with("/mgmt/config/set") { ParamsBody::Set } else { ParamsBody::List };
+    let path = spec
+        .path
+        .as_deref()
+        .or(endpoint.map(|e| e.path.as_str()))
+        .unwrap_or("");
+    let kind = if path.trim_end_matches('/').ends_with("/mgmt/config/set") {
+        ParamsBody::Set
+    } else {
+        ParamsBody::List
+    };
     Some((kind, n))
 }
 
@@ -124,7 +148,10 @@ pub fn params_body(spec: &RequestSpec, endpoint: Option<&Endpoint>) -> Option<(P
 /// keeps from the API or one whose write may reboot the phone.
 pub fn parameter_names(n: usize) -> Result<Vec<&'static str>, RequestError> {
     if n > REAL_PARAMETERS.len() {
-        return Err(RequestError::TooManyParams { asked: n, known: REAL_PARAMETERS.len() });
+        return Err(RequestError::TooManyParams {
+            asked: n,
+            known: REAL_PARAMETERS.len(),
+        });
     }
     Ok(REAL_PARAMETERS[..n].to_vec())
 }
@@ -133,7 +160,12 @@ pub fn parameter_names(n: usize) -> Result<Vec<&'static str>, RequestError> {
 ///
 /// `current` holds the phone's current config values, needed only for a config/set
 /// `body_params` body (so writing it changes nothing).
-pub fn build(spec: &RequestSpec, endpoint: Option<&Endpoint>, vars: &BTreeMap<String, String>, current: &BTreeMap<String, String>) -> Result<WireRequest, RequestError> {
+pub fn build(
+    spec: &RequestSpec,
+    endpoint: Option<&Endpoint>,
+    vars: &BTreeMap<String, String>,
+    current: &BTreeMap<String, String>,
+) -> Result<WireRequest, RequestError> {
     let method = match (&spec.method, endpoint) {
         (Some(m), _) => m.trim().to_string(),
         (None, Some(e)) => e.method.as_str().to_string(),
@@ -145,7 +177,17 @@ pub fn build(spec: &RequestSpec, endpoint: Option<&Endpoint>, vars: &BTreeMap<St
         (None, None) => return Err(RequestError::NoPath),
     };
     if !spec.query.is_empty() {
-        let query: Vec<String> = spec.query.iter().map(|(k, v)| format!("{}={}", encode(&fill_template(k, vars)), encode(&fill_template(v, vars)))).collect();
+        let query: Vec<String> = spec
+            .query
+            .iter()
+            .map(|(k, v)| {
+                format!(
+                    "{}={}",
+                    encode(&fill_template(k, vars)),
+                    encode(&fill_template(v, vars))
+                )
+            })
+            .collect();
         path.push(if path.contains('?') { '&' } else { '?' });
         path.push_str(&query.join("&"));
     }
@@ -154,7 +196,10 @@ pub fn build(spec: &RequestSpec, endpoint: Option<&Endpoint>, vars: &BTreeMap<St
     let body: Option<Vec<u8>> = if let Some(raw) = &spec.body_raw {
         Some(encode_text(&fill_template(raw, vars), charset)?)
     } else if let Some(json) = &spec.body {
-        Some(encode_text(&serde_json::to_string(&fill_json(json, vars)).unwrap_or_default(), charset)?)
+        Some(encode_text(
+            &serde_json::to_string(&fill_json(json, vars)).unwrap_or_default(),
+            charset,
+        )?)
     } else if let Some(n) = spec.body_size {
         Some(sized_body(n).into_bytes())
     } else if let Some((kind, n)) = params_body(spec, endpoint) {
@@ -164,7 +209,9 @@ pub fn build(spec: &RequestSpec, endpoint: Option<&Endpoint>, vars: &BTreeMap<St
             ParamsBody::Set => {
                 let mut data = serde_json::Map::new();
                 for name in names {
-                    let v = current.get(name).ok_or_else(|| RequestError::MissingValue(name.to_string()))?;
+                    let v = current
+                        .get(name)
+                        .ok_or_else(|| RequestError::MissingValue(name.to_string()))?;
                     data.insert(name.to_string(), Value::String(v.clone()));
                 }
                 serde_json::json!({ "data": data })
@@ -179,7 +226,9 @@ pub fn build(spec: &RequestSpec, endpoint: Option<&Endpoint>, vars: &BTreeMap<St
     let content_type = match spec.content_type.as_deref() {
         Some(ct) if ct.eq_ignore_ascii_case("none") => None,
         Some(ct) => Some(fill_template(ct, vars)),
-        None if body.is_some() || method.eq_ignore_ascii_case("POST") => Some("application/json".to_string()),
+        None if body.is_some() || method.eq_ignore_ascii_case("POST") => {
+            Some("application/json".to_string())
+        }
         None => None,
     };
     if let Some(ct) = content_type {
@@ -197,7 +246,13 @@ pub fn build(spec: &RequestSpec, endpoint: Option<&Endpoint>, vars: &BTreeMap<St
         headers.retain(|(name, _)| !name.eq_ignore_ascii_case(&k));
         headers.push((k, v));
     }
-    Ok(WireRequest { method, path, headers, body: body.map(Into::into), auth: spec.auth })
+    Ok(WireRequest {
+        method,
+        path,
+        headers,
+        body: body.map(Into::into),
+        auth: spec.auth,
+    })
 }
 
 /// Fill `{{name}}` in every string (and object key) of a JSON value.
@@ -205,7 +260,11 @@ pub fn fill_json(value: &Value, vars: &BTreeMap<String, String>) -> Value {
     match value {
         Value::String(s) => Value::String(fill_template(s, vars)),
         Value::Array(items) => Value::Array(items.iter().map(|v| fill_json(v, vars)).collect()),
-        Value::Object(map) => Value::Object(map.iter().map(|(k, v)| (fill_template(k, vars), fill_json(v, vars))).collect()),
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (fill_template(k, vars), fill_json(v, vars)))
+                .collect(),
+        ),
         other => other.clone(),
     }
 }
@@ -217,9 +276,17 @@ pub fn fill_json(value: &Value, vars: &BTreeMap<String, String>) -> Value {
 /// Below the size of that document, smaller valid JSON is used (`{"pad":[...]}`, `[...]`,
 /// a number); `0` gives an empty body.
 pub fn sized_body(n: usize) -> String {
-    let frames: [(&str, &str); 3] = [("{\"data\":[\"", "\"],\"pad\":["), ("{\"pad\":[", ""), ("[", "")];
+    let frames: [(&str, &str); 3] = [
+        ("{\"data\":[\"", "\"],\"pad\":["),
+        ("{\"pad\":[", ""),
+        ("[", ""),
+    ];
     let full_head = format!("{}{}{}", frames[0].0, SIZE_PARAMETER, frames[0].1);
-    let candidates = [(full_head, "]}"), (frames[1].0.to_string(), "]}"), (frames[2].0.to_string(), "]")];
+    let candidates = [
+        (full_head, "]}"),
+        (frames[1].0.to_string(), "]}"),
+        (frames[2].0.to_string(), "]"),
+    ];
     for (head, tail) in candidates {
         let base = head.len() + tail.len();
         if n >= base {
@@ -246,7 +313,11 @@ fn padding(mut r: usize) -> String {
             r = 0;
         } else {
             // Never leave a remainder of one byte: a lone comma cannot carry an item.
-            let cost = if avail - MAX_ITEM == 1 { MAX_ITEM - 1 } else { MAX_ITEM };
+            let cost = if avail - MAX_ITEM == 1 {
+                MAX_ITEM - 1
+            } else {
+                MAX_ITEM
+            };
             push_item(&mut out, cost);
             r = avail - cost;
         }
@@ -282,8 +353,8 @@ fn encode(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::spec::case::AuthMode;
-    use crate::spec::profile::{Input, Method, Safety};
+    use crate::catalogue::case::AuthMode;
+    use crate::catalogue::profile::{Input, Method, Safety};
 
     fn endpoint(method: Method, path: &str) -> Endpoint {
         Endpoint {
@@ -300,7 +371,8 @@ mod tests {
             errata: vec![],
             not_tested: None,
             certainty: None,
-            alternates: vec![], response_def: None,
+            alternates: vec![],
+            response_def: None,
         }
     }
 
@@ -309,27 +381,55 @@ mod tests {
         for n in (1..300).chain([1000, 10_000, 20_000, 20_001, 20_480, 20_481, 30_000]) {
             let body = sized_body(n);
             assert_eq!(body.len(), n, "n = {n}: {body}");
-            assert!(serde_json::from_str::<Value>(&body).is_ok(), "n = {n} is not JSON: {body}");
+            assert!(
+                serde_json::from_str::<Value>(&body).is_ok(),
+                "n = {n} is not JSON: {body}"
+            );
         }
         assert_eq!(sized_body(0), "");
         let big: Value = serde_json::from_str(&sized_body(20_000)).unwrap();
         assert_eq!(big["data"][0], SIZE_PARAMETER);
-        assert!(big["pad"].as_array().unwrap().iter().all(|s| s.as_str().is_none_or(|s| s.len() <= 100)));
+        assert!(
+            big["pad"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|s| s.as_str().is_none_or(|s| s.len() <= 100))
+        );
     }
 
     #[test]
     fn defaults_come_from_the_endpoint_and_post_gets_json_content_type() {
         let ep = endpoint(Method::POST, "/api/v1/mgmt/safeRestart");
-        let req = build(&RequestSpec::default(), Some(&ep), &BTreeMap::new(), &BTreeMap::new()).unwrap();
-        assert_eq!((req.method.as_str(), req.path.as_str()), ("POST", "/api/v1/mgmt/safeRestart"));
+        let req = build(
+            &RequestSpec::default(),
+            Some(&ep),
+            &BTreeMap::new(),
+            &BTreeMap::new(),
+        )
+        .unwrap();
+        assert_eq!(
+            (req.method.as_str(), req.path.as_str()),
+            ("POST", "/api/v1/mgmt/safeRestart")
+        );
         assert_eq!(req.header("content-type"), Some("application/json"));
         assert_eq!(req.body, None);
 
         let get = endpoint(Method::GET, "/api/v1/mgmt/device/info");
-        let req = build(&RequestSpec::default(), Some(&get), &BTreeMap::new(), &BTreeMap::new()).unwrap();
+        let req = build(
+            &RequestSpec::default(),
+            Some(&get),
+            &BTreeMap::new(),
+            &BTreeMap::new(),
+        )
+        .unwrap();
         assert_eq!(req.header("content-type"), None);
 
-        let spec = RequestSpec { content_type: Some("none".into()), body: Some(serde_json::json!({"data": {}})), ..Default::default() };
+        let spec = RequestSpec {
+            content_type: Some("none".into()),
+            body: Some(serde_json::json!({"data": {}})),
+            ..Default::default()
+        };
         let req = build(&spec, Some(&ep), &BTreeMap::new(), &BTreeMap::new()).unwrap();
         assert_eq!(req.header("content-type"), None);
         assert!(req.body.is_some());
@@ -340,17 +440,26 @@ mod tests {
         let ep = endpoint(Method::GET, "/api/v2/webCallControl/callStatus");
         let vars = BTreeMap::from([("call_ref".to_string(), "0a1b2c3d".to_string())]);
         let spec = RequestSpec {
-            query: vec![("handle".into(), "{{call_ref}}".into()), ("q".into(), "a b&c".into())],
+            query: vec![
+                ("handle".into(), "{{call_ref}}".into()),
+                ("q".into(), "a b&c".into()),
+            ],
             headers: BTreeMap::from([("X-Ref".to_string(), "{{call_ref}}".to_string())]),
             body: Some(serde_json::json!({"data": {"Ref": "{{call_ref}}", "n": 1}})),
             auth: AuthMode::None,
             ..Default::default()
         };
         let req = build(&spec, Some(&ep), &vars, &BTreeMap::new()).unwrap();
-        assert_eq!(req.path, "/api/v2/webCallControl/callStatus?handle=0a1b2c3d&q=a%20b%26c");
+        assert_eq!(
+            req.path,
+            "/api/v2/webCallControl/callStatus?handle=0a1b2c3d&q=a%20b%26c"
+        );
         assert_eq!(req.header("x-ref"), Some("0a1b2c3d"));
         let body: Value = serde_json::from_slice(req.body.as_ref().unwrap()).unwrap();
-        assert_eq!(body, serde_json::json!({"data": {"Ref": "0a1b2c3d", "n": 1}}));
+        assert_eq!(
+            body,
+            serde_json::json!({"data": {"Ref": "0a1b2c3d", "n": 1}})
+        );
         assert_eq!(req.auth, AuthMode::None);
     }
 
@@ -358,34 +467,56 @@ mod tests {
     fn generated_parameters_never_touch_the_rest_api_or_reboot_the_phone() {
         let names = parameter_names(21).unwrap();
         for n in &names {
-            assert!(!n.starts_with("device."), "`{n}`: a device.* write may reboot the phone");
-            assert!(!n.contains("restapi"), "`{n}`: editable by configuration file and Web UI only");
+            assert!(
+                !n.starts_with("device."),
+                "`{n}`: a device.* write may reboot the phone"
+            );
+            assert!(
+                !n.contains("restapi"),
+                "`{n}`: editable by configuration file and Web UI only"
+            );
         }
-        assert!(REAL_PARAMETERS.len() > 21, "one over the limit needs real names too");
+        assert!(
+            REAL_PARAMETERS.len() > 21,
+            "one over the limit needs real names too"
+        );
     }
 
     #[test]
     fn params_bodies_list_names_or_write_back_current_values() {
         let get = endpoint(Method::POST, "/api/v1/mgmt/config/get");
-        let spec = RequestSpec { body_params: Some(21), ..Default::default() };
+        let spec = RequestSpec {
+            body_params: Some(21),
+            ..Default::default()
+        };
         let req = build(&spec, Some(&get), &BTreeMap::new(), &BTreeMap::new()).unwrap();
         let body: Value = serde_json::from_slice(req.body.as_ref().unwrap()).unwrap();
         let names = body["data"].as_array().unwrap();
         assert_eq!(names.len(), 21);
-        let distinct: std::collections::BTreeSet<&str> = names.iter().filter_map(|n| n.as_str()).collect();
+        let distinct: std::collections::BTreeSet<&str> =
+            names.iter().filter_map(|n| n.as_str()).collect();
         assert_eq!(distinct.len(), 21);
 
         let set = endpoint(Method::POST, "/api/v1/mgmt/config/set");
-        let spec = RequestSpec { body_params: Some(2), ..Default::default() };
+        let spec = RequestSpec {
+            body_params: Some(2),
+            ..Default::default()
+        };
         assert_eq!(params_body(&spec, Some(&set)), Some((ParamsBody::Set, 2)));
         let missing = build(&spec, Some(&set), &BTreeMap::new(), &BTreeMap::new()).unwrap_err();
         assert!(matches!(missing, RequestError::MissingValue(_)));
-        let current: BTreeMap<String, String> = REAL_PARAMETERS[..2].iter().map(|n| (n.to_string(), "7".to_string())).collect();
+        let current: BTreeMap<String, String> = REAL_PARAMETERS[..2]
+            .iter()
+            .map(|n| (n.to_string(), "7".to_string()))
+            .collect();
         let req = build(&spec, Some(&set), &BTreeMap::new(), &current).unwrap();
         let body: Value = serde_json::from_slice(req.body.as_ref().unwrap()).unwrap();
         assert_eq!(body["data"][REAL_PARAMETERS[0]], "7");
 
-        let zero = RequestSpec { body_params: Some(0), ..Default::default() };
+        let zero = RequestSpec {
+            body_params: Some(0),
+            ..Default::default()
+        };
         let req = build(&zero, Some(&set), &BTreeMap::new(), &BTreeMap::new()).unwrap();
         assert_eq!(req.body.as_deref(), Some(&br#"{"data":{}}"#[..]));
     }
@@ -393,21 +524,55 @@ mod tests {
     #[test]
     fn a_declared_latin1_charset_encodes_the_body_in_latin1() {
         let ep = endpoint(Method::POST, "/api/v1/mgmt/config/get");
-        let spec = RequestSpec { content_type: Some("application/json; charset=ISO-8859-1".into()), body_raw: Some("{\"data\":[\"caf\u{e9}\"]}".into()), ..Default::default() };
+        let spec = RequestSpec {
+            content_type: Some("application/json; charset=ISO-8859-1".into()),
+            body_raw: Some("{\"data\":[\"caf\u{e9}\"]}".into()),
+            ..Default::default()
+        };
         let req = build(&spec, Some(&ep), &BTreeMap::new(), &BTreeMap::new()).unwrap();
         let body = req.body.unwrap();
         assert!(std::str::from_utf8(&body).is_err());
         assert_eq!(body[body.len() - 4], 0xe9);
-        let spec = RequestSpec { body_raw: Some("\u{20ac}".into()), ..spec };
-        assert_eq!(build(&spec, Some(&ep), &BTreeMap::new(), &BTreeMap::new()), Err(RequestError::NotLatin1('\u{20ac}')));
-        let utf8 = RequestSpec { content_type: Some("application/json; charset=utf-8".into()), body_raw: Some("\u{e9}".into()), ..Default::default() };
-        assert_eq!(build(&utf8, Some(&ep), &BTreeMap::new(), &BTreeMap::new()).unwrap().body.unwrap(), "\u{e9}".as_bytes());
+        let spec = RequestSpec {
+            body_raw: Some("\u{20ac}".into()),
+            ..spec
+        };
+        assert_eq!(
+            build(&spec, Some(&ep), &BTreeMap::new(), &BTreeMap::new()),
+            Err(RequestError::NotLatin1('\u{20ac}'))
+        );
+        let utf8 = RequestSpec {
+            content_type: Some("application/json; charset=utf-8".into()),
+            body_raw: Some("\u{e9}".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            build(&utf8, Some(&ep), &BTreeMap::new(), &BTreeMap::new())
+                .unwrap()
+                .body
+                .unwrap(),
+            "\u{e9}".as_bytes()
+        );
     }
 
     #[test]
     fn a_step_without_endpoint_method_or_path_is_a_suite_error() {
-        assert_eq!(build(&RequestSpec::default(), None, &BTreeMap::new(), &BTreeMap::new()), Err(RequestError::NoMethod));
-        let spec = RequestSpec { method: Some("GET".into()), ..Default::default() };
-        assert_eq!(build(&spec, None, &BTreeMap::new(), &BTreeMap::new()), Err(RequestError::NoPath));
+        assert_eq!(
+            build(
+                &RequestSpec::default(),
+                None,
+                &BTreeMap::new(),
+                &BTreeMap::new()
+            ),
+            Err(RequestError::NoMethod)
+        );
+        let spec = RequestSpec {
+            method: Some("GET".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            build(&spec, None, &BTreeMap::new(), &BTreeMap::new()),
+            Err(RequestError::NoPath)
+        );
     }
 }

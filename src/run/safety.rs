@@ -11,10 +11,10 @@
 
 use super::engine::{CLEANUP, Engine, POLL_INTERVAL, Poll, READY_TIMEOUT, SETUP};
 use super::precondition::{SetupError, answered_2000};
+use crate::catalogue::Case;
+use crate::catalogue::case::Cleanup;
+use crate::catalogue::profile::Safety;
 use crate::device::{Exchange, Outcome, WireRequest};
-use crate::spec::Case;
-use crate::spec::case::Cleanup;
-use crate::spec::profile::Safety;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
@@ -41,11 +41,14 @@ const SETTLE: Duration = Duration::from_secs(3);
 fn config_value(data: &Value, name: &str) -> Option<String> {
     match data.get(name)? {
         Value::String(s) => Some(s.clone()),
-        Value::Object(o) => o.get("Value").or_else(|| o.get("value")).and_then(|v| match v {
-            Value::String(s) => Some(s.clone()),
-            Value::Number(n) => Some(n.to_string()),
-            _ => None,
-        }),
+        Value::Object(o) => o
+            .get("Value")
+            .or_else(|| o.get("value"))
+            .and_then(|v| match v {
+                Value::String(s) => Some(s.clone()),
+                Value::Number(n) => Some(n.to_string()),
+                _ => None,
+            }),
         Value::Number(n) => Some(n.to_string()),
         _ => None,
     }
@@ -63,14 +66,21 @@ pub fn uptime(answer: &Value) -> Option<Duration> {
         }
     };
     if let Some(up) = data.get("UpTime").filter(|u| u.is_object()) {
-        let secs = num(up.get("Days"))? * 86_400 + num(up.get("Hours"))? * 3600 + num(up.get("Minutes"))? * 60 + num(up.get("Seconds"))?;
+        let secs = num(up.get("Days"))? * 86_400
+            + num(up.get("Hours"))? * 3600
+            + num(up.get("Minutes"))? * 60
+            + num(up.get("Seconds"))?;
         return Some(Duration::from_secs(secs));
     }
     let text = data.get("UpTimeSinceLastReboot")?.as_str()?;
     let mut words = text.split_whitespace();
     let days: u64 = words.next()?.parse().ok()?;
     let _day_word = words.next()?;
-    let clock: Vec<u64> = words.next()?.split(':').map(|p| p.parse().ok()).collect::<Option<Vec<u64>>>()?;
+    let clock: Vec<u64> = words
+        .next()?
+        .split(':')
+        .map(|p| p.parse().ok())
+        .collect::<Option<Vec<u64>>>()?;
     let [h, m, s] = clock[..] else { return None };
     Some(Duration::from_secs(days * 86_400 + h * 3600 + m * 60 + s))
 }
@@ -79,21 +89,38 @@ pub fn uptime(answer: &Value) -> Option<Duration> {
 /// an API Status other than 2000.
 fn refused(ex: &Exchange) -> bool {
     match &ex.outcome {
-        Outcome::Answered(r) => (400..500).contains(&r.status) || r.api_status().is_some_and(|s| s != "2000"),
+        Outcome::Answered(r) => {
+            (400..500).contains(&r.status) || r.api_status().is_some_and(|s| s != "2000")
+        }
         _ => false,
     }
 }
 
 impl Engine {
     /// Read what the case will change, before it changes it.
-    pub(super) async fn snapshot(&self, case: &Case, log: &mut Vec<Exchange>) -> Result<(), SetupError> {
+    pub(super) async fn snapshot(
+        &self,
+        case: &Case,
+        log: &mut Vec<Exchange>,
+    ) -> Result<(), SetupError> {
         if !case.spec.restore_config.is_empty() {
             self.remember_config(&case.spec.restore_config, log)
                 .await
-                .map_err(|e| SetupError::NotTested(format!("cannot read the values of {} to restore them afterwards: {e}", case.spec.restore_config.join(", "))))?;
+                .map_err(|e| {
+                    SetupError::NotTested(format!(
+                        "cannot read the values of {} to restore them afterwards: {e}",
+                        case.spec.restore_config.join(", ")
+                    ))
+                })?;
         }
-        if case.spec.cleanup.contains(&Cleanup::RestoreTransferType) && self.ledger.lock().await.transfer_type.is_none() {
-            let t = self.transfer_type(log).await.map_err(|e| SetupError::NotTested(format!("cannot read the transfer type to restore it afterwards: {e}")))?;
+        if case.spec.cleanup.contains(&Cleanup::RestoreTransferType)
+            && self.ledger.lock().await.transfer_type.is_none()
+        {
+            let t = self.transfer_type(log).await.map_err(|e| {
+                SetupError::NotTested(format!(
+                    "cannot read the transfer type to restore it afterwards: {e}"
+                ))
+            })?;
             if self.settable_transfer_type(&t) {
                 self.ledger.lock().await.transfer_type = Some(t);
             } else {
@@ -109,13 +136,23 @@ impl Engine {
 
     /// Enter the current values of `names` in the ledger (first value wins: a value
     /// already pending is the one from before the run touched it).
-    pub(super) async fn remember_config(&self, names: &[String], log: &mut Vec<Exchange>) -> Result<(), String> {
+    pub(super) async fn remember_config(
+        &self,
+        names: &[String],
+        log: &mut Vec<Exchange>,
+    ) -> Result<(), String> {
         let pending: BTreeSet<String> = self.ledger.lock().await.config.keys().cloned().collect();
-        let missing: Vec<String> = names.iter().filter(|n| !pending.contains(*n)).cloned().collect();
+        let missing: Vec<String> = names
+            .iter()
+            .filter(|n| !pending.contains(*n))
+            .cloned()
+            .collect();
         if missing.is_empty() {
             return Ok(());
         }
-        let values = self.read_config(&missing, log, &format!("{SETUP}read config to restore")).await?;
+        let values = self
+            .read_config(&missing, log, &format!("{SETUP}read config to restore"))
+            .await?;
         let mut ledger = self.ledger.lock().await;
         for (k, v) in values {
             ledger.config.entry(k).or_insert(v);
@@ -124,17 +161,34 @@ impl Engine {
     }
 
     /// Read config values with config/get, at most the profile's limit per request.
-    pub(super) async fn read_config(&self, names: &[String], log: &mut Vec<Exchange>, step: &str) -> Result<BTreeMap<String, String>, String> {
+    pub(super) async fn read_config(
+        &self,
+        names: &[String],
+        log: &mut Vec<Exchange>,
+        step: &str,
+    ) -> Result<BTreeMap<String, String>, String> {
         let path = self.path_of("mgmt.config-get", "/api/v1/mgmt/config/get");
         let mut out = BTreeMap::new();
         for chunk in names.chunks(self.profile.limits.config_params_max.max(1)) {
-            let ex = self.send_logged(log, step, WireRequest::post_json(&path, &json!({ "data": chunk }))).await;
+            let ex = self
+                .send_logged(
+                    log,
+                    step,
+                    WireRequest::post_json(&path, &json!({ "data": chunk })),
+                )
+                .await;
             if !answered_2000(&ex) {
                 return Err(format!("config/get answered {}", ex.outcome.summary()));
             }
-            let data = ex.outcome.response().and_then(|r| r.json()).and_then(|j| j.get("data").cloned()).unwrap_or(Value::Null);
+            let data = ex
+                .outcome
+                .response()
+                .and_then(|r| r.json())
+                .and_then(|j| j.get("data").cloned())
+                .unwrap_or(Value::Null);
             for name in chunk {
-                let value = config_value(&data, name).ok_or_else(|| format!("config/get gave no value for `{name}`"))?;
+                let value = config_value(&data, name)
+                    .ok_or_else(|| format!("config/get gave no value for `{name}`"))?;
                 out.insert(name.clone(), value);
             }
         }
@@ -142,12 +196,26 @@ impl Engine {
     }
 
     /// Write config values with config/set, at most the profile's limit per request.
-    pub(super) async fn write_config(&self, values: &BTreeMap<String, String>, log: &mut Vec<Exchange>, step: &str) -> Result<(), String> {
+    pub(super) async fn write_config(
+        &self,
+        values: &BTreeMap<String, String>,
+        log: &mut Vec<Exchange>,
+        step: &str,
+    ) -> Result<(), String> {
         let path = self.path_of("mgmt.config-set", "/api/v1/mgmt/config/set");
         let pairs: Vec<(&String, &String)> = values.iter().collect();
         for chunk in pairs.chunks(self.profile.limits.config_params_max.max(1)) {
-            let data: serde_json::Map<String, Value> = chunk.iter().map(|(k, v)| ((*k).clone(), Value::String((*v).clone()))).collect();
-            let ex = self.send_logged(log, step, WireRequest::post_json(&path, &json!({ "data": data }))).await;
+            let data: serde_json::Map<String, Value> = chunk
+                .iter()
+                .map(|(k, v)| ((*k).clone(), Value::String((*v).clone())))
+                .collect();
+            let ex = self
+                .send_logged(
+                    log,
+                    step,
+                    WireRequest::post_json(&path, &json!({ "data": data })),
+                )
+                .await;
             if !answered_2000(&ex) {
                 return Err(format!("config/set answered {}", ex.outcome.summary()));
             }
@@ -157,58 +225,101 @@ impl Engine {
 
     /// Whether transferType/set documents this value (its request schema says so).
     fn settable_transfer_type(&self, t: &str) -> bool {
-        let Some(set) = self.profile.endpoint("mgmt.transfer-type.set") else { return false };
+        let Some(set) = self.profile.endpoint("mgmt.transfer-type.set") else {
+            return false;
+        };
         let body = json!({ "data": { "Type": t } });
-        self.catalogue.schemas.validate(&set.schema, "request", &body).is_some_and(|v| v.is_empty())
+        self.catalogue
+            .schemas
+            .validate(&set.schema, "request", &body)
+            .is_some_and(|v| v.is_empty())
     }
 
     /// The current transfer type (`data.Type`).
     async fn transfer_type(&self, log: &mut Vec<Exchange>) -> Result<String, String> {
         let path = self.path_of("mgmt.transfer-type.get", "/api/v1/mgmt/transferType/get");
-        let ex = self.send_logged(log, &format!("{SETUP}read transfer type"), WireRequest::get(&path)).await;
+        let ex = self
+            .send_logged(
+                log,
+                &format!("{SETUP}read transfer type"),
+                WireRequest::get(&path),
+            )
+            .await;
         if !answered_2000(&ex) {
-            return Err(format!("transferType/get answered {}", ex.outcome.summary()));
+            return Err(format!(
+                "transferType/get answered {}",
+                ex.outcome.summary()
+            ));
         }
         ex.outcome
             .response()
             .and_then(|r| r.json())
-            .and_then(|j| j.pointer("/data/Type").and_then(Value::as_str).map(|s| s.trim().to_string()))
+            .and_then(|j| {
+                j.pointer("/data/Type")
+                    .and_then(Value::as_str)
+                    .map(|s| s.trim().to_string())
+            })
             .ok_or_else(|| "transferType/get has no `data.Type`".to_string())
     }
 
     /// Settle after one case: wait-ready, end calls, config, transfer type.
-    pub(super) async fn clean_up(&self, case: &Case, log: &mut Vec<Exchange>) -> Result<(), String> {
+    pub(super) async fn clean_up(
+        &self,
+        case: &Case,
+        log: &mut Vec<Exchange>,
+    ) -> Result<(), String> {
         let mut problems = Vec::new();
         // A destructive request the phone did not refuse may have sent it away, even if
         // the suite forgot `wait-ready`. One the phone refused (401, 4xx, a 4xxx Status)
         // did nothing: then `wait-ready` only checks once that the phone answers, instead
         // of watching it for a reboot that is not coming.
         // Session-breaking endpoints (sign-in, sign-out) do not reboot: nothing to watch.
-        let destructive: Vec<&Exchange> = log.iter().filter(|ex| super::engine::is_case_step(ex) && self.is_destructive(&ex.request)).collect();
+        let destructive: Vec<&Exchange> = log
+            .iter()
+            .filter(|ex| super::engine::is_case_step(ex) && self.is_destructive(&ex.request))
+            .collect();
         let may_be_away = destructive.iter().any(|ex| !refused(ex));
         let accepted_at = self.ledger.lock().await.destructive_accepted.take();
         if may_be_away || case.spec.cleanup.contains(&Cleanup::WaitReady) {
-            let outage = if may_be_away { Some(accepted_at.unwrap_or_else(Instant::now)) } else { None };
+            let outage = if may_be_away {
+                Some(accepted_at.unwrap_or_else(Instant::now))
+            } else {
+                None
+            };
             if let Err(e) = self.wait_ready(log, outage).await {
                 problems.push(e);
             }
         }
-        if let Err(e) = self.restore_into(log, case.spec.cleanup.contains(&Cleanup::EndCalls)).await {
+        if let Err(e) = self
+            .restore_into(log, case.spec.cleanup.contains(&Cleanup::EndCalls))
+            .await
+        {
             problems.push(e);
         }
-        if problems.is_empty() { Ok(()) } else { Err(problems.join("; ")) }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(problems.join("; "))
+        }
     }
 
     /// Whether a request goes to a destructive endpoint (reboot, reset, re-provision).
     pub(super) fn is_destructive(&self, request: &WireRequest) -> bool {
         let path = request.path.split('?').next().unwrap_or("");
-        self.profile.endpoints.iter().any(|e| e.safety == Safety::Destructive && e.path == path && e.method.as_str().eq_ignore_ascii_case(&request.method))
+        self.profile.endpoints.iter().any(|e| {
+            e.safety == Safety::Destructive
+                && e.path == path
+                && e.method.as_str().eq_ignore_ascii_case(&request.method)
+        })
     }
 
     /// Note that a case step sent a destructive request the phone did not refuse: from
     /// then on, an uptime shorter than the time since proves the phone rebooted.
     pub(super) async fn note_destructive(&self, judged: &[Exchange]) {
-        if judged.iter().any(|ex| self.is_destructive(&ex.request) && !refused(ex)) {
+        if judged
+            .iter()
+            .any(|ex| self.is_destructive(&ex.request) && !refused(ex))
+        {
             self.ledger.lock().await.destructive_accepted = Some(Instant::now());
         }
     }
@@ -236,60 +347,119 @@ impl Engine {
         let transfer = self.ledger.lock().await.transfer_type.clone();
         if let Some(t) = transfer {
             let path = self.path_of("mgmt.transfer-type.set", "/api/v1/mgmt/transferType/set");
-            let ex = self.send_logged(log, &format!("{CLEANUP}restore transfer type"), WireRequest::post_json(&path, &json!({ "data": { "Type": t } }))).await;
+            let ex = self
+                .send_logged(
+                    log,
+                    &format!("{CLEANUP}restore transfer type"),
+                    WireRequest::post_json(&path, &json!({ "data": { "Type": t } })),
+                )
+                .await;
             // Cleared either way: a value the phone refuses now it will refuse after every
             // later case too, and one failed restore must not make every later case ERROR.
             self.ledger.lock().await.transfer_type = None;
             if !answered_2000(&ex) {
-                problems.push(format!("writing back transfer type `{t}`: transferType/set answered {}", ex.outcome.summary()));
+                problems.push(format!(
+                    "writing back transfer type `{t}`: transferType/set answered {}",
+                    ex.outcome.summary()
+                ));
             }
         }
-        if problems.is_empty() { Ok(()) } else { Err(problems.join("; ")) }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(problems.join("; "))
+        }
     }
 
     /// Write config values back and read them again to be sure.
-    async fn restore_config(&self, config: &BTreeMap<String, String>, log: &mut Vec<Exchange>) -> Result<(), String> {
+    async fn restore_config(
+        &self,
+        config: &BTreeMap<String, String>,
+        log: &mut Vec<Exchange>,
+    ) -> Result<(), String> {
         let names: Vec<String> = config.keys().cloned().collect();
-        self.write_config(config, log, &format!("{CLEANUP}restore config")).await.map_err(|e| format!("writing back {}: {e}", names.join(", ")))?;
-        let now = self.read_config(&names, log, &format!("{CLEANUP}verify restored config")).await.map_err(|e| format!("verifying {}: {e}", names.join(", ")))?;
-        let wrong: Vec<String> = config.iter().filter(|(k, v)| now.get(*k) != Some(*v)).map(|(k, v)| format!("`{k}` is `{}`, was `{v}`", now.get(k).map(String::as_str).unwrap_or("?"))).collect();
-        if wrong.is_empty() { Ok(()) } else { Err(format!("config not restored: {}", wrong.join(", "))) }
+        self.write_config(config, log, &format!("{CLEANUP}restore config"))
+            .await
+            .map_err(|e| format!("writing back {}: {e}", names.join(", ")))?;
+        let now = self
+            .read_config(&names, log, &format!("{CLEANUP}verify restored config"))
+            .await
+            .map_err(|e| format!("verifying {}: {e}", names.join(", ")))?;
+        let wrong: Vec<String> = config
+            .iter()
+            .filter(|(k, v)| now.get(*k) != Some(*v))
+            .map(|(k, v)| {
+                format!(
+                    "`{k}` is `{}`, was `{v}`",
+                    now.get(k).map(String::as_str).unwrap_or("?")
+                )
+            })
+            .collect();
+        if wrong.is_empty() {
+            Ok(())
+        } else {
+            Err(format!("config not restored: {}", wrong.join(", ")))
+        }
     }
 
     /// End every call the run made (resume held ones first, reject ringing ones) and
     /// wait until they are gone. Calls a person made are never touched.
-    pub(super) async fn end_run_calls(&self, log: &mut Vec<Exchange>, prefix: &str) -> Result<(), String> {
+    pub(super) async fn end_run_calls(
+        &self,
+        log: &mut Vec<Exchange>,
+        prefix: &str,
+    ) -> Result<(), String> {
         let step = format!("{prefix}end the run's calls");
         let calls = self.calls(log, &step).await?;
         let ours = self.ledger.lock().await.calls.clone();
-        let present: Vec<_> = calls.into_iter().filter(|c| ours.contains(&c.handle)).collect();
+        let present: Vec<_> = calls
+            .into_iter()
+            .filter(|c| ours.contains(&c.handle))
+            .collect();
         let end_path = self.path_of("callctrl.end-call", "/api/v1/callctrl/endCall");
         for call in &present {
             let body = json!({ "data": { "Ref": call.handle } });
             if call.is_offering() {
                 let path = self.path_of("callctrl.reject-call", "/api/v1/callctrl/rejectCall");
-                let ex = self.send_logged(log, &step, WireRequest::post_json(&path, &body)).await;
+                let ex = self
+                    .send_logged(log, &step, WireRequest::post_json(&path, &body))
+                    .await;
                 if answered_2000(&ex) {
                     continue;
                 }
             }
             if call.is_held() {
                 let path = self.path_of("callctrl.resume-call", "/api/v1/callctrl/resumeCall");
-                self.send_logged(log, &step, WireRequest::post_json(&path, &body)).await;
+                self.send_logged(log, &step, WireRequest::post_json(&path, &body))
+                    .await;
             }
-            self.send_logged(log, &step, WireRequest::post_json(&end_path, &body)).await;
+            self.send_logged(log, &step, WireRequest::post_json(&end_path, &body))
+                .await;
         }
         let mut poll = Poll::until(self.options.timeout);
         loop {
-            let calls = self.calls(log, &format!("{prefix}wait for the run's calls to end")).await?;
-            let left: BTreeSet<String> = calls.into_iter().map(|c| c.handle).filter(|h| ours.contains(h)).collect();
+            let calls = self
+                .calls(log, &format!("{prefix}wait for the run's calls to end"))
+                .await?;
+            let left: BTreeSet<String> = calls
+                .into_iter()
+                .map(|c| c.handle)
+                .filter(|h| ours.contains(h))
+                .collect();
             if left.is_empty() {
                 self.ledger.lock().await.calls.retain(|h| !ours.contains(h));
                 return Ok(());
             }
             if !poll.more() {
-                self.ledger.lock().await.calls.retain(|h| left.contains(h) || !ours.contains(h));
-                return Err(format!("calls made by the run are still up after endCall: {}", left.into_iter().collect::<Vec<_>>().join(", ")));
+                self.ledger
+                    .lock()
+                    .await
+                    .calls
+                    .retain(|h| left.contains(h) || !ours.contains(h));
+                return Err(format!(
+                    "calls made by the run are still up after endCall: {}",
+                    left.into_iter().collect::<Vec<_>>().join(", ")
+                ));
             }
             poll.pause().await;
         }
@@ -302,26 +472,49 @@ impl Engine {
     /// only believed once it was seen down, or its uptime is shorter than the time since
     /// (it rebooted already), or it kept answering for [`SETTLE`] (a real phone answers
     /// the reboot request and goes away a moment later).
-    pub(super) async fn wait_ready(&self, log: &mut Vec<Exchange>, outage: Option<Instant>) -> Result<(), String> {
+    pub(super) async fn wait_ready(
+        &self,
+        log: &mut Vec<Exchange>,
+        outage: Option<Instant>,
+    ) -> Result<(), String> {
         let expect_outage = outage.is_some();
         let (path, v2) = match self.profile.endpoint("mgmt.device-info.v2") {
             Some(e) => (e.path.clone(), true),
-            None => (self.path_of("mgmt.device-info", "/api/v1/mgmt/device/info"), false),
+            None => (
+                self.path_of("mgmt.device-info", "/api/v1/mgmt/device/info"),
+                false,
+            ),
         };
         let started = Instant::now();
         let mut seen_down = false;
         let mut last = String::from("no answer yet");
         loop {
-            let ex = self.send_logged(log, &format!("{CLEANUP}wait until ready"), WireRequest::get(&path)).await;
+            let ex = self
+                .send_logged(
+                    log,
+                    &format!("{CLEANUP}wait until ready"),
+                    WireRequest::get(&path),
+                )
+                .await;
             let ready = answered_2000(&ex)
                 && (!v2
                     || ex
                         .outcome
                         .response()
                         .and_then(|r| r.json())
-                        .and_then(|j| j.pointer("/data/ReadyToUse").and_then(Value::as_str).map(|s| s.eq_ignore_ascii_case("true")))
+                        .and_then(|j| {
+                            j.pointer("/data/ReadyToUse")
+                                .and_then(Value::as_str)
+                                .map(|s| s.eq_ignore_ascii_case("true"))
+                        })
                         .unwrap_or(true));
-            let rebooted = outage.is_some_and(|at| ex.outcome.response().and_then(|r| r.json()).and_then(|j| uptime(&j)).is_some_and(|up| up < at.elapsed()));
+            let rebooted = outage.is_some_and(|at| {
+                ex.outcome
+                    .response()
+                    .and_then(|r| r.json())
+                    .and_then(|j| uptime(&j))
+                    .is_some_and(|up| up < at.elapsed())
+            });
             if ready && (!expect_outage || seen_down || rebooted || started.elapsed() >= SETTLE) {
                 return Ok(());
             }
@@ -333,7 +526,10 @@ impl Engine {
                 };
             }
             if started.elapsed() + POLL_INTERVAL > READY_TIMEOUT {
-                return Err(format!("the phone was not ready again within {} s (last: {last})", READY_TIMEOUT.as_secs()));
+                return Err(format!(
+                    "the phone was not ready again within {} s (last: {last})",
+                    READY_TIMEOUT.as_secs()
+                ));
             }
             tokio::time::sleep(POLL_INTERVAL).await;
         }
@@ -347,10 +543,19 @@ mod tests {
     #[test]
     fn uptime_reads_v2_objects_and_v1_text() {
         let v2 = json!({"data": {"UpTime": {"Days": "1", "Hours": "1", "Minutes": "41", "Seconds": "28"}}});
-        assert_eq!(uptime(&v2), Some(Duration::from_secs(86_400 + 3600 + 41 * 60 + 28)));
+        assert_eq!(
+            uptime(&v2),
+            Some(Duration::from_secs(86_400 + 3600 + 41 * 60 + 28))
+        );
         let v1 = json!({"data": {"UpTimeSinceLastReboot": "20 Days 16:11:42"}});
-        assert_eq!(uptime(&v1), Some(Duration::from_secs(20 * 86_400 + 16 * 3600 + 11 * 60 + 42)));
-        assert_eq!(uptime(&json!({"data": {"UpTimeSinceLastReboot": "3.02:24:46"}})), None);
+        assert_eq!(
+            uptime(&v1),
+            Some(Duration::from_secs(20 * 86_400 + 16 * 3600 + 11 * 60 + 42))
+        );
+        assert_eq!(
+            uptime(&json!({"data": {"UpTimeSinceLastReboot": "3.02:24:46"}})),
+            None
+        );
         assert_eq!(uptime(&json!({"Status": "2000"})), None);
     }
 

@@ -7,11 +7,11 @@
 //! [`TargetError`] whose message names the flag that fixes it; the command exits 2.
 //! Shared by `run`, `fuzz`, `replay` and `snapshot`.
 
+use crate::catalogue::Profile;
 use crate::cli::TargetArgs;
 use crate::device::tls::{Trust, parse_pin};
 use crate::device::{Credentials, Device, DeviceConfig, DeviceError};
 use crate::emulator::{Emulator, EmulatorConfig};
-use crate::spec::Profile;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -35,7 +35,10 @@ pub struct Target {
 
 impl std::fmt::Debug for Target {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Target").field("label", &self.label).field("password", &"[REDACTED]").finish_non_exhaustive()
+        f.debug_struct("Target")
+            .field("label", &self.label)
+            .field("password", &"[REDACTED]")
+            .finish_non_exhaustive()
     }
 }
 
@@ -57,21 +60,33 @@ pub struct EmulatorSetup {
 /// Why no target could be set up. Each message ends with what to check.
 #[derive(Debug, thiserror::Error)]
 pub enum TargetError {
-    #[error("cannot read --password-file `{path}`: {detail} (hint: the file must be readable and hold the password on its first line)")]
+    #[error(
+        "cannot read --password-file `{path}`: {detail} (hint: the file must be readable and hold the password on its first line)"
+    )]
     PasswordFile { path: PathBuf, detail: String },
-    #[error("--password-file `{0}` has an empty first line (hint: put the password on the first line)")]
+    #[error(
+        "--password-file `{0}` has an empty first line (hint: put the password on the first line)"
+    )]
     EmptyPasswordFile(PathBuf),
-    #[error("no password for `{0}` (hint: set the environment variable POLYCONFORM_PASSWORD, or use --password-file PATH)")]
+    #[error(
+        "no password for `{0}` (hint: set the environment variable POLYCONFORM_PASSWORD, or use --password-file PATH)"
+    )]
     NoPassword(String),
-    #[error("`{0}` carries credentials in the URL (hint: give the user with --username and the password with POLYCONFORM_PASSWORD or --password-file, so it stays out of reports and the process list)")]
+    #[error(
+        "`{0}` carries credentials in the URL (hint: give the user with --username and the password with POLYCONFORM_PASSWORD or --password-file, so it stays out of reports and the process list)"
+    )]
     CredentialsInUrl(String),
     #[error("--timeout must be a positive number of seconds, not `{0}`")]
     BadTimeout(f64),
     #[error("{0}")]
     BadPin(String),
-    #[error("cannot read --ca-cert `{path}`: {detail} (hint: give a PEM file holding `-----BEGIN CERTIFICATE-----` blocks)")]
+    #[error(
+        "cannot read --ca-cert `{path}`: {detail} (hint: give a PEM file holding `-----BEGIN CERTIFICATE-----` blocks)"
+    )]
     CaCert { path: PathBuf, detail: String },
-    #[error("--insecure, --pin-sha256 and --ca-cert apply to a `--target` only: the built-in emulator serves plain HTTP")]
+    #[error(
+        "--insecure, --pin-sha256 and --ca-cert apply to a `--target` only: the built-in emulator serves plain HTTP"
+    )]
     TrustWithoutTarget,
     #[error(transparent)]
     Device(#[from] DeviceError),
@@ -83,12 +98,30 @@ pub enum TargetError {
 ///
 /// The contract other commands code against; `run` uses [`connect_with`] to pass the
 /// emulator latency as well.
-pub async fn connect(args: &TargetArgs, profile: &Profile, emulator_faults: &[String], control: bool) -> Result<Target, TargetError> {
-    connect_with(args, profile, EmulatorSetup { faults: emulator_faults.to_vec(), control, ..EmulatorSetup::default() }).await
+pub async fn connect(
+    args: &TargetArgs,
+    profile: &Profile,
+    emulator_faults: &[String],
+    control: bool,
+) -> Result<Target, TargetError> {
+    connect_with(
+        args,
+        profile,
+        EmulatorSetup {
+            faults: emulator_faults.to_vec(),
+            control,
+            ..EmulatorSetup::default()
+        },
+    )
+    .await
 }
 
 /// [`connect`] with every emulator setting.
-pub async fn connect_with(args: &TargetArgs, profile: &Profile, setup: EmulatorSetup) -> Result<Target, TargetError> {
+pub async fn connect_with(
+    args: &TargetArgs,
+    profile: &Profile,
+    setup: EmulatorSetup,
+) -> Result<Target, TargetError> {
     if !(args.timeout.is_finite() && args.timeout > 0.0) {
         return Err(TargetError::BadTimeout(args.timeout));
     }
@@ -107,12 +140,20 @@ pub async fn connect_with(args: &TargetArgs, profile: &Profile, setup: EmulatorS
             let trust = resolve_trust(args)?;
             let device = Device::new(DeviceConfig {
                 base_url: url.clone(),
-                credentials: Credentials { username: args.username.clone(), password: password.clone() },
+                credentials: Credentials {
+                    username: args.username.clone(),
+                    password: password.clone(),
+                },
                 trust,
                 timeout,
                 pace,
             })?;
-            Ok(Target { device, emulator: None, label: url, password })
+            Ok(Target {
+                device,
+                emulator: None,
+                label: url,
+                password,
+            })
         }
         None => {
             if args.insecure || args.pin_sha256.is_some() || args.ca_cert.is_some() {
@@ -129,15 +170,25 @@ pub async fn connect_with(args: &TargetArgs, profile: &Profile, setup: EmulatorS
             if let Some(reboot) = setup.reboot {
                 config.reboot = reboot;
             }
-            let emulator = Emulator::start(config).await.map_err(|e| TargetError::Emulator(e.to_string()))?;
+            let emulator = Emulator::start(config)
+                .await
+                .map_err(|e| TargetError::Emulator(e.to_string()))?;
             let device = Device::new(DeviceConfig {
                 base_url: emulator.url(),
-                credentials: Credentials { username: args.username.clone(), password: password.clone() },
+                credentials: Credentials {
+                    username: args.username.clone(),
+                    password: password.clone(),
+                },
                 trust: Trust::System,
                 timeout,
                 pace,
             })?;
-            Ok(Target { device, emulator: Some(emulator), label: BUILTIN_LABEL.to_string(), password })
+            Ok(Target {
+                device,
+                emulator: Some(emulator),
+                label: BUILTIN_LABEL.to_string(),
+                password,
+            })
         }
     }
 }
@@ -145,11 +196,16 @@ pub async fn connect_with(args: &TargetArgs, profile: &Profile, setup: EmulatorS
 /// `--password` (with a warning), then `--password-file`, then `POLYCONFORM_PASSWORD`.
 fn resolve_password(args: &TargetArgs) -> Result<Option<String>, TargetError> {
     if let Some(pw) = &args.password {
-        eprintln!("warning: --password is visible in the process list and shell history (hint: use POLYCONFORM_PASSWORD or --password-file)");
+        eprintln!(
+            "warning: --password is visible in the process list and shell history (hint: use POLYCONFORM_PASSWORD or --password-file)"
+        );
         return Ok(Some(pw.clone()));
     }
     if let Some(path) = &args.password_file {
-        let text = std::fs::read_to_string(path).map_err(|e| TargetError::PasswordFile { path: path.clone(), detail: e.to_string() })?;
+        let text = std::fs::read_to_string(path).map_err(|e| TargetError::PasswordFile {
+            path: path.clone(),
+            detail: e.to_string(),
+        })?;
         let first = text.lines().next().unwrap_or("").trim_end_matches('\r');
         if first.is_empty() {
             return Err(TargetError::EmptyPasswordFile(path.clone()));
@@ -167,7 +223,10 @@ fn resolve_trust(args: &TargetArgs) -> Result<Trust, TargetError> {
         return parse_pin(pin).map(Trust::Pin).map_err(TargetError::BadPin);
     }
     if let Some(path) = &args.ca_cert {
-        let pem = std::fs::read(path).map_err(|e| TargetError::CaCert { path: path.clone(), detail: e.to_string() })?;
+        let pem = std::fs::read(path).map_err(|e| TargetError::CaCert {
+            path: path.clone(),
+            detail: e.to_string(),
+        })?;
         return Ok(Trust::Ca(pem));
     }
     Ok(Trust::System)
@@ -208,7 +267,10 @@ mod tests {
         a.password_file = Some(file.clone());
         assert_eq!(resolve_password(&a).unwrap().as_deref(), Some("first"));
         std::fs::write(&file, "\n").unwrap();
-        assert!(matches!(resolve_password(&a), Err(TargetError::EmptyPasswordFile(_))));
+        assert!(matches!(
+            resolve_password(&a),
+            Err(TargetError::EmptyPasswordFile(_))
+        ));
         a.password_file = Some(dir.join("missing"));
         let e = resolve_password(&a).unwrap_err().to_string();
         assert!(e.contains("cannot read --password-file"), "{e}");
@@ -222,7 +284,12 @@ mod tests {
         assert_eq!(resolve_trust(&a).unwrap(), Trust::Insecure);
         a.insecure = false;
         a.pin_sha256 = Some("zz".into());
-        assert!(resolve_trust(&a).unwrap_err().to_string().contains("64 hex digits"));
+        assert!(
+            resolve_trust(&a)
+                .unwrap_err()
+                .to_string()
+                .contains("64 hex digits")
+        );
     }
 
     #[test]

@@ -2,10 +2,10 @@
 //! hostile phone that puts markup, script and control characters into its answers.
 #![allow(dead_code)]
 
+use polyconform::catalogue::case::{AuthMode, Family, ManualRef};
 use polyconform::check::Finding;
 use polyconform::device::{Exchange, Outcome, WireRequest, WireResponse};
 use polyconform::report::model::{CaseRecord, DeviceIdentity, RunRecord};
-use polyconform::spec::case::{AuthMode, Family, ManualRef};
 use polyconform::verdict::{Level, Verdict};
 use std::path::PathBuf;
 
@@ -18,7 +18,10 @@ pub fn finding(family: Family, verdict: Verdict, actual: &str) -> Finding {
         verdict,
         section: "Management.DeviceInfo".into(),
         requirement: "The API returns the device information.".into(),
-        expected: vec!["HTTP 200 with Status \"2000\"".into(), "HTTP 200 with Status \"5000\"".into()],
+        expected: vec![
+            "HTTP 200 with Status \"2000\"".into(),
+            "HTTP 200 with Status \"5000\"".into(),
+        ],
         actual: actual.into(),
         step: "request".into(),
         details: vec![],
@@ -30,7 +33,11 @@ pub fn exchange(path: &str, status: u16, body: &[u8]) -> Exchange {
     Exchange {
         step: "request".into(),
         request: WireRequest::get(path),
-        outcome: Outcome::Answered(WireResponse { status, headers: vec![("Content-Type".into(), "application/json".into())], body: body.to_vec() }),
+        outcome: Outcome::Answered(WireResponse {
+            status,
+            headers: vec![("Content-Type".into(), "application/json".into())],
+            body: body.to_vec(),
+        }),
         elapsed_ms: 3,
     }
 }
@@ -54,16 +61,38 @@ pub fn case(id: &str, family: Family, endpoint: Option<&str>, verdict: Verdict) 
 }
 
 /// Counts per verdict of [`run`]: PASS 3, FAIL 2, NON-STRICT 1, INFO 1, NOT-TESTED 1, WAIVED 1, ERROR 1.
-pub const COUNTS: [(&str, usize); 7] = [("PASS", 3), ("FAIL", 2), ("NON-STRICT", 1), ("INFO", 1), ("NOT-TESTED", 1), ("WAIVED", 1), ("ERROR", 1)];
+pub const COUNTS: [(&str, usize); 7] = [
+    ("PASS", 3),
+    ("FAIL", 2),
+    ("NON-STRICT", 1),
+    ("INFO", 1),
+    ("NOT-TESTED", 1),
+    ("WAIVED", 1),
+    ("ERROR", 1),
+];
 
 pub fn run() -> RunRecord {
-    let mut hostile = case("trio.schema.mgmt.device-info", Family::Schema, Some("mgmt.device-info"), Verdict::Fail);
+    let mut hostile = case(
+        "trio.schema.mgmt.device-info",
+        Family::Schema,
+        Some("mgmt.device-info"),
+        Verdict::Fail,
+    );
     hostile.title = format!("device/info answer {HOSTILE}");
     hostile.findings = vec![Finding {
-        details: vec![format!("/data/ModelNumber: {HOSTILE} is not of type integer")],
-        ..finding(Family::Schema, Verdict::Fail, &format!("HTTP 200, body {HOSTILE}"))
+        details: vec![format!(
+            "/data/ModelNumber: {HOSTILE} is not of type integer"
+        )],
+        ..finding(
+            Family::Schema,
+            Verdict::Fail,
+            &format!("HTTP 200, body {HOSTILE}"),
+        )
     }];
-    let body = format!("{{\"Status\":\"2000\",\"data\":{{\"ModelNumber\":\"{}\",\"Ctl\":\"a\u{1b}[31mred\u{0}\"}}}}", HOSTILE.replace('"', "\\\""));
+    let body = format!(
+        "{{\"Status\":\"2000\",\"data\":{{\"ModelNumber\":\"{}\",\"Ctl\":\"a\u{1b}[31mred\u{0}\"}}}}",
+        HOSTILE.replace('"', "\\\"")
+    );
     hostile.exchanges = vec![
         exchange("/api/v1/mgmt/device/info?x=<script>", 200, body.as_bytes()),
         Exchange {
@@ -71,19 +100,43 @@ pub fn run() -> RunRecord {
             request: WireRequest {
                 method: "POST".into(),
                 path: "/api/v1/mgmt/config/set".into(),
-                headers: vec![("Content-Type".into(), "text/plain</pre><script>alert(1)</script>".into())],
+                headers: vec![(
+                    "Content-Type".into(),
+                    "text/plain</pre><script>alert(1)</script>".into(),
+                )],
                 body: Some(vec![0xff, 0xfe, b'<', b'b', b'>'].into()),
                 auth: AuthMode::WrongPassword,
             },
-            outcome: Outcome::Reset { detail: "connection reset <by> peer".into() },
+            outcome: Outcome::Reset {
+                detail: "connection reset <by> peer".into(),
+            },
             elapsed_ms: 1,
         },
-        Exchange { step: "slow".into(), request: WireRequest::get("/api/v1/mgmt/network/info"), outcome: Outcome::Timeout { after_ms: 10000 }, elapsed_ms: 10000 },
-        exchange("/api/v1/mgmt/device/stats", 200, format!("{{\"data\":\"{}\"}}", "x".repeat(40_000)).as_bytes()),
+        Exchange {
+            step: "slow".into(),
+            request: WireRequest::get("/api/v1/mgmt/network/info"),
+            outcome: Outcome::Timeout { after_ms: 10000 },
+            elapsed_ms: 10000,
+        },
+        exchange(
+            "/api/v1/mgmt/device/stats",
+            200,
+            format!("{{\"data\":\"{}\"}}", "x".repeat(40_000)).as_bytes(),
+        ),
     ];
-    let mut waived = case("trio.size.over.mgmt.config-set", Family::Size, Some("mgmt.config-set"), Verdict::Waived);
+    let mut waived = case(
+        "trio.size.over.mgmt.config-set",
+        Family::Size,
+        Some("mgmt.config-set"),
+        Verdict::Waived,
+    );
     waived.reason = Some("waived: 413 only above 64 KB (reference: QA-1)".into());
-    let mut not_tested = case("trio.mgmt.safe-reboot.status", Family::Status, Some("mgmt.safe-reboot"), Verdict::NotTested);
+    let mut not_tested = case(
+        "trio.mgmt.safe-reboot.status",
+        Family::Status,
+        Some("mgmt.safe-reboot"),
+        Verdict::NotTested,
+    );
     not_tested.reason = Some("needs --allow-destructive".into());
     not_tested.exchanges.clear();
     not_tested.findings.clear();
@@ -91,13 +144,38 @@ pub fn run() -> RunRecord {
     let mut error = case("trio.parallel.two", Family::Parallel, None, Verdict::Error);
     error.reason = Some("target unreachable: connection refused".into());
     let cases = vec![
-        case("trio.status.mgmt.device-info", Family::Status, Some("mgmt.device-info"), Verdict::Pass),
-        case("trio.auth.none.mgmt.device-info", Family::Auth, Some("mgmt.device-info"), Verdict::Pass),
+        case(
+            "trio.status.mgmt.device-info",
+            Family::Status,
+            Some("mgmt.device-info"),
+            Verdict::Pass,
+        ),
+        case(
+            "trio.auth.none.mgmt.device-info",
+            Family::Auth,
+            Some("mgmt.device-info"),
+            Verdict::Pass,
+        ),
         case("trio.path.unknown-get", Family::Method, None, Verdict::Pass),
         hostile,
-        case("trio.content-type.missing.mgmt.config-set", Family::ContentType, Some("mgmt.config-set"), Verdict::Fail),
-        case("trio.size.between.mgmt.config-set", Family::Size, Some("mgmt.config-set"), Verdict::NonStrict),
-        case("trio.path.unknown-version", Family::Method, None, Verdict::Info),
+        case(
+            "trio.content-type.missing.mgmt.config-set",
+            Family::ContentType,
+            Some("mgmt.config-set"),
+            Verdict::Fail,
+        ),
+        case(
+            "trio.size.between.mgmt.config-set",
+            Family::Size,
+            Some("mgmt.config-set"),
+            Verdict::NonStrict,
+        ),
+        case(
+            "trio.path.unknown-version",
+            Family::Method,
+            None,
+            Verdict::Info,
+        ),
         not_tested,
         waived,
         error,
@@ -124,7 +202,8 @@ pub fn run() -> RunRecord {
 
 /// A fresh directory under the test target dir.
 pub fn temp_dir(name: &str) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}-{}", std::process::id()));
+    let dir =
+        PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("create the test directory");
     dir

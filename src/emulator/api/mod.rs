@@ -25,7 +25,7 @@ use super::readings::{Reading, ReadingSet};
 use super::server::Input;
 use super::settings::Source;
 use super::state::{Phone, Reset};
-use crate::spec::{Endpoint, Profile};
+use crate::catalogue::{Endpoint, Profile};
 use serde_json::{Map, Value};
 use std::net::IpAddr;
 use std::time::Instant;
@@ -93,7 +93,10 @@ impl Ctx<'_> {
         let mut out = Vec::new();
         for part in self.query.split('&').filter(|p| !p.is_empty()) {
             let (k, v) = part.split_once('=').unwrap_or((part, ""));
-            out.push((percent_decode(k).ok_or_else(invalid)?, percent_decode(v).ok_or_else(invalid)?));
+            out.push((
+                percent_decode(k).ok_or_else(invalid)?,
+                percent_decode(v).ok_or_else(invalid)?,
+            ));
         }
         Ok(out)
     }
@@ -105,7 +108,10 @@ pub fn invalid() -> Answer {
 }
 
 /// A string field: Ok(None) when absent, 4000 when present but not a string.
-pub fn opt_str<'a>(data: &'a Map<String, Value>, names: &[&str]) -> Result<Option<&'a str>, Answer> {
+pub fn opt_str<'a>(
+    data: &'a Map<String, Value>,
+    names: &[&str],
+) -> Result<Option<&'a str>, Answer> {
     for name in names {
         if let Some(v) = data.get(*name) {
             return v.as_str().map(Some).ok_or_else(invalid);
@@ -150,7 +156,10 @@ fn percent_decode(s: &str) -> Option<String> {
 pub fn dispatch(ctx: &mut Ctx<'_>) -> Answer {
     let result = match ctx.endpoint.id.as_str() {
         "mgmt.safe-restart" | "mgmt.safe-reboot" => mgmt::reboot(ctx, Reset::None),
-        "mgmt.config-reset" => mgmt::reboot(ctx, Reset::Config(&[Source::Local, Source::Web, Source::Device])),
+        "mgmt.config-reset" => mgmt::reboot(
+            ctx,
+            Reset::Config(&[Source::Local, Source::Web, Source::Device]),
+        ),
         "mgmt.config-reset.local" => mgmt::reboot(ctx, Reset::Config(&[Source::Local])),
         "mgmt.config-reset.web" => mgmt::reboot(ctx, Reset::Config(&[Source::Web])),
         "mgmt.config-reset.device" => mgmt::reboot(ctx, Reset::Config(&[Source::Device])),

@@ -9,10 +9,51 @@ use serde_json::Value;
 
 /// Qt 4.8 `QEasingCurve::Type` names, which the manual points to for `Easing`.
 const EASINGS: &[&str] = &[
-    "Linear", "InQuad", "OutQuad", "InOutQuad", "OutInQuad", "InCubic", "OutCubic", "InOutCubic", "OutInCubic", "InQuart", "OutQuart", "InOutQuart", "OutInQuart", "InQuint",
-    "OutQuint", "InOutQuint", "OutInQuint", "InSine", "OutSine", "InOutSine", "OutInSine", "InExpo", "OutExpo", "InOutExpo", "OutInExpo", "InCirc", "OutCirc", "InOutCirc",
-    "OutInCirc", "InElastic", "OutElastic", "InOutElastic", "OutInElastic", "InBack", "OutBack", "InOutBack", "OutInBack", "InBounce", "OutBounce", "InOutBounce",
-    "OutInBounce", "InCurve", "OutCurve", "SineCurve", "CosineCurve",
+    "Linear",
+    "InQuad",
+    "OutQuad",
+    "InOutQuad",
+    "OutInQuad",
+    "InCubic",
+    "OutCubic",
+    "InOutCubic",
+    "OutInCubic",
+    "InQuart",
+    "OutQuart",
+    "InOutQuart",
+    "OutInQuart",
+    "InQuint",
+    "OutQuint",
+    "InOutQuint",
+    "OutInQuint",
+    "InSine",
+    "OutSine",
+    "InOutSine",
+    "OutInSine",
+    "InExpo",
+    "OutExpo",
+    "InOutExpo",
+    "OutInExpo",
+    "InCirc",
+    "OutCirc",
+    "InOutCirc",
+    "OutInCirc",
+    "InElastic",
+    "OutElastic",
+    "InOutElastic",
+    "OutInElastic",
+    "InBack",
+    "OutBack",
+    "InOutBack",
+    "OutInBack",
+    "InBounce",
+    "OutBounce",
+    "InOutBounce",
+    "OutInBounce",
+    "InCurve",
+    "OutCurve",
+    "SineCurve",
+    "CosineCurve",
 ];
 
 /// Management.SimulateTouch. "For Tap/Press/Release events, only one position object is
@@ -30,9 +71,18 @@ pub fn touch(ctx: &mut Ctx<'_>) -> Handled {
         "Swipe" => (2, 5),
         _ => return Err(invalid()),
     };
-    let positions = data.get("Positions").and_then(Value::as_array).ok_or_else(invalid)?;
+    let positions = data
+        .get("Positions")
+        .and_then(Value::as_array)
+        .ok_or_else(invalid)?;
     // E56's other reading: the Note says a count is not accepted, not which code refuses it.
-    let wrong_count = |code: &'static str| Answer::status(if ctx.reading(Reading::RefusalsWith5000) { "5000" } else { code });
+    let wrong_count = |code: &'static str| {
+        Answer::status(if ctx.reading(Reading::RefusalsWith5000) {
+            "5000"
+        } else {
+            code
+        })
+    };
     if positions.len() < min {
         return Err(wrong_count("4000"));
     }
@@ -55,21 +105,53 @@ pub fn touch(ctx: &mut Ctx<'_>) -> Handled {
 }
 
 fn coordinate(p: &serde_json::Map<String, Value>, key: &str, limit: u32) -> Result<u32, Answer> {
-    let v = req_str(p, &[key])?.trim().parse::<u32>().map_err(|_| invalid())?;
+    let v = req_str(p, &[key])?
+        .trim()
+        .parse::<u32>()
+        .map_err(|_| invalid())?;
     if v >= limit { Err(invalid()) } else { Ok(v) }
 }
 
 /// Key names: the manual's list (MicMute, VolDown, VolUp) and the names clients use
 /// against real phones (vvxme, research/real-devices.md §4).
 const KEYS: &[&str] = &[
-    "MicMute", "VolDown", "VolUp", "ArrowUp", "ArrowDown", "ArrowLeft", "ArrowRight", "Dialpad0", "Dialpad1", "Dialpad2", "Dialpad3", "Dialpad4", "Dialpad5", "Dialpad6",
-    "Dialpad7", "Dialpad8", "Dialpad9", "DialpadStar", "DialpadPound", "Home", "Redial", "Select", "Delete", "SoftKey1", "SoftKey2", "SoftKey3", "SoftKey4",
+    "MicMute",
+    "VolDown",
+    "VolUp",
+    "ArrowUp",
+    "ArrowDown",
+    "ArrowLeft",
+    "ArrowRight",
+    "Dialpad0",
+    "Dialpad1",
+    "Dialpad2",
+    "Dialpad3",
+    "Dialpad4",
+    "Dialpad5",
+    "Dialpad6",
+    "Dialpad7",
+    "Dialpad8",
+    "Dialpad9",
+    "DialpadStar",
+    "DialpadPound",
+    "Home",
+    "Redial",
+    "Select",
+    "Delete",
+    "SoftKey1",
+    "SoftKey2",
+    "SoftKey3",
+    "SoftKey4",
 ];
 
 /// Reading E23: the endpoints whose code lists print the UC Software 6.x codes refuse
 /// invalid input with 4400 (Bad Request) instead of 4000.
 fn refuse_6x(ctx: &Ctx<'_>, answer: Answer) -> Answer {
-    if ctx.reading(Reading::Status6xCodes) && answer.api_status() == Some("4000") { Answer::status("4400") } else { answer }
+    if ctx.reading(Reading::Status6xCodes) && answer.api_status() == Some("4000") {
+        Answer::status("4400")
+    } else {
+        answer
+    }
 }
 
 /// Management.SimulateKeyEvent: `Type` "Tap" (the manual's only type; its example has a
@@ -130,23 +212,44 @@ fn text_input_data(ctx: &Ctx<'_>) -> Result<(String, bool), Answer> {
 /// hook toggles.
 pub fn hook(ctx: &mut Ctx<'_>) -> Handled {
     let state = if ctx.reading(Reading::SimulateHookTakesNoInput) {
-        let off_hook = ctx.phone.off_hook || ctx.phone.calls.iter().any(|c| c.state == CallState::Connected);
-        if off_hook { "onhook".to_string() } else { "offhook".to_string() }
+        let off_hook = ctx.phone.off_hook
+            || ctx
+                .phone
+                .calls
+                .iter()
+                .any(|c| c.state == CallState::Connected);
+        if off_hook {
+            "onhook".to_string()
+        } else {
+            "offhook".to_string()
+        }
     } else {
         let data = ctx.data_object()?;
-        req_str(data, &["State", "state"])?.trim().to_ascii_lowercase()
+        req_str(data, &["State", "state"])?
+            .trim()
+            .to_ascii_lowercase()
     };
     let now = ctx.now;
     match state.as_str() {
         "offhook" => {
-            match ctx.phone.calls.iter().rposition(|c| c.direction == Direction::Incoming && c.state == CallState::Offering) {
+            match ctx
+                .phone
+                .calls
+                .iter()
+                .rposition(|c| c.direction == Direction::Incoming && c.state == CallState::Offering)
+            {
                 Some(idx) => ctx.phone.connect(idx, now),
                 None => ctx.phone.off_hook = true,
             }
             Ok(Answer::done())
         }
         "onhook" => {
-            if let Some(idx) = ctx.phone.calls.iter().rposition(|c| c.state == CallState::Connected) {
+            if let Some(idx) = ctx
+                .phone
+                .calls
+                .iter()
+                .rposition(|c| c.state == CallState::Connected)
+            {
                 let log = !ctx.fault(crate::emulator::faults::Fault::CallNotLogged);
                 ctx.phone.end_call(idx, now, log);
             }

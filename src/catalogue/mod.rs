@@ -4,16 +4,16 @@
 //! all read it; none of them hard-code an endpoint, a code or a limit.
 
 pub mod case;
-pub mod catalogue;
 pub mod command;
 pub mod data;
 pub mod error;
+pub mod load;
 pub mod profile;
 pub mod schema;
 
 pub use case::{CaseSpec, Expect, Family, RequestSpec, Step};
-pub use catalogue::{Case, Catalogue, Erratum};
 pub use data::DataFiles;
 pub use error::{SpecError, SpecErrors};
+pub use load::{Case, Catalogue, Erratum};
 pub use profile::{Endpoint, Method, Profile, Safety};
 pub use schema::SchemaSet;

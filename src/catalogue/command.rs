@@ -1,8 +1,8 @@
 //! `polyconform list` and `polyconform lint`: the catalogue, shown and checked.
 
-use super::catalogue::Catalogue;
 use super::data::DataFiles;
 use super::error::{SpecError, SpecErrors};
+use super::load::Catalogue;
 use crate::cli::{LintArgs, ListArgs, ListFormat};
 use crate::exit;
 use std::path::Path;
@@ -14,7 +14,10 @@ pub fn load_or_report(data: Option<&Path>) -> Result<Catalogue, ExitCode> {
         Some(dir) => match DataFiles::from_dir(dir) {
             Ok(f) => f,
             Err(e) => {
-                eprintln!("error: cannot read data directory `{}`: {e}\n(hint: --data must point at a folder holding schemas/ and suites/)", dir.display());
+                eprintln!(
+                    "error: cannot read data directory `{}`: {e}\n(hint: --data must point at a folder holding schemas/ and suites/)",
+                    dir.display()
+                );
                 return Err(exit::code(exit::CANNOT_JUDGE));
             }
         },
@@ -65,7 +68,13 @@ pub fn list(args: ListArgs) -> ExitCode {
         ListFormat::Json => println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default()),
         ListFormat::Text => {
             for p in &out {
-                println!("{} — {} {} ({} cases)", p["profile"].as_str().unwrap_or(""), p["product"].as_str().unwrap_or(""), p["firmware"].as_str().unwrap_or(""), p["cases"]);
+                println!(
+                    "{} — {} {} ({} cases)",
+                    p["profile"].as_str().unwrap_or(""),
+                    p["product"].as_str().unwrap_or(""),
+                    p["firmware"].as_str().unwrap_or(""),
+                    p["cases"]
+                );
                 for e in p["endpoints"].as_array().into_iter().flatten() {
                     println!(
                         "  {:<34} {:<5} {:<44} {:<16} {:>3} cases  {}",
@@ -125,22 +134,43 @@ pub fn lint(args: LintArgs) -> ExitCode {
 /// One file checked against the built-in catalogue: it replaces its built-in namesake
 /// (or joins the suites when it is new).
 fn single_file(path: &Path) -> Result<DataFiles, SpecError> {
-    let text = std::fs::read_to_string(path).map_err(|e| SpecError::new(path, format!("cannot read file: {e}")))?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| SpecError::new(path, format!("cannot read file: {e}")))?;
     let mut files = DataFiles::embedded();
-    let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
     let rel = match path.extension().and_then(|e| e.to_str()) {
         Some("json") => {
             let inside = path.to_string_lossy().replace('\\', "/");
             match inside.rfind("schemas/") {
                 Some(i) => std::path::PathBuf::from(&inside[i..]),
-                None => return Err(SpecError::new(path, "a schema file must live under a schemas/ folder").hint("lint the project directory instead")),
+                None => {
+                    return Err(SpecError::new(
+                        path,
+                        "a schema file must live under a schemas/ folder",
+                    )
+                    .hint("lint the project directory instead"));
+                }
             }
         }
-        Some("toml") if path.parent().is_some_and(|d| d.ends_with("profiles")) => Path::new("suites/profiles").join(&name),
+        Some("toml") if path.parent().is_some_and(|d| d.ends_with("profiles")) => {
+            Path::new("suites/profiles").join(&name)
+        }
         Some("toml") => Path::new("suites").join(&name),
-        _ => return Err(SpecError::new(path, "not a .toml suite/profile file or a .json schema").hint("suites and profiles are TOML, schemas are JSON")),
+        _ => {
+            return Err(
+                SpecError::new(path, "not a .toml suite/profile file or a .json schema")
+                    .hint("suites and profiles are TOML, schemas are JSON"),
+            );
+        }
     };
     files.files.retain(|f| f.rel != rel);
-    files.files.push(super::data::DataFile { rel, shown: path.to_path_buf(), text });
+    files.files.push(super::data::DataFile {
+        rel,
+        shown: path.to_path_buf(),
+        text,
+    });
     Ok(files)
 }

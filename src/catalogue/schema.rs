@@ -39,7 +39,9 @@ pub struct SchemaSet {
 
 impl std::fmt::Debug for SchemaSet {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SchemaSet").field("files", &self.files.keys().collect::<Vec<_>>()).finish()
+        f.debug_struct("SchemaSet")
+            .field("files", &self.files.keys().collect::<Vec<_>>())
+            .finish()
     }
 }
 
@@ -74,7 +76,10 @@ impl SchemaSet {
             registry = match registry.add(want.as_str(), file.value.clone()) {
                 Ok(r) => r,
                 Err(e) => {
-                    errors.push(SpecError::new(&file.path, format!("cannot register schema: {e}")));
+                    errors.push(SpecError::new(
+                        &file.path,
+                        format!("cannot register schema: {e}"),
+                    ));
                     return Err(errors);
                 }
             };
@@ -85,14 +90,25 @@ impl SchemaSet {
         }
         let registry = match registry.prepare() {
             Ok(r) => r,
-            Err(e) => return Err(vec![SpecError::new(Path::new("schemas"), format!("cannot resolve schema references: {e}"))]),
+            Err(e) => {
+                return Err(vec![SpecError::new(
+                    Path::new("schemas"),
+                    format!("cannot resolve schema references: {e}"),
+                )]);
+            }
         };
         let mut validators = BTreeMap::new();
         for (rel, file) in &by_rel {
-            let Some(defs) = file.value.get("$defs").and_then(Value::as_object) else { continue };
+            let Some(defs) = file.value.get("$defs").and_then(Value::as_object) else {
+                continue;
+            };
             for def in defs.keys() {
-                let wrapper = serde_json::json!({ "$ref": format!("{SCHEMA_BASE}{rel}#/$defs/{def}") });
-                match jsonschema::options().with_registry(&registry).build(&wrapper) {
+                let wrapper =
+                    serde_json::json!({ "$ref": format!("{SCHEMA_BASE}{rel}#/$defs/{def}") });
+                match jsonschema::options()
+                    .with_registry(&registry)
+                    .build(&wrapper)
+                {
                     Ok(v) => {
                         validators.insert((rel.clone(), def.clone()), v);
                     }
@@ -104,7 +120,14 @@ impl SchemaSet {
                 }
             }
         }
-        if errors.is_empty() { Ok(SchemaSet { files: by_rel, validators }) } else { Err(errors) }
+        if errors.is_empty() {
+            Ok(SchemaSet {
+                files: by_rel,
+                validators,
+            })
+        } else {
+            Err(errors)
+        }
     }
 
     /// Whether `rel` is a loaded schema file.
@@ -114,12 +137,16 @@ impl SchemaSet {
 
     /// Whether `rel` defines `$defs/<def>`.
     pub fn has_def(&self, rel: &str, def: &str) -> bool {
-        self.validators.contains_key(&(rel.to_string(), def.to_string()))
+        self.validators
+            .contains_key(&(rel.to_string(), def.to_string()))
     }
 
     /// The `$defs` names of `rel`.
     pub fn defs<'a>(&'a self, rel: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-        self.validators.keys().filter(move |(r, _)| r == rel).map(|(_, d)| d.as_str())
+        self.validators
+            .keys()
+            .filter(move |(r, _)| r == rel)
+            .map(|(_, d)| d.as_str())
     }
 
     /// The loaded files.
@@ -138,7 +165,10 @@ impl SchemaSet {
         let v = self.validators.get(&(rel.to_string(), def.to_string()))?;
         Some(
             v.iter_errors(instance)
-                .map(|e| SchemaViolation { pointer: e.instance_path().to_string(), message: e.to_string() })
+                .map(|e| SchemaViolation {
+                    pointer: e.instance_path().to_string(),
+                    message: e.to_string(),
+                })
                 .collect(),
         )
     }

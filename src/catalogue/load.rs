@@ -141,7 +141,10 @@ impl Catalogue {
         };
 
         let mut errata = Vec::new();
-        for f in data.under("suites", "toml").filter(|f| f.rel.file_name().is_some_and(|n| n == "errata.toml")) {
+        for f in data
+            .under("suites", "toml")
+            .filter(|f| f.rel.file_name().is_some_and(|n| n == "errata.toml"))
+        {
             if let Some(file) = parse_toml::<ErrataFile>(f, &mut errors) {
                 check_errata(f, &file.errata, &mut errors);
                 errata.extend(file.errata);
@@ -151,7 +154,8 @@ impl Catalogue {
         let mut suites = Vec::new();
         let mut suite_sources = Vec::new();
         for f in data.under("suites", "toml").filter(|f| {
-            !f.rel.starts_with("suites/profiles") && f.rel.file_name().is_none_or(|n| n != "errata.toml")
+            !f.rel.starts_with("suites/profiles")
+                && f.rel.file_name().is_none_or(|n| n != "errata.toml")
         }) {
             if let Some(file) = parse_toml::<SuiteFile>(f, &mut errors) {
                 suites.push(Suite {
@@ -173,10 +177,18 @@ impl Catalogue {
         check_suites(&suites, &suite_sources, &profile_list, &errata, &mut errors);
 
         if profile_list.is_empty() && errors.is_empty() {
-            errors.push(SpecError::new(std::path::Path::new("suites/profiles"), "no profile found").hint("add a `suites/profiles/<id>.toml` file"));
+            errors.push(
+                SpecError::new(std::path::Path::new("suites/profiles"), "no profile found")
+                    .hint("add a `suites/profiles/<id>.toml` file"),
+            );
         }
         match schemas {
-            Some(schemas) if errors.is_empty() => Ok(Catalogue { profiles: profile_list, schemas, suites, errata }),
+            Some(schemas) if errors.is_empty() => Ok(Catalogue {
+                profiles: profile_list,
+                schemas,
+                suites,
+                errata,
+            }),
             _ => Err(SpecErrors(errors)),
         }
     }
@@ -185,7 +197,10 @@ impl Catalogue {
     pub fn profile(&self, id: &str) -> Result<&Profile, String> {
         self.profiles.iter().find(|p| p.id == id).ok_or_else(|| {
             let known: Vec<&str> = self.profiles.iter().map(|p| p.id.as_str()).collect();
-            let mut msg = format!("unknown profile `{id}` (known profiles: {})", known.join(", "));
+            let mut msg = format!(
+                "unknown profile `{id}` (known profiles: {})",
+                known.join(", ")
+            );
             if let Some(near) = did_you_mean(id, known.iter().copied()) {
                 msg.push_str(&format!("\n(hint: did you mean `{near}`?)"));
             }
@@ -203,7 +218,13 @@ impl Catalogue {
                 }
                 if let Some(sel) = &spec.for_each_endpoint {
                     for ep in profile.endpoints.iter().filter(|e| selects(sel, e)) {
-                        out.push(make_case(profile, suite, spec, Some(ep), format!("{}.{}.{}", profile.family, spec.id, ep.id)));
+                        out.push(make_case(
+                            profile,
+                            suite,
+                            spec,
+                            Some(ep),
+                            format!("{}.{}.{}", profile.family, spec.id, ep.id),
+                        ));
                     }
                 } else {
                     let ep = match &spec.endpoint {
@@ -213,10 +234,20 @@ impl Catalogue {
                         },
                         None => None,
                     };
-                    if spec.steps.iter().any(|s| s.endpoint.as_ref().is_some_and(|id| profile.endpoint(id).is_none())) {
+                    if spec.steps.iter().any(|s| {
+                        s.endpoint
+                            .as_ref()
+                            .is_some_and(|id| profile.endpoint(id).is_none())
+                    }) {
                         continue;
                     }
-                    out.push(make_case(profile, suite, spec, ep, format!("{}.{}", profile.family, spec.id)));
+                    out.push(make_case(
+                        profile,
+                        suite,
+                        spec,
+                        ep,
+                        format!("{}.{}", profile.family, spec.id),
+                    ));
                 }
             }
         }
@@ -224,7 +255,13 @@ impl Catalogue {
     }
 }
 
-fn make_case(profile: &Profile, suite: &Suite, spec: &Arc<CaseSpec>, ep: Option<&Endpoint>, id: String) -> Case {
+fn make_case(
+    profile: &Profile,
+    suite: &Suite,
+    spec: &Arc<CaseSpec>,
+    ep: Option<&Endpoint>,
+    id: String,
+) -> Case {
     let steps = if spec.steps.is_empty() {
         vec![Step {
             name: "request".into(),
@@ -233,8 +270,11 @@ fn make_case(profile: &Profile, suite: &Suite, spec: &Arc<CaseSpec>, ep: Option<
             expect: spec.expect.clone(),
             capture: BTreeMap::new(),
             poll_ms: None,
-            delay_ms: None, quiet_ms: None, away_ms: None,
-            setup: false, timeout_ms: None,
+            delay_ms: None,
+            quiet_ms: None,
+            away_ms: None,
+            setup: false,
+            timeout_ms: None,
         }]
     } else {
         spec.steps.clone()
@@ -245,7 +285,14 @@ fn make_case(profile: &Profile, suite: &Suite, spec: &Arc<CaseSpec>, ep: Option<
             safety = safety.max(e.safety);
         }
     }
-    Case { id, spec: spec.clone(), suite: suite.path.clone(), endpoint: ep.cloned(), steps, safety }
+    Case {
+        id,
+        spec: spec.clone(),
+        suite: suite.path.clone(),
+        endpoint: ep.cloned(),
+        steps,
+        safety,
+    }
 }
 
 /// Whether a template's selector picks this endpoint.
@@ -256,7 +303,10 @@ pub fn selects(sel: &EndpointSelector, ep: &Endpoint) -> bool {
         && !sel.except.iter().any(|x| x == &ep.id)
 }
 
-fn parse_toml<T: serde::de::DeserializeOwned>(f: &DataFile, errors: &mut Vec<SpecError>) -> Option<T> {
+fn parse_toml<T: serde::de::DeserializeOwned>(
+    f: &DataFile,
+    errors: &mut Vec<SpecError>,
+) -> Option<T> {
     match toml::from_str::<T>(&f.text) {
         Ok(v) => Some(v),
         Err(e) => {
@@ -282,7 +332,9 @@ fn hint_for_toml_error(message: &str) -> String {
         let word = rest.split('`').next().unwrap_or("");
         let expected: Vec<&str> = rest.split('`').skip(2).step_by(2).collect();
         if let Some(near) = did_you_mean(word, expected.iter().copied()) {
-            return format!("did you mean `{near}`? unknown keys are errors so a typo never disables a check");
+            return format!(
+                "did you mean `{near}`? unknown keys are errors so a typo never disables a check"
+            );
         }
         return format!("remove `{word}` or use one of: {}", expected.join(", "));
     }
@@ -312,7 +364,11 @@ fn line_col_offset(text: &str, line: usize, col: usize) -> usize {
 fn check_errata(f: &DataFile, errata: &[Erratum], errors: &mut Vec<SpecError>) {
     let mut readings = BTreeSet::new();
     for e in errata {
-        let err = |msg: String| SpecError::new(&f.shown, msg).at_text(&f.text, 0, &format!("id = \"{}\"", e.id)).field(format!("erratum.{}", e.id));
+        let err = |msg: String| {
+            SpecError::new(&f.shown, msg)
+                .at_text(&f.text, 0, &format!("id = \"{}\"", e.id))
+                .field(format!("erratum.{}", e.id))
+        };
         match e.verdict {
             crate::verdict::Level::Must => {
                 if e.fault.is_none() {
@@ -332,10 +388,22 @@ fn check_errata(f: &DataFile, errata: &[Erratum], errors: &mut Vec<SpecError>) {
                     Some(_) => {}
                 }
                 if e.reading.is_some() && e.touches.is_empty() {
-                    errors.push(err(format!("erratum {} names a reading but not which endpoints it `touches`", e.id)).hint("list the endpoint ids the reading changes, or `[\"*\"]`"));
+                    errors.push(
+                        err(format!(
+                            "erratum {} names a reading but not which endpoints it `touches`",
+                            e.id
+                        ))
+                        .hint("list the endpoint ids the reading changes, or `[\"*\"]`"),
+                    );
                 }
                 if e.reading.is_some() && e.plays.as_deref().is_none_or(|p| p.trim().is_empty()) {
-                    errors.push(err(format!("erratum {} names a reading but not what it `plays`", e.id)).hint("say in one line what a phone taking that reading does"));
+                    errors.push(
+                        err(format!(
+                            "erratum {} names a reading but not what it `plays`",
+                            e.id
+                        ))
+                        .hint("say in one line what a phone taking that reading does"),
+                    );
                 }
             }
         }
@@ -343,56 +411,131 @@ fn check_errata(f: &DataFile, errata: &[Erratum], errors: &mut Vec<SpecError>) {
 }
 
 /// `touches` names endpoints some profile has (or `*`).
-fn check_touches(errata: &[Erratum], profiles: &[(&DataFile, Profile)], data: &DataFiles, errors: &mut Vec<SpecError>) {
-    let known: BTreeSet<&str> = profiles.iter().flat_map(|(_, p)| p.endpoints.iter().map(|e| e.id.as_str())).collect();
-    let Some(f) = data.under("suites", "toml").find(|f| f.rel.file_name().is_some_and(|n| n == "errata.toml")) else { return };
+fn check_touches(
+    errata: &[Erratum],
+    profiles: &[(&DataFile, Profile)],
+    data: &DataFiles,
+    errors: &mut Vec<SpecError>,
+) {
+    let known: BTreeSet<&str> = profiles
+        .iter()
+        .flat_map(|(_, p)| p.endpoints.iter().map(|e| e.id.as_str()))
+        .collect();
+    let Some(f) = data
+        .under("suites", "toml")
+        .find(|f| f.rel.file_name().is_some_and(|n| n == "errata.toml"))
+    else {
+        return;
+    };
     for e in errata {
-        for t in e.touches.iter().filter(|t| t.as_str() != "*" && !known.contains(t.as_str())) {
-            errors.push(SpecError::new(&f.shown, format!("erratum {} touches unknown endpoint `{t}`", e.id)).at_text(&f.text, 0, &format!("\"{t}\"")).field("touches").hint("`polyconform list` shows every endpoint id"));
+        for t in e
+            .touches
+            .iter()
+            .filter(|t| t.as_str() != "*" && !known.contains(t.as_str()))
+        {
+            errors.push(
+                SpecError::new(
+                    &f.shown,
+                    format!("erratum {} touches unknown endpoint `{t}`", e.id),
+                )
+                .at_text(&f.text, 0, &format!("\"{t}\""))
+                .field("touches")
+                .hint("`polyconform list` shows every endpoint id"),
+            );
         }
     }
 }
 
-fn check_profile(f: &DataFile, p: &Profile, schemas: &SchemaSet, errata: &[Erratum], errors: &mut Vec<SpecError>) {
+fn check_profile(
+    f: &DataFile,
+    p: &Profile,
+    schemas: &SchemaSet,
+    errata: &[Erratum],
+    errors: &mut Vec<SpecError>,
+) {
     let mut seen = BTreeSet::new();
-    let rules = [("[failure_response]", p.failure_response.as_ref().map(|r| &r.erratum)), ("[patience]", p.patience.as_ref().map(|r| &r.erratum))];
+    let rules = [
+        (
+            "[failure_response]",
+            p.failure_response.as_ref().map(|r| &r.erratum),
+        ),
+        ("[patience]", p.patience.as_ref().map(|r| &r.erratum)),
+    ];
     for (table, id) in rules {
         if let Some(id) = id
             && !errata.iter().any(|x| &x.id == id)
         {
-            errors.push(SpecError::new(&f.shown, format!("unknown erratum `{id}` in {table}")).at_text(&f.text, 0, table).hint("errata ids are defined in suites/errata.toml"));
+            errors.push(
+                SpecError::new(&f.shown, format!("unknown erratum `{id}` in {table}"))
+                    .at_text(&f.text, 0, table)
+                    .hint("errata ids are defined in suites/errata.toml"),
+            );
         }
     }
     for ep in &p.endpoints {
-        let err = |msg: String| SpecError::new(&f.shown, msg).at_text(&f.text, 0, &format!("\"{}\"", ep.id)).field(format!("endpoint.{}", ep.id));
+        let err = |msg: String| {
+            SpecError::new(&f.shown, msg)
+                .at_text(&f.text, 0, &format!("\"{}\"", ep.id))
+                .field(format!("endpoint.{}", ep.id))
+        };
         if !seen.insert(ep.id.clone()) {
-            errors.push(err(format!("endpoint `{}` is listed twice", ep.id)).hint("endpoint ids must be unique within a profile"));
+            errors.push(
+                err(format!("endpoint `{}` is listed twice", ep.id))
+                    .hint("endpoint ids must be unique within a profile"),
+            );
         }
         if !schemas.has_file(&ep.schema) {
             errors.push(
-                err(format!("schema file `{}` of endpoint `{}` does not exist", ep.schema, ep.id))
-                    .hint("the path is relative to schemas/, e.g. `v1/mgmt/device/info.json`"),
+                err(format!(
+                    "schema file `{}` of endpoint `{}` does not exist",
+                    ep.schema, ep.id
+                ))
+                .hint("the path is relative to schemas/, e.g. `v1/mgmt/device/info.json`"),
             );
         } else {
             if ep.response_def.is_none() && !schemas.has_def(&ep.schema, "response") {
-                errors.push(err(format!("schema `{}` has no `$defs/response`", ep.schema)).hint("describe the success answer under `$defs/response`"));
+                errors.push(
+                    err(format!("schema `{}` has no `$defs/response`", ep.schema))
+                        .hint("describe the success answer under `$defs/response`"),
+                );
             }
             if ep.input != Input::None && !schemas.has_def(&ep.schema, "request") {
-                errors.push(err(format!("endpoint `{}` takes input but `{}` has no `$defs/request`", ep.id, ep.schema)).hint("describe the body under `$defs/request`"));
+                errors.push(
+                    err(format!(
+                        "endpoint `{}` takes input but `{}` has no `$defs/request`",
+                        ep.id, ep.schema
+                    ))
+                    .hint("describe the body under `$defs/request`"),
+                );
             }
         }
         for code in &ep.codes {
             if !p.is_known_code(code) {
-                errors.push(err(format!("code `{code}` of endpoint `{}` is not in the profile's status_codes table", ep.id)).hint("add it to [status_codes] with the manual's description"));
+                errors.push(
+                    err(format!(
+                        "code `{code}` of endpoint `{}` is not in the profile's status_codes table",
+                        ep.id
+                    ))
+                    .hint("add it to [status_codes] with the manual's description"),
+                );
             }
         }
-        for e in ep.errata.iter().chain(ep.alternates.iter().map(|a| &a.erratum)) {
+        for e in ep
+            .errata
+            .iter()
+            .chain(ep.alternates.iter().map(|a| &a.erratum))
+        {
             if !errata.iter().any(|x| &x.id == e) {
-                errors.push(err(format!("unknown erratum `{e}`")).hint("errata ids are defined in suites/errata.toml"));
+                errors.push(
+                    err(format!("unknown erratum `{e}`"))
+                        .hint("errata ids are defined in suites/errata.toml"),
+                );
             }
         }
         for a in &ep.alternates {
-            let forms = usize::from(a.path.is_some()) + usize::from(!a.rename.is_empty()) + usize::from(!a.lowercase.is_empty());
+            let forms = usize::from(a.path.is_some())
+                + usize::from(!a.rename.is_empty())
+                + usize::from(!a.lowercase.is_empty());
             if forms != 1 {
                 errors.push(
                     err(format!("an alternate of endpoint `{}` must give exactly one of `path`, `rename` or `lowercase`", ep.id))
@@ -401,9 +544,19 @@ fn check_profile(f: &DataFile, p: &Profile, schemas: &SchemaSet, errata: &[Errat
             }
         }
         if schemas.has_file(&ep.schema) && !schemas.has_def(&ep.schema, ep.response_def()) {
-            errors.push(err(format!("schema `{}` has no `$defs/{}` (the endpoint's response_def)", ep.schema, ep.response_def())).hint("name a definition the schema file has"));
+            errors.push(
+                err(format!(
+                    "schema `{}` has no `$defs/{}` (the endpoint's response_def)",
+                    ep.schema,
+                    ep.response_def()
+                ))
+                .hint("name a definition the schema file has"),
+            );
         }
-        for def in schemas.defs(&ep.schema).filter_map(|d| d.strip_prefix(PREFERRED_PREFIX)) {
+        for def in schemas
+            .defs(&ep.schema)
+            .filter_map(|d| d.strip_prefix(PREFERRED_PREFIX))
+        {
             if !errata.iter().any(|x| x.id == def) {
                 errors.push(err(format!("schema `{}` defines `$defs/{PREFERRED_PREFIX}{def}`, but there is no erratum {def}", ep.schema)).hint("a preferred-reading definition is named after the erratum that grades a miss"));
             }
@@ -414,20 +567,37 @@ fn check_profile(f: &DataFile, p: &Profile, schemas: &SchemaSet, errata: &[Errat
     }
 }
 
-fn check_suites(suites: &[Suite], sources: &[&DataFile], profiles: &[Profile], errata: &[Erratum], errors: &mut Vec<SpecError>) {
-    let all_endpoints: BTreeSet<&str> = profiles.iter().flat_map(|p| p.endpoints.iter().map(|e| e.id.as_str())).collect();
+fn check_suites(
+    suites: &[Suite],
+    sources: &[&DataFile],
+    profiles: &[Profile],
+    errata: &[Erratum],
+    errors: &mut Vec<SpecError>,
+) {
+    let all_endpoints: BTreeSet<&str> = profiles
+        .iter()
+        .flat_map(|p| p.endpoints.iter().map(|e| e.id.as_str()))
+        .collect();
     let profile_ids: Vec<&str> = profiles.iter().map(|p| p.id.as_str()).collect();
     // A case id may repeat only for disjoint `profiles` (one requirement graded differently
     // per manual, E19): within one profile an id names exactly one trial.
     let mut ids: BTreeMap<String, Vec<(Vec<String>, PathBuf)>> = BTreeMap::new();
-    let overlap = |a: &[String], b: &[String]| a.is_empty() || b.is_empty() || a.iter().any(|p| b.contains(p));
+    let overlap = |a: &[String], b: &[String]| {
+        a.is_empty() || b.is_empty() || a.iter().any(|p| b.contains(p))
+    };
     for (suite, f) in suites.iter().zip(sources) {
         let tables = case_table_offsets(&f.text);
         for (k, spec) in suite.cases.iter().enumerate() {
             // Errors point into the case's own `[[case]]` table (the k-th of the file), so a
             // repeated id or endpoint name never sends the reader to an earlier case.
-            let case_at = if tables.len() == suite.cases.len() { tables[k] } else { f.text.find(&format!("\"{}\"", spec.id)).unwrap_or(0) };
-            let err = |msg: String, needle: &str| SpecError::new(&f.shown, msg).at_text(&f.text, case_at, needle);
+            let case_at = if tables.len() == suite.cases.len() {
+                tables[k]
+            } else {
+                f.text.find(&format!("\"{}\"", spec.id)).unwrap_or(0)
+            };
+            let err = |msg: String, needle: &str| {
+                SpecError::new(&f.shown, msg).at_text(&f.text, case_at, needle)
+            };
             let same_id = ids.entry(spec.id.clone()).or_default();
             if let Some((_, prev)) = same_id.iter().find(|(p, _)| overlap(p, &spec.profiles)) {
                 errors.push(
@@ -437,38 +607,87 @@ fn check_suites(suites: &[Suite], sources: &[&DataFile], profiles: &[Profile], e
                 );
             }
             same_id.push((spec.profiles.clone(), suite.path.clone()));
-            if !spec.id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-') {
-                errors.push(err(format!("case id `{}` must be lowercase letters, digits, `.` and `-`", spec.id), &spec.id).field("id"));
+            if !spec
+                .id
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-')
+            {
+                errors.push(
+                    err(
+                        format!(
+                            "case id `{}` must be lowercase letters, digits, `.` and `-`",
+                            spec.id
+                        ),
+                        &spec.id,
+                    )
+                    .field("id"),
+                );
             }
             let mut endpoint_ids: Vec<&String> = spec.endpoint.iter().collect();
             endpoint_ids.extend(spec.steps.iter().filter_map(|s| s.endpoint.as_ref()));
             for ep in endpoint_ids {
                 if !all_endpoints.contains(ep.as_str()) {
-                    let mut e = err(format!("unknown endpoint `{ep}` in case `{}`", spec.id), &format!("\"{ep}\"")).field("endpoint");
+                    let mut e = err(
+                        format!("unknown endpoint `{ep}` in case `{}`", spec.id),
+                        &format!("\"{ep}\""),
+                    )
+                    .field("endpoint");
                     e = match did_you_mean(ep, all_endpoints.iter().copied()) {
-                        Some(near) => e.hint(format!("did you mean `{near}`? (`polyconform list` shows every endpoint)")),
+                        Some(near) => e.hint(format!(
+                            "did you mean `{near}`? (`polyconform list` shows every endpoint)"
+                        )),
                         None => e.hint("`polyconform list` shows every endpoint id"),
                     };
                     errors.push(e);
                 }
             }
             if spec.endpoint.is_some() && spec.for_each_endpoint.is_some() {
-                errors.push(err(format!("case `{}` has both `endpoint` and `for_each_endpoint`", spec.id), "for_each_endpoint").hint("a template names no endpoint of its own"));
+                errors.push(
+                    err(
+                        format!(
+                            "case `{}` has both `endpoint` and `for_each_endpoint`",
+                            spec.id
+                        ),
+                        "for_each_endpoint",
+                    )
+                    .hint("a template names no endpoint of its own"),
+                );
             }
             for p in &spec.profiles {
                 if !profile_ids.contains(&p.as_str()) {
-                    errors.push(err(format!("unknown profile `{p}`"), &format!("\"{p}\"")).field("profiles").hint(format!("known profiles: {}", profile_ids.join(", "))));
+                    errors.push(
+                        err(format!("unknown profile `{p}`"), &format!("\"{p}\""))
+                            .field("profiles")
+                            .hint(format!("known profiles: {}", profile_ids.join(", "))),
+                    );
                 }
             }
-            let outcome_errata = spec.expect.iter().chain(spec.steps.iter().flat_map(|s| s.expect.iter())).flat_map(|x| x.errata.iter());
+            let outcome_errata = spec
+                .expect
+                .iter()
+                .chain(spec.steps.iter().flat_map(|s| s.expect.iter()))
+                .flat_map(|x| x.errata.iter());
             for e in spec.errata.iter().chain(outcome_errata) {
                 if !errata.iter().any(|x| &x.id == e) {
-                    errors.push(err(format!("unknown erratum `{e}`"), &format!("\"{e}\"")).field("errata").hint("errata ids are defined in suites/errata.toml"));
+                    errors.push(
+                        err(format!("unknown erratum `{e}`"), &format!("\"{e}\""))
+                            .field("errata")
+                            .hint("errata ids are defined in suites/errata.toml"),
+                    );
                 }
             }
             let single = spec.request.is_some() || !spec.expect.is_empty();
             if single && !spec.steps.is_empty() {
-                errors.push(err(format!("case `{}` has both `request`/`expect` and `[[case.step]]`", spec.id), "step").hint("use `request`+`expect` for one request, or steps for a flow"));
+                errors.push(
+                    err(
+                        format!(
+                            "case `{}` has both `request`/`expect` and `[[case.step]]`",
+                            spec.id
+                        ),
+                        "step",
+                    )
+                    .hint("use `request`+`expect` for one request, or steps for a flow"),
+                );
             }
             if spec.not_tested.is_none() {
                 if !single && spec.steps.is_empty() {
@@ -479,16 +698,36 @@ fn check_suites(suites: &[Suite], sources: &[&DataFile], profiles: &[Profile], e
                 }
                 for s in &spec.steps {
                     if s.expect.is_empty() {
-                        errors.push(err(format!("step `{}` of case `{}` has no `expect`", s.name, spec.id), &format!("\"{}\"", s.name)).hint("list every acceptable outcome of the step"));
+                        errors.push(
+                            err(
+                                format!("step `{}` of case `{}` has no `expect`", s.name, spec.id),
+                                &format!("\"{}\"", s.name),
+                            )
+                            .hint("list every acceptable outcome of the step"),
+                        );
                     }
                 }
             }
             let mut defined: BTreeSet<String> = RUN_VARS.iter().map(|s| s.to_string()).collect();
-            let steps: Vec<(Option<&BTreeMap<String, String>>, &Vec<Expect>, String)> = if spec.steps.is_empty() {
-                vec![(None, &spec.expect, serde_json::to_string(&spec.request).unwrap_or_default())]
-            } else {
-                spec.steps.iter().map(|s| (Some(&s.capture), &s.expect, serde_json::to_string(&s.request).unwrap_or_default())).collect()
-            };
+            let steps: Vec<(Option<&BTreeMap<String, String>>, &Vec<Expect>, String)> =
+                if spec.steps.is_empty() {
+                    vec![(
+                        None,
+                        &spec.expect,
+                        serde_json::to_string(&spec.request).unwrap_or_default(),
+                    )]
+                } else {
+                    spec.steps
+                        .iter()
+                        .map(|s| {
+                            (
+                                Some(&s.capture),
+                                &s.expect,
+                                serde_json::to_string(&s.request).unwrap_or_default(),
+                            )
+                        })
+                        .collect()
+                };
             for (capture, expects, request_text) in steps {
                 let mut texts = vec![request_text];
                 for x in expects {
@@ -541,8 +780,15 @@ fn case_table_offsets(text: &str) -> Vec<usize> {
     out
 }
 
-fn check_pointer(p: &str, spec: &CaseSpec, err: &dyn Fn(String, &str) -> SpecError, errors: &mut Vec<SpecError>) {
-    let bad_escape = p.match_indices('~').any(|(i, _)| !matches!(p.as_bytes().get(i + 1), Some(b'0' | b'1')));
+fn check_pointer(
+    p: &str,
+    spec: &CaseSpec,
+    err: &dyn Fn(String, &str) -> SpecError,
+    errors: &mut Vec<SpecError>,
+) {
+    let bad_escape = p
+        .match_indices('~')
+        .any(|(i, _)| !matches!(p.as_bytes().get(i + 1), Some(b'0' | b'1')));
     if !(p.is_empty() || p.starts_with('/')) || bad_escape {
         errors.push(
             err(format!("`{p}` in case `{}` is not a JSON pointer", spec.id), &format!("\"{p}\""))
@@ -610,7 +856,11 @@ mod tests {
     use super::*;
 
     fn file(rel: &str, text: &str) -> DataFile {
-        DataFile { rel: PathBuf::from(rel), shown: PathBuf::from(rel), text: text.to_string() }
+        DataFile {
+            rel: PathBuf::from(rel),
+            shown: PathBuf::from(rel),
+            text: text.to_string(),
+        }
     }
 
     const PROFILE: &str = r#"
@@ -692,39 +942,80 @@ http = [401]
     #[test]
     fn templates_expand_per_selected_endpoint_with_prefixed_ids() {
         let cat = load(SUITE).expect("loads");
-        let ids: Vec<String> = cat.cases_for(&cat.profiles[0]).into_iter().map(|c| c.id).collect();
+        let ids: Vec<String> = cat
+            .cases_for(&cat.profiles[0])
+            .into_iter()
+            .map(|c| c.id)
+            .collect();
         assert_eq!(ids, vec!["t.info.schema", "t.auth.none.mgmt.device-info"]);
     }
 
     #[test]
     fn unknown_key_points_at_its_line_with_did_you_mean() {
-        let bad = SUITE.replace("[[case.expect]]\nhttp = [200]", "[[case.expect]]\nhtp = [200]");
+        let bad = SUITE.replace(
+            "[[case.expect]]\nhttp = [200]",
+            "[[case.expect]]\nhtp = [200]",
+        );
         let errs = load(&bad).unwrap_err().0;
         assert_eq!(errs.len(), 1, "{errs:?}");
         assert_eq!(errs[0].line, Some(11));
-        assert!(errs[0].hint.as_deref().unwrap_or("").contains("did you mean `http`"), "{:?}", errs[0]);
+        assert!(
+            errs[0]
+                .hint
+                .as_deref()
+                .unwrap_or("")
+                .contains("did you mean `http`"),
+            "{:?}",
+            errs[0]
+        );
     }
 
     #[test]
     fn unknown_endpoint_and_bad_pointer_are_reported_with_places() {
-        let bad = SUITE.replace("endpoint = \"mgmt.device-info\"", "endpoint = \"mgmt.device-inf\"")
-            .replace("http = [401]", "http = [401]\njson = [{ pointer = \"data/x\", exists = true }]");
+        let bad = SUITE
+            .replace(
+                "endpoint = \"mgmt.device-info\"",
+                "endpoint = \"mgmt.device-inf\"",
+            )
+            .replace(
+                "http = [401]",
+                "http = [401]\njson = [{ pointer = \"data/x\", exists = true }]",
+            );
         let errs = load(&bad).unwrap_err().0;
-        let unknown = errs.iter().find(|e| e.message.contains("unknown endpoint")).expect("unknown endpoint reported");
+        let unknown = errs
+            .iter()
+            .find(|e| e.message.contains("unknown endpoint"))
+            .expect("unknown endpoint reported");
         assert_eq!(unknown.line, Some(7));
-        assert!(unknown.hint.as_deref().unwrap_or("").contains("mgmt.device-info"));
-        let pointer = errs.iter().find(|e| e.message.contains("not a JSON pointer")).expect("pointer reported");
+        assert!(
+            unknown
+                .hint
+                .as_deref()
+                .unwrap_or("")
+                .contains("mgmt.device-info")
+        );
+        let pointer = errs
+            .iter()
+            .find(|e| e.message.contains("not a JSON pointer"))
+            .expect("pointer reported");
         assert!(pointer.line.is_some());
     }
 
     #[test]
     fn an_id_repeats_only_for_disjoint_profiles_and_errors_point_at_the_repeat() {
-        let twin = |profiles: &str| format!("\n[[case]]\nid = \"info.schema\"\ntitle = \"t\"\nfamily = \"schema\"\nlevel = \"ambiguous\"\nendpoint = \"mgmt.device-info\"\nprofiles = {profiles}\nmanual = {{ section = \"s\", quote = \"q\" }}\nrequest = {{}}\n[[case.expect]]\nhttp = [200]\n");
+        let twin = |profiles: &str| {
+            format!(
+                "\n[[case]]\nid = \"info.schema\"\ntitle = \"t\"\nfamily = \"schema\"\nlevel = \"ambiguous\"\nendpoint = \"mgmt.device-info\"\nprofiles = {profiles}\nmanual = {{ section = \"s\", quote = \"q\" }}\nrequest = {{}}\n[[case.expect]]\nhttp = [200]\n"
+            )
+        };
         let files = |suite: String| DataFiles {
             files: vec![
                 file("schemas/v1/info.json", SCHEMA),
                 file("suites/profiles/t-1.toml", PROFILE),
-                file("suites/profiles/t-2.toml", &PROFILE.replace("id = \"t-1\"", "id = \"t-2\"")),
+                file(
+                    "suites/profiles/t-2.toml",
+                    &PROFILE.replace("id = \"t-1\"", "id = \"t-2\""),
+                ),
                 file("suites/s.toml", &suite),
             ],
         };
@@ -736,27 +1027,49 @@ http = [401]
         let errs = Catalogue::load(&files(clash)).unwrap_err().0;
         assert_eq!(errs.len(), 1, "{errs:?}");
         assert!(errs[0].message.contains("is also used"), "{errs:?}");
-        assert_eq!(errs[0].line, Some(15), "points at the second case's id, not the first: {errs:?}");
+        assert_eq!(
+            errs[0].line,
+            Some(15),
+            "points at the second case's id, not the first: {errs:?}"
+        );
     }
 
     #[test]
     fn case_without_outcomes_is_an_error_not_a_silent_pass() {
         let bad = SUITE.replace("[[case.expect]]\nhttp = [200]\n", "");
         let errs = load(&bad).unwrap_err().0;
-        assert!(errs.iter().any(|e| e.message.contains("has no `[[case.expect]]`")), "{errs:?}");
+        assert!(
+            errs.iter()
+                .any(|e| e.message.contains("has no `[[case.expect]]`")),
+            "{errs:?}"
+        );
     }
 
     #[test]
     fn missing_schema_file_of_a_profile_endpoint_is_an_error() {
-        let cat = Catalogue::load(&DataFiles { files: vec![file("schemas/v1/other.json", &SCHEMA.replace("v1/info.json", "v1/other.json")), file("suites/profiles/t-1.toml", PROFILE)] });
+        let cat = Catalogue::load(&DataFiles {
+            files: vec![
+                file(
+                    "schemas/v1/other.json",
+                    &SCHEMA.replace("v1/info.json", "v1/other.json"),
+                ),
+                file("suites/profiles/t-1.toml", PROFILE),
+            ],
+        });
         let errs = cat.unwrap_err().0;
-        assert!(errs.iter().any(|e| e.message.contains("does not exist")), "{errs:?}");
+        assert!(
+            errs.iter().any(|e| e.message.contains("does not exist")),
+            "{errs:?}"
+        );
     }
 
     #[test]
     fn templates_fill_known_names_and_keep_unknown_ones() {
         let vars = BTreeMap::from([("call_ref".to_string(), "0a1b2c3d".to_string())]);
-        assert_eq!(fill_template("/x?handle={{call_ref}}&y={{other}}", &vars), "/x?handle=0a1b2c3d&y={{other}}");
+        assert_eq!(
+            fill_template("/x?handle={{call_ref}}&y={{other}}", &vars),
+            "/x?handle=0a1b2c3d&y={{other}}"
+        );
         assert_eq!(template_vars("a {{ x }} b {{y}}"), vec!["x", "y"]);
     }
 }

@@ -162,11 +162,11 @@ pub struct CaseSpec {
 #[serde(deny_unknown_fields)]
 pub struct EndpointSelector {
     #[serde(default)]
-    pub method: Vec<crate::spec::profile::Method>,
+    pub method: Vec<crate::catalogue::profile::Method>,
     #[serde(default)]
-    pub safety: Vec<crate::spec::profile::Safety>,
+    pub safety: Vec<crate::catalogue::profile::Safety>,
     #[serde(default)]
-    pub input: Vec<crate::spec::profile::Input>,
+    pub input: Vec<crate::catalogue::profile::Input>,
     /// Endpoint ids to leave out.
     #[serde(default)]
     pub except: Vec<String>,

@@ -57,10 +57,14 @@ impl DataFiles {
     }
 
     /// Files under `prefix` (e.g. `suites/profiles`) with the given extension.
-    pub fn under<'a>(&'a self, prefix: &'a str, ext: &'a str) -> impl Iterator<Item = &'a DataFile> + 'a {
-        self.files
-            .iter()
-            .filter(move |f| f.rel.starts_with(prefix) && f.rel.extension().is_some_and(|e| e == ext))
+    pub fn under<'a>(
+        &'a self,
+        prefix: &'a str,
+        ext: &'a str,
+    ) -> impl Iterator<Item = &'a DataFile> + 'a {
+        self.files.iter().filter(move |f| {
+            f.rel.starts_with(prefix) && f.rel.extension().is_some_and(|e| e == ext)
+        })
     }
 }
 
@@ -68,7 +72,11 @@ fn collect_embedded(dir: &Dir<'_>, top: &str, out: &mut Vec<DataFile>) {
     for file in dir.files() {
         if let Some(text) = file.contents_utf8() {
             let rel = Path::new(top).join(file.path());
-            out.push(DataFile { shown: rel.clone(), rel, text: text.to_string() });
+            out.push(DataFile {
+                shown: rel.clone(),
+                rel,
+                text: text.to_string(),
+            });
         }
     }
     for sub in dir.dirs() {
@@ -81,10 +89,17 @@ fn collect_disk(root: &Path, dir: &Path, out: &mut Vec<DataFile>) -> std::io::Re
         let path = entry?.path();
         if path.is_dir() {
             collect_disk(root, &path, out)?;
-        } else if matches!(path.extension().and_then(|e| e.to_str()), Some("toml" | "json")) {
+        } else if matches!(
+            path.extension().and_then(|e| e.to_str()),
+            Some("toml" | "json")
+        ) {
             let text = std::fs::read_to_string(&path)?;
             let rel = path.strip_prefix(root).unwrap_or(&path).to_path_buf();
-            out.push(DataFile { rel, shown: path.clone(), text });
+            out.push(DataFile {
+                rel,
+                shown: path.clone(),
+                text,
+            });
         }
     }
     Ok(())
