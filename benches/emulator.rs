@@ -16,7 +16,7 @@ use hyper::service::service_fn;
 use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
 use polyconform::catalogue::Catalogue;
-use polyconform::cli::ParallelMode;
+use polyconform::emulator::ParallelMode;
 use polyconform::emulator::{Emulator, EmulatorConfig};
 use std::convert::Infallible;
 use std::net::SocketAddr;

@@ -7,14 +7,14 @@
 //! health checks), the ratio of the two (target: at least 50 %), and the generator alone.
 
 use polyconform::catalogue::Catalogue;
-use polyconform::cli::TargetArgs;
+use polyconform::job::TargetOptions;
 use polyconform::device::WireRequest;
 use polyconform::fuzz::campaign::{Campaign, Settings};
-use polyconform::fuzz::command::select_endpoints;
 use polyconform::fuzz::generator::Generator;
 use polyconform::fuzz::progress::Ticker;
 use polyconform::fuzz::request_schema::SchemaDocs;
 use polyconform::fuzz::restore::Restorer;
+use polyconform::fuzz::setup::select_endpoints;
 use polyconform::fuzz::shrink::ShrinkBudget;
 use polyconform::report::redact::Redactor;
 use std::time::{Duration, Instant};
@@ -34,9 +34,9 @@ fn main() {
     );
     for profile_id in ["trio-5.9.1", "vvx-5.9.0"] {
         let profile = catalogue.profile(profile_id).expect("profile").clone();
-        let args = TargetArgs::builtin(profile_id);
+        let args = TargetOptions::builtin();
         let target = runtime
-            .block_on(polyconform::run::target::connect(
+            .block_on(polyconform::job::target::connect(
                 &args,
                 &profile,
                 &[],

@@ -12,7 +12,7 @@
 
 use polyconform::catalogue::Catalogue;
 use polyconform::emulator::{Emulator, EmulatorConfig};
-use polyconform::lab::cli::SuiteChoice;
+use polyconform::lab::fleet::SuiteChoice;
 use polyconform::lab::fleet::{Fleet, FleetOptions, lab_redactor};
 use polyconform::lab::history::LabMeta;
 use polyconform::lab::inventory::Inventory;
@@ -134,8 +134,8 @@ async fn lab_run(catalogue: &Arc<Catalogue>, phones: usize, dir: &Path) -> Figur
     let run_id = format!("bench-{phones}");
     let meta = LabMeta {
         run_id: run_id.clone(),
-        started_at: polyconform::lab::clock::now_rfc3339(),
-        started_ms: polyconform::lab::clock::now_ms(),
+        started_at: polyconform::record::clock::now_rfc3339(),
+        started_ms: polyconform::record::clock::now_ms(),
         inventory: None,
     };
     let options = FleetOptions {

@@ -16,7 +16,7 @@
 //! assertion, speed is never a test verdict.
 
 use polyconform::catalogue::Catalogue;
-use polyconform::report::model::RunRecord;
+use polyconform::record::model::RunRecord;
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};

@@ -16,14 +16,16 @@
 //! oracles. `emulator` is the reference phone; it reads `catalogue` but never `check`, so the
 //! judge and the defendant share only the manual.
 
+pub mod baseline;
 pub mod catalogue;
 pub mod check;
 pub mod cli;
 pub mod device;
 pub mod emulator;
-pub mod exit;
 pub mod fuzz;
+pub mod job;
 pub mod lab;
+pub mod record;
 pub mod report;
 pub mod run;
 pub mod verdict;

@@ -124,6 +124,18 @@ impl Level {
     }
 }
 
+/// What a finished command concluded, before the command line turns it into an exit code
+/// (`cli::exit`): the domain says what happened, the roof says what number that is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Conclusion {
+    /// Everything asked was judged, and nothing FAILed.
+    Clean,
+    /// At least one FAIL (or a fuzz finding that fails).
+    Failed,
+    /// Nothing FAILed, but something could not be judged (ERROR, setup, restore, reports).
+    CannotJudge,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

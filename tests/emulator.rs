@@ -5,7 +5,7 @@
 mod emulator_support;
 
 use emulator_support::*;
-use polyconform::cli::ParallelMode;
+use polyconform::emulator::ParallelMode;
 use serde_json::{Value, json};
 use std::time::Duration;
 

@@ -12,7 +12,7 @@
 
 use polyconform::catalogue::Catalogue;
 use polyconform::emulator::faults;
-use polyconform::report::model::RunRecord;
+use polyconform::record::model::RunRecord;
 use polyconform::verdict::Verdict;
 use std::collections::VecDeque;
 use std::path::PathBuf;

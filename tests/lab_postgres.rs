@@ -134,7 +134,7 @@ fn lab_history_and_reservations_in_postgresql() {
     let name = format!(
         "polyconform_lab_{}_{}",
         std::process::id(),
-        polyconform::lab::clock::now_ms()
+        polyconform::record::clock::now_ms()
     );
     runtime.block_on(admin(&url, &format!("CREATE DATABASE {name}")));
     let db_url = with_database(&url, &name);

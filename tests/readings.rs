@@ -22,7 +22,7 @@ use polyconform::catalogue::{Case, Catalogue, Erratum};
 use polyconform::device::tls::Trust;
 use polyconform::device::{Credentials, Device, DeviceConfig};
 use polyconform::emulator::{Emulator, EmulatorConfig};
-use polyconform::report::model::RunRecord;
+use polyconform::record::model::RunRecord;
 use polyconform::run::{Engine, IncomingSource, RunOptions, run_all};
 use polyconform::verdict::{Level, Verdict};
 use std::collections::BTreeSet;

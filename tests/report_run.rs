@@ -6,7 +6,7 @@
 
 mod report_fixture;
 
-use polyconform::report::model::RunRecord;
+use polyconform::record::model::RunRecord;
 use polyconform::verdict::Verdict;
 use quick_junit::{NonSuccessKind, Report, TestCaseStatus};
 use serde_json::Value;

@@ -5,8 +5,8 @@
 
 mod report_fixture;
 
-use polyconform::report::baseline::{self, DiffKind};
-use polyconform::report::model::RunRecord;
+use polyconform::baseline::{self, DiffKind};
+use polyconform::record::model::RunRecord;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -46,9 +46,7 @@ fn snaps(dir: &Path) -> BTreeMap<String, String> {
 }
 
 fn body(snap: &str) -> String {
-    polyconform::report::snapshot::SnapFile::parse(snap)
-        .unwrap()
-        .body
+    polyconform::baseline::SnapFile::parse(snap).unwrap().body
 }
 
 fn record_baseline(profile: &str, root: &Path, name: &str, faults: &[&str]) -> PathBuf {
@@ -261,7 +259,7 @@ fn snap_files_round_trip_through_insta() {
             let path = root.join(profile).join(&name);
             let snap = insta::Snapshot::from_file(&path)
                 .unwrap_or_else(|e| panic!("insta cannot read {}: {e}", path.display()));
-            let ours = polyconform::report::snapshot::SnapFile::parse(&text).unwrap();
+            let ours = polyconform::baseline::SnapFile::parse(&text).unwrap();
             assert_eq!(
                 snap.metadata().expression(),
                 ours.expression.as_deref(),
@@ -269,7 +267,7 @@ fn snap_files_round_trip_through_insta() {
             );
             assert_eq!(
                 snap.metadata().source(),
-                Some("src/report/snapshot.rs"),
+                Some("src/baseline/capture.rs"),
                 "{name}"
             );
             assert_eq!(

@@ -4,6 +4,7 @@
 //! binary needs no checkout. `--data DIR` (or `polyconform lint PATH`) reads a directory
 //! instead, which is how suite authors try their edits without rebuilding.
 
+use super::error::SpecError;
 use include_dir::{Dir, include_dir};
 use std::path::{Path, PathBuf};
 
@@ -27,6 +28,51 @@ pub struct DataFiles {
 }
 
 impl DataFiles {
+    /// One file checked against the built-in catalogue: it replaces its built-in namesake
+    /// (or joins the suites when it is new).
+    pub fn with_single_file(path: &Path) -> Result<DataFiles, SpecError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| SpecError::new(path, format!("cannot read file: {e}")))?;
+        let mut files = DataFiles::embedded();
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default();
+        let rel = match path.extension().and_then(|e| e.to_str()) {
+            Some("json") => {
+                let inside = path.to_string_lossy().replace('\\', "/");
+                match inside.rfind("schemas/") {
+                    Some(i) => std::path::PathBuf::from(&inside[i..]),
+                    None => {
+                        return Err(SpecError::new(
+                            path,
+                            "a schema file must live under a schemas/ folder",
+                        )
+                        .hint("lint the project directory instead"));
+                    }
+                }
+            }
+            Some("toml") if path.parent().is_some_and(|d| d.ends_with("profiles")) => {
+                Path::new("suites/profiles").join(&name)
+            }
+            Some("toml") => Path::new("suites").join(&name),
+            _ => {
+                return Err(SpecError::new(
+                    path,
+                    "not a .toml suite/profile file or a .json schema",
+                )
+                .hint("suites and profiles are TOML, schemas are JSON"));
+            }
+        };
+        files.files.retain(|f| f.rel != rel);
+        files.files.push(DataFile {
+            rel,
+            shown: path.to_path_buf(),
+            text,
+        });
+        Ok(files)
+    }
+
     /// The files built into this binary.
     pub fn embedded() -> DataFiles {
         let mut files = Vec::new();

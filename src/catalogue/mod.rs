@@ -4,7 +4,6 @@
 //! all read it; none of them hard-code an endpoint, a code or a limit.
 
 pub mod case;
-pub mod command;
 pub mod data;
 pub mod error;
 pub mod load;

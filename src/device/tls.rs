@@ -24,6 +24,14 @@ pub enum Trust {
     Ca(Vec<u8>),
 }
 
+impl Trust {
+    /// Whether a curl line that repeats a request needs `-k`: curl cannot check a pin,
+    /// and an insecure target has a certificate curl would refuse.
+    pub fn curl_needs_insecure(&self) -> bool {
+        matches!(self, Trust::Insecure | Trust::Pin(_))
+    }
+}
+
 /// Parse a fingerprint written as hex, with or without colons.
 pub fn parse_pin(text: &str) -> Result<[u8; 32], String> {
     let hex: String = text.chars().filter(|c| !matches!(c, ':' | ' ')).collect();

@@ -25,9 +25,9 @@
 
 pub mod answer;
 pub mod api;
-pub mod command;
 pub mod control;
 pub mod faults;
+pub mod parallel;
 pub mod readings;
 pub mod server;
 pub mod settings;
@@ -37,7 +37,7 @@ pub mod tls;
 pub use faults::{FaultInfo, faults};
 
 use crate::catalogue::Profile;
-use crate::cli::ParallelMode;
+pub use parallel::ParallelMode;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;

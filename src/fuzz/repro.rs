@@ -152,7 +152,7 @@ impl Reproducer {
             minimal: f.minimal,
             shrink: f.shrink,
             curl: crate::report::curl::command(&exchange, f.curl_base, f.username, f.insecure),
-            found_at: crate::run::engine::now_rfc3339(),
+            found_at: crate::record::clock::now_rfc3339(),
             also_on: Vec::new(),
             preceding: f.preceding,
         }

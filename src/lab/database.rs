@@ -577,7 +577,7 @@ impl Database {
     pub async fn migrate(&self) -> Result<i64, DbError> {
         let known = latest_version();
         self.ensure_migrations_table().await?;
-        let now = crate::lab::clock::now_rfc3339();
+        let now = crate::record::clock::now_rfc3339();
         match &self.backend {
             Backend::Sqlite(thread) => {
                 let result = thread

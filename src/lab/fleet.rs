@@ -17,8 +17,6 @@
 //! Phones share nothing but the cap, so a slow or dead phone delays only itself. The
 //! Engine's device gate keeps one request in flight per phone.
 
-use super::cli::SuiteChoice;
-use super::clock::{now_ms, now_rfc3339};
 use super::health::{CallState, call_state};
 use super::history::{self, LabMeta};
 use super::inventory::{Inventory, InventoryDevice};
@@ -29,7 +27,8 @@ use super::spill::{self, Spill};
 use super::writer::Writers;
 use crate::catalogue::{Case, Catalogue};
 use crate::device::{Device, DeviceConfig};
-use crate::report::model::{CaseRecord, RunRecord};
+use crate::record::clock::{now_ms, now_rfc3339};
+use crate::record::model::{CaseRecord, RunRecord};
 use crate::report::redact::Redactor;
 use crate::run::engine::{Engine, IncomingSource, RunOptions, run_record};
 use std::collections::BTreeMap;
@@ -37,6 +36,18 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
+
+/// What a lab run does on each phone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
+pub enum SuiteChoice {
+    /// The conformance suites.
+    #[default]
+    Run,
+    /// The fuzzer, for --duration per phone.
+    Fuzz,
+    /// The conformance suites, then the fuzzer.
+    Both,
+}
 
 /// How the fleet runs.
 #[derive(Debug, Clone)]
@@ -471,14 +482,14 @@ impl Fleet {
         profile: &crate::catalogue::Profile,
         redactor: &Redactor,
     ) -> FuzzOutcome {
-        use crate::fuzz::campaign::{Campaign, Settings};
+        use crate::fuzz::campaign::Settings;
         let unfinished = |why: String| FuzzOutcome {
             finished: false,
             cases: 0,
             findings: 0,
             note: Some(redactor.redact(&format!("fuzz part not run: {why}"))),
         };
-        let endpoints = match crate::fuzz::command::select_endpoints(profile, &[], false) {
+        let endpoints = match crate::fuzz::setup::select_endpoints(profile, &[], false) {
             Ok(e) => e,
             Err(why) => return unfinished(why),
         };
@@ -508,23 +519,14 @@ impl Fleet {
                     .map_err(|e| format!("cannot start a runtime: {e}"))?;
                 rt.block_on(async {
                     let device = Device::new(config).map_err(|e| e.to_string())?;
-                    let campaign = Campaign {
-                        device: device.clone(),
-                        profile: &profile,
-                        schemas: &catalogue.schemas,
-                        docs: crate::fuzz::request_schema::SchemaDocs::from_set(&catalogue.schemas),
-                        endpoints,
-                        restorer: crate::fuzz::restore::Restorer::new(device, profile.clone()),
+                    let at = crate::fuzz::setup::Where {
+                        device,
                         label: d2.target.clone(),
                         curl_base: d2.target.clone(),
-                        insecure: matches!(
-                            d2.trust,
-                            crate::device::tls::Trust::Insecure | crate::device::tls::Trust::Pin(_)
-                        ),
-                        username: d2.credentials.username.clone(),
-                        redactor: r2,
-                        settings,
                     };
+                    let campaign = crate::fuzz::setup::campaign(
+                        &catalogue, &profile, at, endpoints, &r2, settings,
+                    );
                     Ok(campaign
                         .run(&mut crate::fuzz::progress::Ticker::new())
                         .await)

@@ -20,9 +20,9 @@
 //! also shows the trend of the run time. Building the view is a pure function of the
 //! loaded rows ([`view`]), tested without a database.
 
-use super::clock::now_ms;
 use super::database::{Database, DbError, Param, Statement};
 use super::report::{DeviceRun, DeviceState};
+use crate::record::clock::now_ms;
 use crate::verdict::Verdict;
 use serde::Serialize;
 use std::collections::BTreeMap;

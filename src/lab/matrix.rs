@@ -8,8 +8,8 @@
 
 use super::report::{DeviceRun, DeviceState, LabReport};
 use crate::catalogue::case::Family;
+use crate::record::model::CaseRecord;
 use crate::report::html::{class, duration, esc};
-use crate::report::model::CaseRecord;
 use crate::verdict::Verdict;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;

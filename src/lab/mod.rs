@@ -13,12 +13,8 @@
 //!                     HTML (matrix); `lab merge` joins shard reports
 //! ```
 //!
-//! `command` is the CLI entry point (`polyconform lab run | history | merge`), `cli` its
-//! arguments, `clock` the wall-clock helpers records use.
+//! The command line of `polyconform lab run | history | merge` is `cli::lab`.
 
-pub mod cli;
-pub mod clock;
-pub mod command;
 pub mod database;
 pub mod fleet;
 pub mod health;

@@ -9,9 +9,9 @@
 //! own `report.json` keeps every exchange. All text passes through [`LabRedactor`].
 
 use crate::device::Credentials;
-use crate::exit;
-use crate::report::model::{DeviceIdentity, RunRecord};
+use crate::record::model::{DeviceIdentity, RunRecord};
 use crate::report::redact::Redactor;
+use crate::verdict::Conclusion;
 use crate::verdict::Verdict;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -131,7 +131,7 @@ impl DeviceRun {
             reason: Some(reason),
             identity: None,
             case_shard: None,
-            started_at: super::clock::now_rfc3339(),
+            started_at: crate::record::clock::now_rfc3339(),
             duration_ms: 0,
             record: None,
             fuzz: None,
@@ -172,14 +172,14 @@ impl DeviceRun {
 }
 
 impl LabReport {
-    /// The exit code: 1 when a phone FAILed; else 2 when anything was not judged; else 0.
-    pub fn exit_code(&self) -> u8 {
+    /// FAILed when a phone FAILed; else could not judge when anything was not judged.
+    pub fn conclusion(&self) -> Conclusion {
         if self.devices.iter().any(DeviceRun::failed) {
-            exit::FAILED
+            Conclusion::Failed
         } else if self.devices.iter().any(DeviceRun::unjudged) || !self.notes.is_empty() {
-            exit::CANNOT_JUDGE
+            Conclusion::CannotJudge
         } else {
-            exit::OK
+            Conclusion::Clean
         }
     }
 
@@ -493,7 +493,7 @@ fn merge_device(mut parts: Vec<DeviceRun>) -> (DeviceRun, Option<String>) {
 pub(crate) mod tests {
     use super::*;
     use crate::catalogue::case::Family;
-    pub use crate::report::model::sample::{case, record};
+    pub use crate::record::model::sample::{case, record};
 
     pub fn device(name: &str, state: DeviceState, record: Option<RunRecord>) -> DeviceRun {
         let mut d = DeviceRun::not_judged(
@@ -541,14 +541,14 @@ pub(crate) mod tests {
             Some(record(vec![case("c1", Family::Auth, Verdict::Fail)])),
         );
         let busy = device("c", DeviceState::Busy, None);
-        assert_eq!(report(vec![pass.clone()]).exit_code(), exit::OK);
+        assert_eq!(report(vec![pass.clone()]).conclusion(), Conclusion::Clean);
         assert_eq!(
-            report(vec![pass.clone(), busy.clone()]).exit_code(),
-            exit::CANNOT_JUDGE
+            report(vec![pass.clone(), busy.clone()]).conclusion(),
+            Conclusion::CannotJudge
         );
         assert_eq!(
-            report(vec![pass.clone(), busy, fail]).exit_code(),
-            exit::FAILED
+            report(vec![pass.clone(), busy, fail]).conclusion(),
+            Conclusion::Failed
         );
         let mut unfinished = pass.clone();
         unfinished.fuzz = Some(FuzzOutcome {
@@ -557,10 +557,13 @@ pub(crate) mod tests {
             findings: 0,
             note: Some("not built".into()),
         });
-        assert_eq!(report(vec![unfinished]).exit_code(), exit::CANNOT_JUDGE);
+        assert_eq!(
+            report(vec![unfinished]).conclusion(),
+            Conclusion::CannotJudge
+        );
         let mut noted = report(vec![pass]);
         noted.notes.push("history database unreachable".into());
-        assert_eq!(noted.exit_code(), exit::CANNOT_JUDGE);
+        assert_eq!(noted.conclusion(), Conclusion::CannotJudge);
     }
 
     #[test]
@@ -619,7 +622,7 @@ pub(crate) mod tests {
         assert_eq!(ids, vec!["c1", "c2"]);
         assert_eq!(solo.record.as_ref().unwrap().summary["FAIL"], 1);
         assert_eq!(solo.duration_ms, 20);
-        assert_eq!(merged.exit_code(), exit::FAILED);
+        assert_eq!(merged.conclusion(), Conclusion::Failed);
         assert!(merged.notes.is_empty(), "{:?}", merged.notes);
     }
 

@@ -15,8 +15,8 @@
 //! A phone that is reserved is reported BUSY with who holds it; it is never waited for,
 //! so one stuck run cannot stall the whole nightly run.
 
-use super::clock::{now_ms, rfc3339};
 use super::database::{Database, DbError};
+use crate::record::clock::{now_ms, rfc3339};
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};

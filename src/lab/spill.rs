@@ -7,7 +7,7 @@
 //! written, the lines are read back one by one to restore the full records, then the file
 //! is removed. A crash leaves a file no more sensitive than the phone's report.json.
 
-use crate::report::model::CaseRecord;
+use crate::record::model::CaseRecord;
 use crate::report::redact::Redactor;
 use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Write};

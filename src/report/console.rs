@@ -6,9 +6,9 @@
 //! (the harness could not judge) and NOT-TESTED reasons are listed apart so they are
 //! never mistaken for firmware defects. Everything passes through the [`Redactor`].
 
-use super::model::{CaseRecord, RunRecord};
 use super::redact::Redactor;
 use crate::check::Finding;
+use crate::record::model::{CaseRecord, RunRecord};
 use crate::verdict::Verdict;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -213,8 +213,8 @@ fn worst(c: &CaseRecord) -> Option<&Finding> {
 mod tests {
     use super::*;
     use crate::catalogue::case::{Family, ManualRef};
-    use crate::report::model::CaseRecord;
-    use crate::report::model::sample;
+    use crate::record::model::CaseRecord;
+    use crate::record::model::sample;
     use crate::verdict::Level;
 
     fn case(id: &str, verdict: Verdict, actual: &str) -> CaseRecord {

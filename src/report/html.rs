@@ -21,7 +21,7 @@
 use crate::catalogue::case::{AuthMode, Family};
 use crate::check::Finding;
 use crate::device::{Exchange, Outcome};
-use crate::report::model::{CaseRecord, RunRecord};
+use crate::record::model::{CaseRecord, RunRecord};
 use crate::verdict::Verdict;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;

@@ -5,8 +5,8 @@
 //! the serialised text, where a secret can only sit inside a JSON string; the masked
 //! text is parsed again before it is written so a report is never left invalid.
 
-use super::model::RunRecord;
 use super::redact::Redactor;
+use crate::record::model::RunRecord;
 use std::path::Path;
 
 /// The JSON report of a run, pretty-printed and redacted.

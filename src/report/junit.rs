@@ -7,8 +7,8 @@
 //! [`Redactor`].
 
 use super::console::case_details;
-use super::model::{CaseRecord, RunRecord};
 use super::redact::Redactor;
+use crate::record::model::{CaseRecord, RunRecord};
 use crate::verdict::Verdict;
 use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
 use std::path::Path;
@@ -91,7 +91,7 @@ fn test_case(c: &CaseRecord, redactor: &Redactor) -> TestCase {
 mod tests {
     use super::*;
     use crate::catalogue::case::Family;
-    use crate::report::model::sample;
+    use crate::record::model::sample;
 
     fn case(id: &str, verdict: Verdict) -> CaseRecord {
         let mut c = sample::case(id, Family::Auth, verdict);

@@ -23,7 +23,7 @@ use crate::catalogue::{Case, Catalogue, Endpoint, Profile};
 use crate::check::{self, Context, Finding};
 use crate::device::client::is_tls_failure;
 use crate::device::{Device, Exchange, Outcome, WireRequest};
-use crate::report::model::{CaseRecord, DeviceIdentity, RunRecord};
+use crate::record::model::{CaseRecord, DeviceIdentity, RunRecord};
 use crate::verdict::Verdict;
 use std::collections::BTreeMap;
 use std::sync::Arc;

@@ -9,7 +9,7 @@
 use crate::catalogue::Case;
 use crate::check::Finding;
 use crate::device::Exchange;
-use crate::report::model::CaseRecord;
+use crate::record::model::CaseRecord;
 use crate::verdict::Verdict;
 
 /// The harness could not do its part of a case. Never a statement about the device.

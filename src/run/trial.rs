@@ -13,7 +13,7 @@
 use super::engine::Engine;
 use super::outcome::needs_opt_in;
 use crate::catalogue::Case;
-use crate::report::model::CaseRecord;
+use crate::record::model::CaseRecord;
 use crate::report::redact::Redactor;
 use crate::verdict::Verdict;
 use libtest_mimic::{Failed, Trial};

@@ -5,7 +5,7 @@
 use polyconform::catalogue::case::{AuthMode, Family, ManualRef};
 use polyconform::check::Finding;
 use polyconform::device::{Exchange, Outcome, WireRequest, WireResponse};
-use polyconform::report::model::{CaseRecord, DeviceIdentity, RunRecord};
+use polyconform::record::model::{CaseRecord, DeviceIdentity, RunRecord};
 use polyconform::verdict::{Level, Verdict};
 use std::path::PathBuf;
 

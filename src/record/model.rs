@@ -88,6 +88,21 @@ impl RunRecord {
         }
     }
 
+    /// What the run concluded: FAILed when any case FAILed; otherwise could not judge
+    /// when a case is ERROR, the restore failed, or `finished_cleanly` is false (reports
+    /// not written, ...); otherwise clean.
+    pub fn conclusion(&self, finished_cleanly: bool) -> crate::verdict::Conclusion {
+        use crate::verdict::Conclusion;
+        let restore_failed = self.notes.iter().any(|n| n.starts_with("RESTORE FAILED"));
+        if self.count(Verdict::Fail) > 0 {
+            Conclusion::Failed
+        } else if self.count(Verdict::Error) > 0 || restore_failed || !finished_cleanly {
+            Conclusion::CannotJudge
+        } else {
+            Conclusion::Clean
+        }
+    }
+
     pub fn count(&self, v: Verdict) -> usize {
         self.cases.iter().filter(|c| c.verdict == v).count()
     }

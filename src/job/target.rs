@@ -1,14 +1,13 @@
 //! Which phone a run talks to: a `--target` URL with credentials and TLS trust, or the
 //! built-in emulator started in-process when no target is given.
 //!
-//! The main function is [`connect`]; it turns [`TargetArgs`] into a [`Target`]. Anything
+//! The main function is [`connect`]; it turns [`TargetOptions`] into a [`Target`]. Anything
 //! that stops the harness from talking to a phone at all (no password, a pin that is not
 //! hex, a CA file that does not parse, an emulator that cannot start) is a
 //! [`TargetError`] whose message names the flag that fixes it; the command exits 2.
 //! Shared by `run`, `fuzz`, `replay` and `snapshot`.
 
 use crate::catalogue::Profile;
-use crate::cli::TargetArgs;
 use crate::device::tls::{Trust, parse_pin};
 use crate::device::{Credentials, Device, DeviceConfig, DeviceError};
 use crate::emulator::{Emulator, EmulatorConfig};
@@ -21,6 +20,43 @@ pub const BUILTIN_LABEL: &str = "builtin-emulator";
 /// Environment variable read for the password when neither `--password` nor
 /// `--password-file` is given.
 pub const PASSWORD_ENV: &str = "POLYCONFORM_PASSWORD";
+
+/// How to reach and authenticate to one phone: what the command line's target flags say,
+/// as plain values (the flags themselves live in `cli::target`).
+#[derive(Debug, Clone)]
+pub struct TargetOptions {
+    /// Base URL of the phone; `None` starts the built-in emulator.
+    pub url: Option<String>,
+    pub username: String,
+    /// A password given directly (the command line warns that it shows in `ps`).
+    pub password: Option<String>,
+    /// A file whose first line is the password.
+    pub password_file: Option<PathBuf>,
+    pub insecure: bool,
+    pub pin_sha256: Option<String>,
+    pub ca_cert: Option<PathBuf>,
+    /// Per-request timeout in seconds.
+    pub timeout: f64,
+    /// Pause between two requests, in milliseconds.
+    pub pace_ms: u64,
+}
+
+impl TargetOptions {
+    /// The built-in emulator with the default user and a 10 s timeout (benches and tests).
+    pub fn builtin() -> TargetOptions {
+        TargetOptions {
+            url: None,
+            username: "Polycom".into(),
+            password: None,
+            password_file: None,
+            insecure: false,
+            pin_sha256: None,
+            ca_cert: None,
+            timeout: 10.0,
+            pace_ms: 0,
+        }
+    }
+}
 
 /// A phone ready to be talked to.
 pub struct Target {
@@ -99,7 +135,7 @@ pub enum TargetError {
 /// The contract other commands code against; `run` uses [`connect_with`] to pass the
 /// emulator latency as well.
 pub async fn connect(
-    args: &TargetArgs,
+    args: &TargetOptions,
     profile: &Profile,
     emulator_faults: &[String],
     control: bool,
@@ -118,7 +154,7 @@ pub async fn connect(
 
 /// [`connect`] with every emulator setting.
 pub async fn connect_with(
-    args: &TargetArgs,
+    args: &TargetOptions,
     profile: &Profile,
     setup: EmulatorSetup,
 ) -> Result<Target, TargetError> {
@@ -128,7 +164,7 @@ pub async fn connect_with(
     let timeout = Duration::from_secs_f64(args.timeout);
     let pace = Duration::from_millis(args.pace_ms);
     let password = resolve_password(args)?;
-    match &args.target {
+    match &args.url {
         Some(url) => {
             let url = url.trim().trim_end_matches('/').to_string();
             if let Ok(parsed) = reqwest::Url::parse(&url)
@@ -194,11 +230,8 @@ pub async fn connect_with(
 }
 
 /// `--password` (with a warning), then `--password-file`, then `POLYCONFORM_PASSWORD`.
-fn resolve_password(args: &TargetArgs) -> Result<Option<String>, TargetError> {
+pub fn resolve_password(args: &TargetOptions) -> Result<Option<String>, TargetError> {
     if let Some(pw) = &args.password {
-        eprintln!(
-            "warning: --password is visible in the process list and shell history (hint: use POLYCONFORM_PASSWORD or --password-file)"
-        );
         return Ok(Some(pw.clone()));
     }
     if let Some(path) = &args.password_file {
@@ -215,7 +248,7 @@ fn resolve_password(args: &TargetArgs) -> Result<Option<String>, TargetError> {
     Ok(std::env::var(PASSWORD_ENV).ok().filter(|p| !p.is_empty()))
 }
 
-fn resolve_trust(args: &TargetArgs) -> Result<Trust, TargetError> {
+pub fn resolve_trust(args: &TargetOptions) -> Result<Trust, TargetError> {
     if args.insecure {
         return Ok(Trust::Insecure);
     }
@@ -253,8 +286,8 @@ fn generated_password() -> String {
 mod tests {
     use super::*;
 
-    fn args() -> TargetArgs {
-        TargetArgs::builtin("trio-5.9.1")
+    fn args() -> TargetOptions {
+        TargetOptions::builtin()
     }
 
     #[test]

@@ -5,14 +5,66 @@
 //! `--tls` a second line gives the certificate fingerprint. The password is never
 //! printed.
 
-use super::{Emulator, EmulatorConfig, faults, readings};
+use super::exit::{CANNOT_JUDGE, OK, code};
 use crate::catalogue::Catalogue;
-use crate::cli::EmulateArgs;
-use crate::exit::{CANNOT_JUDGE, OK, code};
+use crate::emulator::{Emulator, EmulatorConfig, ParallelMode, faults, readings};
+use clap::Args;
 use std::io::Write;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::process::ExitCode;
 use std::time::Duration;
+
+#[derive(Debug, Clone, Args)]
+#[command(
+    after_help = "The first line on stdout is exactly `listening on http://HOST:PORT` \
+(or https://), so scripts can use port 0."
+)]
+pub struct EmulateArgs {
+    /// Address to listen on; port 0 picks a free port.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
+    pub listen: String,
+    /// Which phone to be.
+    #[arg(long, value_name = "PROFILE", default_value = "trio-5.9.1")]
+    pub profile: String,
+    #[arg(long, value_name = "NAME", default_value = "Polycom")]
+    pub username: String,
+    /// Admin password. The factory default `456` makes every API call answer Status 4010.
+    /// Default: POLYCONFORM_PASSWORD, else `polyconform`.
+    #[arg(long, value_name = "PW")]
+    pub password: Option<String>,
+    /// Serve HTTPS with a self-signed certificate generated at start.
+    #[arg(long)]
+    pub tls: bool,
+    /// Added latency for every request (the phone stays busy meanwhile).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub latency_ms: u64,
+    /// Misbehave on purpose (repeatable); see --list-faults.
+    #[arg(long, value_name = "NAME")]
+    pub fault: Vec<String>,
+    /// Print every fault with a one-line description and exit.
+    #[arg(long)]
+    pub list_faults: bool,
+    /// Play another documented reading of the manual instead of the preferred one
+    /// (repeatable); `all-other` plays every reading of the profile at once.
+    #[arg(long = "reading", value_name = "NAME")]
+    pub readings: Vec<String>,
+    /// Print every reading (the erratum it comes from, its profiles, what the phone then
+    /// does) and exit.
+    #[arg(long)]
+    pub list_readings: bool,
+    /// A request arriving while another is processed gets 403, or waits its turn.
+    #[arg(long, value_enum, default_value_t = ParallelMode::Reject)]
+    pub parallel: ParallelMode,
+    /// Serve the control endpoints under /control (inject an incoming call, health).
+    #[arg(long)]
+    pub control: bool,
+    /// How long a reboot or reset takes the phone away.
+    #[arg(long, value_name = "MS", default_value_t = 2000)]
+    pub reboot_ms: u64,
+    /// Start with the REST API disabled (apps.restapi.enabled=0): every API path answers 404.
+    #[arg(long)]
+    pub api_disabled: bool,
+}
 
 pub fn emulate(args: EmulateArgs) -> ExitCode {
     if args.list_faults {

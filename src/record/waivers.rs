@@ -19,7 +19,7 @@
 //! shrinks as firmware gets fixed. Unknown keys are errors with `file:line:col`, never
 //! ignored: a misspelt `firmware` silently widening a waiver would hide defects.
 
-use crate::report::model::RunRecord;
+use crate::record::model::RunRecord;
 use crate::verdict::Verdict;
 use serde::Deserialize;
 use std::path::Path;
@@ -299,8 +299,8 @@ fn locate_waiver(text: &str, index: usize) -> Option<(usize, usize)> {
 mod tests {
     use super::*;
     use crate::catalogue::case::Family;
-    use crate::report::model::CaseRecord;
-    use crate::report::model::sample;
+    use crate::record::model::CaseRecord;
+    use crate::record::model::sample;
 
     fn case(id: &str, verdict: Verdict) -> CaseRecord {
         let mut c = sample::case(id, Family::Size, verdict);

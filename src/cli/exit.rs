@@ -1,0 +1,43 @@
+//! Exit codes, documented once, and how a command that could not start ends. Scripts
+//! and CI act on them.
+
+use crate::job::JobError;
+use crate::verdict::Conclusion;
+use std::process::ExitCode;
+
+/// No FAIL (and, for fuzz, no finding).
+pub const OK: u8 = 0;
+/// At least one FAIL, or a fuzz finding.
+pub const FAILED: u8 = 1;
+/// Could not judge: usage error, bad data file, target unreachable, TLS failure.
+pub const CANNOT_JUDGE: u8 = 2;
+
+pub fn code(c: u8) -> ExitCode {
+    ExitCode::from(c)
+}
+
+/// The number a conclusion exits with.
+pub fn of(conclusion: Conclusion) -> u8 {
+    match conclusion {
+        Conclusion::Clean => OK,
+        Conclusion::Failed => FAILED,
+        Conclusion::CannotJudge => CANNOT_JUDGE,
+    }
+}
+
+/// Print why the setup failed (catalogue errors carry their own `error:` lines) and
+/// give "could not judge".
+pub fn setup_failed(e: &JobError) -> ExitCode {
+    if e.is_prefixed() {
+        eprintln!("{e}");
+    } else {
+        eprintln!("error: {e}");
+    }
+    code(CANNOT_JUDGE)
+}
+
+/// Print an error line and give "could not judge".
+pub fn cannot_judge(message: impl std::fmt::Display) -> ExitCode {
+    eprintln!("error: {message}");
+    code(CANNOT_JUDGE)
+}

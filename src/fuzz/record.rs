@@ -1,0 +1,121 @@
+//! A fuzz campaign as the reports see it: one case per finding (and per still-failing
+//! replay), one PASS case per endpoint fuzzed without a finding.
+
+use super::campaign::{Campaign, Summary};
+use super::replay::Replayed;
+use super::repro::{self, Reproducer};
+use crate::catalogue::case::{Family, ManualRef};
+use crate::check::Finding;
+use crate::device::Exchange;
+use crate::record::{CaseRecord, RunRecord};
+use crate::run::engine::Engine;
+use crate::verdict::{Level, Verdict};
+use std::time::Duration;
+
+/// The run as the reports see it: one case per finding (and per still-failing replay),
+/// one PASS case per endpoint fuzzed without a finding.
+pub fn run_record(
+    engine: &Engine,
+    campaign: &Campaign<'_>,
+    s: &Summary,
+    replayed: &[(Reproducer, Replayed)],
+    started_at: String,
+    elapsed: Duration,
+) -> RunRecord {
+    let family = &campaign.profile.family;
+    let mut cases = Vec::new();
+    let mut record_of = |r: &Reproducer, verdict: Verdict, actual: String| {
+        let ex = |step: &str, saved: &repro::SavedRequest| Exchange {
+            step: step.into(),
+            request: saved.request.clone(),
+            outcome: saved.outcome.clone(),
+            elapsed_ms: 0,
+        };
+        cases.push(CaseRecord {
+            id: format!("{family}.fuzz.{}.{}", r.endpoint, r.oracle.label()),
+            title: format!("fuzz {}: {}", r.endpoint, r.oracle.label()),
+            family: Family::Input,
+            level: if verdict == Verdict::Fail {
+                Level::Must
+            } else {
+                Level::Ambiguous
+            },
+            manual: ManualRef {
+                section: r.section.clone(),
+                quote: r.requirement.clone(),
+            },
+            endpoint: Some(r.endpoint.clone()),
+            suite: "fuzz".into(),
+            verdict,
+            reason: None,
+            findings: vec![Finding {
+                family: Family::Input,
+                verdict,
+                section: r.section.clone(),
+                requirement: r.requirement.clone(),
+                expected: vec![
+                    "an HTTP answer below 500 within the timeout, JSON with a documented Status"
+                        .into(),
+                ],
+                actual,
+                step: "fuzz".into(),
+                details: r.mutations.clone(),
+                errata: vec![],
+            }],
+            exchanges: vec![
+                ex("first failing request", &r.original),
+                ex("minimal request", &r.minimal),
+            ],
+            reproducer: Some(r.curl.clone()),
+            duration_ms: 0,
+        });
+    };
+    for f in &s.findings {
+        record_of(
+            &f.reproducer,
+            f.reproducer.verdict,
+            f.reproducer.minimal.answer.clone(),
+        );
+    }
+    for (r, result) in replayed {
+        if let Replayed::StillFailing { violation, .. } = result
+            && !s.findings.iter().any(|f| f.reproducer.id == r.id)
+        {
+            record_of(
+                r,
+                violation.verdict,
+                format!("replayed: {}", violation.actual),
+            );
+        }
+    }
+    for e in &campaign.endpoints {
+        let n = s.per_endpoint.get(&e.id).copied().unwrap_or(0);
+        if n == 0 || cases.iter().any(|c| c.endpoint.as_deref() == Some(&e.id)) {
+            continue;
+        }
+        cases.push(CaseRecord {
+            id: format!("{family}.fuzz.{}", e.id),
+            title: format!("fuzz {}: {n} generated requests", e.id),
+            family: Family::Input,
+            level: Level::Must,
+            manual: ManualRef { section: e.section.clone(), quote: "no HTTP 5xx, no hang, no reset, a documented Status, mandatory parameters enforced".into() },
+            endpoint: Some(e.id.clone()),
+            suite: "fuzz".into(),
+            verdict: Verdict::Pass,
+            reason: None,
+            findings: Vec::new(),
+            exchanges: Vec::new(),
+            reproducer: None,
+            duration_ms: 0,
+        });
+    }
+    let mut record = crate::run::engine::run_record(engine, started_at, elapsed, cases);
+    record.notes.push(format!(
+        "fuzz campaign: seed {}, {} cases, {} findings",
+        campaign.settings.seed,
+        s.cases,
+        s.findings.len()
+    ));
+    record.notes.extend(s.errors.iter().cloned());
+    record
+}

@@ -1,0 +1,139 @@
+//! One setup path for every command that talks to a phone (`run`, `fuzz`, `replay`,
+//! `snapshot`): catalogue → profile → async runtime → emulator readings → target (trust,
+//! credentials) → Ctrl-C → stop.
+//!
+//! Each step that can fail returns a [`JobError`] whose message names the file or flag
+//! that fixes it; the command line prints it and exits 2. Nothing here prints or picks an
+//! exit code. The lab sets up many phones at once and shares the pieces (catalogue
+//! loading, [`runtime`], [`target`]) rather than [`Job::open`].
+
+pub mod target;
+
+use crate::catalogue::{Catalogue, DataFiles, Profile, SpecErrors};
+use crate::report::redact::Redactor;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+pub use target::{BUILTIN_LABEL, EmulatorSetup, Target, TargetError, TargetOptions};
+
+/// What a command asks for before it can talk to a phone.
+#[derive(Debug, Clone)]
+pub struct JobSpec {
+    /// `--data DIR`, else the built-in copy of schemas/ and suites/.
+    pub data: Option<PathBuf>,
+    pub profile: String,
+    pub target: TargetOptions,
+    /// The built-in emulator's setup when there is no target (readings not yet resolved:
+    /// `all-other` is allowed here).
+    pub emulator: EmulatorSetup,
+}
+
+/// A phone ready to be judged, with everything the command needs around it.
+pub struct Job {
+    pub catalogue: Arc<Catalogue>,
+    pub profile: Profile,
+    pub runtime: tokio::runtime::Runtime,
+    pub target: Target,
+    /// Hides the password (and what is derived from it) in everything printed or written.
+    pub redactor: Redactor,
+}
+
+/// Why a job could not be set up. Every message says what to check.
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    #[error(
+        "cannot read data directory `{dir}`: {source}\n(hint: --data must point at a folder holding schemas/ and suites/)"
+    )]
+    DataDir {
+        dir: PathBuf,
+        source: std::io::Error,
+    },
+    /// The data files do not load; the message lists every problem with `file:line:col`.
+    #[error("{0}")]
+    Catalogue(SpecErrors),
+    #[error("{0}")]
+    Profile(String),
+    #[error("cannot start the async runtime: {0}")]
+    Runtime(std::io::Error),
+    #[error("--reading: {0}")]
+    Reading(String),
+    #[error(transparent)]
+    Target(#[from] TargetError),
+}
+
+impl JobError {
+    /// Catalogue errors already start each line with `error:`; the others do not.
+    pub fn is_prefixed(&self) -> bool {
+        matches!(self, JobError::Catalogue(_))
+    }
+}
+
+/// Load the catalogue from `--data DIR` or the built-in copy.
+pub fn load_catalogue(data: Option<&Path>) -> Result<Catalogue, JobError> {
+    let files = match data {
+        Some(dir) => DataFiles::from_dir(dir).map_err(|source| JobError::DataDir {
+            dir: dir.to_path_buf(),
+            source,
+        })?,
+        None => DataFiles::embedded(),
+    };
+    Catalogue::load(&files).map_err(JobError::Catalogue)
+}
+
+/// The async runtime of one command: two workers (cases share one phone; the second
+/// worker serves the in-process emulator).
+pub fn runtime() -> Result<tokio::runtime::Runtime, JobError> {
+    runtime_with(2)
+}
+
+/// A runtime with `workers` threads (the lab runs several phones at once).
+pub fn runtime_with(workers: usize) -> Result<tokio::runtime::Runtime, JobError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(workers)
+        .enable_all()
+        .build()
+        .map_err(JobError::Runtime)
+}
+
+impl Job {
+    /// Catalogue, profile, runtime, readings, target: the common start of a command.
+    pub fn open(spec: JobSpec) -> Result<Job, JobError> {
+        let catalogue = Arc::new(load_catalogue(spec.data.as_deref())?);
+        let profile = catalogue
+            .profile(&spec.profile)
+            .map_err(JobError::Profile)?
+            .clone();
+        let runtime = runtime()?;
+        let mut setup = spec.emulator;
+        setup.readings =
+            crate::emulator::readings::resolve(&catalogue, &profile.id, &setup.readings)
+                .map_err(JobError::Reading)?;
+        let target = runtime.block_on(target::connect_with(&spec.target, &profile, setup))?;
+        let redactor = Redactor::new(&spec.target.username, &target.password);
+        Ok(Job {
+            catalogue,
+            profile,
+            runtime,
+            target,
+            redactor,
+        })
+    }
+
+    /// On Ctrl-C, run `on_interrupt` (put the phone back, ...) in the job's runtime.
+    pub fn on_ctrl_c<F>(&self, on_interrupt: F)
+    where
+        F: std::future::Future<Output = ()> + Send + 'static,
+    {
+        self.runtime.spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                on_interrupt.await;
+            }
+        });
+    }
+
+    /// Stop the built-in emulator, if this job started one.
+    pub fn stop(self) {
+        if let Some(e) = self.target.emulator {
+            self.runtime.block_on(e.stop());
+        }
+    }
+}
