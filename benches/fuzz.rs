@@ -7,7 +7,6 @@
 //! health checks), the ratio of the two (target: at least 50 %), and the generator alone.
 
 use polyconform::catalogue::Catalogue;
-use polyconform::job::TargetOptions;
 use polyconform::device::WireRequest;
 use polyconform::fuzz::campaign::{Campaign, Settings};
 use polyconform::fuzz::generator::Generator;
@@ -16,6 +15,7 @@ use polyconform::fuzz::request_schema::SchemaDocs;
 use polyconform::fuzz::restore::Restorer;
 use polyconform::fuzz::setup::select_endpoints;
 use polyconform::fuzz::shrink::ShrinkBudget;
+use polyconform::job::TargetOptions;
 use polyconform::report::redact::Redactor;
 use std::time::{Duration, Instant};
 
