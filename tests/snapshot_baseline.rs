@@ -386,7 +386,9 @@ fn baselines_resolve_by_name_from_disk_or_the_built_in_copy() {
     assert!(on_disk.iter().any(|e| e.endpoint == "mgmt.device-info"
         && e.path == "/api/v1/mgmt/device/info"
         && e.method == "GET"));
-    let err = baseline::load(Path::new("/nonexistent-dir/nope")).unwrap_err();
+    let err = baseline::load(Path::new("/nonexistent-dir/nope"))
+        .unwrap_err()
+        .to_string();
     assert!(
         err.contains("not found")
             && err.contains("polyconform snapshot --name nope")

@@ -21,6 +21,7 @@
 //! The header records the endpoint, method, path and profile (what `--baseline`
 //! compares against), never the target URL or a credential.
 
+use super::error::BaselineError;
 use super::file::SnapFile;
 use super::shape::{pretty, shape_of};
 use crate::catalogue::{Method, Profile, Safety};
@@ -111,7 +112,7 @@ pub fn write_baseline(
     recorded: &[Recorded],
     mode: UpdateMode,
     redactor: &Redactor,
-) -> Result<String, String> {
+) -> Result<String, BaselineError> {
     if let Some(first) = recorded
         .iter()
         .find_map(|r| r.shape.as_ref().err())
@@ -119,11 +120,14 @@ pub fn write_baseline(
     {
         // Nothing usable came back (unreachable, wrong password, API disabled): a baseline
         // of nothing would make every later comparison silently empty.
-        return Err(format!(
-            "no endpoint answered HTTP 200 with JSON, nothing recorded; first answer: {first} (hint: check --target, the password and that the REST API is enabled)"
-        ));
+        return Err(BaselineError::NothingRecorded {
+            first: first.clone(),
+        });
     }
-    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create `{}`: {e}", dir.display()))?;
+    std::fs::create_dir_all(dir).map_err(|source| BaselineError::Create {
+        place: dir.to_path_buf(),
+        source,
+    })?;
     let mut lines = Vec::new();
     let (mut written, mut unchanged, mut pending, mut skipped) = (0, 0, 0, 0);
     for r in recorded {
@@ -158,8 +162,10 @@ pub fn write_baseline(
                 let _ = std::fs::remove_file(&new_path);
             }
             Some(_) if mode == UpdateMode::New => {
-                std::fs::write(&new_path, &text)
-                    .map_err(|e| format!("cannot write `{}`: {e}", new_path.display()))?;
+                std::fs::write(&new_path, &text).map_err(|source| BaselineError::Write {
+                    place: new_path.clone(),
+                    source,
+                })?;
                 pending += 1;
                 lines.push(format!(
                     "  changed   {} -> {}",
@@ -175,8 +181,10 @@ pub fn write_baseline(
                 ));
             }
             _ => {
-                std::fs::write(&path, &text)
-                    .map_err(|e| format!("cannot write `{}`: {e}", path.display()))?;
+                std::fs::write(&path, &text).map_err(|source| BaselineError::Write {
+                    place: path.clone(),
+                    source,
+                })?;
                 let _ = std::fs::remove_file(&new_path);
                 written += 1;
             }

@@ -23,6 +23,7 @@
 //! `"2000"` in the baseline and `"4007"` now is one "new Status code" difference, not a
 //! list of removed fields.
 
+use super::error::BaselineError;
 use super::file::{SHIPPED, SnapFile};
 use super::shape::{Shape, quoted_list};
 use crate::catalogue::case::{AuthMode, Family};
@@ -143,12 +144,12 @@ pub struct Comparison {
 
 /// Compare every answer of `run` with the baseline in `baseline_dir`; one diff per
 /// added, removed or retyped field, new Status code and new enum value.
-pub fn compare(baseline_dir: &Path, run: &RunRecord) -> Result<Vec<BaselineDiff>, String> {
+pub fn compare(baseline_dir: &Path, run: &RunRecord) -> Result<Vec<BaselineDiff>, BaselineError> {
     Ok(compare_report(baseline_dir, run)?.diffs)
 }
 
 /// [`compare`], also saying which endpoints were and were not compared.
-pub fn compare_report(baseline_dir: &Path, run: &RunRecord) -> Result<Comparison, String> {
+pub fn compare_report(baseline_dir: &Path, run: &RunRecord) -> Result<Comparison, BaselineError> {
     let name = baseline_name(baseline_dir);
     let entries = load(baseline_dir)?;
     let mut out = Comparison::default();
@@ -374,17 +375,20 @@ pub fn resolve(name: &str) -> PathBuf {
 
 /// Read every `.snap` of a baseline: from disk when the directory exists, else from the
 /// copy built into the binary (same name under `snapshots/`).
-pub fn load(dir: &Path) -> Result<Vec<BaselineEntry>, String> {
+pub fn load(dir: &Path) -> Result<Vec<BaselineEntry>, BaselineError> {
     let mut files: Vec<(String, String)> = Vec::new();
     if dir.is_dir() {
-        let read = std::fs::read_dir(dir)
-            .map_err(|e| format!("{}: cannot read the baseline: {e}", dir.display()))?;
-        for e in read {
-            let e = e.map_err(|e| format!("{}: cannot read the baseline: {e}", dir.display()))?;
-            let p = e.path();
+        let unreadable = |source| BaselineError::Read {
+            place: dir.to_path_buf(),
+            source,
+        };
+        for e in std::fs::read_dir(dir).map_err(unreadable)? {
+            let p = e.map_err(unreadable)?.path();
             if p.extension().is_some_and(|x| x == "snap") {
-                let text = std::fs::read_to_string(&p)
-                    .map_err(|e| format!("{}: cannot read: {e}", p.display()))?;
+                let text = std::fs::read_to_string(&p).map_err(|source| BaselineError::Read {
+                    place: p.clone(),
+                    source,
+                })?;
                 files.push((p.display().to_string(), text));
             }
         }
@@ -401,19 +405,17 @@ pub fn load(dir: &Path) -> Result<Vec<BaselineEntry>, String> {
             }
         }
     } else {
-        return Err(format!(
-            "baseline `{}` not found (hint: record it with `polyconform snapshot --name {}`; shipped baselines: {})",
-            dir.display(),
-            baseline_name(dir),
-            shipped_names().join(", ")
-        ));
+        return Err(BaselineError::NotFound {
+            dir: dir.to_path_buf(),
+            name: baseline_name(dir),
+            shipped: shipped_names(),
+        });
     }
     if files.is_empty() {
-        return Err(format!(
-            "baseline `{}` holds no .snap file (hint: record it with `polyconform snapshot --name {}`)",
-            dir.display(),
-            baseline_name(dir)
-        ));
+        return Err(BaselineError::Empty {
+            dir: dir.to_path_buf(),
+            name: baseline_name(dir),
+        });
     }
     files.sort();
     files
@@ -430,18 +432,19 @@ pub fn shipped_names() -> Vec<String> {
         .collect()
 }
 
-fn parse_entry(shown: &str, text: &str) -> Result<BaselineEntry, String> {
-    let snap = SnapFile::parse(text).map_err(|e| format!("{shown}: {e}"))?;
+fn parse_entry(shown: &str, text: &str) -> Result<BaselineEntry, BaselineError> {
+    let malformed = |place: String, detail: String| BaselineError::Malformed { place, detail };
+    let snap = SnapFile::parse(text).map_err(|e| malformed(shown.to_string(), e))?;
     let get = |k: &str| {
-        snap.info.get(k).cloned().ok_or_else(|| format!("{shown}: the header has no `info.{k}` (hint: record the baseline again with `polyconform snapshot`)"))
+        snap.info.get(k).cloned().ok_or_else(|| malformed(shown.to_string(), format!("the header has no `info.{k}` (hint: record the baseline again with `polyconform snapshot`)")))
     };
     let value: Value = serde_json::from_str(&snap.body).map_err(|e| {
-        format!(
-            "{shown}:{}: the shape is not JSON: {e}",
-            snap.body_line + e.line().saturating_sub(1)
+        malformed(
+            format!("{shown}:{}", snap.body_line + e.line().saturating_sub(1)),
+            format!("the shape is not JSON: {e}"),
         )
     })?;
-    let shape = Shape::from_json(&value).map_err(|e| format!("{shown}: {e}"))?;
+    let shape = Shape::from_json(&value).map_err(|e| malformed(shown.to_string(), e))?;
     Ok(BaselineEntry {
         endpoint: get("endpoint")?,
         method: get("method")?,

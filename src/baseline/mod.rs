@@ -8,12 +8,14 @@
 
 pub mod capture;
 pub mod compare;
+pub mod error;
 pub mod file;
 pub mod shape;
 
 pub use compare::{
     BaselineDiff, Comparison, DiffKind, as_case, compare, compare_report, load, resolve,
 };
+pub use error::BaselineError;
 pub use file::SnapFile;
 pub use shape::{pretty, shape_of};
 

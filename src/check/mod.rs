@@ -1,4 +1,11 @@
-//! The judges: one file per rule family, pure functions over recorded exchanges.
+//! The judges: pure functions over recorded exchanges, one file per kind of rule.
+//!
+//! The split is by rule, not by the 15 case families: `outcome` judges the `[[expect]]`
+//! of a case of any family (status, API status, size, method, params, input, state, flow,
+//! UI...), `json` its JSON assertions; each implicit rule has its own file (`status`,
+//! `api_status`, `content_type`, `schema`, `parallel`, `auth`, `patience`); `alternate`
+//! grades a printed form a phone served (errata), `implicit` decides which implicit rules
+//! apply to a step. Baseline differences are judged in `crate::baseline`.
 //!
 //! Checks never send a request and never sleep: given what a step asked for and what came
 //! back, they return [`Finding`]s that cite the manual. Two kinds of finding come out of

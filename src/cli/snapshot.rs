@@ -58,7 +58,8 @@ fn record(args: &SnapshotArgs) -> Result<String, String> {
         .runtime
         .block_on(capture(&job.target.device, &job.profile));
     // A shape holds no values, but a firmware could echo anything into an enum field.
-    let summary = write_baseline(&dir, &job.profile, &recorded, update_mode(), &job.redactor);
+    let summary = write_baseline(&dir, &job.profile, &recorded, update_mode(), &job.redactor)
+        .map_err(|e| e.to_string());
     job.stop();
     summary
 }

@@ -58,17 +58,33 @@ struct WaiverFile {
 
 const KNOWN_KEYS: [&str; 5] = ["case", "profile", "firmware", "reason", "reference"];
 
+/// Why a waiver file was refused; the message names `file:line:col` and what to write.
+#[derive(Debug, thiserror::Error)]
+pub enum WaiverError {
+    #[error("{}: cannot read the waiver file: {source}", .path.display())]
+    Read {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    /// Malformed TOML, an empty field, a pattern that does not compile.
+    #[error("{0}")]
+    Invalid(String),
+}
+
 impl Waivers {
     /// Read and check a waiver file. Errors read `file:line:col: message (hint: ...)`.
-    pub fn load(path: &Path) -> Result<Waivers, String> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("{}: cannot read the waiver file: {e}", path.display()))?;
+    pub fn load(path: &Path) -> Result<Waivers, WaiverError> {
+        let text = std::fs::read_to_string(path).map_err(|source| WaiverError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
         Waivers::parse(&text, &path.display().to_string())
     }
 
     /// Parse waiver TOML; `shown` names the file in errors.
-    pub fn parse(text: &str, shown: &str) -> Result<Waivers, String> {
-        let file: WaiverFile = toml::from_str(text).map_err(|e| toml_error(text, shown, &e))?;
+    pub fn parse(text: &str, shown: &str) -> Result<Waivers, WaiverError> {
+        let file: WaiverFile =
+            toml::from_str(text).map_err(|e| WaiverError::Invalid(toml_error(text, shown, &e)))?;
         for (i, w) in file.waivers.iter().enumerate() {
             let at = locate_waiver(text, i)
                 .map(|(l, c)| format!("{shown}:{l}:{c}"))
@@ -80,10 +96,18 @@ impl Waivers {
                 ("reference", &w.reference),
             ] {
                 if value.trim().is_empty() {
-                    return Err(format!(
+                    return Err(WaiverError::Invalid(format!(
                         "{at}: waiver #{} has an empty `{key}` (hint: every waiver needs a case, a profile, a reason and a reference)",
                         i + 1
-                    ));
+                    )));
+                }
+            }
+            for (key, value) in [("case", Some(&w.case)), ("firmware", w.firmware.as_ref())] {
+                if let Some(Err(e)) = value.map(|v| pattern_of(v)) {
+                    return Err(WaiverError::Invalid(format!(
+                        "{at}: waiver #{} has a `{key}` pattern that does not compile: {e} (hint: `*` matches any run of characters, `?` one; write `[`, `{{` literally as `[[]`, `[{{]`)",
+                        i + 1
+                    )));
                 }
             }
         }
@@ -193,34 +217,17 @@ fn list_ids(ids: &[String]) -> String {
     s
 }
 
-/// Glob over case ids: `*` matches any run of characters (dots included), `?` exactly
-/// one; everything else literally.
+/// Glob over case ids and firmware versions (globset's syntax: `*` matches any run of
+/// characters, dots included, `?` exactly one, `[abc]` a class). A pattern that does not
+/// compile matches nothing; `Waivers::parse` refuses it first.
 pub fn glob_match(pattern: &str, text: &str) -> bool {
-    let p: Vec<char> = pattern.chars().collect();
-    let t: Vec<char> = text.chars().collect();
-    // Iterative matcher with single-star backtracking: linear memory, no recursion depth
-    // to exhaust on a hostile pattern.
-    let (mut pi, mut ti) = (0usize, 0usize);
-    let mut star: Option<(usize, usize)> = None;
-    while ti < t.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
-            pi += 1;
-            ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
-            star = Some((pi, ti));
-            pi += 1;
-        } else if let Some((sp, st)) = star {
-            pi = sp + 1;
-            ti = st + 1;
-            star = Some((sp, st + 1));
-        } else {
-            return false;
-        }
-    }
-    while pi < p.len() && p[pi] == '*' {
-        pi += 1;
-    }
-    pi == p.len()
+    pattern_of(pattern).is_ok_and(|g| g.compile_matcher().is_match(text))
+}
+
+fn pattern_of(pattern: &str) -> Result<globset::Glob, globset::Error> {
+    globset::GlobBuilder::new(pattern)
+        .literal_separator(false)
+        .build()
 }
 
 /// `file:line:col: message (hint: ...)` from a TOML error.
@@ -337,6 +344,17 @@ reference = "QA-2"
     }
 
     #[test]
+    fn a_pattern_that_does_not_compile_is_refused_with_its_place() {
+        let text = "[[waiver]]\ncase = \"trio.[size\"\nprofile = \"trio-5.9.1\"\nreason = \"r\"\nreference = \"QA-1\"\n";
+        let e = Waivers::parse(text, "w.toml").unwrap_err().to_string();
+        assert!(
+            e.starts_with("w.toml:1:1: waiver #1 has a `case` pattern"),
+            "{e}"
+        );
+        assert!(!glob_match("trio.[size", "trio.[size"));
+    }
+
+    #[test]
     fn a_waived_fail_is_waived_with_reason_and_reference_and_not_counted_as_fail() {
         let w = Waivers::parse(FILE, "waivers.toml").unwrap();
         let mut r = sample::record(vec![
@@ -421,7 +439,7 @@ reference = "QA-2"
     #[test]
     fn unknown_keys_are_errors_with_line_column_and_a_did_you_mean() {
         let text = "[[waiver]]\ncase = \"a\"\nprofile = \"trio-5.9.1\"\nfirmwre = \"1\"\nreason = \"r\"\nreference = \"x\"\n";
-        let err = Waivers::parse(text, "w.toml").unwrap_err();
+        let err = Waivers::parse(text, "w.toml").unwrap_err().to_string();
         assert!(err.starts_with("w.toml:4:1: "), "{err}");
         assert!(
             err.contains("firmwre") && err.contains("did you mean `firmware`"),
@@ -435,7 +453,7 @@ reference = "QA-2"
             "[[waiver]]\ncase = \"a\"\nprofile = \"p\"\nreference = \"x\"\n",
             "w.toml",
         )
-        .unwrap_err();
+        .unwrap_err().to_string();
         assert!(
             err.starts_with("w.toml:") && err.contains("reason"),
             "{err}"
@@ -444,7 +462,7 @@ reference = "QA-2"
             "[[waiver]]\ncase = \"a\"\nprofile = \"p\"\nreason = \"r\"\nreference = \" \"\n",
             "w.toml",
         )
-        .unwrap_err();
+        .unwrap_err().to_string();
         assert!(
             err.starts_with("w.toml:1:1: ") && err.contains("`reference`"),
             "{err}"
