@@ -26,7 +26,7 @@
 use super::exit;
 use super::target::TargetArgs;
 use crate::catalogue::profile::{Endpoint, Safety};
-use crate::fuzz::campaign::{Settings, Summary};
+use crate::fuzz::campaign::{Campaign, Settings, Summary};
 use crate::fuzz::oracle::Oracle;
 use crate::fuzz::progress::Ticker;
 use crate::fuzz::setup::{self, Where};
@@ -95,30 +95,15 @@ pub fn fuzz(args: FuzzArgs) -> ExitCode {
             return exit::code(exit::CANNOT_JUDGE);
         }
     };
-    let (max_cases, max_duration) = match (args.cases, args.duration) {
-        (None, None) => (Some(setup::DEFAULT_CASES), Some(setup::DEFAULT_DURATION)),
-        (cases, secs) => (cases, secs.map(Duration::from_secs)),
-    };
-    let seed = args.seed.unwrap_or_else(random_seed);
-    let out_dir = args
-        .out
-        .clone()
-        .unwrap_or_else(|| setup::default_out_dir(&profile.id));
+    let settings = settings(&args, &profile.id);
+    let out_dir = settings.out_dir.clone();
     let campaign = setup::campaign(
         catalogue,
         profile,
         at(target),
         endpoints,
         redactor,
-        Settings {
-            seed,
-            max_cases,
-            max_duration,
-            out_dir: out_dir.clone(),
-            shrink: ShrinkBudget::default(),
-            health_every: setup::HEALTH_EVERY,
-            recovery: setup::RECOVERY,
-        },
+        settings,
     );
     // Ctrl-C ends the run after the current request (restored), with the summary.
     runtime.spawn(async move {
@@ -128,33 +113,7 @@ pub fn fuzz(args: FuzzArgs) -> ExitCode {
         }
     });
 
-    let bounds = match (max_duration, max_cases) {
-        (Some(d), Some(c)) => format!("{} s or {c} cases, whichever comes first", d.as_secs()),
-        (Some(d), None) => format!("{} s", d.as_secs()),
-        (None, Some(c)) => format!("{c} cases"),
-        (None, None) => "no bound".into(),
-    };
-    let skipped_mutating = profile
-        .endpoints
-        .iter()
-        .filter(|e| e.safety == Safety::Mutating)
-        .count();
-    println!(
-        "fuzz: profile {}, target {}, seed {seed} (repeat with --seed {seed}), budget {bounds}, {} endpoint{}{}",
-        profile.id,
-        target.label,
-        campaign.endpoints.len(),
-        if campaign.endpoints.len() == 1 {
-            ""
-        } else {
-            "s"
-        },
-        if args.allow_mutating || skipped_mutating == 0 {
-            String::new()
-        } else {
-            format!(" ({skipped_mutating} mutating ones left out: add --allow-mutating)")
-        },
-    );
+    println!("{}", headline(&args, &campaign));
 
     let started_at = crate::record::clock::now_rfc3339();
     let started = Instant::now();
@@ -171,7 +130,7 @@ pub fn fuzz(args: FuzzArgs) -> ExitCode {
         "{}",
         redactor.redact(&render_summary(
             &summary,
-            seed,
+            campaign.settings.seed,
             &campaign.endpoints,
             replayed.len(),
             still_failing
@@ -199,16 +158,74 @@ pub fn fuzz(args: FuzzArgs) -> ExitCode {
     for e in &errors {
         eprintln!("error: {}", redactor.redact(e));
     }
+    let finding = summary.failures() > 0 || still_failing > 0;
+    // An interrupted run without a finding did not do what it was asked: not green.
+    let unfinished = !errors.is_empty() || summary.stopped.as_deref() == Some("interrupted");
     drop(campaign);
     job.stop();
-    if summary.failures() > 0 || still_failing > 0 {
-        exit::code(exit::FAILED)
-    } else if !errors.is_empty() || summary.stopped.as_deref() == Some("interrupted") {
-        // An interrupted run without a finding did not do what it was asked: not green.
-        exit::code(exit::CANNOT_JUDGE)
+    exit::code(if finding {
+        exit::FAILED
+    } else if unfinished {
+        exit::CANNOT_JUDGE
     } else {
-        exit::code(exit::OK)
+        exit::OK
+    })
+}
+
+/// The campaign's settings from the flags: without `--duration` and `--cases`, 60 s or
+/// 500 cases, whichever comes first; either flag alone sets the only bound.
+fn settings(args: &FuzzArgs, profile: &str) -> Settings {
+    let (max_cases, max_duration) = match (args.cases, args.duration) {
+        (None, None) => (Some(setup::DEFAULT_CASES), Some(setup::DEFAULT_DURATION)),
+        (cases, secs) => (cases, secs.map(Duration::from_secs)),
+    };
+    Settings {
+        seed: args.seed.unwrap_or_else(random_seed),
+        max_cases,
+        max_duration,
+        out_dir: args
+            .out
+            .clone()
+            .unwrap_or_else(|| setup::default_out_dir(profile)),
+        shrink: ShrinkBudget::default(),
+        health_every: setup::HEALTH_EVERY,
+        recovery: setup::RECOVERY,
     }
+}
+
+/// The first line: profile, target, seed (to repeat the run), budget, endpoints.
+fn headline(args: &FuzzArgs, campaign: &Campaign<'_>) -> String {
+    let Settings {
+        seed,
+        max_cases,
+        max_duration,
+        ..
+    } = &campaign.settings;
+    let (seed, max_cases, max_duration) = (*seed, *max_cases, *max_duration);
+    let bounds = match (max_duration, max_cases) {
+        (Some(d), Some(c)) => format!("{} s or {c} cases, whichever comes first", d.as_secs()),
+        (Some(d), None) => format!("{} s", d.as_secs()),
+        (None, Some(c)) => format!("{c} cases"),
+        (None, None) => "no bound".into(),
+    };
+    let skipped_mutating = campaign
+        .profile
+        .endpoints
+        .iter()
+        .filter(|e| e.safety == Safety::Mutating)
+        .count();
+    let n = campaign.endpoints.len();
+    format!(
+        "fuzz: profile {}, target {}, seed {seed} (repeat with --seed {seed}), budget {bounds}, {n} endpoint{}{}",
+        campaign.profile.id,
+        campaign.label,
+        if n == 1 { "" } else { "s" },
+        if args.allow_mutating || skipped_mutating == 0 {
+            String::new()
+        } else {
+            format!(" ({skipped_mutating} mutating ones left out: add --allow-mutating)")
+        },
+    )
 }
 
 /// Catalogue, profile, target and preflight; any failure prints why and gives exit 2.

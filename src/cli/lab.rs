@@ -289,44 +289,10 @@ pub fn run(args: LabRunArgs) -> ExitCode {
         }
     };
 
-    let tagged = inventory.with_tags(&args.tags);
-    if tagged.is_empty() {
-        let known: std::collections::BTreeSet<&str> = inventory
-            .devices
-            .iter()
-            .flat_map(|d| d.tags.iter().map(String::as_str))
-            .collect();
-        eprintln!(
-            "error: no phone of `{}` carries every tag of `{}` (hint: tags in the inventory: {})",
-            args.inventory.display(),
-            args.tags.join(","),
-            if known.is_empty() {
-                "none".to_string()
-            } else {
-                known.into_iter().collect::<Vec<_>>().join(", ")
-            }
-        );
-        return exit::code(exit::CANNOT_JUDGE);
-    }
-    // One phone and several shards: split its cases; otherwise split the phones.
-    let (names, case_partition): (Vec<String>, _) = match args.partition {
-        Some(p) if tagged.len() == 1 => (vec![tagged[0].name.clone()], Some(p)),
-        Some(p) => (
-            tagged
-                .iter()
-                .filter(|d| p.contains(&d.name))
-                .map(|d| d.name.clone())
-                .collect(),
-            None,
-        ),
-        None => (tagged.iter().map(|d| d.name.clone()).collect(), None),
+    let (names, case_partition) = match select(&args, &inventory) {
+        Ok(x) => x,
+        Err(code) => return code,
     };
-    if let Some(p) = args.partition {
-        match case_partition {
-            Some(_) => println!("shard {p}: a single phone, its cases split by {p}"),
-            None => println!("shard {p}: {} of {} phone(s)", names.len(), tagged.len()),
-        }
-    }
 
     let runtime = match runtime() {
         Ok(rt) => rt,
@@ -417,6 +383,54 @@ pub fn run(args: LabRunArgs) -> ExitCode {
     let code = finish(&report, &args.report_dir, &lab_redactor(&inventory));
     runtime.shutdown_background();
     code
+}
+
+/// The phones of this run: those carrying every `--tags` tag, then this shard's share
+/// (for a single phone, its cases are split instead).
+fn select(
+    args: &LabRunArgs,
+    inventory: &Inventory,
+) -> Result<(Vec<String>, Option<Partition>), ExitCode> {
+    let tagged = inventory.with_tags(&args.tags);
+    if tagged.is_empty() {
+        let known: std::collections::BTreeSet<&str> = inventory
+            .devices
+            .iter()
+            .flat_map(|d| d.tags.iter().map(String::as_str))
+            .collect();
+        eprintln!(
+            "error: no phone of `{}` carries every tag of `{}` (hint: tags in the inventory: {})",
+            args.inventory.display(),
+            args.tags.join(","),
+            if known.is_empty() {
+                "none".to_string()
+            } else {
+                known.into_iter().collect::<Vec<_>>().join(", ")
+            }
+        );
+        return Err(exit::code(exit::CANNOT_JUDGE));
+    }
+    // One phone and several shards: split its cases; otherwise split the phones.
+    let (names, case_partition): (Vec<String>, _) = match args.partition {
+        Some(p) if tagged.len() == 1 => (vec![tagged[0].name.clone()], Some(p)),
+        Some(p) => (
+            tagged
+                .iter()
+                .filter(|d| p.contains(&d.name))
+                .map(|d| d.name.clone())
+                .collect(),
+            None,
+        ),
+        None => (tagged.iter().map(|d| d.name.clone()).collect(), None),
+    };
+    if let Some(p) = args.partition {
+        match case_partition {
+            Some(_) => println!("shard {p}: a single phone, its cases split by {p}"),
+            None => println!("shard {p}: {} of {} phone(s)", names.len(), tagged.len()),
+        }
+    }
+
+    Ok((names, case_partition))
 }
 
 /// Write the combined report, print the summary, pick the exit code.

@@ -5,6 +5,7 @@ use super::campaign::{Campaign, Summary};
 use super::replay::Replayed;
 use super::repro::{self, Reproducer};
 use crate::catalogue::case::{Family, ManualRef};
+use crate::catalogue::profile::Endpoint;
 use crate::check::Finding;
 use crate::device::Exchange;
 use crate::record::{CaseRecord, RunRecord};
@@ -25,50 +26,7 @@ pub fn run_record(
     let family = &campaign.profile.family;
     let mut cases = Vec::new();
     let mut record_of = |r: &Reproducer, verdict: Verdict, actual: String| {
-        let ex = |step: &str, saved: &repro::SavedRequest| Exchange {
-            step: step.into(),
-            request: saved.request.clone(),
-            outcome: saved.outcome.clone(),
-            elapsed_ms: 0,
-        };
-        cases.push(CaseRecord {
-            id: format!("{family}.fuzz.{}.{}", r.endpoint, r.oracle.label()),
-            title: format!("fuzz {}: {}", r.endpoint, r.oracle.label()),
-            family: Family::Input,
-            level: if verdict == Verdict::Fail {
-                Level::Must
-            } else {
-                Level::Ambiguous
-            },
-            manual: ManualRef {
-                section: r.section.clone(),
-                quote: r.requirement.clone(),
-            },
-            endpoint: Some(r.endpoint.clone()),
-            suite: "fuzz".into(),
-            verdict,
-            reason: None,
-            findings: vec![Finding {
-                family: Family::Input,
-                verdict,
-                section: r.section.clone(),
-                requirement: r.requirement.clone(),
-                expected: vec![
-                    "an HTTP answer below 500 within the timeout, JSON with a documented Status"
-                        .into(),
-                ],
-                actual,
-                step: "fuzz".into(),
-                details: r.mutations.clone(),
-                errata: vec![],
-            }],
-            exchanges: vec![
-                ex("first failing request", &r.original),
-                ex("minimal request", &r.minimal),
-            ],
-            reproducer: Some(r.curl.clone()),
-            duration_ms: 0,
-        });
+        cases.push(finding_case(family, r, verdict, actual));
     };
     for f in &s.findings {
         record_of(
@@ -93,21 +51,7 @@ pub fn run_record(
         if n == 0 || cases.iter().any(|c| c.endpoint.as_deref() == Some(&e.id)) {
             continue;
         }
-        cases.push(CaseRecord {
-            id: format!("{family}.fuzz.{}", e.id),
-            title: format!("fuzz {}: {n} generated requests", e.id),
-            family: Family::Input,
-            level: Level::Must,
-            manual: ManualRef { section: e.section.clone(), quote: "no HTTP 5xx, no hang, no reset, a documented Status, mandatory parameters enforced".into() },
-            endpoint: Some(e.id.clone()),
-            suite: "fuzz".into(),
-            verdict: Verdict::Pass,
-            reason: None,
-            findings: Vec::new(),
-            exchanges: Vec::new(),
-            reproducer: None,
-            duration_ms: 0,
-        });
+        cases.push(fuzzed_case(family, e, n));
     }
     let mut record = crate::run::engine::run_record(engine, started_at, elapsed, cases);
     record.notes.push(format!(
@@ -118,4 +62,75 @@ pub fn run_record(
     ));
     record.notes.extend(s.errors.iter().cloned());
     record
+}
+
+/// The case of one finding (or of one saved reproducer that still fails).
+fn finding_case(family: &str, r: &Reproducer, verdict: Verdict, actual: String) -> CaseRecord {
+    let ex = |step: &str, saved: &repro::SavedRequest| Exchange {
+        step: step.into(),
+        request: saved.request.clone(),
+        outcome: saved.outcome.clone(),
+        elapsed_ms: 0,
+    };
+    CaseRecord {
+        id: format!("{family}.fuzz.{}.{}", r.endpoint, r.oracle.label()),
+        title: format!("fuzz {}: {}", r.endpoint, r.oracle.label()),
+        family: Family::Input,
+        level: if verdict == Verdict::Fail {
+            Level::Must
+        } else {
+            Level::Ambiguous
+        },
+        manual: ManualRef {
+            section: r.section.clone(),
+            quote: r.requirement.clone(),
+        },
+        endpoint: Some(r.endpoint.clone()),
+        suite: "fuzz".into(),
+        verdict,
+        reason: None,
+        findings: vec![Finding {
+            family: Family::Input,
+            verdict,
+            section: r.section.clone(),
+            requirement: r.requirement.clone(),
+            expected: vec![
+                "an HTTP answer below 500 within the timeout, JSON with a documented Status".into(),
+            ],
+            actual,
+            step: "fuzz".into(),
+            details: r.mutations.clone(),
+            errata: vec![],
+        }],
+        exchanges: vec![
+            ex("first failing request", &r.original),
+            ex("minimal request", &r.minimal),
+        ],
+        reproducer: Some(r.curl.clone()),
+        duration_ms: 0,
+    }
+}
+
+/// The PASS case of an endpoint fuzzed `n` times without a finding.
+fn fuzzed_case(family: &str, e: &Endpoint, n: u64) -> CaseRecord {
+    CaseRecord {
+        id: format!("{family}.fuzz.{}", e.id),
+        title: format!("fuzz {}: {n} generated requests", e.id),
+        family: Family::Input,
+        level: Level::Must,
+        manual: ManualRef {
+            section: e.section.clone(),
+            quote:
+                "no HTTP 5xx, no hang, no reset, a documented Status, mandatory parameters enforced"
+                    .into(),
+        },
+        endpoint: Some(e.id.clone()),
+        suite: "fuzz".into(),
+        verdict: Verdict::Pass,
+        reason: None,
+        findings: Vec::new(),
+        exchanges: Vec::new(),
+        reproducer: None,
+        duration_ms: 0,
+    }
 }

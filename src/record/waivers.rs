@@ -453,7 +453,8 @@ reference = "QA-2"
             "[[waiver]]\ncase = \"a\"\nprofile = \"p\"\nreference = \"x\"\n",
             "w.toml",
         )
-        .unwrap_err().to_string();
+        .unwrap_err()
+        .to_string();
         assert!(
             err.starts_with("w.toml:") && err.contains("reason"),
             "{err}"
@@ -462,7 +463,8 @@ reference = "QA-2"
             "[[waiver]]\ncase = \"a\"\nprofile = \"p\"\nreason = \"r\"\nreference = \" \"\n",
             "w.toml",
         )
-        .unwrap_err().to_string();
+        .unwrap_err()
+        .to_string();
         assert!(
             err.starts_with("w.toml:1:1: ") && err.contains("`reference`"),
             "{err}"
