@@ -181,6 +181,16 @@ fn body_kind(profile: &Profile, response: &WireResponse) -> String {
     }
 }
 
+/// A FAIL-level violation.
+fn fail(oracle: Oracle, requirement: String, actual: String) -> Option<Violation> {
+    Some(Violation {
+        oracle,
+        verdict: Verdict::Fail,
+        requirement,
+        actual,
+    })
+}
+
 /// Judge one answer to a generated request.
 pub fn judge(
     profile: &Profile,
@@ -189,27 +199,46 @@ pub fn judge(
     intent: &Intent,
     outcome: &Outcome,
 ) -> Judgement {
-    let mut j = Judgement::default();
-    let fail = |oracle, requirement: String, actual: String| {
-        Some(Violation {
-            oracle,
-            verdict: Verdict::Fail,
-            requirement,
-            actual,
-        })
-    };
     let protocol = match intent {
         Intent::Protocol { mutation, .. } => Some(*mutation),
         _ => None,
     };
-    let response = match outcome {
+    let Outcome::Answered(response) = outcome else {
+        return judge_no_answer(profile, request, protocol, outcome);
+    };
+    let documented_method = request.method == endpoint.method.as_str();
+    if response.status >= 400 {
+        return judge_http_error(
+            profile,
+            endpoint,
+            intent,
+            protocol,
+            response,
+            documented_method,
+        );
+    }
+    if !documented_method || response.status != 200 {
+        return Judgement::default();
+    }
+    judge_api_answer(profile, endpoint, intent, response)
+}
+
+/// A request that got no HTTP answer: a hang, a closed connection (expected only for an
+/// oversized request), or the harness's own failure to send (no verdict).
+fn judge_no_answer(
+    profile: &Profile,
+    request: &WireRequest,
+    protocol: Option<ProtocolKind>,
+    outcome: &Outcome,
+) -> Judgement {
+    let mut j = Judgement::default();
+    match outcome {
         Outcome::Timeout { after_ms } => {
             j.violation = fail(
                 Oracle::Hang,
                 "every request gets an answer within the timeout".into(),
                 format!("no answer within {after_ms} ms"),
             );
-            return j;
         }
         Outcome::Reset { detail } => {
             let oversize_body = request
@@ -226,49 +255,66 @@ pub fn judge(
                     format!("connection closed without an answer ({detail})"),
                 );
             }
-            return j;
         }
         // The harness could not send it: no verdict about the phone.
         Outcome::ClientError { .. } => {
             j.observations.push(Observation::NotSent);
-            return j;
         }
-        Outcome::Answered(r) => r,
-    };
-    let documented_method = request.method == endpoint.method.as_str();
-    if response.status >= 400 {
-        // E48: the manual never prints the HTTP status of a failure answer.
-        if let Some(status) = documented_failure(profile, response) {
-            j.observations.push(Observation::FailureOnHttpError);
-            if documented_method {
-                if !endpoint.codes.contains(&status) {
-                    j.observations.push(Observation::StatusNotListedForEndpoint);
-                }
-                if *intent == Intent::Valid {
-                    j.observations.push(Observation::ValidRefused);
-                }
+        Outcome::Answered(_) => {}
+    }
+    j
+}
+
+/// An answer with an HTTP error status: a documented failure riding on it (E48), the
+/// RFC answer to a protocol variation, a 5xx crash, or a plain refusal.
+fn judge_http_error(
+    profile: &Profile,
+    endpoint: &Endpoint,
+    intent: &Intent,
+    protocol: Option<ProtocolKind>,
+    response: &WireResponse,
+    documented_method: bool,
+) -> Judgement {
+    let mut j = Judgement::default();
+    // E48: the manual never prints the HTTP status of a failure answer.
+    if let Some(status) = documented_failure(profile, response) {
+        j.observations.push(Observation::FailureOnHttpError);
+        if documented_method {
+            if !endpoint.codes.contains(&status) {
+                j.observations.push(Observation::StatusNotListedForEndpoint);
             }
-            return j;
-        }
-        if response.status >= 500 {
-            if protocol.is_some_and(|k| rfc_answers(k).contains(&response.status)) {
-                j.observations.push(Observation::RfcServerStatus);
-                return j;
+            if *intent == Intent::Valid {
+                j.observations.push(Observation::ValidRefused);
             }
-            j.violation = fail(
-                Oracle::ServerError,
-                "no HTTP 5xx other than a failure answer with a documented `Status` (5000 \"Failed to process request\", E48) \
-                 or the RFC answer to a protocol variation (501 to a method the server does not implement, 505 to an HTTP version)"
-                    .into(),
-                format!("HTTP {}, {}", response.status, body_kind(profile, response)),
-            );
         }
-        // Any other 4xx refuses the request: which code the manual wants is the conformance suite's business.
         return j;
     }
-    if !documented_method || response.status != 200 {
-        return j;
+    if response.status >= 500 {
+        if protocol.is_some_and(|k| rfc_answers(k).contains(&response.status)) {
+            j.observations.push(Observation::RfcServerStatus);
+            return j;
+        }
+        j.violation = fail(
+            Oracle::ServerError,
+            "no HTTP 5xx other than a failure answer with a documented `Status` (5000 \"Failed to process request\", E48) \
+             or the RFC answer to a protocol variation (501 to a method the server does not implement, 505 to an HTTP version)"
+                .into(),
+            format!("HTTP {}, {}", response.status, body_kind(profile, response)),
+        );
     }
+    // Any other 4xx refuses the request: which code the manual wants is the conformance suite's business.
+    return j;
+}
+
+/// An HTTP 200 answer to the documented method: a `Status` from the table, then what
+/// accepting the request means for its intent.
+fn judge_api_answer(
+    profile: &Profile,
+    endpoint: &Endpoint,
+    intent: &Intent,
+    response: &WireResponse,
+) -> Judgement {
+    let mut j = Judgement::default();
     let Some(status) = response.api_status() else {
         j.violation = fail(
             Oracle::NoApiStatus,
