@@ -263,20 +263,7 @@ impl<'a> Campaign<'a> {
         let mut hangs: BTreeMap<String, u64> = BTreeMap::new();
         let mut pairs: BTreeMap<(String, Oracle), PairCount> = BTreeMap::new();
         while !generator.is_empty() {
-            if self.settings.max_cases.is_some_and(|m| s.cases >= m)
-                || self
-                    .settings
-                    .max_duration
-                    .is_some_and(|d| started.elapsed() >= d)
-            {
-                break;
-            }
-            if INTERRUPTED.load(Ordering::Relaxed) {
-                s.stopped = Some("interrupted".into());
-                break;
-            }
-            if retired.len() >= self.endpoints.len() {
-                s.stopped = Some("every endpoint was retired".into());
+            if self.stop_now(&mut s, started, &retired) {
                 break;
             }
             let case = generator.next_case();
@@ -342,65 +329,91 @@ impl<'a> Campaign<'a> {
                         ));
                         break;
                     }
-                    let culprits: Vec<String> = s
-                        .findings
-                        .iter()
-                        .filter(|f| f.reproducer.oracle == Oracle::PhoneUnhealthy)
-                        .map(|f| f.reproducer.endpoint.clone())
-                        .collect();
-                    for id in culprits {
-                        let n = 1 + s
-                            .repeats
-                            .get(&(id.clone(), Oracle::PhoneUnhealthy))
-                            .copied()
-                            .unwrap_or(0);
-                        if n >= RETIRE_AFTER_OUTAGES && retired.insert(id.clone()) {
-                            ticker.println(&format!(
-                                "note: {id} retired after taking the phone down {n} times"
-                            ));
-                            s.retired.push(id);
-                        }
-                    }
+                    retire_outage_culprits(&mut s, &mut retired, ticker);
                 }
                 window.clear();
             }
             if let Some(v) = judgement.violation {
-                let key = (endpoint.id.clone(), v.oracle);
-                if v.oracle == Oracle::Hang {
-                    let n = hangs.entry(endpoint.id.clone()).or_default();
-                    *n += 1;
-                    if *n >= RETIRE_AFTER_HANGS && retired.insert(endpoint.id.clone()) {
-                        s.retired.push(endpoint.id.clone());
-                        ticker.println(&format!(
-                            "note: {} retired after {n} hangs (each costs a whole timeout)",
-                            endpoint.id
-                        ));
-                    }
-                }
-                let pair = pairs.entry(key.clone()).or_default();
-                pair.hits += 1;
-                let found_here = s.findings.iter().any(|f| f.covers(&key.0, key.1));
-                let shrink_it = !found_here
-                    || (v.oracle != Oracle::Hang
-                        && (pair.known_in_a_row < KNOWN_IN_A_ROW || pair.hits.is_power_of_two()));
-                if !shrink_it {
-                    *s.not_shrunk.entry(key).or_default() += 1;
-                } else {
-                    let attributed = self
-                        .attribute(&case, &endpoint, &v, &ex, outage, &mut s, ticker)
-                        .await;
-                    let pair = pairs.entry(key).or_default();
-                    match attributed {
-                        Attributed::New => pair.known_in_a_row = 0,
-                        Attributed::Known => pair.known_in_a_row += 1,
-                        Attributed::Dropped => {}
-                    }
-                }
+                let seen = Seen {
+                    hangs: &mut hangs,
+                    pairs: &mut pairs,
+                    retired: &mut retired,
+                };
+                self.on_violation(&case, &endpoint, &v, &ex, outage, seen, &mut s, ticker)
+                    .await;
             }
             ticker.update(s.cases, s.findings.len(), &endpoint.id);
         }
         s.elapsed = started.elapsed();
         s
+    }
+
+    /// Whether the budget is spent, the user pressed Ctrl-C or nothing is left to fuzz.
+    fn stop_now(&self, s: &mut Summary, started: Instant, retired: &BTreeSet<String>) -> bool {
+        if self.settings.max_cases.is_some_and(|m| s.cases >= m)
+            || self
+                .settings
+                .max_duration
+                .is_some_and(|d| started.elapsed() >= d)
+        {
+            return true;
+        }
+        if INTERRUPTED.load(Ordering::Relaxed) {
+            s.stopped = Some("interrupted".into());
+            return true;
+        }
+        if retired.len() >= self.endpoints.len() {
+            s.stopped = Some("every endpoint was retired".into());
+            return true;
+        }
+        false
+    }
+
+    /// A violation: retire an endpoint that keeps hanging, then shrink and attribute it,
+    /// unless the same pair has been found again and again (then only count it).
+    #[allow(clippy::too_many_arguments)]
+    async fn on_violation(
+        &self,
+        case: &FuzzCase,
+        endpoint: &Endpoint,
+        v: &Violation,
+        ex: &Exchange,
+        outage: bool,
+        seen: Seen<'_>,
+        s: &mut Summary,
+        ticker: &mut Ticker,
+    ) {
+        let key = (endpoint.id.clone(), v.oracle);
+        if v.oracle == Oracle::Hang {
+            let n = seen.hangs.entry(endpoint.id.clone()).or_default();
+            *n += 1;
+            if *n >= RETIRE_AFTER_HANGS && seen.retired.insert(endpoint.id.clone()) {
+                s.retired.push(endpoint.id.clone());
+                ticker.println(&format!(
+                    "note: {} retired after {n} hangs (each costs a whole timeout)",
+                    endpoint.id
+                ));
+            }
+        }
+        let pair = seen.pairs.entry(key.clone()).or_default();
+        pair.hits += 1;
+        let found_here = s.findings.iter().any(|f| f.covers(&key.0, key.1));
+        let shrink_it = !found_here
+            || (v.oracle != Oracle::Hang
+                && (pair.known_in_a_row < KNOWN_IN_A_ROW || pair.hits.is_power_of_two()));
+        if !shrink_it {
+            *s.not_shrunk.entry(key).or_default() += 1;
+        } else {
+            let attributed = self
+                .attribute(case, endpoint, v, ex, outage, s, ticker)
+                .await;
+            let pair = seen.pairs.entry(key).or_default();
+            match attributed {
+                Attributed::New => pair.known_in_a_row = 0,
+                Attributed::Known => pair.known_in_a_row += 1,
+                Attributed::Dropped => {}
+            }
+        }
     }
 
     /// The phone stopped answering after the cases in `window`: find which one did it,
@@ -773,5 +786,35 @@ impl Probe for CampaignProbe<'_, '_> {
             self.last_hit = Some((request.clone(), ex.outcome));
         }
         hit
+    }
+}
+
+/// What the loop remembers across cases about repeated violations.
+struct Seen<'a> {
+    hangs: &'a mut BTreeMap<String, u64>,
+    pairs: &'a mut BTreeMap<(String, Oracle), PairCount>,
+    retired: &'a mut BTreeSet<String>,
+}
+
+/// Endpoints that took the phone down [`RETIRE_AFTER_OUTAGES`] times are not fuzzed again.
+fn retire_outage_culprits(s: &mut Summary, retired: &mut BTreeSet<String>, ticker: &Ticker) {
+    let culprits: Vec<String> = s
+        .findings
+        .iter()
+        .filter(|f| f.reproducer.oracle == Oracle::PhoneUnhealthy)
+        .map(|f| f.reproducer.endpoint.clone())
+        .collect();
+    for id in culprits {
+        let n = 1 + s
+            .repeats
+            .get(&(id.clone(), Oracle::PhoneUnhealthy))
+            .copied()
+            .unwrap_or(0);
+        if n >= RETIRE_AFTER_OUTAGES && retired.insert(id.clone()) {
+            ticker.println(&format!(
+                "note: {id} retired after taking the phone down {n} times"
+            ));
+            s.retired.push(id);
+        }
     }
 }
