@@ -392,69 +392,10 @@ pub fn view(h: &DeviceHistory) -> DeviceView {
     let latest = completed.first().copied();
     let previous = completed.get(1).copied();
 
-    let mut flaky = Vec::new();
-    if let Some(l) = latest {
-        let same_fw: Vec<&RunSummary> = completed
-            .iter()
-            .copied()
-            .take_while(|r| r.firmware == l.firmware)
-            .collect();
-        let mut cases: Vec<&String> = same_fw.iter().flat_map(|r| r.verdicts.keys()).collect();
-        cases.sort();
-        cases.dedup();
-        for case in cases {
-            let seq: Vec<String> = same_fw
-                .iter()
-                .rev()
-                .filter_map(|r| r.verdicts.get(case))
-                .filter(|v| v.as_str() != Verdict::NotTested.label())
-                .cloned()
-                .collect();
-            let flips = seq.windows(2).filter(|w| w[0] != w[1]).count();
-            if flips >= 2 {
-                flaky.push(Flaky {
-                    case_id: case.clone(),
-                    flips,
-                    verdicts: seq,
-                });
-            }
-        }
-    }
-    let is_flaky = |case: &str| flaky.iter().any(|f| f.case_id == case);
-    let changes = |before: &RunSummary, after: &RunSummary| -> Vec<Change> {
-        let mut out = Vec::new();
-        for (case, now) in &after.verdicts {
-            let Some(then) = before.verdicts.get(case) else {
-                continue;
-            };
-            if then == now {
-                continue;
-            }
-            let fail = Verdict::Fail.label();
-            let judged_ok = [
-                Verdict::Pass.label(),
-                Verdict::Info.label(),
-                Verdict::NonStrict.label(),
-            ];
-            let kind = if is_flaky(case) {
-                ChangeKind::Flaky
-            } else if now == fail {
-                ChangeKind::NewFail
-            } else if then == fail && judged_ok.contains(&now.as_str()) {
-                ChangeKind::Fixed
-            } else {
-                ChangeKind::Changed
-            };
-            out.push(Change {
-                case_id: case.clone(),
-                before: then.clone(),
-                after: now.clone(),
-                kind,
-            });
-        }
-        out.sort_by(|a, b| (kind_rank(a.kind), &a.case_id).cmp(&(kind_rank(b.kind), &b.case_id)));
-        out
-    };
+    let flaky = latest
+        .map(|l| flaky_on_firmware(&completed, l))
+        .unwrap_or_default();
+    let changes = |before: &RunSummary, after: &RunSummary| verdict_changes(before, after, &flaky);
     let since_previous_run = match (previous, latest) {
         (Some(p), Some(l)) => changes(p, l),
         _ => Vec::new(),
@@ -488,6 +429,74 @@ pub fn view(h: &DeviceHistory) -> DeviceView {
             })
             .collect(),
     }
+}
+
+/// Cases whose verdict flipped at least twice on the latest run's firmware.
+fn flaky_on_firmware(completed: &[&RunSummary], l: &RunSummary) -> Vec<Flaky> {
+    let mut flaky = Vec::new();
+    let same_fw: Vec<&RunSummary> = completed
+        .iter()
+        .copied()
+        .take_while(|r| r.firmware == l.firmware)
+        .collect();
+    let mut cases: Vec<&String> = same_fw.iter().flat_map(|r| r.verdicts.keys()).collect();
+    cases.sort();
+    cases.dedup();
+    for case in cases {
+        let seq: Vec<String> = same_fw
+            .iter()
+            .rev()
+            .filter_map(|r| r.verdicts.get(case))
+            .filter(|v| v.as_str() != Verdict::NotTested.label())
+            .cloned()
+            .collect();
+        let flips = seq.windows(2).filter(|w| w[0] != w[1]).count();
+        if flips >= 2 {
+            flaky.push(Flaky {
+                case_id: case.clone(),
+                flips,
+                verdicts: seq,
+            });
+        }
+    }
+    flaky
+}
+
+/// Every case whose verdict differs between two runs, new FAILs first.
+fn verdict_changes(before: &RunSummary, after: &RunSummary, flaky: &[Flaky]) -> Vec<Change> {
+    let is_flaky = |case: &str| flaky.iter().any(|f| f.case_id == case);
+    let mut out = Vec::new();
+    for (case, now) in &after.verdicts {
+        let Some(then) = before.verdicts.get(case) else {
+            continue;
+        };
+        if then == now {
+            continue;
+        }
+        let fail = Verdict::Fail.label();
+        let judged_ok = [
+            Verdict::Pass.label(),
+            Verdict::Info.label(),
+            Verdict::NonStrict.label(),
+        ];
+        let kind = if is_flaky(case) {
+            ChangeKind::Flaky
+        } else if now == fail {
+            ChangeKind::NewFail
+        } else if then == fail && judged_ok.contains(&now.as_str()) {
+            ChangeKind::Fixed
+        } else {
+            ChangeKind::Changed
+        };
+        out.push(Change {
+            case_id: case.clone(),
+            before: then.clone(),
+            after: now.clone(),
+            kind,
+        });
+    }
+    out.sort_by(|a, b| (kind_rank(a.kind), &a.case_id).cmp(&(kind_rank(b.kind), &b.case_id)));
+    out
 }
 
 fn kind_rank(k: ChangeKind) -> u8 {
@@ -530,99 +539,112 @@ pub fn render(views: &[DeviceView]) -> String {
         {
             let _ = writeln!(out, "  last run not judged: {reason}");
         }
-        match (&v.previous, &v.latest) {
-            (Some(p), Some(l)) => {
-                let fw = if p.firmware == l.firmware {
-                    "same firmware".to_string()
-                } else {
-                    format!("firmware {}", p.firmware.as_deref().unwrap_or("unknown"))
-                };
-                let _ = writeln!(
-                    out,
-                    "  since the previous run ({}, {}, {fw}):",
-                    p.run_id, p.started_at
-                );
-                changes(&mut out, &v.since_previous_run);
-            }
-            (None, Some(_)) => {
-                out.push_str("  one completed run recorded: nothing to compare yet\n")
-            }
-            _ => out.push_str("  no completed run recorded\n"),
-        }
-        match &v.previous_firmware {
-            Some(p) => {
-                let _ = writeln!(
-                    out,
-                    "  since the previous firmware ({}, run {}, {}):",
-                    p.firmware.as_deref().unwrap_or("unknown"),
-                    p.run_id,
-                    p.started_at
-                );
-                changes(&mut out, &v.since_previous_firmware);
-            }
-            None if v.latest.is_some() => {
-                out.push_str("  since the previous firmware: no run on another firmware recorded\n")
-            }
-            None => {}
-        }
-        if !v.flaky.is_empty() {
-            let _ = writeln!(
-                out,
-                "  flaky without a firmware change ({} case(s)):",
-                v.flaky.len()
-            );
-            for f in &v.flaky {
-                let _ = writeln!(
-                    out,
-                    "    {}  flipped {} times: {}",
-                    f.case_id,
-                    f.flips,
-                    f.verdicts.join(" ")
-                );
-            }
-        }
-        if let Some(last) = v.durations.last() {
-            let _ = write!(
-                out,
-                "  run time: {}  {}",
-                seconds(last.duration_ms),
-                sparkline(&v.durations)
-            );
-            // A filtered or sharded run is not slower or faster than a full one: compare like with like.
-            let earlier: Vec<i64> = v.durations[..v.durations.len() - 1]
-                .iter()
-                .filter(|d| d.cases == last.cases)
-                .map(|d| d.duration_ms)
-                .collect();
-            match median(&earlier) {
-                Some(m) => {
-                    let change = if m > 0 {
-                        (last.duration_ms - m) as f64 * 100.0 / m as f64
-                    } else {
-                        0.0
-                    };
-                    let _ = write!(
-                        out,
-                        "  (median of {} earlier run(s) of {} case(s): {}, {change:+.0}%)",
-                        earlier.len(),
-                        last.cases,
-                        seconds(m)
-                    );
-                }
-                None if v.durations.len() > 1 => {
-                    let _ = write!(
-                        out,
-                        "  (no earlier run of the same {} case(s) to compare with)",
-                        last.cases
-                    );
-                }
-                None => {}
-            }
-            out.push('\n');
-        }
+        comparisons(&mut out, v);
+        flaky_cases(&mut out, v);
+        run_time(&mut out, v);
         out.push('\n');
     }
     out
+}
+
+/// What changed since the previous run and since the previous firmware.
+fn comparisons(out: &mut String, v: &DeviceView) {
+    match (&v.previous, &v.latest) {
+        (Some(p), Some(l)) => {
+            let fw = if p.firmware == l.firmware {
+                "same firmware".to_string()
+            } else {
+                format!("firmware {}", p.firmware.as_deref().unwrap_or("unknown"))
+            };
+            let _ = writeln!(
+                out,
+                "  since the previous run ({}, {}, {fw}):",
+                p.run_id, p.started_at
+            );
+            changes(out, &v.since_previous_run);
+        }
+        (None, Some(_)) => out.push_str("  one completed run recorded: nothing to compare yet\n"),
+        _ => out.push_str("  no completed run recorded\n"),
+    }
+    match &v.previous_firmware {
+        Some(p) => {
+            let _ = writeln!(
+                out,
+                "  since the previous firmware ({}, run {}, {}):",
+                p.firmware.as_deref().unwrap_or("unknown"),
+                p.run_id,
+                p.started_at
+            );
+            changes(out, &v.since_previous_firmware);
+        }
+        None if v.latest.is_some() => {
+            out.push_str("  since the previous firmware: no run on another firmware recorded\n")
+        }
+        None => {}
+    }
+}
+
+/// Cases whose verdict flipped without a firmware change.
+fn flaky_cases(out: &mut String, v: &DeviceView) {
+    if !v.flaky.is_empty() {
+        let _ = writeln!(
+            out,
+            "  flaky without a firmware change ({} case(s)):",
+            v.flaky.len()
+        );
+        for f in &v.flaky {
+            let _ = writeln!(
+                out,
+                "    {}  flipped {} times: {}",
+                f.case_id,
+                f.flips,
+                f.verdicts.join(" ")
+            );
+        }
+    }
+}
+
+/// The last run's time, a sparkline, and the change against the median of like runs.
+fn run_time(out: &mut String, v: &DeviceView) {
+    if let Some(last) = v.durations.last() {
+        let _ = write!(
+            out,
+            "  run time: {}  {}",
+            seconds(last.duration_ms),
+            sparkline(&v.durations)
+        );
+        // A filtered or sharded run is not slower or faster than a full one: compare like with like.
+        let earlier: Vec<i64> = v.durations[..v.durations.len() - 1]
+            .iter()
+            .filter(|d| d.cases == last.cases)
+            .map(|d| d.duration_ms)
+            .collect();
+        match median(&earlier) {
+            Some(m) => {
+                let change = if m > 0 {
+                    (last.duration_ms - m) as f64 * 100.0 / m as f64
+                } else {
+                    0.0
+                };
+                let _ = write!(
+                    out,
+                    "  (median of {} earlier run(s) of {} case(s): {}, {change:+.0}%)",
+                    earlier.len(),
+                    last.cases,
+                    seconds(m)
+                );
+            }
+            None if v.durations.len() > 1 => {
+                let _ = write!(
+                    out,
+                    "  (no earlier run of the same {} case(s) to compare with)",
+                    last.cases
+                );
+            }
+            None => {}
+        }
+        out.push('\n');
+    }
 }
 
 fn changes(out: &mut String, list: &[Change]) {
