@@ -799,6 +799,7 @@ fn every_endpoint_has_fixtures_and_every_fixture_folder_an_endpoint() {
                 let known = [
                     "manual",
                     "capture-",
+                    "reading-",
                     "wrong-",
                     "request-ok",
                     "request-bad",
@@ -829,7 +830,7 @@ fn manual_examples_and_device_captures_are_accepted() {
     let mut failures = Vec::new();
     let mut checked = 0;
     for (id, (schema, _)) in all_endpoints() {
-        for prefix in ["manual", "capture-"] {
+        for prefix in ["manual", "capture-", "reading-"] {
             for (file, value) in fixtures(&id, prefix) {
                 checked += 1;
                 let v = violations(&schema, "response", &value);
