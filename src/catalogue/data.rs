@@ -30,9 +30,9 @@ pub struct DataFiles {
 impl DataFiles {
     /// One file checked against the built-in catalogue: it replaces its built-in namesake
     /// (or joins the suites when it is new).
-    pub fn with_single_file(path: &Path) -> Result<DataFiles, SpecError> {
+    pub fn with_single_file(path: &Path) -> Result<DataFiles, Box<SpecError>> {
         let text = std::fs::read_to_string(path)
-            .map_err(|e| SpecError::new(path, format!("cannot read file: {e}")))?;
+            .map_err(|e| Box::new(SpecError::new(path, format!("cannot read file: {e}"))))?;
         let mut files = DataFiles::embedded();
         let name = path
             .file_name()
@@ -44,11 +44,10 @@ impl DataFiles {
                 match inside.rfind("schemas/") {
                     Some(i) => std::path::PathBuf::from(&inside[i..]),
                     None => {
-                        return Err(SpecError::new(
-                            path,
-                            "a schema file must live under a schemas/ folder",
-                        )
-                        .hint("lint the project directory instead"));
+                        return Err(Box::new(
+                            SpecError::new(path, "a schema file must live under a schemas/ folder")
+                                .hint("lint the project directory instead"),
+                        ));
                     }
                 }
             }
@@ -57,11 +56,10 @@ impl DataFiles {
             }
             Some("toml") => Path::new("suites").join(&name),
             _ => {
-                return Err(SpecError::new(
-                    path,
-                    "not a .toml suite/profile file or a .json schema",
-                )
-                .hint("suites and profiles are TOML, schemas are JSON"));
+                return Err(Box::new(
+                    SpecError::new(path, "not a .toml suite/profile file or a .json schema")
+                        .hint("suites and profiles are TOML, schemas are JSON"),
+                ));
             }
         };
         files.files.retain(|f| f.rel != rel);

@@ -395,7 +395,7 @@ mod tests {
             ..assert_of("/data")
         };
         assert_eq!(
-            reasons(&[a.clone()], CALLS, &[]).len(),
+            reasons(std::slice::from_ref(&a), CALLS, &[]).len(),
             1,
             "a list is no string"
         );

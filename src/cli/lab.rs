@@ -180,75 +180,6 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     Ok(total)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn durations_take_bare_seconds_and_units() {
-        assert_eq!(parse_duration("90").unwrap(), Duration::from_secs(90));
-        assert_eq!(
-            parse_duration("1500ms").unwrap(),
-            Duration::from_millis(1500)
-        );
-        assert_eq!(parse_duration("10m").unwrap(), Duration::from_secs(600));
-        assert_eq!(parse_duration("1h30m").unwrap(), Duration::from_secs(5400));
-        assert!(parse_duration("ten").unwrap_err().contains("hint"));
-        assert!(
-            parse_duration("5d")
-                .unwrap_err()
-                .contains("unknown unit `d`")
-        );
-        assert!(parse_duration("").is_err());
-    }
-
-    #[test]
-    fn the_lab_command_line_parses() {
-        use clap::Parser;
-        #[derive(Parser)]
-        struct Top {
-            #[command(subcommand)]
-            lab: LabCommand,
-        }
-        let top = Top::try_parse_from([
-            "x",
-            "run",
-            "--inventory",
-            "lab.toml",
-            "--tags",
-            "room:a,rack:1",
-            "--partition",
-            "hash:2/3",
-            "--suite",
-            "both",
-            "--filter",
-            "auth",
-        ])
-        .unwrap();
-        match top.lab {
-            LabCommand::Run(a) => {
-                assert_eq!(a.tags, vec!["room:a", "rack:1"]);
-                assert_eq!(a.partition, Some(Partition { index: 2, count: 3 }));
-                assert_eq!(a.suite, SuiteChoice::Both);
-                assert_eq!(a.filter, vec!["auth"]);
-                assert_eq!(a.max_devices, 64);
-            }
-            other => panic!("parsed as {other:?}"),
-        }
-        assert!(
-            Top::try_parse_from([
-                "x",
-                "run",
-                "--inventory",
-                "l.toml",
-                "--partition",
-                "hash:4/3"
-            ])
-            .is_err()
-        );
-    }
-}
-
 /// Environment variable holding the database URL (keeps its password out of `ps`).
 pub const DB_ENV: &str = "POLYCONFORM_LAB_DB";
 
@@ -612,4 +543,73 @@ pub fn merge(args: LabMergeArgs) -> ExitCode {
     let merged = report::merge(reports);
     // The shard reports were redacted when written; masking headers again costs nothing.
     finish(&merged, &args.out, &LabRedactor::new(std::iter::empty()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_take_bare_seconds_and_units() {
+        assert_eq!(parse_duration("90").unwrap(), Duration::from_secs(90));
+        assert_eq!(
+            parse_duration("1500ms").unwrap(),
+            Duration::from_millis(1500)
+        );
+        assert_eq!(parse_duration("10m").unwrap(), Duration::from_secs(600));
+        assert_eq!(parse_duration("1h30m").unwrap(), Duration::from_secs(5400));
+        assert!(parse_duration("ten").unwrap_err().contains("hint"));
+        assert!(
+            parse_duration("5d")
+                .unwrap_err()
+                .contains("unknown unit `d`")
+        );
+        assert!(parse_duration("").is_err());
+    }
+
+    #[test]
+    fn the_lab_command_line_parses() {
+        use clap::Parser;
+        #[derive(Parser)]
+        struct Top {
+            #[command(subcommand)]
+            lab: LabCommand,
+        }
+        let top = Top::try_parse_from([
+            "x",
+            "run",
+            "--inventory",
+            "lab.toml",
+            "--tags",
+            "room:a,rack:1",
+            "--partition",
+            "hash:2/3",
+            "--suite",
+            "both",
+            "--filter",
+            "auth",
+        ])
+        .unwrap();
+        match top.lab {
+            LabCommand::Run(a) => {
+                assert_eq!(a.tags, vec!["room:a", "rack:1"]);
+                assert_eq!(a.partition, Some(Partition { index: 2, count: 3 }));
+                assert_eq!(a.suite, SuiteChoice::Both);
+                assert_eq!(a.filter, vec!["auth"]);
+                assert_eq!(a.max_devices, 64);
+            }
+            other => panic!("parsed as {other:?}"),
+        }
+        assert!(
+            Top::try_parse_from([
+                "x",
+                "run",
+                "--inventory",
+                "l.toml",
+                "--partition",
+                "hash:4/3"
+            ])
+            .is_err()
+        );
+    }
 }

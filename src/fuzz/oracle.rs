@@ -303,7 +303,7 @@ fn judge_http_error(
         );
     }
     // Any other 4xx refuses the request: which code the manual wants is the conformance suite's business.
-    return j;
+    j
 }
 
 /// An HTTP 200 answer to the documented method: a `Status` from the table, then what
