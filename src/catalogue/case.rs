@@ -192,7 +192,7 @@ pub enum Precondition {
 }
 
 /// One request of a flow, with its outcomes and the values it captures.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Step {
     /// Shown in the report's wire log.

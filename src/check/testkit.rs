@@ -4,7 +4,7 @@
 //! each with a schema just strict enough to show a violation, so every test reads on its own.
 
 use super::Context;
-use crate::catalogue::case::{CaseSpec, Expect, Family, ManualRef, RequestSpec, Step};
+use crate::catalogue::case::{CaseSpec, Expect, Family, ManualRef, Step};
 use crate::catalogue::load::Case;
 use crate::catalogue::profile::{Endpoint, Input, Limits, Method, Profile, Safety};
 use crate::catalogue::schema::{SCHEMA_BASE, SchemaFile, SchemaSet};
@@ -291,15 +291,7 @@ pub fn expect_http(codes: &[u16]) -> Expect {
 pub fn step_with(expect: Vec<Expect>) -> Step {
     Step {
         name: "request".into(),
-        endpoint: None,
-        request: RequestSpec::default(),
         expect,
-        capture: BTreeMap::new(),
-        poll_ms: None,
-        delay_ms: None,
-        quiet_ms: None,
-        away_ms: None,
-        setup: false,
-        timeout_ms: None,
+        ..Step::default()
     }
 }

@@ -41,3 +41,10 @@ pub fn cannot_judge(message: impl std::fmt::Display) -> ExitCode {
     eprintln!("error: {message}");
     code(CANNOT_JUDGE)
 }
+
+/// A command line clap refused (or `--help`/`--version`): print clap's text; usage errors
+/// are "could not judge" (2), as clap's own default, help and version are 0.
+pub fn usage(e: &clap::Error) -> ExitCode {
+    let _ = e.print();
+    code(if e.use_stderr() { CANNOT_JUDGE } else { OK })
+}

@@ -70,15 +70,7 @@ pub enum Command {
 pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
-        Err(e) => {
-            let _ = e.print();
-            // Usage errors are "could not judge" (2), as clap's own default; help and version are 0.
-            return exit::code(if e.use_stderr() {
-                exit::CANNOT_JUDGE
-            } else {
-                exit::OK
-            });
-        }
+        Err(e) => return exit::usage(&e),
     };
     match cli.command {
         Command::Run(args) => run::run(args),

@@ -94,14 +94,7 @@ pub fn run(args: RunArgs) -> ExitCode {
         std::iter::once("polyconform".to_string()).chain(args.libtest.iter().cloned()),
     ) {
         Ok(a) => a,
-        Err(e) => {
-            let _ = e.print();
-            return exit::code(if e.use_stderr() {
-                exit::CANNOT_JUDGE
-            } else {
-                exit::OK
-            });
-        }
+        Err(e) => return exit::usage(&e),
     };
     // Cases share one phone's state; libtest would otherwise use every core.
     harness.test_threads = Some(1);
