@@ -24,6 +24,7 @@ pub mod emulator;
 pub mod exit;
 pub mod fuzz;
 pub mod lab;
+pub mod phone;
 pub mod report;
 pub mod run;
 pub mod verdict;
