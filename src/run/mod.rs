@@ -5,17 +5,27 @@
 //! credentials, or the built-in emulator), `trial` (libtest-mimic adapter, filters and
 //! the destructive opt-in), `engine` (one case: set up, send, judge, clean up),
 //! `precondition` (call states and packet capture a case needs), `request` (suite
-//! request -> wire request, generated bodies), `safety` (restore what a case changed),
-//! `outcome` (verdict of a case; device faults and harness faults kept apart), `command`
-//! (the CLI entry point, reports and exit code).
+//! request -> wire request, generated bodies), `alternate` (the forms of a request the
+//! phone serves), `safety` (restore what a case changed, from the `ledger`), `outcome`
+//! (verdict of a case; device faults and harness faults kept apart), `command` (the CLI
+//! entry point, reports and exit code). Small shared pieces: `options` (what a run may
+//! do), `steps` (the labels of the harness's own requests), `notes` (run notes).
+//!
+//! The engine drives the others and none of them reaches back into it: precondition
+//! and safety take the phone's API (`crate::phone`), the ledger and the options they
+//! need, so the files of this module import each other without a cycle.
 
 pub mod alternate;
 pub mod command;
 pub mod engine;
+pub mod ledger;
+pub mod notes;
+pub mod options;
 pub mod outcome;
 pub mod precondition;
 pub mod request;
 pub mod safety;
+pub mod steps;
 pub mod target;
 pub mod trial;
 
