@@ -288,7 +288,13 @@ mod tests {
             elapsed_ms: 0,
         };
         let err = parse_calls(&reset).unwrap_err();
-        assert!(matches!(err, PhoneError::Unanswered { op: "call status", .. }));
+        assert!(matches!(
+            err,
+            PhoneError::Unanswered {
+                op: "call status",
+                ..
+            }
+        ));
         assert!(err.to_string().starts_with("call status: "));
         assert!(err.to_string().contains("refused"));
     }

@@ -34,8 +34,7 @@ use std::future::Future;
 pub trait Transport {
     /// Send one request and return what happened (never fails: an unanswered request is
     /// an [`Exchange`] whose outcome says so).
-    fn send(&mut self, step: &str, request: WireRequest)
-    -> impl Future<Output = Exchange> + Send;
+    fn send(&mut self, step: &str, request: WireRequest) -> impl Future<Output = Exchange> + Send;
 }
 
 /// Straight through the device's gate: what the fuzzer's restores and the lab use.

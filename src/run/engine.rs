@@ -446,7 +446,10 @@ impl Engine {
             let names: Vec<String> = names.iter().map(|s| s.to_string()).collect();
             match self
                 .phone(&mut run.exchanges)
-                .read_config(&format!("{SETUP}current values for `{}`", step.name), &names)
+                .read_config(
+                    &format!("{SETUP}current values for `{}`", step.name),
+                    &names,
+                )
                 .await
             {
                 Ok(values) => current = values,

@@ -96,7 +96,9 @@ impl<T: Transport> Setup<'_, T> {
     /// No call on the phone: end the run's own calls; a call a person placed makes the
     /// case NOT-TESTED (the harness never hangs up on a person).
     async fn no_call(&mut self, pre: &str) -> Result<(), SetupError> {
-        let calls = self.calls(pre, &format!("{pre}: calls on the phone")).await?;
+        let calls = self
+            .calls(pre, &format!("{pre}: calls on the phone"))
+            .await?;
         if calls.is_empty() {
             return Ok(());
         }
