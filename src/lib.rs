@@ -13,8 +13,11 @@
 //! ```
 //!
 //! `fuzz` feeds generated requests through the same device and judges them with its own
-//! oracles. `emulator` is the reference phone; it reads `catalogue` but never `check`, so the
-//! judge and the defendant share only the manual.
+//! oracles. `phone` speaks the API for the harness's own bookkeeping (setting cases up,
+//! putting the phone back, fuzz restores, the lab's health probe), once for all of them.
+//! `emulator` is the reference phone; it reads `catalogue` but never `check`, so the
+//! judge and the defendant share only the manual. The command line (`cli`) is the roof:
+//! nothing below it imports it.
 
 pub mod baseline;
 pub mod catalogue;
@@ -25,6 +28,7 @@ pub mod emulator;
 pub mod fuzz;
 pub mod job;
 pub mod lab;
+pub mod phone;
 pub mod record;
 pub mod report;
 pub mod run;

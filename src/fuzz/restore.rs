@@ -14,10 +14,14 @@
 //!
 //! What cannot be put back is documented in fuzz/README.md (UI events of simulate*,
 //! a started background capture, a call that was muted or held).
+//!
+//! The requests themselves are the phone module's ([`crate::phone`]), sent straight
+//! through the gated device (a fuzz case has no wire log of bookkeeping to keep).
 
 use crate::catalogue::profile::{Endpoint, Profile, Safety};
-use crate::device::{Device, Outcome, WireRequest};
-use serde_json::{Value, json};
+use crate::device::{Device, WireRequest};
+use crate::phone::Phone;
+use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
@@ -50,8 +54,9 @@ impl Restorer {
         Restorer { device, profile }
     }
 
-    fn path(&self, id: &str) -> Option<String> {
-        self.profile.endpoint(id).map(|e| e.path.clone())
+    /// The phone's API, straight through the device, with this profile's paths.
+    fn phone(&self) -> Phone<'_, &Device> {
+        Phone::new(&self.device, &self.profile)
     }
 
     /// Read what `request` to `endpoint` may change. `Err` means the case must not be sent.
@@ -71,7 +76,11 @@ impl Restorer {
                 .filter(|n| !n.starts_with(HARMLESS_PREFIX))
                 .collect();
             if !names.is_empty() {
-                let values = self.read_config(&names).await?;
+                let values = self
+                    .phone()
+                    .read_config("restore: read config", &names)
+                    .await
+                    .map_err(|e| e.to_string())?;
                 if let Some(missing) = names.iter().find(|n| !values.contains_key(*n)) {
                     return Err(format!(
                         "cannot read config parameter `{missing}` to restore it afterwards"
@@ -96,45 +105,32 @@ impl Restorer {
     ) -> Result<(), String> {
         let mut problems = Vec::new();
         if let Some(before) = &snap.calls {
-            let deadline = Instant::now()
-                + if answered_2000 && endpoint.id == "callctrl.dial" {
-                    CALL_APPEAR
-                } else {
-                    Duration::ZERO
-                };
-            loop {
-                match self.calls().await {
-                    Ok(now) => {
-                        let new: Vec<&String> = now.difference(before).collect();
-                        if !new.is_empty() || Instant::now() >= deadline {
-                            for handle in new {
-                                if let Err(e) = self.end_call(handle).await {
-                                    problems.push(e);
-                                }
-                            }
-                            break;
-                        }
-                    }
-                    Err(e) => {
-                        problems.push(e);
-                        break;
-                    }
-                }
-                tokio::time::sleep(Duration::from_millis(200)).await;
-            }
+            let appear = if answered_2000 && endpoint.id == "callctrl.dial" {
+                CALL_APPEAR
+            } else {
+                Duration::ZERO
+            };
+            self.end_new_calls(before, appear, &mut problems).await;
         }
         if !snap.config.is_empty()
-            && let Err(e) = self.write_config(&snap.config).await
+            && let Err(e) = self
+                .phone()
+                .write_config("restore: write config", &snap.config)
+                .await
         {
-            problems.push(e);
+            let names: Vec<String> = snap.config.keys().cloned().collect();
+            problems.push(format!("writing back {}: {e}", names.join(", ")));
         }
         // "Unknown is only ever reported, never set": nothing to write back then.
         if let Some(t) = snap.transfer_type
             && !t.eq_ignore_ascii_case("unknown")
             && self.transfer_type().await.ok().as_deref() != Some(t.as_str())
-            && let Err(e) = self.set_transfer_type(&t).await
+            && let Err(e) = self
+                .phone()
+                .set_transfer_type("restore: transfer type", &t)
+                .await
         {
-            problems.push(e);
+            problems.push(format!("writing back transfer type `{t}`: {e}"));
         }
         if problems.is_empty() {
             Ok(())
@@ -143,144 +139,54 @@ impl Restorer {
         }
     }
 
-    async fn send(&self, step: &str, request: WireRequest) -> Result<Value, String> {
-        let ex = self.device.send(step, request).await;
-        match &ex.outcome {
-            Outcome::Answered(r) if r.status == 200 => r
-                .json()
-                .ok_or_else(|| format!("{step}: answer is not JSON")),
-            other => Err(format!("{step}: {}", other.summary())),
+    /// End every call that was not there `before`, waiting up to `appear` for a call the
+    /// case started to show (a real phone lists it asynchronously).
+    async fn end_new_calls(
+        &self,
+        before: &BTreeSet<String>,
+        appear: Duration,
+        problems: &mut Vec<String>,
+    ) {
+        let deadline = Instant::now() + appear;
+        loop {
+            match self.calls().await {
+                Ok(now) => {
+                    let new: Vec<&String> = now.difference(before).collect();
+                    if !new.is_empty() || Instant::now() >= deadline {
+                        for handle in new {
+                            if let Err(e) = self.phone().end_call("restore: end call", handle).await
+                            {
+                                problems.push(format!("ending call {handle}: {e}"));
+                            }
+                        }
+                        return;
+                    }
+                }
+                Err(e) => {
+                    problems.push(e);
+                    return;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
         }
     }
 
     /// Handles of the current calls.
     async fn calls(&self) -> Result<BTreeSet<String>, String> {
-        if let Some(path) = self.path("webcallcontrol.call-status.v2") {
-            let v = self.send("restore: calls", WireRequest::get(&path)).await?;
-            let calls = v
-                .get("data")
-                .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default();
-            return Ok(calls
-                .iter()
-                .filter_map(|c| c.get("CallHandle").and_then(Value::as_str))
-                .map(normalise_handle)
-                .collect());
-        }
-        let path = self
-            .path("webcallcontrol.call-status")
-            .ok_or("the profile has no callStatus endpoint to find calls")?;
-        let v = self.send("restore: calls", WireRequest::get(&path)).await?;
-        Ok(v.get("data")
-            .and_then(|d| d.get("CallHandle"))
-            .and_then(Value::as_str)
-            .map(normalise_handle)
-            .into_iter()
-            .collect())
-    }
-
-    async fn end_call(&self, handle: &str) -> Result<(), String> {
-        let path = self
-            .path("callctrl.end-call")
-            .ok_or("the profile has no endCall")?;
-        let v = self
-            .send(
-                "restore: end call",
-                WireRequest::post_json(&path, &json!({"data": {"Ref": handle}})),
-            )
-            .await?;
-        match v.get("Status").and_then(Value::as_str) {
-            Some("2000") | Some("4007") => Ok(()),
-            other => Err(format!("endCall of {handle} answered Status {other:?}")),
-        }
-    }
-
-    async fn read_config(&self, names: &[String]) -> Result<BTreeMap<String, String>, String> {
-        let path = self
-            .path("mgmt.config-get")
-            .ok_or("the profile has no config/get")?;
-        let v = self
-            .send(
-                "restore: read config",
-                WireRequest::post_json(&path, &json!({ "data": names })),
-            )
-            .await?;
-        let data = v.get("data").cloned().unwrap_or(Value::Null);
-        Ok(names
-            .iter()
-            .filter_map(|n| {
-                let value = match data.get(n)? {
-                    Value::String(s) => s.clone(),
-                    Value::Object(o) => o
-                        .get("Value")
-                        .or_else(|| o.get("value"))?
-                        .as_str()?
-                        .to_string(),
-                    _ => return None,
-                };
-                Some((n.clone(), value))
-            })
-            .collect())
-    }
-
-    async fn write_config(&self, values: &BTreeMap<String, String>) -> Result<(), String> {
-        let path = self
-            .path("mgmt.config-set")
-            .ok_or("the profile has no config/set")?;
-        let v = self
-            .send(
-                "restore: write config",
-                WireRequest::post_json(&path, &json!({ "data": values })),
-            )
-            .await?;
-        match v.get("Status").and_then(Value::as_str) {
-            Some("2000") => Ok(()),
-            other => Err(format!(
-                "config/set writing back {} answered Status {other:?}",
-                values.keys().cloned().collect::<Vec<_>>().join(", ")
-            )),
-        }
+        let calls = self
+            .phone()
+            .calls("restore: calls")
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(calls.into_iter().map(|c| c.handle).collect())
     }
 
     async fn transfer_type(&self) -> Result<String, String> {
-        let path = self
-            .path("mgmt.transfer-type.get")
-            .ok_or("the profile has no transferType/get")?;
-        let v = self
-            .send("restore: transfer type", WireRequest::get(&path))
-            .await?;
-        v.get("data")
-            .and_then(|d| d.get("Type"))
-            .and_then(Value::as_str)
-            .map(str::to_string)
-            .ok_or_else(|| "transferType/get answered without data.Type".to_string())
+        self.phone()
+            .transfer_type("restore: transfer type")
+            .await
+            .map_err(|e| e.to_string())
     }
-
-    async fn set_transfer_type(&self, t: &str) -> Result<(), String> {
-        let path = self
-            .path("mgmt.transfer-type.set")
-            .ok_or("the profile has no transferType/set")?;
-        let v = self
-            .send(
-                "restore: transfer type",
-                WireRequest::post_json(&path, &json!({"data": {"Type": t}})),
-            )
-            .await?;
-        match v.get("Status").and_then(Value::as_str) {
-            Some("2000") => Ok(()),
-            other => Err(format!(
-                "transferType/set back to {t} answered Status {other:?}"
-            )),
-        }
-    }
-}
-
-/// v2 handles have no `0x`, v1 ones do; endCall takes either.
-fn normalise_handle(h: &str) -> String {
-    h.trim_start_matches("0x")
-        .trim_start_matches("0X")
-        .to_ascii_lowercase()
 }
 
 /// The parameter names a config/set body would set (members of `data`), read leniently.
@@ -301,6 +207,7 @@ pub fn config_names(request: &WireRequest) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn config_names_come_from_the_data_object() {
@@ -315,6 +222,5 @@ mod tests {
         let mut broken = r.clone();
         broken.body = Some(b"{\"data\":".to_vec().into());
         assert!(config_names(&broken).is_empty());
-        assert_eq!(normalise_handle("0x0A1B2C3D"), "0a1b2c3d");
     }
 }

@@ -10,9 +10,12 @@
 //! using it for that endpoint, and every case step sent that way gets a finding graded by
 //! the erratum (see `check::alternate`).
 
-use super::engine::Engine;
+use crate::catalogue::Profile;
 use crate::catalogue::profile::{Alternate, Endpoint};
-use crate::device::{Exchange, WireRequest};
+use crate::device::{Device, Exchange, WireRequest};
+use crate::phone::Transport;
+use std::collections::BTreeMap;
+use std::sync::Mutex;
 use std::time::Duration;
 
 /// How a request was changed to reach the endpoint in the form the phone serves.
@@ -25,18 +28,40 @@ pub struct Rerouted {
     pub how: String,
 }
 
-impl Engine {
+/// Sends requests to one phone in the forms it serves, and remembers what it learnt.
+#[derive(Debug)]
+pub struct Router {
+    device: Device,
+    /// The profile's endpoints that have alternate forms.
+    endpoints: Vec<Endpoint>,
+    /// Endpoint id -> index of the alternate form the phone serves.
+    learnt: Mutex<BTreeMap<String, usize>>,
+}
+
+impl Router {
+    pub fn new(device: Device, profile: &Profile) -> Router {
+        Router {
+            device,
+            endpoints: profile
+                .endpoints
+                .iter()
+                .filter(|e| !e.alternates.is_empty())
+                .cloned()
+                .collect(),
+            learnt: Mutex::default(),
+        }
+    }
+
     /// The endpoint a request is addressed to, by its documented path.
     fn addressed(&self, request: &WireRequest) -> Option<&Endpoint> {
         let path = request.path.split('?').next().unwrap_or("");
-        self.profile
-            .endpoints
+        self.endpoints
             .iter()
-            .find(|e| !e.alternates.is_empty() && e.path.eq_ignore_ascii_case(path))
+            .find(|e| e.path.eq_ignore_ascii_case(path))
     }
 
     /// The request in the form the run has learnt the phone serves, if it learnt one.
-    pub(super) fn rewrite_learnt(&self, request: &WireRequest) -> (WireRequest, Option<Rerouted>) {
+    pub fn rewrite_learnt(&self, request: &WireRequest) -> (WireRequest, Option<Rerouted>) {
         let Some(endpoint) = self.addressed(request) else {
             return (request.clone(), None);
         };
@@ -57,7 +82,7 @@ impl Engine {
     /// Send a request, through the form the phone serves: a learnt alternate at once, or
     /// the documented form first and an alternate when the refusal points at one. Every
     /// attempt goes into `log`; the exchange returned is the one to judge.
-    pub(super) async fn send_routed(
+    pub async fn send(
         &self,
         step: &str,
         request: WireRequest,
@@ -93,6 +118,21 @@ impl Engine {
             }
         }
         (first, None)
+    }
+}
+
+/// The run engine's transport for the phone module: the bookkeeping requests of a case
+/// are routed like its steps (a phone that serves only a printed path must still be set
+/// up and put back) and kept in the case's wire log.
+#[derive(Debug)]
+pub struct Routed<'a> {
+    pub router: &'a Router,
+    pub log: &'a mut Vec<Exchange>,
+}
+
+impl Transport for Routed<'_> {
+    async fn send(&mut self, step: &str, request: WireRequest) -> Exchange {
+        self.router.send(step, request, None, self.log).await.0
     }
 }
 

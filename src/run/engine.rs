@@ -15,103 +15,35 @@
 //! so readers can tell them from the case's steps. One engine talks to one phone and
 //! runs one case at a time: cases share the phone's state.
 
-use super::outcome::{self, CaseRun, HarnessFault, NotTested};
+use super::alternate::{Rerouted, Routed, Router};
+use super::ledger::Ledger;
+use super::notes::Notes;
+use super::outcome::{self, CaseRun, HarnessFault, NotTested, SetupError};
+use super::precondition::{self, Setup};
 use super::request::{self, ParamsBody};
-use super::safety::Ledger;
+use super::safety;
 use crate::catalogue::case::Step;
 use crate::catalogue::{Case, Catalogue, Endpoint, Profile};
 use crate::check::{self, Context, Finding};
 use crate::device::client::is_tls_failure;
-use crate::device::{Device, Exchange, Outcome, WireRequest};
+use crate::device::{Device, Exchange, Outcome, WireRequest, WireResponse};
+use crate::phone::device_info::DEVICE_INFO;
+use crate::phone::{CallInfo, Phone};
 use crate::record::model::{CaseRecord, DeviceIdentity, RunRecord};
 use crate::verdict::Verdict;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// Step-name prefix of requests the harness sends to set a case up.
-pub const SETUP: &str = "setup: ";
-/// Step-name prefix of requests the harness sends to put the phone back.
-pub const CLEANUP: &str = "cleanup: ";
-
-/// Whether an exchange belongs to one of the case's own steps (not setup or cleanup).
-pub fn is_case_step(ex: &Exchange) -> bool {
-    !ex.step.starts_with(SETUP) && !ex.step.starts_with(CLEANUP)
-}
-
-/// Interval between two requests of a poll (`poll_ms`, waiting for a call, wait-ready),
-/// once the first quick retries are spent (see [`poll_pause`]).
-pub const POLL_INTERVAL: Duration = Duration::from_millis(100);
-
-/// The pause before retry number `attempt` (0-based) of a poll: 25 ms, 50 ms, then
-/// [`POLL_INTERVAL`]. A state that settles at once (a call connecting on the emulator)
-/// is seen quickly; a slow phone is asked ten times a second at most.
-pub fn poll_pause(attempt: u32) -> Duration {
-    match attempt {
-        0 => Duration::from_millis(25),
-        1 => Duration::from_millis(50),
-        _ => POLL_INTERVAL,
-    }
-}
+// Where these lived before the engine was split; kept so `run::engine::...` paths hold.
+pub use super::options::{IncomingSource, RunOptions};
+pub use super::steps::{CLEANUP, SETUP, is_case_step};
+pub use crate::phone::device_info::READY_TIMEOUT;
+pub use crate::phone::poll::{POLL_INTERVAL, poll_pause};
 
 /// How long the engine waits for a phone that outlasted the run's patience to work through
 /// its queue before it asks anything else of it.
 pub const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
-
-/// How long `wait-ready` waits for a phone to come back after a reboot or reset.
-pub const READY_TIMEOUT: Duration = Duration::from_secs(120);
-
-/// A poll with a deadline: quick first retries, then [`POLL_INTERVAL`].
-#[derive(Debug)]
-pub(super) struct Poll {
-    deadline: Instant,
-    attempt: u32,
-}
-
-impl Poll {
-    pub(super) fn until(limit: Duration) -> Poll {
-        Poll {
-            deadline: Instant::now() + limit,
-            attempt: 0,
-        }
-    }
-
-    /// Whether another attempt fits before the deadline.
-    pub(super) fn more(&self) -> bool {
-        Instant::now() + poll_pause(self.attempt) <= self.deadline
-    }
-
-    pub(super) async fn pause(&mut self) {
-        tokio::time::sleep(poll_pause(self.attempt)).await;
-        self.attempt += 1;
-    }
-}
-
-/// What a run may do and how it judges.
-#[derive(Debug, Clone)]
-pub struct RunOptions {
-    /// Run destructive and session-breaking cases.
-    pub allow_destructive: bool,
-    /// NON-STRICT becomes FAIL.
-    pub strict: bool,
-    /// Number dialled for `active-call` (must answer automatically on a real phone).
-    pub dial: String,
-    /// Where a ringing incoming call comes from.
-    pub incoming: IncomingSource,
-    /// Per-request timeout; also how long the harness waits for a call to connect.
-    pub timeout: Duration,
-}
-
-/// Where an `incoming-call` precondition gets its ringing call from.
-#[derive(Debug, Clone)]
-pub enum IncomingSource {
-    /// Nowhere: such cases are NOT-TESTED.
-    None,
-    /// The target's emulator control endpoint (`POST /control/incoming`).
-    Control,
-    /// A second phone that calls the target (`--peer`).
-    Peer(Device),
-}
 
 /// Why the run cannot start: the target does not answer like a Poly REST API with these
 /// credentials. Each message names what to check; the command exits 2.
@@ -152,10 +84,10 @@ pub struct Engine {
     pub(super) label: String,
     pub(super) ledger: tokio::sync::Mutex<Ledger>,
     identity: std::sync::Mutex<Option<DeviceIdentity>>,
-    /// Endpoint id -> index of the alternate form the phone serves (see `alternate.rs`).
-    pub(super) learnt: std::sync::Mutex<BTreeMap<String, usize>>,
+    /// Sends in the forms the phone serves, and remembers them (see `alternate.rs`).
+    router: Router,
     /// Things the run must tell once, not per case (run notes).
-    warnings: std::sync::Mutex<Vec<String>>,
+    warnings: Notes,
 }
 
 impl std::fmt::Debug for Engine {
@@ -175,6 +107,7 @@ impl Engine {
         options: RunOptions,
     ) -> Engine {
         let label = device.base_url().to_string();
+        let router = Router::new(device.clone(), &profile);
         Engine {
             device,
             catalogue,
@@ -183,8 +116,8 @@ impl Engine {
             label,
             ledger: tokio::sync::Mutex::new(Ledger::default()),
             identity: std::sync::Mutex::new(None),
-            learnt: std::sync::Mutex::default(),
-            warnings: std::sync::Mutex::default(),
+            router,
+            warnings: Notes::default(),
         }
     }
 
@@ -210,18 +143,21 @@ impl Engine {
         &self.device
     }
 
-    /// Record a run note once, however many cases run into it.
-    pub(super) fn warn_once(&self, note: String) {
-        if let Ok(mut w) = self.warnings.lock()
-            && !w.contains(&note)
-        {
-            w.push(note);
-        }
-    }
-
     /// The run notes gathered so far.
     pub fn warnings(&self) -> Vec<String> {
-        self.warnings.lock().map(|w| w.clone()).unwrap_or_default()
+        self.warnings.all()
+    }
+
+    /// The phone's API for the harness's own requests of a case: routed to the forms the
+    /// phone serves and kept in the case's wire log `log`.
+    fn phone<'a>(&'a self, log: &'a mut Vec<Exchange>) -> Phone<'a, Routed<'a>> {
+        Phone::new(
+            Routed {
+                router: &self.router,
+                log,
+            },
+            &self.profile,
+        )
     }
 
     /// What the preflight read about the phone.
@@ -232,89 +168,13 @@ impl Engine {
     /// One `GET device/info` before the run: is this a Poly REST API that accepts us?
     pub async fn preflight(&self) -> Result<DeviceIdentity, PreflightError> {
         let url = self.device.base_url().to_string();
-        let path = self.path_of("mgmt.device-info", "/api/v1/mgmt/device/info");
+        let path = DEVICE_INFO.path(Some(&self.profile));
         let ex = self.device.send("preflight", WireRequest::get(&path)).await;
-        let response = match &ex.outcome {
-            Outcome::Answered(r) => r,
-            Outcome::Timeout { after_ms } => {
-                return Err(PreflightError::Unreachable {
-                    url,
-                    detail: format!("no answer within {after_ms} ms"),
-                });
-            }
-            Outcome::ClientError { detail } => {
-                return Err(PreflightError::Unreachable {
-                    url,
-                    detail: format!("the harness could not send the request: {detail}"),
-                });
-            }
-            outcome @ Outcome::Reset { detail } => {
-                let lower = detail.to_ascii_lowercase();
-                if is_tls_failure(outcome)
-                    || lower.contains("corrupt message")
-                    || lower.contains("ssl")
-                {
-                    return Err(PreflightError::Tls {
-                        url,
-                        detail: detail.clone(),
-                    });
-                }
-                return Err(PreflightError::Unreachable {
-                    url,
-                    detail: detail.clone(),
-                });
-            }
+        let Outcome::Answered(response) = &ex.outcome else {
+            return Err(unanswered(url, &ex.outcome));
         };
-        let json = response.json();
-        if response.api_status().as_deref() == Some("4010") {
-            return Err(PreflightError::FactoryPassword { url });
-        }
-        match response.status {
-            401 => {
-                return Err(PreflightError::Unauthorized {
-                    url,
-                    username: self.device.config().credentials.username.clone(),
-                });
-            }
-            404 => return Err(PreflightError::ApiDisabled { url, path }),
-            200..=299 => {}
-            other => {
-                return Err(PreflightError::NotPoly {
-                    url,
-                    detail: format!("GET {path} answered HTTP {other}"),
-                });
-            }
-        }
-        // Lenient on purpose: an answer missing `Status` or a field is a defect for the
-        // checks to judge, not a reason to refuse the whole run.
-        let Some(serde_json::Value::Object(body)) = json else {
-            let ct = response.header("content-type").unwrap_or("no content type");
-            return Err(PreflightError::NotPoly {
-                url,
-                detail: format!(
-                    "GET {path} answered HTTP {} with a body that is not a JSON object ({ct})",
-                    response.status
-                ),
-            });
-        };
-        if !body.contains_key("Status") && !body.contains_key("data") {
-            return Err(PreflightError::NotPoly {
-                url,
-                detail: format!("GET {path} answered JSON without `Status` or `data`"),
-            });
-        }
-        let data = body.get("data");
-        let text = |key: &str| {
-            data.and_then(|d| d.get(key))
-                .and_then(|v| v.as_str())
-                .map(str::to_string)
-        };
-        // E03: the manual prints the key with a trailing space, and a phone may send it so.
-        let identity = DeviceIdentity {
-            model: text("ModelNumber").or_else(|| text("ModelNumber ")),
-            firmware: text("FirmwareRelease"),
-            mac: text("MACAddress"),
-        };
+        let username = &self.device.config().credentials.username;
+        let identity = identity_from(url, &path, response, username)?;
         if let Ok(mut g) = self.identity.lock() {
             *g = Some(identity.clone());
         }
@@ -333,10 +193,8 @@ impl Engine {
 
         match self.prepare(case, &mut vars, &mut run.exchanges).await {
             Ok(()) => self.run_steps(case, &mut vars, &mut run).await,
-            Err(super::precondition::SetupError::NotTested(why)) => {
-                run.not_tested = Some(NotTested(why))
-            }
-            Err(super::precondition::SetupError::Fault(f)) => run.faults.push(f),
+            Err(SetupError::NotTested(why)) => run.not_tested = Some(NotTested(why)),
+            Err(SetupError::Fault(f)) => run.faults.push(f),
         }
         if let Err(why) = self.clean_up(case, &mut run.exchanges).await {
             run.faults.push(HarnessFault::Restore(why));
@@ -363,7 +221,8 @@ impl Engine {
     /// [`Engine::restore`], with the failure returned.
     pub async fn restore_checked(&self) -> Result<(), String> {
         let mut log = Vec::new();
-        self.restore_all(&mut log).await
+        let mut phone = self.phone(&mut log);
+        safety::restore_all(&mut phone, &self.ledger, self.options.timeout).await
     }
 
     /// Read what the case changes, then set up its preconditions.
@@ -372,144 +231,194 @@ impl Engine {
         case: &Case,
         vars: &mut BTreeMap<String, String>,
         log: &mut Vec<Exchange>,
-    ) -> Result<(), super::precondition::SetupError> {
-        self.snapshot(case, log).await?;
+    ) -> Result<(), SetupError> {
+        let mut phone = self.phone(log);
+        safety::snapshot(
+            &mut phone,
+            &self.ledger,
+            case,
+            &self.catalogue,
+            &self.warnings,
+        )
+        .await?;
+        let mut setup = self.setup(phone);
         for pre in &case.spec.requires {
-            self.establish(*pre, vars, log).await?;
+            setup.establish(*pre, vars).await?;
         }
         Ok(())
     }
 
+    /// Setting a case up through `phone`.
+    fn setup<'a>(&'a self, phone: Phone<'a, Routed<'a>>) -> Setup<'a, Routed<'a>> {
+        Setup {
+            phone,
+            ledger: &self.ledger,
+            options: &self.options,
+        }
+    }
+
+    /// Settle after one case: wait for a phone a step may have sent away, end calls,
+    /// write config and the transfer type back (see `safety.rs`).
+    async fn clean_up(&self, case: &Case, log: &mut Vec<Exchange>) -> Result<(), String> {
+        let away = safety::may_be_away(&self.profile, log);
+        let mut phone = self.phone(log);
+        safety::clean_up(&mut phone, &self.ledger, self.options.timeout, case, away).await
+    }
+
     async fn run_steps(&self, case: &Case, vars: &mut BTreeMap<String, String>, run: &mut CaseRun) {
         for (i, step) in case.steps.iter().enumerate() {
-            let endpoint = self.step_endpoint(case, step);
-            if let Some(ms) = step.delay_ms {
-                tokio::time::sleep(Duration::from_millis(ms)).await;
-            }
-            let Some(wire) = self.step_request(step, endpoint, vars, run).await else {
-                return;
-            };
-
-            if let Some(ms) = step.quiet_ms {
-                let window = Duration::from_millis(ms);
-                if let Some(since) = self
-                    .device
-                    .since_last(&wire.path)
-                    .filter(|since| *since < window)
-                {
-                    tokio::time::sleep(window - since).await;
-                }
-            }
-
-            if let Some(ms) = step.away_ms {
-                self.wait_until_away(
-                    &wire,
-                    Duration::from_millis(ms),
-                    &mut run.exchanges,
-                    &step.name,
-                )
-                .await;
-            }
-
-            let dials = self.is_dial(&wire);
-            let calls_before = if dials {
-                self.calls(
-                    &mut run.exchanges,
-                    &format!("{SETUP}calls before `{}`", step.name),
-                )
-                .await
-                .ok()
-            } else {
-                None
-            };
-
-            let ctx = Context {
-                profile: &self.profile,
-                schemas: &self.catalogue.schemas,
-                case,
-                endpoint,
-                vars,
-                errata: &self.catalogue.errata,
-            };
-            let sent = self.send_step(&ctx, step, wire, &mut run.exchanges).await;
-            let (judged, mut findings) = self
-                .spend_patience(&ctx, step, sent.exchanges, &mut run.exchanges)
-                .await;
-            let outlasted = judged.is_empty();
-            self.note_destructive(&judged).await;
-            if !judged.is_empty() {
-                findings.splice(0..0, check::judge_step(&ctx, step, &judged));
-            }
-            if let Some(r) = &sent.rerouted {
-                findings.push(check::alternate::finding(
-                    &ctx, &step.name, &r.section, &r.erratum, &r.how,
-                ));
-            }
-            if findings.is_empty() {
-                run.faults.push(HarnessFault::Unjudged {
-                    step: step.name.clone(),
-                });
-                return;
-            }
-            let step_verdict = check::verdict_of(&findings).strict(self.options.strict);
             let rest: Vec<&str> = case.steps[i + 1..]
                 .iter()
                 .map(|s| s.name.as_str())
                 .collect();
-
-            if step.setup {
-                // A setup step is not what the case judges: if it did not do its job, the
-                // case could not be set up, which is NOT-TESTED, never a verdict.
-                if outlasted || !check::step_passes(&ctx, step, &judged) {
-                    let got = findings
-                        .first()
-                        .map(|f| f.actual.clone())
-                        .unwrap_or_default();
-                    run.not_tested = Some(NotTested(format!(
-                        "setup step `{}` did not succeed ({got}), so the case could not be set up",
-                        step.name
-                    )));
-                    return;
-                }
-            } else {
-                run.findings.extend(findings);
-            }
-
-            if dials {
-                self.adopt_new_calls(
-                    calls_before.unwrap_or_default(),
-                    &judged,
-                    &mut run.exchanges,
-                    &step.name,
-                )
-                .await;
-            }
-
-            if outlasted {
-                if !rest.is_empty() {
-                    run.notes.push(format!(
-                        "steps after `{}` not run because the phone was still busy with it: {}",
-                        step.name,
-                        rest.join(", ")
-                    ));
-                }
-                return;
-            }
-            if step_verdict.severity() >= Verdict::Fail.severity() {
-                if !rest.is_empty() {
-                    run.notes.push(format!(
-                        "steps after `{}` not run because it failed: {}",
-                        step.name,
-                        rest.join(", ")
-                    ));
-                }
-                return;
-            }
-            if let Err(fault) = capture(step, &judged, vars) {
-                run.faults.push(fault);
+            if !self.run_step(case, step, &rest, vars, run).await {
                 return;
             }
         }
+    }
+
+    /// One step: send, judge, adopt the calls it made, capture. False when the case stops
+    /// here (`rest`: the steps that are then not run).
+    async fn run_step(
+        &self,
+        case: &Case,
+        step: &Step,
+        rest: &[&str],
+        vars: &mut BTreeMap<String, String>,
+        run: &mut CaseRun,
+    ) -> bool {
+        let endpoint = self.step_endpoint(case, step);
+        let Some(wire) = self.prepare_step(step, endpoint, vars, run).await else {
+            return false;
+        };
+        let dials = precondition::is_dial(&self.profile, &wire);
+        let calls_before = if dials {
+            self.phone(&mut run.exchanges)
+                .calls(&format!("{SETUP}calls before `{}`", step.name))
+                .await
+                .ok()
+        } else {
+            None
+        };
+        let ctx = Context {
+            profile: &self.profile,
+            schemas: &self.catalogue.schemas,
+            case,
+            endpoint,
+            vars,
+            errata: &self.catalogue.errata,
+        };
+        let (judged, findings) = self
+            .send_and_judge(&ctx, step, wire, &mut run.exchanges)
+            .await;
+        let outlasted = judged.is_empty();
+        if findings.is_empty() {
+            run.faults.push(HarnessFault::Unjudged {
+                step: step.name.clone(),
+            });
+            return false;
+        }
+        let step_verdict = check::verdict_of(&findings).strict(self.options.strict);
+        if step.setup {
+            // A setup step is not what the case judges: if it did not do its job, the
+            // case could not be set up, which is NOT-TESTED, never a verdict.
+            if outlasted || !check::step_passes(&ctx, step, &judged) {
+                let got = findings
+                    .first()
+                    .map(|f| f.actual.clone())
+                    .unwrap_or_default();
+                run.not_tested = Some(NotTested(format!(
+                    "setup step `{}` did not succeed ({got}), so the case could not be set up",
+                    step.name
+                )));
+                return false;
+            }
+        } else {
+            run.findings.extend(findings);
+        }
+        if dials {
+            self.adopt_new_calls(calls_before, &judged, &mut run.exchanges, &step.name)
+                .await;
+        }
+        if stops_after(step, rest, outlasted, step_verdict, run) {
+            return false;
+        }
+        if let Err(fault) = capture(step, &judged, vars) {
+            run.faults.push(fault);
+            return false;
+        }
+        true
+    }
+
+    /// Wait as the step asks (`delay_ms`, `quiet_ms`, `away_ms`) and build its request.
+    /// None when it cannot be built; the reason is in `run`.
+    async fn prepare_step(
+        &self,
+        step: &Step,
+        endpoint: Option<&Endpoint>,
+        vars: &BTreeMap<String, String>,
+        run: &mut CaseRun,
+    ) -> Option<WireRequest> {
+        if let Some(ms) = step.delay_ms {
+            tokio::time::sleep(Duration::from_millis(ms)).await;
+        }
+        let wire = self.step_request(step, endpoint, vars, run).await?;
+        if let Some(ms) = step.quiet_ms {
+            let window = Duration::from_millis(ms);
+            if let Some(since) = self
+                .device
+                .since_last(&wire.path)
+                .filter(|since| *since < window)
+            {
+                tokio::time::sleep(window - since).await;
+            }
+        }
+        if let Some(ms) = step.away_ms {
+            self.wait_until_away(
+                &wire,
+                Duration::from_millis(ms),
+                &mut run.exchanges,
+                &step.name,
+            )
+            .await;
+        }
+        Some(wire)
+    }
+
+    /// Send a step and judge what came back: the exchanges judged (none when the phone
+    /// outlasted the run's patience) and the findings.
+    async fn send_and_judge(
+        &self,
+        ctx: &Context<'_>,
+        step: &Step,
+        wire: WireRequest,
+        log: &mut Vec<Exchange>,
+    ) -> (Vec<Exchange>, Vec<Finding>) {
+        let sent = self.send_step(ctx, step, wire, log).await;
+        let (judged, mut findings) = self.spend_patience(ctx, step, sent.exchanges, log).await;
+        safety::note_destructive(&self.profile, &self.ledger, &judged).await;
+        if !judged.is_empty() {
+            findings.splice(0..0, check::judge_step(ctx, step, &judged));
+        }
+        if let Some(r) = &sent.rerouted {
+            findings.push(check::alternate::finding(
+                ctx, &step.name, &r.section, &r.erratum, &r.how,
+            ));
+        }
+        (judged, findings)
+    }
+
+    /// Adopt the calls a dialling step made, so cleanup ends them.
+    async fn adopt_new_calls(
+        &self,
+        before: Option<Vec<CallInfo>>,
+        judged: &[Exchange],
+        log: &mut Vec<Exchange>,
+        step: &str,
+    ) {
+        self.setup(self.phone(log))
+            .adopt_new_calls(before.unwrap_or_default(), judged, step)
+            .await;
     }
 
     /// The wire request of a step: templates filled, generated bodies built (a config/set
@@ -536,10 +445,10 @@ impl Engine {
             };
             let names: Vec<String> = names.iter().map(|s| s.to_string()).collect();
             match self
+                .phone(&mut run.exchanges)
                 .read_config(
-                    &names,
-                    &mut run.exchanges,
                     &format!("{SETUP}current values for `{}`", step.name),
+                    &names,
                 )
                 .await
             {
@@ -589,7 +498,7 @@ impl Engine {
         else {
             return (exchanges, vec![]);
         };
-        let path = self.path_of("mgmt.device-info", "/api/v1/mgmt/device/info");
+        let path = DEVICE_INFO.path(Some(&self.profile));
         let probe = self
             .send_logged(
                 log,
@@ -617,7 +526,7 @@ impl Engine {
             .send_routed(&step_name, WireRequest::get(&path), Some(IDLE_TIMEOUT), log)
             .await;
         if waited.outcome.response().is_none() {
-            self.warn_once(format!("the phone was still busy {} s after a request outlasted --timeout; later cases may time out behind its queue", IDLE_TIMEOUT.as_secs()));
+            self.warnings.warn_once(format!("the phone was still busy {} s after a request outlasted --timeout; later cases may time out behind its queue", IDLE_TIMEOUT.as_secs()));
         }
         (answered, vec![finding])
     }
@@ -634,7 +543,7 @@ impl Engine {
     ) -> Sent {
         let patience = step.timeout_ms.map(Duration::from_millis);
         if let Some(n) = step.request.concurrency.filter(|n| *n > 1) {
-            let (wire, rerouted) = self.rewrite_learnt(&wire);
+            let (wire, rerouted) = self.router.rewrite_learnt(&wire);
             // Hold the gate so none of the harness's own requests lands in the burst.
             let _turn = self.device.exclusive().await;
             let mut set = tokio::task::JoinSet::new();
@@ -721,23 +630,27 @@ impl Engine {
         }
     }
 
+    /// Send a request in the form the phone serves (see `alternate.rs`); every attempt
+    /// goes into `log`.
+    async fn send_routed(
+        &self,
+        step: &str,
+        request: WireRequest,
+        timeout: Option<Duration>,
+        log: &mut Vec<Exchange>,
+    ) -> (Exchange, Option<Rerouted>) {
+        self.router.send(step, request, timeout, log).await
+    }
+
     /// Send a bookkeeping request (in the form the phone serves) and keep it in the case's
     /// wire log.
-    pub(super) async fn send_logged(
+    async fn send_logged(
         &self,
         log: &mut Vec<Exchange>,
         step: &str,
         request: WireRequest,
     ) -> Exchange {
         self.send_routed(step, request, None, log).await.0
-    }
-
-    /// The path of an endpoint of the profile, or the manual's path when the profile lacks it.
-    pub(super) fn path_of(&self, id: &str, fallback: &str) -> String {
-        self.profile
-            .endpoint(id)
-            .map(|e| e.path.clone())
-            .unwrap_or_else(|| fallback.to_string())
     }
 
     /// The curl line of the exchange behind the case's worst finding.
@@ -770,10 +683,135 @@ impl Engine {
     }
 }
 
+/// Why the preflight got no HTTP answer: unreachable, or TLS failed.
+fn unanswered(url: String, outcome: &Outcome) -> PreflightError {
+    match outcome {
+        Outcome::Timeout { after_ms } => PreflightError::Unreachable {
+            url,
+            detail: format!("no answer within {after_ms} ms"),
+        },
+        Outcome::ClientError { detail } => PreflightError::Unreachable {
+            url,
+            detail: format!("the harness could not send the request: {detail}"),
+        },
+        Outcome::Reset { detail } => {
+            let lower = detail.to_ascii_lowercase();
+            if is_tls_failure(outcome) || lower.contains("corrupt message") || lower.contains("ssl")
+            {
+                PreflightError::Tls {
+                    url,
+                    detail: detail.clone(),
+                }
+            } else {
+                PreflightError::Unreachable {
+                    url,
+                    detail: detail.clone(),
+                }
+            }
+        }
+        // Not reached: the preflight reads answers itself; kept total for the compiler.
+        Outcome::Answered(r) => PreflightError::NotPoly {
+            url,
+            detail: format!("answered HTTP {}", r.status),
+        },
+    }
+}
+
+/// The identity in the preflight's device/info answer, or why the answer is not a Poly
+/// REST API that accepts the run's credentials.
+fn identity_from(
+    url: String,
+    path: &str,
+    response: &WireResponse,
+    username: &str,
+) -> Result<DeviceIdentity, PreflightError> {
+    let json = response.json();
+    if response.api_status().as_deref() == Some("4010") {
+        return Err(PreflightError::FactoryPassword { url });
+    }
+    match response.status {
+        401 => {
+            return Err(PreflightError::Unauthorized {
+                url,
+                username: username.to_string(),
+            });
+        }
+        404 => {
+            return Err(PreflightError::ApiDisabled {
+                url,
+                path: path.to_string(),
+            });
+        }
+        200..=299 => {}
+        other => {
+            return Err(PreflightError::NotPoly {
+                url,
+                detail: format!("GET {path} answered HTTP {other}"),
+            });
+        }
+    }
+    // Lenient on purpose: an answer missing `Status` or a field is a defect for the
+    // checks to judge, not a reason to refuse the whole run.
+    let Some(serde_json::Value::Object(body)) = json else {
+        let ct = response.header("content-type").unwrap_or("no content type");
+        return Err(PreflightError::NotPoly {
+            url,
+            detail: format!(
+                "GET {path} answered HTTP {} with a body that is not a JSON object ({ct})",
+                response.status
+            ),
+        });
+    };
+    if !body.contains_key("Status") && !body.contains_key("data") {
+        return Err(PreflightError::NotPoly {
+            url,
+            detail: format!("GET {path} answered JSON without `Status` or `data`"),
+        });
+    }
+    let data = body.get("data");
+    let text = |key: &str| {
+        data.and_then(|d| d.get(key))
+            .and_then(|v| v.as_str())
+            .map(str::to_string)
+    };
+    // E03: the manual prints the key with a trailing space, and a phone may send it so.
+    Ok(DeviceIdentity {
+        model: text("ModelNumber").or_else(|| text("ModelNumber ")),
+        firmware: text("FirmwareRelease"),
+        mac: text("MACAddress"),
+    })
+}
+
+/// Whether the case stops after a judged step: the phone was still busy with it, or it
+/// failed. The steps not run are noted.
+fn stops_after(
+    step: &Step,
+    rest: &[&str],
+    outlasted: bool,
+    verdict: Verdict,
+    run: &mut CaseRun,
+) -> bool {
+    let why = if outlasted {
+        "the phone was still busy with it"
+    } else if verdict.severity() >= Verdict::Fail.severity() {
+        "it failed"
+    } else {
+        return false;
+    };
+    if !rest.is_empty() {
+        run.notes.push(format!(
+            "steps after `{}` not run because {why}: {}",
+            step.name,
+            rest.join(", ")
+        ));
+    }
+    true
+}
+
 /// What sending a step gave: the exchanges to judge, and the alternate form used.
 struct Sent {
     exchanges: Vec<Exchange>,
-    rerouted: Option<super::alternate::Rerouted>,
+    rerouted: Option<Rerouted>,
 }
 
 /// Remember the values a step captures for later steps.
@@ -934,15 +972,5 @@ mod tests {
         .unwrap_err();
         assert!(matches!(err, HarnessFault::Capture { .. }));
         assert!(err.to_string().contains("/data/0/CallHandle"));
-    }
-
-    #[test]
-    fn setup_and_cleanup_requests_are_told_apart_from_steps() {
-        let mut ex = answered("{}");
-        assert!(is_case_step(&ex));
-        ex.step = format!("{SETUP}no-call");
-        assert!(!is_case_step(&ex));
-        ex.step = format!("{CLEANUP}end calls");
-        assert!(!is_case_step(&ex));
     }
 }

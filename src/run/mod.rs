@@ -5,19 +5,29 @@
 //! filters and the destructive opt-in), `selection` (what the filters left out, as
 //! NOT-TESTED records), `incoming` (where incoming calls come from), `engine` (one case:
 //! set up, send, judge, clean up), `precondition` (call states and packet capture a case
-//! needs), `request` (suite request -> wire request, generated bodies), `safety` (restore
-//! what a case changed), `outcome` (verdict of a case; device faults and harness faults
-//! kept apart). Which phone and credentials is `job`'s business; the command line is
-//! `cli::run`.
+//! needs), `request` (suite request -> wire request, generated bodies), `alternate` (the
+//! forms of a request the phone serves), `safety` (restore what a case changed, from the
+//! `ledger`), `outcome` (verdict of a case; device faults and harness faults kept apart).
+//! Small shared pieces: `options` (what a run may do), `steps` (the labels of the
+//! harness's own requests), `notes` (run notes). Which phone and credentials is `job`'s
+//! business; the command line is `cli::run`.
+//!
+//! The engine drives the others and none of them reaches back into it: precondition
+//! and safety take the phone's API (`crate::phone`), the ledger and the options they
+//! need, so the files of this module import each other without a cycle.
 
 pub mod alternate;
 pub mod engine;
 pub mod incoming;
+pub mod ledger;
+pub mod notes;
+pub mod options;
 pub mod outcome;
 pub mod precondition;
 pub mod request;
 pub mod safety;
 pub mod selection;
+pub mod steps;
 pub mod trial;
 
 pub use engine::{Engine, IncomingSource, PreflightError, RunOptions, run_all};

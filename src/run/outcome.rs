@@ -37,6 +37,15 @@ pub enum HarnessFault {
     Restore(String),
 }
 
+/// Why a case could not be set up.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SetupError {
+    /// The phone or the lab cannot provide the state: NOT-TESTED with this reason.
+    NotTested(String),
+    /// The harness failed at its own job: ERROR.
+    Fault(HarnessFault),
+}
+
 /// Why a case ran no (or not all of its) steps, in words a lab engineer can act on.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NotTested(pub String);

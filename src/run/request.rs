@@ -192,6 +192,25 @@ pub fn build(
         path.push_str(&query.join("&"));
     }
 
+    let body = body_of(spec, endpoint, vars, current)?;
+    let headers = headers_of(spec, vars, &method, body.is_some())?;
+    Ok(WireRequest {
+        method,
+        path,
+        headers,
+        body: body.map(Into::into),
+        auth: spec.auth,
+    })
+}
+
+/// The body a request spec asks for: raw text, JSON, a sized body, or a generated
+/// parameter list (a config/set one writes back the `current` values).
+fn body_of(
+    spec: &RequestSpec,
+    endpoint: Option<&Endpoint>,
+    vars: &BTreeMap<String, String>,
+    current: &BTreeMap<String, String>,
+) -> Result<Option<Vec<u8>>, RequestError> {
     let charset = spec.content_type.as_deref().and_then(declared_charset);
     let body: Option<Vec<u8>> = if let Some(raw) = &spec.body_raw {
         Some(encode_text(&fill_template(raw, vars), charset)?)
@@ -221,12 +240,22 @@ pub fn build(
     } else {
         None
     };
+    Ok(body)
+}
 
+/// The headers of a request: the content type (generated unless the spec names one, or
+/// `none`), then the spec's own headers, which replace generated ones of the same name.
+fn headers_of(
+    spec: &RequestSpec,
+    vars: &BTreeMap<String, String>,
+    method: &str,
+    has_body: bool,
+) -> Result<Vec<(String, String)>, RequestError> {
     let mut headers: Vec<(String, String)> = Vec::new();
     let content_type = match spec.content_type.as_deref() {
         Some(ct) if ct.eq_ignore_ascii_case("none") => None,
         Some(ct) => Some(fill_template(ct, vars)),
-        None if body.is_some() || method.eq_ignore_ascii_case("POST") => {
+        None if has_body || method.eq_ignore_ascii_case("POST") => {
             Some("application/json".to_string())
         }
         None => None,
@@ -246,13 +275,7 @@ pub fn build(
         headers.retain(|(name, _)| !name.eq_ignore_ascii_case(&k));
         headers.push((k, v));
     }
-    Ok(WireRequest {
-        method,
-        path,
-        headers,
-        body: body.map(Into::into),
-        auth: spec.auth,
-    })
+    Ok(headers)
 }
 
 /// Fill `{{name}}` in every string (and object key) of a JSON value.

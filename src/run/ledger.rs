@@ -1,0 +1,21 @@
+//! The ledger: what the run changed on the phone and must put back.
+//!
+//! Setup enters what a case will change before it changes it (config values, the
+//! transfer type) and every call the run makes as it appears; cleanup settles the
+//! entries (see `safety.rs`). It only records: nothing here talks to the phone.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Instant;
+
+/// What the run changed and must put back.
+#[derive(Debug, Clone, Default)]
+pub struct Ledger {
+    /// Calls the run made (normalised handles); the harness ends only these.
+    pub calls: BTreeSet<String>,
+    /// Config values to write back: parameter -> value before the case.
+    pub config: BTreeMap<String, String>,
+    /// The transfer type before the case.
+    pub transfer_type: Option<String>,
+    /// When a case step's destructive request was last accepted (reboot under way).
+    pub destructive_accepted: Option<Instant>,
+}
