@@ -10,7 +10,7 @@ use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE_NO_PAD
 use polyconform::catalogue::Catalogue;
 use polyconform::device::Exchange;
 use polyconform::record::model::RunRecord;
-use polyconform::run::engine::is_case_step;
+use polyconform::run::steps::is_case_step;
 use polyconform::verdict::Verdict;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;

@@ -24,7 +24,8 @@ use crate::catalogue::Case;
 use crate::job::{EmulatorSetup, Job};
 use crate::record::RunRecord;
 use crate::report::console;
-use crate::run::engine::{self, Engine, RunOptions};
+use crate::run::engine::{self, Engine};
+use crate::run::options::RunOptions;
 use crate::run::{incoming, selection, trial};
 use clap::{Args, Parser as _};
 use libtest_mimic::{Arguments, FormatSetting};
@@ -253,21 +254,14 @@ fn run_cases(
     if let Some(p) = &progress {
         p.finish();
     }
-    let mut notes = Vec::new();
-    if let Err(why) = job.runtime.block_on(engine.restore_checked()) {
-        notes.push(format!(
-            "RESTORE FAILED at the end of the run, the phone may be left changed: {why}"
-        ));
-    }
     let ran = std::mem::take(&mut *records.lock().unwrap_or_else(|p| p.into_inner()));
-    let mut record = engine::run_record(
+    let selected = selection::selected_records(harness, cases, allow_destructive, ran);
+    job.runtime.block_on(engine::restore_and_record(
         engine,
         started_at,
         started.elapsed(),
-        selection::selected_records(harness, cases, allow_destructive, ran),
-    );
-    record.notes.extend(notes);
-    record
+        selected,
+    ))
 }
 
 /// Print the summary, write the reports, stop the emulator, pick the exit code.

@@ -224,11 +224,7 @@ impl<'a> Campaign<'a> {
 
     /// Whether the phone still answers `GET device/info` (any HTTP answer below 500).
     pub async fn healthy(&self) -> bool {
-        let path = self
-            .profile
-            .endpoint("mgmt.device-info")
-            .map(|e| e.path.clone())
-            .unwrap_or_else(|| "/api/v1/mgmt/device/info".into());
+        let path = crate::phone::device_info::DEVICE_INFO.path(Some(self.profile));
         let ex = self.device.send("health", WireRequest::get(&path)).await;
         matches!(&ex.outcome, Outcome::Answered(r) if r.status < 500)
     }

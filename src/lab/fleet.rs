@@ -30,7 +30,8 @@ use crate::device::{Device, DeviceConfig};
 use crate::record::clock::{now_ms, now_rfc3339};
 use crate::record::model::{CaseRecord, RunRecord};
 use crate::report::redact::Redactor;
-use crate::run::engine::{Engine, IncomingSource, RunOptions, run_record};
+use crate::run::engine::Engine;
+use crate::run::options::{IncomingSource, RunOptions};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -412,14 +413,9 @@ impl Fleet {
             }
             records.push(record);
         }
-        let mut notes = Vec::new();
-        if let Err(why) = engine.restore_checked().await {
-            notes.push(format!(
-                "RESTORE FAILED at the end of the run, the phone may be left changed: {why}"
-            ));
-        }
-        let mut record = run_record(engine, started_at, started.elapsed(), records);
-        record.notes.extend(notes);
+        let mut record =
+            crate::run::engine::restore_and_record(engine, started_at, started.elapsed(), records)
+                .await;
 
         // Report writing is CPU work with a large transient footprint: on the writer
         // threads (see `lab::writer`), off the async workers.

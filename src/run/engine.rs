@@ -35,11 +35,9 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-// Where these lived before the engine was split; kept so `run::engine::...` paths hold.
-pub use super::options::{IncomingSource, RunOptions};
-pub use super::steps::{CLEANUP, SETUP, is_case_step};
-pub use crate::phone::device_info::READY_TIMEOUT;
-pub use crate::phone::poll::{POLL_INTERVAL, poll_pause};
+use super::options::RunOptions;
+use super::steps::{SETUP, is_case_step};
+use crate::phone::poll::poll_pause;
 
 /// How long the engine waits for a phone that outlasted the run's patience to work through
 /// its queue before it asks anything else of it.
@@ -670,10 +668,7 @@ impl Engine {
             None => run.exchanges.iter().rev().find(|e| is_case_step(e)),
         }?;
         let config = self.device.config();
-        let insecure = matches!(
-            config.trust,
-            crate::device::tls::Trust::Insecure | crate::device::tls::Trust::Pin(_)
-        );
+        let insecure = config.trust.curl_needs_insecure();
         Some(crate::report::curl::command(
             ex,
             &config.base_url,
@@ -857,19 +852,30 @@ fn capture(
 const AWAY_PROBE_PAUSE: Duration = Duration::from_millis(250);
 
 pub async fn run_all(engine: &Engine, cases: &[Case]) -> RunRecord {
-    let started_at = now_rfc3339();
+    let started_at = crate::record::clock::now_rfc3339();
     let started = Instant::now();
     let mut records = Vec::with_capacity(cases.len());
     for case in cases {
         records.push(engine.run_case(case).await);
     }
+    restore_and_record(engine, started_at, started.elapsed(), records).await
+}
+
+/// Put the phone back, then assemble the run's record; a restore that failed is a note
+/// that makes the run "could not judge" (`RunRecord::conclusion`).
+pub async fn restore_and_record(
+    engine: &Engine,
+    started_at: String,
+    duration: Duration,
+    records: Vec<CaseRecord>,
+) -> RunRecord {
     let mut notes = Vec::new();
     if let Err(why) = engine.restore_checked().await {
         notes.push(format!(
             "RESTORE FAILED at the end of the run, the phone may be left changed: {why}"
         ));
     }
-    let mut record = run_record(engine, started_at, started.elapsed(), records);
+    let mut record = run_record(engine, started_at, duration, records);
     record.notes.extend(notes);
     record
 }
@@ -896,13 +902,6 @@ pub fn run_record(
     };
     record.recount();
     record
-}
-
-/// The current time as RFC 3339 (UTC).
-pub fn now_rfc3339() -> String {
-    time::OffsetDateTime::now_utc()
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_else(|_| "1970-01-01T00:00:00Z".into())
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! built-in emulator's control endpoints, an external polyconform emulator that serves
 //! them too, or nowhere (those cases are NOT-TESTED).
 
-use super::engine::IncomingSource;
+use super::options::IncomingSource;
 use crate::device::{Device, DeviceConfig, DeviceError, WireRequest};
 use crate::job::Target;
 

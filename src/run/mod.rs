@@ -30,4 +30,5 @@ pub mod selection;
 pub mod steps;
 pub mod trial;
 
-pub use engine::{Engine, IncomingSource, PreflightError, RunOptions, run_all};
+pub use engine::{Engine, PreflightError, run_all};
+pub use options::{IncomingSource, RunOptions};
