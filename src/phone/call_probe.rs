@@ -8,8 +8,8 @@
 //! which only needs handles, this reads the answer strictly (HTTP 200) and describes the
 //! calls so a person can tell whose call it is, without naming the far end.
 
+use super::api::{Phone, Transport};
 use super::calls::{CALL_STATUS, CALL_STATUS_V2};
-use super::{Phone, Transport};
 use crate::device::WireResponse;
 
 /// What the phone said about calls before the run.

@@ -6,8 +6,8 @@
 //! (v2 `41c2c008`, v1 `0x41c2c008`); [`parse_calls`] and [`normalise_handle`] make them
 //! one list of one handle form, so handles from either can be compared.
 
+use super::api::{Api, Phone, Transport, answered_2000};
 use super::error::PhoneError;
-use super::{Api, Phone, Transport, answered_2000};
 use crate::device::Exchange;
 use serde_json::{Value, json};
 

@@ -4,8 +4,8 @@
 //! operations take at most the profile's `config_params_max` names per request (a phone
 //! refuses more with 4009), so longer lists are sent in chunks.
 
+use super::api::{Api, Phone, Transport, answered_2000};
 use super::error::PhoneError;
-use super::{Api, Phone, Transport, answered_2000};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 

@@ -5,9 +5,9 @@
 //! answering. The uptime tells a phone that already rebooted from one that has not gone
 //! away yet.
 
+use super::api::{Api, Phone, Transport, answered_2000};
 use super::error::PhoneError;
 use super::poll::POLL_INTERVAL;
-use super::{Api, Phone, Transport, answered_2000};
 use crate::device::Exchange;
 use serde_json::Value;
 use std::time::{Duration, Instant};

@@ -5,8 +5,8 @@
 //! reports but transferType/set does not document would only be refused when written
 //! back, so [`settable`] tells the caller whether writing it back makes sense.
 
+use super::api::{Api, Phone, Transport, answered_2000};
 use super::error::PhoneError;
-use super::{Api, Phone, Transport, answered_2000};
 use crate::catalogue::Profile;
 use crate::catalogue::schema::SchemaSet;
 use serde_json::{Value, json};
