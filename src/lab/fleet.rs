@@ -279,41 +279,7 @@ impl Fleet {
         };
 
         let mut notes = Vec::new();
-        let incoming = if d.control {
-            IncomingSource::Control
-        } else if let Some(p) = peer {
-            match self.reservations.claim(&p.name).await {
-                Ok(Claim::Taken(r)) => {
-                    match Device::new(device_config(p)) {
-                        Ok(peer_device) => {
-                            *peer_reservation = Some(r);
-                            IncomingSource::Peer(peer_device)
-                        }
-                        Err(e) => {
-                            release(r).await;
-                            notes.push(format!("peer `{}` cannot be used ({e}): incoming-call cases are NOT-TESTED", p.name));
-                            IncomingSource::None
-                        }
-                    }
-                }
-                Ok(Claim::Busy(why)) => {
-                    notes.push(format!(
-                        "peer `{}` is busy ({why}): incoming-call cases are NOT-TESTED",
-                        p.name
-                    ));
-                    IncomingSource::None
-                }
-                Err(e) => {
-                    notes.push(format!(
-                        "peer `{}` could not be reserved ({e}): incoming-call cases are NOT-TESTED",
-                        p.name
-                    ));
-                    IncomingSource::None
-                }
-            }
-        } else {
-            IncomingSource::None
-        };
+        let incoming = self.incoming(d, peer, peer_reservation, &mut notes).await;
         let options = RunOptions {
             allow_destructive: d.allow_destructive,
             strict: d.strict,
@@ -358,14 +324,74 @@ impl Fleet {
         run.identity = Some(identity);
         run.started_at = now_rfc3339();
         run.notes = notes;
+        self.judge(d, profile, engine, &redactor, &mut run).await;
+        run
+    }
 
+    /// Where this phone's incoming calls come from: its own control endpoints, its peer
+    /// (reserved for the run), or nowhere (the cases are NOT-TESTED, with a note why).
+    async fn incoming(
+        &self,
+        d: &InventoryDevice,
+        peer: Option<&InventoryDevice>,
+        peer_reservation: &mut Option<Reservation>,
+        notes: &mut Vec<String>,
+    ) -> IncomingSource {
+        if d.control {
+            return IncomingSource::Control;
+        }
+        let Some(p) = peer else {
+            return IncomingSource::None;
+        };
+        match self.reservations.claim(&p.name).await {
+            Ok(Claim::Taken(r)) => match Device::new(device_config(p)) {
+                Ok(peer_device) => {
+                    *peer_reservation = Some(r);
+                    IncomingSource::Peer(peer_device)
+                }
+                Err(e) => {
+                    release(r).await;
+                    notes.push(format!(
+                        "peer `{}` cannot be used ({e}): incoming-call cases are NOT-TESTED",
+                        p.name
+                    ));
+                    IncomingSource::None
+                }
+            },
+            Ok(Claim::Busy(why)) => {
+                notes.push(format!(
+                    "peer `{}` is busy ({why}): incoming-call cases are NOT-TESTED",
+                    p.name
+                ));
+                IncomingSource::None
+            }
+            Err(e) => {
+                notes.push(format!(
+                    "peer `{}` could not be reserved ({e}): incoming-call cases are NOT-TESTED",
+                    p.name
+                ));
+                IncomingSource::None
+            }
+        }
+    }
+
+    /// The conformance part (its wire logs spilled, its reports written) and the fuzz part
+    /// of a healthy, reserved phone, as the lab run asks.
+    async fn judge(
+        &self,
+        d: &InventoryDevice,
+        profile: &crate::catalogue::Profile,
+        engine: Arc<Engine>,
+        redactor: &Redactor,
+        run: &mut DeviceRun,
+    ) {
         if let Ok(mut a) = self.active.lock() {
             a.insert(d.name.clone(), engine.clone());
         }
         if self.options.suite != SuiteChoice::Fuzz {
             let cases = self.select_cases(profile);
             let dir = self.options.report_dir.join(&d.name);
-            let (record, written) = self.conformance(&engine, &cases, &dir, &redactor).await;
+            let (record, written) = self.conformance(&engine, &cases, &dir, redactor).await;
             match written {
                 Ok(()) => run.report_dir = Some(d.name.clone()),
                 Err(e) => run.notes.push(format!(
@@ -380,9 +406,8 @@ impl Fleet {
         }
         drop(engine);
         if self.options.suite != SuiteChoice::Run {
-            run.fuzz = Some(self.fuzz(d, profile, &redactor).await);
+            run.fuzz = Some(self.fuzz(d, profile, redactor).await);
         }
-        run
     }
 
     /// The cases, one after the other (as `run::run_all`), each case's wire log spilled
