@@ -6,7 +6,7 @@
 //! judged is one row with its state and reason across the family columns. Below the
 //! matrix, every FAIL with the manual's requirement and what the phone did.
 
-use super::report::{DeviceRun, DeviceState, LabReport};
+use super::record::{DeviceRun, DeviceState, LabReport};
 use crate::catalogue::case::Family;
 use crate::report::html::{class, duration, esc};
 use crate::report::model::CaseRecord;
@@ -211,8 +211,9 @@ td.n{text-align:right}td.zero{color:#bbb}td.empty{color:#bbb;text-align:center}\
 
 #[cfg(test)]
 mod tests {
-    use super::super::report::tests::{case, device, record, report};
+    use super::super::record::sample::{device, report};
     use super::*;
+    use crate::report::model::sample::{case, record};
 
     #[test]
     fn the_matrix_has_a_row_per_phone_and_a_column_per_family_with_the_worst_verdict() {

@@ -27,6 +27,8 @@ pub mod inventory;
 pub mod junit;
 pub mod matrix;
 pub mod partition;
+pub mod record;
+pub mod redaction;
 pub mod report;
 pub mod reservation;
 pub mod spill;
