@@ -413,9 +413,11 @@ fn catalogue_method(shared: &Shared, method: &hyper::Method, call_logs: bool) ->
 /// Step 7: whether the request's content type passes where the rule applies (faults may
 /// loosen or tighten it).
 fn content_type_passes(shared: &Shared, headers: &hyper::HeaderMap) -> bool {
-    let json_type = is_json_content_type(headers)
-        && !(shared.faults.has(Fault::ManualContentTypeRefused)
-            && !is_exactly_lower_case_json(headers));
+    // The `manual-content-type-refused` fault takes nothing but lower case, so the
+    // manual's own `application/JSON` is refused.
+    let case_refused =
+        shared.faults.has(Fault::ManualContentTypeRefused) && !is_exactly_lower_case_json(headers);
+    let json_type = is_json_content_type(headers) && !case_refused;
     json_type || shared.faults.has(Fault::ContentTypeIgnored)
 }
 

@@ -214,9 +214,10 @@ struct EntryCheck<'a> {
     defaults: &'a Defaults,
 }
 
-/// The value of one check, its problem pushed to `errors` instead.
-fn keep<T>(errors: &mut Vec<SpecError>, checked: Result<T, SpecError>) -> Option<T> {
-    checked.map_err(|e| errors.push(e)).ok()
+/// No value: the check's problem goes to `errors`, with the others of the inventory.
+fn fail<T>(errors: &mut Vec<SpecError>, problem: SpecError) -> Option<T> {
+    errors.push(problem);
+    None
 }
 
 impl EntryCheck<'_> {
@@ -241,19 +242,19 @@ impl EntryCheck<'_> {
             .count()
             + 1;
         let before = errors.len();
-        keep(errors, self.check_name(entry, &name, seen));
+        self.check_name(entry, &name, seen, errors);
         if let Some(pw) = &entry.password {
             errors.push(inline_secret(self.at(
                 pw.span(),
                 format!("an inline `password` for phone `{name}`"),
             )));
         }
-        let target = keep(errors, self.target(entry));
-        let profile = keep(errors, self.profile(entry));
-        let password = keep(errors, self.password(entry));
-        let trust = keep(errors, self.trust(entry, &name));
-        let timeout = keep(errors, self.timeout(entry));
-        keep(errors, self.check_peer(entry, &name));
+        let target = self.target(entry, errors);
+        let profile = self.profile(entry, errors);
+        let password = self.password(entry, errors);
+        let trust = self.trust(entry, &name, errors);
+        let timeout = self.timeout(entry, errors);
+        self.check_peer(entry, &name, errors);
         let tags = self.tags(entry, errors);
         let (
             Some(target),
@@ -307,35 +308,36 @@ impl EntryCheck<'_> {
         entry: &DeviceEntry,
         name: &str,
         seen: &mut BTreeSet<String>,
-    ) -> Result<(), SpecError> {
+        errors: &mut Vec<SpecError>,
+    ) {
         if name.is_empty()
             || !name
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
             || name.starts_with('.')
         {
-            return Err(self
-                .at(
+            errors.push(
+                self.at(
                     entry.name.span(),
                     format!("phone name `{name}` must be letters, digits, `-`, `_` and `.`"),
                 )
                 .field("name")
-                .hint("names become file names of reports and lock files: e.g. `trio-lab2-r1`"));
-        }
-        if !seen.insert(name.to_string()) {
-            return Err(self
-                .at(
+                .hint("names become file names of reports and lock files: e.g. `trio-lab2-r1`"),
+            );
+        } else if !seen.insert(name.to_string()) {
+            errors.push(
+                self.at(
                     entry.name.span(),
                     format!("phone name `{name}` is used twice"),
                 )
                 .field("name")
-                .hint("every phone needs its own name: history rows are keyed by it"));
+                .hint("every phone needs its own name: history rows are keyed by it"),
+            );
         }
-        Ok(())
     }
 
     /// `target`: a base URL; one carrying credentials is refused without echoing it.
-    fn target(&self, entry: &DeviceEntry) -> Result<String, SpecError> {
+    fn target(&self, entry: &DeviceEntry, errors: &mut Vec<SpecError>) -> Option<String> {
         check_target(entry.target.get_ref()).map_err(|msg| {
             let hint = if msg.contains("credentials") {
                 "inline secrets are refused: put the password in an environment variable named by `password_env`, or in a file named by `password_file`"
@@ -348,116 +350,131 @@ impl EntryCheck<'_> {
             }
             e
         })
+        .map_err(|e| errors.push(e))
+        .ok()
     }
 
     /// `profile` (or the default's): a known one; without either, the first known profile.
-    fn profile(&self, entry: &DeviceEntry) -> Result<String, SpecError> {
+    fn profile(&self, entry: &DeviceEntry, errors: &mut Vec<SpecError>) -> Option<String> {
         let known = self.known_profiles;
         match entry.profile.as_ref().or(self.defaults.profile.as_ref()) {
-            Some(p) if known.contains(&p.get_ref().as_str()) => Ok(p.get_ref().clone()),
+            Some(p) if known.contains(&p.get_ref().as_str()) => Some(p.get_ref().clone()),
             Some(p) => {
                 let e = self
                     .at(p.span(), format!("unknown profile `{}`", p.get_ref()))
                     .field("profile");
-                Err(match did_you_mean(p.get_ref(), known.iter().copied()) {
-                    Some(near) => e.hint(format!(
-                        "did you mean `{near}`? (known profiles: {})",
-                        known.join(", ")
-                    )),
-                    None => e.hint(format!("known profiles: {}", known.join(", "))),
-                })
+                fail(
+                    errors,
+                    match did_you_mean(p.get_ref(), known.iter().copied()) {
+                        Some(near) => e.hint(format!(
+                            "did you mean `{near}`? (known profiles: {})",
+                            known.join(", ")
+                        )),
+                        None => e.hint(format!("known profiles: {}", known.join(", "))),
+                    },
+                )
             }
-            None => Ok(known.first().map(|p| p.to_string()).unwrap_or_default()),
+            None => Some(known.first().map(|p| p.to_string()).unwrap_or_default()),
         }
     }
 
     /// The password and where it came from; a problem without a place of its own is
     /// reported at the entry's `name`.
-    fn password(&self, entry: &DeviceEntry) -> Result<(String, String), SpecError> {
-        resolve_password(entry, self.defaults, &self.base_dir, self.env).map_err(
-            |(span, msg, hint)| {
+    fn password(
+        &self,
+        entry: &DeviceEntry,
+        errors: &mut Vec<SpecError>,
+    ) -> Option<(String, String)> {
+        resolve_password(entry, self.defaults, &self.base_dir, self.env)
+            .map_err(|(span, msg, hint)| {
                 let e = match span {
                     Some(span) => self.at(span, msg),
                     None => self.at(entry.name.span(), msg),
                 };
                 e.hint(hint)
-            },
-        )
+            })
+            .map_err(|e| errors.push(e))
+            .ok()
     }
 
     /// How the phone's certificate is trusted: a pin, `insecure`, a CA file, or the system.
-    fn trust(&self, entry: &DeviceEntry, name: &str) -> Result<Trust, SpecError> {
+    fn trust(&self, entry: &DeviceEntry, name: &str, errors: &mut Vec<SpecError>) -> Option<Trust> {
         let d = self.defaults;
         let insecure = entry.insecure.or(d.insecure).unwrap_or(false);
         let ca_cert = entry.ca_cert.as_ref().or(d.ca_cert.as_ref());
         match (&entry.pin_sha256, insecure, ca_cert) {
-            (Some(pin), true, _) => Err(self.at(pin.span(), format!("phone `{name}` has both `pin_sha256` and `insecure = true`"))
+            (Some(pin), true, _) => fail(errors, self.at(pin.span(), format!("phone `{name}` has both `pin_sha256` and `insecure = true`"))
                 .hint("a pin is the safer choice: remove `insecure` for this phone (or set `insecure = false`)")),
             (Some(pin), false, _) => parse_pin(pin.get_ref())
                 .map(Trust::Pin)
-                .map_err(|msg| self.at(pin.span(), msg).field("pin_sha256")),
-            (None, true, _) => Ok(Trust::Insecure),
+                .map_err(|msg| errors.push(self.at(pin.span(), msg).field("pin_sha256")))
+                .ok(),
+            (None, true, _) => Some(Trust::Insecure),
             (None, false, Some(ca)) => {
                 let p = self.base_dir.join(ca.get_ref());
                 std::fs::read(&p).map(Trust::Ca).map_err(|e| {
-                    self.at(
-                        ca.span(),
-                        format!("cannot read CA certificate `{}`: {e}", p.display()),
+                    errors.push(
+                        self.at(
+                            ca.span(),
+                            format!("cannot read CA certificate `{}`: {e}", p.display()),
+                        )
+                        .hint("the path is relative to the inventory file"),
                     )
-                    .hint("the path is relative to the inventory file")
                 })
+                .ok()
             }
-            (None, false, None) => Ok(Trust::System),
+            (None, false, None) => Some(Trust::System),
         }
     }
 
     /// `timeout_secs`: more than 0 and at most an hour; 10 s when not given.
-    fn timeout(&self, entry: &DeviceEntry) -> Result<Duration, SpecError> {
+    fn timeout(&self, entry: &DeviceEntry, errors: &mut Vec<SpecError>) -> Option<Duration> {
         let timeout_secs = entry
             .timeout_secs
             .as_ref()
             .or(self.defaults.timeout_secs.as_ref());
         match timeout_secs {
             Some(t) if t.get_ref().is_finite() && *t.get_ref() > 0.0 && *t.get_ref() <= 3600.0 => {
-                Ok(Duration::from_secs_f64(*t.get_ref()))
+                Some(Duration::from_secs_f64(*t.get_ref()))
             }
-            Some(t) => Err(self
-                .at(
+            Some(t) => fail(
+                errors,
+                self.at(
                     t.span(),
                     format!("timeout_secs = {} is not usable", t.get_ref()),
                 )
-                .hint("give a number of seconds between 0 and 3600, e.g. 10")),
-            None => Ok(Duration::from_secs(10)),
+                .hint("give a number of seconds between 0 and 3600, e.g. 10"),
+            ),
+            None => Some(Duration::from_secs(10)),
         }
     }
 
     /// `peer`: another phone of this inventory.
-    fn check_peer(&self, entry: &DeviceEntry, name: &str) -> Result<(), SpecError> {
+    fn check_peer(&self, entry: &DeviceEntry, name: &str, errors: &mut Vec<SpecError>) {
         let Some(peer) = &entry.peer else {
-            return Ok(());
+            return;
         };
         let p = peer.get_ref();
         if p == name {
-            return Err(self
-                .at(
+            errors.push(
+                self.at(
                     peer.span(),
                     format!("phone `{name}` names itself as its peer"),
                 )
-                .hint("the peer is another phone that calls this one"));
-        }
-        if !self.names.contains(&p.as_str()) {
+                .hint("the peer is another phone that calls this one"),
+            );
+        } else if !self.names.contains(&p.as_str()) {
             let e = self
                 .at(
                     peer.span(),
                     format!("peer `{p}` is not a phone of this inventory"),
                 )
                 .field("peer");
-            return Err(match did_you_mean(p, self.names.iter().copied()) {
+            errors.push(match did_you_mean(p, self.names.iter().copied()) {
                 Some(near) => e.hint(format!("did you mean `{near}`?")),
                 None => e.hint("`peer` names another `[[device]]` of the same inventory"),
             });
         }
-        Ok(())
     }
 
     /// The default tags, then the entry's own (each once); every unusable tag is a problem.
