@@ -14,7 +14,9 @@
 //! ```
 //!
 //! `command` is the CLI entry point (`polyconform lab run | history | merge`), `cli` its
-//! arguments, `clock` the wall-clock helpers records use.
+//! arguments, `clock` the wall-clock helpers records use. `record` holds the data of the
+//! combined report and `redaction` its masking: `report`, `junit` and `matrix` import
+//! them, and `report` calls `junit` and `matrix`, never the other way round.
 
 pub mod cli;
 pub mod clock;
