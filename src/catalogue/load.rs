@@ -109,63 +109,11 @@ impl Catalogue {
     /// Parse and cross-check every file; all problems are reported together.
     pub fn load(data: &DataFiles) -> Result<Catalogue, SpecErrors> {
         let mut errors = Vec::new();
-
-        let mut profiles = Vec::new();
-        for f in data.under("suites/profiles", "toml") {
-            if let Some(p) = parse_toml::<Profile>(f, &mut errors) {
-                profiles.push((f, p));
-            }
-        }
-
-        let mut schema_files = Vec::new();
-        for f in data.under("schemas", "json") {
-            match serde_json::from_str(&f.text) {
-                Ok(value) => schema_files.push(SchemaFile {
-                    rel: f.rel.strip_prefix("schemas").unwrap_or(&f.rel).to_string_lossy().replace('\\', "/"),
-                    path: f.shown.clone(),
-                    value,
-                }),
-                Err(e) => errors.push(
-                    SpecError::new(&f.shown, format!("invalid JSON: {e}"))
-                        .at(&f.text, line_col_offset(&f.text, e.line(), e.column())..line_col_offset(&f.text, e.line(), e.column()) + 1)
-                        .hint("fix the JSON syntax (a trailing comma or a missing quote is the usual cause)"),
-                ),
-            }
-        }
-        let schemas = match SchemaSet::compile(schema_files) {
-            Ok(s) => Some(s),
-            Err(mut e) => {
-                errors.append(&mut e);
-                None
-            }
-        };
-
-        let mut errata = Vec::new();
-        for f in data
-            .under("suites", "toml")
-            .filter(|f| f.rel.file_name().is_some_and(|n| n == "errata.toml"))
-        {
-            if let Some(file) = parse_toml::<ErrataFile>(f, &mut errors) {
-                check_errata(f, &file.errata, &mut errors);
-                errata.extend(file.errata);
-            }
-        }
-
-        let mut suites = Vec::new();
-        let mut suite_sources = Vec::new();
-        for f in data.under("suites", "toml").filter(|f| {
-            !f.rel.starts_with("suites/profiles")
-                && f.rel.file_name().is_none_or(|n| n != "errata.toml")
-        }) {
-            if let Some(file) = parse_toml::<SuiteFile>(f, &mut errors) {
-                suites.push(Suite {
-                    path: f.shown.clone(),
-                    title: file.title,
-                    cases: file.cases.into_iter().map(Arc::new).collect(),
-                });
-                suite_sources.push(f);
-            }
-        }
+        // Files first, each on its own; then the checks across files.
+        let profiles = load_profiles(data, &mut errors);
+        let schemas = load_schemas(data, &mut errors);
+        let errata = load_errata(data, &mut errors);
+        let (suites, suite_sources) = load_suites(data, &mut errors);
 
         check_touches(&errata, &profiles, data, &mut errors);
         if let Some(schemas) = &schemas {
@@ -253,6 +201,85 @@ impl Catalogue {
         }
         out
     }
+}
+
+/// The profiles under `suites/profiles`, each with the file it came from (for messages).
+fn load_profiles<'d>(
+    data: &'d DataFiles,
+    errors: &mut Vec<SpecError>,
+) -> Vec<(&'d DataFile, Profile)> {
+    let mut profiles = Vec::new();
+    for f in data.under("suites/profiles", "toml") {
+        if let Some(p) = parse_toml::<Profile>(f, errors) {
+            profiles.push((f, p));
+        }
+    }
+    profiles
+}
+
+/// The JSON schemas under `schemas/`, compiled; `None` when one does not parse or compile.
+fn load_schemas(data: &DataFiles, errors: &mut Vec<SpecError>) -> Option<SchemaSet> {
+    let mut schema_files = Vec::new();
+    for f in data.under("schemas", "json") {
+        match serde_json::from_str(&f.text) {
+            Ok(value) => schema_files.push(SchemaFile {
+                rel: f.rel.strip_prefix("schemas").unwrap_or(&f.rel).to_string_lossy().replace('\\', "/"),
+                path: f.shown.clone(),
+                value,
+            }),
+            Err(e) => errors.push(
+                SpecError::new(&f.shown, format!("invalid JSON: {e}"))
+                    .at(&f.text, line_col_offset(&f.text, e.line(), e.column())..line_col_offset(&f.text, e.line(), e.column()) + 1)
+                    .hint("fix the JSON syntax (a trailing comma or a missing quote is the usual cause)"),
+            ),
+        }
+    }
+    match SchemaSet::compile(schema_files) {
+        Ok(s) => Some(s),
+        Err(mut e) => {
+            errors.append(&mut e);
+            None
+        }
+    }
+}
+
+/// Every `errata.toml` under `suites/`, each checked on its own.
+fn load_errata(data: &DataFiles, errors: &mut Vec<SpecError>) -> Vec<Erratum> {
+    let mut errata = Vec::new();
+    for f in data
+        .under("suites", "toml")
+        .filter(|f| f.rel.file_name().is_some_and(|n| n == "errata.toml"))
+    {
+        if let Some(file) = parse_toml::<ErrataFile>(f, errors) {
+            check_errata(f, &file.errata, errors);
+            errata.extend(file.errata);
+        }
+    }
+    errata
+}
+
+/// The suite files (every other TOML under `suites/`), with the file of each suite in the
+/// same order, which `check_suites` needs for the place of a problem.
+fn load_suites<'d>(
+    data: &'d DataFiles,
+    errors: &mut Vec<SpecError>,
+) -> (Vec<Suite>, Vec<&'d DataFile>) {
+    let mut suites = Vec::new();
+    let mut suite_sources = Vec::new();
+    for f in data.under("suites", "toml").filter(|f| {
+        !f.rel.starts_with("suites/profiles")
+            && f.rel.file_name().is_none_or(|n| n != "errata.toml")
+    }) {
+        if let Some(file) = parse_toml::<SuiteFile>(f, errors) {
+            suites.push(Suite {
+                path: f.shown.clone(),
+                title: file.title,
+                cases: file.cases.into_iter().map(Arc::new).collect(),
+            });
+            suite_sources.push(f);
+        }
+    }
+    (suites, suite_sources)
 }
 
 fn make_case(
@@ -446,6 +473,7 @@ fn check_touches(
     }
 }
 
+/// A profile against the schemas and errata: the errata its rules cite, and each endpoint.
 fn check_profile(
     f: &DataFile,
     p: &Profile,
@@ -453,7 +481,6 @@ fn check_profile(
     errata: &[Erratum],
     errors: &mut Vec<SpecError>,
 ) {
-    let mut seen = BTreeSet::new();
     let rules = [
         (
             "[failure_response]",
@@ -472,101 +499,150 @@ fn check_profile(
             );
         }
     }
+    let mut seen = BTreeSet::new();
     for ep in &p.endpoints {
-        let err = |msg: String| {
-            SpecError::new(&f.shown, msg)
-                .at_text(&f.text, 0, &format!("\"{}\"", ep.id))
-                .field(format!("endpoint.{}", ep.id))
-        };
         if !seen.insert(ep.id.clone()) {
             errors.push(
-                err(format!("endpoint `{}` is listed twice", ep.id))
+                endpoint_error(f, ep, format!("endpoint `{}` is listed twice", ep.id))
                     .hint("endpoint ids must be unique within a profile"),
             );
         }
-        if !schemas.has_file(&ep.schema) {
-            errors.push(
-                err(format!(
-                    "schema file `{}` of endpoint `{}` does not exist",
-                    ep.schema, ep.id
-                ))
-                .hint("the path is relative to schemas/, e.g. `v1/mgmt/device/info.json`"),
-            );
-        } else {
-            if ep.response_def.is_none() && !schemas.has_def(&ep.schema, "response") {
-                errors.push(
-                    err(format!("schema `{}` has no `$defs/response`", ep.schema))
-                        .hint("describe the success answer under `$defs/response`"),
-                );
-            }
-            if ep.input != Input::None && !schemas.has_def(&ep.schema, "request") {
-                errors.push(
-                    err(format!(
-                        "endpoint `{}` takes input but `{}` has no `$defs/request`",
-                        ep.id, ep.schema
-                    ))
-                    .hint("describe the body under `$defs/request`"),
-                );
-            }
-        }
-        for code in &ep.codes {
-            if !p.is_known_code(code) {
-                errors.push(
-                    err(format!(
-                        "code `{code}` of endpoint `{}` is not in the profile's status_codes table",
-                        ep.id
-                    ))
-                    .hint("add it to [status_codes] with the manual's description"),
-                );
-            }
-        }
-        for e in ep
-            .errata
-            .iter()
-            .chain(ep.alternates.iter().map(|a| &a.erratum))
-        {
-            if !errata.iter().any(|x| &x.id == e) {
-                errors.push(
-                    err(format!("unknown erratum `{e}`"))
-                        .hint("errata ids are defined in suites/errata.toml"),
-                );
-            }
-        }
-        for a in &ep.alternates {
-            let forms = usize::from(a.path.is_some())
-                + usize::from(!a.rename.is_empty())
-                + usize::from(!a.lowercase.is_empty());
-            if forms != 1 {
-                errors.push(
-                    err(format!("an alternate of endpoint `{}` must give exactly one of `path`, `rename` or `lowercase`", ep.id))
-                        .hint("one alternate is one other form of the request: the printed path, renamed data members, or values in lower case"),
-                );
-            }
-        }
-        if schemas.has_file(&ep.schema) && !schemas.has_def(&ep.schema, ep.response_def()) {
-            errors.push(
-                err(format!(
-                    "schema `{}` has no `$defs/{}` (the endpoint's response_def)",
-                    ep.schema,
-                    ep.response_def()
-                ))
-                .hint("name a definition the schema file has"),
-            );
-        }
-        for def in schemas
-            .defs(&ep.schema)
-            .filter_map(|d| d.strip_prefix(PREFERRED_PREFIX))
-        {
-            if !errata.iter().any(|x| x.id == def) {
-                errors.push(err(format!("schema `{}` defines `$defs/{PREFERRED_PREFIX}{def}`, but there is no erratum {def}", ep.schema)).hint("a preferred-reading definition is named after the erratum that grades a miss"));
-            }
-        }
+        // In this order, so the problems of one endpoint read from its schema file outwards.
+        check_endpoint_schema(f, ep, schemas, errors);
+        check_endpoint_references(f, p, ep, errata, errors);
+        check_endpoint_definitions(f, ep, schemas, errata, errors);
         if !ep.path.starts_with("/api/") {
-            errors.push(err(format!("path `{}` does not start with /api/", ep.path)));
+            errors.push(endpoint_error(
+                f,
+                ep,
+                format!("path `{}` does not start with /api/", ep.path),
+            ));
         }
     }
 }
 
+/// A problem of one endpoint of a profile, placed at its id.
+fn endpoint_error(f: &DataFile, ep: &Endpoint, msg: String) -> SpecError {
+    SpecError::new(&f.shown, msg)
+        .at_text(&f.text, 0, &format!("\"{}\"", ep.id))
+        .field(format!("endpoint.{}", ep.id))
+}
+
+/// The endpoint's schema file exists, with `$defs/response` (unless it names another) and,
+/// when it takes input, `$defs/request`.
+fn check_endpoint_schema(
+    f: &DataFile,
+    ep: &Endpoint,
+    schemas: &SchemaSet,
+    errors: &mut Vec<SpecError>,
+) {
+    let err = |msg: String| endpoint_error(f, ep, msg);
+    if !schemas.has_file(&ep.schema) {
+        errors.push(
+            err(format!(
+                "schema file `{}` of endpoint `{}` does not exist",
+                ep.schema, ep.id
+            ))
+            .hint("the path is relative to schemas/, e.g. `v1/mgmt/device/info.json`"),
+        );
+        return;
+    }
+    if ep.response_def.is_none() && !schemas.has_def(&ep.schema, "response") {
+        errors.push(
+            err(format!("schema `{}` has no `$defs/response`", ep.schema))
+                .hint("describe the success answer under `$defs/response`"),
+        );
+    }
+    if ep.input != Input::None && !schemas.has_def(&ep.schema, "request") {
+        errors.push(
+            err(format!(
+                "endpoint `{}` takes input but `{}` has no `$defs/request`",
+                ep.id, ep.schema
+            ))
+            .hint("describe the body under `$defs/request`"),
+        );
+    }
+}
+
+/// What the endpoint refers to resolves: its codes are in the profile's table, its errata
+/// (and its alternates') exist, and each alternate gives exactly one other form.
+fn check_endpoint_references(
+    f: &DataFile,
+    p: &Profile,
+    ep: &Endpoint,
+    errata: &[Erratum],
+    errors: &mut Vec<SpecError>,
+) {
+    let err = |msg: String| endpoint_error(f, ep, msg);
+    for code in &ep.codes {
+        if !p.is_known_code(code) {
+            errors.push(
+                err(format!(
+                    "code `{code}` of endpoint `{}` is not in the profile's status_codes table",
+                    ep.id
+                ))
+                .hint("add it to [status_codes] with the manual's description"),
+            );
+        }
+    }
+    for e in ep
+        .errata
+        .iter()
+        .chain(ep.alternates.iter().map(|a| &a.erratum))
+    {
+        if !errata.iter().any(|x| &x.id == e) {
+            errors.push(
+                err(format!("unknown erratum `{e}`"))
+                    .hint("errata ids are defined in suites/errata.toml"),
+            );
+        }
+    }
+    for a in &ep.alternates {
+        let forms = usize::from(a.path.is_some())
+            + usize::from(!a.rename.is_empty())
+            + usize::from(!a.lowercase.is_empty());
+        if forms != 1 {
+            errors.push(
+                err(format!("an alternate of endpoint `{}` must give exactly one of `path`, `rename` or `lowercase`", ep.id))
+                    .hint("one alternate is one other form of the request: the printed path, renamed data members, or values in lower case"),
+            );
+        }
+    }
+}
+
+/// The schema has the endpoint's `response_def`, and each preferred-reading definition
+/// is named after an erratum that exists.
+fn check_endpoint_definitions(
+    f: &DataFile,
+    ep: &Endpoint,
+    schemas: &SchemaSet,
+    errata: &[Erratum],
+    errors: &mut Vec<SpecError>,
+) {
+    let err = |msg: String| endpoint_error(f, ep, msg);
+    if schemas.has_file(&ep.schema) && !schemas.has_def(&ep.schema, ep.response_def()) {
+        errors.push(
+            err(format!(
+                "schema `{}` has no `$defs/{}` (the endpoint's response_def)",
+                ep.schema,
+                ep.response_def()
+            ))
+            .hint("name a definition the schema file has"),
+        );
+    }
+    for def in schemas
+        .defs(&ep.schema)
+        .filter_map(|d| d.strip_prefix(PREFERRED_PREFIX))
+    {
+        if !errata.iter().any(|x| x.id == def) {
+            errors.push(err(format!("schema `{}` defines `$defs/{PREFERRED_PREFIX}{def}`, but there is no erratum {def}", ep.schema)).hint("a preferred-reading definition is named after the erratum that grades a miss"));
+        }
+    }
+}
+
+/// The cross-file checks of every case: ids unique per profile and well formed, names of
+/// endpoints, profiles and errata that exist, a shape that sends something and expects
+/// something, and JSON pointers, patterns and template variables that can work.
 fn check_suites(
     suites: &[Suite],
     sources: &[&DataFile],
@@ -574,17 +650,15 @@ fn check_suites(
     errata: &[Erratum],
     errors: &mut Vec<SpecError>,
 ) {
-    let all_endpoints: BTreeSet<&str> = profiles
-        .iter()
-        .flat_map(|p| p.endpoints.iter().map(|e| e.id.as_str()))
-        .collect();
-    let profile_ids: Vec<&str> = profiles.iter().map(|p| p.id.as_str()).collect();
-    // A case id may repeat only for disjoint `profiles` (one requirement graded differently
-    // per manual, E19): within one profile an id names exactly one trial.
-    let mut ids: BTreeMap<String, Vec<(Vec<String>, PathBuf)>> = BTreeMap::new();
-    let overlap = |a: &[String], b: &[String]| {
-        a.is_empty() || b.is_empty() || a.iter().any(|p| b.contains(p))
+    let known = Known {
+        endpoints: profiles
+            .iter()
+            .flat_map(|p| p.endpoints.iter().map(|e| e.id.as_str()))
+            .collect(),
+        profiles: profiles.iter().map(|p| p.id.as_str()).collect(),
+        errata,
     };
+    let mut ids: BTreeMap<String, Vec<(Vec<String>, PathBuf)>> = BTreeMap::new();
     for (suite, f) in suites.iter().zip(sources) {
         let tables = case_table_offsets(&f.text);
         for (k, spec) in suite.cases.iter().enumerate() {
@@ -598,172 +672,256 @@ fn check_suites(
             let err = |msg: String, needle: &str| {
                 SpecError::new(&f.shown, msg).at_text(&f.text, case_at, needle)
             };
-            let same_id = ids.entry(spec.id.clone()).or_default();
-            if let Some((_, prev)) = same_id.iter().find(|(p, _)| overlap(p, &spec.profiles)) {
-                errors.push(
-                    err(format!("case id `{}` is also used in {}", spec.id, prev.display()), &spec.id)
-                        .field("id")
-                        .hint("case ids are stable names: pick a new one (an id may repeat only with disjoint `profiles`)"),
-                );
+            check_case_id(spec, &suite.path, &mut ids, &err, errors);
+            check_case_names(spec, &known, &err, errors);
+            check_case_shape(spec, &err, errors);
+            check_case_templates(spec, &err, errors);
+        }
+    }
+}
+
+/// The names a case may use: every profile's endpoint ids, the profile ids, the errata.
+struct Known<'a> {
+    endpoints: BTreeSet<&'a str>,
+    profiles: Vec<&'a str>,
+    errata: &'a [Erratum],
+}
+
+/// Where a problem of one case is placed: a message and the text to point at.
+type CaseError<'e> = dyn Fn(String, &str) -> SpecError + 'e;
+
+/// The case id: lowercase, and not used by another case of the same profile. An id may
+/// repeat only for disjoint `profiles` (one requirement graded differently per manual,
+/// E19): within one profile an id names exactly one trial.
+fn check_case_id(
+    spec: &CaseSpec,
+    suite: &std::path::Path,
+    ids: &mut BTreeMap<String, Vec<(Vec<String>, PathBuf)>>,
+    err: &CaseError,
+    errors: &mut Vec<SpecError>,
+) {
+    let overlap = |a: &[String], b: &[String]| {
+        a.is_empty() || b.is_empty() || a.iter().any(|p| b.contains(p))
+    };
+    let same_id = ids.entry(spec.id.clone()).or_default();
+    if let Some((_, prev)) = same_id.iter().find(|(p, _)| overlap(p, &spec.profiles)) {
+        errors.push(
+            err(format!("case id `{}` is also used in {}", spec.id, prev.display()), &spec.id)
+                .field("id")
+                .hint("case ids are stable names: pick a new one (an id may repeat only with disjoint `profiles`)"),
+        );
+    }
+    same_id.push((spec.profiles.clone(), suite.to_path_buf()));
+    if !spec
+        .id
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-')
+    {
+        errors.push(
+            err(
+                format!(
+                    "case id `{}` must be lowercase letters, digits, `.` and `-`",
+                    spec.id
+                ),
+                &spec.id,
+            )
+            .field("id"),
+        );
+    }
+}
+
+/// The endpoints, profiles and errata a case names exist; a template names no endpoint.
+fn check_case_names(spec: &CaseSpec, known: &Known, err: &CaseError, errors: &mut Vec<SpecError>) {
+    let mut endpoint_ids: Vec<&String> = spec.endpoint.iter().collect();
+    endpoint_ids.extend(spec.steps.iter().filter_map(|s| s.endpoint.as_ref()));
+    for ep in endpoint_ids {
+        if !known.endpoints.contains(ep.as_str()) {
+            let mut e = err(
+                format!("unknown endpoint `{ep}` in case `{}`", spec.id),
+                &format!("\"{ep}\""),
+            )
+            .field("endpoint");
+            e = match did_you_mean(ep, known.endpoints.iter().copied()) {
+                Some(near) => e.hint(format!(
+                    "did you mean `{near}`? (`polyconform list` shows every endpoint)"
+                )),
+                None => e.hint("`polyconform list` shows every endpoint id"),
+            };
+            errors.push(e);
+        }
+    }
+    if spec.endpoint.is_some() && spec.for_each_endpoint.is_some() {
+        errors.push(
+            err(
+                format!(
+                    "case `{}` has both `endpoint` and `for_each_endpoint`",
+                    spec.id
+                ),
+                "for_each_endpoint",
+            )
+            .hint("a template names no endpoint of its own"),
+        );
+    }
+    for p in &spec.profiles {
+        if !known.profiles.contains(&p.as_str()) {
+            errors.push(
+                err(format!("unknown profile `{p}`"), &format!("\"{p}\""))
+                    .field("profiles")
+                    .hint(format!("known profiles: {}", known.profiles.join(", "))),
+            );
+        }
+    }
+    let outcome_errata = spec
+        .expect
+        .iter()
+        .chain(spec.steps.iter().flat_map(|s| s.expect.iter()))
+        .flat_map(|x| x.errata.iter());
+    for e in spec.errata.iter().chain(outcome_errata) {
+        if !known.errata.iter().any(|x| &x.id == e) {
+            errors.push(
+                err(format!("unknown erratum `{e}`"), &format!("\"{e}\""))
+                    .field("errata")
+                    .hint("errata ids are defined in suites/errata.toml"),
+            );
+        }
+    }
+}
+
+/// One request (`request` + `expect`) or a flow of steps, never both; and unless the case
+/// is `not_tested`, something sent and every request's acceptable outcomes listed.
+fn check_case_shape(spec: &CaseSpec, err: &CaseError, errors: &mut Vec<SpecError>) {
+    let single = spec.request.is_some() || !spec.expect.is_empty();
+    if single && !spec.steps.is_empty() {
+        errors.push(
+            err(
+                format!(
+                    "case `{}` has both `request`/`expect` and `[[case.step]]`",
+                    spec.id
+                ),
+                "step",
+            )
+            .hint("use `request`+`expect` for one request, or steps for a flow"),
+        );
+    }
+    if spec.not_tested.is_some() {
+        return;
+    }
+    if !single && spec.steps.is_empty() {
+        errors.push(err(format!("case `{}` sends nothing", spec.id), &spec.id).hint("add `request` and `[[case.expect]]`, or `[[case.step]]`s, or `not_tested = \"reason\"`"));
+    }
+    if single && spec.expect.is_empty() {
+        errors.push(
+            err(
+                format!("case `{}` has no `[[case.expect]]`", spec.id),
+                &spec.id,
+            )
+            .hint("list every acceptable outcome; a case that accepts anything checks nothing"),
+        );
+    }
+    for s in &spec.steps {
+        if s.expect.is_empty() {
+            errors.push(
+                err(
+                    format!("step `{}` of case `{}` has no `expect`", s.name, spec.id),
+                    &format!("\"{}\"", s.name),
+                )
+                .hint("list every acceptable outcome of the step"),
+            );
+        }
+    }
+}
+
+/// What the template check reads of one step (or of a single-request case): its captures,
+/// its expectations, and its request as JSON text.
+type StepParts<'s> = (
+    Option<&'s BTreeMap<String, String>>,
+    &'s Vec<Expect>,
+    String,
+);
+
+/// Step by step, in order: the JSON pointers and patterns of the expectations work, and
+/// every `{{var}}` of a request or expectation is a run variable or was captured by an
+/// earlier step.
+fn check_case_templates(spec: &CaseSpec, err: &CaseError, errors: &mut Vec<SpecError>) {
+    let mut defined: BTreeSet<String> = RUN_VARS.iter().map(|s| s.to_string()).collect();
+    let steps: Vec<StepParts> = if spec.steps.is_empty() {
+        vec![(
+            None,
+            &spec.expect,
+            serde_json::to_string(&spec.request).unwrap_or_default(),
+        )]
+    } else {
+        spec.steps
+            .iter()
+            .map(|s| {
+                (
+                    Some(&s.capture),
+                    &s.expect,
+                    serde_json::to_string(&s.request).unwrap_or_default(),
+                )
+            })
+            .collect()
+    };
+    for (capture, expects, request_text) in steps {
+        let mut texts = vec![request_text];
+        texts.extend(check_expect_json(spec, expects, err, errors));
+        for t in &texts {
+            for var in template_vars(t) {
+                if !defined.contains(&var) {
+                    errors.push(err(format!("`{{{{{var}}}}}` is used in case `{}` before any step captures it", spec.id), &format!("{{{{{var}}}}}")).hint("capture it in an earlier step: `capture = { name = \"/json/pointer\" }`"));
+                }
             }
-            same_id.push((spec.profiles.clone(), suite.path.clone()));
-            if !spec
-                .id
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-')
+        }
+        if let Some(c) = capture {
+            for (name, p) in c {
+                check_pointer(p, spec, err, errors);
+                defined.insert(name.clone());
+            }
+        }
+    }
+}
+
+/// The JSON checks of one request's expectations: pointers well formed, patterns valid.
+/// Returns the texts in them where template variables may appear.
+fn check_expect_json(
+    spec: &CaseSpec,
+    expects: &[Expect],
+    err: &CaseError,
+    errors: &mut Vec<SpecError>,
+) -> Vec<String> {
+    let mut texts = Vec::new();
+    for x in expects {
+        for j in &x.json {
+            check_pointer(&j.pointer, spec, err, errors);
+            if let Some(p) = &j.pattern
+                && let Err(e) = regex::Regex::new(p)
             {
                 errors.push(
                     err(
                         format!(
-                            "case id `{}` must be lowercase letters, digits, `.` and `-`",
-                            spec.id
+                            "`{p}` in case `{}` is not a regular expression: {}",
+                            spec.id,
+                            first_line(&e.to_string())
                         ),
-                        &spec.id,
+                        &format!("\"{p}\""),
                     )
-                    .field("id"),
+                    .field("pattern")
+                    .hint(
+                        "write a regular expression in Rust's `regex` syntax, e.g. `^0 Days? 0:0`",
+                    ),
                 );
             }
-            let mut endpoint_ids: Vec<&String> = spec.endpoint.iter().collect();
-            endpoint_ids.extend(spec.steps.iter().filter_map(|s| s.endpoint.as_ref()));
-            for ep in endpoint_ids {
-                if !all_endpoints.contains(ep.as_str()) {
-                    let mut e = err(
-                        format!("unknown endpoint `{ep}` in case `{}`", spec.id),
-                        &format!("\"{ep}\""),
-                    )
-                    .field("endpoint");
-                    e = match did_you_mean(ep, all_endpoints.iter().copied()) {
-                        Some(near) => e.hint(format!(
-                            "did you mean `{near}`? (`polyconform list` shows every endpoint)"
-                        )),
-                        None => e.hint("`polyconform list` shows every endpoint id"),
-                    };
-                    errors.push(e);
+            texts.push(j.pointer.clone());
+            if let Some(c) = &j.contains {
+                for (p, v) in c {
+                    check_pointer(p, spec, err, errors);
+                    texts.push(v.to_string());
                 }
             }
-            if spec.endpoint.is_some() && spec.for_each_endpoint.is_some() {
-                errors.push(
-                    err(
-                        format!(
-                            "case `{}` has both `endpoint` and `for_each_endpoint`",
-                            spec.id
-                        ),
-                        "for_each_endpoint",
-                    )
-                    .hint("a template names no endpoint of its own"),
-                );
-            }
-            for p in &spec.profiles {
-                if !profile_ids.contains(&p.as_str()) {
-                    errors.push(
-                        err(format!("unknown profile `{p}`"), &format!("\"{p}\""))
-                            .field("profiles")
-                            .hint(format!("known profiles: {}", profile_ids.join(", "))),
-                    );
-                }
-            }
-            let outcome_errata = spec
-                .expect
-                .iter()
-                .chain(spec.steps.iter().flat_map(|s| s.expect.iter()))
-                .flat_map(|x| x.errata.iter());
-            for e in spec.errata.iter().chain(outcome_errata) {
-                if !errata.iter().any(|x| &x.id == e) {
-                    errors.push(
-                        err(format!("unknown erratum `{e}`"), &format!("\"{e}\""))
-                            .field("errata")
-                            .hint("errata ids are defined in suites/errata.toml"),
-                    );
-                }
-            }
-            let single = spec.request.is_some() || !spec.expect.is_empty();
-            if single && !spec.steps.is_empty() {
-                errors.push(
-                    err(
-                        format!(
-                            "case `{}` has both `request`/`expect` and `[[case.step]]`",
-                            spec.id
-                        ),
-                        "step",
-                    )
-                    .hint("use `request`+`expect` for one request, or steps for a flow"),
-                );
-            }
-            if spec.not_tested.is_none() {
-                if !single && spec.steps.is_empty() {
-                    errors.push(err(format!("case `{}` sends nothing", spec.id), &spec.id).hint("add `request` and `[[case.expect]]`, or `[[case.step]]`s, or `not_tested = \"reason\"`"));
-                }
-                if single && spec.expect.is_empty() {
-                    errors.push(err(format!("case `{}` has no `[[case.expect]]`", spec.id), &spec.id).hint("list every acceptable outcome; a case that accepts anything checks nothing"));
-                }
-                for s in &spec.steps {
-                    if s.expect.is_empty() {
-                        errors.push(
-                            err(
-                                format!("step `{}` of case `{}` has no `expect`", s.name, spec.id),
-                                &format!("\"{}\"", s.name),
-                            )
-                            .hint("list every acceptable outcome of the step"),
-                        );
-                    }
-                }
-            }
-            let mut defined: BTreeSet<String> = RUN_VARS.iter().map(|s| s.to_string()).collect();
-            let steps: Vec<(Option<&BTreeMap<String, String>>, &Vec<Expect>, String)> =
-                if spec.steps.is_empty() {
-                    vec![(
-                        None,
-                        &spec.expect,
-                        serde_json::to_string(&spec.request).unwrap_or_default(),
-                    )]
-                } else {
-                    spec.steps
-                        .iter()
-                        .map(|s| {
-                            (
-                                Some(&s.capture),
-                                &s.expect,
-                                serde_json::to_string(&s.request).unwrap_or_default(),
-                            )
-                        })
-                        .collect()
-                };
-            for (capture, expects, request_text) in steps {
-                let mut texts = vec![request_text];
-                for x in expects {
-                    for j in &x.json {
-                        check_pointer(&j.pointer, spec, &err, errors);
-                        if let Some(p) = &j.pattern
-                            && let Err(e) = regex::Regex::new(p)
-                        {
-                            errors.push(err(format!("`{p}` in case `{}` is not a regular expression: {}", spec.id, first_line(&e.to_string())), &format!("\"{p}\"")).field("pattern").hint("write a regular expression in Rust's `regex` syntax, e.g. `^0 Days? 0:0`"));
-                        }
-                        texts.push(j.pointer.clone());
-                        if let Some(c) = &j.contains {
-                            for (p, v) in c {
-                                check_pointer(p, spec, &err, errors);
-                                texts.push(v.to_string());
-                            }
-                        }
-                        texts.extend(j.equals.iter().map(|v| v.to_string()));
-                    }
-                }
-                for t in &texts {
-                    for var in template_vars(t) {
-                        if !defined.contains(&var) {
-                            errors.push(err(format!("`{{{{{var}}}}}` is used in case `{}` before any step captures it", spec.id), &format!("{{{{{var}}}}}")).hint("capture it in an earlier step: `capture = { name = \"/json/pointer\" }`"));
-                        }
-                    }
-                }
-                if let Some(c) = capture {
-                    for (name, p) in c {
-                        check_pointer(p, spec, &err, errors);
-                        defined.insert(name.clone());
-                    }
-                }
-            }
+            texts.extend(j.equals.iter().map(|v| v.to_string()));
         }
     }
+    texts
 }
 
 /// Byte offsets of the `[[case]]` table headers of a suite file, in order.

@@ -115,32 +115,8 @@ pub fn render(answer: Answer, dress: Dress) -> Response<Body> {
             extra,
             omit_status,
         } => {
-            let mut map = serde_json::Map::new();
-            if let Some(d) = data {
-                map.insert("data".into(), d);
-            }
-            for (k, v) in extra {
-                map.insert(k.into(), v);
-            }
-            if !omit_status {
-                let value = match status.parse::<u64>() {
-                    Ok(n) if dress.status_as_number => Value::from(n),
-                    _ => Value::String(status.into()),
-                };
-                map.insert("Status".into(), value);
-            }
-            let code = if dress.failure_http_status && status != "2000" {
-                failure_http(status)
-            } else {
-                StatusCode::OK
-            };
-            (
-                code,
-                "application/json",
-                json_bytes(&Value::Object(map)),
-                None,
-                false,
-            )
+            let (code, body) = api_body(status, data, extra, omit_status, dress);
+            (code, "application/json", body, None, false)
         }
         Answer::Json { code, body } => (code, "application/json", json_bytes(&body), None, false),
         Answer::HtmlPage => (
@@ -150,30 +126,13 @@ pub fn render(answer: Answer, dress: Dress) -> Response<Body> {
             None,
             false,
         ),
-        Answer::Http { code, allow } => {
-            let reason = code.canonical_reason().unwrap_or("Error");
-            let detail = match code.as_u16() {
-                401 => "Authorization failed.",
-                400 => "Bad request.",
-                403 => "Forbidden.",
-                404 => "The requested URL was not found on this server.",
-                405 => "Method not allowed.",
-                413 => "Request entity too large.",
-                _ => "Internal server error.",
-            };
-            let page = format!(
-                "<html><head><title>{} {reason}</title></head><body><h1>{} {reason}</h1>{detail}</body></html>",
-                code.as_u16(),
-                code.as_u16()
-            );
-            (
-                code,
-                "text/html",
-                Bytes::from(page),
-                allow,
-                code == StatusCode::UNAUTHORIZED,
-            )
-        }
+        Answer::Http { code, allow } => (
+            code,
+            "text/html",
+            error_page(code),
+            allow,
+            code == StatusCode::UNAUTHORIZED,
+        ),
     };
     let mut builder = Response::builder()
         .status(code)
@@ -203,6 +162,57 @@ pub fn render(answer: Answer, dress: Dress) -> Response<Body> {
     builder
         .body(Full::new(body))
         .unwrap_or_else(|_| Response::new(Full::new(Bytes::new())))
+}
+
+/// An API answer's HTTP status and body: `data`, the extra members, then `Status` (a
+/// number or an HTTP failure status only under the readings that `dress` carries).
+fn api_body(
+    status: &'static str,
+    data: Option<Value>,
+    extra: Vec<(&'static str, Value)>,
+    omit_status: bool,
+    dress: Dress,
+) -> (StatusCode, Bytes) {
+    let mut map = serde_json::Map::new();
+    if let Some(d) = data {
+        map.insert("data".into(), d);
+    }
+    for (k, v) in extra {
+        map.insert(k.into(), v);
+    }
+    if !omit_status {
+        let value = match status.parse::<u64>() {
+            Ok(n) if dress.status_as_number => Value::from(n),
+            _ => Value::String(status.into()),
+        };
+        map.insert("Status".into(), value);
+    }
+    let code = if dress.failure_http_status && status != "2000" {
+        failure_http(status)
+    } else {
+        StatusCode::OK
+    };
+    (code, json_bytes(&Value::Object(map)))
+}
+
+/// The small HTML page of an HTTP-level refusal, as the phone's web server writes it.
+fn error_page(code: StatusCode) -> Bytes {
+    let reason = code.canonical_reason().unwrap_or("Error");
+    let detail = match code.as_u16() {
+        401 => "Authorization failed.",
+        400 => "Bad request.",
+        403 => "Forbidden.",
+        404 => "The requested URL was not found on this server.",
+        405 => "Method not allowed.",
+        413 => "Request entity too large.",
+        _ => "Internal server error.",
+    };
+    let page = format!(
+        "<html><head><title>{} {reason}</title></head><body><h1>{} {reason}</h1>{detail}</body></html>",
+        code.as_u16(),
+        code.as_u16()
+    );
+    Bytes::from(page)
 }
 
 const HTML_PAGE: &str = "<html><head><title>Polycom - Network Configuration</title></head><body><p>Network Configuration</p></body></html>";

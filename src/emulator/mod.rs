@@ -16,9 +16,13 @@
 //! ```
 //!
 //! Module map: `server` (connections, the HTTP rules: auth, content type, size, one
-//! request at a time, latency, reboot outage), `api` (one file per area of the manual),
-//! `state` and `settings` (the phone model), `faults` (every deliberate misbehaviour),
-//! `control` (test hooks under `/control`), `tls`, `command` (`polyconform emulate`).
+//! request at a time, latency, reboot outage), `shared` (what the connections share),
+//! `credentials` (HTTP Basic), `input` (a request body as handlers see it), `answer`
+//! (rendering), `api` (one file per area of the manual), `state` and `settings` (the
+//! phone model), `faults` (every deliberate misbehaviour), `readings` (other readings of
+//! the manual), `control` (test hooks under `/control`), `tls`, `command`
+//! (`polyconform emulate`). `input`, `shared` and the files below them are leaves that
+//! `server`, `control` and `api` import, so no two files import each other.
 //!
 //! Decisions where the manual is silent or vague are documented where they are made,
 //! with the manual section or the real-device evidence (research/real-devices.md).
@@ -26,11 +30,14 @@
 pub mod answer;
 pub mod api;
 pub mod control;
+mod credentials;
 pub mod faults;
+pub mod input;
 pub mod parallel;
 pub mod readings;
 pub mod server;
 pub mod settings;
+pub mod shared;
 pub mod state;
 pub mod tls;
 
@@ -109,7 +116,7 @@ pub struct Emulator {
     addr: SocketAddr,
     tls: bool,
     fingerprint: Option<String>,
-    shared: Arc<server::Shared>,
+    shared: Arc<shared::Shared>,
     shutdown: watch::Sender<bool>,
     task: Option<JoinHandle<()>>,
 }
@@ -149,7 +156,7 @@ impl Emulator {
         let fingerprint = identity.as_ref().map(|i| i.fingerprint.clone());
         let (shutdown, shutdown_rx) = watch::channel(false);
         let tls = config.tls;
-        let shared = Arc::new(server::Shared::new(config, bits, reading_bits));
+        let shared = Arc::new(shared::Shared::new(config, bits, reading_bits));
         let acceptor = identity.map(|i| i.acceptor);
         let task = tokio::spawn(server::accept_loop(
             listener,

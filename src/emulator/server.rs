@@ -30,16 +30,15 @@
 //!    API"; code 4010 "Default Password Not Allowed").
 //! 9. The API handler (`api::dispatch`); API errors ride on HTTP 200.
 
-use super::EmulatorConfig;
 use super::answer::{Answer, Body, Dress, render};
 use super::api;
 use super::control;
-use super::faults::{Fault, FaultSet};
+use super::faults::Fault;
+use super::input::Input;
 use super::parallel::ParallelMode;
-use super::readings::{Reading, ReadingSet};
-use super::state::{Phone, Reset};
-use crate::catalogue::{Method, Profile};
-use base64::Engine;
+use super::readings::Reading;
+use super::shared::Shared;
+use crate::catalogue::{Endpoint, Method};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
@@ -48,11 +47,10 @@ use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode, header};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use serde_json::Value;
-use std::collections::HashMap;
 use std::future::Future;
 use std::net::IpAddr;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -70,190 +68,6 @@ const QUEUED_LATE: Duration = Duration::from_millis(2500);
 const FAULT_NESTING: usize = 16;
 /// String length the `hang-on-long-string` fault tolerates.
 const FAULT_STRING: usize = 512;
-
-/// Everything the connections of one emulator share.
-pub struct Shared {
-    pub profile: Profile,
-    username: String,
-    password: String,
-    /// The configured password is the factory one: the API answers 4010.
-    factory_password: bool,
-    latency: Duration,
-    parallel: ParallelMode,
-    pub control: bool,
-    pub reboot: Duration,
-    api_enabled: bool,
-    pub faults: FaultSet,
-    pub readings: ReadingSet,
-    /// Held while a request is processed: the one-at-a-time rule.
-    gate: tokio::sync::Mutex<()>,
-    phone: Mutex<Phone>,
-    /// Bumped by a reboot: every open connection closes after its current answer.
-    generation: watch::Sender<u64>,
-    /// Lower-cased path -> indices of the profile's endpoints at that path.
-    routes: HashMap<String, Vec<usize>>,
-}
-
-impl Shared {
-    pub fn new(config: EmulatorConfig, fault_bits: u64, reading_bits: u64) -> Shared {
-        let mut routes: HashMap<String, Vec<usize>> = HashMap::new();
-        for (i, ep) in config.profile.endpoints.iter().enumerate() {
-            routes
-                .entry(ep.path.to_ascii_lowercase())
-                .or_default()
-                .push(i);
-        }
-        let mut phone = Phone::new(Instant::now());
-        if !config.api_enabled {
-            phone.settings.set_provisioned("apps.restapi.enabled", "0");
-        }
-        Shared {
-            factory_password: config.password == config.profile.factory_password,
-            profile: config.profile,
-            username: config.username,
-            password: config.password,
-            latency: config.latency,
-            parallel: config.parallel,
-            control: config.control,
-            reboot: config.reboot,
-            api_enabled: config.api_enabled,
-            faults: FaultSet::new(fault_bits),
-            readings: ReadingSet::new(reading_bits),
-            gate: tokio::sync::Mutex::new(()),
-            phone: Mutex::new(phone),
-            generation: watch::channel(0).0,
-            routes,
-        }
-    }
-
-    /// The phone, with time-driven changes applied. A handler that panicked cannot leave
-    /// the phone unusable: the state is plain data, so a poisoned lock is taken over.
-    pub fn phone(&self) -> MutexGuard<'_, Phone> {
-        let mut phone = self.phone.lock().unwrap_or_else(|e| e.into_inner());
-        phone.advance(Instant::now());
-        phone
-    }
-
-    fn is_down(&self) -> bool {
-        self.phone().is_down(Instant::now())
-    }
-
-    /// Take the phone away: calls end, configuration resets as asked, open connections
-    /// close after their current answer, new ones are reset until the outage is over.
-    pub fn reboot(&self, reset: Reset) {
-        let log = !self.faults.has(Fault::CallNotLogged);
-        self.phone()
-            .start_reboot(Instant::now(), self.reboot, reset, log);
-        self.generation.send_modify(|g| *g += 1);
-    }
-
-    /// Check HTTP Basic credentials.
-    pub fn authorized(&self, headers: &hyper::HeaderMap) -> bool {
-        match basic_credentials(headers) {
-            Credentials::Missing => self.faults.has(Fault::AuthNoneAccepted),
-            Credentials::Given(user, pass) => {
-                (constant_time_eq(user.as_bytes(), self.username.as_bytes())
-                    & constant_time_eq(pass.as_bytes(), self.password.as_bytes()))
-                    || self.faults.has(Fault::AuthWrongPasswordAccepted)
-            }
-            Credentials::Malformed => self.faults.has(Fault::AuthWrongPasswordAccepted),
-        }
-    }
-
-    /// Credentials check for the control endpoints: faults do not apply there.
-    pub fn authorized_strictly(&self, headers: &hyper::HeaderMap) -> bool {
-        match basic_credentials(headers) {
-            Credentials::Given(user, pass) => {
-                constant_time_eq(user.as_bytes(), self.username.as_bytes())
-                    & constant_time_eq(pass.as_bytes(), self.password.as_bytes())
-            }
-            _ => false,
-        }
-    }
-
-    fn dress(&self) -> Dress {
-        Dress {
-            html_content_type: false,
-            close: false,
-            status_as_number: self.readings.has(Reading::StatusAsNumber),
-            failure_http_status: self.readings.has(Reading::FailureHttpStatus),
-        }
-    }
-
-    /// The endpoints served at `path` (any case), with the readings that move an endpoint
-    /// to the path its manual prints (E01, E02, E21, E27, E41): then the printed path
-    /// serves it and the documented one is unknown.
-    fn route(&self, path: &str) -> Vec<&crate::catalogue::Endpoint> {
-        let lower = path.to_ascii_lowercase();
-        if self.readings.is_empty() {
-            // The usual case, on every request: one map lookup.
-            return self
-                .routes
-                .get(&lower)
-                .map(|ix| ix.iter().map(|&i| &self.profile.endpoints[i]).collect())
-                .unwrap_or_default();
-        }
-        let mut out: Vec<&crate::catalogue::Endpoint> = Vec::new();
-        for e in &self.profile.endpoints {
-            let moved = e
-                .alternates
-                .iter()
-                .filter(|a| self.plays(&a.erratum))
-                .find_map(|a| a.path.as_deref());
-            let served_at = moved.unwrap_or(&e.path);
-            if served_at.eq_ignore_ascii_case(&lower) {
-                out.push(e);
-            }
-        }
-        out
-    }
-
-    /// Whether a reading of this erratum is played.
-    fn plays(&self, erratum: &str) -> bool {
-        crate::emulator::readings::ALL
-            .iter()
-            .any(|r| r.erratum() == erratum && self.readings.has(*r))
-    }
-}
-
-enum Credentials {
-    Missing,
-    Malformed,
-    Given(String, String),
-}
-
-fn basic_credentials(headers: &hyper::HeaderMap) -> Credentials {
-    let Some(value) = headers.get(header::AUTHORIZATION) else {
-        return Credentials::Missing;
-    };
-    let Ok(text) = value.to_str() else {
-        return Credentials::Malformed;
-    };
-    let Some((scheme, token)) = text.trim().split_once(' ') else {
-        return Credentials::Malformed;
-    };
-    if !scheme.eq_ignore_ascii_case("basic") {
-        return Credentials::Malformed;
-    }
-    let Ok(decoded) = base64::engine::general_purpose::STANDARD.decode(token.trim()) else {
-        return Credentials::Malformed;
-    };
-    let Ok(decoded) = String::from_utf8(decoded) else {
-        return Credentials::Malformed;
-    };
-    match decoded.split_once(':') {
-        Some((u, p)) => Credentials::Given(u.to_string(), p.to_string()),
-        None => Credentials::Malformed,
-    }
-}
-
-/// Compare secrets without an early exit on the first differing byte.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
 
 /// The service error that makes hyper close the connection without an answer.
 #[derive(Debug)]
@@ -435,33 +249,53 @@ async fn handle(
     }
 }
 
-/// The body of a request as a handler sees it.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Input {
-    /// No body at all.
-    Empty,
-    Json(Value),
-    /// Not JSON (or not UTF-8): handlers that take input answer 4000.
-    Invalid,
-}
-
+/// Steps 3 to 9 of the module doc for one API request, in that order. Each step that can
+/// settle the request is a function returning `Err(Flow)`, so the order of the checks,
+/// which is what clients observe, reads here at a glance.
 async fn process(req: Request<Incoming>, shared: &Shared, local_ip: IpAddr) -> Flow {
-    let mut dress = shared.dress();
+    let dress = shared.dress();
     let path = req.uri().path().to_string();
     if !(path == "/api" || path.starts_with("/api/")) || !shared.api_enabled {
         return Flow::Answer(Answer::http(StatusCode::NOT_FOUND), dress);
     }
-
-    let limit = if shared.faults.has(Fault::SizeLimitMissing) {
-        HARD_BODY_CAP
-    } else if shared.faults.has(Fault::SizeLimitLow) {
-        10_000
-    } else if shared.readings.has(Reading::SizeLimit20000) {
-        // E08's other reading: 20 KB is 20000 bytes.
-        shared.profile.limits.body_bytes_accepted
-    } else {
-        shared.profile.limits.body_bytes_rejected_above
+    let (parts, bytes) = match read_body(req, shared).await {
+        Ok(read) => read,
+        Err(flow) => return flow,
     };
+    if !shared.authorized(&parts.headers) {
+        return Flow::Answer(Answer::http(StatusCode::UNAUTHORIZED), dress);
+    }
+    let endpoints = match routed(shared, &path, dress) {
+        Ok(endpoints) => endpoints,
+        Err(flow) => return flow,
+    };
+    let (endpoint, content_type_rule) =
+        match endpoint_for_method(shared, &endpoints, &parts.method, dress) {
+            Ok(chosen) => chosen,
+            Err(flow) => return flow,
+        };
+    if content_type_rule && !content_type_passes(shared, &parts.headers) {
+        return Flow::Answer(Answer::http(StatusCode::BAD_REQUEST), dress);
+    }
+    if shared.factory_password {
+        return Flow::Answer(Answer::status("4010"), dress);
+    }
+    let input = match parse_input(&bytes, shared, dress) {
+        Ok(input) => input,
+        Err(flow) => return flow,
+    };
+    let query = parts.uri.query().unwrap_or("").to_string();
+    run_handler(shared, endpoint, &query, input, local_ip, dress)
+}
+
+/// Step 4: the body, read only up to the limit in force (a declared Content-Length over
+/// it is refused before a byte is read), with the request's head.
+async fn read_body(
+    req: Request<Incoming>,
+    shared: &Shared,
+) -> Result<(hyper::http::request::Parts, Bytes), Flow> {
+    let limit = body_limit(shared);
+    // The connection closes after a 413: the unread rest of the body is not a request.
     let too_large = || {
         Flow::Answer(
             Answer::http(StatusCode::PAYLOAD_TOO_LARGE),
@@ -477,33 +311,91 @@ async fn process(req: Request<Incoming>, shared: &Shared, local_ip: IpAddr) -> F
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok());
     if declared.is_some_and(|n| n > limit as u64) {
-        return too_large();
+        return Err(too_large());
     }
     let (parts, body) = req.into_parts();
-    let bytes: Bytes = match Limited::new(body, limit).collect().await {
-        Ok(collected) => collected.to_bytes(),
-        Err(e) if e.is::<http_body_util::LengthLimitError>() => return too_large(),
+    match Limited::new(body, limit).collect().await {
+        Ok(collected) => Ok((parts, collected.to_bytes())),
+        Err(e) if e.is::<http_body_util::LengthLimitError>() => Err(too_large()),
         // The client went away in the middle of its body.
-        Err(_) => return Flow::Drop,
-    };
-
-    if !shared.authorized(&parts.headers) {
-        return Flow::Answer(Answer::http(StatusCode::UNAUTHORIZED), dress);
+        Err(_) => Err(Flow::Drop),
     }
+}
 
-    let endpoints = shared.route(&path);
-    if endpoints.is_empty() {
-        if shared.faults.has(Fault::UnknownPath200) {
-            return Flow::Answer(Answer::done(), dress);
-        }
-        if shared.readings.has(Reading::UnknownPathErrorStatus) {
-            // E24's other reading: "Operation Not Supported" in an API answer.
-            return Flow::Answer(Answer::status("4004"), dress);
-        }
-        return Flow::Answer(Answer::http(StatusCode::NOT_FOUND), dress);
+/// The largest body accepted: the profile's limit, unless a fault or E08's other reading
+/// moves it.
+fn body_limit(shared: &Shared) -> usize {
+    if shared.faults.has(Fault::SizeLimitMissing) {
+        HARD_BODY_CAP
+    } else if shared.faults.has(Fault::SizeLimitLow) {
+        10_000
+    } else if shared.readings.has(Reading::SizeLimit20000) {
+        // E08's other reading: 20 KB is 20000 bytes.
+        shared.profile.limits.body_bytes_accepted
+    } else {
+        shared.profile.limits.body_bytes_rejected_above
     }
+}
+
+/// Step 6, routing: the endpoints served at this path, or the answer to an unknown path.
+fn routed<'s>(shared: &'s Shared, path: &str, dress: Dress) -> Result<Vec<&'s Endpoint>, Flow> {
+    let endpoints = shared.route(path);
+    if !endpoints.is_empty() {
+        return Ok(endpoints);
+    }
+    if shared.faults.has(Fault::UnknownPath200) {
+        return Err(Flow::Answer(Answer::done(), dress));
+    }
+    if shared.readings.has(Reading::UnknownPathErrorStatus) {
+        // E24's other reading: "Operation Not Supported" in an API answer.
+        return Err(Flow::Answer(Answer::status("4004"), dress));
+    }
+    Err(Flow::Answer(Answer::http(StatusCode::NOT_FOUND), dress))
+}
+
+/// Step 6, method: the endpoint at this path for the request's method, and whether the
+/// content-type rule (step 7) applies to it; or 501/405 when none answers that method.
+fn endpoint_for_method<'s>(
+    shared: &Shared,
+    endpoints: &[&'s Endpoint],
+    method: &hyper::Method,
+    dress: Dress,
+) -> Result<(&'s Endpoint, bool), Flow> {
     let call_logs = endpoints.iter().any(|e| e.id.starts_with("mgmt.call-logs"));
-    let method = match parts.method {
+    let method = catalogue_method(shared, method, call_logs);
+    if method.is_none() && shared.readings.has(Reading::UnknownMethod501) {
+        // E50's other reading: RFC 9110 §15.6.2, a method the server does not implement.
+        return Err(Flow::Answer(
+            Answer::http(StatusCode::NOT_IMPLEMENTED),
+            dress,
+        ));
+    }
+    if let Some(e) = endpoints.iter().find(|e| Some(e.method) == method) {
+        return Ok((*e, method == Some(Method::POST)));
+    }
+    let post = endpoints.iter().find(|e| e.method == Method::POST);
+    match post {
+        // The `wrong-method-accepted` fault serves a GET with the POST endpoint, and
+        // without asking for a JSON content type.
+        Some(e) if method == Some(Method::GET) && shared.faults.has(Fault::WrongMethodAccepted) => {
+            Ok((*e, false))
+        }
+        _ => {
+            let allow = if post.is_some() { "POST" } else { "GET" };
+            Err(Flow::Answer(
+                Answer::Http {
+                    code: StatusCode::METHOD_NOT_ALLOWED,
+                    allow: Some(allow),
+                },
+                dress,
+            ))
+        }
+    }
+}
+
+/// The catalogue method an HTTP method stands for; `None` for one no endpoint answers.
+fn catalogue_method(shared: &Shared, method: &hyper::Method, call_logs: bool) -> Option<Method> {
+    match *method {
         // The `call-logs-method-cet` fault takes WebCallControl.CallLogs' "Method: CET" at its
         // word (E22 decides GET): the logs answer CET and refuse GET.
         hyper::Method::GET if call_logs && shared.faults.has(Fault::CallLogsMethodCet) => None,
@@ -515,79 +407,61 @@ async fn process(req: Request<Incoming>, shared: &Shared, local_ip: IpAddr) -> F
         hyper::Method::GET => Some(Method::GET),
         hyper::Method::POST => Some(Method::POST),
         _ => None,
-    };
-    if method.is_none() && shared.readings.has(Reading::UnknownMethod501) {
-        // E50's other reading: RFC 9110 §15.6.2, a method the server does not implement.
-        return Flow::Answer(Answer::http(StatusCode::NOT_IMPLEMENTED), dress);
     }
-    let mut content_type_rule = method == Some(Method::POST);
-    let endpoint = match endpoints.iter().find(|e| Some(e.method) == method) {
-        Some(e) => *e,
-        None => {
-            let post = endpoints.iter().find(|e| e.method == Method::POST);
-            match post {
-                Some(e)
-                    if method == Some(Method::GET)
-                        && shared.faults.has(Fault::WrongMethodAccepted) =>
-                {
-                    content_type_rule = false;
-                    *e
-                }
-                _ => {
-                    let allow = if endpoints.iter().any(|e| e.method == Method::POST) {
-                        "POST"
-                    } else {
-                        "GET"
-                    };
-                    return Flow::Answer(
-                        Answer::Http {
-                            code: StatusCode::METHOD_NOT_ALLOWED,
-                            allow: Some(allow),
-                        },
-                        dress,
-                    );
-                }
-            }
-        }
-    };
+}
 
-    let json_type = is_json_content_type(&parts.headers)
-        && !(shared.faults.has(Fault::ManualContentTypeRefused)
-            && !is_exactly_lower_case_json(&parts.headers));
-    if content_type_rule && !json_type && !shared.faults.has(Fault::ContentTypeIgnored) {
-        return Flow::Answer(Answer::http(StatusCode::BAD_REQUEST), dress);
+/// Step 7: whether the request's content type passes where the rule applies (faults may
+/// loosen or tighten it).
+fn content_type_passes(shared: &Shared, headers: &hyper::HeaderMap) -> bool {
+    // The `manual-content-type-refused` fault takes nothing but lower case, so the
+    // manual's own `application/JSON` is refused.
+    let case_refused =
+        shared.faults.has(Fault::ManualContentTypeRefused) && !is_exactly_lower_case_json(headers);
+    let json_type = is_json_content_type(headers) && !case_refused;
+    json_type || shared.faults.has(Fault::ContentTypeIgnored)
+}
+
+/// The body as the handler sees it; the body faults (drop, 500, hang) settle the request
+/// here, before the handler could see it.
+fn parse_input(bytes: &[u8], shared: &Shared, dress: Dress) -> Result<Input, Flow> {
+    if bytes.is_empty() {
+        return Ok(Input::Empty);
     }
-    if shared.factory_password {
-        return Flow::Answer(Answer::status("4010"), dress);
+    if std::str::from_utf8(bytes).is_err() && shared.faults.has(Fault::ResetOnNonUtf8) {
+        return Err(Flow::Drop);
     }
-
-    let input = if bytes.is_empty() {
-        Input::Empty
-    } else {
-        if std::str::from_utf8(&bytes).is_err() && shared.faults.has(Fault::ResetOnNonUtf8) {
-            return Flow::Drop;
-        }
-        if shared.faults.has(Fault::CrashOnDeepNesting) && nesting_depth(&bytes) > FAULT_NESTING {
-            return Flow::Answer(Answer::http(StatusCode::INTERNAL_SERVER_ERROR), dress);
-        }
-        match serde_json::from_slice::<Value>(&bytes) {
-            Ok(v) => {
-                if shared.faults.has(Fault::CrashOnNullData)
-                    && v.get("data").is_some_and(Value::is_null)
-                {
-                    return Flow::Answer(Answer::http(StatusCode::INTERNAL_SERVER_ERROR), dress);
-                }
-                if shared.faults.has(Fault::HangOnLongString) && has_long_string(&v, FAULT_STRING) {
-                    return Flow::Hang;
-                }
-                Input::Json(v)
-            }
-            Err(_) => Input::Invalid,
-        }
+    if shared.faults.has(Fault::CrashOnDeepNesting) && nesting_depth(bytes) > FAULT_NESTING {
+        return Err(Flow::Answer(
+            Answer::http(StatusCode::INTERNAL_SERVER_ERROR),
+            dress,
+        ));
+    }
+    let Ok(v) = serde_json::from_slice::<Value>(bytes) else {
+        return Ok(Input::Invalid);
     };
+    if shared.faults.has(Fault::CrashOnNullData) && v.get("data").is_some_and(Value::is_null) {
+        return Err(Flow::Answer(
+            Answer::http(StatusCode::INTERNAL_SERVER_ERROR),
+            dress,
+        ));
+    }
+    if shared.faults.has(Fault::HangOnLongString) && has_long_string(&v, FAULT_STRING) {
+        return Err(Flow::Hang);
+    }
+    Ok(Input::Json(v))
+}
 
-    let query = parts.uri.query().unwrap_or("").to_string();
-    let outcome = {
+/// Step 9: the API handler. The phone is locked only while the handler runs, because a
+/// reboot it asks for locks the phone again; the answer to a reboot closes the connection.
+fn run_handler(
+    shared: &Shared,
+    endpoint: &Endpoint,
+    query: &str,
+    input: Input,
+    local_ip: IpAddr,
+    mut dress: Dress,
+) -> Flow {
+    let (answer, reboot) = {
         let mut phone = shared.phone();
         phone.rx_packets += 1;
         phone.tx_packets += 1;
@@ -597,7 +471,7 @@ async fn process(req: Request<Incoming>, shared: &Shared, local_ip: IpAddr) -> F
             endpoint,
             faults: &shared.faults,
             readings: &shared.readings,
-            query: &query,
+            query,
             input,
             local_ip,
             now: Instant::now(),
@@ -606,7 +480,6 @@ async fn process(req: Request<Incoming>, shared: &Shared, local_ip: IpAddr) -> F
         let answer = api::dispatch(&mut ctx);
         (answer, ctx.reboot)
     };
-    let (answer, reboot) = outcome;
     if let Some(reset) = reboot {
         shared.reboot(reset);
         dress.close = true;

@@ -180,174 +180,18 @@ pub fn apply_value_op(
             *target = replacement.clone();
             format!("{} = {}", pointer_text(&path), short(&replacement))
         }
-        ValueOp::MissingRequired => {
-            let root = root?;
-            let mut candidates = Vec::new();
-            collect_required(docs, root, value, &mut Vec::new(), &mut candidates);
-            let path = if candidates.is_empty() {
-                // No schema help: drop any member.
-                let members: Vec<Vec<PathStep>> = {
-                    let mut all = Vec::new();
-                    collect_paths(value, &mut Vec::new(), &mut all);
-                    all.into_iter()
-                        .filter(|p| matches!(p.last(), Some(PathStep::Key(_))))
-                        .collect()
-                };
-                if members.is_empty() {
-                    return None;
-                }
-                pick(rng, &members)?.clone()
-            } else {
-                pick(rng, &candidates)?.clone()
-            };
-            remove(value, &path)?;
-            format!("removed {}", pointer_text(&path))
-        }
-        ValueOp::UnknownField => {
-            let path = pick_where(rng, value, true, Value::is_object)?;
-            let name = format!("polyconformUnknown{}", rng.random_range(0..1000));
-            let extra = pick(
-                rng,
-                &[
-                    Value::from("1"),
-                    Value::from(1),
-                    Value::Null,
-                    Value::Bool(true),
-                    Value::Array(vec![]),
-                ],
-            )?
-            .clone();
-            get_mut(value, &path)?
-                .as_object_mut()?
-                .insert(name.clone(), extra);
-            format!("added {}/{name}", pointer_text(&path))
-        }
-        ValueOp::EnumOutside => {
-            let root = root?;
-            let mut enums = Vec::new();
-            collect_enum_paths(docs, root, value, &mut Vec::new(), &mut enums);
-            let (path, allowed) = if enums.is_empty() {
-                return None;
-            } else {
-                pick(rng, &enums)?.clone()
-            };
-            let first = allowed
-                .first()
-                .and_then(Value::as_str)
-                .unwrap_or("x")
-                .to_string();
-            let mut options = vec![
-                format!("{first}x"),
-                first.to_lowercase(),
-                first.to_uppercase(),
-                "INVALID".to_string(),
-                String::new(),
-                "0".to_string(),
-            ];
-            options.retain(|o| !allowed.iter().any(|a| a.as_str() == Some(o)));
-            let replacement = pick(rng, &options)?.clone();
-            *get_mut(value, &path)? = Value::String(replacement.clone());
-            format!("{} = {replacement:?}", pointer_text(&path))
-        }
+        ValueOp::MissingRequired => missing_required(value, docs, root?, rng)?,
+        ValueOp::UnknownField => unknown_field(value, rng)?,
+        ValueOp::EnumOutside => enum_outside(value, docs, root?, rng)?,
         ValueOp::EmptyString => {
             let path = pick_string(rng, value)?;
             *get_mut(value, &path)? = Value::String(String::new());
             format!("{} = \"\"", pointer_text(&path))
         }
-        ValueOp::OverlongString => {
-            let len = overlong_length(rng);
-            let text: String = "polyconform-0123456789-"
-                .chars()
-                .cycle()
-                .take(len)
-                .collect();
-            match pick_string(rng, value) {
-                Some(path) => {
-                    *get_mut(value, &path)? = Value::String(text);
-                    format!("{} = {len} characters", pointer_text(&path))
-                }
-                None => {
-                    let path = first_object(value)?;
-                    get_mut(value, &path)?
-                        .as_object_mut()?
-                        .insert("polyconformLong".into(), Value::String(text));
-                    format!(
-                        "added {}/polyconformLong of {len} characters",
-                        pointer_text(&path)
-                    )
-                }
-            }
-        }
-        ValueOp::ControlChars => {
-            let path = pick_string(rng, value)?;
-            let controls = [
-                '\0', '\u{1}', '\u{7}', '\u{8}', '\t', '\n', '\r', '\u{1b}', '\u{1f}', '\u{7f}',
-                '\u{85}', '\u{2028}',
-            ];
-            let count = rng.random_range(1..=3);
-            let Value::String(s) = get_mut(value, &path)? else {
-                return None;
-            };
-            let mut chars: Vec<char> = s.chars().collect();
-            let mut added = Vec::new();
-            for _ in 0..count {
-                let c = controls[rng.random_range(0..controls.len())];
-                let at = rng.random_range(0..=chars.len());
-                chars.insert(at, c);
-                added.push(format!("U+{:04X}", c as u32));
-            }
-            *s = chars.into_iter().collect();
-            format!("{} += {}", pointer_text(&path), added.join(" "))
-        }
-        ValueOp::NonAscii => {
-            let path = pick_string(rng, value)?;
-            let texts = [
-                "é",
-                "ß",
-                "Ω",
-                "日本語",
-                "😀",
-                "\u{202e}",
-                "e\u{301}",
-                "\u{feff}",
-                "\u{fffd}",
-                "\u{10ffff}",
-                "𝔘𝔫𝔦",
-            ];
-            let t = *pick(rng, &texts)?;
-            let replace = rng.random_bool(0.3);
-            let Value::String(s) = get_mut(value, &path)? else {
-                return None;
-            };
-            if replace {
-                *s = t.to_string();
-            } else {
-                let at = s
-                    .char_indices()
-                    .map(|(i, _)| i)
-                    .chain([s.len()])
-                    .nth(rng.random_range(0..=s.chars().count()))
-                    .unwrap_or(s.len());
-                s.insert_str(at, t);
-            }
-            format!(
-                "{} {} {}",
-                pointer_text(&path),
-                if replace { "=" } else { "+=" },
-                t.escape_unicode()
-            )
-        }
-        ValueOp::DataMissing => {
-            let map = value.as_object_mut()?;
-            let data = map.shift_remove("data")?;
-            let renamed = *pick(rng, &["", "Data", "DATA", "datA", "data "])?;
-            if renamed.is_empty() {
-                "removed /data".to_string()
-            } else {
-                map.insert(renamed.to_string(), data);
-                format!("renamed /data to {renamed:?}")
-            }
-        }
+        ValueOp::OverlongString => overlong_string(value, rng)?,
+        ValueOp::ControlChars => control_chars(value, rng)?,
+        ValueOp::NonAscii => non_ascii(value, rng)?,
+        ValueOp::DataMissing => data_missing(value, rng)?,
         ValueOp::DataNull => {
             *value.as_object_mut()?.get_mut("data")? = Value::Null;
             "/data = null".to_string()
@@ -358,41 +202,233 @@ pub fn apply_value_op(
             *data = replacement.clone();
             format!("/data = {}", short(&replacement))
         }
-        ValueOp::DeepNesting => {
-            let path = if rng.random_bool(0.1) {
-                Vec::new()
-            } else {
-                pick_where(rng, value, false, |_| true).unwrap_or_default()
-            };
-            let room = MAX_NESTING.saturating_sub(path.len() + depth_of(get(value, &path)?));
-            if room < 2 {
-                return None;
-            }
-            // Mostly past the usual 16/32/64 guards, sometimes just under them.
-            let depth = if rng.random_bool(0.25) {
-                rng.random_range(2..=16.min(room))
-            } else {
-                rng.random_range(17.min(room)..=room)
-            };
-            let arrays = rng.random_bool(0.5);
-            let target = get_mut(value, &path)?;
-            let mut nested = std::mem::take(target);
-            for _ in 0..depth {
-                nested = if arrays {
-                    Value::Array(vec![nested])
-                } else {
-                    Value::Object(Map::from_iter([(NEST_KEY.to_string(), nested)]))
-                };
-            }
-            *target = nested;
-            format!(
-                "{} wrapped in {depth} {}",
-                pointer_text(&path),
-                if arrays { "arrays" } else { "objects" }
-            )
-        }
+        ValueOp::DeepNesting => deep_nesting(value, rng)?,
     };
     Some(format!("{}: {detail}", op.name()))
+}
+
+/// `missing-required`: drop a member the schema requires (any member when the schema
+/// names none).
+fn missing_required(
+    value: &mut Value,
+    docs: &SchemaDocs,
+    root: Node<'_>,
+    rng: &mut TestRng,
+) -> Option<String> {
+    let mut candidates = Vec::new();
+    collect_required(docs, root, value, &mut Vec::new(), &mut candidates);
+    let path = if candidates.is_empty() {
+        // No schema help: drop any member.
+        let members: Vec<Vec<PathStep>> = {
+            let mut all = Vec::new();
+            collect_paths(value, &mut Vec::new(), &mut all);
+            all.into_iter()
+                .filter(|p| matches!(p.last(), Some(PathStep::Key(_))))
+                .collect()
+        };
+        if members.is_empty() {
+            return None;
+        }
+        pick(rng, &members)?.clone()
+    } else {
+        pick(rng, &candidates)?.clone()
+    };
+    remove(value, &path)?;
+    Some(format!("removed {}", pointer_text(&path)))
+}
+
+/// `unknown-field`: add an invented member to an object of the instance.
+fn unknown_field(value: &mut Value, rng: &mut TestRng) -> Option<String> {
+    let path = pick_where(rng, value, true, Value::is_object)?;
+    let name = format!("polyconformUnknown{}", rng.random_range(0..1000));
+    let extra = pick(
+        rng,
+        &[
+            Value::from("1"),
+            Value::from(1),
+            Value::Null,
+            Value::Bool(true),
+            Value::Array(vec![]),
+        ],
+    )?
+    .clone();
+    get_mut(value, &path)?
+        .as_object_mut()?
+        .insert(name.clone(), extra);
+    Some(format!("added {}/{name}", pointer_text(&path)))
+}
+
+/// `enum-outside`: a value just outside a member's enum (a suffix, another case, empty, ...).
+fn enum_outside(
+    value: &mut Value,
+    docs: &SchemaDocs,
+    root: Node<'_>,
+    rng: &mut TestRng,
+) -> Option<String> {
+    let mut enums = Vec::new();
+    collect_enum_paths(docs, root, value, &mut Vec::new(), &mut enums);
+    let (path, allowed) = if enums.is_empty() {
+        return None;
+    } else {
+        pick(rng, &enums)?.clone()
+    };
+    let first = allowed
+        .first()
+        .and_then(Value::as_str)
+        .unwrap_or("x")
+        .to_string();
+    let mut options = vec![
+        format!("{first}x"),
+        first.to_lowercase(),
+        first.to_uppercase(),
+        "INVALID".to_string(),
+        String::new(),
+        "0".to_string(),
+    ];
+    options.retain(|o| !allowed.iter().any(|a| a.as_str() == Some(o)));
+    let replacement = pick(rng, &options)?.clone();
+    *get_mut(value, &path)? = Value::String(replacement.clone());
+    Some(format!("{} = {replacement:?}", pointer_text(&path)))
+}
+
+/// `overlong-string`: a string past the usual buffer sizes, in place of a string or as
+/// a new member.
+fn overlong_string(value: &mut Value, rng: &mut TestRng) -> Option<String> {
+    let len = overlong_length(rng);
+    let text: String = "polyconform-0123456789-"
+        .chars()
+        .cycle()
+        .take(len)
+        .collect();
+    Some(match pick_string(rng, value) {
+        Some(path) => {
+            *get_mut(value, &path)? = Value::String(text);
+            format!("{} = {len} characters", pointer_text(&path))
+        }
+        None => {
+            let path = first_object(value)?;
+            get_mut(value, &path)?
+                .as_object_mut()?
+                .insert("polyconformLong".into(), Value::String(text));
+            format!(
+                "added {}/polyconformLong of {len} characters",
+                pointer_text(&path)
+            )
+        }
+    })
+}
+
+/// `control-chars`: one to three control characters inserted into a string.
+fn control_chars(value: &mut Value, rng: &mut TestRng) -> Option<String> {
+    let path = pick_string(rng, value)?;
+    let controls = [
+        '\0', '\u{1}', '\u{7}', '\u{8}', '\t', '\n', '\r', '\u{1b}', '\u{1f}', '\u{7f}', '\u{85}',
+        '\u{2028}',
+    ];
+    let count = rng.random_range(1..=3);
+    let Value::String(s) = get_mut(value, &path)? else {
+        return None;
+    };
+    let mut chars: Vec<char> = s.chars().collect();
+    let mut added = Vec::new();
+    for _ in 0..count {
+        let c = controls[rng.random_range(0..controls.len())];
+        let at = rng.random_range(0..=chars.len());
+        chars.insert(at, c);
+        added.push(format!("U+{:04X}", c as u32));
+    }
+    *s = chars.into_iter().collect();
+    Some(format!("{} += {}", pointer_text(&path), added.join(" ")))
+}
+
+/// `non-ascii`: other scripts, emoji, combining and invisible characters, in place of or
+/// inside a string.
+fn non_ascii(value: &mut Value, rng: &mut TestRng) -> Option<String> {
+    let path = pick_string(rng, value)?;
+    let texts = [
+        "é",
+        "ß",
+        "Ω",
+        "日本語",
+        "😀",
+        "\u{202e}",
+        "e\u{301}",
+        "\u{feff}",
+        "\u{fffd}",
+        "\u{10ffff}",
+        "𝔘𝔫𝔦",
+    ];
+    let t = *pick(rng, &texts)?;
+    let replace = rng.random_bool(0.3);
+    let Value::String(s) = get_mut(value, &path)? else {
+        return None;
+    };
+    if replace {
+        *s = t.to_string();
+    } else {
+        let at = s
+            .char_indices()
+            .map(|(i, _)| i)
+            .chain([s.len()])
+            .nth(rng.random_range(0..=s.chars().count()))
+            .unwrap_or(s.len());
+        s.insert_str(at, t);
+    }
+    Some(format!(
+        "{} {} {}",
+        pointer_text(&path),
+        if replace { "=" } else { "+=" },
+        t.escape_unicode()
+    ))
+}
+
+/// `data-missing`: `data` removed, or renamed (another case, a trailing space).
+fn data_missing(value: &mut Value, rng: &mut TestRng) -> Option<String> {
+    let map = value.as_object_mut()?;
+    let data = map.shift_remove("data")?;
+    let renamed = *pick(rng, &["", "Data", "DATA", "datA", "data "])?;
+    Some(if renamed.is_empty() {
+        "removed /data".to_string()
+    } else {
+        map.insert(renamed.to_string(), data);
+        format!("renamed /data to {renamed:?}")
+    })
+}
+
+/// `deep-nesting`: a member (or, now and then, the whole body) wrapped in arrays or
+/// objects, up to [`MAX_NESTING`] levels in all.
+fn deep_nesting(value: &mut Value, rng: &mut TestRng) -> Option<String> {
+    let path = if rng.random_bool(0.1) {
+        Vec::new()
+    } else {
+        pick_where(rng, value, false, |_| true).unwrap_or_default()
+    };
+    let room = MAX_NESTING.saturating_sub(path.len() + depth_of(get(value, &path)?));
+    if room < 2 {
+        return None;
+    }
+    // Mostly past the usual 16/32/64 guards, sometimes just under them.
+    let depth = if rng.random_bool(0.25) {
+        rng.random_range(2..=16.min(room))
+    } else {
+        rng.random_range(17.min(room)..=room)
+    };
+    let arrays = rng.random_bool(0.5);
+    let target = get_mut(value, &path)?;
+    let mut nested = std::mem::take(target);
+    for _ in 0..depth {
+        nested = if arrays {
+            Value::Array(vec![nested])
+        } else {
+            Value::Object(Map::from_iter([(NEST_KEY.to_string(), nested)]))
+        };
+    }
+    *target = nested;
+    Some(format!(
+        "{} wrapped in {depth} {}",
+        pointer_text(&path),
+        if arrays { "arrays" } else { "objects" }
+    ))
 }
 
 fn overlong_length(rng: &mut TestRng) -> usize {
@@ -417,36 +453,7 @@ pub fn apply_encoding_op(
     rng: &mut TestRng,
 ) -> Option<String> {
     let detail = match op {
-        EncodingOp::DuplicateKey => {
-            let mut objects = Vec::new();
-            collect_paths(value, &mut Vec::new(), &mut objects);
-            objects.retain(|p| {
-                get(value, p)
-                    .and_then(Value::as_object)
-                    .is_some_and(|m| !m.is_empty())
-            });
-            let path = pick(rng, &objects)?.clone();
-            let map = get(value, &path)?.as_object()?;
-            let key = map.keys().nth(rng.random_range(0..map.len()))?.clone();
-            let other = pick(
-                rng,
-                &[
-                    Value::Null,
-                    Value::from("x"),
-                    Value::Object(Map::new()),
-                    map[&key].clone(),
-                ],
-            )?
-            .clone();
-            let before = rng.random_bool(0.5);
-            *body = with_duplicate(value, &path, &key, &other, before).into_bytes();
-            format!(
-                "{}/{key} twice ({} copy {})",
-                pointer_text(&path),
-                if before { "first" } else { "second" },
-                short(&other)
-            )
-        }
+        EncodingOp::DuplicateKey => duplicate_key(value, body, rng)?,
         EncodingOp::Truncated => {
             if body.len() < 2 {
                 return None;
@@ -455,54 +462,7 @@ pub fn apply_encoding_op(
             body.truncate(at);
             format!("cut at byte {at}")
         }
-        EncodingOp::NonUtf8 => match rng.random_range(0..6) {
-            0 => {
-                let text = String::from_utf8_lossy(body).into_owned();
-                let mut out = vec![0xff, 0xfe];
-                for unit in text.encode_utf16() {
-                    out.extend_from_slice(&unit.to_le_bytes());
-                }
-                *body = out;
-                "UTF-16LE with byte order mark".into()
-            }
-            1 => {
-                // Latin-1: what a Windows client sends when it forgets the charset.
-                let text = String::from_utf8_lossy(body).into_owned();
-                let at = quoted_position(rng, body).unwrap_or(body.len());
-                let mut out: Vec<u8> = text.as_bytes()[..at.min(text.len())].to_vec();
-                out.push(0xe9);
-                out.extend_from_slice(&text.as_bytes()[at.min(text.len())..]);
-                *body = out;
-                format!("Latin-1 \\xE9 at byte {at}")
-            }
-            _ => {
-                let sequences: [&[u8]; 7] = [
-                    &[0xff],
-                    &[0xfe],
-                    &[0xc3, 0x28],
-                    &[0xe2, 0x28, 0xa1],
-                    &[0xed, 0xa0, 0x80],
-                    &[0xc0, 0xaf],
-                    &[0x80],
-                ];
-                let seq = *pick(rng, &sequences)?;
-                let at = if rng.random_bool(0.7) {
-                    quoted_position(rng, body).unwrap_or(0)
-                } else {
-                    rng.random_range(0..=body.len())
-                };
-                let mut out = body[..at].to_vec();
-                out.extend_from_slice(seq);
-                out.extend_from_slice(&body[at..]);
-                *body = out;
-                format!(
-                    "bytes {} at byte {at}",
-                    seq.iter()
-                        .map(|b| format!("\\x{b:02X}"))
-                        .collect::<String>()
-                )
-            }
-        },
+        EncodingOp::NonUtf8 => non_utf8(body, rng)?,
         EncodingOp::ByteOrderMark => {
             body.splice(0..0, [0xef, 0xbb, 0xbf]);
             "UTF-8 byte order mark".into()
@@ -514,6 +474,101 @@ pub fn apply_encoding_op(
         }
     };
     Some(format!("{}: {detail}", op.name()))
+}
+
+/// `duplicate-key`: a member of an object written twice (the first or the second copy
+/// differs), which no serialiser writes and parsers settle differently.
+fn duplicate_key(value: &Value, body: &mut Vec<u8>, rng: &mut TestRng) -> Option<String> {
+    let mut objects = Vec::new();
+    collect_paths(value, &mut Vec::new(), &mut objects);
+    objects.retain(|p| {
+        get(value, p)
+            .and_then(Value::as_object)
+            .is_some_and(|m| !m.is_empty())
+    });
+    let path = pick(rng, &objects)?.clone();
+    let map = get(value, &path)?.as_object()?;
+    let key = map.keys().nth(rng.random_range(0..map.len()))?.clone();
+    let other = pick(
+        rng,
+        &[
+            Value::Null,
+            Value::from("x"),
+            Value::Object(Map::new()),
+            map[&key].clone(),
+        ],
+    )?
+    .clone();
+    let before = rng.random_bool(0.5);
+    *body = with_duplicate(value, &path, &key, &other, before).into_bytes();
+    Some(format!(
+        "{}/{key} twice ({} copy {})",
+        pointer_text(&path),
+        if before { "first" } else { "second" },
+        short(&other)
+    ))
+}
+
+/// `non-utf8`: the body in another encoding (UTF-16, Latin-1) or with stray bytes that
+/// are not UTF-8, mostly inside a string where a parser is least likely to expect them.
+fn non_utf8(body: &mut Vec<u8>, rng: &mut TestRng) -> Option<String> {
+    match rng.random_range(0..6) {
+        0 => Some(as_utf16(body)),
+        1 => Some(latin1_byte(body, rng)),
+        _ => stray_bytes(body, rng),
+    }
+}
+
+/// The whole body as UTF-16LE with a byte order mark.
+fn as_utf16(body: &mut Vec<u8>) -> String {
+    let text = String::from_utf8_lossy(body).into_owned();
+    let mut out = vec![0xff, 0xfe];
+    for unit in text.encode_utf16() {
+        out.extend_from_slice(&unit.to_le_bytes());
+    }
+    *body = out;
+    "UTF-16LE with byte order mark".into()
+}
+
+/// One Latin-1 `é`: what a Windows client sends when it forgets the charset.
+fn latin1_byte(body: &mut Vec<u8>, rng: &mut TestRng) -> String {
+    let text = String::from_utf8_lossy(body).into_owned();
+    let at = quoted_position(rng, body).unwrap_or(body.len());
+    let mut out: Vec<u8> = text.as_bytes()[..at.min(text.len())].to_vec();
+    out.push(0xe9);
+    out.extend_from_slice(&text.as_bytes()[at.min(text.len())..]);
+    *body = out;
+    format!("Latin-1 \\xE9 at byte {at}")
+}
+
+/// A byte sequence that is never UTF-8 (lone bytes, bad continuations, a surrogate, an
+/// overlong form), mostly inside a string.
+fn stray_bytes(body: &mut Vec<u8>, rng: &mut TestRng) -> Option<String> {
+    let sequences: [&[u8]; 7] = [
+        &[0xff],
+        &[0xfe],
+        &[0xc3, 0x28],
+        &[0xe2, 0x28, 0xa1],
+        &[0xed, 0xa0, 0x80],
+        &[0xc0, 0xaf],
+        &[0x80],
+    ];
+    let seq = *pick(rng, &sequences)?;
+    let at = if rng.random_bool(0.7) {
+        quoted_position(rng, body).unwrap_or(0)
+    } else {
+        rng.random_range(0..=body.len())
+    };
+    let mut out = body[..at].to_vec();
+    out.extend_from_slice(seq);
+    out.extend_from_slice(&body[at..]);
+    *body = out;
+    Some(format!(
+        "bytes {} at byte {at}",
+        seq.iter()
+            .map(|b| format!("\\x{b:02X}"))
+            .collect::<String>()
+    ))
 }
 
 /// A position just inside a string literal of `body` (after an opening quote).

@@ -93,37 +93,28 @@ impl Inventory {
         known_profiles: &[&str],
         env: &dyn Fn(&str) -> Option<String>,
     ) -> Result<Inventory, SpecErrors> {
-        let file: InventoryFile =
-            match toml::from_str(text) {
-                Ok(f) => f,
-                Err(e) => {
-                    let message = e.message().trim().to_string();
-                    let mut err = SpecError::new(
-                        path,
-                        message.lines().next().unwrap_or("invalid TOML").to_string(),
-                    );
-                    if let Some(span) = e.span() {
-                        err = err.at(text, span);
-                    }
-                    // A syntax error on a secret's line must not print that line.
-                    if err.source_line.as_deref().is_some_and(|l| {
-                        l.to_ascii_lowercase().contains("password") || l.contains('@')
-                    }) {
-                        err.source_line = None;
-                    }
-                    return Err(SpecErrors(vec![err.hint(hint_for_toml_error(&message))]));
-                }
-            };
-        let base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let file: InventoryFile = match toml::from_str(text) {
+            Ok(f) => f,
+            Err(e) => return Err(SpecErrors(vec![toml_error(path, text, &e)])),
+        };
+        let check = EntryCheck {
+            path,
+            text,
+            base_dir: path.parent().map(Path::to_path_buf).unwrap_or_default(),
+            known_profiles,
+            names: file
+                .devices
+                .iter()
+                .map(|d| d.name.get_ref().as_str())
+                .collect(),
+            env,
+            defaults: &file.defaults,
+        };
         let mut errors = Vec::new();
-        let at =
-            |span: std::ops::Range<usize>, msg: String| SpecError::new(path, msg).at(text, span);
-
         if let Some(pw) = &file.defaults.password {
-            errors.push(inline_secret(at(
-                pw.span(),
-                "an inline `password` in [defaults]".into(),
-            )));
+            errors.push(inline_secret(
+                check.at(pw.span(), "an inline `password` in [defaults]".into()),
+            ));
         }
         if file.devices.is_empty() {
             errors.push(
@@ -131,234 +122,13 @@ impl Inventory {
                     .hint("add a `[[device]]` table with `name`, `target` and `password_env`"),
             );
         }
-
-        let names: Vec<&str> = file
+        let mut seen = BTreeSet::new();
+        // Every entry is checked, also after a bad one: all problems are reported at once.
+        let devices: Vec<InventoryDevice> = file
             .devices
             .iter()
-            .map(|d| d.name.get_ref().as_str())
+            .filter_map(|entry| check.device(entry, &mut seen, &mut errors))
             .collect();
-        let mut seen = BTreeSet::new();
-        let mut devices = Vec::new();
-        for entry in &file.devices {
-            let d = &file.defaults;
-            let name = entry.name.get_ref().trim().to_string();
-            let line = text[..entry.name.span().start.min(text.len())]
-                .matches('\n')
-                .count()
-                + 1;
-            let mut ok = true;
-            let mut fail = |e: SpecError| {
-                errors.push(e);
-                ok = false;
-            };
-
-            if name.is_empty()
-                || !name
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-                || name.starts_with('.')
-            {
-                fail(
-                    at(
-                        entry.name.span(),
-                        format!("phone name `{name}` must be letters, digits, `-`, `_` and `.`"),
-                    )
-                    .field("name")
-                    .hint("names become file names of reports and lock files: e.g. `trio-lab2-r1`"),
-                );
-            } else if !seen.insert(name.clone()) {
-                fail(
-                    at(
-                        entry.name.span(),
-                        format!("phone name `{name}` is used twice"),
-                    )
-                    .field("name")
-                    .hint("every phone needs its own name: history rows are keyed by it"),
-                );
-            }
-
-            if let Some(pw) = &entry.password {
-                fail(inline_secret(at(
-                    pw.span(),
-                    format!("an inline `password` for phone `{name}`"),
-                )));
-            }
-
-            let target = match check_target(entry.target.get_ref()) {
-                Ok(t) => t,
-                Err(msg) => {
-                    let hint = if msg.contains("credentials") {
-                        "inline secrets are refused: put the password in an environment variable named by `password_env`, or in a file named by `password_file`"
-                    } else {
-                        "give a base URL such as `https://10.0.0.5` or `http://127.0.0.1:8080`"
-                    };
-                    let mut e = at(entry.target.span(), msg).field("target").hint(hint);
-                    if hint.starts_with("inline secrets") {
-                        e.source_line = None;
-                    }
-                    fail(e);
-                    String::new()
-                }
-            };
-
-            let profile = match entry.profile.as_ref().or(d.profile.as_ref()) {
-                Some(p) if known_profiles.contains(&p.get_ref().as_str()) => p.get_ref().clone(),
-                Some(p) => {
-                    let mut e =
-                        at(p.span(), format!("unknown profile `{}`", p.get_ref())).field("profile");
-                    e = match did_you_mean(p.get_ref(), known_profiles.iter().copied()) {
-                        Some(near) => e.hint(format!(
-                            "did you mean `{near}`? (known profiles: {})",
-                            known_profiles.join(", ")
-                        )),
-                        None => e.hint(format!("known profiles: {}", known_profiles.join(", "))),
-                    };
-                    fail(e);
-                    String::new()
-                }
-                None => known_profiles
-                    .first()
-                    .map(|p| p.to_string())
-                    .unwrap_or_default(),
-            };
-
-            let (password, password_source) = match resolve_password(entry, d, &base_dir, env) {
-                Ok(p) => p,
-                Err((span, msg, hint)) => {
-                    let e = match span {
-                        Some(span) => at(span, msg),
-                        None => at(entry.name.span(), msg),
-                    };
-                    fail(e.hint(hint));
-                    (String::new(), String::new())
-                }
-            };
-
-            let insecure = entry.insecure.or(d.insecure).unwrap_or(false);
-            let ca_cert = entry.ca_cert.as_ref().or(d.ca_cert.as_ref());
-            let trust = match (&entry.pin_sha256, insecure, ca_cert) {
-                (Some(pin), true, _) => {
-                    fail(at(pin.span(), format!("phone `{name}` has both `pin_sha256` and `insecure = true`"))
-                        .hint("a pin is the safer choice: remove `insecure` for this phone (or set `insecure = false`)"));
-                    Trust::Insecure
-                }
-                (Some(pin), false, _) => match parse_pin(pin.get_ref()) {
-                    Ok(bytes) => Trust::Pin(bytes),
-                    Err(msg) => {
-                        fail(at(pin.span(), msg).field("pin_sha256"));
-                        Trust::System
-                    }
-                },
-                (None, true, _) => Trust::Insecure,
-                (None, false, Some(ca)) => {
-                    let p = base_dir.join(ca.get_ref());
-                    match std::fs::read(&p) {
-                        Ok(pem) => Trust::Ca(pem),
-                        Err(e) => {
-                            fail(
-                                at(
-                                    ca.span(),
-                                    format!("cannot read CA certificate `{}`: {e}", p.display()),
-                                )
-                                .hint("the path is relative to the inventory file"),
-                            );
-                            Trust::System
-                        }
-                    }
-                }
-                (None, false, None) => Trust::System,
-            };
-
-            let timeout_secs = entry.timeout_secs.as_ref().or(d.timeout_secs.as_ref());
-            let timeout = match timeout_secs {
-                Some(t)
-                    if t.get_ref().is_finite() && *t.get_ref() > 0.0 && *t.get_ref() <= 3600.0 =>
-                {
-                    Duration::from_secs_f64(*t.get_ref())
-                }
-                Some(t) => {
-                    fail(
-                        at(
-                            t.span(),
-                            format!("timeout_secs = {} is not usable", t.get_ref()),
-                        )
-                        .hint("give a number of seconds between 0 and 3600, e.g. 10"),
-                    );
-                    Duration::from_secs(10)
-                }
-                None => Duration::from_secs(10),
-            };
-
-            if let Some(peer) = &entry.peer {
-                let p = peer.get_ref();
-                if p == &name {
-                    fail(
-                        at(
-                            peer.span(),
-                            format!("phone `{name}` names itself as its peer"),
-                        )
-                        .hint("the peer is another phone that calls this one"),
-                    );
-                } else if !names.contains(&p.as_str()) {
-                    let mut e = at(
-                        peer.span(),
-                        format!("peer `{p}` is not a phone of this inventory"),
-                    )
-                    .field("peer");
-                    e = match did_you_mean(p, names.iter().copied()) {
-                        Some(near) => e.hint(format!("did you mean `{near}`?")),
-                        None => e.hint("`peer` names another `[[device]]` of the same inventory"),
-                    };
-                    fail(e);
-                }
-            }
-
-            let mut tags: Vec<String> = d.tags.clone();
-            for t in &entry.tags {
-                if t.get_ref().trim().is_empty() || t.get_ref().contains(',') {
-                    fail(
-                        at(t.span(), format!("tag `{}` cannot be used", t.get_ref()))
-                            .hint("tags are non-empty and have no comma, e.g. `room:lab-2`"),
-                    );
-                } else if !tags.contains(t.get_ref()) {
-                    tags.push(t.get_ref().clone());
-                }
-            }
-
-            if ok {
-                devices.push(InventoryDevice {
-                    name,
-                    target,
-                    profile,
-                    credentials: Credentials {
-                        username: entry
-                            .username
-                            .clone()
-                            .or_else(|| d.username.clone())
-                            .unwrap_or_else(|| "Polycom".into()),
-                        password,
-                    },
-                    password_source,
-                    trust,
-                    timeout,
-                    pace: Duration::from_millis(entry.pace_ms.or(d.pace_ms).unwrap_or(0)),
-                    peer: entry.peer.as_ref().map(|p| p.get_ref().clone()),
-                    control: entry.control.or(d.control).unwrap_or(false),
-                    dial: entry
-                        .dial
-                        .clone()
-                        .or_else(|| d.dial.clone())
-                        .unwrap_or_else(|| "1000".into()),
-                    tags,
-                    allow_destructive: entry
-                        .allow_destructive
-                        .or(d.allow_destructive)
-                        .unwrap_or(false),
-                    strict: entry.strict.or(d.strict).unwrap_or(false),
-                    line,
-                });
-            }
-        }
         if errors.is_empty() {
             Ok(Inventory {
                 path: path.to_path_buf(),
@@ -407,6 +177,321 @@ fn sibling(path: &Path, suffix: &str) -> PathBuf {
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_else(|| "inventory".into());
     path.with_file_name(format!("{stem}.{suffix}"))
+}
+
+/// A TOML syntax or shape error at its place, with a hint.
+fn toml_error(path: &Path, text: &str, e: &toml::de::Error) -> SpecError {
+    let message = e.message().trim().to_string();
+    let mut err = SpecError::new(
+        path,
+        message.lines().next().unwrap_or("invalid TOML").to_string(),
+    );
+    if let Some(span) = e.span() {
+        err = err.at(text, span);
+    }
+    // A syntax error on a secret's line must not print that line.
+    if err
+        .source_line
+        .as_deref()
+        .is_some_and(|l| l.to_ascii_lowercase().contains("password") || l.contains('@'))
+    {
+        err.source_line = None;
+    }
+    err.hint(hint_for_toml_error(&message))
+}
+
+/// What checking the `[[device]]` entries of one inventory needs: the file (for the place
+/// of each problem), the known profiles, every phone's name (for `peer`), the environment
+/// (for passwords) and the `[defaults]`.
+struct EntryCheck<'a> {
+    path: &'a Path,
+    text: &'a str,
+    /// Relative `password_file` and `ca_cert` paths start here.
+    base_dir: PathBuf,
+    known_profiles: &'a [&'a str],
+    names: Vec<&'a str>,
+    env: &'a dyn Fn(&str) -> Option<String>,
+    defaults: &'a Defaults,
+}
+
+/// No value: the check's problem goes to `errors`, with the others of the inventory.
+fn fail<T>(errors: &mut Vec<SpecError>, problem: SpecError) -> Option<T> {
+    errors.push(problem);
+    None
+}
+
+impl EntryCheck<'_> {
+    /// A problem at a place of the file.
+    fn at(&self, span: std::ops::Range<usize>, msg: String) -> SpecError {
+        SpecError::new(self.path, msg).at(self.text, span)
+    }
+
+    /// One entry as a phone, or `None` with its problems pushed to `errors`. Every check
+    /// runs, so one entry's problems are all reported together, in the order of its keys
+    /// in the format.
+    fn device(
+        &self,
+        entry: &DeviceEntry,
+        seen: &mut BTreeSet<String>,
+        errors: &mut Vec<SpecError>,
+    ) -> Option<InventoryDevice> {
+        let d = self.defaults;
+        let name = entry.name.get_ref().trim().to_string();
+        let line = self.text[..entry.name.span().start.min(self.text.len())]
+            .matches('\n')
+            .count()
+            + 1;
+        let before = errors.len();
+        self.check_name(entry, &name, seen, errors);
+        if let Some(pw) = &entry.password {
+            errors.push(inline_secret(self.at(
+                pw.span(),
+                format!("an inline `password` for phone `{name}`"),
+            )));
+        }
+        let target = self.target(entry, errors);
+        let profile = self.profile(entry, errors);
+        let password = self.password(entry, errors);
+        let trust = self.trust(entry, &name, errors);
+        let timeout = self.timeout(entry, errors);
+        self.check_peer(entry, &name, errors);
+        let tags = self.tags(entry, errors);
+        let (
+            Some(target),
+            Some(profile),
+            Some((password, password_source)),
+            Some(trust),
+            Some(timeout),
+        ) = (target, profile, password, trust, timeout)
+        else {
+            return None;
+        };
+        if errors.len() > before {
+            return None;
+        }
+        Some(InventoryDevice {
+            name,
+            target,
+            profile,
+            credentials: Credentials {
+                username: entry
+                    .username
+                    .clone()
+                    .or_else(|| d.username.clone())
+                    .unwrap_or_else(|| "Polycom".into()),
+                password,
+            },
+            password_source,
+            trust,
+            timeout,
+            pace: Duration::from_millis(entry.pace_ms.or(d.pace_ms).unwrap_or(0)),
+            peer: entry.peer.as_ref().map(|p| p.get_ref().clone()),
+            control: entry.control.or(d.control).unwrap_or(false),
+            dial: entry
+                .dial
+                .clone()
+                .or_else(|| d.dial.clone())
+                .unwrap_or_else(|| "1000".into()),
+            tags,
+            allow_destructive: entry
+                .allow_destructive
+                .or(d.allow_destructive)
+                .unwrap_or(false),
+            strict: entry.strict.or(d.strict).unwrap_or(false),
+            line,
+        })
+    }
+
+    /// `name`: usable as a file name, and unique (history rows are keyed by it).
+    fn check_name(
+        &self,
+        entry: &DeviceEntry,
+        name: &str,
+        seen: &mut BTreeSet<String>,
+        errors: &mut Vec<SpecError>,
+    ) {
+        if name.is_empty()
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+            || name.starts_with('.')
+        {
+            errors.push(
+                self.at(
+                    entry.name.span(),
+                    format!("phone name `{name}` must be letters, digits, `-`, `_` and `.`"),
+                )
+                .field("name")
+                .hint("names become file names of reports and lock files: e.g. `trio-lab2-r1`"),
+            );
+        } else if !seen.insert(name.to_string()) {
+            errors.push(
+                self.at(
+                    entry.name.span(),
+                    format!("phone name `{name}` is used twice"),
+                )
+                .field("name")
+                .hint("every phone needs its own name: history rows are keyed by it"),
+            );
+        }
+    }
+
+    /// `target`: a base URL; one carrying credentials is refused without echoing it.
+    fn target(&self, entry: &DeviceEntry, errors: &mut Vec<SpecError>) -> Option<String> {
+        check_target(entry.target.get_ref()).map_err(|msg| {
+            let hint = if msg.contains("credentials") {
+                "inline secrets are refused: put the password in an environment variable named by `password_env`, or in a file named by `password_file`"
+            } else {
+                "give a base URL such as `https://10.0.0.5` or `http://127.0.0.1:8080`"
+            };
+            let mut e = self.at(entry.target.span(), msg).field("target").hint(hint);
+            if hint.starts_with("inline secrets") {
+                e.source_line = None;
+            }
+            e
+        })
+        .map_err(|e| errors.push(e))
+        .ok()
+    }
+
+    /// `profile` (or the default's): a known one; without either, the first known profile.
+    fn profile(&self, entry: &DeviceEntry, errors: &mut Vec<SpecError>) -> Option<String> {
+        let known = self.known_profiles;
+        match entry.profile.as_ref().or(self.defaults.profile.as_ref()) {
+            Some(p) if known.contains(&p.get_ref().as_str()) => Some(p.get_ref().clone()),
+            Some(p) => {
+                let e = self
+                    .at(p.span(), format!("unknown profile `{}`", p.get_ref()))
+                    .field("profile");
+                fail(
+                    errors,
+                    match did_you_mean(p.get_ref(), known.iter().copied()) {
+                        Some(near) => e.hint(format!(
+                            "did you mean `{near}`? (known profiles: {})",
+                            known.join(", ")
+                        )),
+                        None => e.hint(format!("known profiles: {}", known.join(", "))),
+                    },
+                )
+            }
+            None => Some(known.first().map(|p| p.to_string()).unwrap_or_default()),
+        }
+    }
+
+    /// The password and where it came from; a problem without a place of its own is
+    /// reported at the entry's `name`.
+    fn password(
+        &self,
+        entry: &DeviceEntry,
+        errors: &mut Vec<SpecError>,
+    ) -> Option<(String, String)> {
+        resolve_password(entry, self.defaults, &self.base_dir, self.env)
+            .map_err(|(span, msg, hint)| {
+                let e = match span {
+                    Some(span) => self.at(span, msg),
+                    None => self.at(entry.name.span(), msg),
+                };
+                e.hint(hint)
+            })
+            .map_err(|e| errors.push(e))
+            .ok()
+    }
+
+    /// How the phone's certificate is trusted: a pin, `insecure`, a CA file, or the system.
+    fn trust(&self, entry: &DeviceEntry, name: &str, errors: &mut Vec<SpecError>) -> Option<Trust> {
+        let d = self.defaults;
+        let insecure = entry.insecure.or(d.insecure).unwrap_or(false);
+        let ca_cert = entry.ca_cert.as_ref().or(d.ca_cert.as_ref());
+        match (&entry.pin_sha256, insecure, ca_cert) {
+            (Some(pin), true, _) => fail(errors, self.at(pin.span(), format!("phone `{name}` has both `pin_sha256` and `insecure = true`"))
+                .hint("a pin is the safer choice: remove `insecure` for this phone (or set `insecure = false`)")),
+            (Some(pin), false, _) => parse_pin(pin.get_ref())
+                .map(Trust::Pin)
+                .map_err(|msg| errors.push(self.at(pin.span(), msg).field("pin_sha256")))
+                .ok(),
+            (None, true, _) => Some(Trust::Insecure),
+            (None, false, Some(ca)) => {
+                let p = self.base_dir.join(ca.get_ref());
+                std::fs::read(&p).map(Trust::Ca).map_err(|e| {
+                    errors.push(
+                        self.at(
+                            ca.span(),
+                            format!("cannot read CA certificate `{}`: {e}", p.display()),
+                        )
+                        .hint("the path is relative to the inventory file"),
+                    )
+                })
+                .ok()
+            }
+            (None, false, None) => Some(Trust::System),
+        }
+    }
+
+    /// `timeout_secs`: more than 0 and at most an hour; 10 s when not given.
+    fn timeout(&self, entry: &DeviceEntry, errors: &mut Vec<SpecError>) -> Option<Duration> {
+        let timeout_secs = entry
+            .timeout_secs
+            .as_ref()
+            .or(self.defaults.timeout_secs.as_ref());
+        match timeout_secs {
+            Some(t) if t.get_ref().is_finite() && *t.get_ref() > 0.0 && *t.get_ref() <= 3600.0 => {
+                Some(Duration::from_secs_f64(*t.get_ref()))
+            }
+            Some(t) => fail(
+                errors,
+                self.at(
+                    t.span(),
+                    format!("timeout_secs = {} is not usable", t.get_ref()),
+                )
+                .hint("give a number of seconds between 0 and 3600, e.g. 10"),
+            ),
+            None => Some(Duration::from_secs(10)),
+        }
+    }
+
+    /// `peer`: another phone of this inventory.
+    fn check_peer(&self, entry: &DeviceEntry, name: &str, errors: &mut Vec<SpecError>) {
+        let Some(peer) = &entry.peer else {
+            return;
+        };
+        let p = peer.get_ref();
+        if p == name {
+            errors.push(
+                self.at(
+                    peer.span(),
+                    format!("phone `{name}` names itself as its peer"),
+                )
+                .hint("the peer is another phone that calls this one"),
+            );
+        } else if !self.names.contains(&p.as_str()) {
+            let e = self
+                .at(
+                    peer.span(),
+                    format!("peer `{p}` is not a phone of this inventory"),
+                )
+                .field("peer");
+            errors.push(match did_you_mean(p, self.names.iter().copied()) {
+                Some(near) => e.hint(format!("did you mean `{near}`?")),
+                None => e.hint("`peer` names another `[[device]]` of the same inventory"),
+            });
+        }
+    }
+
+    /// The default tags, then the entry's own (each once); every unusable tag is a problem.
+    fn tags(&self, entry: &DeviceEntry, errors: &mut Vec<SpecError>) -> Vec<String> {
+        let mut tags: Vec<String> = self.defaults.tags.clone();
+        for t in &entry.tags {
+            if t.get_ref().trim().is_empty() || t.get_ref().contains(',') {
+                errors.push(
+                    self.at(t.span(), format!("tag `{}` cannot be used", t.get_ref()))
+                        .hint("tags are non-empty and have no comma, e.g. `room:lab-2`"),
+                );
+            } else if !tags.contains(t.get_ref()) {
+                tags.push(t.get_ref().clone());
+            }
+        }
+        tags
+    }
 }
 
 fn inline_secret(e: SpecError) -> SpecError {

@@ -10,7 +10,8 @@
 //! nightly run of hundreds of phones has tens of thousands of testcases; each phone's
 //! part is built, masked and written before the next.
 
-use super::report::{DeviceRun, DeviceState, LabRedactor, LabReport};
+use super::record::{DeviceRun, DeviceState, LabReport};
+use super::redaction::LabRedactor;
 use crate::verdict::Verdict;
 use std::fmt::Write as _;
 use std::io::Write;
@@ -267,9 +268,10 @@ fn attr(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::super::report::tests::{case, device, record, report};
+    use super::super::record::sample::{device, report};
     use super::*;
     use crate::catalogue::case::Family;
+    use crate::record::model::sample::{case, record};
 
     #[test]
     fn attributes_escape_markup_quotes_newlines_and_control_characters() {

@@ -6,7 +6,7 @@
 //! judged is one row with its state and reason across the family columns. Below the
 //! matrix, every FAIL with the manual's requirement and what the phone did.
 
-use super::report::{DeviceRun, DeviceState, LabReport};
+use super::record::{DeviceRun, DeviceState, LabReport};
 use crate::catalogue::case::Family;
 use crate::record::model::CaseRecord;
 use crate::report::html::{class, duration, esc};
@@ -14,7 +14,7 @@ use crate::verdict::Verdict;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
-/// The whole page.
+/// The whole page: the header, the matrix, then every FAIL in detail.
 pub fn render(report: &LabReport) -> String {
     let families: BTreeSet<Family> = report
         .devices
@@ -23,6 +23,26 @@ pub fn render(report: &LabReport) -> String {
         .flat_map(|r| r.cases.iter().map(|c| c.family))
         .collect();
     let mut out = String::new();
+    header(&mut out, report);
+    out.push_str("<table>\n<thead><tr><th>phone</th><th>model</th><th>firmware</th><th>state</th><th>PASS</th><th>FAIL</th><th>NON-STRICT</th><th>INFO</th><th>NOT-TESTED</th><th>ERROR</th><th>time</th>");
+    for f in &families {
+        let _ = write!(out, "<th class=\"fam\">{}</th>", esc(f.label()));
+    }
+    out.push_str("</tr></thead>\n<tbody>\n");
+    for d in &report.devices {
+        row(&mut out, d, &families);
+    }
+    out.push_str("</tbody></table>\n");
+    failures(&mut out, report);
+    out.push_str("<p class=\"meta\">Cells: the worst verdict among the phone's cases of that rule family, and how many cases had it. \
+FAIL only where the manual is explicit, NON-STRICT where it is ambiguous, INFO where it is silent. \
+BUSY and INCONCLUSIVE phones were not judged.</p>\n</body></html>\n");
+    out
+}
+
+/// The document head and the run's line: when, how long, which shards, how many phones
+/// in which state, and the run's notes.
+fn header(out: &mut String, report: &LabReport) {
     let _ = write!(
         out,
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>polyconform lab {}</title>\n<style>{STYLE}</style></head><body>\n",
@@ -47,59 +67,53 @@ pub fn render(report: &LabReport) -> String {
     for note in &report.notes {
         let _ = writeln!(out, "<p class=\"note\">note: {}</p>", esc(note));
     }
+}
 
-    out.push_str("<table>\n<thead><tr><th>phone</th><th>model</th><th>firmware</th><th>state</th><th>PASS</th><th>FAIL</th><th>NON-STRICT</th><th>INFO</th><th>NOT-TESTED</th><th>ERROR</th><th>time</th>");
-    for f in &families {
-        let _ = write!(out, "<th class=\"fam\">{}</th>", esc(f.label()));
-    }
-    out.push_str("</tr></thead>\n<tbody>\n");
-    for d in &report.devices {
-        row(&mut out, d, &families);
-    }
-    out.push_str("</tbody></table>\n");
-
+/// Below the matrix, per phone with a FAIL: each failing case with the manual's
+/// requirement, what was expected and what the phone did.
+fn failures(out: &mut String, report: &LabReport) {
     let failing: Vec<&DeviceRun> = report
         .devices
         .iter()
         .filter(|d| d.count(Verdict::Fail) > 0)
         .collect();
-    if !failing.is_empty() {
-        out.push_str("<h2>FAIL: the manual is explicit and the phone contradicts it</h2>\n");
-        for d in failing {
+    if failing.is_empty() {
+        return;
+    }
+    out.push_str("<h2>FAIL: the manual is explicit and the phone contradicts it</h2>\n");
+    for d in failing {
+        let _ = writeln!(
+            out,
+            "<h3 id=\"{}\">{}</h3>\n<ul>",
+            esc(&d.name),
+            esc(&d.name)
+        );
+        for c in d
+            .record
+            .iter()
+            .flat_map(|r| &r.cases)
+            .filter(|c| c.verdict == Verdict::Fail)
+        {
+            let f = c.findings.iter().find(|f| f.verdict == Verdict::Fail);
             let _ = writeln!(
                 out,
-                "<h3 id=\"{}\">{}</h3>\n<ul>",
-                esc(&d.name),
-                esc(&d.name)
+                "<li><code>{}</code> [{}] {}<br><span class=\"req\">{}: {}</span><br>expected: {}<br>actual: {}</li>",
+                esc(&c.id),
+                esc(c.family.label()),
+                esc(&c.title),
+                esc(f.map(|f| f.section.as_str()).unwrap_or(&c.manual.section)),
+                esc(f.map(|f| f.requirement.as_str()).unwrap_or(&c.manual.quote)),
+                esc(&f.map(|f| f.expected.join(" | ")).unwrap_or_default()),
+                esc(f.map(|f| f.actual.as_str()).unwrap_or(""))
             );
-            for c in d
-                .record
-                .iter()
-                .flat_map(|r| &r.cases)
-                .filter(|c| c.verdict == Verdict::Fail)
-            {
-                let f = c.findings.iter().find(|f| f.verdict == Verdict::Fail);
-                let _ = writeln!(
-                    out,
-                    "<li><code>{}</code> [{}] {}<br><span class=\"req\">{}: {}</span><br>expected: {}<br>actual: {}</li>",
-                    esc(&c.id),
-                    esc(c.family.label()),
-                    esc(&c.title),
-                    esc(f.map(|f| f.section.as_str()).unwrap_or(&c.manual.section)),
-                    esc(f.map(|f| f.requirement.as_str()).unwrap_or(&c.manual.quote)),
-                    esc(&f.map(|f| f.expected.join(" | ")).unwrap_or_default()),
-                    esc(f.map(|f| f.actual.as_str()).unwrap_or(""))
-                );
-            }
-            out.push_str("</ul>\n");
         }
+        out.push_str("</ul>\n");
     }
-    out.push_str("<p class=\"meta\">Cells: the worst verdict among the phone's cases of that rule family, and how many cases had it. \
-FAIL only where the manual is explicit, NON-STRICT where it is ambiguous, INFO where it is silent. \
-BUSY and INCONCLUSIVE phones were not judged.</p>\n</body></html>\n");
-    out
 }
 
+/// One phone's row: name, identity and state; then either the reason it was not judged
+/// across the columns, or its verdict counts and one cell per family; then its reason
+/// and notes on rows of their own.
 fn row(out: &mut String, d: &DeviceRun, families: &BTreeSet<Family>) {
     let name = match &d.report_dir {
         Some(dir) => format!("<a href=\"{}/index.html\">{}</a>", esc(dir), esc(&d.name)),
@@ -140,6 +154,37 @@ fn row(out: &mut String, d: &DeviceRun, families: &BTreeSet<Family>) {
         let _ = write!(out, "<td class=\"n {class}\">{n}</td>");
     }
     let _ = write!(out, "<td class=\"n\">{}</td>", duration(d.duration_ms));
+    family_cells(out, d, families);
+    out.push_str("</tr>\n");
+    if let Some(reason) = d
+        .reason
+        .as_ref()
+        .filter(|_| d.state != DeviceState::Completed)
+    {
+        let _ = writeln!(
+            out,
+            "<tr><td></td><td colspan=\"{}\" class=\"reason\">{}</td></tr>",
+            10 + families.len(),
+            esc(reason)
+        );
+    }
+    for note in d
+        .notes
+        .iter()
+        .chain(d.fuzz.iter().filter_map(|f| f.note.as_ref()))
+    {
+        let _ = writeln!(
+            out,
+            "<tr><td></td><td colspan=\"{}\" class=\"note\">{}</td></tr>",
+            10 + families.len(),
+            esc(note)
+        );
+    }
+}
+
+/// One cell per family: the worst verdict of the phone's cases in it and how many had
+/// it, the first dozen of their ids in the tooltip; a dash where the phone ran none.
+fn family_cells(out: &mut String, d: &DeviceRun, families: &BTreeSet<Family>) {
     let mut by_family: BTreeMap<Family, Vec<&CaseRecord>> = BTreeMap::new();
     for c in d.record.iter().flat_map(|r| &r.cases) {
         by_family.entry(c.family).or_default().push(c);
@@ -173,31 +218,6 @@ fn row(out: &mut String, d: &DeviceRun, families: &BTreeSet<Family>) {
             }
         }
     }
-    out.push_str("</tr>\n");
-    if let Some(reason) = d
-        .reason
-        .as_ref()
-        .filter(|_| d.state != DeviceState::Completed)
-    {
-        let _ = writeln!(
-            out,
-            "<tr><td></td><td colspan=\"{}\" class=\"reason\">{}</td></tr>",
-            10 + families.len(),
-            esc(reason)
-        );
-    }
-    for note in d
-        .notes
-        .iter()
-        .chain(d.fuzz.iter().filter_map(|f| f.note.as_ref()))
-    {
-        let _ = writeln!(
-            out,
-            "<tr><td></td><td colspan=\"{}\" class=\"note\">{}</td></tr>",
-            10 + families.len(),
-            esc(note)
-        );
-    }
 }
 
 const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:1.5em;color:#222}\
@@ -211,8 +231,9 @@ td.n{text-align:right}td.zero{color:#bbb}td.empty{color:#bbb;text-align:center}\
 
 #[cfg(test)]
 mod tests {
-    use super::super::report::tests::{case, device, record, report};
+    use super::super::record::sample::{device, report};
     use super::*;
+    use crate::record::model::sample::{case, record};
 
     #[test]
     fn the_matrix_has_a_row_per_phone_and_a_column_per_family_with_the_worst_verdict() {

@@ -13,7 +13,10 @@
 //!                     HTML (matrix); `lab merge` joins shard reports
 //! ```
 //!
-//! The command line of `polyconform lab run | history | merge` is `cli::lab`.
+//! The command line of `polyconform lab run | history | merge` is `cli::lab`. `record`
+//! holds the data of the combined report and `redaction` its masking: `report`, `junit`
+//! and `matrix` import them, and `report` calls `junit` and `matrix`, never the other way
+//! round.
 
 pub mod database;
 pub mod fleet;
@@ -23,6 +26,8 @@ pub mod inventory;
 pub mod junit;
 pub mod matrix;
 pub mod partition;
+pub mod record;
+pub mod redaction;
 pub mod report;
 pub mod reservation;
 pub mod spill;

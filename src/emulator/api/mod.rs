@@ -21,8 +21,8 @@ mod webcallcontrol;
 
 use super::answer::Answer;
 use super::faults::{Fault, FaultSet};
+use super::input::Input;
 use super::readings::{Reading, ReadingSet};
-use super::server::Input;
 use super::settings::Source;
 use super::state::{Phone, Reset};
 use crate::catalogue::{Endpoint, Profile};
