@@ -197,18 +197,29 @@ fn named(source: &Source, line: &str, depth: usize) -> Vec<Vec<String>> {
             }
         }
     }
-    // A mod.rs names its children without a prefix: `pub use engine::Engine;`.
+    // A mod.rs names its children without a prefix: `pub use engine::Engine;`,
+    // `server::serve(...)`. Any `name::` at the start of a path may be a child; a name that
+    // is no child lands on the mod.rs itself and draws no arrow.
     if source.is_mod {
-        let rest = t
-            .strip_prefix("pub use ")
-            .or_else(|| t.strip_prefix("use "));
-        if let Some(rest) = rest {
-            let first: String = rest
+        for (start, _) in text.match_indices("::") {
+            let head = &text[..start];
+            let name: String = head
                 .chars()
-                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .rev()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
                 .collect();
-            if !first.is_empty() && first != "crate" && first != "super" && first != "std" {
-                out.push([source.module.clone(), vec![first]].concat());
+            let before = head[..head.len() - name.len()].chars().last();
+            let at_path_start =
+                before.is_none_or(|c| !(c.is_ascii_alphanumeric() || c == '_' || c == ':'));
+            let keyword = ["crate", "super", "self", "std"].contains(&name.as_str());
+            if at_path_start
+                && !keyword
+                && name.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+            {
+                out.push([source.module.clone(), vec![name]].concat());
             }
         }
     }

@@ -6,7 +6,9 @@
 //! judge grades that by the erratum's level: NON-STRICT for an ambiguous decision, INFO for
 //! a silent one, never FAIL, since the phone follows the manual's own letter.
 
-use super::{Context, Finding, erratum_level};
+use super::context::Context;
+use super::context::erratum_level;
+use super::finding::Finding;
 
 /// The finding of a step that reached its endpoint only through the printed form.
 pub fn finding(ctx: &Context, step: &str, section: &str, erratum: &str, how: &str) -> Finding {

@@ -9,7 +9,9 @@
 //! - a number instead of a string is NON-STRICT: the manual prints both (errata decision);
 //! - a 200 JSON answer without `Status` is FAIL: every endpoint's Output shows one.
 
-use super::{Context, Finding, Observed};
+use super::context::Context;
+use super::finding::Finding;
+use super::observed::Observed;
 use crate::catalogue::case::{Expect, Family};
 use crate::catalogue::profile::Endpoint;
 use crate::verdict::Verdict;
@@ -54,7 +56,7 @@ pub fn read(json: Option<&Value>) -> ApiStatus {
         None => ApiStatus::Absent,
         Some(Value::String(s)) => ApiStatus::Text(s.clone()),
         Some(Value::Number(n)) => ApiStatus::Number(n.to_string()),
-        Some(other) => ApiStatus::Other(super::snippet(&other.to_string(), 60)),
+        Some(other) => ApiStatus::Other(super::observed::snippet(&other.to_string(), 60)),
     }
 }
 

@@ -6,7 +6,10 @@
 //!   carry `WWW-Authenticate`, and clients need it to know Basic is expected: its absence is
 //!   INFO.
 
-use super::{Context, Finding, Observed, api_status};
+use super::api_status;
+use super::context::Context;
+use super::finding::Finding;
+use super::observed::Observed;
 use crate::catalogue::case::{AuthMode, Family};
 use crate::verdict::Verdict;
 

@@ -9,7 +9,8 @@
 //! a legacy JSON label like `text/json` is INFO. Names and values compare
 //! case-insensitively and parameters (`; charset=utf-8`) are fine.
 
-use super::{Finding, Observed};
+use super::finding::Finding;
+use super::observed::Observed;
 use crate::catalogue::case::Family;
 use crate::catalogue::profile::Endpoint;
 use crate::verdict::Verdict;

@@ -10,7 +10,14 @@
 //! Two rules apply to every exchange regardless: the authentication rules of `auth` (their
 //! subject *is* the request without credentials), and the parallel rule of `parallel`.
 
-use super::{Context, Finding, Observed, api_status, auth, content_type, parallel, schema};
+use super::api_status;
+use super::auth;
+use super::content_type;
+use super::context::Context;
+use super::finding::Finding;
+use super::observed::Observed;
+use super::parallel;
+use super::schema;
 use crate::catalogue::case::{AuthMode, Step};
 use crate::catalogue::profile::{Endpoint, Input};
 use crate::device::exchange::Exchange;

@@ -6,7 +6,7 @@
 //! `"connected"`. Where real devices differ in spelling, the suite lists every accepted
 //! spelling in `one_of`; the judge never guesses.
 
-use super::Observed;
+use super::observed::Observed;
 use crate::catalogue::case::JsonAssert;
 use crate::catalogue::load::fill_template;
 use serde_json::Value;
@@ -233,7 +233,7 @@ fn members_words(members: &[(String, Value)]) -> String {
 
 /// A value as JSON text, cut short for reports.
 fn value_words(v: &Value) -> String {
-    super::snippet(&v.to_string(), 80)
+    super::observed::snippet(&v.to_string(), 80)
 }
 
 #[cfg(test)]

@@ -27,49 +27,25 @@ pub mod alternate;
 pub mod api_status;
 pub mod auth;
 pub mod content_type;
+pub mod context;
 pub mod finding;
 pub mod implicit;
 pub mod json;
+pub mod observed;
 pub mod outcome;
 pub mod parallel;
 pub mod patience;
 pub mod schema;
 pub mod status;
 
+pub use context::{Context, erratum_level};
 pub use finding::Finding;
+pub use observed::Observed;
 
 use crate::catalogue::case::{Expect, Step};
-use crate::catalogue::load::Case;
-use crate::catalogue::profile::{Endpoint, Profile};
-use crate::catalogue::schema::SchemaSet;
-use crate::device::exchange::{Exchange, WireResponse};
+use crate::device::exchange::Exchange;
 use crate::verdict::Verdict;
-use serde_json::Value;
 use std::collections::BTreeMap;
-
-/// Everything a judge may read besides the exchanges themselves.
-#[derive(Debug, Clone, Copy)]
-pub struct Context<'a> {
-    pub profile: &'a Profile,
-    pub schemas: &'a SchemaSet,
-    pub case: &'a Case,
-    /// Endpoint of this step (step.endpoint, else the case's endpoint); None for unknown paths.
-    pub endpoint: Option<&'a Endpoint>,
-    /// Captured values (`{{call_ref}}`...) for JsonAssert pointers/values.
-    pub vars: &'a BTreeMap<String, String>,
-    /// The errata, for the level of a reading a judge grades (`suites/errata.toml`).
-    pub errata: &'a [crate::catalogue::Erratum],
-}
-
-/// The level of an erratum's other reading; an unknown id (lint rejects it) counts as
-/// `silent`, so a data mistake can only soften a verdict, never harden it.
-pub fn erratum_level(ctx: &Context, id: &str) -> crate::verdict::Level {
-    ctx.errata
-        .iter()
-        .find(|e| e.id == id)
-        .map(|e| e.verdict)
-        .unwrap_or(crate::verdict::Level::Silent)
-}
 
 /// Judge one step: `exchanges` has one element, or N for a `concurrency = N` step (each
 /// judged on its own). Returns the finding of the explicit outcomes followed by the
@@ -175,48 +151,6 @@ fn expected_lines(ctx: &Context, step: &Step) -> Vec<String> {
         .iter()
         .map(|x| outcome::expected_line(x, ctx.vars))
         .collect()
-}
-
-/// One exchange with its body parsed once, shared by every judge.
-#[derive(Debug)]
-pub struct Observed<'a> {
-    pub exchange: &'a Exchange,
-    /// The HTTP answer, when one arrived.
-    pub response: Option<&'a WireResponse>,
-    /// The answer's body as JSON, when it is JSON.
-    pub json: Option<Value>,
-}
-
-impl<'a> Observed<'a> {
-    pub fn new(exchange: &'a Exchange) -> Observed<'a> {
-        let response = exchange.outcome.response();
-        let json = response.and_then(|r| serde_json::from_slice::<Value>(&r.body).ok());
-        Observed {
-            exchange,
-            response,
-            json,
-        }
-    }
-
-    /// What happened, one line: `HTTP 200, Status "2000"`, `HTTP 401`, `connection reset`,
-    /// `no answer within 10000 ms`, `HTTP 200, body is not JSON: <html>...`.
-    pub fn actual(&self) -> String {
-        status::observed_line(self)
-    }
-}
-
-/// At most `max` characters of a body or message, on one line, for reports.
-pub(crate) fn snippet(text: &str, max: usize) -> String {
-    let one_line: String = text
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
-    let trimmed = one_line.trim();
-    let mut out: String = trimmed.chars().take(max).collect();
-    if trimmed.chars().count() > max {
-        out.push_str("...");
-    }
-    out
 }
 
 #[cfg(test)]

@@ -8,7 +8,13 @@
 //! NON-STRICT for `ambiguous`, INFO for `silent`). A step of N parallel requests gets one
 //! finding whose verdict is the worst of its N exchanges.
 
-use super::{Context, Finding, Observed, api_status, json, schema, status};
+use super::api_status;
+use super::context::Context;
+use super::finding::Finding;
+use super::json;
+use super::observed::Observed;
+use super::schema;
+use super::status;
 use crate::catalogue::case::{Expect, Step};
 use crate::verdict::Verdict;
 use std::collections::BTreeMap;
@@ -114,7 +120,7 @@ fn failure_on_http_error(ctx: &Context, expect: &Expect, obs: &Observed) -> Opti
         return None;
     }
     Some(Evaluation::Graded {
-        verdict: super::erratum_level(ctx, &rule.erratum).miss(),
+        verdict: super::context::erratum_level(ctx, &rule.erratum).miss(),
         note: format!(
             "the failure Status came with HTTP {} instead of {}: the manual prints a failure answer's body, never its HTTP status ({})",
             resp.status,

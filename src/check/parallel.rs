@@ -6,7 +6,10 @@
 //! connection or no answer at all among N simultaneous requests is FAIL whatever the case's
 //! level. Each answer is otherwise judged on its own by the step's outcomes.
 
-use super::{Context, Finding, Observed, outcome};
+use super::context::Context;
+use super::finding::Finding;
+use super::observed::Observed;
+use super::outcome;
 use crate::catalogue::case::{Family, Step};
 use crate::device::exchange::Outcome;
 use crate::verdict::Verdict;

@@ -8,7 +8,9 @@
 //! idle and never answered the request: the runner judges the timeout as the case says
 //! (one request at a time means a phone that serves the probe is not still working on it).
 
-use super::{Context, Finding, erratum_level};
+use super::context::Context;
+use super::context::erratum_level;
+use super::finding::Finding;
 use crate::device::Exchange;
 
 /// An answer to the probe within this is "at once": the phone is idle.

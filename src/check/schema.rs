@@ -7,7 +7,9 @@
 //! (NON-STRICT in `api_status`) is validated as its string, and a missing `Status` (FAIL in
 //! `api_status`) is not reported a second time as a schema violation.
 
-use super::{Context, Finding, Observed};
+use super::context::Context;
+use super::finding::Finding;
+use super::observed::Observed;
 use crate::catalogue::case::{Family, SchemaPart};
 use crate::catalogue::profile::Endpoint;
 use crate::catalogue::schema::SchemaViolation;
@@ -187,7 +189,7 @@ pub fn implicit(ctx: &Context, endpoint: &Endpoint, step: &str, obs: &Observed) 
                 details.push(format!(
                     "schema: {} ({})",
                     shown(rel, def),
-                    super::snippet(d, VIOLATION_SNIPPET)
+                    super::observed::snippet(d, VIOLATION_SNIPPET)
                 ));
             }
             vec![finding(
@@ -253,7 +255,7 @@ fn preferred(
                 .chain(std::iter::once(format!(
                     "{}: {}",
                     e.id,
-                    super::snippet(&e.decision, VIOLATION_SNIPPET)
+                    super::observed::snippet(&e.decision, VIOLATION_SNIPPET)
                 )))
                 .collect(),
             errata: vec![e.id.clone()],
@@ -284,7 +286,10 @@ fn violation_line(v: &SchemaViolation) -> String {
     } else {
         v.pointer.as_str()
     };
-    format!("{at}: {}", super::snippet(&v.message, VIOLATION_SNIPPET))
+    format!(
+        "{at}: {}",
+        super::observed::snippet(&v.message, VIOLATION_SNIPPET)
+    )
 }
 
 #[cfg(test)]

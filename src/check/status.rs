@@ -4,8 +4,8 @@
 //! A reset or a timeout is a device behaviour like any answer (a phone that drops the
 //! connection on a parallel request is judged), so it is matched, not raised as an error.
 
-use super::Observed;
 use super::api_status::{self, ApiStatus};
+use super::observed::Observed;
 use crate::catalogue::case::{Expect, Transport};
 use crate::device::exchange::Outcome;
 
@@ -142,7 +142,7 @@ pub fn observed_line(obs: &Observed) -> String {
             if obs.json.is_none() && !resp.body.is_empty() && (200..300).contains(&resp.status) {
                 line.push_str(&format!(
                     ", body is not JSON: {}",
-                    super::snippet(&String::from_utf8_lossy(&resp.body), BODY_SNIPPET)
+                    super::observed::snippet(&String::from_utf8_lossy(&resp.body), BODY_SNIPPET)
                 ));
             }
             line
@@ -150,11 +150,14 @@ pub fn observed_line(obs: &Observed) -> String {
         Outcome::Reset { detail } if detail.trim().is_empty() => "connection reset".into(),
         Outcome::Reset { detail } => format!(
             "connection reset ({})",
-            super::snippet(innermost(detail), BODY_SNIPPET)
+            super::observed::snippet(innermost(detail), BODY_SNIPPET)
         ),
         Outcome::Timeout { after_ms } => format!("no answer within {after_ms} ms"),
         Outcome::ClientError { detail } => {
-            format!("not sent: {}", super::snippet(detail, BODY_SNIPPET))
+            format!(
+                "not sent: {}",
+                super::observed::snippet(detail, BODY_SNIPPET)
+            )
         }
     }
 }
@@ -168,6 +171,14 @@ fn innermost(detail: &str) -> &str {
         detail.trim()
     } else {
         cause
+    }
+}
+
+impl Observed<'_> {
+    /// What happened, one line: `HTTP 200, Status "2000"`, `HTTP 401`, `connection reset`,
+    /// `no answer within 10000 ms`, `HTTP 200, body is not JSON: <html>...`.
+    pub fn actual(&self) -> String {
+        observed_line(self)
     }
 }
 

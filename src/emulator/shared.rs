@@ -5,12 +5,12 @@
 //! door): both hold a `Shared`, and neither needs the other's file for it.
 
 use super::answer::Dress;
+use super::config::EmulatorConfig;
 use super::credentials::{Credentials, basic_credentials, constant_time_eq};
 use super::faults::{Fault, FaultSet};
+use super::parallel::ParallelMode;
 use super::readings::{Reading, ReadingSet};
 use super::state::{Phone, Reset};
-// `ParallelMode` through the parent's import, so a move of that type is one line there.
-use super::{EmulatorConfig, ParallelMode};
 use crate::catalogue::Profile;
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};

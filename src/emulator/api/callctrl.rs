@@ -14,7 +14,7 @@
 //! borrows the Trio text; E32 call logs with unquoted numbers; E35 mute honours only
 //! `State`; E43 sendDTMF honours only `digits`; E16 capitalised call log lists.
 
-use super::{Ctx, Handled, invalid, opt_str, req_str};
+use super::ctx::{Ctx, Handled, invalid, opt_str, req_str};
 use crate::emulator::answer::Answer;
 use crate::emulator::faults::Fault;
 use crate::emulator::readings::Reading;

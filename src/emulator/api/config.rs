@@ -5,8 +5,8 @@
 //! exceeded limit of 20 parameters"); the maximum comes from the profile. The count is
 //! checked before the names, so 21 unknown names still answer 4009.
 
+use super::ctx::{Ctx, Handled, invalid, req_str};
 use super::mgmt::is_upload_url;
-use super::{Ctx, Handled, invalid, req_str};
 use crate::emulator::answer::Answer;
 use crate::emulator::faults::Fault;
 use crate::emulator::readings::Reading;

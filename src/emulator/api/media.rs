@@ -1,6 +1,6 @@
 //! Media endpoints: communication info and session statistics of the current calls.
 
-use super::{Ctx, Handled};
+use super::ctx::{Ctx, Handled};
 use crate::emulator::answer::Answer;
 use crate::emulator::readings::Reading;
 use crate::emulator::state::CallState;

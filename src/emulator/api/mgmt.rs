@@ -1,7 +1,7 @@
 //! Management endpoints: device and network information, reboots and resets, transfer
 //! type, UI XML, line information, background capture, Skype and web sign-in.
 
-use super::{Ctx, Handled, invalid, opt_str, req_str};
+use super::ctx::{Ctx, Handled, invalid, opt_str, req_str};
 use crate::emulator::answer::Answer;
 use crate::emulator::faults::Fault;
 use crate::emulator::readings::Reading;

@@ -1,7 +1,7 @@
 //! UI simulation: touch, key events, text input and (VVX) the hook switch.
 
+use super::ctx::{Ctx, Handled, invalid, opt_str, req_str};
 use super::mgmt::SCREEN;
-use super::{Ctx, Handled, invalid, opt_str, req_str};
 use crate::emulator::answer::Answer;
 use crate::emulator::readings::Reading;
 use crate::emulator::state::{CallState, Direction};

@@ -11,7 +11,7 @@
 //! `0x`, v2 with); E40 `Type` and `CallState` in lower case, as the v1 example prints
 //! them; E49 v2 answers 4007 where it has no call to list.
 
-use super::{Ctx, Handled, invalid};
+use super::ctx::{Ctx, Handled, invalid};
 use crate::emulator::answer::Answer;
 use crate::emulator::faults::Fault;
 use crate::emulator::readings::Reading;
