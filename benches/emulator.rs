@@ -28,16 +28,9 @@ const USER: &str = "Polycom";
 const PASS: &str = "bench-pw";
 
 fn main() {
-    let secs: f64 = std::env::var("POLYCONFORM_BENCH_SECS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(2.0);
+    let secs: f64 = std::env::var("POLYCONFORM_BENCH_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(2.0);
     let window = Duration::from_secs_f64(secs);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
     let catalogue = Catalogue::embedded().expect("embedded catalogue");
     let profile = catalogue.profile("trio-5.9.1").expect("profile").clone();
 
@@ -49,9 +42,7 @@ fn main() {
     let rss_after = rss_kb();
     let mut reject_config = EmulatorConfig::new(profile);
     reject_config.password = PASS.into();
-    let reject = runtime
-        .block_on(Emulator::start(reject_config))
-        .expect("emulator");
+    let reject = runtime.block_on(Emulator::start(reject_config)).expect("emulator");
 
     let request = request_bytes(emu.addr());
     // The same answer bytes for the reference server: headers and body as the emulator sent them.
@@ -61,43 +52,23 @@ fn main() {
     println!(
         "emulator bench: keep-alive GET /api/v1/mgmt/device/info, {secs} s per measurement, 2 worker threads shared by client and server"
     );
-    println!(
-        "answer: {} bytes ({} header, {} body)",
-        sample.0.len() + sample.1.len(),
-        sample.0.len(),
-        sample.1.len()
-    );
+    println!("answer: {} bytes ({} header, {} body)", sample.0.len() + sample.1.len(), sample.0.len(), sample.1.len());
     println!();
-    println!(
-        "{:<44} {:>12} {:>12} {:>8}",
-        "measurement", "emulator", "bare hyper", "ratio"
-    );
+    println!("{:<44} {:>12} {:>12} {:>8}", "measurement", "emulator", "bare hyper", "ratio");
     for conns in [1usize, 8] {
         let e = runtime.block_on(load(emu.addr(), &request, conns, window));
         let h = runtime.block_on(load(reference, &request, conns, window));
         println!(
             "{:<44} {:>10.0}/s {:>10.0}/s {:>7.2}x",
-            format!(
-                "requests/s, {conns} connection{}",
-                if conns > 1 { "s" } else { "" }
-            ),
+            format!("requests/s, {conns} connection{}", if conns > 1 { "s" } else { "" }),
             e.rate(),
             h.rate(),
             e.rate() / h.rate().max(1.0)
         );
-        assert_eq!(
-            e.other, 0,
-            "the queueing emulator answered something else than 200"
-        );
+        assert_eq!(e.other, 0, "the queueing emulator answered something else than 200");
     }
     let r = runtime.block_on(load(reject.addr(), &request, 8, window));
-    println!(
-        "{:<44} {:>10.0}/s {:>12} {:>8}",
-        "answers/s, 8 connections, --parallel reject",
-        r.rate(),
-        "",
-        ""
-    );
+    println!("{:<44} {:>10.0}/s {:>12} {:>8}", "answers/s, 8 connections, --parallel reject", r.rate(), "", "");
     println!(
         "{:<44} {:>11.1}% {:>12} {:>8}",
         "  of which HTTP 403 (busy)",
@@ -106,30 +77,17 @@ fn main() {
         ""
     );
     println!();
-    println!(
-        "{:<44} {:>9} kB",
-        "resident memory growth of Emulator::start",
-        rss_after.saturating_sub(rss_before)
-    );
+    println!("{:<44} {:>9} kB", "resident memory growth of Emulator::start", rss_after.saturating_sub(rss_before));
     match standalone_rss_kb() {
-        Some(kb) => println!(
-            "{:<44} {:>9} kB",
-            "idle resident memory, `polyconform emulate`", kb
-        ),
-        None => println!(
-            "{:<44} {:>12}",
-            "idle resident memory, `polyconform emulate`", "n/a"
-        ),
+        Some(kb) => println!("{:<44} {:>9} kB", "idle resident memory, `polyconform emulate`", kb),
+        None => println!("{:<44} {:>12}", "idle resident memory, `polyconform emulate`", "n/a"),
     }
     runtime.block_on(emu.stop());
     runtime.block_on(reject.stop());
 }
 
 fn rss_kb() -> u64 {
-    status_kb(
-        &std::fs::read_to_string("/proc/self/status").unwrap_or_default(),
-        "VmRSS:",
-    )
+    status_kb(&std::fs::read_to_string("/proc/self/status").unwrap_or_default(), "VmRSS:")
 }
 
 fn status_kb(status: &str, key: &str) -> u64 {
@@ -151,9 +109,7 @@ fn standalone_rss_kb() -> Option<u64> {
         .spawn()
         .ok()?;
     let mut line = String::new();
-    std::io::BufReader::new(child.stdout.take()?)
-        .read_line(&mut line)
-        .ok()?;
+    std::io::BufReader::new(child.stdout.take()?).read_line(&mut line).ok()?;
     std::thread::sleep(Duration::from_millis(200));
     let status = std::fs::read_to_string(format!("/proc/{}/status", child.id())).ok();
     let _ = child.kill();
@@ -184,9 +140,7 @@ async fn reference_server(sample: (Vec<u8>, Vec<u8>)) -> SocketAddr {
         .lines()
         .skip(1)
         .filter_map(|l| l.split_once(':'))
-        .filter(|(k, _)| {
-            !k.eq_ignore_ascii_case("content-length") && !k.eq_ignore_ascii_case("date")
-        })
+        .filter(|(k, _)| !k.eq_ignore_ascii_case("content-length") && !k.eq_ignore_ascii_case("date"))
         .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
         .collect();
     let body = Bytes::from(sample.1);
@@ -206,9 +160,7 @@ async fn reference_server(sample: (Vec<u8>, Vec<u8>)) -> SocketAddr {
                     let resp = r.body(Full::new(body.clone())).unwrap();
                     async move { Ok::<_, Infallible>(resp) }
                 });
-                let _ = http1::Builder::new()
-                    .serve_connection(TokioIo::new(stream), svc)
-                    .await;
+                let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), svc).await;
             });
         }
     });
@@ -275,10 +227,7 @@ impl Conn {
     async fn open(addr: SocketAddr) -> Conn {
         let stream = TcpStream::connect(addr).await.expect("connect");
         let _ = stream.set_nodelay(true);
-        Conn {
-            stream,
-            buf: Vec::with_capacity(4096),
-        }
+        Conn { stream, buf: Vec::with_capacity(4096) }
     }
 
     async fn roundtrip(&mut self, request: &[u8]) -> Option<(u16, Vec<u8>, Vec<u8>)> {

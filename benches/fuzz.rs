@@ -23,11 +23,7 @@ const WINDOW: Duration = Duration::from_secs(5);
 
 fn main() {
     let catalogue = Catalogue::embedded().expect("the built-in catalogue loads");
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
     println!(
         "fuzz throughput, in-process emulator on 127.0.0.1, one request in flight, {} s windows",
         WINDOW.as_secs()
@@ -36,20 +32,12 @@ fn main() {
         let profile = catalogue.profile(profile_id).expect("profile").clone();
         let args = TargetOptions::builtin();
         let target = runtime
-            .block_on(polyconform::job::target::connect(
-                &args,
-                &profile,
-                &[],
-                false,
-            ))
+            .block_on(polyconform::job::target::connect(&args, &profile, &[], false))
             .expect("the emulator starts");
         let device = target.device.clone();
 
         // The physical limit: sequential keep-alive GETs through the same gated client.
-        let path = profile
-            .endpoint("mgmt.device-info")
-            .map(|e| e.path.clone())
-            .unwrap_or_default();
+        let path = profile.endpoint("mgmt.device-info").map(|e| e.path.clone()).unwrap_or_default();
         let raw = runtime.block_on(async {
             for _ in 0..200 {
                 device.send("warm-up", WireRequest::get(&path)).await;
@@ -64,8 +52,7 @@ fn main() {
         });
 
         let endpoints = select_endpoints(&profile, &[], false).expect("safe endpoints");
-        let out_dir =
-            std::env::temp_dir().join(format!("polyconform-bench-fuzz-{}", std::process::id()));
+        let out_dir = std::env::temp_dir().join(format!("polyconform-bench-fuzz-{}", std::process::id()));
         let campaign = Campaign {
             device: device.clone(),
             profile: &profile,
@@ -94,12 +81,8 @@ fn main() {
         let fuzz = summary.cases as f64 / summary.elapsed.as_secs_f64();
         let _ = std::fs::remove_dir_all(&out_dir);
 
-        let mut generator = Generator::new(
-            SchemaDocs::from_set(&catalogue.schemas),
-            profile.limits.clone(),
-            &endpoints,
-            1,
-        );
+        let mut generator =
+            Generator::new(SchemaDocs::from_set(&catalogue.schemas), profile.limits.clone(), &endpoints, 1);
         let started = Instant::now();
         let mut generated = 0u64;
         while started.elapsed() < Duration::from_secs(2) {
@@ -116,10 +99,7 @@ fn main() {
             summary.cases,
             summary.findings.len()
         );
-        println!(
-            "  ratio fuzz / raw:                                {:>9.1} %  (target >= 50 %)",
-            100.0 * fuzz / raw
-        );
+        println!("  ratio fuzz / raw:                                {:>9.1} %  (target >= 50 %)", 100.0 * fuzz / raw);
         println!("  generator alone (no sending):                    {generation:>9.0} cases/s");
         if let Some(emulator) = target.emulator {
             runtime.block_on(emulator.stop());

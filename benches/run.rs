@@ -25,20 +25,10 @@ const BIN: &str = env!("CARGO_BIN_EXE_polyconform");
 const LATENCY_MS: u64 = 50;
 
 fn main() {
-    let profile = std::env::args()
-        .skip(1)
-        .find(|a| !a.starts_with('-'))
-        .unwrap_or_else(|| "trio-5.9.1".to_string());
+    let profile = std::env::args().skip(1).find(|a| !a.starts_with('-')).unwrap_or_else(|| "trio-5.9.1".to_string());
     let password = "bench-password";
     let mut emulator = Command::new(BIN)
-        .args([
-            "emulate",
-            "--profile",
-            &profile,
-            "--latency-ms",
-            &LATENCY_MS.to_string(),
-            "--control",
-        ])
+        .args(["emulate", "--profile", &profile, "--latency-ms", &LATENCY_MS.to_string(), "--control"])
         .env("POLYCONFORM_PASSWORD", password)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -46,25 +36,14 @@ fn main() {
         .expect("polyconform emulate starts");
     let mut lines = BufReader::new(emulator.stdout.take().expect("stdout")).lines();
     let first = lines.next().and_then(|l| l.ok()).unwrap_or_default();
-    let url = first
-        .strip_prefix("listening on ")
-        .expect("`listening on URL` on the first line")
-        .trim()
-        .to_string();
+    let url = first.strip_prefix("listening on ").expect("`listening on URL` on the first line").trim().to_string();
     std::thread::spawn(move || for _ in lines {});
 
     let dir = std::env::temp_dir().join(format!("polyconform-bench-run-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let started = Instant::now();
     let out = Command::new(BIN)
-        .args([
-            "run",
-            "--profile",
-            &profile,
-            "--target",
-            &url,
-            "--report-dir",
-        ])
+        .args(["run", "--profile", &profile, "--target", &url, "--report-dir"])
         .arg(&dir)
         .env("POLYCONFORM_PASSWORD", password)
         .stdout(Stdio::null())
@@ -95,19 +74,11 @@ fn main() {
     let ratio = wall.as_secs_f64() / phone.as_secs_f64();
     let ratio_without = (wall.saturating_sub(declared)).as_secs_f64() / phone.as_secs_f64();
 
-    println!(
-        "run against emulator ({profile}, {LATENCY_MS} ms latency per request), exit {:?}",
-        out.status.code()
-    );
+    println!("run against emulator ({profile}, {LATENCY_MS} ms latency per request), exit {:?}", out.status.code());
     println!("  cases                  {}", record.cases.len());
-    println!(
-        "  requests               {requests} (report.json exchanges; + preflight and control probe)"
-    );
+    println!("  requests               {requests} (report.json exchanges; + preflight and control probe)");
     println!("  wall time              {:.2} s", wall.as_secs_f64());
-    println!(
-        "  phone time             {:.2} s (requests x {LATENCY_MS} ms)",
-        phone.as_secs_f64()
-    );
+    println!("  phone time             {:.2} s (requests x {LATENCY_MS} ms)", phone.as_secs_f64());
     println!(
         "  declared waits         {:.2} s (delay_ms and quiet_ms waits of the cases that ran)",
         declared.as_secs_f64()
@@ -135,10 +106,7 @@ fn declared_waits(record: &RunRecord) -> Duration {
             let delays: u64 = c.steps.iter().filter_map(|s| s.delay_ms).sum();
             let quiet: u64 = c.steps.iter().filter_map(|s| s.quiet_ms).sum();
             let in_requests: u64 = r.exchanges.iter().map(|e| e.elapsed_ms).sum();
-            delays
-                + r.duration_ms
-                    .saturating_sub(in_requests + delays)
-                    .min(quiet)
+            delays + r.duration_ms.saturating_sub(in_requests + delays).min(quiet)
         })
         .sum();
     Duration::from_millis(ms)

@@ -70,20 +70,12 @@ impl Verdict {
 
     /// The worse of two verdicts.
     pub fn worst(self, other: Verdict) -> Verdict {
-        if other.severity() > self.severity() {
-            other
-        } else {
-            self
-        }
+        if other.severity() > self.severity() { other } else { self }
     }
 
     /// `--strict` reads every ambiguity against the device.
     pub fn strict(self, strict: bool) -> Verdict {
-        if strict && self == Verdict::NonStrict {
-            Verdict::Fail
-        } else {
-            self
-        }
+        if strict && self == Verdict::NonStrict { Verdict::Fail } else { self }
     }
 }
 

@@ -32,9 +32,7 @@ fn with_inline_depth(lines: impl Iterator<Item = (usize, String)>) -> Vec<(usize
     let mut mods: Vec<i64> = Vec::new();
     for (n, l) in lines {
         let t = l.trim_start();
-        let opens_mod = (t.starts_with("mod ")
-            || t.starts_with("pub mod ")
-            || t.starts_with("pub(crate) mod "))
+        let opens_mod = (t.starts_with("mod ") || t.starts_with("pub mod ") || t.starts_with("pub(crate) mod "))
             && t.trim_end().ends_with('{');
         if !l.trim().is_empty() {
             out.push((n, l.clone(), mods.len()));
@@ -65,31 +63,17 @@ fn sources() -> Vec<Source> {
                 continue;
             }
             let rel = path.strip_prefix(&root).unwrap().to_path_buf();
-            let mut parts: Vec<String> = rel
-                .iter()
-                .map(|p| p.to_string_lossy().to_string())
-                .collect();
+            let mut parts: Vec<String> = rel.iter().map(|p| p.to_string_lossy().to_string()).collect();
             let file = parts.pop().unwrap();
             let stem = file.trim_end_matches(".rs").to_string();
             let is_mod = stem == "mod" || stem == "lib" || stem == "main";
             let folder = parts.clone();
-            let module = if is_mod {
-                parts.clone()
-            } else {
-                [parts.clone(), vec![stem]].concat()
-            };
+            let module = if is_mod { parts.clone() } else { [parts.clone(), vec![stem]].concat() };
             let text = std::fs::read_to_string(&path).unwrap();
             // Unit tests (the `#[cfg(test)]` module at the end of a file) may use anything.
             let code = text.split("#[cfg(test)]").next().unwrap_or("");
-            let lines =
-                with_inline_depth(code.lines().enumerate().map(|(i, l)| (i + 1, code_of(l))));
-            out.push(Source {
-                rel,
-                module,
-                folder,
-                is_mod,
-                lines,
-            });
+            let lines = with_inline_depth(code.lines().enumerate().map(|(i, l)| (i + 1, code_of(l))));
+            out.push(Source { rel, module, folder, is_mod, lines });
         }
     }
     out.sort_by(|a, b| a.rel.cmp(&b.rel));
@@ -129,10 +113,7 @@ fn named(source: &Source, line: &str, depth: usize) -> Vec<Vec<String>> {
     }
     let text = line;
     let bytes = text.as_bytes();
-    for (start, _) in text
-        .match_indices("crate::")
-        .chain(text.match_indices("super::"))
-    {
+    for (start, _) in text.match_indices("crate::").chain(text.match_indices("super::")) {
         // Only at the start of a path.
         if start > 0 {
             let before = bytes[start - 1];
@@ -140,15 +121,9 @@ fn named(source: &Source, line: &str, depth: usize) -> Vec<Vec<String>> {
                 continue;
             }
         }
-        let path: String = text[start..]
-            .chars()
-            .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':')
-            .collect();
-        let mut segs: Vec<String> = path
-            .split("::")
-            .filter(|s| !s.is_empty())
-            .map(String::from)
-            .collect();
+        let path: String =
+            text[start..].chars().take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':').collect();
+        let mut segs: Vec<String> = path.split("::").filter(|s| !s.is_empty()).map(String::from).collect();
         // `super::{a, b::c}`: one path per item of the group.
         let after = &text[start + path.len()..];
         let items: Vec<String> = if let Some(group) = after.strip_prefix('{') {
@@ -157,16 +132,7 @@ fn named(source: &Source, line: &str, depth: usize) -> Vec<Vec<String>> {
                 .next()
                 .unwrap_or("")
                 .split(',')
-                .map(|i| {
-                    i.trim()
-                        .split("::")
-                        .next()
-                        .unwrap_or("")
-                        .split(' ')
-                        .next()
-                        .unwrap_or("")
-                        .to_string()
-                })
+                .map(|i| i.trim().split("::").next().unwrap_or("").split(' ').next().unwrap_or("").to_string())
                 .filter(|i| !i.is_empty() && i != "self")
                 .collect()
         } else {
@@ -212,13 +178,9 @@ fn named(source: &Source, line: &str, depth: usize) -> Vec<Vec<String>> {
                 .rev()
                 .collect();
             let before = head[..head.len() - name.len()].chars().last();
-            let at_path_start =
-                before.is_none_or(|c| !(c.is_ascii_alphanumeric() || c == '_' || c == ':'));
+            let at_path_start = before.is_none_or(|c| !(c.is_ascii_alphanumeric() || c == '_' || c == ':'));
             let keyword = ["crate", "super", "self", "std"].contains(&name.as_str());
-            if at_path_start
-                && !keyword
-                && name.chars().next().is_some_and(|c| c.is_ascii_lowercase())
-            {
+            if at_path_start && !keyword && name.chars().next().is_some_and(|c| c.is_ascii_lowercase()) {
                 out.push([source.module.clone(), vec![name]].concat());
             }
         }
@@ -237,30 +199,21 @@ fn is_module(sources: &[Source], path: &[String]) -> bool {
 
 /// The longest module prefix of `path` that is a file of the tree.
 fn file_of<'a>(sources: &'a [Source], path: &[String]) -> Option<&'a Source> {
-    (1..=path.len())
-        .rev()
-        .find_map(|n| sources.iter().find(|s| s.module == path[..n]))
+    (1..=path.len()).rev().find_map(|n| sources.iter().find(|s| s.module == path[..n]))
 }
 
 #[test]
 fn nothing_below_the_roof_imports_the_command_line() {
     let sources = sources();
     let mut bad = Vec::new();
-    for s in sources
-        .iter()
-        .filter(|s| top(&s.module) != Some("cli") && !s.module.is_empty())
-    {
+    for s in sources.iter().filter(|s| top(&s.module) != Some("cli") && !s.module.is_empty()) {
         for (n, line, depth) in &s.lines {
             if named(s, line, *depth).iter().any(|p| top(p) == Some("cli")) {
                 bad.push(format!("src/{}:{n}: {}", s.rel.display(), line.trim()));
             }
         }
     }
-    assert!(
-        bad.is_empty(),
-        "only src/cli/ may import the command line:\n{}",
-        bad.join("\n")
-    );
+    assert!(bad.is_empty(), "only src/cli/ may import the command line:\n{}", bad.join("\n"));
 }
 
 fn forbidden(module: &str, not: &[&str]) -> Vec<String> {
@@ -282,27 +235,14 @@ fn forbidden(module: &str, not: &[&str]) -> Vec<String> {
 
 #[test]
 fn the_emulator_shares_only_the_manual_with_the_judge() {
-    let bad = forbidden(
-        "emulator",
-        &[
-            "check", "run", "report", "fuzz", "lab", "job", "baseline", "record", "cli",
-        ],
-    );
-    assert!(
-        bad.is_empty(),
-        "the emulator must not import the judge or the drivers:\n{}",
-        bad.join("\n")
-    );
+    let bad = forbidden("emulator", &["check", "run", "report", "fuzz", "lab", "job", "baseline", "record", "cli"]);
+    assert!(bad.is_empty(), "the emulator must not import the judge or the drivers:\n{}", bad.join("\n"));
 }
 
 #[test]
 fn reports_only_read_a_finished_record() {
     let bad = forbidden("report", &["run", "fuzz", "lab", "job", "cli", "baseline"]);
-    assert!(
-        bad.is_empty(),
-        "report/ must not import the drivers:\n{}",
-        bad.join("\n")
-    );
+    assert!(bad.is_empty(), "report/ must not import the drivers:\n{}", bad.join("\n"));
 }
 
 /// A cycle in `edges`, as the list of nodes around it.
@@ -364,11 +304,7 @@ fn top_level_modules_form_no_cycle() {
             }
         }
     }
-    assert_eq!(
-        cycle(&edges),
-        None,
-        "top-level modules import each other in a circle; edges: {edges:#?}"
-    );
+    assert_eq!(cycle(&edges), None, "top-level modules import each other in a circle; edges: {edges:#?}");
 }
 
 #[test]
@@ -388,13 +324,9 @@ fn no_two_files_of_a_folder_import_each_other() {
                     };
                     let lands = if target.folder == folder {
                         Some(target)
-                    } else if target.module.len() > folder.len()
-                        && target.module[..folder.len()] == folder[..]
-                    {
+                    } else if target.module.len() > folder.len() && target.module[..folder.len()] == folder[..] {
                         // Inside a subfolder: the subfolder's mod.rs stands for it.
-                        sources
-                            .iter()
-                            .find(|x| x.is_mod && x.module == target.module[..folder.len() + 1])
+                        sources.iter().find(|x| x.is_mod && x.module == target.module[..folder.len() + 1])
                     } else {
                         None
                     };
@@ -411,9 +343,5 @@ fn no_two_files_of_a_folder_import_each_other() {
             problems.push(c.join(" -> "));
         }
     }
-    assert!(
-        problems.is_empty(),
-        "files of one folder import each other in a circle:\n{}",
-        problems.join("\n")
-    );
+    assert!(problems.is_empty(), "files of one folder import each other in a circle:\n{}", problems.join("\n"));
 }

@@ -24,11 +24,7 @@ fn runtime() -> &'static tokio::runtime::Runtime {
             PANICKED.store(true, Ordering::SeqCst);
             default(info);
         }));
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap()
+        tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap()
     })
 }
 
@@ -61,10 +57,8 @@ async fn exchange(addr: SocketAddr, bytes: &[u8], half_close: bool) -> Vec<u8> {
 
 /// The answer to a health request, if it is the healthy one.
 async fn health(addr: SocketAddr) -> Result<(), String> {
-    let req = format!(
-        "GET /control/health HTTP/1.1\r\nHost: x\r\nAuthorization: {}\r\nConnection: close\r\n\r\n",
-        basic()
-    );
+    let req =
+        format!("GET /control/health HTTP/1.1\r\nHost: x\r\nAuthorization: {}\r\nConnection: close\r\n\r\n", basic());
     let answer = exchange(addr, req.as_bytes(), false).await;
     if answer.starts_with(b"HTTP/1.1 200") && answer.ends_with(b"{\"ok\": true}") {
         Ok(())
@@ -115,18 +109,8 @@ fn json_value() -> impl Strategy<Value = serde_json::Value> {
         any::<bool>().prop_map(serde_json::Value::Bool),
         any::<i64>().prop_map(|n| serde_json::json!(n)),
         "[ -~]{0,20}".prop_map(serde_json::Value::String),
-        prop::sample::select(vec![
-            "1000",
-            "0x12345678",
-            "Tap",
-            "Swipe",
-            "1",
-            "0",
-            "Blind",
-            "ptt.volume",
-            "OffHook"
-        ])
-        .prop_map(|s| serde_json::Value::String(s.into())),
+        prop::sample::select(vec!["1000", "0x12345678", "Tap", "Swipe", "1", "0", "Blind", "ptt.volume", "OffHook"])
+            .prop_map(|s| serde_json::Value::String(s.into())),
     ];
     leaf.prop_recursive(6, 48, 6, |inner| {
         prop_oneof![
@@ -152,9 +136,7 @@ fn json_value() -> impl Strategy<Value = serde_json::Value> {
                 ),
                 0..6
             )
-            .prop_map(|kv| serde_json::Value::Object(
-                kv.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
-            )),
+            .prop_map(|kv| serde_json::Value::Object(kv.into_iter().map(|(k, v)| (k.to_string(), v)).collect())),
         ]
     })
 }
@@ -213,16 +195,8 @@ fn extra_headers() -> impl Strategy<Value = Vec<(String, String)>> {
 }
 
 fn request() -> impl Strategy<Value = Vec<u8>> {
-    let structured = (
-        method(),
-        path(),
-        any::<bool>(),
-        any::<bool>(),
-        extra_headers(),
-        framing(),
-        body(),
-    )
-        .prop_map(|(m, p, auth, json_ct, extra, framing, body)| {
+    let structured = (method(), path(), any::<bool>(), any::<bool>(), extra_headers(), framing(), body()).prop_map(
+        |(m, p, auth, json_ct, extra, framing, body)| {
             let mut head = format!("{m} {p} HTTP/1.1\r\nHost: 127.0.0.1\r\n");
             if auth {
                 head.push_str(&format!("Authorization: {}\r\n", basic()));
@@ -236,12 +210,8 @@ fn request() -> impl Strategy<Value = Vec<u8>> {
             let mut payload = Vec::new();
             match framing {
                 Framing::Length => head.push_str(&format!("Content-Length: {}\r\n", body.len())),
-                Framing::LengthOff(d) => {
-                    head.push_str(&format!("Content-Length: {}\r\n", body.len() as i64 + d))
-                }
-                Framing::Chunked | Framing::BrokenChunks => {
-                    head.push_str("Transfer-Encoding: chunked\r\n")
-                }
+                Framing::LengthOff(d) => head.push_str(&format!("Content-Length: {}\r\n", body.len() as i64 + d)),
+                Framing::Chunked | Framing::BrokenChunks => head.push_str("Transfer-Encoding: chunked\r\n"),
                 Framing::None => {}
             }
             head.push_str("\r\n");
@@ -262,7 +232,8 @@ fn request() -> impl Strategy<Value = Vec<u8>> {
                 _ => payload.extend_from_slice(&body),
             }
             payload
-        });
+        },
+    );
     prop_oneof![
         6 => structured,
         1 => prop::collection::vec(any::<u8>(), 0..600),
@@ -274,11 +245,7 @@ fn request() -> impl Strategy<Value = Vec<u8>> {
 fn fuzz(emu: &Emulator, cases: u32) -> std::collections::BTreeMap<u16, u32> {
     let addr = emu.addr();
     let seen = std::sync::Mutex::new(std::collections::BTreeMap::new());
-    let cfg = ProptestConfig {
-        cases,
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    };
+    let cfg = ProptestConfig { cases, failure_persistence: None, ..ProptestConfig::default() };
     proptest!(cfg, |(req in request())| {
         let answer = runtime().block_on(exchange(addr, &req, true));
         let code = std::str::from_utf8(answer.get(9..12).unwrap_or(b"000")).ok().and_then(|c| c.parse().ok()).unwrap_or(0);
@@ -309,18 +276,10 @@ fn random_requests_never_break_the_phone() {
     // And the API still works normally.
     let answer = runtime().block_on(exchange(
         emu.addr(),
-        format!(
-            "GET /api/v1/mgmt/device/info HTTP/1.1\r\nHost: x\r\nAuthorization: {}\r\n\r\n",
-            basic()
-        )
-        .as_bytes(),
+        format!("GET /api/v1/mgmt/device/info HTTP/1.1\r\nHost: x\r\nAuthorization: {}\r\n\r\n", basic()).as_bytes(),
         true,
     ));
-    assert!(
-        answer.starts_with(b"HTTP/1.1 200"),
-        "{}",
-        String::from_utf8_lossy(&answer)
-    );
+    assert!(answer.starts_with(b"HTTP/1.1 200"), "{}", String::from_utf8_lossy(&answer));
     let _ = (USER, PASS);
     runtime().block_on(emu.stop());
 }
@@ -328,11 +287,7 @@ fn random_requests_never_break_the_phone() {
 #[test]
 fn random_requests_with_the_robustness_faults_on() {
     let mut c = config("vvx-5.9.0");
-    c.faults = vec![
-        "crash-on-deep-nesting".into(),
-        "crash-on-null-data".into(),
-        "reset-on-non-utf8".into(),
-    ];
+    c.faults = vec!["crash-on-deep-nesting".into(), "crash-on-null-data".into(), "reset-on-non-utf8".into()];
     let emu = start(c);
     assert_varied(&fuzz(&emu, 128));
     runtime().block_on(emu.stop());

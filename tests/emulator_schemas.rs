@@ -43,17 +43,10 @@ fn sample(id: &str) -> Option<Value> {
 /// What a call-control endpoint needs: a call in the right state.
 async fn prepare(p: &Phone, id: &str) -> Option<String> {
     match id {
-        "callctrl.answer-call" | "callctrl.ignore-call" | "callctrl.reject-call" => {
-            Some(p.incoming("2001").await)
-        }
+        "callctrl.answer-call" | "callctrl.ignore-call" | "callctrl.reject-call" => Some(p.incoming("2001").await),
         "callctrl.resume-call" => {
             let h = p.connected_call("1000").await;
-            assert_eq!(
-                p.post("/api/v1/callctrl/holdCall", json!({"data": {"Ref": h}}))
-                    .await
-                    .api(),
-                "2000"
-            );
+            assert_eq!(p.post("/api/v1/callctrl/holdCall", json!({"data": {"Ref": h}})).await.api(), "2000");
             Some(h)
         }
         "callctrl.end-call"
@@ -69,11 +62,9 @@ async fn clear_calls(p: &Phone) {
     for call in p.calls().await {
         let h = call["CallHandle"].as_str().unwrap().to_string();
         if call["CallState"] == "Hold" {
-            p.post("/api/v1/callctrl/resumeCall", json!({"data": {"Ref": h}}))
-                .await;
+            p.post("/api/v1/callctrl/resumeCall", json!({"data": {"Ref": h}})).await;
         }
-        p.post("/api/v1/callctrl/endCall", json!({"data": {"Ref": h}}))
-            .await;
+        p.post("/api/v1/callctrl/endCall", json!({"data": {"Ref": h}})).await;
     }
 }
 
@@ -85,22 +76,10 @@ async fn every_endpoint_matches_its_schema(profile_id: &str) {
     // call logs in every list, a held call and a connected one.
     assert_eq!(p.post("/api/v1/mgmt/config/set", json!({"data": {"device.baseProfile": "Lync", "diags.pcap.enabled": "1", "diags.pcap.background.enabled": "1"}})).await.api(), "2000");
     let missed = p.incoming("2009").await;
-    p.post(
-        "/api/v1/callctrl/rejectCall",
-        json!({"data": {"Ref": missed}}),
-    )
-    .await;
+    p.post("/api/v1/callctrl/rejectCall", json!({"data": {"Ref": missed}})).await;
     let received = p.incoming("2008").await;
-    p.post(
-        "/api/v1/callctrl/answerCall",
-        json!({"data": {"Ref": received}}),
-    )
-    .await;
-    p.post(
-        "/api/v1/callctrl/endCall",
-        json!({"data": {"Ref": received}}),
-    )
-    .await;
+    p.post("/api/v1/callctrl/answerCall", json!({"data": {"Ref": received}})).await;
+    p.post("/api/v1/callctrl/endCall", json!({"data": {"Ref": received}})).await;
 
     let mut failures = Vec::new();
     let mut destructive = Vec::new();
@@ -118,39 +97,25 @@ async fn every_endpoint_matches_its_schema(profile_id: &str) {
         p.connected_call("1500").await;
         let handle = prepare(&p, &ep.id).await;
         if ep.id == "mgmt.skype.sign-out" {
-            p.post(
-                "/api/v1/mgmt/skype/signIn",
-                sample("mgmt.skype.sign-in").unwrap(),
-            )
-            .await;
+            p.post("/api/v1/mgmt/skype/signIn", sample("mgmt.skype.sign-in").unwrap()).await;
         }
         let mut path = ep.path.clone();
         if ep.id == "mgmt.line-info.v2" {
             path.push_str("?line=1");
         }
         let body = sample(&ep.id).map(|b| {
-            let text = b
-                .to_string()
-                .replace("{{call}}", handle.as_deref().unwrap_or(""));
+            let text = b.to_string().replace("{{call}}", handle.as_deref().unwrap_or(""));
             serde_json::from_str::<Value>(&text).unwrap()
         });
         if let Some(b) = &body {
             if catalogue.schemas.has_def(&ep.schema, "request") {
-                let v = catalogue
-                    .schemas
-                    .validate(&ep.schema, "request", b)
-                    .unwrap();
+                let v = catalogue.schemas.validate(&ep.schema, "request", b).unwrap();
                 if !v.is_empty() {
                     failures.push(format!("{} request {b}: {v:?}", ep.id));
                 }
             }
         } else {
-            assert_ne!(
-                ep.input,
-                polyconform::catalogue::profile::Input::Required,
-                "{} needs a sample body",
-                ep.id
-            );
+            assert_ne!(ep.input, polyconform::catalogue::profile::Input::Required, "{} needs a sample body", ep.id);
         }
         let r = match (ep.method, &body) {
             (Method::GET, _) => p.get(&path).await,
@@ -165,49 +130,24 @@ async fn every_endpoint_matches_its_schema(profile_id: &str) {
         check(&catalogue, &ep.id, &ep.schema, &r, &mut failures);
         p.wait_until_up().await;
     }
-    assert!(
-        failures.is_empty(),
-        "{profile_id}:\n{}",
-        failures.join("\n")
-    );
+    assert!(failures.is_empty(), "{profile_id}:\n{}", failures.join("\n"));
 }
 
-fn check(
-    catalogue: &polyconform::catalogue::Catalogue,
-    id: &str,
-    schema: &str,
-    r: &Reply,
-    failures: &mut Vec<String>,
-) {
+fn check(catalogue: &polyconform::catalogue::Catalogue, id: &str, schema: &str, r: &Reply, failures: &mut Vec<String>) {
     if r.code != 200 || r.status() != "2000" {
         failures.push(format!("{id}: HTTP {} {}", r.code, r.text));
         return;
     }
     match catalogue.schemas.validate(schema, "response", &r.json) {
         Some(v) if v.is_empty() => {}
-        Some(v) => failures.push(format!(
-            "{id}: {} violations: {v:?}\n  answer: {}",
-            v.len(),
-            r.text
-        )),
+        Some(v) => failures.push(format!("{id}: {} violations: {v:?}\n  answer: {}", v.len(), r.text)),
         None => failures.push(format!("{id}: schema {schema} has no response definition")),
     }
     // The emulator plays the preferred reading of every erratum: a clean run must not be
     // graded by any `preferred-EXX` layer.
-    for def in catalogue
-        .schemas
-        .defs(schema)
-        .filter(|d| d.starts_with("preferred-"))
-    {
-        if let Some(v) = catalogue
-            .schemas
-            .validate(schema, def, &r.json)
-            .filter(|v| !v.is_empty())
-        {
-            failures.push(format!(
-                "{id}: not the reading $defs/{def} prefers: {v:?}\n  answer: {}",
-                r.text
-            ));
+    for def in catalogue.schemas.defs(schema).filter(|d| d.starts_with("preferred-")) {
+        if let Some(v) = catalogue.schemas.validate(schema, def, &r.json).filter(|v| !v.is_empty()) {
+            failures.push(format!("{id}: not the reading $defs/{def} prefers: {v:?}\n  answer: {}", r.text));
         }
     }
 }
@@ -227,20 +167,11 @@ async fn idle_answers_match_the_schemas_too() {
     let catalogue = catalogue();
     let p = Phone::new("trio-5.9.1").await;
     let mut failures = Vec::new();
-    for ep in catalogue
-        .profile("trio-5.9.1")
-        .unwrap()
-        .endpoints
-        .iter()
-        .filter(|e| e.method == Method::GET)
-    {
+    for ep in catalogue.profile("trio-5.9.1").unwrap().endpoints.iter().filter(|e| e.method == Method::GET) {
         let r = p.get(&ep.path).await;
         if r.status() == "2000" {
             check(&catalogue, &ep.id, &ep.schema, &r, &mut failures);
-        } else if let Some(v) = catalogue
-            .schemas
-            .validate("common.json", "failure", &r.json)
-            .filter(|v| !v.is_empty())
+        } else if let Some(v) = catalogue.schemas.validate("common.json", "failure", &r.json).filter(|v| !v.is_empty())
         {
             failures.push(format!("{}: failure answer {}: {v:?}", ep.id, r.text));
         }
@@ -254,25 +185,15 @@ async fn the_schema_faults_are_caught_by_the_schemas() {
     let mut c = config("trio-5.9.1");
     c.faults = vec!["retyped-field".into(), "missing-field".into()];
     let p = Phone::with(c).await;
-    for (path, schema) in [
-        ("/api/v1/mgmt/lineInfo", "v1/mgmt/lineInfo.json"),
-        ("/api/v1/mgmt/device/info", "v1/mgmt/device/info.json"),
-    ] {
+    for (path, schema) in
+        [("/api/v1/mgmt/lineInfo", "v1/mgmt/lineInfo.json"), ("/api/v1/mgmt/device/info", "v1/mgmt/device/info.json")]
+    {
         let r = p.get(path).await;
-        let v = catalogue
-            .schemas
-            .validate(schema, "response", &r.json)
-            .unwrap();
+        let v = catalogue.schemas.validate(schema, "response", &r.json).unwrap();
         assert!(!v.is_empty(), "{path} should violate {schema}: {}", r.text);
     }
     // shape-added-field stays valid: it is for baseline comparisons, not a FAIL.
     p.emu.set_faults(vec!["shape-added-field".into()]).unwrap();
     let r = p.get("/api/v1/mgmt/device/info").await;
-    assert_eq!(
-        catalogue
-            .schemas
-            .validate("v1/mgmt/device/info.json", "response", &r.json)
-            .unwrap(),
-        vec![]
-    );
+    assert_eq!(catalogue.schemas.validate("v1/mgmt/device/info.json", "response", &r.json).unwrap(), vec![]);
 }

@@ -80,10 +80,9 @@ const BORROWED_TEXT: &str = "E19";
 fn check(job: &Job) -> Result<(), String> {
     match run(job, false) {
         Ok(()) => Ok(()),
-        Err(Miss {
-            why,
-            borrowed_non_strict: true,
-        }) => run(job, true).map_err(|m| format!("{why}; with --strict: {}", m.why)),
+        Err(Miss { why, borrowed_non_strict: true }) => {
+            run(job, true).map_err(|m| format!("{why}; with --strict: {}", m.why))
+        }
         Err(miss) => Err(miss.why),
     }
 }
@@ -103,48 +102,29 @@ fn run(job: &Job, strict: bool) -> Result<(), Miss> {
     ));
     let _ = std::fs::remove_dir_all(&dir);
     let mut cmd = Command::new(BIN);
-    cmd.args([
-        "run",
-        "--profile",
-        job.profile,
-        "--emulator-fault",
-        job.fault,
-        "--timeout",
-        "2",
-        "--report-dir",
-    ])
-    .arg(&dir);
+    cmd.args(["run", "--profile", job.profile, "--emulator-fault", job.fault, "--timeout", "2", "--report-dir"])
+        .arg(&dir);
     if strict {
         cmd.arg("--strict");
     }
-    let miss = |why: String| Miss {
-        why,
-        borrowed_non_strict: false,
-    };
+    let miss = |why: String| Miss { why, borrowed_non_strict: false };
     let out = cmd
         .args(arguments(job.fault))
         .env("NO_COLOR", "1")
         .output()
         .map_err(|e| miss(format!("cannot run polyconform: {e}")))?;
     let code = out.status.code().unwrap_or(-1);
-    let record: RunRecord = std::fs::read_to_string(dir.join("report.json"))
-        .ok()
-        .and_then(|t| serde_json::from_str(&t).ok())
-        .ok_or_else(|| {
-            miss(format!(
-                "exit {code}, no report.json; stderr: {}",
-                String::from_utf8_lossy(&out.stderr)
-            ))
-        })?;
+    let record: RunRecord =
+        std::fs::read_to_string(dir.join("report.json")).ok().and_then(|t| serde_json::from_str(&t).ok()).ok_or_else(
+            || miss(format!("exit {code}, no report.json; stderr: {}", String::from_utf8_lossy(&out.stderr))),
+        )?;
     let _ = std::fs::remove_dir_all(&dir);
     let in_family: Vec<&str> = record
         .cases
         .iter()
         .filter(|c| {
             c.verdict == Verdict::Fail
-                && c.findings
-                    .iter()
-                    .any(|f| f.verdict == Verdict::Fail && f.family.label() == job.family)
+                && c.findings.iter().any(|f| f.verdict == Verdict::Fail && f.family.label() == job.family)
         })
         .map(|c| c.id.as_str())
         .collect();
@@ -152,12 +132,7 @@ fn run(job: &Job, strict: bool) -> Result<(), Miss> {
         .cases
         .iter()
         .filter(|c| c.verdict == Verdict::Fail)
-        .flat_map(|c| {
-            c.findings
-                .iter()
-                .filter(|f| f.verdict == Verdict::Fail)
-                .map(|f| f.family.label())
-        })
+        .flat_map(|c| c.findings.iter().filter(|f| f.verdict == Verdict::Fail).map(|f| f.family.label()))
         .collect();
     if code != 1 || in_family.is_empty() {
         let catalogue = Catalogue::embedded().map_err(|e| miss(e.to_string()))?;
@@ -171,9 +146,7 @@ fn run(job: &Job, strict: bool) -> Result<(), Miss> {
         let borrowed_non_strict = record.cases.iter().any(|c| {
             c.verdict == Verdict::NonStrict
                 && borrowed(&c.endpoint)
-                && c.findings
-                    .iter()
-                    .any(|f| f.verdict == Verdict::NonStrict && f.family.label() == job.family)
+                && c.findings.iter().any(|f| f.verdict == Verdict::NonStrict && f.family.label() == job.family)
         });
         return Err(Miss {
             why: format!(
@@ -190,9 +163,7 @@ fn run(job: &Job, strict: bool) -> Result<(), Miss> {
         .map(|c| format!("{}: {:?}", c.id, c.reason))
         .collect();
     if !errors.is_empty() {
-        return Err(miss(format!(
-            "found, but the harness had ERRORs: {errors:?}"
-        )));
+        return Err(miss(format!("found, but the harness had ERRORs: {errors:?}")));
     }
     Ok(())
 }
@@ -206,19 +177,11 @@ fn every_fault_is_found_in_its_family_on_every_profile() {
         }
         for profile in PROFILES {
             if applies(info.name, profile) {
-                jobs.push_back(Job {
-                    fault: info.name,
-                    family: info.family,
-                    profile,
-                });
+                jobs.push_back(Job { fault: info.name, family: info.family, profile });
             }
         }
     }
-    assert!(
-        jobs.len() >= 50,
-        "the emulator lists every fault of the brief: {}",
-        jobs.len()
-    );
+    assert!(jobs.len() >= 50, "the emulator lists every fault of the brief: {}", jobs.len());
     let queue = Mutex::new(jobs);
     let problems = Mutex::new(Vec::new());
     std::thread::scope(|scope| {
@@ -231,10 +194,10 @@ fn every_fault_is_found_in_its_family_on_every_profile() {
                         break;
                     };
                     if let Err(why) = check(&job) {
-                        problems.lock().unwrap().push(format!(
-                            "{} on {} ({}): {why}",
-                            job.fault, job.profile, job.family
-                        ));
+                        problems
+                            .lock()
+                            .unwrap()
+                            .push(format!("{} on {} ({}): {why}", job.fault, job.profile, job.family));
                     }
                 }
             });
@@ -242,9 +205,5 @@ fn every_fault_is_found_in_its_family_on_every_profile() {
     });
     let mut problems = problems.into_inner().unwrap();
     problems.sort();
-    assert!(
-        problems.is_empty(),
-        "faults the suites did not find:\n{}",
-        problems.join("\n")
-    );
+    assert!(problems.is_empty(), "faults the suites did not find:\n{}", problems.join("\n"));
 }

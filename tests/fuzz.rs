@@ -24,19 +24,12 @@ fn polyconform(args: &[&str]) -> Output {
 }
 
 fn text(o: &Output) -> String {
-    format!(
-        "--- stdout\n{}\n--- stderr\n{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
+    format!("--- stdout\n{}\n--- stderr\n{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
 }
 
 /// A fresh, empty directory under the system temp dir.
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "polyconform-fuzz-test-{}-{name}",
-        std::process::id()
-    ));
+    let dir = std::env::temp_dir().join(format!("polyconform-fuzz-test-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
@@ -51,12 +44,7 @@ fn reproducers(dir: &Path) -> Vec<(PathBuf, Value)> {
     files.sort();
     files
         .into_iter()
-        .map(|p| {
-            (
-                p.clone(),
-                serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap(),
-            )
-        })
+        .map(|p| (p.clone(), serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap()))
         .collect()
 }
 
@@ -65,9 +53,7 @@ fn body(request: &Value) -> Vec<u8> {
     use base64::Engine;
     match &request["body"] {
         Value::String(s) => s.as_bytes().to_vec(),
-        Value::Object(o) => base64::engine::general_purpose::STANDARD
-            .decode(o["base64"].as_str().unwrap())
-            .unwrap(),
+        Value::Object(o) => base64::engine::general_purpose::STANDARD.decode(o["base64"].as_str().unwrap()).unwrap(),
         _ => Vec::new(),
     }
 }
@@ -118,49 +104,23 @@ fn finds_shrinks_and_replays(
 ) {
     let dir = scratch(fault);
     let out = dir.to_str().unwrap();
-    let mut args = vec![
-        "fuzz",
-        "--seed",
-        seed,
-        "--cases",
-        "400",
-        "--out",
-        out,
-        "--emulator-fault",
-        fault,
-    ];
+    let mut args = vec!["fuzz", "--seed", seed, "--cases", "400", "--out", out, "--emulator-fault", fault];
     args.extend_from_slice(extra);
     let run = polyconform(&args);
-    assert_eq!(
-        run.status.code(),
-        Some(1),
-        "a finding makes the exit code 1\n{}",
-        text(&run)
-    );
+    assert_eq!(run.status.code(), Some(1), "a finding makes the exit code 1\n{}", text(&run));
     let stdout = String::from_utf8_lossy(&run.stdout);
-    assert!(
-        stdout.contains(&format!("  {oracle}")),
-        "the finding names its oracle\n{}",
-        text(&run)
-    );
+    assert!(stdout.contains(&format!("  {oracle}")), "the finding names its oracle\n{}", text(&run));
 
     let saved = reproducers(&dir);
-    assert_eq!(
-        saved.len(),
-        1,
-        "one defect, one reproducer (other endpoints are listed in it)\n{}",
-        text(&run)
-    );
+    assert_eq!(saved.len(), 1, "one defect, one reproducer (other endpoints are listed in it)\n{}", text(&run));
     let (path, r) = &saved[0];
     assert_eq!(r["format"], "polyconform-fuzz-repro/1");
     assert_eq!(r["oracle"], oracle);
     assert_eq!(r["verdict"], "fail");
     assert_eq!(r["seed"].to_string(), seed);
     assert_eq!(r["profile"], "trio-5.9.1");
-    let (original, minimal) = (
-        r["original"]["size_bytes"].as_u64().unwrap(),
-        r["minimal"]["size_bytes"].as_u64().unwrap(),
-    );
+    let (original, minimal) =
+        (r["original"]["size_bytes"].as_u64().unwrap(), r["minimal"]["size_bytes"].as_u64().unwrap());
     assert!(
         minimal < original,
         "the minimal request ({minimal} bytes) is smaller than the first failing one ({original} bytes)"
@@ -172,38 +132,24 @@ fn finds_shrinks_and_replays(
         String::from_utf8_lossy(&minimal_body)
     );
     assert!(
-        r["curl"]
-            .as_str()
-            .unwrap()
-            .contains("$POLYCONFORM_PASSWORD"),
+        r["curl"].as_str().unwrap().contains("$POLYCONFORM_PASSWORD"),
         "the curl line leaves the password to the environment"
     );
     let file = std::fs::read_to_string(path).unwrap();
-    assert!(
-        !file.contains("Authorization") && !file.contains("Basic "),
-        "no credentials in the file"
-    );
+    assert!(!file.contains("Authorization") && !file.contains("Basic "), "no credentials in the file");
 
     let file_arg = path.to_str().unwrap();
     let mut still = vec!["replay", file_arg, "--emulator-fault", fault];
     still.extend_from_slice(replay_extra);
     let replay = polyconform(&still);
     assert_eq!(replay.status.code(), Some(1), "{}", text(&replay));
-    assert!(
-        String::from_utf8_lossy(&replay.stdout).contains("STILL FAILING"),
-        "{}",
-        text(&replay)
-    );
+    assert!(String::from_utf8_lossy(&replay.stdout).contains("STILL FAILING"), "{}", text(&replay));
 
     let mut fixed = vec!["replay", file_arg];
     fixed.extend_from_slice(replay_extra);
     let replay = polyconform(&fixed);
     assert_eq!(replay.status.code(), Some(0), "{}", text(&replay));
-    assert!(
-        String::from_utf8_lossy(&replay.stdout).contains("FIXED"),
-        "{}",
-        text(&replay)
-    );
+    assert!(String::from_utf8_lossy(&replay.stdout).contains("FIXED"), "{}", text(&replay));
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -212,41 +158,18 @@ fn finds_shrinks_and_replays(
 #[test]
 fn a_clean_emulator_gives_no_finding_in_60_seconds() {
     let dir = scratch("clean");
-    let run = polyconform(&[
-        "fuzz",
-        "--duration",
-        "60",
-        "--seed",
-        "11",
-        "--out",
-        dir.to_str().unwrap(),
-    ]);
+    let run = polyconform(&["fuzz", "--duration", "60", "--seed", "11", "--out", dir.to_str().unwrap()]);
     assert_eq!(run.status.code(), Some(0), "{}", text(&run));
     let stdout = String::from_utf8_lossy(&run.stdout);
-    assert!(
-        stdout.contains("findings:     0 FAIL, 0 NON-STRICT"),
-        "{}",
-        text(&run)
-    );
-    assert!(
-        stdout.contains("seed 11"),
-        "the seed is printed so the run can be repeated\n{}",
-        text(&run)
-    );
+    assert!(stdout.contains("findings:     0 FAIL, 0 NON-STRICT"), "{}", text(&run));
+    assert!(stdout.contains("seed 11"), "the seed is printed so the run can be repeated\n{}", text(&run));
     assert!(reproducers(&dir).is_empty(), "nothing saved");
     let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
 fn deep_nesting_crash_is_found_shrunk_to_17_levels_and_replayed() {
-    finds_shrinks_and_replays(
-        "crash-on-deep-nesting",
-        "7",
-        &[],
-        &[],
-        "server-error",
-        |b| nesting(b) == 17,
-    );
+    finds_shrinks_and_replays("crash-on-deep-nesting", "7", &[], &[], "server-error", |b| nesting(b) == 17);
 }
 
 #[test]
@@ -274,14 +197,9 @@ fn hang_on_long_strings_is_found_shrunk_to_513_characters_and_replayed() {
 
 #[test]
 fn reset_on_bytes_that_are_not_utf8_is_found_shrunk_and_replayed() {
-    finds_shrinks_and_replays(
-        "reset-on-non-utf8",
-        "7",
-        &[],
-        &[],
-        "connection-reset",
-        |b| std::str::from_utf8(b).is_err(),
-    );
+    finds_shrinks_and_replays("reset-on-non-utf8", "7", &[], &[], "connection-reset", |b| {
+        std::str::from_utf8(b).is_err()
+    });
 }
 
 /// The campaign of the issue 11 tests: every endpoint the emulator may be fuzzed on,
@@ -300,21 +218,13 @@ fn the_readings_the_rfcs_and_the_manual_allow_give_no_finding() {
         let run = polyconform(&args);
         assert_eq!(run.status.code(), Some(0), "{reading}\n{}", text(&run));
         let stdout = String::from_utf8_lossy(&run.stdout);
-        assert!(
-            stdout.contains("findings:     0 FAIL, 0 NON-STRICT"),
-            "{reading}\n{}",
-            text(&run)
-        );
+        assert!(stdout.contains("findings:     0 FAIL, 0 NON-STRICT"), "{reading}\n{}", text(&run));
         let counted = if reading == "unknown-method-501" {
             "answered 501/505 as the RFCs allow"
         } else {
             "API failure Status on an HTTP 4xx/5xx (E48)"
         };
-        assert!(
-            stdout.contains(counted),
-            "the accepted answers are counted\n{}",
-            text(&run)
-        );
+        assert!(stdout.contains(counted), "the accepted answers are counted\n{}", text(&run));
         assert!(reproducers(&dir).is_empty(), "nothing saved");
         let _ = std::fs::remove_dir_all(&dir);
     }
@@ -336,25 +246,13 @@ fn two_crashes_in_one_run_are_two_findings_each_with_its_own_minimal_request() {
         "failure-http-status",
     ];
     args.extend_from_slice(&READINGS_CAMPAIGN);
-    args.extend_from_slice(&[
-        "--emulator-fault",
-        "crash-on-deep-nesting",
-        "--emulator-fault",
-        "crash-on-null-data",
-    ]);
+    args.extend_from_slice(&["--emulator-fault", "crash-on-deep-nesting", "--emulator-fault", "crash-on-null-data"]);
     let run = polyconform(&args);
     assert_eq!(run.status.code(), Some(1), "{}", text(&run));
-    assert!(
-        String::from_utf8_lossy(&run.stdout).contains("findings:     2 FAIL, 0 NON-STRICT"),
-        "{}",
-        text(&run)
-    );
+    assert!(String::from_utf8_lossy(&run.stdout).contains("findings:     2 FAIL, 0 NON-STRICT"), "{}", text(&run));
     let saved = reproducers(&dir);
     assert_eq!(saved.len(), 2, "{}", text(&run));
-    let minimal: Vec<Vec<u8>> = saved
-        .iter()
-        .map(|(_, r)| body(&r["minimal"]["request"]))
-        .collect();
+    let minimal: Vec<Vec<u8>> = saved.iter().map(|(_, r)| body(&r["minimal"]["request"])).collect();
     let deep = minimal
         .iter()
         .position(|b| nesting(b) == 17)
@@ -368,20 +266,10 @@ fn two_crashes_in_one_run_are_two_findings_each_with_its_own_minimal_request() {
     );
     for (path, r) in &saved {
         assert_eq!(r["oracle"], "server-error", "{}", path.display());
-        assert!(
-            r["shrink"]["skipped"].is_null(),
-            "confirmed and shrunk: {}",
-            r["shrink"]
-        );
-        let (original, minimal) = (
-            r["original"]["size_bytes"].as_u64().unwrap(),
-            r["minimal"]["size_bytes"].as_u64().unwrap(),
-        );
-        assert!(
-            minimal < original,
-            "{}: {minimal} bytes, first failing request {original}",
-            path.display()
-        );
+        assert!(r["shrink"]["skipped"].is_null(), "confirmed and shrunk: {}", r["shrink"]);
+        let (original, minimal) =
+            (r["original"]["size_bytes"].as_u64().unwrap(), r["minimal"]["size_bytes"].as_u64().unwrap());
+        assert!(minimal < original, "{}: {minimal} bytes, first failing request {original}", path.display());
         assert!(
             !r["also_on"].as_array().unwrap().is_empty(),
             "each defect shows on several endpoints, one file each: {}",
@@ -431,49 +319,19 @@ fn the_same_seed_finds_the_same_first_failing_request_and_the_same_minimal_one()
 fn saved_reproducers_are_replayed_first_on_the_next_run() {
     let dir = scratch("replay-first");
     let out = dir.to_str().unwrap();
-    let first = polyconform(&[
-        "fuzz",
-        "--seed",
-        "5",
-        "--cases",
-        "200",
-        "--out",
-        out,
-        "--emulator-fault",
-        "crash-on-null-data",
-    ]);
+    let first =
+        polyconform(&["fuzz", "--seed", "5", "--cases", "200", "--out", out, "--emulator-fault", "crash-on-null-data"]);
     assert_eq!(first.status.code(), Some(1), "{}", text(&first));
     // Next run, fault fixed: the saved reproducer is replayed and reported FIXED.
     let second = polyconform(&["fuzz", "--seed", "6", "--cases", "50", "--out", out]);
     assert_eq!(second.status.code(), Some(0), "{}", text(&second));
-    assert!(
-        String::from_utf8_lossy(&second.stdout).contains("replaying 1 saved reproducer"),
-        "{}",
-        text(&second)
-    );
-    assert!(
-        String::from_utf8_lossy(&second.stdout).contains("FIXED"),
-        "{}",
-        text(&second)
-    );
+    assert!(String::from_utf8_lossy(&second.stdout).contains("replaying 1 saved reproducer"), "{}", text(&second));
+    assert!(String::from_utf8_lossy(&second.stdout).contains("FIXED"), "{}", text(&second));
     // Fault back: the replay alone makes the run fail.
-    let third = polyconform(&[
-        "fuzz",
-        "--seed",
-        "6",
-        "--cases",
-        "1",
-        "--out",
-        out,
-        "--emulator-fault",
-        "crash-on-null-data",
-    ]);
+    let third =
+        polyconform(&["fuzz", "--seed", "6", "--cases", "1", "--out", out, "--emulator-fault", "crash-on-null-data"]);
     assert_eq!(third.status.code(), Some(1), "{}", text(&third));
-    assert!(
-        String::from_utf8_lossy(&third.stdout).contains("STILL FAILING"),
-        "{}",
-        text(&third)
-    );
+    assert!(String::from_utf8_lossy(&third.stdout).contains("STILL FAILING"), "{}", text(&third));
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -495,19 +353,10 @@ fn a_reproducer_the_http_client_cannot_send_replays_as_an_error_not_as_fixed() {
     let (path, mut r) = reproducers(&dir).remove(0);
     r["minimal"]["request"]["method"] = "GE T".into();
     std::fs::write(&path, serde_json::to_string_pretty(&r).unwrap()).unwrap();
-    let replay = polyconform(&[
-        "replay",
-        path.to_str().unwrap(),
-        "--emulator-fault",
-        "crash-on-null-data",
-    ]);
+    let replay = polyconform(&["replay", path.to_str().unwrap(), "--emulator-fault", "crash-on-null-data"]);
     assert_eq!(replay.status.code(), Some(2), "{}", text(&replay));
     let stdout = String::from_utf8_lossy(&replay.stdout);
-    assert!(
-        stdout.contains("ERROR") && stdout.contains("not sent"),
-        "{}",
-        text(&replay)
-    );
+    assert!(stdout.contains("ERROR") && stdout.contains("not sent"), "{}", text(&replay));
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -529,72 +378,40 @@ fn reports_hold_the_finding() {
         "crash-on-null-data",
     ]);
     assert_eq!(run.status.code(), Some(1), "{}", text(&run));
-    let report: Value =
-        serde_json::from_str(&std::fs::read_to_string(reports.join("report.json")).unwrap())
-            .unwrap();
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(reports.join("report.json")).unwrap()).unwrap();
     let cases = report["cases"].as_array().unwrap();
     let failing: Vec<&Value> = cases.iter().filter(|c| c["verdict"] == "fail").collect();
     assert_eq!(failing.len(), 1, "{report}");
     assert!(
         failing[0]["id"].as_str().unwrap().contains(".fuzz.")
-            && failing[0]["id"]
-                .as_str()
-                .unwrap()
-                .ends_with(".server-error"),
+            && failing[0]["id"].as_str().unwrap().ends_with(".server-error"),
         "{}",
         failing[0]["id"]
     );
-    assert!(
-        cases.iter().any(|c| c["verdict"] == "pass"),
-        "endpoints fuzzed without a finding are PASS cases"
-    );
-    assert!(
-        std::fs::read_to_string(reports.join("junit.xml"))
-            .unwrap()
-            .contains("<failure")
-    );
+    assert!(cases.iter().any(|c| c["verdict"] == "pass"), "endpoints fuzzed without a finding are PASS cases");
+    assert!(std::fs::read_to_string(reports.join("junit.xml")).unwrap().contains("<failure"));
     let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
 fn an_unreachable_target_cannot_be_judged() {
     let o = Command::new(BIN)
-        .args([
-            "fuzz",
-            "--target",
-            "http://127.0.0.1:9",
-            "--timeout",
-            "2",
-            "--cases",
-            "5",
-        ])
+        .args(["fuzz", "--target", "http://127.0.0.1:9", "--timeout", "2", "--cases", "5"])
         .env("POLYCONFORM_PASSWORD", "not-used-here")
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
-    assert!(
-        String::from_utf8_lossy(&o.stderr).contains("cannot reach"),
-        "{}",
-        text(&o)
-    );
+    assert!(String::from_utf8_lossy(&o.stderr).contains("cannot reach"), "{}", text(&o));
 }
 
 #[test]
 fn endpoint_selection_explains_what_it_will_not_fuzz() {
     let o = polyconform(&["fuzz", "--endpoint", "factoryReset", "--cases", "1"]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
-    assert!(
-        String::from_utf8_lossy(&o.stderr).contains("never fuzzed"),
-        "{}",
-        text(&o)
-    );
+    assert!(String::from_utf8_lossy(&o.stderr).contains("never fuzzed"), "{}", text(&o));
     let o = polyconform(&["fuzz", "--endpoint", "callctrl/dial", "--cases", "1"]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
-    assert!(
-        String::from_utf8_lossy(&o.stderr).contains("--allow-mutating"),
-        "{}",
-        text(&o)
-    );
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--allow-mutating"), "{}", text(&o));
 }
 
 #[test]
@@ -603,10 +420,6 @@ fn replay_of_something_that_is_not_a_reproducer_is_an_error() {
     std::fs::write(dir.join("x.json"), "{\"hello\": 1}").unwrap();
     let o = polyconform(&["replay", dir.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
-    assert!(
-        String::from_utf8_lossy(&o.stdout).contains("ERROR"),
-        "{}",
-        text(&o)
-    );
+    assert!(String::from_utf8_lossy(&o.stdout).contains("ERROR"), "{}", text(&o));
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -24,17 +24,9 @@ const DOWN_FOR: Duration = Duration::from_millis(1500);
 
 type DownUntil = Arc<Mutex<Option<Instant>>>;
 
-async fn answer(
-    req: Request<Incoming>,
-    down: DownUntil,
-) -> Result<Response<Full<Bytes>>, Infallible> {
+async fn answer(req: Request<Incoming>, down: DownUntil) -> Result<Response<Full<Bytes>>, Infallible> {
     let path = req.uri().path().to_string();
-    let body = req
-        .into_body()
-        .collect()
-        .await
-        .map(|b| b.to_bytes())
-        .unwrap_or_default();
+    let body = req.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
     let reply = |status: u16, text: &str| {
         Ok(Response::builder()
             .status(status)
@@ -42,18 +34,14 @@ async fn answer(
             .body(Full::new(Bytes::from(text.to_string())))
             .unwrap())
     };
-    let is_down = down
-        .lock()
-        .unwrap()
-        .is_some_and(|until| Instant::now() < until);
+    let is_down = down.lock().unwrap().is_some_and(|until| Instant::now() < until);
     if is_down {
         return reply(503, "");
     }
     match path.as_str() {
-        "/api/v1/mgmt/device/info" => reply(
-            200,
-            r#"{"Status":"2000","data":{"ModelNumber":"Fake Trio","FirmwareRelease":"5.9.1"}}"#,
-        ),
+        "/api/v1/mgmt/device/info" => {
+            reply(200, r#"{"Status":"2000","data":{"ModelNumber":"Fake Trio","FirmwareRelease":"5.9.1"}}"#)
+        }
         "/api/v1/mgmt/config/get" => {
             if String::from_utf8_lossy(&body).contains("\\u00") {
                 *down.lock().unwrap() = Some(Instant::now() + DOWN_FOR);
@@ -68,10 +56,7 @@ async fn answer(
 fn fake_phone() -> String {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         rt.block_on(async move {
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
             tx.send(listener.local_addr().unwrap()).unwrap();
@@ -83,9 +68,7 @@ fn fake_phone() -> String {
                 let down = down.clone();
                 tokio::spawn(async move {
                     let service = service_fn(move |req| answer(req, down.clone()));
-                    let _ = http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), service)
-                        .await;
+                    let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
                 });
             }
         });
@@ -124,41 +107,22 @@ fn a_request_that_takes_the_phone_down_is_named_and_the_campaign_goes_on() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(out.status.code(), Some(1), "{shown}");
-    let files: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    assert_eq!(
-        files.len(),
-        1,
-        "only the outage is a finding, not the 503s it caused\n{shown}"
-    );
+    let files: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    assert_eq!(files.len(), 1, "only the outage is a finding, not the 503s it caused\n{shown}");
     let r: Value = serde_json::from_str(&std::fs::read_to_string(&files[0]).unwrap()).unwrap();
     assert_eq!(r["oracle"], "phone-unhealthy", "{r}");
     assert_eq!(r["verdict"], "fail");
     assert!(
-        r["minimal"]["request"]["body"]
-            .as_str()
-            .unwrap()
-            .contains("\\u00"),
+        r["minimal"]["request"]["body"].as_str().unwrap().contains("\\u00"),
         "the finding names the request that took the phone down: {r}"
     );
-    assert!(
-        r["shrink"]["skipped"].as_str().is_some(),
-        "not shrunk: every attempt would take the phone down"
-    );
-    assert!(
-        !r["preceding"].as_array().unwrap().is_empty(),
-        "the requests since the last healthy check are kept"
-    );
+    assert!(r["shrink"]["skipped"].as_str().is_some(), "not shrunk: every attempt would take the phone down");
+    assert!(!r["preceding"].as_array().unwrap().is_empty(), "the requests since the last healthy check are kept");
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         stdout.contains("retired after taking the phone down 2 times"),
         "an endpoint that keeps taking the phone down is retired\n{shown}"
     );
-    assert!(
-        stdout.contains("every endpoint was retired") || stdout.contains("fuzz summary: 300 cases"),
-        "{shown}"
-    );
+    assert!(stdout.contains("every endpoint was retired") || stdout.contains("fuzz summary: 300 cases"), "{shown}");
     let _ = std::fs::remove_dir_all(&dir);
 }

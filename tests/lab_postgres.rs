@@ -25,11 +25,7 @@ struct Cluster(Option<PathBuf>);
 impl Drop for Cluster {
     fn drop(&mut self) {
         if let Some(dir) = &self.0 {
-            let _ = Command::new("bash")
-                .arg(script())
-                .arg("stop")
-                .arg(dir)
-                .status();
+            let _ = Command::new("bash").arg(script()).arg("stop").arg(dir).status();
         }
     }
 }
@@ -41,23 +37,13 @@ fn script() -> PathBuf {
 fn is_root() -> bool {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("Uid:"))
-                .map(|l| l.split_whitespace().nth(1) == Some("0"))
-        })
+        .and_then(|s| s.lines().find(|l| l.starts_with("Uid:")).map(|l| l.split_whitespace().nth(1) == Some("0")))
         .unwrap_or(false)
 }
 
 fn has_postgres_or_apt() -> bool {
-    let installed = std::fs::read_dir("/usr/lib/postgresql")
-        .map(|mut d| d.next().is_some())
-        .unwrap_or(false);
-    installed
-        || Command::new("apt-get")
-            .arg("--version")
-            .output()
-            .is_ok_and(|o| o.status.success())
+    let installed = std::fs::read_dir("/usr/lib/postgresql").map(|mut d| d.next().is_some()).unwrap_or(false);
+    installed || Command::new("apt-get").arg("--version").output().is_ok_and(|o| o.status.success())
 }
 
 /// The server URL and the cluster guard, or why there is none.
@@ -68,7 +54,10 @@ fn server() -> Result<(String, Cluster), String> {
         return Ok((url, Cluster(None)));
     }
     if !is_root() || !has_postgres_or_apt() {
-        return Err("POLYCONFORM_PG_URL is not set and .ci/postgres.sh needs root with apt-get (or an installed PostgreSQL)".into());
+        return Err(
+            "POLYCONFORM_PG_URL is not set and .ci/postgres.sh needs root with apt-get (or an installed PostgreSQL)"
+                .into(),
+        );
     }
     // Under /tmp: the `postgres` user must be able to reach the cluster directory.
     let dir = PathBuf::from(format!("/tmp/polyconform-pg-test-{}", std::process::id()));
@@ -80,17 +69,9 @@ fn server() -> Result<(String, Cluster), String> {
         .map_err(|e| format!("cannot run .ci/postgres.sh: {e}"))?;
     let cluster = Cluster(Some(dir));
     if !out.status.success() {
-        return Err(format!(
-            ".ci/postgres.sh start failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        ));
+        return Err(format!(".ci/postgres.sh start failed: {}", String::from_utf8_lossy(&out.stderr)));
     }
-    let url = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .last()
-        .unwrap_or("")
-        .trim()
-        .to_string();
+    let url = String::from_utf8_lossy(&out.stdout).lines().last().unwrap_or("").trim().to_string();
     Ok((url, cluster))
 }
 
@@ -102,14 +83,9 @@ fn with_database(url: &str, name: &str) -> String {
 }
 
 async fn admin(url: &str, sql: &str) {
-    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
-        .await
-        .expect("admin connection");
+    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls).await.expect("admin connection");
     let task = tokio::spawn(connection);
-    client
-        .batch_execute(sql)
-        .await
-        .unwrap_or_else(|e| panic!("`{sql}`: {e:?}"));
+    client.batch_execute(sql).await.unwrap_or_else(|e| panic!("`{sql}`: {e:?}"));
     drop(client);
     let _ = task.await;
 }
@@ -126,16 +102,8 @@ fn lab_history_and_reservations_in_postgresql() {
             return;
         }
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    let name = format!(
-        "polyconform_lab_{}_{}",
-        std::process::id(),
-        polyconform::record::clock::now_ms()
-    );
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let name = format!("polyconform_lab_{}_{}", std::process::id(), polyconform::record::clock::now_ms());
     runtime.block_on(admin(&url, &format!("CREATE DATABASE {name}")));
     let db_url = with_database(&url, &name);
 
@@ -155,30 +123,15 @@ fn lab_history_and_reservations_in_postgresql() {
         }
         let db = Database::open(&db_url).await.unwrap();
         assert_eq!(db.schema_version().await.unwrap(), latest_version());
-        let applied = db
-            .query("SELECT count(*) FROM schema_migrations", vec![])
-            .await
-            .unwrap();
-        assert_eq!(
-            applied[0].int(0),
-            Some(latest_version()),
-            "each migration recorded once"
-        );
+        let applied = db.query("SELECT count(*) FROM schema_migrations", vec![]).await.unwrap();
+        assert_eq!(applied[0].int(0), Some(latest_version()), "each migration recorded once");
 
         // Exactly one of many concurrent claimants wins the atomic take.
         let mut tasks = Vec::new();
         for i in 0..16 {
             let db = Database::open(&db_url).await.unwrap();
             tasks.push(tokio::spawn(async move {
-                take(
-                    &db,
-                    "trio-a",
-                    &format!("machine-{i}"),
-                    Duration::from_secs(60),
-                )
-                .await
-                .unwrap()
-                .is_ok()
+                take(&db, "trio-a", &format!("machine-{i}"), Duration::from_secs(60)).await.unwrap().is_ok()
             }));
         }
         let mut winners = 0;
@@ -187,30 +140,18 @@ fn lab_history_and_reservations_in_postgresql() {
         }
         assert_eq!(winners, 1);
         // Another machine (its own lock directory) sees the phone busy, with the holder.
-        let lock_dir =
-            std::env::temp_dir().join(format!("polyconform-pg-locks-{}", std::process::id()));
-        let other = Reservations::new(
-            lock_dir.clone(),
-            Some(db.clone()),
-            "other-machine:1:r".into(),
-            Duration::from_secs(60),
-        );
+        let lock_dir = std::env::temp_dir().join(format!("polyconform-pg-locks-{}", std::process::id()));
+        let other =
+            Reservations::new(lock_dir.clone(), Some(db.clone()), "other-machine:1:r".into(), Duration::from_secs(60));
         match other.claim("trio-a").await.unwrap() {
             Claim::Busy(who) => assert!(who.contains("machine-"), "{who}"),
             Claim::Taken(_) => panic!("taken twice"),
         }
-        db.execute("UPDATE reservations SET expires_ms = 0", vec![])
-            .await
-            .unwrap();
-        let Claim::Taken(held) = other.claim("trio-a").await.unwrap() else {
-            panic!("an expired reservation is free")
-        };
+        db.execute("UPDATE reservations SET expires_ms = 0", vec![]).await.unwrap();
+        let Claim::Taken(held) = other.claim("trio-a").await.unwrap() else { panic!("an expired reservation is free") };
         held.release().await;
         assert!(
-            db.query("SELECT holder FROM reservations", vec![])
-                .await
-                .unwrap()
-                .is_empty(),
+            db.query("SELECT holder FROM reservations", vec![]).await.unwrap().is_empty(),
             "released rows are gone"
         );
         let _ = std::fs::remove_dir_all(&lock_dir);
@@ -246,17 +187,7 @@ fn lab_history_and_reservations_in_postgresql() {
             .unwrap()
     };
     let run = |id: &str| {
-        lab(&[
-            "run",
-            "--inventory",
-            "lab.toml",
-            "--run-id",
-            id,
-            "--report-dir",
-            id,
-            "--filter",
-            "content-type.missing",
-        ])
+        lab(&["run", "--inventory", "lab.toml", "--run-id", id, "--report-dir", id, "--filter", "content-type.missing"])
     };
     let first = run("pg-night-1");
     assert_eq!(
@@ -270,37 +201,19 @@ fn lab_history_and_reservations_in_postgresql() {
         String::from_utf8_lossy(&first.stdout).contains("history postgres://"),
         "the database in use is named (redacted)"
     );
-    emulators[1]
-        .set_faults(vec!["content-type-ignored".into()])
-        .unwrap();
+    emulators[1].set_faults(vec!["content-type-ignored".into()]).unwrap();
     let second = run("pg-night-2");
-    assert_eq!(
-        second.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&second.stdout)
-    );
-    assert!(
-        !dir.join("lab.history.sqlite").exists(),
-        "with a database URL no SQLite file is made"
-    );
+    assert_eq!(second.status.code(), Some(1), "{}", String::from_utf8_lossy(&second.stdout));
+    assert!(!dir.join("lab.history.sqlite").exists(), "with a database URL no SQLite file is made");
 
     let history = lab(&["history", "--format", "json"]);
-    assert_eq!(
-        history.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&history.stderr)
-    );
+    assert_eq!(history.status.code(), Some(0), "{}", String::from_utf8_lossy(&history.stderr));
     let views: Value = serde_json::from_slice(&history.stdout).unwrap();
     assert_eq!(views.as_array().unwrap().len(), 3);
     for v in views.as_array().unwrap() {
         let changes = v["since_previous_run"].as_array().unwrap();
         if v["device"] == "pg-1" {
-            assert!(
-                !changes.is_empty() && changes.iter().all(|c| c["kind"] == "new-fail"),
-                "{v}"
-            );
+            assert!(!changes.is_empty() && changes.iter().all(|c| c["kind"] == "new-fail"), "{v}");
         } else {
             assert!(changes.is_empty(), "{v}");
         }

@@ -80,18 +80,12 @@ fn endpoints_of(case: &Case) -> BTreeSet<String> {
 /// The cases of a profile an erratum's reading (or fault) can touch.
 fn touched(cases: &[Case], e: &Erratum) -> Vec<Case> {
     if e.touches.iter().any(|t| t == "*") {
-        let slow = |c: &Case| {
-            c.steps
-                .iter()
-                .any(|s| s.delay_ms.max(s.quiet_ms).unwrap_or(0) >= SLOW_CASE_MS)
-        };
+        let slow = |c: &Case| c.steps.iter().any(|s| s.delay_ms.max(s.quiet_ms).unwrap_or(0) >= SLOW_CASE_MS);
         return cases.iter().filter(|c| !slow(c)).cloned().collect();
     }
     cases
         .iter()
-        .filter(|c| {
-            c.spec.errata.contains(&e.id) || endpoints_of(c).iter().any(|ep| e.touches.contains(ep))
-        })
+        .filter(|c| c.spec.errata.contains(&e.id) || endpoints_of(c).iter().any(|ep| e.touches.contains(ep)))
         .cloned()
         .collect()
 }
@@ -114,10 +108,7 @@ async fn run(
     let emulator = Emulator::start(config).await.map_err(|e| e.to_string())?;
     let device = Device::new(DeviceConfig {
         base_url: emulator.url(),
-        credentials: Credentials {
-            username: "Polycom".into(),
-            password: "readings-pw".into(),
-        },
+        credentials: Credentials { username: "Polycom".into(), password: "readings-pw".into() },
         trust: Trust::System,
         timeout: Duration::from_secs(2),
         pace: Duration::ZERO,
@@ -146,14 +137,7 @@ fn explain(record: &RunRecord, verdicts: &[Verdict]) -> Vec<String> {
         .map(|c| {
             let f = c.findings.iter().find(|f| verdicts.contains(&f.verdict));
             let why = f
-                .map(|f| {
-                    format!(
-                        "{}: {} (expected {})",
-                        f.step,
-                        f.actual,
-                        f.expected.join(" | ")
-                    )
-                })
+                .map(|f| format!("{}: {} (expected {})", f.step, f.actual, f.expected.join(" | ")))
                 .or_else(|| c.reason.clone())
                 .unwrap_or_default();
             format!("    {} {}: {why}", c.verdict, c.id)
@@ -166,9 +150,7 @@ fn cites(record: &RunRecord, erratum: &str) -> bool {
     let mild = [Verdict::NonStrict, Verdict::Info];
     record.cases.iter().any(|c| {
         mild.contains(&c.verdict)
-            && c.findings
-                .iter()
-                .any(|f| mild.contains(&f.verdict) && f.errata.iter().any(|e| e == erratum))
+            && c.findings.iter().any(|f| mild.contains(&f.verdict) && f.errata.iter().any(|e| e == erratum))
     })
 }
 
@@ -181,28 +163,17 @@ struct Job {
 /// Every (profile, erratum) pair of this level class, with the cases it touches.
 /// `POLYCONFORM_ERRATA=E01,E35` narrows the run while working on some readings.
 fn jobs(catalogue: &Catalogue, must: bool) -> Vec<Job> {
-    let only: Option<Vec<String>> = std::env::var("POLYCONFORM_ERRATA").ok().map(|v| {
-        v.split(',')
-            .map(|s| s.trim().to_string())
-            .filter(|s| !s.is_empty())
-            .collect()
-    });
+    let only: Option<Vec<String>> = std::env::var("POLYCONFORM_ERRATA")
+        .ok()
+        .map(|v| v.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect());
     let mut out = Vec::new();
     for profile in &catalogue.profiles {
         let cases = catalogue.cases_for(profile);
-        for e in catalogue
-            .errata
-            .iter()
-            .filter(|e| (e.verdict == Level::Must) == must && e.applies_to(&profile.id))
-        {
+        for e in catalogue.errata.iter().filter(|e| (e.verdict == Level::Must) == must && e.applies_to(&profile.id)) {
             if only.as_ref().is_some_and(|o| !o.contains(&e.id)) {
                 continue;
             }
-            out.push(Job {
-                profile: profile.id.clone(),
-                erratum: e.clone(),
-                cases: touched(&cases, e),
-            });
+            out.push(Job { profile: profile.id.clone(), erratum: e.clone(), cases: touched(&cases, e) });
         }
     }
     out
@@ -216,11 +187,7 @@ fn run_jobs(
     judge: fn(&Job, &RunRecord) -> Vec<String>,
 ) {
     let catalogue = Arc::new(Catalogue::embedded().expect("embedded catalogue"));
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
     let problems: Vec<String> = runtime.block_on(async {
         let limit = Arc::new(tokio::sync::Semaphore::new(AT_ONCE));
         let mut set = tokio::task::JoinSet::new();
@@ -233,24 +200,13 @@ fn run_jobs(
                     "{} {} ({})",
                     job.profile,
                     job.erratum.id,
-                    readings
-                        .iter()
-                        .chain(&faults)
-                        .cloned()
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    readings.iter().chain(&faults).cloned().collect::<Vec<_>>().join(", ")
                 );
                 if job.cases.is_empty() {
-                    return vec![format!(
-                        "{label}: no case touches {:?}",
-                        job.erratum.touches
-                    )];
+                    return vec![format!("{label}: no case touches {:?}", job.erratum.touches)];
                 }
                 match run(catalogue, &job.profile, readings, faults, job.cases.clone()).await {
-                    Ok(record) => judge(&job, &record)
-                        .into_iter()
-                        .map(|p| format!("{label}: {p}"))
-                        .collect(),
+                    Ok(record) => judge(&job, &record).into_iter().map(|p| format!("{label}: {p}")).collect(),
                     Err(e) => vec![format!("{label}: the run could not start: {e}")],
                 }
             });
@@ -261,12 +217,7 @@ fn run_jobs(
         }
         problems
     });
-    assert!(
-        problems.is_empty(),
-        "{} problem(s):\n{}",
-        problems.len(),
-        problems.join("\n")
-    );
+    assert!(problems.is_empty(), "{} problem(s):\n{}", problems.len(), problems.join("\n"));
 }
 
 #[test]
@@ -274,24 +225,11 @@ fn no_documented_reading_earns_a_fail_and_each_is_seen() {
     let catalogue = Catalogue::embedded().expect("embedded catalogue");
     let jobs = jobs(&catalogue, false);
     if std::env::var("POLYCONFORM_ERRATA").is_err() {
-        assert!(
-            jobs.len() >= 80,
-            "both profiles, every reading: {}",
-            jobs.len()
-        );
+        assert!(jobs.len() >= 80, "both profiles, every reading: {}", jobs.len());
     }
     run_jobs(
         jobs,
-        |e| {
-            (
-                vec![
-                    e.reading
-                        .clone()
-                        .expect("lint: every ambiguous or silent erratum names a reading"),
-                ],
-                vec![],
-            )
-        },
+        |e| (vec![e.reading.clone().expect("lint: every ambiguous or silent erratum names a reading")], vec![]),
         |job, record| {
             let mut problems = Vec::new();
             let bad = explain(record, &[Verdict::Fail, Verdict::Error]);
@@ -303,7 +241,11 @@ fn no_documented_reading_earns_a_fail_and_each_is_seen() {
                 ));
             }
             if !cites(record, &job.erratum.id) {
-                problems.push(format!("no NON-STRICT or INFO finding cites {} in {} cases: the harness does not see the reading", job.erratum.id, record.cases.len()));
+                problems.push(format!(
+                    "no NON-STRICT or INFO finding cites {} in {} cases: the harness does not see the reading",
+                    job.erratum.id,
+                    record.cases.len()
+                ));
             }
             problems
         },
@@ -317,16 +259,7 @@ fn every_must_decision_fails_when_its_fault_contradicts_it() {
     assert!(!jobs.is_empty());
     run_jobs(
         jobs,
-        |e| {
-            (
-                vec![],
-                vec![
-                    e.fault
-                        .clone()
-                        .expect("lint: every must erratum names a fault"),
-                ],
-            )
-        },
+        |e| (vec![], vec![e.fault.clone().expect("lint: every must erratum names a fault")]),
         |_, record| {
             if record.count(Verdict::Fail) == 0 {
                 vec![format!("no FAIL in {} cases", record.cases.len())]
@@ -341,15 +274,7 @@ fn every_must_decision_fails_when_its_fault_contradicts_it() {
 fn every_other_reading_at_once_passes_a_full_run_on_both_profiles() {
     let run = |profile: &str| {
         Command::new(env!("CARGO_BIN_EXE_polyconform"))
-            .args([
-                "run",
-                "--profile",
-                profile,
-                "--reading",
-                "all-other",
-                "--emulator-reboot-ms",
-                "300",
-            ])
+            .args(["run", "--profile", profile, "--reading", "all-other", "--emulator-reboot-ms", "300"])
             .env("POLYCONFORM_PASSWORD", "all-other-pw")
             .output()
             .expect("polyconform runs")
@@ -367,9 +292,6 @@ fn every_other_reading_at_once_passes_a_full_run_on_both_profiles() {
             "{profile} with every other reading:\n{stdout}\n{}",
             String::from_utf8_lossy(&out.stderr)
         );
-        assert!(
-            stdout.contains("FAIL (0)") || !stdout.contains("FAIL ("),
-            "{stdout}"
-        );
+        assert!(stdout.contains("FAIL (0)") || !stdout.contains("FAIL ("), "{stdout}");
     }
 }

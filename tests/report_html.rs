@@ -21,11 +21,7 @@ fn element_text<'a>(page: &'a str, id: &str) -> Option<&'a str> {
 fn summary_counts_are_readable_by_id() {
     let page = html::render(&run());
     for (label, n) in COUNTS {
-        assert_eq!(
-            element_text(&page, &format!("count-{label}")),
-            Some(n.to_string().as_str()),
-            "count-{label}"
-        );
+        assert_eq!(element_text(&page, &format!("count-{label}")), Some(n.to_string().as_str()), "count-{label}");
     }
     assert_eq!(element_text(&page, "count-total"), Some("10"));
     assert_eq!(element_text(&page, "meta-firmware"), Some("5.9.1.11071"));
@@ -36,34 +32,15 @@ fn summary_counts_are_readable_by_id() {
 fn hostile_answers_are_text_never_markup() {
     let page = html::render(&run());
     // The only script element is the page's own.
-    assert_eq!(
-        page.matches("<script").count(),
-        1,
-        "a second <script> element reached the page"
-    );
-    assert!(
-        !page.contains("<img"),
-        "an <img> from the answer reached the page"
-    );
-    assert!(
-        !page.contains("<div id=\"pwned\""),
-        "a <div> from the answer reached the page"
-    );
-    assert!(
-        !page.contains("</pre><script>"),
-        "a header value closed the wire log"
-    );
+    assert_eq!(page.matches("<script").count(), 1, "a second <script> element reached the page");
+    assert!(!page.contains("<img"), "an <img> from the answer reached the page");
+    assert!(!page.contains("<div id=\"pwned\""), "a <div> from the answer reached the page");
+    assert!(!page.contains("</pre><script>"), "a header value closed the wire log");
     // ... and the hostile text is still shown, escaped.
-    assert!(
-        page.contains("&lt;script&gt;document.body.setAttribute("),
-        "the hostile answer is not shown"
-    );
+    assert!(page.contains("&lt;script&gt;document.body.setAttribute("), "the hostile answer is not shown");
     // Control characters are made visible instead of reaching the page raw.
     assert!(!page.contains('\u{1b}') && !page.contains('\u{0}'));
-    assert!(
-        page.contains("a\\x1b[31mred\\x00"),
-        "escape sequences should be visible"
-    );
+    assert!(page.contains("a\\x1b[31mred\\x00"), "escape sequences should be visible");
 }
 
 #[test]
@@ -71,11 +48,7 @@ fn every_case_is_on_the_page_with_its_evidence() {
     let r = run();
     let page = html::render(&r);
     for c in &r.cases {
-        assert!(
-            page.contains(&format!("id=\"case-{}\"", c.id)),
-            "case {} has no anchor",
-            c.id
-        );
+        assert!(page.contains(&format!("id=\"case-{}\"", c.id)), "case {} has no anchor", c.id);
     }
     // Requirement with section and quote, acceptable outcomes, actual, wire log, reproducer.
     assert!(page.contains("This API returns the device information."));
@@ -84,28 +57,18 @@ fn every_case_is_on_the_page_with_its_evidence() {
     assert!(page.contains("HTTP/1.1 200\nContent-Type: application/json"));
     assert!(page.contains("connection reset &lt;by&gt; peer"));
     assert!(page.contains("no answer within 10000 ms"));
-    assert!(
-        page.contains("binary body (5 bytes, not UTF-8)") && page.contains("\\xff\\xfe&lt;b&gt;")
-    );
-    assert!(
-        page.contains("truncated: 16384 of 40011 bytes shown"),
-        "long bodies are cut with a note"
-    );
+    assert!(page.contains("binary body (5 bytes, not UTF-8)") && page.contains("\\xff\\xfe&lt;b&gt;"));
+    assert!(page.contains("truncated: 16384 of 40011 bytes shown"), "long bodies are cut with a note");
     assert!(page.contains("curl -sS -u &quot;Polycom:$POLYCONFORM_PASSWORD&quot;"));
     assert!(page.contains("waived: 413 only above 64 KB (reference: QA-1)"));
     assert!(page.contains("needs --allow-destructive"));
+    assert!(page.contains("added `/data/BuildId` (string)"), "notes are shown");
     assert!(
-        page.contains("added `/data/BuildId` (string)"),
-        "notes are shown"
+        page.contains("[Authorization header sent: Basic, the right user with a wrong password (value not recorded)]")
     );
-    assert!(page.contains("[Authorization header sent: Basic, the right user with a wrong password (value not recorded)]"));
     // The runner's redactor masks header lines whole; the auth line must survive it.
     let redactor = polyconform::report::redact::Redactor::new("Polycom", "pw-123456");
-    assert!(
-        redactor
-            .redact(&page)
-            .contains("the right user with a wrong password")
-    );
+    assert!(redactor.redact(&page).contains("the right user with a wrong password"));
 }
 
 #[test]
@@ -136,25 +99,15 @@ fn matrix_cells_show_the_worst_verdict_and_link_to_existing_cases() {
             .map(|r| &r[..r.find('"').unwrap()])
             .unwrap_or_else(|| panic!("cell without data-cell: {tag}"));
         // The cell's own attribute, plus at least one case carrying the same key.
-        assert!(
-            page.matches(&format!("data-cell=\"{key}\"")).count() >= 2,
-            "no case for cell {key}"
-        );
+        assert!(page.matches(&format!("data-cell=\"{key}\"")).count() >= 2, "no case for cell {key}");
         cells += 1;
     }
-    assert_eq!(
-        cells, 8,
-        "one link per non-empty cell (4 endpoints/device-wide rows, 8 filled cells)"
-    );
+    assert_eq!(cells, 8, "one link per non-empty cell (4 endpoints/device-wide rows, 8 filled cells)");
     // mgmt.device-info has a FAIL (schema) and a PASS (status): the schema cell is FAIL.
-    let row = &page[page
-        .find("<tr><th scope=\"row\"><a href=\"#endpoint-mgmt.device-info\">")
-        .expect("device-info row")..];
+    let row =
+        &page[page.find("<tr><th scope=\"row\"><a href=\"#endpoint-mgmt.device-info\">").expect("device-info row")..];
     let row = &row[..row.find("</tr>").unwrap()];
-    assert!(
-        row.contains("data-verdict=\"FAIL\"><a href=\"#case-trio.schema.mgmt.device-info\""),
-        "{row}"
-    );
+    assert!(row.contains("data-verdict=\"FAIL\"><a href=\"#case-trio.schema.mgmt.device-info\""), "{row}");
     assert!(row.contains("data-verdict=\"PASS\""), "{row}");
     // mgmt.config-set: FAIL (content-type), NON-STRICT and WAIVED (size): worst of size is WAIVED.
     let row = &page[page.find("href=\"#endpoint-mgmt.config-set\"").unwrap()..];
@@ -165,21 +118,8 @@ fn matrix_cells_show_the_worst_verdict_and_link_to_existing_cases() {
 #[test]
 fn the_page_loads_nothing_from_anywhere() {
     let page = html::render(&run());
-    for needle in [
-        "<link",
-        "src=\"",
-        "@import",
-        "url(",
-        "href=\"http",
-        "href=\"//",
-        "<iframe",
-        "<object",
-        "<embed",
-    ] {
-        assert!(
-            !page.contains(needle),
-            "the page references an external resource: `{needle}`"
-        );
+    for needle in ["<link", "src=\"", "@import", "url(", "href=\"http", "href=\"//", "<iframe", "<object", "<embed"] {
+        assert!(!page.contains(needle), "the page references an external resource: `{needle}`");
     }
     assert!(page.starts_with("<!DOCTYPE html>"));
     assert!(page.trim_end().ends_with("</html>"));
@@ -242,10 +182,7 @@ fn chromium_available() -> bool {
         return false;
     }
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join(".ci/install-chromium.sh");
-    let out = Command::new("bash")
-        .arg(&script)
-        .output()
-        .expect("run .ci/install-chromium.sh");
+    let out = Command::new("bash").arg(&script).output().expect("run .ci/install-chromium.sh");
     assert!(
         out.status.success() && Path::new(CHROMIUM).exists(),
         "CI=true but Chromium could not be installed by {}:\n{}{}",
@@ -271,11 +208,7 @@ fn chromium_renders_the_counts_and_runs_nothing_from_the_phone() {
     let index = dir.join("index.html");
     let url = format!("file://{}", index.display());
     let out = chromium(&["--dump-dom", &url], &dir.join("chrome-profile")).unwrap();
-    assert!(
-        out.status.success(),
-        "chromium --dump-dom failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "chromium --dump-dom failed: {}", String::from_utf8_lossy(&out.stderr));
     let dom = String::from_utf8_lossy(&out.stdout).to_string();
     for (label, n) in COUNTS {
         assert_eq!(
@@ -286,22 +219,10 @@ fn chromium_renders_the_counts_and_runs_nothing_from_the_phone() {
     }
     let body_tag = &dom[dom.find("<body").expect("a body element")..];
     let body_tag = &body_tag[..body_tag.find('>').unwrap()];
-    assert!(
-        !body_tag.contains("data-pwned"),
-        "script from the phone's answer ran in the browser: {body_tag}"
-    );
-    assert!(
-        dom.contains("setAttribute('data-pwned','1')"),
-        "the hostile answer is shown as text"
-    );
-    assert!(
-        !dom.contains("<div id=\"pwned\""),
-        "markup from the phone's answer became an element"
-    );
-    assert!(
-        !dom.contains("<img"),
-        "an image element from the phone's answer exists"
-    );
+    assert!(!body_tag.contains("data-pwned"), "script from the phone's answer ran in the browser: {body_tag}");
+    assert!(dom.contains("setAttribute('data-pwned','1')"), "the hostile answer is shown as text");
+    assert!(!dom.contains("<div id=\"pwned\""), "markup from the phone's answer became an element");
+    assert!(!dom.contains("<img"), "an image element from the phone's answer exists");
 
     // The page's script: a matrix cell narrows the case list to its cases, a verdict
     // button hides that verdict. Driven by a probe appended to a copy of the page.
@@ -316,11 +237,7 @@ fn chromium_renders_the_counts_and_runs_nothing_from_the_phone() {
         </script></body>";
     let probed = dir.join("probed.html");
     std::fs::write(&probed, page.replacen("</body>", probe, 1)).unwrap();
-    let out = chromium(
-        &["--dump-dom", &format!("file://{}", probed.display())],
-        &dir.join("chrome-profile"),
-    )
-    .unwrap();
+    let out = chromium(&["--dump-dom", &format!("file://{}", probed.display())], &dir.join("chrome-profile")).unwrap();
     let dom = String::from_utf8_lossy(&out.stdout);
     assert!(
         dom.contains("data-probe=\"2 7\""),
@@ -330,21 +247,11 @@ fn chromium_renders_the_counts_and_runs_nothing_from_the_phone() {
 
     let png: PathBuf = dir.join("report.png");
     let shot = format!("--screenshot={}", png.display());
-    let out = chromium(
-        &["--window-size=1400,2400", "--hide-scrollbars", &shot, &url],
-        &dir.join("chrome-profile"),
-    )
-    .unwrap();
-    assert!(
-        out.status.success(),
-        "chromium --screenshot failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out =
+        chromium(&["--window-size=1400,2400", "--hide-scrollbars", &shot, &url], &dir.join("chrome-profile")).unwrap();
+    assert!(out.status.success(), "chromium --screenshot failed: {}", String::from_utf8_lossy(&out.stderr));
     let bytes = std::fs::read(&png).expect("the screenshot was written");
-    assert!(
-        bytes.starts_with(b"\x89PNG\r\n\x1a\n") && bytes.len() > 10_000,
-        "not a PNG, or an empty one"
-    );
+    assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n") && bytes.len() > 10_000, "not a PNG, or an empty one");
     println!("screenshot of the HTML report: {}", png.display());
     eprintln!("screenshot of the HTML report: {}", png.display());
 }

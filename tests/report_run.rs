@@ -64,36 +64,21 @@ fn finished() -> &'static Finished {
             .env_remove("NO_COLOR")
             .output()
             .expect("run polyconform");
-        let text =
-            std::fs::read_to_string(dir.join("reports").join("report.json")).unwrap_or_else(|e| {
-                panic!(
-                    "no report.json ({e}); stderr:\n{}",
-                    String::from_utf8_lossy(&out.stderr)
-                )
-            });
-        let record: RunRecord =
-            serde_json::from_str(&text).expect("report.json reads back as a RunRecord");
-        Finished {
-            dir: dir.join("reports"),
-            exit: out.status.code().unwrap_or(-1),
-            record,
-        }
+        let text = std::fs::read_to_string(dir.join("reports").join("report.json"))
+            .unwrap_or_else(|e| panic!("no report.json ({e}); stderr:\n{}", String::from_utf8_lossy(&out.stderr)));
+        let record: RunRecord = serde_json::from_str(&text).expect("report.json reads back as a RunRecord");
+        Finished { dir: dir.join("reports"), exit: out.status.code().unwrap_or(-1), record }
     })
 }
 
 fn schema() -> Value {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("schemas")
-        .join("report.schema.json");
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas").join("report.schema.json");
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
 fn violations(instance: &Value) -> Vec<String> {
     let validator = jsonschema::validator_for(&schema()).expect("the report schema compiles");
-    validator
-        .iter_errors(instance)
-        .map(|e| format!("{}: {e}", e.instance_path()))
-        .collect()
+    validator.iter_errors(instance).map(|e| format!("{}: {e}", e.instance_path())).collect()
 }
 
 #[test]
@@ -101,10 +86,7 @@ fn the_report_schema_is_part_of_the_catalogue() {
     let catalogue = polyconform::catalogue::Catalogue::embedded()
         .expect("the built-in catalogue loads with the report schema in it");
     assert!(catalogue.schemas.has_file("report.schema.json"));
-    assert_eq!(
-        schema()["$id"],
-        "https://polyconform.invalid/schemas/report.schema.json"
-    );
+    assert_eq!(schema()["$id"], "https://polyconform.invalid/schemas/report.schema.json");
 }
 
 #[test]
@@ -114,49 +96,28 @@ fn a_hand_built_record_validates_and_every_deviation_is_caught() {
 
     let mut extra = good.clone();
     extra["cases"][0]["surprise"] = Value::Bool(true);
-    assert!(
-        !violations(&extra).is_empty(),
-        "an unknown case field must be rejected"
-    );
+    assert!(!violations(&extra).is_empty(), "an unknown case field must be rejected");
     let mut verdict = good.clone();
     verdict["cases"][0]["verdict"] = Value::String("PASS".into());
-    assert!(
-        !violations(&verdict).is_empty(),
-        "verdicts are kebab-case in the JSON"
-    );
+    assert!(!violations(&verdict).is_empty(), "verdicts are kebab-case in the JSON");
     let mut missing = good.clone();
     missing.as_object_mut().unwrap().remove("notes");
     assert!(!violations(&missing).is_empty(), "notes is always written");
     let mut outcome = good.clone();
     outcome["cases"][0]["exchanges"][0]["outcome"]["kind"] = Value::String("exploded".into());
-    assert!(
-        !violations(&outcome).is_empty(),
-        "outcome kinds are answered, reset, timeout"
-    );
+    assert!(!violations(&outcome).is_empty(), "outcome kinds are answered, reset, timeout");
     let mut header = good;
     header["cases"][0]["exchanges"][0]["request"]["headers"] = serde_json::json!([["only-a-name"]]);
-    assert!(
-        !violations(&header).is_empty(),
-        "a header is a [name, value] pair"
-    );
+    assert!(!violations(&header).is_empty(), "a header is a [name, value] pair");
 }
 
 #[test]
 fn report_json_of_a_real_run_validates_against_the_schema() {
     let f = finished();
-    let value: Value =
-        serde_json::from_str(&std::fs::read_to_string(f.dir.join("report.json")).unwrap()).unwrap();
+    let value: Value = serde_json::from_str(&std::fs::read_to_string(f.dir.join("report.json")).unwrap()).unwrap();
     let errors = violations(&value);
-    assert!(
-        errors.is_empty(),
-        "report.json does not match schemas/report.schema.json:\n{}",
-        errors.join("\n")
-    );
-    assert!(
-        f.record.cases.len() > 100,
-        "the run judged {} cases",
-        f.record.cases.len()
-    );
+    assert!(errors.is_empty(), "report.json does not match schemas/report.schema.json:\n{}", errors.join("\n"));
+    assert!(f.record.cases.len() > 100, "the run judged {} cases", f.record.cases.len());
 }
 
 #[test]
@@ -164,30 +125,16 @@ fn junit_has_one_testcase_per_case_with_failure_error_skipped_mapped() {
     let f = finished();
     let xml = std::fs::read_to_string(f.dir.join("junit.xml")).unwrap();
     let report = Report::deserialize_from_str(&xml).expect("junit.xml parses");
-    let cases: Vec<_> = report
-        .test_suites
-        .iter()
-        .flat_map(|s| s.test_cases.iter())
-        .collect();
+    let cases: Vec<_> = report.test_suites.iter().flat_map(|s| s.test_cases.iter()).collect();
     assert_eq!(cases.len(), f.record.cases.len(), "one testcase per case");
     let mut seen = std::collections::BTreeSet::new();
     for (tc, rec) in cases.iter().zip(&f.record.cases) {
-        assert_eq!(
-            tc.name.as_str(),
-            rec.id,
-            "testcases are named by case id, in report order"
-        );
+        assert_eq!(tc.name.as_str(), rec.id, "testcases are named by case id, in report order");
         assert!(seen.insert(rec.id.clone()), "case id {} twice", rec.id);
         let kind = match &tc.status {
             TestCaseStatus::Success { .. } => "success",
-            TestCaseStatus::NonSuccess {
-                kind: NonSuccessKind::Failure,
-                ..
-            } => "failure",
-            TestCaseStatus::NonSuccess {
-                kind: NonSuccessKind::Error,
-                ..
-            } => "error",
+            TestCaseStatus::NonSuccess { kind: NonSuccessKind::Failure, .. } => "failure",
+            TestCaseStatus::NonSuccess { kind: NonSuccessKind::Error, .. } => "error",
             TestCaseStatus::Skipped { .. } => "skipped",
         };
         let want = match rec.verdict {
@@ -198,68 +145,33 @@ fn junit_has_one_testcase_per_case_with_failure_error_skipped_mapped() {
         };
         assert_eq!(kind, want, "{} is {} in report.json", rec.id, rec.verdict);
     }
-    for v in [
-        Verdict::Pass,
-        Verdict::Fail,
-        Verdict::NotTested,
-        Verdict::Waived,
-    ] {
-        assert!(
-            f.record.count(v) > 0,
-            "the run should exercise {v} (mapping untested otherwise)"
-        );
+    for v in [Verdict::Pass, Verdict::Fail, Verdict::NotTested, Verdict::Waived] {
+        assert!(f.record.count(v) > 0, "the run should exercise {v} (mapping untested otherwise)");
     }
 }
 
 #[test]
 fn waivers_waive_fails_and_report_stale_and_unused_entries() {
     let f = finished();
-    let waived: Vec<_> = f
-        .record
-        .cases
-        .iter()
-        .filter(|c| c.verdict == Verdict::Waived)
-        .collect();
+    let waived: Vec<_> = f.record.cases.iter().filter(|c| c.verdict == Verdict::Waived).collect();
     assert!(!waived.is_empty());
     for c in &waived {
-        assert!(
-            c.id.starts_with("trio.content-type.missing."),
-            "{} waived by no waiver",
-            c.id
-        );
+        assert!(c.id.starts_with("trio.content-type.missing."), "{} waived by no waiver", c.id);
         let reason = c.reason.as_deref().unwrap_or_default();
         assert!(
-            reason.contains("ignore Content-Type")
-                && reason.contains("test fault content-type-ignored"),
+            reason.contains("ignore Content-Type") && reason.contains("test fault content-type-ignored"),
             "{reason}"
         );
     }
-    assert!(
-        f.record.cases.iter().any(|c| c.verdict == Verdict::Fail),
-        "FAILs no waiver covers stay FAIL"
-    );
+    assert!(f.record.cases.iter().any(|c| c.verdict == Verdict::Fail), "FAILs no waiver covers stay FAIL");
     assert_eq!(f.exit, 1, "FAILs remain, so the exit code is 1");
     assert!(
-        f.record
-            .notes
-            .iter()
-            .any(|n| n.starts_with("stale waiver `trio.auth.no-credentials.mgmt.device-info`")),
+        f.record.notes.iter().any(|n| n.starts_with("stale waiver `trio.auth.no-credentials.mgmt.device-info`")),
         "{:#?}",
         f.record.notes
     );
-    assert!(
-        f.record
-            .notes
-            .iter()
-            .any(|n| n.starts_with("unused waiver `trio.no-such-case`")),
-        "{:#?}",
-        f.record.notes
-    );
-    assert_eq!(
-        f.record.summary["WAIVED"],
-        waived.len(),
-        "the summary counts WAIVED"
-    );
+    assert!(f.record.notes.iter().any(|n| n.starts_with("unused waiver `trio.no-such-case`")), "{:#?}", f.record.notes);
+    assert_eq!(f.record.summary["WAIVED"], waived.len(), "the summary counts WAIVED");
 }
 
 #[test]
@@ -269,9 +181,7 @@ fn index_html_of_a_real_run_has_the_counts_of_report_json() {
     for v in Verdict::ALL {
         let marker = format!("id=\"count-{}\">", v.label());
         let at = page.find(&marker).unwrap_or_else(|| panic!("no {marker}")) + marker.len();
-        let n: usize = page[at..at + page[at..].find('<').unwrap()]
-            .parse()
-            .unwrap();
+        let n: usize = page[at..at + page[at..].find('<').unwrap()].parse().unwrap();
         assert_eq!(n, f.record.count(v), "count-{}", v.label());
         assert_eq!(n, f.record.summary[v.label()], "summary {}", v.label());
     }
@@ -281,17 +191,14 @@ fn index_html_of_a_real_run_has_the_counts_of_report_json() {
 fn a_bad_waiver_file_stops_the_run_with_file_line_column() {
     let dir = report_fixture::temp_dir("report-run-bad-waivers");
     let waivers = dir.join("w.toml");
-    std::fs::write(&waivers, "[[waiver]]\ncase = \"x\"\nprofile = \"trio-5.9.1\"\nreasons = \"typo\"\nreference = \"r\"\n").unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_polyconform"))
-        .args(["run", "--waivers"])
-        .arg(&waivers)
-        .output()
-        .unwrap();
+    std::fs::write(
+        &waivers,
+        "[[waiver]]\ncase = \"x\"\nprofile = \"trio-5.9.1\"\nreasons = \"typo\"\nreference = \"r\"\n",
+    )
+    .unwrap();
+    let out =
+        Command::new(env!("CARGO_BIN_EXE_polyconform")).args(["run", "--waivers"]).arg(&waivers).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        err.contains(&format!("{}:4:1:", waivers.display()))
-            && err.contains("did you mean `reason`"),
-        "{err}"
-    );
+    assert!(err.contains(&format!("{}:4:1:", waivers.display())) && err.contains("did you mean `reason`"), "{err}");
 }

@@ -36,20 +36,13 @@ fn polyconform(args: &[&str]) -> Output {
 fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
     for e in std::fs::read_dir(dir).unwrap() {
         let p = e.unwrap().path();
-        if p.is_dir() {
-            files_under(&p, out)
-        } else {
-            out.push(p)
-        }
+        if p.is_dir() { files_under(&p, out) } else { out.push(p) }
     }
 }
 
 fn hits(text: &[u8]) -> Vec<String> {
     let text = String::from_utf8_lossy(text);
-    needles()
-        .into_iter()
-        .filter(|n| text.contains(n.as_str()))
-        .collect()
+    needles().into_iter().filter(|n| text.contains(n.as_str())).collect()
 }
 
 #[test]
@@ -82,13 +75,7 @@ fn no_output_of_any_command_holds_the_password_in_any_form() {
             "--emulator-fault",
             "shape-added-field",
         ],
-        vec![
-            "snapshot",
-            "--name",
-            "secret-run",
-            "--snapshots",
-            snapshots.to_str().unwrap(),
-        ],
+        vec!["snapshot", "--name", "secret-run", "--snapshots", snapshots.to_str().unwrap()],
         vec![
             "snapshot",
             "--name",
@@ -115,18 +102,9 @@ fn no_output_of_any_command_holds_the_password_in_any_form() {
     let outputs: Vec<Output> = std::thread::scope(|scope| {
         let running: Vec<_> = lanes
             .iter()
-            .map(|lane| {
-                scope.spawn(move || {
-                    lane.iter()
-                        .map(|args| polyconform(args))
-                        .collect::<Vec<_>>()
-                })
-            })
+            .map(|lane| scope.spawn(move || lane.iter().map(|args| polyconform(args)).collect::<Vec<_>>()))
             .collect();
-        running
-            .into_iter()
-            .flat_map(|r| r.join().expect("a command thread"))
-            .collect()
+        running.into_iter().flat_map(|r| r.join().expect("a command thread")).collect()
     });
 
     assert_eq!(
@@ -155,21 +133,9 @@ fn no_output_of_any_command_holds_the_password_in_any_form() {
             files_under(d, &mut files);
         }
     }
-    let names: Vec<String> = files
-        .iter()
-        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
-        .collect();
-    for expected in [
-        "junit.xml",
-        "report.json",
-        "index.html",
-        "mgmt.device-info.snap",
-        "mgmt.device-info.snap.new",
-    ] {
-        assert!(
-            names.iter().any(|n| n == expected),
-            "{expected} was not written: {names:?}"
-        );
+    let names: Vec<String> = files.iter().map(|p| p.file_name().unwrap().to_string_lossy().into_owned()).collect();
+    for expected in ["junit.xml", "report.json", "index.html", "mgmt.device-info.snap", "mgmt.device-info.snap.new"] {
+        assert!(names.iter().any(|n| n == expected), "{expected} was not written: {names:?}");
     }
     for f in &files {
         for n in hits(&std::fs::read(f).unwrap()) {
@@ -185,5 +151,8 @@ fn no_output_of_any_command_holds_the_password_in_any_form() {
         "no curl reproducer was written"
     );
     let page = std::fs::read_to_string(reports.join("index.html")).unwrap();
-    assert!(page.contains("[Authorization header sent: Basic, a wrong user with the right password (value not recorded)]") && page.contains("added `/data/BuildId`"));
+    assert!(
+        page.contains("[Authorization header sent: Basic, a wrong user with the right password (value not recorded)]")
+            && page.contains("added `/data/BuildId`")
+    );
 }

@@ -22,16 +22,12 @@ const PASSWORD: &str = "lab-pass-1";
 
 fn polyconform(args: &[&str]) -> Command {
     let mut cmd = Command::new(BIN);
-    cmd.args(args)
-        .env("POLYCONFORM_PASSWORD", PASSWORD)
-        .env("NO_COLOR", "1");
+    cmd.args(args).env("POLYCONFORM_PASSWORD", PASSWORD).env("NO_COLOR", "1");
     cmd
 }
 
 fn output(mut cmd: impl std::borrow::BorrowMut<Command>) -> Output {
-    cmd.borrow_mut()
-        .output()
-        .expect("the polyconform binary runs")
+    cmd.borrow_mut().output().expect("the polyconform binary runs")
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -44,10 +40,7 @@ fn code(out: &Output) -> i32 {
 
 /// A fresh directory under the system temp dir.
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "polyconform-test-run-{name}-{}",
-        std::process::id()
-    ));
+    let dir = std::env::temp_dir().join(format!("polyconform-test-run-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
@@ -77,26 +70,15 @@ impl Emulate {
             .expect("emulator starts");
         let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
         let first = lines.next().expect("a first line").unwrap();
-        let url = first
-            .strip_prefix("listening on ")
-            .expect("`listening on URL` first")
-            .trim()
-            .to_string();
+        let url = first.strip_prefix("listening on ").expect("`listening on URL` first").trim().to_string();
         let fingerprint = if url.starts_with("https") {
-            lines
-                .next()
-                .and_then(|l| l.ok())
-                .and_then(|l| l.strip_prefix("certificate sha256 ").map(str::to_string))
+            lines.next().and_then(|l| l.ok()).and_then(|l| l.strip_prefix("certificate sha256 ").map(str::to_string))
         } else {
             None
         };
         // Keep draining stdout so the emulator never blocks on a full pipe.
         std::thread::spawn(move || for _ in lines {});
-        Emulate {
-            child,
-            url,
-            fingerprint,
-        }
+        Emulate { child, url, fingerprint }
     }
 }
 
@@ -109,29 +91,15 @@ impl Drop for Emulate {
 
 /// Case-step requests (not the harness's own setup or cleanup) of a run.
 fn case_requests(record: &RunRecord) -> impl Iterator<Item = &Exchange> {
-    record
-        .cases
-        .iter()
-        .flat_map(|c| c.exchanges.iter())
-        .filter(|e| is_case_step(e))
+    record.cases.iter().flat_map(|c| c.exchanges.iter()).filter(|e| is_case_step(e))
 }
 
 fn assert_clean_run_covering_every_endpoint(profile_id: &str) {
     let dir = scratch(&format!("cover-{profile_id}"));
     // No --allow-destructive: against the built-in emulator the main job covers reboots too.
-    let out = output(polyconform(&[
-        "run",
-        "--profile",
-        profile_id,
-        "--report-dir",
-        dir.to_str().unwrap(),
-    ]));
+    let out = output(polyconform(&["run", "--profile", profile_id, "--report-dir", dir.to_str().unwrap()]));
     let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
-    assert_eq!(
-        code(&out),
-        0,
-        "exit code\nstdout:\n{stdout}\nstderr:\n{stderr}"
-    );
+    assert_eq!(code(&out), 0, "exit code\nstdout:\n{stdout}\nstderr:\n{stderr}");
     let record = report(&dir);
     assert_eq!(record.profile, profile_id);
     assert_eq!(record.target, "builtin-emulator");
@@ -141,16 +109,8 @@ fn assert_clean_run_covering_every_endpoint(profile_id: &str) {
         .filter(|c| matches!(c.verdict, Verdict::Fail | Verdict::Error))
         .map(|c| format!("{} {}: {:?}", c.verdict, c.id, c.reason))
         .collect();
-    assert!(
-        bad.is_empty(),
-        "FAIL/ERROR against the reference emulator:\n{}",
-        bad.join("\n")
-    );
-    assert!(
-        record.count(Verdict::Pass) > 0,
-        "no case passed: {:?}",
-        record.summary
-    );
+    assert!(bad.is_empty(), "FAIL/ERROR against the reference emulator:\n{}", bad.join("\n"));
+    assert!(record.count(Verdict::Pass) > 0, "no case passed: {:?}", record.summary);
 
     let catalogue = Catalogue::embedded().unwrap();
     let profile = catalogue.profile(profile_id).unwrap();
@@ -159,16 +119,12 @@ fn assert_clean_run_covering_every_endpoint(profile_id: &str) {
         .iter()
         .filter(|ep| {
             !case_requests(&record).any(|ex| {
-                ex.request.method == ep.method.as_str()
-                    && ex.request.path.split('?').next() == Some(ep.path.as_str())
+                ex.request.method == ep.method.as_str() && ex.request.path.split('?').next() == Some(ep.path.as_str())
             })
         })
         .map(|ep| ep.id.as_str())
         .collect();
-    assert!(
-        missing.is_empty(),
-        "endpoints of {profile_id} no case exercised: {missing:?}"
-    );
+    assert!(missing.is_empty(), "endpoints of {profile_id} no case exercised: {missing:?}");
     assert!(dir.join("junit.xml").is_file() && dir.join("index.html").is_file());
 }
 
@@ -186,49 +142,19 @@ fn builtin_emulator_vvx_run_is_clean_and_covers_every_endpoint() {
 fn on_a_target_without_the_opt_in_destructive_cases_are_ignored_and_not_tested() {
     let dir = scratch("no-opt-in");
     let emu = Emulate::start(&["--control"]);
-    let out = output(polyconform(&[
-        "run",
-        "--target",
-        &emu.url,
-        "--report-dir",
-        dir.to_str().unwrap(),
-    ]));
+    let out = output(polyconform(&["run", "--target", &emu.url, "--report-dir", dir.to_str().unwrap()]));
     let stdout = text(&out.stdout);
     assert_eq!(code(&out), 0, "{stdout}\n{}", text(&out.stderr));
     let record = report(&dir);
-    let destructive: Vec<_> = record
-        .cases
-        .iter()
-        .filter(|c| c.id.contains("safe-reboot"))
-        .collect();
-    assert!(
-        !destructive.is_empty(),
-        "the suites call safeReboot somewhere"
-    );
+    let destructive: Vec<_> = record.cases.iter().filter(|c| c.id.contains("safe-reboot")).collect();
+    assert!(!destructive.is_empty(), "the suites call safeReboot somewhere");
     for c in destructive {
         assert_eq!(c.verdict, Verdict::NotTested, "{}", c.id);
-        assert!(
-            c.reason
-                .as_deref()
-                .unwrap_or("")
-                .contains("needs --allow-destructive"),
-            "{:?}",
-            c.reason
-        );
-        assert!(
-            c.exchanges.is_empty(),
-            "{} sent requests without the opt-in",
-            c.id
-        );
-        assert!(
-            stdout.contains(&format!("test {} ", c.id)) && stdout.contains("ignored"),
-            "libtest shows it ignored"
-        );
+        assert!(c.reason.as_deref().unwrap_or("").contains("needs --allow-destructive"), "{:?}", c.reason);
+        assert!(c.exchanges.is_empty(), "{} sent requests without the opt-in", c.id);
+        assert!(stdout.contains(&format!("test {} ", c.id)) && stdout.contains("ignored"), "libtest shows it ignored");
     }
-    assert!(
-        stdout.contains("needs --allow-destructive"),
-        "the summary gives the reason:\n{stdout}"
-    );
+    assert!(stdout.contains("needs --allow-destructive"), "the summary gives the reason:\n{stdout}");
 }
 
 #[test]
@@ -237,15 +163,7 @@ fn list_terse_prints_only_name_lines_and_touches_no_network() {
     let port = free_port();
     let out = output(
         Command::new(BIN)
-            .args([
-                "run",
-                "--target",
-                &format!("http://127.0.0.1:{port}"),
-                "--",
-                "--list",
-                "--format",
-                "terse",
-            ])
+            .args(["run", "--target", &format!("http://127.0.0.1:{port}"), "--", "--list", "--format", "terse"])
             .env_remove("POLYCONFORM_PASSWORD"),
     );
     assert_eq!(code(&out), 0, "{}", text(&out.stderr));
@@ -253,9 +171,7 @@ fn list_terse_prints_only_name_lines_and_touches_no_network() {
     let lines: Vec<&str> = stdout.lines().collect();
     assert!(lines.len() > 50, "{stdout}");
     for l in &lines {
-        let name = l
-            .strip_suffix(": test")
-            .unwrap_or_else(|| panic!("not a `<name>: test` line: {l:?}"));
+        let name = l.strip_suffix(": test").unwrap_or_else(|| panic!("not a `<name>: test` line: {l:?}"));
         assert!(name.starts_with("trio.") && !name.contains(' '), "{l}");
     }
     // On a target the destructive cases are ignored trials until --allow-destructive.
@@ -270,70 +186,29 @@ fn list_terse_prints_only_name_lines_and_touches_no_network() {
         "--ignored",
     ]));
     let ignored = text(&ignored.stdout);
-    assert!(
-        !ignored.is_empty() && ignored.lines().all(|l| l.ends_with(": test")),
-        "{ignored}"
-    );
-    assert!(
-        ignored.lines().count() < lines.len(),
-        "--ignored lists only the destructive cases"
-    );
+    assert!(!ignored.is_empty() && ignored.lines().all(|l| l.ends_with(": test")), "{ignored}");
+    assert!(ignored.lines().count() < lines.len(), "--ignored lists only the destructive cases");
 }
 
 #[test]
 fn filters_skip_and_exact_select_cases_by_id() {
     let dir = scratch("filters");
     let d = dir.to_str().unwrap();
-    let out = output(polyconform(&[
-        "run",
-        "--report-dir",
-        d,
-        "--",
-        "auth.no-credentials",
-        "--skip",
-        "mgmt.config",
-    ]));
+    let out = output(polyconform(&["run", "--report-dir", d, "--", "auth.no-credentials", "--skip", "mgmt.config"]));
     assert_eq!(code(&out), 0, "{}", text(&out.stdout));
     let record = report(&dir);
     assert!(!record.cases.is_empty());
     for c in &record.cases {
-        assert!(
-            c.id.contains("auth.no-credentials") && !c.id.contains("mgmt.config"),
-            "{}",
-            c.id
-        );
+        assert!(c.id.contains("auth.no-credentials") && !c.id.contains("mgmt.config"), "{}", c.id);
     }
 
     let listing = text(&output(polyconform(&["run", "--", "--list", "--format", "terse"])).stdout);
-    let one = listing
-        .lines()
-        .find(|l| l.contains("size."))
-        .unwrap()
-        .trim_end_matches(": test")
-        .to_string();
-    let out = output(polyconform(&[
-        "run",
-        "--report-dir",
-        d,
-        "--",
-        "--exact",
-        &one,
-    ]));
+    let one = listing.lines().find(|l| l.contains("size.")).unwrap().trim_end_matches(": test").to_string();
+    let out = output(polyconform(&["run", "--report-dir", d, "--", "--exact", &one]));
     assert_eq!(code(&out), 0, "{}", text(&out.stdout));
     let record = report(&dir);
-    assert_eq!(
-        record
-            .cases
-            .iter()
-            .map(|c| c.id.as_str())
-            .collect::<Vec<_>>(),
-        vec![one.as_str()]
-    );
-    assert!(
-        text(&out.stdout).contains("1 passed"),
-        "{}",
-        text(&out.stdout)
-    );
+    assert_eq!(record.cases.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), vec![one.as_str()]);
+    assert!(text(&out.stdout).contains("1 passed"), "{}", text(&out.stdout));
 }
 
 #[test]
@@ -350,27 +225,12 @@ fn a_phone_with_a_fault_fails_with_exit_1_and_a_curl_reproducer() {
     ]));
     let stdout = text(&out.stdout);
     assert_eq!(code(&out), 1, "{stdout}");
-    assert!(
-        stdout.contains("FAILED"),
-        "libtest marks the FAIL:\n{stdout}"
-    );
-    assert!(
-        stdout.contains("requirement") && stdout.contains("expected") && stdout.contains("actual"),
-        "{stdout}"
-    );
+    assert!(stdout.contains("FAILED"), "libtest marks the FAIL:\n{stdout}");
+    assert!(stdout.contains("requirement") && stdout.contains("expected") && stdout.contains("actual"), "{stdout}");
     assert!(stdout.contains("reproduce    curl "), "{stdout}");
     let record = report(&dir);
-    let fail = record
-        .cases
-        .iter()
-        .find(|c| c.verdict == Verdict::Fail)
-        .expect("a FAIL in report.json");
-    assert!(
-        fail.reproducer
-            .as_deref()
-            .is_some_and(|r| r.starts_with("curl ")),
-        "{fail:?}"
-    );
+    let fail = record.cases.iter().find(|c| c.verdict == Verdict::Fail).expect("a FAIL in report.json");
+    assert!(fail.reproducer.as_deref().is_some_and(|r| r.starts_with("curl ")), "{fail:?}");
     let junit = std::fs::read_to_string(dir.join("junit.xml")).unwrap();
     assert!(junit.contains("<failure"), "{junit}");
 }
@@ -378,23 +238,11 @@ fn a_phone_with_a_fault_fails_with_exit_1_and_a_curl_reproducer() {
 #[test]
 fn unreachable_target_exits_2_with_a_hint() {
     let port = free_port();
-    let out = output(polyconform(&[
-        "run",
-        "--target",
-        &format!("http://127.0.0.1:{port}"),
-        "--timeout",
-        "2",
-    ]));
+    let out = output(polyconform(&["run", "--target", &format!("http://127.0.0.1:{port}"), "--timeout", "2"]));
     let stderr = text(&out.stderr);
     assert_eq!(code(&out), 2, "{stderr}");
-    assert!(
-        stderr.contains(&format!("cannot reach http://127.0.0.1:{port}")),
-        "{stderr}"
-    );
-    assert!(
-        stderr.contains("hint: check the address, port, that the phone is on, and http vs https"),
-        "{stderr}"
-    );
+    assert!(stderr.contains(&format!("cannot reach http://127.0.0.1:{port}")), "{stderr}");
+    assert!(stderr.contains("hint: check the address, port, that the phone is on, and http vs https"), "{stderr}");
 }
 
 #[test]
@@ -403,37 +251,25 @@ fn api_disabled_everywhere_exits_2_naming_the_setting() {
     let out = output(polyconform(&["run", "--target", &emu.url]));
     let stderr = text(&out.stderr);
     assert_eq!(code(&out), 2, "{stderr}");
-    assert!(
-        stderr.contains("404") && stderr.contains("apps.restapi.enabled=1"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("404") && stderr.contains("apps.restapi.enabled=1"), "{stderr}");
 }
 
 #[test]
 fn factory_password_exits_2_asking_to_change_it() {
     let emu = Emulate::start(&["--password", "456"]);
-    let out =
-        output(polyconform(&["run", "--target", &emu.url]).env("POLYCONFORM_PASSWORD", "456"));
+    let out = output(polyconform(&["run", "--target", &emu.url]).env("POLYCONFORM_PASSWORD", "456"));
     let stderr = text(&out.stderr);
     assert_eq!(code(&out), 2, "{stderr}");
-    assert!(
-        stderr.contains("4010") && stderr.contains("change the admin password"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("4010") && stderr.contains("change the admin password"), "{stderr}");
 }
 
 #[test]
 fn wrong_credentials_exit_2_naming_the_flags() {
     let emu = Emulate::start(&[]);
-    let out = output(
-        polyconform(&["run", "--target", &emu.url]).env("POLYCONFORM_PASSWORD", "not-the-password"),
-    );
+    let out = output(polyconform(&["run", "--target", &emu.url]).env("POLYCONFORM_PASSWORD", "not-the-password"));
     let stderr = text(&out.stderr);
     assert_eq!(code(&out), 2, "{stderr}");
-    assert!(
-        stderr.contains("HTTP 401") && stderr.contains("--username"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("HTTP 401") && stderr.contains("--username"), "{stderr}");
     assert!(!stderr.contains("not-the-password"), "{stderr}");
 }
 
@@ -443,59 +279,20 @@ fn tls_without_trust_or_with_a_wrong_pin_exits_2_and_the_right_pin_runs() {
     let out = output(polyconform(&["run", "--target", &emu.url]));
     let stderr = text(&out.stderr);
     assert_eq!(code(&out), 2, "{stderr}");
-    assert!(
-        stderr.contains("TLS") && stderr.contains("--insecure") && stderr.contains("--pin-sha256"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("TLS") && stderr.contains("--insecure") && stderr.contains("--pin-sha256"), "{stderr}");
 
     let wrong = "00".repeat(32);
-    let out = output(polyconform(&[
-        "run",
-        "--target",
-        &emu.url,
-        "--pin-sha256",
-        &wrong,
-    ]));
+    let out = output(polyconform(&["run", "--target", &emu.url, "--pin-sha256", &wrong]));
     let stderr = text(&out.stderr);
     assert_eq!(code(&out), 2, "{stderr}");
     assert!(stderr.contains("does not match --pin-sha256"), "{stderr}");
 
-    let pin = emu
-        .fingerprint
-        .clone()
-        .expect("the emulator prints its fingerprint");
-    let out = output(polyconform(&[
-        "run",
-        "--target",
-        &emu.url,
-        "--pin-sha256",
-        &pin,
-        "--",
-        "size.",
-    ]));
-    assert_eq!(
-        code(&out),
-        0,
-        "{}\n{}",
-        text(&out.stdout),
-        text(&out.stderr)
-    );
-    let out = output(polyconform(&[
-        "run",
-        "--target",
-        &emu.url,
-        "--insecure",
-        "--",
-        "--exact",
-        "trio.size.at-20000-bytes",
-    ]));
-    assert_eq!(
-        code(&out),
-        0,
-        "{}\n{}",
-        text(&out.stdout),
-        text(&out.stderr)
-    );
+    let pin = emu.fingerprint.clone().expect("the emulator prints its fingerprint");
+    let out = output(polyconform(&["run", "--target", &emu.url, "--pin-sha256", &pin, "--", "size."]));
+    assert_eq!(code(&out), 0, "{}\n{}", text(&out.stdout), text(&out.stderr));
+    let out =
+        output(polyconform(&["run", "--target", &emu.url, "--insecure", "--", "--exact", "trio.size.at-20000-bytes"]));
+    assert_eq!(code(&out), 0, "{}\n{}", text(&out.stdout), text(&out.stderr));
 }
 
 #[test]
@@ -513,10 +310,7 @@ fn a_server_that_is_not_a_poly_phone_exits_2() {
     let out = output(polyconform(&["run", "--target", &url]));
     let stderr = text(&out.stderr);
     assert_eq!(code(&out), 2, "{stderr}");
-    assert!(
-        stderr.contains("does not answer like a Poly REST API") && stderr.contains("text/html"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("does not answer like a Poly REST API") && stderr.contains("text/html"), "{stderr}");
 }
 
 /// A data directory with the shipped schemas, profiles and errata, and `suite` as the
@@ -526,11 +320,7 @@ fn data_dir(name: &str, suite: &str) -> PathBuf {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     copy_dir(&root.join("schemas"), &dir.join("schemas"));
     copy_dir(&root.join("suites/profiles"), &dir.join("suites/profiles"));
-    std::fs::copy(
-        root.join("suites/errata.toml"),
-        dir.join("suites/errata.toml"),
-    )
-    .unwrap();
+    std::fs::copy(root.join("suites/errata.toml"), dir.join("suites/errata.toml")).unwrap();
     std::fs::write(dir.join("suites/mine.toml"), suite).unwrap();
     dir
 }
@@ -566,10 +356,7 @@ fn a_broken_suite_file_exits_2_pointing_at_the_line() {
     let out = output(polyconform(&["run", "--data", dir.to_str().unwrap()]));
     let stderr = text(&out.stderr);
     assert_eq!(code(&out), 2, "{stderr}");
-    assert!(
-        stderr.contains("mine.toml:") && stderr.contains("expct"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("mine.toml:") && stderr.contains("expct"), "{stderr}");
     assert!(stderr.contains("did you mean `expect`"), "{stderr}");
 }
 
@@ -581,27 +368,13 @@ fn error_without_fail_exits_2_and_strict_turns_non_strict_into_fail() {
     );
     let dir = data_dir("error-case", &suite);
     let reports = dir.join("out");
-    let out = output(polyconform(&[
-        "run",
-        "--data",
-        dir.to_str().unwrap(),
-        "--report-dir",
-        reports.to_str().unwrap(),
-    ]));
+    let out = output(polyconform(&["run", "--data", dir.to_str().unwrap(), "--report-dir", reports.to_str().unwrap()]));
     assert_eq!(code(&out), 2, "{}", text(&out.stdout));
-    assert!(
-        reports.join("report.json").is_file(),
-        "the run itself must start (stderr: {})",
-        text(&out.stderr)
-    );
+    assert!(reports.join("report.json").is_file(), "the run itself must start (stderr: {})", text(&out.stderr));
     let record = report(&reports);
     assert_eq!(record.cases[0].verdict, Verdict::Error);
     assert!(
-        record.cases[0]
-            .reason
-            .as_deref()
-            .unwrap_or("")
-            .contains("/data/NoSuchMember"),
+        record.cases[0].reason.as_deref().unwrap_or("").contains("/data/NoSuchMember"),
         "{:?}",
         record.cases[0].reason
     );
@@ -612,23 +385,12 @@ fn error_without_fail_exits_2_and_strict_turns_non_strict_into_fail() {
     // and FAIL (exit 1) under --strict.
     let dir = data_dir(
         "non-strict",
-        &format!(
-            "{CASE_HEAD}level = \"ambiguous\"\nrequest = {{}}\n[[case.expect]]\nhttp = [404]\n"
-        ),
+        &format!("{CASE_HEAD}level = \"ambiguous\"\nrequest = {{}}\n[[case.expect]]\nhttp = [404]\n"),
     );
     let out = output(polyconform(&["run", "--data", dir.to_str().unwrap()]));
     assert_eq!(code(&out), 0, "{}", text(&out.stdout));
-    assert!(
-        text(&out.stdout).contains("NON-STRICT (1)"),
-        "{}",
-        text(&out.stdout)
-    );
-    let out = output(polyconform(&[
-        "run",
-        "--data",
-        dir.to_str().unwrap(),
-        "--strict",
-    ]));
+    assert!(text(&out.stdout).contains("NON-STRICT (1)"), "{}", text(&out.stdout));
+    let out = output(polyconform(&["run", "--data", dir.to_str().unwrap(), "--strict"]));
     assert_eq!(code(&out), 1, "{}", text(&out.stdout));
 }
 
@@ -643,19 +405,10 @@ fn a_fail_exits_1_even_when_another_case_is_error() {
         + "level = \"must\"\nrequest = {}\n[[case.expect]]\nhttp = [418]\n";
     let dir = data_dir("fail-and-error", &format!("{error_case}{fail_case}"));
     let reports = dir.join("out");
-    let out = output(polyconform(&[
-        "run",
-        "--data",
-        dir.to_str().unwrap(),
-        "--report-dir",
-        reports.to_str().unwrap(),
-    ]));
+    let out = output(polyconform(&["run", "--data", dir.to_str().unwrap(), "--report-dir", reports.to_str().unwrap()]));
     let record = report(&reports);
     let verdicts: Vec<Verdict> = record.cases.iter().map(|c| c.verdict).collect();
-    assert!(
-        verdicts.contains(&Verdict::Error) && verdicts.contains(&Verdict::Fail),
-        "{verdicts:?}"
-    );
+    assert!(verdicts.contains(&Verdict::Error) && verdicts.contains(&Verdict::Fail), "{verdicts:?}");
     assert_eq!(code(&out), 1, "{}", text(&out.stdout));
 }
 
@@ -687,46 +440,26 @@ fn secrets_never_reach_stdout_stderr_or_any_report() {
         STANDARD_NO_PAD.encode(format!("Polycom:{password}")),
         URL_SAFE_NO_PAD.encode(format!("Polycom:{password}")),
     ];
-    let mut texts = vec![
-        ("stdout".to_string(), text(&out.stdout)),
-        ("stderr".to_string(), text(&out.stderr)),
-    ];
+    let mut texts = vec![("stdout".to_string(), text(&out.stdout)), ("stderr".to_string(), text(&out.stderr))];
     let mut files = 0;
     for entry in std::fs::read_dir(&dir).unwrap() {
         let path = entry.unwrap().path();
-        texts.push((
-            path.display().to_string(),
-            String::from_utf8_lossy(&std::fs::read(&path).unwrap()).into_owned(),
-        ));
+        texts.push((path.display().to_string(), String::from_utf8_lossy(&std::fs::read(&path).unwrap()).into_owned()));
         files += 1;
     }
     assert!(files >= 3, "junit.xml, report.json and index.html");
     for (name, body) in &texts {
         for form in &forms {
-            assert!(
-                !body.contains(form.as_str()),
-                "{name} contains a form of the password ({form})"
-            );
+            assert!(!body.contains(form.as_str()), "{name} contains a form of the password ({form})");
         }
     }
     // The run did use it: reproducers point at the environment variable instead.
-    assert!(
-        texts[0].1.contains("$POLYCONFORM_PASSWORD"),
-        "{}",
-        texts[0].1
-    );
+    assert!(texts[0].1.contains("$POLYCONFORM_PASSWORD"), "{}", texts[0].1);
 
     // --password works too, with a warning that names the risk but not the password.
     let out = output(
         Command::new(BIN)
-            .args([
-                "run",
-                "--password",
-                password,
-                "--",
-                "--exact",
-                "trio.size.at-20000-bytes",
-            ])
+            .args(["run", "--password", password, "--", "--exact", "trio.size.at-20000-bytes"])
             .env_remove("POLYCONFORM_PASSWORD"),
     );
     let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
@@ -749,17 +482,11 @@ fn ctrl_c_restores_the_phone_and_exits_2() {
         .unwrap();
     // Let the run get going (preflight and a few cases), then interrupt it.
     std::thread::sleep(std::time::Duration::from_millis(1500));
-    let status = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
+    let status = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
     assert!(status.success());
     let out = child.wait_with_output().unwrap();
     let stderr = text(&out.stderr);
     assert_eq!(code(&out), 2, "{stderr}");
-    assert!(
-        stderr.contains("interrupted: restoring the phone"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("interrupted: restoring the phone"), "{stderr}");
     assert!(!stderr.contains("RESTORE FAILED"), "{stderr}");
 }

@@ -45,8 +45,7 @@ fn fixtures_root() -> PathBuf {
 }
 
 fn read_json(path: &Path) -> Value {
-    let text = std::fs::read_to_string(path)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()))
 }
 
@@ -75,11 +74,7 @@ fn all_endpoints() -> BTreeMap<String, (String, Input)> {
     for p in &catalogue().profiles {
         for e in &p.endpoints {
             if let Some((schema, _)) = out.insert(e.id.clone(), (e.schema.clone(), e.input)) {
-                assert_eq!(
-                    schema, e.schema,
-                    "endpoint {} has different schemas in different profiles",
-                    e.id
-                );
+                assert_eq!(schema, e.schema, "endpoint {} has different schemas in different profiles", e.id);
             }
         }
     }
@@ -100,29 +95,19 @@ fn expected_rejection(
     endpoint: &str,
     file: &str,
 ) -> Option<&'static (&'static str, &'static str, &'static str, &'static str)> {
-    EXPECTED_REJECTIONS
-        .iter()
-        .find(|(ep, f, _, _)| *ep == endpoint && *f == file)
+    EXPECTED_REJECTIONS.iter().find(|(ep, f, _, _)| *ep == endpoint && *f == file)
 }
 
 #[test]
 fn embedded_catalogue_loads_like_lint() {
     let cat = catalogue();
-    assert_eq!(
-        cat.profiles.len(),
-        2,
-        "profiles: {:?}",
-        cat.profiles.iter().map(|p| &p.id).collect::<Vec<_>>()
-    );
+    assert_eq!(cat.profiles.len(), 2, "profiles: {:?}", cat.profiles.iter().map(|p| &p.id).collect::<Vec<_>>());
     assert!(cat.errata.len() >= 40, "errata: {}", cat.errata.len());
     let ids: BTreeSet<&str> = cat.errata.iter().map(|e| e.id.as_str()).collect();
     assert_eq!(ids.len(), cat.errata.len(), "erratum ids must be unique");
     for e in &cat.errata {
         assert!(
-            matches!(
-                e.kind.as_str(),
-                "typo" | "contradiction" | "vague" | "missing" | "example"
-            ),
+            matches!(e.kind.as_str(), "typo" | "contradiction" | "vague" | "missing" | "example"),
             "{}: kind `{}`",
             e.id,
             e.kind
@@ -133,11 +118,7 @@ fn embedded_catalogue_loads_like_lint() {
             e.id
         );
         for m in &e.manuals {
-            assert!(
-                cat.profiles.iter().any(|p| &p.id == m),
-                "{}: unknown manual `{m}`",
-                e.id
-            );
+            assert!(cat.profiles.iter().any(|p| &p.id == m), "{}: unknown manual `{m}`", e.id);
         }
     }
     // The same files read from disk (what `polyconform lint .` does) load too.
@@ -157,35 +138,12 @@ fn every_schema_passes_the_meta_schema_and_names_its_sources() {
         if let Err(e) = jsonschema::meta::validate(&file.value) {
             panic!("{} is not a valid draft 2020-12 schema: {e}", file.rel);
         }
-        assert_eq!(
-            file.value["$schema"], "https://json-schema.org/draft/2020-12/schema",
-            "{}: $schema",
-            file.rel
-        );
-        assert_eq!(
-            file.value["$id"],
-            format!("https://polyconform.invalid/schemas/{}", file.rel),
-            "{}: $id",
-            file.rel
-        );
-        assert!(
-            file.value["title"].as_str().is_some_and(|t| !t.is_empty()),
-            "{}: title",
-            file.rel
-        );
-        assert!(
-            file.value["description"]
-                .as_str()
-                .is_some_and(|t| !t.is_empty()),
-            "{}: description",
-            file.rel
-        );
+        assert_eq!(file.value["$schema"], "https://json-schema.org/draft/2020-12/schema", "{}: $schema", file.rel);
+        assert_eq!(file.value["$id"], format!("https://polyconform.invalid/schemas/{}", file.rel), "{}: $id", file.rel);
+        assert!(file.value["title"].as_str().is_some_and(|t| !t.is_empty()), "{}: title", file.rel);
+        assert!(file.value["description"].as_str().is_some_and(|t| !t.is_empty()), "{}: description", file.rel);
     }
-    assert!(
-        seen >= endpoints.len(),
-        "fewer schema files ({seen}) than endpoints ({})",
-        endpoints.len()
-    );
+    assert!(seen >= endpoints.len(), "fewer schema files ({seen}) than endpoints ({})", endpoints.len());
     for p in &cat.profiles {
         let manual = match p.id.as_str() {
             "trio-5.9.1" => "Trio 5.9.1 manual",
@@ -200,11 +158,7 @@ fn every_schema_passes_the_meta_schema_and_names_its_sources() {
                 e.id,
                 e.schema
             );
-            assert!(
-                cat.schemas.has_def(&e.schema, "response"),
-                "{}: no $defs/response",
-                e.schema
-            );
+            assert!(cat.schemas.has_def(&e.schema, "response"), "{}: no $defs/response", e.schema);
             assert_eq!(
                 cat.schemas.has_def(&e.schema, "request"),
                 e.input != Input::None,
@@ -217,377 +171,61 @@ fn every_schema_passes_the_meta_schema_and_names_its_sources() {
 
 /// The shared endpoint table of the project brief: (id, method, path, input, safety).
 const TABLE: &[(&str, &str, &str, &str, &str)] = &[
-    (
-        "mgmt.safe-restart",
-        "POST",
-        "/api/v1/mgmt/safeRestart",
-        "none",
-        "destructive",
-    ),
-    (
-        "mgmt.safe-reboot",
-        "POST",
-        "/api/v1/mgmt/safeReboot",
-        "none",
-        "destructive",
-    ),
-    (
-        "mgmt.config-reset",
-        "POST",
-        "/api/v1/mgmt/configReset",
-        "none",
-        "destructive",
-    ),
-    (
-        "mgmt.config-reset.local",
-        "POST",
-        "/api/v1/mgmt/configReset/local",
-        "none",
-        "destructive",
-    ),
-    (
-        "mgmt.config-reset.web",
-        "POST",
-        "/api/v1/mgmt/configReset/web",
-        "none",
-        "destructive",
-    ),
-    (
-        "mgmt.config-reset.device",
-        "POST",
-        "/api/v1/mgmt/configReset/device",
-        "none",
-        "destructive",
-    ),
-    (
-        "mgmt.factory-reset",
-        "POST",
-        "/api/v1/mgmt/factoryReset",
-        "none",
-        "destructive",
-    ),
-    (
-        "mgmt.network-info",
-        "GET",
-        "/api/v1/mgmt/network/info",
-        "none",
-        "safe",
-    ),
-    (
-        "mgmt.device-info",
-        "GET",
-        "/api/v1/mgmt/device/info",
-        "none",
-        "safe",
-    ),
-    (
-        "mgmt.network-stats",
-        "GET",
-        "/api/v1/mgmt/network/stats",
-        "none",
-        "safe",
-    ),
-    (
-        "mgmt.config-set",
-        "POST",
-        "/api/v1/mgmt/config/set",
-        "required",
-        "mutating",
-    ),
-    (
-        "mgmt.config-get",
-        "POST",
-        "/api/v1/mgmt/config/get",
-        "required",
-        "safe",
-    ),
-    (
-        "callctrl.dial",
-        "POST",
-        "/api/v1/callctrl/dial",
-        "required",
-        "mutating",
-    ),
-    (
-        "callctrl.end-call",
-        "POST",
-        "/api/v1/callctrl/endCall",
-        "required",
-        "mutating",
-    ),
-    (
-        "callctrl.mute",
-        "POST",
-        "/api/v1/callctrl/mute",
-        "required",
-        "mutating",
-    ),
-    (
-        "callctrl.transfer-call",
-        "POST",
-        "/api/v1/callctrl/transferCall",
-        "required",
-        "mutating",
-    ),
-    (
-        "callctrl.send-dtmf",
-        "POST",
-        "/api/v1/callctrl/sendDTMF",
-        "required",
-        "mutating",
-    ),
-    (
-        "mgmt.call-logs",
-        "GET",
-        "/api/v1/mgmt/callLogs",
-        "none",
-        "safe",
-    ),
-    (
-        "mgmt.call-logs.missed",
-        "GET",
-        "/api/v1/mgmt/callLogs/missed",
-        "none",
-        "safe",
-    ),
-    (
-        "mgmt.call-logs.received",
-        "GET",
-        "/api/v1/mgmt/callLogs/received",
-        "none",
-        "safe",
-    ),
-    (
-        "mgmt.call-logs.placed",
-        "GET",
-        "/api/v1/mgmt/callLogs/placed",
-        "none",
-        "safe",
-    ),
-    (
-        "mgmt.get-presence",
-        "GET",
-        "/api/v1/mgmt/getPresence",
-        "none",
-        "safe",
-    ),
-    (
-        "mgmt.network.upload-bg-capture",
-        "POST",
-        "/api/v1/mgmt/network/uploadBgCapture",
-        "optional",
-        "mutating",
-    ),
-    (
-        "webcallcontrol.sip-status",
-        "GET",
-        "/api/v1/webCallControl/sipStatus",
-        "none",
-        "safe",
-    ),
-    (
-        "callctrl.hold-call",
-        "POST",
-        "/api/v1/callctrl/holdCall",
-        "optional",
-        "mutating",
-    ),
-    (
-        "callctrl.resume-call",
-        "POST",
-        "/api/v1/callctrl/resumeCall",
-        "optional",
-        "mutating",
-    ),
-    (
-        "callctrl.answer-call",
-        "POST",
-        "/api/v1/callctrl/answerCall",
-        "optional",
-        "mutating",
-    ),
-    (
-        "callctrl.ignore-call",
-        "POST",
-        "/api/v1/callctrl/ignoreCall",
-        "optional",
-        "mutating",
-    ),
-    (
-        "callctrl.reject-call",
-        "POST",
-        "/api/v1/callctrl/rejectCall",
-        "optional",
-        "mutating",
-    ),
-    (
-        "mgmt.poll-for-status",
-        "GET",
-        "/api/v1/mgmt/pollForStatus",
-        "none",
-        "safe",
-    ),
-    (
-        "mgmt.transfer-type.get",
-        "GET",
-        "/api/v1/mgmt/transferType/get",
-        "none",
-        "safe",
-    ),
-    (
-        "mgmt.transfer-type.set",
-        "POST",
-        "/api/v1/mgmt/transferType/set",
-        "required",
-        "mutating",
-    ),
+    ("mgmt.safe-restart", "POST", "/api/v1/mgmt/safeRestart", "none", "destructive"),
+    ("mgmt.safe-reboot", "POST", "/api/v1/mgmt/safeReboot", "none", "destructive"),
+    ("mgmt.config-reset", "POST", "/api/v1/mgmt/configReset", "none", "destructive"),
+    ("mgmt.config-reset.local", "POST", "/api/v1/mgmt/configReset/local", "none", "destructive"),
+    ("mgmt.config-reset.web", "POST", "/api/v1/mgmt/configReset/web", "none", "destructive"),
+    ("mgmt.config-reset.device", "POST", "/api/v1/mgmt/configReset/device", "none", "destructive"),
+    ("mgmt.factory-reset", "POST", "/api/v1/mgmt/factoryReset", "none", "destructive"),
+    ("mgmt.network-info", "GET", "/api/v1/mgmt/network/info", "none", "safe"),
+    ("mgmt.device-info", "GET", "/api/v1/mgmt/device/info", "none", "safe"),
+    ("mgmt.network-stats", "GET", "/api/v1/mgmt/network/stats", "none", "safe"),
+    ("mgmt.config-set", "POST", "/api/v1/mgmt/config/set", "required", "mutating"),
+    ("mgmt.config-get", "POST", "/api/v1/mgmt/config/get", "required", "safe"),
+    ("callctrl.dial", "POST", "/api/v1/callctrl/dial", "required", "mutating"),
+    ("callctrl.end-call", "POST", "/api/v1/callctrl/endCall", "required", "mutating"),
+    ("callctrl.mute", "POST", "/api/v1/callctrl/mute", "required", "mutating"),
+    ("callctrl.transfer-call", "POST", "/api/v1/callctrl/transferCall", "required", "mutating"),
+    ("callctrl.send-dtmf", "POST", "/api/v1/callctrl/sendDTMF", "required", "mutating"),
+    ("mgmt.call-logs", "GET", "/api/v1/mgmt/callLogs", "none", "safe"),
+    ("mgmt.call-logs.missed", "GET", "/api/v1/mgmt/callLogs/missed", "none", "safe"),
+    ("mgmt.call-logs.received", "GET", "/api/v1/mgmt/callLogs/received", "none", "safe"),
+    ("mgmt.call-logs.placed", "GET", "/api/v1/mgmt/callLogs/placed", "none", "safe"),
+    ("mgmt.get-presence", "GET", "/api/v1/mgmt/getPresence", "none", "safe"),
+    ("mgmt.network.upload-bg-capture", "POST", "/api/v1/mgmt/network/uploadBgCapture", "optional", "mutating"),
+    ("webcallcontrol.sip-status", "GET", "/api/v1/webCallControl/sipStatus", "none", "safe"),
+    ("callctrl.hold-call", "POST", "/api/v1/callctrl/holdCall", "optional", "mutating"),
+    ("callctrl.resume-call", "POST", "/api/v1/callctrl/resumeCall", "optional", "mutating"),
+    ("callctrl.answer-call", "POST", "/api/v1/callctrl/answerCall", "optional", "mutating"),
+    ("callctrl.ignore-call", "POST", "/api/v1/callctrl/ignoreCall", "optional", "mutating"),
+    ("callctrl.reject-call", "POST", "/api/v1/callctrl/rejectCall", "optional", "mutating"),
+    ("mgmt.poll-for-status", "GET", "/api/v1/mgmt/pollForStatus", "none", "safe"),
+    ("mgmt.transfer-type.get", "GET", "/api/v1/mgmt/transferType/get", "none", "safe"),
+    ("mgmt.transfer-type.set", "POST", "/api/v1/mgmt/transferType/set", "required", "mutating"),
     ("mgmt.uixml", "GET", "/api/v1/mgmt/uixml", "none", "safe"),
-    (
-        "mgmt.device-stats",
-        "GET",
-        "/api/v1/mgmt/device/stats",
-        "none",
-        "safe",
-    ),
-    (
-        "mgmt.running-config",
-        "GET",
-        "/api/v1/mgmt/device/runningConfig",
-        "none",
-        "safe",
-    ),
-    (
-        "mgmt.simulate-touch",
-        "POST",
-        "/api/v1/mgmt/simulateTouch",
-        "required",
-        "mutating",
-    ),
-    (
-        "mgmt.skype.sign-in",
-        "POST",
-        "/api/v1/mgmt/skype/signIn",
-        "required",
-        "session-breaking",
-    ),
-    (
-        "mgmt.skype.sign-out",
-        "POST",
-        "/api/v1/mgmt/skype/signOut",
-        "none",
-        "session-breaking",
-    ),
-    (
-        "mgmt.web-sign-in",
-        "GET",
-        "/api/v1/mgmt/webSignIn",
-        "none",
-        "session-breaking",
-    ),
-    (
-        "mgmt.web-sign-in-cancel",
-        "GET",
-        "/api/v1/mgmt/webSignInCancel",
-        "none",
-        "session-breaking",
-    ),
-    (
-        "mgmt.communication-info",
-        "GET",
-        "/api/v1/mgmt/media/communicationInfo",
-        "none",
-        "safe",
-    ),
-    (
-        "mgmt.location-info",
-        "GET",
-        "/api/v1/mgmt/location/info",
-        "none",
-        "safe",
-    ),
-    (
-        "mgmt.config-export",
-        "POST",
-        "/api/v1/mgmt/config/export",
-        "required",
-        "mutating",
-    ),
-    (
-        "mgmt.session-stats",
-        "GET",
-        "/api/v1/mgmt/media/sessionStats",
-        "none",
-        "safe",
-    ),
-    (
-        "webcallcontrol.call-status",
-        "GET",
-        "/api/v1/webCallControl/callStatus",
-        "none",
-        "safe",
-    ),
-    (
-        "mgmt.line-info",
-        "GET",
-        "/api/v1/mgmt/lineInfo",
-        "none",
-        "safe",
-    ),
-    (
-        "mgmt.line-info.v2",
-        "GET",
-        "/api/v2/mgmt/lineInfo",
-        "none",
-        "safe",
-    ),
-    (
-        "mgmt.update-configuration",
-        "POST",
-        "/api/v1/mgmt/updateConfiguration",
-        "none",
-        "destructive",
-    ),
-    (
-        "mgmt.simulate-text-input",
-        "POST",
-        "/api/v1/mgmt/simulateTextInput",
-        "required",
-        "mutating",
-    ),
-    (
-        "mgmt.simulate-key-event",
-        "POST",
-        "/api/v1/mgmt/simulateKeyEvent",
-        "required",
-        "mutating",
-    ),
-    (
-        "webcallcontrol.call-status.v2",
-        "GET",
-        "/api/v2/webCallControl/callStatus",
-        "none",
-        "safe",
-    ),
-    (
-        "mgmt.device-info.v2",
-        "GET",
-        "/api/v2/mgmt/device/info",
-        "none",
-        "safe",
-    ),
-    (
-        "mgmt.simulate-hook",
-        "POST",
-        "/api/v1/mgmt/simulateHook",
-        "required",
-        "mutating",
-    ),
+    ("mgmt.device-stats", "GET", "/api/v1/mgmt/device/stats", "none", "safe"),
+    ("mgmt.running-config", "GET", "/api/v1/mgmt/device/runningConfig", "none", "safe"),
+    ("mgmt.simulate-touch", "POST", "/api/v1/mgmt/simulateTouch", "required", "mutating"),
+    ("mgmt.skype.sign-in", "POST", "/api/v1/mgmt/skype/signIn", "required", "session-breaking"),
+    ("mgmt.skype.sign-out", "POST", "/api/v1/mgmt/skype/signOut", "none", "session-breaking"),
+    ("mgmt.web-sign-in", "GET", "/api/v1/mgmt/webSignIn", "none", "session-breaking"),
+    ("mgmt.web-sign-in-cancel", "GET", "/api/v1/mgmt/webSignInCancel", "none", "session-breaking"),
+    ("mgmt.communication-info", "GET", "/api/v1/mgmt/media/communicationInfo", "none", "safe"),
+    ("mgmt.location-info", "GET", "/api/v1/mgmt/location/info", "none", "safe"),
+    ("mgmt.config-export", "POST", "/api/v1/mgmt/config/export", "required", "mutating"),
+    ("mgmt.session-stats", "GET", "/api/v1/mgmt/media/sessionStats", "none", "safe"),
+    ("webcallcontrol.call-status", "GET", "/api/v1/webCallControl/callStatus", "none", "safe"),
+    ("mgmt.line-info", "GET", "/api/v1/mgmt/lineInfo", "none", "safe"),
+    ("mgmt.line-info.v2", "GET", "/api/v2/mgmt/lineInfo", "none", "safe"),
+    ("mgmt.update-configuration", "POST", "/api/v1/mgmt/updateConfiguration", "none", "destructive"),
+    ("mgmt.simulate-text-input", "POST", "/api/v1/mgmt/simulateTextInput", "required", "mutating"),
+    ("mgmt.simulate-key-event", "POST", "/api/v1/mgmt/simulateKeyEvent", "required", "mutating"),
+    ("webcallcontrol.call-status.v2", "GET", "/api/v2/webCallControl/callStatus", "none", "safe"),
+    ("mgmt.device-info.v2", "GET", "/api/v2/mgmt/device/info", "none", "safe"),
+    ("mgmt.simulate-hook", "POST", "/api/v1/mgmt/simulateHook", "required", "mutating"),
 ];
-const TRIO_ONLY: &[&str] = &[
-    "mgmt.network.upload-bg-capture",
-    "mgmt.web-sign-in",
-    "mgmt.web-sign-in-cancel",
-];
+const TRIO_ONLY: &[&str] = &["mgmt.network.upload-bg-capture", "mgmt.web-sign-in", "mgmt.web-sign-in-cancel"];
 const VVX_ONLY: &[&str] = &["mgmt.simulate-hook"];
 
 /// The "Applicable return codes" per endpoint (Trio; the VVX dial section adds 4002).
@@ -599,17 +237,13 @@ fn table_codes(id: &str) -> &'static [&'static str] {
         "callctrl.dial" => &["2000", "4000", "5000"],
         "callctrl.end-call" | "callctrl.mute" => &["2000", "4000", "4003", "4007", "5000"],
         "callctrl.transfer-call" | "callctrl.send-dtmf" => &["2000", "4000", "4007", "5000"],
-        "mgmt.call-logs"
-        | "mgmt.call-logs.missed"
-        | "mgmt.call-logs.received"
-        | "mgmt.call-logs.placed" => LOGS,
+        "mgmt.call-logs" | "mgmt.call-logs.missed" | "mgmt.call-logs.received" | "mgmt.call-logs.placed" => LOGS,
         "mgmt.get-presence" => &["2000", "4004", "5000"],
         "mgmt.poll-for-status" => &["2000", "3000", "5000"],
         "mgmt.network.upload-bg-capture" => &["2000", "4000", "4001", "5000"],
-        "callctrl.hold-call"
-        | "callctrl.resume-call"
-        | "callctrl.ignore-call"
-        | "callctrl.reject-call" => &["2000", "4003", "4007", "5000"],
+        "callctrl.hold-call" | "callctrl.resume-call" | "callctrl.ignore-call" | "callctrl.reject-call" => {
+            &["2000", "4003", "4007", "5000"]
+        }
         "callctrl.answer-call" => &["2000", "4000", "4003", "4007", "5000"],
         "mgmt.transfer-type.set" => &["2000", "4000", "5000"],
         "mgmt.simulate-touch" => &["2000", "4000", "4009", "5000"],
@@ -619,9 +253,7 @@ fn table_codes(id: &str) -> &'static [&'static str] {
         "webcallcontrol.call-status" => &["2000", "4007", "5000"],
         "mgmt.line-info.v2" => &["2000", "4000", "5000"],
         "mgmt.update-configuration" => &["2000", "4001", "4400", "4403", "5000", "5500"],
-        "mgmt.simulate-text-input" | "mgmt.simulate-key-event" => {
-            &["2000", "4000", "4400", "4403", "5000", "5500"]
-        }
+        "mgmt.simulate-text-input" | "mgmt.simulate-key-event" => &["2000", "4000", "4400", "4403", "5000", "5500"],
         "webcallcontrol.call-status.v2" => &["2000", "4000", "4007", "5000"],
         "mgmt.simulate-hook" => &["2000", "4000", "5000"],
         _ => &["2000", "5000"],
@@ -629,31 +261,16 @@ fn table_codes(id: &str) -> &'static [&'static str] {
 }
 
 fn check_profile_against_table(p: &Profile, left_out: &[&str], expected_count: usize) {
-    let want: Vec<&(&str, &str, &str, &str, &str)> =
-        TABLE.iter().filter(|t| !left_out.contains(&t.0)).collect();
+    let want: Vec<&(&str, &str, &str, &str, &str)> = TABLE.iter().filter(|t| !left_out.contains(&t.0)).collect();
     let have: BTreeSet<&str> = p.endpoints.iter().map(|e| e.id.as_str()).collect();
     let want_ids: BTreeSet<&str> = want.iter().map(|t| t.0).collect();
-    assert_eq!(
-        have, want_ids,
-        "{}: endpoint ids differ from the table",
-        p.id
-    );
-    assert_eq!(
-        p.endpoints.len(),
-        expected_count,
-        "{}: endpoint count",
-        p.id
-    );
+    assert_eq!(have, want_ids, "{}: endpoint ids differ from the table", p.id);
+    assert_eq!(p.endpoints.len(), expected_count, "{}: endpoint count", p.id);
     for (id, method, path, input, safety) in want {
         let e = p.endpoint(id).unwrap();
         assert_eq!(e.method.as_str(), *method, "{}: {id} method", p.id);
         assert_eq!(e.path, *path, "{}: {id} path", p.id);
-        assert_eq!(
-            serde_json::to_value(e.input).unwrap(),
-            *input,
-            "{}: {id} input",
-            p.id
-        );
+        assert_eq!(serde_json::to_value(e.input).unwrap(), *input, "{}: {id} input", p.id);
         assert_eq!(e.safety.label(), *safety, "{}: {id} safety", p.id);
         let mut codes: Vec<&str> = table_codes(id).to_vec();
         if p.id == "vvx-5.9.0" && *id == "callctrl.dial" {
@@ -662,12 +279,7 @@ fn check_profile_against_table(p: &Profile, left_out: &[&str], expected_count: u
         assert_eq!(e.codes, codes, "{}: {id} codes", p.id);
         // Schema file name mirrors the path: v1|v2/<path after /api/vN/>.json.
         let (version, rest) = path.trim_start_matches("/api/").split_once('/').unwrap();
-        assert_eq!(
-            e.schema,
-            format!("{version}/{rest}.json"),
-            "{}: {id} schema file",
-            p.id
-        );
+        assert_eq!(e.schema, format!("{version}/{rest}.json"), "{}: {id} schema file", p.id);
         assert!(
             e.section.starts_with(&e.title) || e.section.contains("[sic]"),
             "{}: {id} section `{}` must start with the heading",
@@ -696,30 +308,15 @@ fn vvx_profile_lists_exactly_the_50_endpoints_of_the_table() {
     let p = profile("vvx-5.9.0");
     check_profile_against_table(p, TRIO_ONLY, 50);
     assert_eq!(p.family, "vvx");
-    assert_eq!(
-        p.limits.upload_bg_capture_interval_secs, None,
-        "uploadBgCapture is not in the VVX manual"
-    );
+    assert_eq!(p.limits.upload_bg_capture_interval_secs, None, "uploadBgCapture is not in the VVX manual");
     let hook = p.endpoint("mgmt.simulate-hook").unwrap();
     assert!(
-        hook.not_tested
-            .as_deref()
-            .is_some_and(|r| r.contains("E20")),
+        hook.not_tested.as_deref().is_some_and(|r| r.contains("E20")),
         "simulateHook must say why it is not tested"
     );
     // Sections whose VVX text is missing cite E19; the ones the copy has do not.
-    assert!(
-        !p.endpoint("callctrl.mute")
-            .unwrap()
-            .errata
-            .contains(&"E19".to_string())
-    );
-    assert!(
-        p.endpoint("callctrl.transfer-call")
-            .unwrap()
-            .errata
-            .contains(&"E19".to_string())
-    );
+    assert!(!p.endpoint("callctrl.mute").unwrap().errata.contains(&"E19".to_string()));
+    assert!(p.endpoint("callctrl.transfer-call").unwrap().errata.contains(&"E19".to_string()));
 }
 
 #[test]
@@ -735,15 +332,12 @@ fn both_profiles_carry_the_manual_limits_and_error_table() {
         assert_eq!(
             codes,
             [
-                "2000", "3000", "4000", "4001", "4002", "4003", "4004", "4005", "4006", "4007",
-                "4008", "4009", "4010", "4400", "4403", "5000", "5500"
+                "2000", "3000", "4000", "4001", "4002", "4003", "4004", "4005", "4006", "4007", "4008", "4009", "4010",
+                "4400", "4403", "5000", "5500"
             ],
             "{id}: status codes"
         );
-        assert!(
-            p.status_codes["3000"].contains("E51"),
-            "{id}: 3000 must cite E51"
-        );
+        assert!(p.status_codes["3000"].contains("E51"), "{id}: 3000 must cite E51");
         for six in ["4400", "4403", "5500"] {
             assert!(
                 p.status_codes[six].contains("6.x") && p.status_codes[six].contains("E23"),
@@ -781,11 +375,7 @@ fn every_endpoint_has_fixtures_and_every_fixture_folder_an_endpoint() {
             }
         }
     }
-    assert!(
-        missing.is_empty(),
-        "missing fixtures under tests/data/schemas:\n  {}",
-        missing.join("\n  ")
-    );
+    assert!(missing.is_empty(), "missing fixtures under tests/data/schemas:\n  {}", missing.join("\n  "));
     for entry in std::fs::read_dir(fixtures_root()).unwrap() {
         let entry = entry.unwrap();
         let name = entry.file_name().to_string_lossy().to_string();
@@ -837,15 +427,14 @@ fn manual_examples_and_device_captures_are_accepted() {
                 match expected_rejection(&id, &file) {
                     Some((_, _, erratum, why)) => {
                         if v.is_empty() {
-                            failures.push(format!("{id}/{file}: expected a rejection ({erratum}: {why}) but the schema accepts it"));
+                            failures.push(format!(
+                                "{id}/{file}: expected a rejection ({erratum}: {why}) but the schema accepts it"
+                            ));
                         }
                     }
                     None => {
                         if !v.is_empty() {
-                            failures.push(format!(
-                                "{id}/{file} rejected by {schema}:\n      {}",
-                                v.join("\n      ")
-                            ));
+                            failures.push(format!("{id}/{file} rejected by {schema}:\n      {}", v.join("\n      ")));
                         }
                     }
                 }
@@ -874,26 +463,18 @@ fn request_bodies_are_judged_by_the_request_schemas() {
     let mut failures = Vec::new();
     for (id, (schema, input)) in all_endpoints() {
         if input == Input::None {
-            assert!(
-                fixtures(&id, "request-").is_empty(),
-                "{id} takes no input but has request fixtures"
-            );
+            assert!(fixtures(&id, "request-").is_empty(), "{id} takes no input but has request fixtures");
             continue;
         }
         for (file, value) in fixtures(&id, "request-ok") {
             let v = violations(&schema, "request", &value);
             if !v.is_empty() {
-                failures.push(format!(
-                    "{id}/{file} rejected:\n      {}",
-                    v.join("\n      ")
-                ));
+                failures.push(format!("{id}/{file} rejected:\n      {}", v.join("\n      ")));
             }
         }
         for (file, value) in fixtures(&id, "request-bad") {
             if violations(&schema, "request", &value).is_empty() {
-                failures.push(format!(
-                    "{id}/{file} is accepted by {schema}#/$defs/request"
-                ));
+                failures.push(format!("{id}/{file} is accepted by {schema}#/$defs/request"));
             }
         }
     }
@@ -910,28 +491,11 @@ fn the_failure_envelope_takes_error_codes_and_extra_members() {
         assert!(v.is_empty(), "common/{file}: {v:?}");
     }
     for (file, value) in bad {
-        assert!(
-            !violations("common.json", "failure", &value).is_empty(),
-            "common/{file} is accepted as a failure"
-        );
+        assert!(!violations("common.json", "failure", &value).is_empty(), "common/{file} is accepted as a failure");
     }
     // A numeric Status is tolerated (E07) but a success envelope with one still needs 2000.
-    assert!(
-        violations(
-            "common.json",
-            "success",
-            &serde_json::json!({"Status": 2000})
-        )
-        .is_empty()
-    );
-    assert!(
-        !violations(
-            "common.json",
-            "success",
-            &serde_json::json!({"Status": 2001})
-        )
-        .is_empty()
-    );
+    assert!(violations("common.json", "success", &serde_json::json!({"Status": 2000})).is_empty());
+    assert!(!violations("common.json", "success", &serde_json::json!({"Status": 2001})).is_empty());
 }
 
 // ---------------------------------------------------------------- suite.schema.json
@@ -950,15 +514,9 @@ fn every_suite_file_passes_the_suite_schema() {
             continue;
         }
         checked += 1;
-        let value: Value =
-            toml::from_str(&f.text).unwrap_or_else(|e| panic!("{}: {e}", f.rel.display()));
+        let value: Value = toml::from_str(&f.text).unwrap_or_else(|e| panic!("{}: {e}", f.rel.display()));
         let v = suite_violations(&value);
-        assert!(
-            v.is_empty(),
-            "{} fails suite.schema.json:\n  {}",
-            f.rel.display(),
-            v.join("\n  ")
-        );
+        assert!(v.is_empty(), "{} fails suite.schema.json:\n  {}", f.rel.display(), v.join("\n  "));
     }
     // Suites are written by another part of the project; when none exist yet the schema is
     // still exercised by the examples below.
@@ -982,11 +540,7 @@ fn suite_schema_accepts_the_documented_example_and_rejects_unknown_keys() {
         json = [{ pointer = "/Status", one_of = ["4009"] }]
     "#;
     let value: Value = toml::from_str(example).unwrap();
-    assert!(
-        suite_violations(&value).is_empty(),
-        "{:?}",
-        suite_violations(&value)
-    );
+    assert!(suite_violations(&value).is_empty(), "{:?}", suite_violations(&value));
     // The loader agrees.
     let _: SuiteFile = toml::from_str(example).unwrap();
 
@@ -996,7 +550,13 @@ fn suite_schema_accepts_the_documented_example_and_rejects_unknown_keys() {
         ("unknown level", example.replace("\"must\"", "\"should\"")),
         ("upper-case id", example.replace("mgmt.config-get.param-limit.over", "Mgmt.Over")),
         ("query pair of one", example.replace("[[\"line\", \"1\"]]", "[[\"line\"]]")),
-        ("missing manual", example.replace("manual = { section = \"Management.GetConfig\", quote = \"The maximum is 20 parameters.\" }", "")),
+        (
+            "missing manual",
+            example.replace(
+                "manual = { section = \"Management.GetConfig\", quote = \"The maximum is 20 parameters.\" }",
+                "",
+            ),
+        ),
     ] {
         let value: Value = toml::from_str(&bad).unwrap();
         assert!(!suite_violations(&value).is_empty(), "suite schema accepts a case with {what}");
@@ -1005,11 +565,7 @@ fn suite_schema_accepts_the_documented_example_and_rejects_unknown_keys() {
 
 /// Members of the schema object `$defs/<def>` of suite.schema.json.
 fn schema_members(def: &str) -> BTreeSet<String> {
-    let file = catalogue()
-        .schemas
-        .files()
-        .find(|f| f.rel == "suite.schema.json")
-        .expect("suite.schema.json");
+    let file = catalogue().schemas.files().find(|f| f.rel == "suite.schema.json").expect("suite.schema.json");
     file.value["$defs"][def]["properties"]
         .as_object()
         .unwrap_or_else(|| panic!("$defs/{def} has no properties"))
@@ -1019,13 +575,7 @@ fn schema_members(def: &str) -> BTreeSet<String> {
 }
 
 fn rust_members<T: serde::Serialize>(value: &T) -> BTreeSet<String> {
-    serde_json::to_value(value)
-        .unwrap()
-        .as_object()
-        .unwrap()
-        .keys()
-        .cloned()
-        .collect()
+    serde_json::to_value(value).unwrap().as_object().unwrap().keys().cloned().collect()
 }
 
 #[test]
@@ -1038,14 +588,8 @@ fn suite_schema_is_in_sync_with_case_rs() {
     let step: Step = serde_json::from_value(serde_json::json!({"name": "x"})).unwrap();
     let expect: Expect = serde_json::from_value(serde_json::json!({})).unwrap();
     let assert: JsonAssert = serde_json::from_value(serde_json::json!({"pointer": ""})).unwrap();
-    let manual = ManualRef {
-        section: String::new(),
-        quote: String::new(),
-    };
-    let suite = SuiteFile {
-        title: None,
-        cases: Vec::new(),
-    };
+    let manual = ManualRef { section: String::new(), quote: String::new() };
+    let suite = SuiteFile { title: None, cases: Vec::new() };
     let pairs: [(&str, BTreeSet<String>); 8] = [
         ("suiteFile", rust_members(&suite)),
         ("case", rust_members(&case)),
@@ -1054,43 +598,24 @@ fn suite_schema_is_in_sync_with_case_rs() {
         ("expect", rust_members(&expect)),
         ("jsonAssert", rust_members(&assert)),
         ("manualRef", rust_members(&manual)),
-        (
-            "endpointSelector",
-            rust_members(&EndpointSelector::default()),
-        ),
+        ("endpointSelector", rust_members(&EndpointSelector::default())),
     ];
     for (def, rust) in pairs {
-        assert_eq!(
-            schema_members(def),
-            rust,
-            "suite.schema.json $defs/{def} differs from case.rs"
-        );
+        assert_eq!(schema_members(def), rust, "suite.schema.json $defs/{def} differs from case.rs");
     }
 
     // Every enum value of the schema deserialises into the Rust enum.
-    let file = catalogue()
-        .schemas
-        .files()
-        .find(|f| f.rel == "suite.schema.json")
-        .unwrap();
+    let file = catalogue().schemas.files().find(|f| f.rel == "suite.schema.json").unwrap();
     let values = |def: &str| -> Vec<Value> {
-        file.value["$defs"][def]["enum"]
-            .as_array()
-            .unwrap_or_else(|| panic!("$defs/{def} enum"))
-            .clone()
+        file.value["$defs"][def]["enum"].as_array().unwrap_or_else(|| panic!("$defs/{def} enum")).clone()
     };
     fn all_parse<T: serde::de::DeserializeOwned>(def: &str, vals: Vec<Value>) {
         assert!(!vals.is_empty());
         for v in vals {
-            assert!(
-                serde_json::from_value::<T>(v.clone()).is_ok(),
-                "$defs/{def}: {v} is not a value of the Rust enum"
-            );
+            assert!(serde_json::from_value::<T>(v.clone()).is_ok(), "$defs/{def}: {v} is not a value of the Rust enum");
         }
     }
-    use polyconform::catalogue::case::{
-        AuthMode, Cleanup, Family, Precondition, SchemaPart, Transport,
-    };
+    use polyconform::catalogue::case::{AuthMode, Cleanup, Family, Precondition, SchemaPart, Transport};
     use polyconform::verdict::{Level, Verdict};
     all_parse::<Family>("family", values("family"));
     all_parse::<Level>("level", values("level"));
@@ -1106,10 +631,7 @@ fn suite_schema_is_in_sync_with_case_rs() {
     // And the other way for the enums whose variants can be listed.
     let verdicts = values("verdict");
     for v in Verdict::ALL {
-        assert!(
-            verdicts.contains(&serde_json::to_value(v).unwrap()),
-            "verdict {v} missing from suite.schema.json"
-        );
+        assert!(verdicts.contains(&serde_json::to_value(v).unwrap()), "verdict {v} missing from suite.schema.json");
     }
     assert_eq!(values("family").len(), 15, "Family has 15 variants");
 }

@@ -38,9 +38,7 @@ pub fn valid_name(name: &str) -> bool {
     !name.is_empty()
         && name != "."
         && name != ".."
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
 }
 
 /// The answer of one safe endpoint.
@@ -56,10 +54,7 @@ pub struct Recorded {
 
 /// The endpoints a snapshot records: GET and `safe` (nothing that changes the phone).
 pub fn recordable(profile: &Profile) -> impl Iterator<Item = &crate::catalogue::Endpoint> {
-    profile
-        .endpoints
-        .iter()
-        .filter(|e| e.method == Method::GET && e.safety == Safety::Safe)
+    profile.endpoints.iter().filter(|e| e.method == Method::GET && e.safety == Safety::Safe)
 }
 
 /// Ask every recordable endpoint once, in profile order.
@@ -68,10 +63,9 @@ pub async fn capture(device: &Device, profile: &Profile) -> Vec<Recorded> {
     for ep in recordable(profile) {
         let ex = device.send("snapshot", WireRequest::get(&ep.path)).await;
         let shape = match &ex.outcome {
-            Outcome::Answered(r) if r.status == 200 => r
-                .json()
-                .map(|v| shape_of(&v))
-                .ok_or_else(|| "HTTP 200 without a JSON body".to_string()),
+            Outcome::Answered(r) if r.status == 200 => {
+                r.json().map(|v| shape_of(&v)).ok_or_else(|| "HTTP 200 without a JSON body".to_string())
+            }
             other => Err(other.summary()),
         };
         out.push(Recorded {
@@ -113,21 +107,14 @@ pub fn write_baseline(
     mode: UpdateMode,
     redactor: &Redactor,
 ) -> Result<String, BaselineError> {
-    if let Some(first) = recorded
-        .iter()
-        .find_map(|r| r.shape.as_ref().err())
-        .filter(|_| recorded.iter().all(|r| r.shape.is_err()))
+    if let Some(first) =
+        recorded.iter().find_map(|r| r.shape.as_ref().err()).filter(|_| recorded.iter().all(|r| r.shape.is_err()))
     {
         // Nothing usable came back (unreachable, wrong password, API disabled): a baseline
         // of nothing would make every later comparison silently empty.
-        return Err(BaselineError::NothingRecorded {
-            first: first.clone(),
-        });
+        return Err(BaselineError::NothingRecorded { first: first.clone() });
     }
-    std::fs::create_dir_all(dir).map_err(|source| BaselineError::Create {
-        place: dir.to_path_buf(),
-        source,
-    })?;
+    std::fs::create_dir_all(dir).map_err(|source| BaselineError::Create { place: dir.to_path_buf(), source })?;
     let mut lines = Vec::new();
     let (mut written, mut unchanged, mut pending, mut skipped) = (0, 0, 0, 0);
     for r in recorded {
@@ -135,56 +122,35 @@ pub fn write_baseline(
             Ok(s) => s,
             Err(why) => {
                 skipped += 1;
-                lines.push(format!(
-                    "  skipped   {} ({} {}): {why}",
-                    r.endpoint, r.method, r.path
-                ));
+                lines.push(format!("  skipped   {} ({} {}): {why}", r.endpoint, r.method, r.path));
                 continue;
             }
         };
         let snap = snap_for(r, profile, shape);
         let text = redactor.redact(&snap.render());
         let path = dir.join(format!("{}.snap", r.endpoint));
-        let existing = std::fs::read_to_string(&path)
-            .ok()
-            .and_then(|t| SnapFile::parse(&t).ok());
+        let existing = std::fs::read_to_string(&path).ok().and_then(|t| SnapFile::parse(&t).ok());
         let new_path = path.with_extension("snap.new");
         match existing {
             Some(old)
-                if old.body.trim_end()
-                    == SnapFile::parse(&text)
-                        .map(|s| s.body)
-                        .unwrap_or_default()
-                        .trim_end() =>
+                if old.body.trim_end() == SnapFile::parse(&text).map(|s| s.body).unwrap_or_default().trim_end() =>
             {
                 unchanged += 1;
                 // A pending review made stale by an identical new recording is removed.
                 let _ = std::fs::remove_file(&new_path);
             }
             Some(_) if mode == UpdateMode::New => {
-                std::fs::write(&new_path, &text).map_err(|source| BaselineError::Write {
-                    place: new_path.clone(),
-                    source,
-                })?;
+                std::fs::write(&new_path, &text)
+                    .map_err(|source| BaselineError::Write { place: new_path.clone(), source })?;
                 pending += 1;
-                lines.push(format!(
-                    "  changed   {} -> {}",
-                    r.endpoint,
-                    new_path.display()
-                ));
+                lines.push(format!("  changed   {} -> {}", r.endpoint, new_path.display()));
             }
             Some(_) if mode == UpdateMode::No => {
                 pending += 1;
-                lines.push(format!(
-                    "  changed   {} (not written: INSTA_UPDATE=no)",
-                    r.endpoint
-                ));
+                lines.push(format!("  changed   {} (not written: INSTA_UPDATE=no)", r.endpoint));
             }
             _ => {
-                std::fs::write(&path, &text).map_err(|source| BaselineError::Write {
-                    place: path.clone(),
-                    source,
-                })?;
+                std::fs::write(&path, &text).map_err(|source| BaselineError::Write { place: path.clone(), source })?;
                 let _ = std::fs::remove_file(&new_path);
                 written += 1;
             }
@@ -200,7 +166,8 @@ pub fn write_baseline(
         summary.push_str(&l);
     }
     if pending > 0 && mode == UpdateMode::New {
-        summary.push_str("\nreview the changes with `cargo insta review` (or record over them with INSTA_UPDATE=always)");
+        summary
+            .push_str("\nreview the changes with `cargo insta review` (or record over them with INSTA_UPDATE=always)");
     }
     Ok(summary)
 }
@@ -215,10 +182,7 @@ fn snap_for(r: &Recorded, profile: &Profile, shape: &serde_json::Value) -> SnapF
     info.insert("title".to_string(), r.title.clone());
     SnapFile {
         source: Some(SOURCE.to_string()),
-        description: Some(format!(
-            "Shape of the answer of {} {} ({}) on {}",
-            r.method, r.path, r.title, profile.id
-        )),
+        description: Some(format!("Shape of the answer of {} {} ({}) on {}", r.method, r.path, r.title, profile.id)),
         expression: Some(format!("shape_of({} {})", r.method, r.path)),
         info,
         body: pretty(shape),

@@ -95,16 +95,9 @@ impl fmt::Display for BaselineDiff {
             DiffKind::NewStatus => {
                 format!("new Status code {} (baseline saw {})", self.now, self.was)
             }
-            DiffKind::NewValue => format!(
-                "new value at `{}`: {} (baseline saw {})",
-                self.pointer, self.now, self.was
-            ),
+            DiffKind::NewValue => format!("new value at `{}`: {} (baseline saw {})", self.pointer, self.now, self.was),
         };
-        write!(
-            f,
-            "baseline {}: {} ({}): {what}",
-            self.baseline, self.endpoint, self.request
-        )
+        write!(f, "baseline {}: {} ({}): {what}", self.baseline, self.endpoint, self.request)
     }
 }
 
@@ -194,11 +187,7 @@ pub fn compare_report(baseline_dir: &Path, run: &RunRecord) -> Result<Comparison
                 _ => {
                     let mut found = Vec::new();
                     diff_shapes(&entry.shape, &shape, String::new(), true, &mut found);
-                    out.diffs.extend(
-                        found
-                            .into_iter()
-                            .map(|(kind, pointer, was, now)| diff(kind, pointer, was, now)),
-                    );
+                    out.diffs.extend(found.into_iter().map(|(kind, pointer, was, now)| diff(kind, pointer, was, now)));
                 }
             }
         }
@@ -229,9 +218,7 @@ fn idle_answers(run: &RunRecord, method: &str, path: &str) -> Vec<Value> {
 
 /// The JSON answer of `ex` if it is an authenticated `method path` answered HTTP 200.
 fn idle_answer(ex: &Exchange, method: &str, path: &str) -> Option<Value> {
-    if ex.request.auth != AuthMode::Valid
-        || !ex.request.method.eq_ignore_ascii_case(method)
-        || ex.request.path != path
+    if ex.request.auth != AuthMode::Valid || !ex.request.method.eq_ignore_ascii_case(method) || ex.request.path != path
     {
         return None;
     }
@@ -260,54 +247,38 @@ pub fn as_case(
     comparison: &Comparison,
 ) -> crate::record::model::CaseRecord {
     let name = baseline_name(baseline_dir);
-    let mut findings: Vec<Finding> = comparison
-        .diffs
-        .iter()
-        .map(BaselineDiff::to_finding)
-        .collect();
+    let mut findings: Vec<Finding> = comparison.diffs.iter().map(BaselineDiff::to_finding).collect();
     if findings.is_empty() {
         let mut details = vec![format!("compared: {}", comparison.compared.join(", "))];
         if !comparison.not_exercised.is_empty() {
-            details.push(format!("not exercised by this run (no plain GET answered HTTP 200 before the case changed the phone): {}", comparison.not_exercised.join(", ")));
+            details.push(format!(
+                "not exercised by this run (no plain GET answered HTTP 200 before the case changed the phone): {}",
+                comparison.not_exercised.join(", ")
+            ));
         }
         findings.push(Finding {
             family: Family::Baseline,
             verdict: Verdict::Pass,
             section: format!("Baseline {name}"),
             requirement: format!("Answers keep the shapes recorded in baseline `{name}`."),
-            expected: vec![
-                "the recorded keys, nesting, types, Status codes and enum values".into(),
-            ],
-            actual: format!(
-                "{} endpoint(s) compared, no difference",
-                comparison.compared.len()
-            ),
+            expected: vec!["the recorded keys, nesting, types, Status codes and enum values".into()],
+            actual: format!("{} endpoint(s) compared, no difference", comparison.compared.len()),
             step: "compare".into(),
             details,
             errata: vec![],
         });
     }
-    let differing: BTreeSet<&str> = comparison
-        .diffs
-        .iter()
-        .map(|d| d.endpoint.as_str())
-        .collect();
+    let differing: BTreeSet<&str> = comparison.diffs.iter().map(|d| d.endpoint.as_str()).collect();
     let entries = load(baseline_dir).unwrap_or_default();
     let mut exchanges = Vec::new();
-    for e in entries
-        .iter()
-        .filter(|e| differing.contains(e.endpoint.as_str()))
-    {
+    for e in entries.iter().filter(|e| differing.contains(e.endpoint.as_str())) {
         let first = run
             .cases
             .iter()
             .flat_map(|c| {
-                c.exchanges.iter().take_while(|x| {
-                    matches!(
-                        x.request.method.to_ascii_uppercase().as_str(),
-                        "GET" | "HEAD"
-                    )
-                })
+                c.exchanges
+                    .iter()
+                    .take_while(|x| matches!(x.request.method.to_ascii_uppercase().as_str(), "GET" | "HEAD"))
             })
             .find(|x| idle_answer(x, &e.method, &e.path).is_some());
         if let Some(x) = first {
@@ -316,10 +287,7 @@ pub fn as_case(
             exchanges.push(x);
         }
     }
-    let verdict = findings
-        .iter()
-        .map(|f| f.verdict)
-        .fold(Verdict::Pass, Verdict::worst);
+    let verdict = findings.iter().map(|f| f.verdict).fold(Verdict::Pass, Verdict::worst);
     crate::record::model::CaseRecord {
         id: format!("{id_prefix}.baseline.{name}"),
         title: format!("Answers keep the shapes of baseline {name}"),
@@ -351,9 +319,7 @@ pub struct BaselineEntry {
 
 /// The baseline name a directory stands for (its last component).
 pub fn baseline_name(dir: &Path) -> String {
-    dir.file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| dir.display().to_string())
+    dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| dir.display().to_string())
 }
 
 /// Where `--baseline NAME` is read from: `NAME` itself when it is a directory (a path
@@ -363,9 +329,10 @@ pub fn resolve(name: &str) -> PathBuf {
     if name.contains('/')
         || name.contains('\\')
         || as_path.is_dir()
-            && as_path.join(".").read_dir().is_ok_and(|mut d| {
-                d.any(|e| e.is_ok_and(|e| e.path().extension().is_some_and(|x| x == "snap")))
-            })
+            && as_path
+                .join(".")
+                .read_dir()
+                .is_ok_and(|mut d| d.any(|e| e.is_ok_and(|e| e.path().extension().is_some_and(|x| x == "snap"))))
     {
         as_path
     } else {
@@ -378,30 +345,19 @@ pub fn resolve(name: &str) -> PathBuf {
 pub fn load(dir: &Path) -> Result<Vec<BaselineEntry>, BaselineError> {
     let mut files: Vec<(String, String)> = Vec::new();
     if dir.is_dir() {
-        let unreadable = |source| BaselineError::Read {
-            place: dir.to_path_buf(),
-            source,
-        };
+        let unreadable = |source| BaselineError::Read { place: dir.to_path_buf(), source };
         for e in std::fs::read_dir(dir).map_err(unreadable)? {
             let p = e.map_err(unreadable)?.path();
             if p.extension().is_some_and(|x| x == "snap") {
-                let text = std::fs::read_to_string(&p).map_err(|source| BaselineError::Read {
-                    place: p.clone(),
-                    source,
-                })?;
+                let text =
+                    std::fs::read_to_string(&p).map_err(|source| BaselineError::Read { place: p.clone(), source })?;
                 files.push((p.display().to_string(), text));
             }
         }
     } else if let Some(shipped) = SHIPPED.get_dir(baseline_name(dir)) {
-        for f in shipped
-            .files()
-            .filter(|f| f.path().extension().is_some_and(|x| x == "snap"))
-        {
+        for f in shipped.files().filter(|f| f.path().extension().is_some_and(|x| x == "snap")) {
             if let Some(text) = f.contents_utf8() {
-                files.push((
-                    format!("snapshots/{} (built in)", f.path().display()),
-                    text.to_string(),
-                ));
+                files.push((format!("snapshots/{} (built in)", f.path().display()), text.to_string()));
             }
         }
     } else {
@@ -412,31 +368,27 @@ pub fn load(dir: &Path) -> Result<Vec<BaselineEntry>, BaselineError> {
         });
     }
     if files.is_empty() {
-        return Err(BaselineError::Empty {
-            dir: dir.to_path_buf(),
-            name: baseline_name(dir),
-        });
+        return Err(BaselineError::Empty { dir: dir.to_path_buf(), name: baseline_name(dir) });
     }
     files.sort();
-    files
-        .iter()
-        .map(|(shown, text)| parse_entry(shown, text))
-        .collect()
+    files.iter().map(|(shown, text)| parse_entry(shown, text)).collect()
 }
 
 /// Names of the baselines built into the binary.
 pub fn shipped_names() -> Vec<String> {
-    SHIPPED
-        .dirs()
-        .map(|d| d.path().display().to_string())
-        .collect()
+    SHIPPED.dirs().map(|d| d.path().display().to_string()).collect()
 }
 
 fn parse_entry(shown: &str, text: &str) -> Result<BaselineEntry, BaselineError> {
     let malformed = |place: String, detail: String| BaselineError::Malformed { place, detail };
     let snap = SnapFile::parse(text).map_err(|e| malformed(shown.to_string(), e))?;
     let get = |k: &str| {
-        snap.info.get(k).cloned().ok_or_else(|| malformed(shown.to_string(), format!("the header has no `info.{k}` (hint: record the baseline again with `polyconform snapshot`)")))
+        snap.info.get(k).cloned().ok_or_else(|| {
+            malformed(
+                shown.to_string(),
+                format!("the header has no `info.{k}` (hint: record the baseline again with `polyconform snapshot`)"),
+            )
+        })
     };
     let value: Value = serde_json::from_str(&snap.body).map_err(|e| {
         malformed(
@@ -445,12 +397,7 @@ fn parse_entry(shown: &str, text: &str) -> Result<BaselineEntry, BaselineError> 
         )
     })?;
     let shape = Shape::from_json(&value).map_err(|e| malformed(shown.to_string(), e))?;
-    Ok(BaselineEntry {
-        endpoint: get("endpoint")?,
-        method: get("method")?,
-        path: get("path")?,
-        shape,
-    })
+    Ok(BaselineEntry { endpoint: get("endpoint")?, method: get("method")?, path: get("path")?, shape })
 }
 /// Differences of `now` against `base`, found under `pointer`.
 fn diff_shapes(
@@ -461,11 +408,7 @@ fn diff_shapes(
     out: &mut Vec<(DiffKind, String, String, String)>,
 ) {
     let at = |p: &str| {
-        if p.is_empty() {
-            "/".to_string()
-        } else {
-            p.to_string()
-        }
+        if p.is_empty() { "/".to_string() } else { p.to_string() }
     };
     match (base, now) {
         (Shape::Unknown, _) | (_, Shape::Unknown) => {}
@@ -490,18 +433,11 @@ fn diff_shapes(
                 }
             }
         }
-        (Shape::Array(b), Shape::Array(n)) => {
-            diff_shapes(b, n, format!("{pointer}/[]"), false, out)
-        }
+        (Shape::Array(b), Shape::Array(n)) => diff_shapes(b, n, format!("{pointer}/[]"), false, out),
         (Shape::Enum(b), Shape::Enum(n)) => {
             let new: BTreeSet<String> = n.difference(b).cloned().collect();
             if !new.is_empty() {
-                out.push((
-                    DiffKind::NewValue,
-                    at(&pointer),
-                    quoted_list(b),
-                    quoted_list(&new),
-                ));
+                out.push((DiffKind::NewValue, at(&pointer), quoted_list(b), quoted_list(&new)));
             }
         }
         (Shape::OneOf(b), n) => {
@@ -511,17 +447,10 @@ fn diff_shapes(
                 one => vec![one],
             };
             if now_kinds.iter().any(|s| !kinds.contains(s.kind())) {
-                out.push((
-                    DiffKind::Retyped,
-                    at(&pointer),
-                    base.describe(),
-                    n.describe(),
-                ));
+                out.push((DiffKind::Retyped, at(&pointer), base.describe(), n.describe()));
             }
         }
-        (b, n) if b.kind() != n.kind() => {
-            out.push((DiffKind::Retyped, at(&pointer), b.describe(), n.describe()))
-        }
+        (b, n) if b.kind() != n.kind() => out.push((DiffKind::Retyped, at(&pointer), b.describe(), n.describe())),
         _ => {}
     }
 }
@@ -547,34 +476,23 @@ mod tests {
     fn a_shape_keeps_keys_types_and_enums_but_no_volatile_value() {
         let shape = shape_of(&device_info());
         let text = serde_json::to_string(&shape).unwrap();
-        for volatile in [
-            "64167fcacee2",
-            "6:16:10",
-            "192.168.1.9",
-            "5.9.1.0",
-            "Trio 8800",
-        ] {
+        for volatile in ["64167fcacee2", "6:16:10", "192.168.1.9", "5.9.1.0", "Trio 8800"] {
             assert!(!text.contains(volatile), "`{volatile}` leaked into {text}");
         }
         assert_eq!(shape["Status"], json!({"$enum": ["2000"]}));
-        assert_eq!(
-            shape["data"]["DeviceType"],
-            json!({"$enum": ["hardwareEndpoint"]})
-        );
+        assert_eq!(shape["data"]["DeviceType"], json!({"$enum": ["hardwareEndpoint"]}));
         assert_eq!(shape["data"]["MACAddress"], json!("string"));
         assert_eq!(shape["data"]["AttachedHardware"], json!({"EM": []}));
     }
 
     #[test]
     fn shapes_round_trip_through_their_json() {
-        let v = json!({"a": [1, "x", null], "b": {"$weird": true}, "Status": "2000", "c": [], "d": [{"x": "1"}, {"y": 2}]});
+        let v =
+            json!({"a": [1, "x", null], "b": {"$weird": true}, "Status": "2000", "c": [], "d": [{"x": "1"}, {"y": 2}]});
         let shape = Shape::of(&v, None);
         assert_eq!(Shape::from_json(&shape.to_json()).unwrap(), shape);
         assert_eq!(shape.to_json()["b"], json!({"$$weird": "boolean"}));
-        assert_eq!(
-            shape.to_json()["d"],
-            json!([{"x": "string", "y": "number"}])
-        );
+        assert_eq!(shape.to_json()["d"], json!([{"x": "string", "y": "number"}]));
     }
 
     #[test]
@@ -588,13 +506,7 @@ mod tests {
 
     fn diffs(base: Value, now: Value) -> Vec<(DiffKind, String, String, String)> {
         let mut out = Vec::new();
-        diff_shapes(
-            &Shape::of(&base, None),
-            &Shape::of(&now, None),
-            String::new(),
-            true,
-            &mut out,
-        );
+        diff_shapes(&Shape::of(&base, None), &Shape::of(&now, None), String::new(), true, &mut out);
         out
     }
 
@@ -606,18 +518,8 @@ mod tests {
         now["data"]["AttachedHardware"] = json!({"EM": {}});
         let d = diffs(device_info(), now);
         assert_eq!(d.len(), 3, "{d:?}");
-        assert!(d.contains(&(
-            DiffKind::Added,
-            "/data/BuildId".into(),
-            "absent".into(),
-            "string".into()
-        )));
-        assert!(d.contains(&(
-            DiffKind::Removed,
-            "/data/MACAddress".into(),
-            "string".into(),
-            "absent".into()
-        )));
+        assert!(d.contains(&(DiffKind::Added, "/data/BuildId".into(), "absent".into(), "string".into())));
+        assert!(d.contains(&(DiffKind::Removed, "/data/MACAddress".into(), "string".into(), "absent".into())));
         assert!(d.contains(&(
             DiffKind::Retyped,
             "/data/AttachedHardware/EM".into(),
@@ -628,45 +530,27 @@ mod tests {
 
     #[test]
     fn empty_arrays_are_compatible_with_any_element_shape_and_values_do_not_matter() {
-        assert!(
-            diffs(
-                json!({"data": []}),
-                json!({"data": [{"CallState": "Connected"}]})
-            )
-            .is_empty()
-        );
+        assert!(diffs(json!({"data": []}), json!({"data": [{"CallState": "Connected"}]})).is_empty());
         assert!(diffs(json!({"data": [{"a": "1"}]}), json!({"data": []})).is_empty());
         assert!(diffs(json!({"n": "1 Day"}), json!({"n": "22 Days"})).is_empty());
     }
 
     #[test]
     fn a_new_enum_value_is_reported() {
-        let d = diffs(
-            json!({"data": [{"CallState": "Connected"}]}),
-            json!({"data": [{"CallState": "Held"}]}),
-        );
+        let d = diffs(json!({"data": [{"CallState": "Connected"}]}), json!({"data": [{"CallState": "Held"}]}));
         assert_eq!(
             d,
-            vec![(
-                DiffKind::NewValue,
-                "/data/[]/CallState".into(),
-                "\"Connected\"".into(),
-                "\"Held\"".into()
-            )]
+            vec![(DiffKind::NewValue, "/data/[]/CallState".into(), "\"Connected\"".into(), "\"Held\"".into())]
         );
     }
 
     #[test]
     fn pretty_text_is_json_with_one_member_per_line() {
-        let shape = shape_of(
-            &json!({"Status": "2000", "data": [{"CallState": "Connected", "Muted": "0"}], "x": [], "y": {}}),
-        );
+        let shape =
+            shape_of(&json!({"Status": "2000", "data": [{"CallState": "Connected", "Muted": "0"}], "x": [], "y": {}}));
         let text = pretty(&shape);
         assert_eq!(serde_json::from_str::<Value>(&text).unwrap(), shape);
-        assert!(
-            text.contains("\"Status\": {\"$enum\": [\"2000\"]},\n"),
-            "{text}"
-        );
+        assert!(text.contains("\"Status\": {\"$enum\": [\"2000\"]},\n"), "{text}");
         assert!(text.contains("\"x\": [],\n"), "{text}");
     }
 
@@ -691,10 +575,7 @@ mod tests {
             title: "t".into(),
             family: Family::Schema,
             level: crate::verdict::Level::Must,
-            manual: ManualRef {
-                section: "s".into(),
-                quote: "q".into(),
-            },
+            manual: ManualRef { section: "s".into(), quote: "q".into() },
             endpoint: None,
             suite: "s".into(),
             verdict: Verdict::Pass,
@@ -702,10 +583,7 @@ mod tests {
             findings: vec![],
             exchanges: vec![
                 ex(WireRequest::get(path), "4007"),
-                ex(
-                    WireRequest::post_json("/api/v1/callctrl/dial", &json!({})),
-                    "2000",
-                ),
+                ex(WireRequest::post_json("/api/v1/callctrl/dial", &json!({})), "2000"),
                 ex(WireRequest::get(path), "2000"),
             ],
             reproducer: None,
@@ -728,10 +606,7 @@ mod tests {
             cases: vec![case, other],
             notes: vec![],
         };
-        assert_eq!(
-            idle_answers(&run, "GET", path),
-            vec![json!({"Status": "4007"})]
-        );
+        assert_eq!(idle_answers(&run, "GET", path), vec![json!({"Status": "4007"})]);
     }
 
     #[test]

@@ -6,30 +6,17 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum BaselineError {
     #[error("{place}: cannot read the baseline: {source}")]
-    Read {
-        place: PathBuf,
-        source: std::io::Error,
-    },
+    Read { place: PathBuf, source: std::io::Error },
     #[error("cannot create `{}`: {source}", .place.display())]
-    Create {
-        place: PathBuf,
-        source: std::io::Error,
-    },
+    Create { place: PathBuf, source: std::io::Error },
     #[error("cannot write `{}`: {source}", .place.display())]
-    Write {
-        place: PathBuf,
-        source: std::io::Error,
-    },
+    Write { place: PathBuf, source: std::io::Error },
     #[error(
         "baseline `{}` not found (hint: record it with `polyconform snapshot --name {name}`; shipped baselines: {})",
         .dir.display(),
         .shipped.join(", ")
     )]
-    NotFound {
-        dir: PathBuf,
-        name: String,
-        shipped: Vec<String>,
-    },
+    NotFound { dir: PathBuf, name: String, shipped: Vec<String> },
     #[error("baseline `{}` holds no .snap file (hint: record it with `polyconform snapshot --name {name}`)", .dir.display())]
     Empty { dir: PathBuf, name: String },
     /// A `.snap` file that does not parse; `place` is `file` or `file:line`.

@@ -6,8 +6,7 @@ use std::path::{Path, PathBuf};
 
 /// The baselines that ship inside the binary (`snapshots/`), so `--baseline trio-5.9.1`
 /// works from an installed `polyconform` without a checkout.
-pub static SHIPPED: include_dir::Dir<'_> =
-    include_dir::include_dir!("$CARGO_MANIFEST_DIR/snapshots");
+pub static SHIPPED: include_dir::Dir<'_> = include_dir::include_dir!("$CARGO_MANIFEST_DIR/snapshots");
 
 /// One `.snap` file: insta's metadata header and the shape as pretty JSON.
 #[derive(Debug, Clone, PartialEq)]
@@ -26,11 +25,7 @@ impl SnapFile {
     /// The file text, in insta's layout (keys in insta's order).
     pub fn render(&self) -> String {
         let mut out = String::from("---\n");
-        for (k, v) in [
-            ("source", &self.source),
-            ("description", &self.description),
-            ("expression", &self.expression),
-        ] {
+        for (k, v) in [("source", &self.source), ("description", &self.description), ("expression", &self.expression)] {
             if let Some(v) = v {
                 out.push_str(&format!("{k}: {}\n", yaml_scalar(v)));
             }
@@ -76,23 +71,19 @@ impl SnapFile {
                 continue;
             }
             let indented = line.starts_with(' ');
-            let (key, value) = split_key(line.trim())
-                .ok_or_else(|| format!("line {n}: expected `key: value` in the header"))?;
+            let (key, value) =
+                split_key(line.trim()).ok_or_else(|| format!("line {n}: expected `key: value` in the header"))?;
             let key = unquote(key).map_err(|e| format!("line {n}: {e}"))?;
             if indented {
                 if !in_info {
                     return Err(format!("line {n}: unexpected indentation outside `info:`"));
                 }
-                snap.info
-                    .insert(key, unquote(value).map_err(|e| format!("line {n}: {e}"))?);
+                snap.info.insert(key, unquote(value).map_err(|e| format!("line {n}: {e}"))?);
                 continue;
             }
             in_info = false;
-            let value = if value.is_empty() {
-                None
-            } else {
-                Some(unquote(value).map_err(|e| format!("line {n}: {e}"))?)
-            };
+            let value =
+                if value.is_empty() { None } else { Some(unquote(value).map_err(|e| format!("line {n}: {e}"))?) };
             match key.as_str() {
                 "source" => snap.source = value,
                 "description" => snap.description = value,
@@ -106,12 +97,7 @@ impl SnapFile {
         if !closed {
             return Err("the metadata header is not closed by a `---` line".into());
         }
-        snap.body = lines
-            .map(|(_, l)| l)
-            .collect::<Vec<_>>()
-            .join("\n")
-            .trim_end()
-            .to_string();
+        snap.body = lines.map(|(_, l)| l).collect::<Vec<_>>().join("\n").trim_end().to_string();
         Ok(snap)
     }
 }
@@ -143,33 +129,20 @@ fn split_key(line: &str) -> Option<(&str, &str)> {
 fn yaml_scalar(s: &str) -> String {
     let plain = !s.is_empty()
         && s.trim() == s
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || " ._/()-,".contains(c))
-        && s.chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_alphabetic() || c == '/' || c == '.' || c == '_')
-        && !matches!(
-            s.to_ascii_lowercase().as_str(),
-            "true" | "false" | "null" | "yes" | "no" | "on" | "off" | "~"
-        );
-    if plain {
-        s.to_string()
-    } else {
-        serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
-    }
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || " ._/()-,".contains(c))
+        && s.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '/' || c == '.' || c == '_')
+        && !matches!(s.to_ascii_lowercase().as_str(), "true" | "false" | "null" | "yes" | "no" | "on" | "off" | "~");
+    if plain { s.to_string() } else { serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into()) }
 }
 
 fn unquote(v: &str) -> Result<String, String> {
     let v = v.trim();
     if let Some(inner) = v.strip_prefix('\'') {
-        let inner = inner
-            .strip_suffix('\'')
-            .ok_or("unterminated single-quoted value")?;
+        let inner = inner.strip_suffix('\'').ok_or("unterminated single-quoted value")?;
         return Ok(inner.replace("''", "'"));
     }
     if v.starts_with('"') {
-        return serde_json::from_str::<String>(v)
-            .map_err(|e| format!("bad double-quoted value: {e}"));
+        return serde_json::from_str::<String>(v).map_err(|e| format!("bad double-quoted value: {e}"));
     }
     Ok(v.to_string())
 }
@@ -188,10 +161,7 @@ mod tests {
         info.insert("endpoint".into(), "mgmt.device-info".into());
         info.insert("method".into(), "GET".into());
         info.insert("path".into(), "/api/v1/mgmt/device/info".into());
-        info.insert(
-            "title".into(),
-            "Management.DeviceInfo: \"quoted\" # not a comment".into(),
-        );
+        info.insert("title".into(), "Management.DeviceInfo: \"quoted\" # not a comment".into());
         SnapFile {
             source: Some("src/baseline/capture.rs".into()),
             description: Some("Shape of GET /api/v1/mgmt/device/info: yes".into()),
@@ -216,10 +186,7 @@ mod tests {
 
     #[test]
     fn scalars_are_plain_only_when_unambiguous() {
-        assert_eq!(
-            yaml_scalar("src/baseline/capture.rs"),
-            "src/baseline/capture.rs"
-        );
+        assert_eq!(yaml_scalar("src/baseline/capture.rs"), "src/baseline/capture.rs");
         assert_eq!(yaml_scalar("a: b"), "\"a: b\"");
         assert_eq!(yaml_scalar("yes"), "\"yes\"");
         assert_eq!(yaml_scalar("2000"), "\"2000\"");

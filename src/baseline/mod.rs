@@ -12,9 +12,7 @@ pub mod error;
 pub mod file;
 pub mod shape;
 
-pub use compare::{
-    BaselineDiff, Comparison, DiffKind, as_case, compare, compare_report, load, resolve,
-};
+pub use compare::{BaselineDiff, Comparison, DiffKind, as_case, compare, compare_report, load, resolve};
 pub use error::BaselineError;
 pub use file::SnapFile;
 pub use shape::{pretty, shape_of};
@@ -29,14 +27,10 @@ pub fn attach(name: &str, family: &str, record: &mut RunRecord) {
     let dir = resolve(name);
     match compare_report(&dir, record) {
         Ok(comparison) => {
-            record
-                .notes
-                .extend(comparison.diffs.iter().map(|d| d.to_string()));
+            record.notes.extend(comparison.diffs.iter().map(|d| d.to_string()));
             let case = as_case(family, &dir, record, &comparison);
             record.cases.push(case);
         }
-        Err(msg) => record
-            .notes
-            .push(format!("baseline `{name}` could not be compared: {msg}")),
+        Err(msg) => record.notes.push(format!("baseline `{name}` could not be compared: {msg}")),
     }
 }

@@ -44,9 +44,9 @@ pub fn pretty(shape: &Value) -> String {
 fn inline(v: &Value) -> Option<String> {
     match v {
         Value::Object(m) if m.is_empty() => Some("{}".into()),
-        Value::Object(m) if m.len() == 1 && m.contains_key("$enum") => serde_json::to_string(v)
-            .ok()
-            .map(|s| s.replace("\":[", "\": [").replace("\",\"", "\", \"")),
+        Value::Object(m) if m.len() == 1 && m.contains_key("$enum") => {
+            serde_json::to_string(v).ok().map(|s| s.replace("\":[", "\": [").replace("\",\"", "\", \""))
+        }
         Value::Object(_) => None,
         Value::Array(items) if items.is_empty() => Some("[]".into()),
         Value::Array(items) if items.len() == 1 => inline(&items[0]).map(|i| format!("[{i}]")),
@@ -120,18 +120,10 @@ impl Shape {
                 }
             }
             Value::Array(items) => {
-                let elem = items
-                    .iter()
-                    .map(|i| Shape::of(i, None))
-                    .reduce(Shape::merge)
-                    .unwrap_or(Shape::Unknown);
+                let elem = items.iter().map(|i| Shape::of(i, None)).reduce(Shape::merge).unwrap_or(Shape::Unknown);
                 Shape::Array(Box::new(elem))
             }
-            Value::Object(map) => Shape::Object(
-                map.iter()
-                    .map(|(k, v)| (k.clone(), Shape::of(v, Some(k))))
-                    .collect(),
-            ),
+            Value::Object(map) => Shape::Object(map.iter().map(|(k, v)| (k.clone(), Shape::of(v, Some(k)))).collect()),
         }
     }
 
@@ -156,11 +148,7 @@ impl Shape {
             Shape::Object(m) if m.is_empty() => "empty object".into(),
             Shape::Object(m) => {
                 let keys: Vec<&str> = m.keys().map(String::as_str).take(6).collect();
-                format!(
-                    "object {{{}{}}}",
-                    keys.join(", "),
-                    if m.len() > 6 { ", ..." } else { "" }
-                )
+                format!("object {{{}{}}}", keys.join(", "), if m.len() > 6 { ", ..." } else { "" })
             }
             Shape::Array(e) if **e == Shape::Unknown => "empty array".into(),
             Shape::Array(e) => format!("array of {}", e.kind()),
@@ -214,25 +202,16 @@ impl Shape {
     pub fn to_json(&self) -> Value {
         match self {
             Shape::Unknown => Value::Array(vec![]),
-            Shape::Null | Shape::Boolean | Shape::Number | Shape::String => {
-                Value::String(self.kind().into())
-            }
+            Shape::Null | Shape::Boolean | Shape::Number | Shape::String => Value::String(self.kind().into()),
             Shape::Enum(values) => {
                 let mut m = Map::new();
-                m.insert(
-                    "$enum".into(),
-                    Value::Array(values.iter().cloned().map(Value::String).collect()),
-                );
+                m.insert("$enum".into(), Value::Array(values.iter().cloned().map(Value::String).collect()));
                 Value::Object(m)
             }
             Shape::Object(members) => {
                 let mut m = Map::new();
                 for (k, v) in members {
-                    let key = if k.starts_with('$') {
-                        format!("${k}")
-                    } else {
-                        k.clone()
-                    };
+                    let key = if k.starts_with('$') { format!("${k}") } else { k.clone() };
                     m.insert(key, v.to_json());
                 }
                 Value::Object(m)
@@ -243,10 +222,7 @@ impl Shape {
             },
             Shape::OneOf(v) => {
                 let mut m = Map::new();
-                m.insert(
-                    "$oneOf".into(),
-                    Value::Array(v.iter().map(Shape::to_json).collect()),
-                );
+                m.insert("$oneOf".into(), Value::Array(v.iter().map(Shape::to_json).collect()));
                 Value::Object(m)
             }
         }
@@ -272,38 +248,22 @@ impl Shape {
                 _ => return Err("an array shape holds at most one element shape".into()),
             },
             Value::Object(m) if m.len() == 1 && m.contains_key("$enum") => {
-                let values = m["$enum"]
-                    .as_array()
-                    .ok_or("`$enum` must be an array of strings")?;
+                let values = m["$enum"].as_array().ok_or("`$enum` must be an array of strings")?;
                 Shape::Enum(
                     values
                         .iter()
-                        .map(|x| {
-                            x.as_str()
-                                .map(str::to_string)
-                                .ok_or("`$enum` must be an array of strings")
-                        })
+                        .map(|x| x.as_str().map(str::to_string).ok_or("`$enum` must be an array of strings"))
                         .collect::<Result<_, _>>()?,
                 )
             }
             Value::Object(m) if m.len() == 1 && m.contains_key("$oneOf") => {
-                let shapes = m["$oneOf"]
-                    .as_array()
-                    .ok_or("`$oneOf` must be an array of shapes")?;
-                Shape::OneOf(
-                    shapes
-                        .iter()
-                        .map(Shape::from_json)
-                        .collect::<Result<_, _>>()?,
-                )
+                let shapes = m["$oneOf"].as_array().ok_or("`$oneOf` must be an array of shapes")?;
+                Shape::OneOf(shapes.iter().map(Shape::from_json).collect::<Result<_, _>>()?)
             }
             Value::Object(m) => {
                 let mut members = BTreeMap::new();
                 for (k, v) in m {
-                    let key = k
-                        .strip_prefix('$')
-                        .filter(|rest| rest.starts_with('$'))
-                        .unwrap_or(k);
+                    let key = k.strip_prefix('$').filter(|rest| rest.starts_with('$')).unwrap_or(k);
                     members.insert(key.to_string(), Shape::from_json(v)?);
                 }
                 Shape::Object(members)
@@ -333,17 +293,9 @@ pub fn redact_enum_value(s: &str) -> String {
         || (s.len() > 4 && s.chars().filter(char::is_ascii_digit).count() * 2 > s.len())
         || s.matches(':').count() >= 2
         || s.matches('.').count() >= 3;
-    if looks_volatile {
-        "[redacted]".into()
-    } else {
-        s.to_string()
-    }
+    if looks_volatile { "[redacted]".into() } else { s.to_string() }
 }
 
 pub fn quoted_list(values: &BTreeSet<String>) -> String {
-    values
-        .iter()
-        .map(|v| format!("\"{v}\""))
-        .collect::<Vec<_>>()
-        .join(", ")
+    values.iter().map(|v| format!("\"{v}\"")).collect::<Vec<_>>().join(", ")
 }

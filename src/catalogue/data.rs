@@ -34,10 +34,7 @@ impl DataFiles {
         let text = std::fs::read_to_string(path)
             .map_err(|e| Box::new(SpecError::new(path, format!("cannot read file: {e}"))))?;
         let mut files = DataFiles::embedded();
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().to_string())
-            .unwrap_or_default();
+        let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
         let rel = match path.extension().and_then(|e| e.to_str()) {
             Some("json") => {
                 let inside = path.to_string_lossy().replace('\\', "/");
@@ -63,11 +60,7 @@ impl DataFiles {
             }
         };
         files.files.retain(|f| f.rel != rel);
-        files.files.push(DataFile {
-            rel,
-            shown: path.to_path_buf(),
-            text,
-        });
+        files.files.push(DataFile { rel, shown: path.to_path_buf(), text });
         Ok(files)
     }
 
@@ -101,14 +94,8 @@ impl DataFiles {
     }
 
     /// Files under `prefix` (e.g. `suites/profiles`) with the given extension.
-    pub fn under<'a>(
-        &'a self,
-        prefix: &'a str,
-        ext: &'a str,
-    ) -> impl Iterator<Item = &'a DataFile> + 'a {
-        self.files.iter().filter(move |f| {
-            f.rel.starts_with(prefix) && f.rel.extension().is_some_and(|e| e == ext)
-        })
+    pub fn under<'a>(&'a self, prefix: &'a str, ext: &'a str) -> impl Iterator<Item = &'a DataFile> + 'a {
+        self.files.iter().filter(move |f| f.rel.starts_with(prefix) && f.rel.extension().is_some_and(|e| e == ext))
     }
 }
 
@@ -116,11 +103,7 @@ fn collect_embedded(dir: &Dir<'_>, top: &str, out: &mut Vec<DataFile>) {
     for file in dir.files() {
         if let Some(text) = file.contents_utf8() {
             let rel = Path::new(top).join(file.path());
-            out.push(DataFile {
-                shown: rel.clone(),
-                rel,
-                text: text.to_string(),
-            });
+            out.push(DataFile { shown: rel.clone(), rel, text: text.to_string() });
         }
     }
     for sub in dir.dirs() {
@@ -133,17 +116,10 @@ fn collect_disk(root: &Path, dir: &Path, out: &mut Vec<DataFile>) -> std::io::Re
         let path = entry?.path();
         if path.is_dir() {
             collect_disk(root, &path, out)?;
-        } else if matches!(
-            path.extension().and_then(|e| e.to_str()),
-            Some("toml" | "json")
-        ) {
+        } else if matches!(path.extension().and_then(|e| e.to_str()), Some("toml" | "json")) {
             let text = std::fs::read_to_string(&path)?;
             let rel = path.strip_prefix(root).unwrap_or(&path).to_path_buf();
-            out.push(DataFile {
-                rel,
-                shown: path.clone(),
-                text,
-            });
+            out.push(DataFile { rel, shown: path.clone(), text });
         }
     }
     Ok(())

@@ -48,11 +48,7 @@ impl SpecError {
         let col = text[line_start..start].chars().count() + 1;
         let line_text = text[line_start..].lines().next().unwrap_or("").to_string();
         let end = span.end.min(text.len()).max(start);
-        let width = text[start..end]
-            .lines()
-            .next()
-            .map(|l| l.chars().count())
-            .unwrap_or(1);
+        let width = text[start..end].lines().next().map(|l| l.chars().count()).unwrap_or(1);
         self.line = Some(line);
         self.col = Some(col);
         self.source_line = Some(line_text);
@@ -63,11 +59,7 @@ impl SpecError {
     /// Place the error at the first occurrence of `needle` at or after byte `from`.
     pub fn at_text(self, text: &str, from: usize, needle: &str) -> Self {
         let from = from.min(text.len());
-        match text[from..]
-            .find(needle)
-            .map(|i| i + from)
-            .or_else(|| text.find(needle))
-        {
+        match text[from..].find(needle).map(|i| i + from).or_else(|| text.find(needle)) {
             Some(pos) => self.at(text, pos..pos + needle.len()),
             None => self,
         }
@@ -132,10 +124,7 @@ impl fmt::Display for SpecErrors {
 impl std::error::Error for SpecErrors {}
 
 /// The closest of `candidates` to `word`, when close enough to be a likely typo.
-pub fn did_you_mean<'a>(
-    word: &str,
-    candidates: impl IntoIterator<Item = &'a str>,
-) -> Option<&'a str> {
+pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     candidates
         .into_iter()
         .map(|c| (strsim::jaro_winkler(word, c), c))
@@ -151,15 +140,11 @@ mod tests {
     #[test]
     fn position_is_one_based_line_and_column_with_caret() {
         let text = "a = 1\nexpct = 2\n";
-        let e = SpecError::new(Path::new("s.toml"), "unknown field `expct`")
-            .at(text, 6..11)
-            .hint("did you mean `expect`?");
+        let e =
+            SpecError::new(Path::new("s.toml"), "unknown field `expct`").at(text, 6..11).hint("did you mean `expect`?");
         assert_eq!((e.line, e.col), (Some(2), Some(1)));
         let shown = e.to_string();
-        assert!(
-            shown.starts_with("s.toml:2:1: error: unknown field `expct`"),
-            "{shown}"
-        );
+        assert!(shown.starts_with("s.toml:2:1: error: unknown field `expct`"), "{shown}");
         assert!(shown.contains("2 | expct = 2"), "{shown}");
         assert!(shown.contains("^^^^^"), "{shown}");
         assert!(shown.contains("hint: did you mean `expect`?"), "{shown}");
@@ -167,10 +152,7 @@ mod tests {
 
     #[test]
     fn did_you_mean_finds_typos_and_ignores_unrelated_words() {
-        assert_eq!(
-            did_you_mean("expct", ["expect", "request", "steps"]),
-            Some("expect")
-        );
+        assert_eq!(did_you_mean("expct", ["expect", "request", "steps"]), Some("expect"));
         assert_eq!(did_you_mean("zzzz", ["expect", "request"]), None);
     }
 }

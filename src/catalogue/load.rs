@@ -131,12 +131,7 @@ impl Catalogue {
             );
         }
         match schemas {
-            Some(schemas) if errors.is_empty() => Ok(Catalogue {
-                profiles: profile_list,
-                schemas,
-                suites,
-                errata,
-            }),
+            Some(schemas) if errors.is_empty() => Ok(Catalogue { profiles: profile_list, schemas, suites, errata }),
             _ => Err(SpecErrors(errors)),
         }
     }
@@ -145,10 +140,7 @@ impl Catalogue {
     pub fn profile(&self, id: &str) -> Result<&Profile, String> {
         self.profiles.iter().find(|p| p.id == id).ok_or_else(|| {
             let known: Vec<&str> = self.profiles.iter().map(|p| p.id.as_str()).collect();
-            let mut msg = format!(
-                "unknown profile `{id}` (known profiles: {})",
-                known.join(", ")
-            );
+            let mut msg = format!("unknown profile `{id}` (known profiles: {})", known.join(", "));
             if let Some(near) = did_you_mean(id, known.iter().copied()) {
                 msg.push_str(&format!("\n(hint: did you mean `{near}`?)"));
             }
@@ -182,20 +174,10 @@ impl Catalogue {
                         },
                         None => None,
                     };
-                    if spec.steps.iter().any(|s| {
-                        s.endpoint
-                            .as_ref()
-                            .is_some_and(|id| profile.endpoint(id).is_none())
-                    }) {
+                    if spec.steps.iter().any(|s| s.endpoint.as_ref().is_some_and(|id| profile.endpoint(id).is_none())) {
                         continue;
                     }
-                    out.push(make_case(
-                        profile,
-                        suite,
-                        spec,
-                        ep,
-                        format!("{}.{}", profile.family, spec.id),
-                    ));
+                    out.push(make_case(profile, suite, spec, ep, format!("{}.{}", profile.family, spec.id)));
                 }
             }
         }
@@ -204,10 +186,7 @@ impl Catalogue {
 }
 
 /// The profiles under `suites/profiles`, each with the file it came from (for messages).
-fn load_profiles<'d>(
-    data: &'d DataFiles,
-    errors: &mut Vec<SpecError>,
-) -> Vec<(&'d DataFile, Profile)> {
+fn load_profiles<'d>(data: &'d DataFiles, errors: &mut Vec<SpecError>) -> Vec<(&'d DataFile, Profile)> {
     let mut profiles = Vec::new();
     for f in data.under("suites/profiles", "toml") {
         if let Some(p) = parse_toml::<Profile>(f, errors) {
@@ -229,7 +208,11 @@ fn load_schemas(data: &DataFiles, errors: &mut Vec<SpecError>) -> Option<SchemaS
             }),
             Err(e) => errors.push(
                 SpecError::new(&f.shown, format!("invalid JSON: {e}"))
-                    .at(&f.text, line_col_offset(&f.text, e.line(), e.column())..line_col_offset(&f.text, e.line(), e.column()) + 1)
+                    .at(
+                        &f.text,
+                        line_col_offset(&f.text, e.line(), e.column())
+                            ..line_col_offset(&f.text, e.line(), e.column()) + 1,
+                    )
                     .hint("fix the JSON syntax (a trailing comma or a missing quote is the usual cause)"),
             ),
         }
@@ -246,10 +229,7 @@ fn load_schemas(data: &DataFiles, errors: &mut Vec<SpecError>) -> Option<SchemaS
 /// Every `errata.toml` under `suites/`, each checked on its own.
 fn load_errata(data: &DataFiles, errors: &mut Vec<SpecError>) -> Vec<Erratum> {
     let mut errata = Vec::new();
-    for f in data
-        .under("suites", "toml")
-        .filter(|f| f.rel.file_name().is_some_and(|n| n == "errata.toml"))
-    {
+    for f in data.under("suites", "toml").filter(|f| f.rel.file_name().is_some_and(|n| n == "errata.toml")) {
         if let Some(file) = parse_toml::<ErrataFile>(f, errors) {
             check_errata(f, &file.errata, errors);
             errata.extend(file.errata);
@@ -260,16 +240,13 @@ fn load_errata(data: &DataFiles, errors: &mut Vec<SpecError>) -> Vec<Erratum> {
 
 /// The suite files (every other TOML under `suites/`), with the file of each suite in the
 /// same order, which `check_suites` needs for the place of a problem.
-fn load_suites<'d>(
-    data: &'d DataFiles,
-    errors: &mut Vec<SpecError>,
-) -> (Vec<Suite>, Vec<&'d DataFile>) {
+fn load_suites<'d>(data: &'d DataFiles, errors: &mut Vec<SpecError>) -> (Vec<Suite>, Vec<&'d DataFile>) {
     let mut suites = Vec::new();
     let mut suite_sources = Vec::new();
-    for f in data.under("suites", "toml").filter(|f| {
-        !f.rel.starts_with("suites/profiles")
-            && f.rel.file_name().is_none_or(|n| n != "errata.toml")
-    }) {
+    for f in data
+        .under("suites", "toml")
+        .filter(|f| !f.rel.starts_with("suites/profiles") && f.rel.file_name().is_none_or(|n| n != "errata.toml"))
+    {
         if let Some(file) = parse_toml::<SuiteFile>(f, errors) {
             suites.push(Suite {
                 path: f.shown.clone(),
@@ -282,13 +259,7 @@ fn load_suites<'d>(
     (suites, suite_sources)
 }
 
-fn make_case(
-    profile: &Profile,
-    suite: &Suite,
-    spec: &Arc<CaseSpec>,
-    ep: Option<&Endpoint>,
-    id: String,
-) -> Case {
+fn make_case(profile: &Profile, suite: &Suite, spec: &Arc<CaseSpec>, ep: Option<&Endpoint>, id: String) -> Case {
     let steps = if spec.steps.is_empty() {
         vec![Step {
             name: "request".into(),
@@ -312,14 +283,7 @@ fn make_case(
             safety = safety.max(e.safety);
         }
     }
-    Case {
-        id,
-        spec: spec.clone(),
-        suite: suite.path.clone(),
-        endpoint: ep.cloned(),
-        steps,
-        safety,
-    }
+    Case { id, spec: spec.clone(), suite: suite.path.clone(), endpoint: ep.cloned(), steps, safety }
 }
 
 /// Whether a template's selector picks this endpoint.
@@ -330,10 +294,7 @@ pub fn selects(sel: &EndpointSelector, ep: &Endpoint) -> bool {
         && !sel.except.iter().any(|x| x == &ep.id)
 }
 
-fn parse_toml<T: serde::de::DeserializeOwned>(
-    f: &DataFile,
-    errors: &mut Vec<SpecError>,
-) -> Option<T> {
+fn parse_toml<T: serde::de::DeserializeOwned>(f: &DataFile, errors: &mut Vec<SpecError>) -> Option<T> {
     match toml::from_str::<T>(&f.text) {
         Ok(v) => Some(v),
         Err(e) => {
@@ -359,9 +320,7 @@ fn hint_for_toml_error(message: &str) -> String {
         let word = rest.split('`').next().unwrap_or("");
         let expected: Vec<&str> = rest.split('`').skip(2).step_by(2).collect();
         if let Some(near) = did_you_mean(word, expected.iter().copied()) {
-            return format!(
-                "did you mean `{near}`? unknown keys are errors so a typo never disables a check"
-            );
+            return format!("did you mean `{near}`? unknown keys are errors so a typo never disables a check");
         }
         return format!("remove `{word}` or use one of: {}", expected.join(", "));
     }
@@ -416,20 +375,14 @@ fn check_errata(f: &DataFile, errata: &[Erratum], errors: &mut Vec<SpecError>) {
                 }
                 if e.reading.is_some() && e.touches.is_empty() {
                     errors.push(
-                        err(format!(
-                            "erratum {} names a reading but not which endpoints it `touches`",
-                            e.id
-                        ))
-                        .hint("list the endpoint ids the reading changes, or `[\"*\"]`"),
+                        err(format!("erratum {} names a reading but not which endpoints it `touches`", e.id))
+                            .hint("list the endpoint ids the reading changes, or `[\"*\"]`"),
                     );
                 }
                 if e.reading.is_some() && e.plays.as_deref().is_none_or(|p| p.trim().is_empty()) {
                     errors.push(
-                        err(format!(
-                            "erratum {} names a reading but not what it `plays`",
-                            e.id
-                        ))
-                        .hint("say in one line what a phone taking that reading does"),
+                        err(format!("erratum {} names a reading but not what it `plays`", e.id))
+                            .hint("say in one line what a phone taking that reading does"),
                     );
                 }
             }
@@ -438,54 +391,27 @@ fn check_errata(f: &DataFile, errata: &[Erratum], errors: &mut Vec<SpecError>) {
 }
 
 /// `touches` names endpoints some profile has (or `*`).
-fn check_touches(
-    errata: &[Erratum],
-    profiles: &[(&DataFile, Profile)],
-    data: &DataFiles,
-    errors: &mut Vec<SpecError>,
-) {
-    let known: BTreeSet<&str> = profiles
-        .iter()
-        .flat_map(|(_, p)| p.endpoints.iter().map(|e| e.id.as_str()))
-        .collect();
-    let Some(f) = data
-        .under("suites", "toml")
-        .find(|f| f.rel.file_name().is_some_and(|n| n == "errata.toml"))
-    else {
+fn check_touches(errata: &[Erratum], profiles: &[(&DataFile, Profile)], data: &DataFiles, errors: &mut Vec<SpecError>) {
+    let known: BTreeSet<&str> = profiles.iter().flat_map(|(_, p)| p.endpoints.iter().map(|e| e.id.as_str())).collect();
+    let Some(f) = data.under("suites", "toml").find(|f| f.rel.file_name().is_some_and(|n| n == "errata.toml")) else {
         return;
     };
     for e in errata {
-        for t in e
-            .touches
-            .iter()
-            .filter(|t| t.as_str() != "*" && !known.contains(t.as_str()))
-        {
+        for t in e.touches.iter().filter(|t| t.as_str() != "*" && !known.contains(t.as_str())) {
             errors.push(
-                SpecError::new(
-                    &f.shown,
-                    format!("erratum {} touches unknown endpoint `{t}`", e.id),
-                )
-                .at_text(&f.text, 0, &format!("\"{t}\""))
-                .field("touches")
-                .hint("`polyconform list` shows every endpoint id"),
+                SpecError::new(&f.shown, format!("erratum {} touches unknown endpoint `{t}`", e.id))
+                    .at_text(&f.text, 0, &format!("\"{t}\""))
+                    .field("touches")
+                    .hint("`polyconform list` shows every endpoint id"),
             );
         }
     }
 }
 
 /// A profile against the schemas and errata: the errata its rules cite, and each endpoint.
-fn check_profile(
-    f: &DataFile,
-    p: &Profile,
-    schemas: &SchemaSet,
-    errata: &[Erratum],
-    errors: &mut Vec<SpecError>,
-) {
+fn check_profile(f: &DataFile, p: &Profile, schemas: &SchemaSet, errata: &[Erratum], errors: &mut Vec<SpecError>) {
     let rules = [
-        (
-            "[failure_response]",
-            p.failure_response.as_ref().map(|r| &r.erratum),
-        ),
+        ("[failure_response]", p.failure_response.as_ref().map(|r| &r.erratum)),
         ("[patience]", p.patience.as_ref().map(|r| &r.erratum)),
     ];
     for (table, id) in rules {
@@ -512,38 +438,24 @@ fn check_profile(
         check_endpoint_references(f, p, ep, errata, errors);
         check_endpoint_definitions(f, ep, schemas, errata, errors);
         if !ep.path.starts_with("/api/") {
-            errors.push(endpoint_error(
-                f,
-                ep,
-                format!("path `{}` does not start with /api/", ep.path),
-            ));
+            errors.push(endpoint_error(f, ep, format!("path `{}` does not start with /api/", ep.path)));
         }
     }
 }
 
 /// A problem of one endpoint of a profile, placed at its id.
 fn endpoint_error(f: &DataFile, ep: &Endpoint, msg: String) -> SpecError {
-    SpecError::new(&f.shown, msg)
-        .at_text(&f.text, 0, &format!("\"{}\"", ep.id))
-        .field(format!("endpoint.{}", ep.id))
+    SpecError::new(&f.shown, msg).at_text(&f.text, 0, &format!("\"{}\"", ep.id)).field(format!("endpoint.{}", ep.id))
 }
 
 /// The endpoint's schema file exists, with `$defs/response` (unless it names another) and,
 /// when it takes input, `$defs/request`.
-fn check_endpoint_schema(
-    f: &DataFile,
-    ep: &Endpoint,
-    schemas: &SchemaSet,
-    errors: &mut Vec<SpecError>,
-) {
+fn check_endpoint_schema(f: &DataFile, ep: &Endpoint, schemas: &SchemaSet, errors: &mut Vec<SpecError>) {
     let err = |msg: String| endpoint_error(f, ep, msg);
     if !schemas.has_file(&ep.schema) {
         errors.push(
-            err(format!(
-                "schema file `{}` of endpoint `{}` does not exist",
-                ep.schema, ep.id
-            ))
-            .hint("the path is relative to schemas/, e.g. `v1/mgmt/device/info.json`"),
+            err(format!("schema file `{}` of endpoint `{}` does not exist", ep.schema, ep.id))
+                .hint("the path is relative to schemas/, e.g. `v1/mgmt/device/info.json`"),
         );
         return;
     }
@@ -555,11 +467,8 @@ fn check_endpoint_schema(
     }
     if ep.input != Input::None && !schemas.has_def(&ep.schema, "request") {
         errors.push(
-            err(format!(
-                "endpoint `{}` takes input but `{}` has no `$defs/request`",
-                ep.id, ep.schema
-            ))
-            .hint("describe the body under `$defs/request`"),
+            err(format!("endpoint `{}` takes input but `{}` has no `$defs/request`", ep.id, ep.schema))
+                .hint("describe the body under `$defs/request`"),
         );
     }
 }
@@ -577,30 +486,19 @@ fn check_endpoint_references(
     for code in &ep.codes {
         if !p.is_known_code(code) {
             errors.push(
-                err(format!(
-                    "code `{code}` of endpoint `{}` is not in the profile's status_codes table",
-                    ep.id
-                ))
-                .hint("add it to [status_codes] with the manual's description"),
+                err(format!("code `{code}` of endpoint `{}` is not in the profile's status_codes table", ep.id))
+                    .hint("add it to [status_codes] with the manual's description"),
             );
         }
     }
-    for e in ep
-        .errata
-        .iter()
-        .chain(ep.alternates.iter().map(|a| &a.erratum))
-    {
+    for e in ep.errata.iter().chain(ep.alternates.iter().map(|a| &a.erratum)) {
         if !errata.iter().any(|x| &x.id == e) {
-            errors.push(
-                err(format!("unknown erratum `{e}`"))
-                    .hint("errata ids are defined in suites/errata.toml"),
-            );
+            errors.push(err(format!("unknown erratum `{e}`")).hint("errata ids are defined in suites/errata.toml"));
         }
     }
     for a in &ep.alternates {
-        let forms = usize::from(a.path.is_some())
-            + usize::from(!a.rename.is_empty())
-            + usize::from(!a.lowercase.is_empty());
+        let forms =
+            usize::from(a.path.is_some()) + usize::from(!a.rename.is_empty()) + usize::from(!a.lowercase.is_empty());
         if forms != 1 {
             errors.push(
                 err(format!("an alternate of endpoint `{}` must give exactly one of `path`, `rename` or `lowercase`", ep.id))
@@ -622,20 +520,19 @@ fn check_endpoint_definitions(
     let err = |msg: String| endpoint_error(f, ep, msg);
     if schemas.has_file(&ep.schema) && !schemas.has_def(&ep.schema, ep.response_def()) {
         errors.push(
-            err(format!(
-                "schema `{}` has no `$defs/{}` (the endpoint's response_def)",
-                ep.schema,
-                ep.response_def()
-            ))
-            .hint("name a definition the schema file has"),
+            err(format!("schema `{}` has no `$defs/{}` (the endpoint's response_def)", ep.schema, ep.response_def()))
+                .hint("name a definition the schema file has"),
         );
     }
-    for def in schemas
-        .defs(&ep.schema)
-        .filter_map(|d| d.strip_prefix(PREFERRED_PREFIX))
-    {
+    for def in schemas.defs(&ep.schema).filter_map(|d| d.strip_prefix(PREFERRED_PREFIX)) {
         if !errata.iter().any(|x| x.id == def) {
-            errors.push(err(format!("schema `{}` defines `$defs/{PREFERRED_PREFIX}{def}`, but there is no erratum {def}", ep.schema)).hint("a preferred-reading definition is named after the erratum that grades a miss"));
+            errors.push(
+                err(format!(
+                    "schema `{}` defines `$defs/{PREFERRED_PREFIX}{def}`, but there is no erratum {def}",
+                    ep.schema
+                ))
+                .hint("a preferred-reading definition is named after the erratum that grades a miss"),
+            );
         }
     }
 }
@@ -651,10 +548,7 @@ fn check_suites(
     errors: &mut Vec<SpecError>,
 ) {
     let known = Known {
-        endpoints: profiles
-            .iter()
-            .flat_map(|p| p.endpoints.iter().map(|e| e.id.as_str()))
-            .collect(),
+        endpoints: profiles.iter().flat_map(|p| p.endpoints.iter().map(|e| e.id.as_str())).collect(),
         profiles: profiles.iter().map(|p| p.id.as_str()).collect(),
         errata,
     };
@@ -669,9 +563,7 @@ fn check_suites(
             } else {
                 f.text.find(&format!("\"{}\"", spec.id)).unwrap_or(0)
             };
-            let err = |msg: String, needle: &str| {
-                SpecError::new(&f.shown, msg).at_text(&f.text, case_at, needle)
-            };
+            let err = |msg: String, needle: &str| SpecError::new(&f.shown, msg).at_text(&f.text, case_at, needle);
             check_case_id(spec, &suite.path, &mut ids, &err, errors);
             check_case_names(spec, &known, &err, errors);
             check_case_shape(spec, &err, errors);
@@ -700,9 +592,7 @@ fn check_case_id(
     err: &CaseError,
     errors: &mut Vec<SpecError>,
 ) {
-    let overlap = |a: &[String], b: &[String]| {
-        a.is_empty() || b.is_empty() || a.iter().any(|p| b.contains(p))
-    };
+    let overlap = |a: &[String], b: &[String]| a.is_empty() || b.is_empty() || a.iter().any(|p| b.contains(p));
     let same_id = ids.entry(spec.id.clone()).or_default();
     if let Some((_, prev)) = same_id.iter().find(|(p, _)| overlap(p, &spec.profiles)) {
         errors.push(
@@ -712,20 +602,9 @@ fn check_case_id(
         );
     }
     same_id.push((spec.profiles.clone(), suite.to_path_buf()));
-    if !spec
-        .id
-        .chars()
-        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-')
-    {
+    if !spec.id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-') {
         errors.push(
-            err(
-                format!(
-                    "case id `{}` must be lowercase letters, digits, `.` and `-`",
-                    spec.id
-                ),
-                &spec.id,
-            )
-            .field("id"),
+            err(format!("case id `{}` must be lowercase letters, digits, `.` and `-`", spec.id), &spec.id).field("id"),
         );
     }
 }
@@ -736,15 +615,10 @@ fn check_case_names(spec: &CaseSpec, known: &Known, err: &CaseError, errors: &mu
     endpoint_ids.extend(spec.steps.iter().filter_map(|s| s.endpoint.as_ref()));
     for ep in endpoint_ids {
         if !known.endpoints.contains(ep.as_str()) {
-            let mut e = err(
-                format!("unknown endpoint `{ep}` in case `{}`", spec.id),
-                &format!("\"{ep}\""),
-            )
-            .field("endpoint");
+            let mut e =
+                err(format!("unknown endpoint `{ep}` in case `{}`", spec.id), &format!("\"{ep}\"")).field("endpoint");
             e = match did_you_mean(ep, known.endpoints.iter().copied()) {
-                Some(near) => e.hint(format!(
-                    "did you mean `{near}`? (`polyconform list` shows every endpoint)"
-                )),
+                Some(near) => e.hint(format!("did you mean `{near}`? (`polyconform list` shows every endpoint)")),
                 None => e.hint("`polyconform list` shows every endpoint id"),
             };
             errors.push(e);
@@ -752,14 +626,8 @@ fn check_case_names(spec: &CaseSpec, known: &Known, err: &CaseError, errors: &mu
     }
     if spec.endpoint.is_some() && spec.for_each_endpoint.is_some() {
         errors.push(
-            err(
-                format!(
-                    "case `{}` has both `endpoint` and `for_each_endpoint`",
-                    spec.id
-                ),
-                "for_each_endpoint",
-            )
-            .hint("a template names no endpoint of its own"),
+            err(format!("case `{}` has both `endpoint` and `for_each_endpoint`", spec.id), "for_each_endpoint")
+                .hint("a template names no endpoint of its own"),
         );
     }
     for p in &spec.profiles {
@@ -771,11 +639,8 @@ fn check_case_names(spec: &CaseSpec, known: &Known, err: &CaseError, errors: &mu
             );
         }
     }
-    let outcome_errata = spec
-        .expect
-        .iter()
-        .chain(spec.steps.iter().flat_map(|s| s.expect.iter()))
-        .flat_map(|x| x.errata.iter());
+    let outcome_errata =
+        spec.expect.iter().chain(spec.steps.iter().flat_map(|s| s.expect.iter())).flat_map(|x| x.errata.iter());
     for e in spec.errata.iter().chain(outcome_errata) {
         if !known.errata.iter().any(|x| &x.id == e) {
             errors.push(
@@ -793,39 +658,30 @@ fn check_case_shape(spec: &CaseSpec, err: &CaseError, errors: &mut Vec<SpecError
     let single = spec.request.is_some() || !spec.expect.is_empty();
     if single && !spec.steps.is_empty() {
         errors.push(
-            err(
-                format!(
-                    "case `{}` has both `request`/`expect` and `[[case.step]]`",
-                    spec.id
-                ),
-                "step",
-            )
-            .hint("use `request`+`expect` for one request, or steps for a flow"),
+            err(format!("case `{}` has both `request`/`expect` and `[[case.step]]`", spec.id), "step")
+                .hint("use `request`+`expect` for one request, or steps for a flow"),
         );
     }
     if spec.not_tested.is_some() {
         return;
     }
     if !single && spec.steps.is_empty() {
-        errors.push(err(format!("case `{}` sends nothing", spec.id), &spec.id).hint("add `request` and `[[case.expect]]`, or `[[case.step]]`s, or `not_tested = \"reason\"`"));
+        errors.push(
+            err(format!("case `{}` sends nothing", spec.id), &spec.id)
+                .hint("add `request` and `[[case.expect]]`, or `[[case.step]]`s, or `not_tested = \"reason\"`"),
+        );
     }
     if single && spec.expect.is_empty() {
         errors.push(
-            err(
-                format!("case `{}` has no `[[case.expect]]`", spec.id),
-                &spec.id,
-            )
-            .hint("list every acceptable outcome; a case that accepts anything checks nothing"),
+            err(format!("case `{}` has no `[[case.expect]]`", spec.id), &spec.id)
+                .hint("list every acceptable outcome; a case that accepts anything checks nothing"),
         );
     }
     for s in &spec.steps {
         if s.expect.is_empty() {
             errors.push(
-                err(
-                    format!("step `{}` of case `{}` has no `expect`", s.name, spec.id),
-                    &format!("\"{}\"", s.name),
-                )
-                .hint("list every acceptable outcome of the step"),
+                err(format!("step `{}` of case `{}` has no `expect`", s.name, spec.id), &format!("\"{}\"", s.name))
+                    .hint("list every acceptable outcome of the step"),
             );
         }
     }
@@ -833,11 +689,7 @@ fn check_case_shape(spec: &CaseSpec, err: &CaseError, errors: &mut Vec<SpecError
 
 /// What the template check reads of one step (or of a single-request case): its captures,
 /// its expectations, and its request as JSON text.
-type StepParts<'s> = (
-    Option<&'s BTreeMap<String, String>>,
-    &'s Vec<Expect>,
-    String,
-);
+type StepParts<'s> = (Option<&'s BTreeMap<String, String>>, &'s Vec<Expect>, String);
 
 /// Step by step, in order: the JSON pointers and patterns of the expectations work, and
 /// every `{{var}}` of a request or expectation is a run variable or was captured by an
@@ -845,21 +697,11 @@ type StepParts<'s> = (
 fn check_case_templates(spec: &CaseSpec, err: &CaseError, errors: &mut Vec<SpecError>) {
     let mut defined: BTreeSet<String> = RUN_VARS.iter().map(|s| s.to_string()).collect();
     let steps: Vec<StepParts> = if spec.steps.is_empty() {
-        vec![(
-            None,
-            &spec.expect,
-            serde_json::to_string(&spec.request).unwrap_or_default(),
-        )]
+        vec![(None, &spec.expect, serde_json::to_string(&spec.request).unwrap_or_default())]
     } else {
         spec.steps
             .iter()
-            .map(|s| {
-                (
-                    Some(&s.capture),
-                    &s.expect,
-                    serde_json::to_string(&s.request).unwrap_or_default(),
-                )
-            })
+            .map(|s| (Some(&s.capture), &s.expect, serde_json::to_string(&s.request).unwrap_or_default()))
             .collect()
     };
     for (capture, expects, request_text) in steps {
@@ -868,7 +710,13 @@ fn check_case_templates(spec: &CaseSpec, err: &CaseError, errors: &mut Vec<SpecE
         for t in &texts {
             for var in template_vars(t) {
                 if !defined.contains(&var) {
-                    errors.push(err(format!("`{{{{{var}}}}}` is used in case `{}` before any step captures it", spec.id), &format!("{{{{{var}}}}}")).hint("capture it in an earlier step: `capture = { name = \"/json/pointer\" }`"));
+                    errors.push(
+                        err(
+                            format!("`{{{{{var}}}}}` is used in case `{}` before any step captures it", spec.id),
+                            &format!("{{{{{var}}}}}"),
+                        )
+                        .hint("capture it in an earlier step: `capture = { name = \"/json/pointer\" }`"),
+                    );
                 }
             }
         }
@@ -883,12 +731,7 @@ fn check_case_templates(spec: &CaseSpec, err: &CaseError, errors: &mut Vec<SpecE
 
 /// The JSON checks of one request's expectations: pointers well formed, patterns valid.
 /// Returns the texts in them where template variables may appear.
-fn check_expect_json(
-    spec: &CaseSpec,
-    expects: &[Expect],
-    err: &CaseError,
-    errors: &mut Vec<SpecError>,
-) -> Vec<String> {
+fn check_expect_json(spec: &CaseSpec, expects: &[Expect], err: &CaseError, errors: &mut Vec<SpecError>) -> Vec<String> {
     let mut texts = Vec::new();
     for x in expects {
         for j in &x.json {
@@ -906,9 +749,7 @@ fn check_expect_json(
                         &format!("\"{p}\""),
                     )
                     .field("pattern")
-                    .hint(
-                        "write a regular expression in Rust's `regex` syntax, e.g. `^0 Days? 0:0`",
-                    ),
+                    .hint("write a regular expression in Rust's `regex` syntax, e.g. `^0 Days? 0:0`"),
                 );
             }
             texts.push(j.pointer.clone());
@@ -938,20 +779,15 @@ fn case_table_offsets(text: &str) -> Vec<usize> {
     out
 }
 
-fn check_pointer(
-    p: &str,
-    spec: &CaseSpec,
-    err: &dyn Fn(String, &str) -> SpecError,
-    errors: &mut Vec<SpecError>,
-) {
-    let bad_escape = p
-        .match_indices('~')
-        .any(|(i, _)| !matches!(p.as_bytes().get(i + 1), Some(b'0' | b'1')));
+fn check_pointer(p: &str, spec: &CaseSpec, err: &dyn Fn(String, &str) -> SpecError, errors: &mut Vec<SpecError>) {
+    let bad_escape = p.match_indices('~').any(|(i, _)| !matches!(p.as_bytes().get(i + 1), Some(b'0' | b'1')));
     if !(p.is_empty() || p.starts_with('/')) || bad_escape {
         errors.push(
             err(format!("`{p}` in case `{}` is not a JSON pointer", spec.id), &format!("\"{p}\""))
                 .field("pointer")
-                .hint("a JSON pointer starts with `/` and escapes `~` as `~0` and `/` as `~1`, e.g. `/data/0/CallState`"),
+                .hint(
+                    "a JSON pointer starts with `/` and escapes `~` as `~0` and `/` as `~1`, e.g. `/data/0/CallState`",
+                ),
         );
     }
 }
@@ -1014,11 +850,7 @@ mod tests {
     use super::*;
 
     fn file(rel: &str, text: &str) -> DataFile {
-        DataFile {
-            rel: PathBuf::from(rel),
-            shown: PathBuf::from(rel),
-            text: text.to_string(),
-        }
+        DataFile { rel: PathBuf::from(rel), shown: PathBuf::from(rel), text: text.to_string() }
     }
 
     const PROFILE: &str = r#"
@@ -1100,62 +932,29 @@ http = [401]
     #[test]
     fn templates_expand_per_selected_endpoint_with_prefixed_ids() {
         let cat = load(SUITE).expect("loads");
-        let ids: Vec<String> = cat
-            .cases_for(&cat.profiles[0])
-            .into_iter()
-            .map(|c| c.id)
-            .collect();
+        let ids: Vec<String> = cat.cases_for(&cat.profiles[0]).into_iter().map(|c| c.id).collect();
         assert_eq!(ids, vec!["t.info.schema", "t.auth.none.mgmt.device-info"]);
     }
 
     #[test]
     fn unknown_key_points_at_its_line_with_did_you_mean() {
-        let bad = SUITE.replace(
-            "[[case.expect]]\nhttp = [200]",
-            "[[case.expect]]\nhtp = [200]",
-        );
+        let bad = SUITE.replace("[[case.expect]]\nhttp = [200]", "[[case.expect]]\nhtp = [200]");
         let errs = load(&bad).unwrap_err().0;
         assert_eq!(errs.len(), 1, "{errs:?}");
         assert_eq!(errs[0].line, Some(11));
-        assert!(
-            errs[0]
-                .hint
-                .as_deref()
-                .unwrap_or("")
-                .contains("did you mean `http`"),
-            "{:?}",
-            errs[0]
-        );
+        assert!(errs[0].hint.as_deref().unwrap_or("").contains("did you mean `http`"), "{:?}", errs[0]);
     }
 
     #[test]
     fn unknown_endpoint_and_bad_pointer_are_reported_with_places() {
         let bad = SUITE
-            .replace(
-                "endpoint = \"mgmt.device-info\"",
-                "endpoint = \"mgmt.device-inf\"",
-            )
-            .replace(
-                "http = [401]",
-                "http = [401]\njson = [{ pointer = \"data/x\", exists = true }]",
-            );
+            .replace("endpoint = \"mgmt.device-info\"", "endpoint = \"mgmt.device-inf\"")
+            .replace("http = [401]", "http = [401]\njson = [{ pointer = \"data/x\", exists = true }]");
         let errs = load(&bad).unwrap_err().0;
-        let unknown = errs
-            .iter()
-            .find(|e| e.message.contains("unknown endpoint"))
-            .expect("unknown endpoint reported");
+        let unknown = errs.iter().find(|e| e.message.contains("unknown endpoint")).expect("unknown endpoint reported");
         assert_eq!(unknown.line, Some(7));
-        assert!(
-            unknown
-                .hint
-                .as_deref()
-                .unwrap_or("")
-                .contains("mgmt.device-info")
-        );
-        let pointer = errs
-            .iter()
-            .find(|e| e.message.contains("not a JSON pointer"))
-            .expect("pointer reported");
+        assert!(unknown.hint.as_deref().unwrap_or("").contains("mgmt.device-info"));
+        let pointer = errs.iter().find(|e| e.message.contains("not a JSON pointer")).expect("pointer reported");
         assert!(pointer.line.is_some());
     }
 
@@ -1170,10 +969,7 @@ http = [401]
             files: vec![
                 file("schemas/v1/info.json", SCHEMA),
                 file("suites/profiles/t-1.toml", PROFILE),
-                file(
-                    "suites/profiles/t-2.toml",
-                    &PROFILE.replace("id = \"t-1\"", "id = \"t-2\""),
-                ),
+                file("suites/profiles/t-2.toml", &PROFILE.replace("id = \"t-1\"", "id = \"t-2\"")),
                 file("suites/s.toml", &suite),
             ],
         };
@@ -1185,49 +981,32 @@ http = [401]
         let errs = Catalogue::load(&files(clash)).unwrap_err().0;
         assert_eq!(errs.len(), 1, "{errs:?}");
         assert!(errs[0].message.contains("is also used"), "{errs:?}");
-        assert_eq!(
-            errs[0].line,
-            Some(15),
-            "points at the second case's id, not the first: {errs:?}"
-        );
+        assert_eq!(errs[0].line, Some(15), "points at the second case's id, not the first: {errs:?}");
     }
 
     #[test]
     fn case_without_outcomes_is_an_error_not_a_silent_pass() {
         let bad = SUITE.replace("[[case.expect]]\nhttp = [200]\n", "");
         let errs = load(&bad).unwrap_err().0;
-        assert!(
-            errs.iter()
-                .any(|e| e.message.contains("has no `[[case.expect]]`")),
-            "{errs:?}"
-        );
+        assert!(errs.iter().any(|e| e.message.contains("has no `[[case.expect]]`")), "{errs:?}");
     }
 
     #[test]
     fn missing_schema_file_of_a_profile_endpoint_is_an_error() {
         let cat = Catalogue::load(&DataFiles {
             files: vec![
-                file(
-                    "schemas/v1/other.json",
-                    &SCHEMA.replace("v1/info.json", "v1/other.json"),
-                ),
+                file("schemas/v1/other.json", &SCHEMA.replace("v1/info.json", "v1/other.json")),
                 file("suites/profiles/t-1.toml", PROFILE),
             ],
         });
         let errs = cat.unwrap_err().0;
-        assert!(
-            errs.iter().any(|e| e.message.contains("does not exist")),
-            "{errs:?}"
-        );
+        assert!(errs.iter().any(|e| e.message.contains("does not exist")), "{errs:?}");
     }
 
     #[test]
     fn templates_fill_known_names_and_keep_unknown_ones() {
         let vars = BTreeMap::from([("call_ref".to_string(), "0a1b2c3d".to_string())]);
-        assert_eq!(
-            fill_template("/x?handle={{call_ref}}&y={{other}}", &vars),
-            "/x?handle=0a1b2c3d&y={{other}}"
-        );
+        assert_eq!(fill_template("/x?handle={{call_ref}}&y={{other}}", &vars), "/x?handle=0a1b2c3d&y={{other}}");
         assert_eq!(template_vars("a {{ x }} b {{y}}"), vec!["x", "y"]);
     }
 }

@@ -233,9 +233,7 @@ impl Profile {
 
     /// The endpoint serving this method and path (exact match on the documented path).
     pub fn endpoint_at(&self, method: Method, path: &str) -> Option<&Endpoint> {
-        self.endpoints
-            .iter()
-            .find(|e| e.method == method && e.path == path)
+        self.endpoints.iter().find(|e| e.method == method && e.path == path)
     }
 
     /// Whether `code` is in the manual's error table for this firmware.

@@ -39,9 +39,7 @@ pub struct SchemaSet {
 
 impl std::fmt::Debug for SchemaSet {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SchemaSet")
-            .field("files", &self.files.keys().collect::<Vec<_>>())
-            .finish()
+        f.debug_struct("SchemaSet").field("files", &self.files.keys().collect::<Vec<_>>()).finish()
     }
 }
 
@@ -66,9 +64,12 @@ impl SchemaSet {
                 Some(id) if id == want => {}
                 other => {
                     errors.push(
-                        SpecError::new(&file.path, format!("`$id` is {:?}, expected \"{want}\"", other.unwrap_or("missing")))
-                            .field("$id")
-                            .hint("the `$id` must mirror the file's path under schemas/ so `$ref`s resolve"),
+                        SpecError::new(
+                            &file.path,
+                            format!("`$id` is {:?}, expected \"{want}\"", other.unwrap_or("missing")),
+                        )
+                        .field("$id")
+                        .hint("the `$id` must mirror the file's path under schemas/ so `$ref`s resolve"),
                     );
                     continue;
                 }
@@ -76,10 +77,7 @@ impl SchemaSet {
             registry = match registry.add(want.as_str(), file.value.clone()) {
                 Ok(r) => r,
                 Err(e) => {
-                    errors.push(SpecError::new(
-                        &file.path,
-                        format!("cannot register schema: {e}"),
-                    ));
+                    errors.push(SpecError::new(&file.path, format!("cannot register schema: {e}")));
                     return Err(errors);
                 }
             };
@@ -103,12 +101,8 @@ impl SchemaSet {
                 continue;
             };
             for def in defs.keys() {
-                let wrapper =
-                    serde_json::json!({ "$ref": format!("{SCHEMA_BASE}{rel}#/$defs/{def}") });
-                match jsonschema::options()
-                    .with_registry(&registry)
-                    .build(&wrapper)
-                {
+                let wrapper = serde_json::json!({ "$ref": format!("{SCHEMA_BASE}{rel}#/$defs/{def}") });
+                match jsonschema::options().with_registry(&registry).build(&wrapper) {
                     Ok(v) => {
                         validators.insert((rel.clone(), def.clone()), v);
                     }
@@ -120,14 +114,7 @@ impl SchemaSet {
                 }
             }
         }
-        if errors.is_empty() {
-            Ok(SchemaSet {
-                files: by_rel,
-                validators,
-            })
-        } else {
-            Err(errors)
-        }
+        if errors.is_empty() { Ok(SchemaSet { files: by_rel, validators }) } else { Err(errors) }
     }
 
     /// Whether `rel` is a loaded schema file.
@@ -137,16 +124,12 @@ impl SchemaSet {
 
     /// Whether `rel` defines `$defs/<def>`.
     pub fn has_def(&self, rel: &str, def: &str) -> bool {
-        self.validators
-            .contains_key(&(rel.to_string(), def.to_string()))
+        self.validators.contains_key(&(rel.to_string(), def.to_string()))
     }
 
     /// The `$defs` names of `rel`.
     pub fn defs<'a>(&'a self, rel: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-        self.validators
-            .keys()
-            .filter(move |(r, _)| r == rel)
-            .map(|(_, d)| d.as_str())
+        self.validators.keys().filter(move |(r, _)| r == rel).map(|(_, d)| d.as_str())
     }
 
     /// The loaded files.
@@ -165,10 +148,7 @@ impl SchemaSet {
         let v = self.validators.get(&(rel.to_string(), def.to_string()))?;
         Some(
             v.iter_errors(instance)
-                .map(|e| SchemaViolation {
-                    pointer: e.instance_path().to_string(),
-                    message: e.to_string(),
-                })
+                .map(|e| SchemaViolation { pointer: e.instance_path().to_string(), message: e.to_string() })
                 .collect(),
         )
     }

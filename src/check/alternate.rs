@@ -12,12 +12,7 @@ use super::finding::Finding;
 
 /// The finding of a step that reached its endpoint only through the printed form.
 pub fn finding(ctx: &Context, step: &str, section: &str, erratum: &str, how: &str) -> Finding {
-    let manual_text = ctx
-        .errata
-        .iter()
-        .find(|e| e.id == erratum)
-        .map(|e| e.text.clone())
-        .unwrap_or_default();
+    let manual_text = ctx.errata.iter().find(|e| e.id == erratum).map(|e| e.text.clone()).unwrap_or_default();
     Finding {
         family: ctx.case.spec.family,
         verdict: erratum_level(ctx, erratum).miss(),
@@ -26,9 +21,7 @@ pub fn finding(ctx: &Context, step: &str, section: &str, erratum: &str, how: &st
         expected: vec!["the endpoint served in its documented form".into()],
         actual: how.to_string(),
         step: step.to_string(),
-        details: vec![format!(
-            "{erratum}: the manual prints this form too; the case went on with it"
-        )],
+        details: vec![format!("{erratum}: the manual prints this form too; the case went on with it")],
         errata: vec![erratum.to_string()],
     }
 }
@@ -42,18 +35,8 @@ mod tests {
     #[test]
     fn the_printed_form_is_graded_by_its_erratum_never_fail() {
         let w = World::new();
-        let f = finding(
-            &w.ctx(),
-            "hold",
-            "WebCallControl.HoldCall",
-            "E07",
-            "served only at the printed path /x",
-        );
-        assert_eq!(
-            f.verdict,
-            Verdict::NonStrict,
-            "E07 is ambiguous in the test errata"
-        );
+        let f = finding(&w.ctx(), "hold", "WebCallControl.HoldCall", "E07", "served only at the printed path /x");
+        assert_eq!(f.verdict, Verdict::NonStrict, "E07 is ambiguous in the test errata");
         assert_eq!(f.errata, vec!["E07"]);
         let f = finding(&w.ctx(), "hold", "WebCallControl.HoldCall", "E48", "x");
         assert_eq!(f.verdict, Verdict::Info);

@@ -67,19 +67,10 @@ pub fn match_api_status(expect: &Expect, obs: &Observed, reasons: &mut Vec<Strin
         return;
     }
     let status = read(obs.json.as_ref());
-    let ok = status
-        .code()
-        .is_some_and(|c| expect.api_status.iter().any(|want| want == c));
+    let ok = status.code().is_some_and(|c| expect.api_status.iter().any(|want| want == c));
     if !ok {
-        let got = if obs.json.is_none() {
-            "the body is not JSON".to_string()
-        } else {
-            status.words()
-        };
-        reasons.push(format!(
-            "{got}, expected {}",
-            quoted_or_list(&expect.api_status)
-        ));
+        let got = if obs.json.is_none() { "the body is not JSON".to_string() } else { status.words() };
+        reasons.push(format!("{got}, expected {}", quoted_or_list(&expect.api_status)));
     }
 }
 
@@ -93,11 +84,7 @@ pub fn describe(expect: &Expect, parts: &mut Vec<String>) {
 /// `"4007" or "2000"`; longer lists read `one of "4000", "4001", ...`.
 fn quoted_or_list(codes: &[String]) -> String {
     let quoted: Vec<String> = codes.iter().map(|c| format!("\"{c}\"")).collect();
-    if quoted.len() > 3 {
-        format!("one of {}", quoted.join(", "))
-    } else {
-        quoted.join(" or ")
-    }
+    if quoted.len() > 3 { format!("one of {}", quoted.join(", ")) } else { quoted.join(" or ") }
 }
 
 /// Implicit rules for one answer to a well-formed request at `endpoint`.
@@ -106,22 +93,20 @@ pub fn implicit(ctx: &Context, endpoint: &Endpoint, step: &str, obs: &Observed) 
         return vec![];
     };
     let status = read(Some(json));
-    let finding = |verdict,
-                   section: &str,
-                   requirement: String,
-                   expected: Vec<String>,
-                   details: Vec<String>,
-                   errata: &[&str]| Finding {
-        family: Family::ApiStatus,
-        verdict,
-        section: section.to_string(),
-        requirement,
-        expected,
-        actual: obs.actual(),
-        step: step.to_string(),
-        details,
-        errata: errata.iter().map(|e| e.to_string()).collect(),
-    };
+    let finding =
+        |verdict, section: &str, requirement: String, expected: Vec<String>, details: Vec<String>, errata: &[&str]| {
+            Finding {
+                family: Family::ApiStatus,
+                verdict,
+                section: section.to_string(),
+                requirement,
+                expected,
+                actual: obs.actual(),
+                step: step.to_string(),
+                details,
+                errata: errata.iter().map(|e| e.to_string()).collect(),
+            }
+        };
     let applicable = format!("Applicable return codes: {}", endpoint.codes.join(", "));
     let mut out = Vec::new();
     match &status {
@@ -171,23 +156,12 @@ pub fn implicit(ctx: &Context, endpoint: &Endpoint, step: &str, obs: &Observed) 
             Verdict::Fail,
             "Error Codes",
             error_table(ctx),
-            vec![format!(
-                "`Status` is one of the documented codes {}",
-                endpoint.codes.join(", ")
-            )],
-            vec![format!(
-                "erratum E25: \"{code}\" is in no table of the {} manual, so it is FAIL",
-                ctx.profile.id
-            )],
+            vec![format!("`Status` is one of the documented codes {}", endpoint.codes.join(", "))],
+            vec![format!("erratum E25: \"{code}\" is in no table of the {} manual, so it is FAIL", ctx.profile.id)],
             &[],
         ));
     } else if !endpoint.codes.iter().any(|c| c == code) {
-        let meaning = ctx
-            .profile
-            .status_codes
-            .get(code)
-            .map(String::as_str)
-            .unwrap_or("");
+        let meaning = ctx.profile.status_codes.get(code).map(String::as_str).unwrap_or("");
         out.push(finding(
             Verdict::NonStrict,
             &endpoint.section,
@@ -205,12 +179,7 @@ pub fn implicit(ctx: &Context, endpoint: &Endpoint, step: &str, obs: &Observed) 
 
 /// The manual's table, as the requirement of a code outside it.
 fn error_table(ctx: &Context) -> String {
-    let codes: Vec<&str> = ctx
-        .profile
-        .status_codes
-        .keys()
-        .map(String::as_str)
-        .collect();
+    let codes: Vec<&str> = ctx.profile.status_codes.keys().map(String::as_str).collect();
     format!("Error Code and Descriptions: {}", codes.join(", "))
 }
 
@@ -248,21 +217,14 @@ mod tests {
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].verdict, Verdict::Fail);
         assert_eq!(f[0].section, "Error Codes");
-        assert_eq!(
-            f[0].requirement,
-            "Error Code and Descriptions: 2000, 4000, 4001, 4003, 4007, 4009, 5000"
-        );
+        assert_eq!(f[0].requirement, "Error Code and Descriptions: 2000, 4000, 4001, 4003, 4007, 4009, 5000");
     }
 
     #[test]
     fn table_code_missing_from_the_endpoint_list_is_only_non_strict() {
         let f = run(r#"{"Status":"4001"}"#, 200);
         assert_eq!(f.len(), 1);
-        assert_eq!(
-            f[0].verdict,
-            Verdict::NonStrict,
-            "the per-endpoint lists are incomplete: never FAIL"
-        );
+        assert_eq!(f[0].verdict, Verdict::NonStrict, "the per-endpoint lists are incomplete: never FAIL");
         assert_eq!(f[0].requirement, "Applicable return codes: 2000, 5000");
         assert_eq!(f[0].section, "Management.DeviceInfo");
     }
@@ -287,20 +249,14 @@ mod tests {
         let ex = answered(200, &[], r#"{"Status":4007}"#);
         let mut reasons = vec![];
         match_api_status(
-            &Expect {
-                api_status: vec!["4007".into()],
-                ..expect_http(&[])
-            },
+            &Expect { api_status: vec!["4007".into()], ..expect_http(&[]) },
             &Observed::new(&ex),
             &mut reasons,
         );
         assert!(reasons.is_empty(), "{reasons:?}");
         let ex = answered(200, &[], r#"{"Status":"2000"}"#);
         match_api_status(
-            &Expect {
-                api_status: vec!["4007".into(), "4003".into()],
-                ..expect_http(&[])
-            },
+            &Expect { api_status: vec!["4007".into(), "4003".into()], ..expect_http(&[]) },
             &Observed::new(&ex),
             &mut reasons,
         );
@@ -308,25 +264,16 @@ mod tests {
         let ex = answered(200, &[], "<html>");
         let mut reasons = vec![];
         match_api_status(
-            &Expect {
-                api_status: vec!["4007".into()],
-                ..expect_http(&[])
-            },
+            &Expect { api_status: vec!["4007".into()], ..expect_http(&[]) },
             &Observed::new(&ex),
             &mut reasons,
         );
         assert_eq!(reasons, vec![r#"the body is not JSON, expected "4007""#]);
         let mut parts = vec![];
         describe(
-            &Expect {
-                api_status: ["4000", "4001", "4003", "5000"].map(String::from).to_vec(),
-                ..expect_http(&[])
-            },
+            &Expect { api_status: ["4000", "4001", "4003", "5000"].map(String::from).to_vec(), ..expect_http(&[]) },
             &mut parts,
         );
-        assert_eq!(
-            parts,
-            vec![r#"Status one of "4000", "4001", "4003", "5000""#]
-        );
+        assert_eq!(parts, vec![r#"Status one of "4000", "4001", "4003", "5000""#]);
     }
 }

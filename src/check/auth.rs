@@ -19,11 +19,7 @@ pub fn implicit(ctx: &Context, step: &str, obs: &Observed) -> Vec<Finding> {
         return vec![];
     };
     let mut out = Vec::new();
-    if resp.status == 401
-        && resp
-            .header("WWW-Authenticate")
-            .is_none_or(|v| v.trim().is_empty())
-    {
+    if resp.status == 401 && resp.header("WWW-Authenticate").is_none_or(|v| v.trim().is_empty()) {
         out.push(Finding {
             family: Family::Auth,
             verdict: Verdict::Info,
@@ -37,9 +33,10 @@ pub fn implicit(ctx: &Context, step: &str, obs: &Observed) -> Vec<Finding> {
         });
     }
     let performed = (200..300).contains(&resp.status)
-        && obs.json.as_ref().is_some_and(|j| {
-            j.get("data").is_some() || api_status::read(Some(j)).code() == Some("2000")
-        });
+        && obs
+            .json
+            .as_ref()
+            .is_some_and(|j| j.get("data").is_some() || api_status::read(Some(j)).code() == Some("2000"));
     if obs.exchange.request.auth != AuthMode::Valid && performed {
         let how = match obs.exchange.request.auth {
             AuthMode::None => "without credentials",
@@ -47,10 +44,7 @@ pub fn implicit(ctx: &Context, step: &str, obs: &Observed) -> Vec<Finding> {
             AuthMode::WrongUser => "with a wrong user name",
             AuthMode::Valid => "",
         };
-        let section = ctx
-            .endpoint
-            .map(|e| e.section.clone())
-            .unwrap_or_else(|| "REST API Commands".into());
+        let section = ctx.endpoint.map(|e| e.section.clone()).unwrap_or_else(|| "REST API Commands".into());
         out.push(Finding {
             family: Family::Auth,
             verdict: Verdict::Fail,
@@ -81,48 +75,26 @@ mod tests {
     #[test]
     fn challenge_present_passes_and_missing_is_only_info() {
         let w = World::new();
-        let ok = with_auth(
-            AuthMode::None,
-            401,
-            &[("WWW-Authenticate", "Basic realm=\"API Authentication\"")],
-            "<html>",
-        );
+        let ok =
+            with_auth(AuthMode::None, 401, &[("WWW-Authenticate", "Basic realm=\"API Authentication\"")], "<html>");
         assert!(implicit(&w.ctx(), "request", &Observed::new(&ok)).is_empty());
         let bare = with_auth(AuthMode::None, 401, &[], "");
         let f = implicit(&w.ctx(), "request", &Observed::new(&bare));
         assert_eq!(f.len(), 1);
-        assert_eq!(
-            f[0].verdict,
-            Verdict::Info,
-            "the manual is silent on the challenge"
-        );
+        assert_eq!(f[0].verdict, Verdict::Info, "the manual is silent on the challenge");
     }
 
     #[test]
     fn data_without_credentials_fails() {
         let w = World::new();
-        let served = with_auth(
-            AuthMode::None,
-            200,
-            &[],
-            r#"{"Status":"2000","data":{"ModelNumber":"x"}}"#,
-        );
+        let served = with_auth(AuthMode::None, 200, &[], r#"{"Status":"2000","data":{"ModelNumber":"x"}}"#);
         let f = implicit(&w.ctx(), "request", &Observed::new(&served));
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].verdict, Verdict::Fail);
         assert_eq!(f[0].requirement, "Access Level: Admin");
-        assert!(
-            f[0].actual
-                .ends_with("data returned or action performed without credentials"),
-            "{}",
-            f[0].actual
-        );
+        assert!(f[0].actual.ends_with("data returned or action performed without credentials"), "{}", f[0].actual);
         let wrong = with_auth(AuthMode::WrongPassword, 200, &[], r#"{"Status":"2000"}"#);
-        assert!(
-            implicit(&w.ctx(), "request", &Observed::new(&wrong))[0]
-                .actual
-                .contains("wrong password")
-        );
+        assert!(implicit(&w.ctx(), "request", &Observed::new(&wrong))[0].actual.contains("wrong password"));
     }
 
     #[test]

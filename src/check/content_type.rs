@@ -33,27 +33,16 @@ pub fn classify(value: Option<&str>) -> MediaKind {
     let Some(value) = value else {
         return MediaKind::Missing;
     };
-    let essence = value
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
+    let essence = value.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
     if essence.is_empty() {
         return MediaKind::Missing;
     }
-    if essence == "application/json"
-        || (essence.starts_with("application/") && essence.ends_with("+json"))
-    {
+    if essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json")) {
         return MediaKind::Json;
     }
     if matches!(
         essence.as_str(),
-        "text/json"
-            | "text/x-json"
-            | "application/x-json"
-            | "text/javascript"
-            | "application/javascript"
+        "text/json" | "text/x-json" | "application/x-json" | "text/javascript" | "application/javascript"
     ) {
         return MediaKind::JsonLike(value.trim().to_string());
     }
@@ -111,25 +100,10 @@ mod tests {
     #[test]
     fn json_labels_pass_in_any_case_with_parameters() {
         assert_eq!(classify(Some("application/json")), MediaKind::Json);
-        assert_eq!(
-            classify(Some("Application/JSON; charset=UTF-8")),
-            MediaKind::Json
-        );
+        assert_eq!(classify(Some("Application/JSON; charset=UTF-8")), MediaKind::Json);
         assert_eq!(classify(Some("application/problem+json")), MediaKind::Json);
-        assert!(
-            run(
-                &[("content-type", "application/json; charset=utf-8")],
-                r#"{"Status":"2000"}"#
-            )
-            .is_empty()
-        );
-        assert!(
-            run(
-                &[("Content-type", "application/json")],
-                r#"{"Status":"2000"}"#
-            )
-            .is_empty()
-        );
+        assert!(run(&[("content-type", "application/json; charset=utf-8")], r#"{"Status":"2000"}"#).is_empty());
+        assert!(run(&[("Content-type", "application/json")], r#"{"Status":"2000"}"#).is_empty());
     }
 
     #[test]
@@ -138,14 +112,8 @@ mod tests {
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].verdict, Verdict::NonStrict);
         assert_eq!(f[0].family, Family::ContentType);
-        assert_eq!(
-            f[0].actual,
-            r#"HTTP 200, Status "2000", Content-Type text/html"#
-        );
-        assert_eq!(
-            run(&[("Content-Type", "text/plain; charset=utf-8")], "{}")[0].verdict,
-            Verdict::NonStrict
-        );
+        assert_eq!(f[0].actual, r#"HTTP 200, Status "2000", Content-Type text/html"#);
+        assert_eq!(run(&[("Content-Type", "text/plain; charset=utf-8")], "{}")[0].verdict, Verdict::NonStrict);
     }
 
     #[test]

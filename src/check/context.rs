@@ -23,9 +23,5 @@ pub struct Context<'a> {
 /// The level of an erratum's other reading; an unknown id (lint rejects it) counts as
 /// `silent`, so a data mistake can only soften a verdict, never harden it.
 pub fn erratum_level(ctx: &Context, id: &str) -> crate::verdict::Level {
-    ctx.errata
-        .iter()
-        .find(|e| e.id == id)
-        .map(|e| e.verdict)
-        .unwrap_or(crate::verdict::Level::Silent)
+    ctx.errata.iter().find(|e| e.id == id).map(|e| e.verdict).unwrap_or(crate::verdict::Level::Silent)
 }

@@ -34,9 +34,7 @@ pub fn judge(ctx: &Context, step: &Step, observed: &[Observed]) -> Vec<Finding> 
         }
     };
     for obs in observed {
-        auth::implicit(ctx, &step.name, obs)
-            .into_iter()
-            .for_each(&mut push);
+        auth::implicit(ctx, &step.name, obs).into_iter().for_each(&mut push);
         let Some(resp) = obs.response else { continue };
         if EXPLICIT_ONLY.contains(&resp.status) {
             continue;
@@ -44,19 +42,11 @@ pub fn judge(ctx: &Context, step: &Step, observed: &[Observed]) -> Vec<Finding> 
         let Ok(endpoint) = well_formed(ctx, obs.exchange) else {
             continue;
         };
-        content_type::implicit(endpoint, &step.name, obs)
-            .into_iter()
-            .for_each(&mut push);
-        api_status::implicit(ctx, endpoint, &step.name, obs)
-            .into_iter()
-            .for_each(&mut push);
-        schema::implicit(ctx, endpoint, &step.name, obs)
-            .into_iter()
-            .for_each(&mut push);
+        content_type::implicit(endpoint, &step.name, obs).into_iter().for_each(&mut push);
+        api_status::implicit(ctx, endpoint, &step.name, obs).into_iter().for_each(&mut push);
+        schema::implicit(ctx, endpoint, &step.name, obs).into_iter().for_each(&mut push);
     }
-    parallel::implicit(ctx, step, observed)
-        .into_iter()
-        .for_each(&mut push);
+    parallel::implicit(ctx, step, observed).into_iter().for_each(&mut push);
     out
 }
 
@@ -112,16 +102,8 @@ mod tests {
     use crate::device::exchange::WireRequest;
     use crate::verdict::Verdict;
 
-    fn with_request(
-        req: WireRequest,
-        status: u16,
-        headers: &[(&str, &str)],
-        body: &str,
-    ) -> Exchange {
-        Exchange {
-            request: req,
-            ..answered(status, headers, body)
-        }
+    fn with_request(req: WireRequest, status: u16, headers: &[(&str, &str)], body: &str) -> Exchange {
+        Exchange { request: req, ..answered(status, headers, body) }
     }
 
     #[test]
@@ -129,12 +111,7 @@ mod tests {
         let w = World::new();
         let ctx = w.ctx();
         assert!(well_formed(&ctx, &answered(200, &[], "{}")).is_ok());
-        let with_query = with_request(
-            WireRequest::get("/api/v1/mgmt/device/info?x=1"),
-            200,
-            &[],
-            "{}",
-        );
+        let with_query = with_request(WireRequest::get("/api/v1/mgmt/device/info?x=1"), 200, &[], "{}");
         assert!(well_formed(&ctx, &with_query).is_ok());
     }
 
@@ -142,57 +119,33 @@ mod tests {
     fn probes_are_not_well_formed() {
         let w = World::new();
         let ctx = w.ctx();
-        let post = with_request(
-            WireRequest::post_json("/api/v1/mgmt/device/info", &serde_json::json!({})),
-            200,
-            &[],
-            "{}",
-        );
-        assert_eq!(
-            well_formed(&ctx, &post).unwrap_err(),
-            "not the documented method"
-        );
+        let post =
+            with_request(WireRequest::post_json("/api/v1/mgmt/device/info", &serde_json::json!({})), 200, &[], "{}");
+        assert_eq!(well_formed(&ctx, &post).unwrap_err(), "not the documented method");
         let other = with_request(WireRequest::get("/api/v1/mgmt/nothing"), 200, &[], "{}");
-        assert_eq!(
-            well_formed(&ctx, &other).unwrap_err(),
-            "not the documented path"
-        );
+        assert_eq!(well_formed(&ctx, &other).unwrap_err(), "not the documented path");
         let mut no_auth = WireRequest::get("/api/v1/mgmt/device/info");
         no_auth.auth = AuthMode::None;
-        assert_eq!(
-            well_formed(&ctx, &with_request(no_auth, 200, &[], "{}")).unwrap_err(),
-            "not the run's credentials"
-        );
+        assert_eq!(well_formed(&ctx, &with_request(no_auth, 200, &[], "{}")).unwrap_err(), "not the run's credentials");
         let mut text = WireRequest::get("/api/v1/mgmt/device/info");
-        text.headers
-            .push(("Content-Type".into(), "text/plain".into()));
-        assert_eq!(
-            well_formed(&ctx, &with_request(text, 200, &[], "{}")).unwrap_err(),
-            "a non-JSON content type"
-        );
+        text.headers.push(("Content-Type".into(), "text/plain".into()));
+        assert_eq!(well_formed(&ctx, &with_request(text, 200, &[], "{}")).unwrap_err(), "a non-JSON content type");
     }
 
     #[test]
     fn post_bodies_must_be_json_within_the_request_schema() {
         let w = World::post();
         let ctx = w.ctx();
-        let ok = WireRequest::post_json(
-            "/api/v1/mgmt/config/get",
-            &serde_json::json!({"data": ["a.b"]}),
-        );
+        let ok = WireRequest::post_json("/api/v1/mgmt/config/get", &serde_json::json!({"data": ["a.b"]}));
         assert!(well_formed(&ctx, &with_request(ok.clone(), 200, &[], "{}")).is_ok());
-        let empty =
-            WireRequest::post_json("/api/v1/mgmt/config/get", &serde_json::json!({"data": []}));
+        let empty = WireRequest::post_json("/api/v1/mgmt/config/get", &serde_json::json!({"data": []}));
         assert_eq!(
             well_formed(&ctx, &with_request(empty, 200, &[], "{}")).unwrap_err(),
             "a body outside the request schema"
         );
         let mut raw = ok.clone();
         raw.body = Some(b"{not json".to_vec().into());
-        assert_eq!(
-            well_formed(&ctx, &with_request(raw, 200, &[], "{}")).unwrap_err(),
-            "a body that is not JSON"
-        );
+        assert_eq!(well_formed(&ctx, &with_request(raw, 200, &[], "{}")).unwrap_err(), "a body that is not JSON");
         let mut no_type = ok.clone();
         no_type.headers.clear();
         assert_eq!(
@@ -200,17 +153,10 @@ mod tests {
             "no application/json content type"
         );
         let mut charset = ok.clone();
-        charset.headers = vec![(
-            "content-type".into(),
-            "Application/JSON; charset=utf-8".into(),
-        )];
+        charset.headers = vec![("content-type".into(), "Application/JSON; charset=utf-8".into())];
         assert!(well_formed(&ctx, &with_request(charset, 200, &[], "{}")).is_ok());
         let mut big = ok;
-        big.body = Some(
-            format!(r#"{{"data":["{}"]}}"#, "a".repeat(30000))
-                .into_bytes()
-                .into(),
-        );
+        big.body = Some(format!(r#"{{"data":["{}"]}}"#, "a".repeat(30000)).into_bytes().into());
         assert_eq!(
             well_formed(&ctx, &with_request(big, 200, &[], "{}")).unwrap_err(),
             "a body over the size the manual guarantees"
@@ -231,11 +177,7 @@ mod tests {
         );
         assert!(judge(&ctx, &step, &[Observed::new(&probe)]).is_empty());
         // A 404 or 413 answer to a proper request is the outcomes' business too.
-        let not_found = answered(
-            404,
-            &[("Content-Type", "text/html")],
-            r#"{"Status":"4999"}"#,
-        );
+        let not_found = answered(404, &[("Content-Type", "text/html")], r#"{"Status":"4999"}"#);
         assert!(judge(&ctx, &step, &[Observed::new(&not_found)]).is_empty());
     }
 
@@ -244,11 +186,7 @@ mod tests {
         let w = World::new();
         let ctx = w.ctx();
         let step = step_with(vec![expect_http(&[200])]);
-        let bad = answered(
-            200,
-            &[("Content-Type", "text/html")],
-            r#"{"Status":"4999"}"#,
-        );
+        let bad = answered(200, &[("Content-Type", "text/html")], r#"{"Status":"4999"}"#);
         let f = judge(&ctx, &step, &[Observed::new(&bad)]);
         let families: Vec<&str> = f.iter().map(|f| f.family.label()).collect();
         assert_eq!(families, vec!["content-type", "api-status"], "{f:?}");

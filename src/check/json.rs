@@ -13,12 +13,7 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 
 /// Check every assertion; pushes one reason per failed condition.
-pub fn match_json(
-    asserts: &[JsonAssert],
-    obs: &Observed,
-    vars: &BTreeMap<String, String>,
-    reasons: &mut Vec<String>,
-) {
+pub fn match_json(asserts: &[JsonAssert], obs: &Observed, vars: &BTreeMap<String, String>, reasons: &mut Vec<String>) {
     if asserts.is_empty() || obs.response.is_none() {
         return;
     }
@@ -31,12 +26,7 @@ pub fn match_json(
     }
 }
 
-fn check_one(
-    a: &JsonAssert,
-    doc: &Value,
-    vars: &BTreeMap<String, String>,
-    reasons: &mut Vec<String>,
-) {
+fn check_one(a: &JsonAssert, doc: &Value, vars: &BTreeMap<String, String>, reasons: &mut Vec<String>) {
     let pointer = fill_template(&a.pointer, vars);
     let found = doc.pointer(&pointer);
     let at = shown_pointer(&pointer);
@@ -53,11 +43,8 @@ fn check_one(
         (Some(false), Some(v)) => reasons.push(format!("{at} is present ({})", value_words(v))),
         _ => {}
     }
-    let needs_value = a.equals.is_some()
-        || !a.one_of.is_empty()
-        || a.len.is_some()
-        || a.contains.is_some()
-        || a.pattern.is_some();
+    let needs_value =
+        a.equals.is_some() || !a.one_of.is_empty() || a.len.is_some() || a.contains.is_some() || a.pattern.is_some();
     let Some(value) = found else {
         if needs_value && exists != Some(true) {
             reasons.push(format!("{at} is absent"));
@@ -67,25 +54,14 @@ fn check_one(
     if let Some(want) = &a.equals {
         let want = fill_value(want, vars);
         if value != &want {
-            reasons.push(format!(
-                "{at} is {}, expected {}",
-                value_words(value),
-                value_words(&want)
-            ));
+            reasons.push(format!("{at} is {}, expected {}", value_words(value), value_words(&want)));
         }
     }
     if !a.one_of.is_empty() {
         let options: Vec<Value> = a.one_of.iter().map(|v| fill_value(v, vars)).collect();
         if !options.contains(value) {
-            let list = options
-                .iter()
-                .map(value_words)
-                .collect::<Vec<_>>()
-                .join(", ");
-            reasons.push(format!(
-                "{at} is {}, expected one of {list}",
-                value_words(value)
-            ));
+            let list = options.iter().map(value_words).collect::<Vec<_>>().join(", ");
+            reasons.push(format!("{at} is {}, expected one of {list}", value_words(value)));
         }
     }
     if let Some(want) = a.len {
@@ -93,16 +69,9 @@ fn check_one(
             Some(n) if n == want => {}
             Some(n) => reasons.push(format!(
                 "{at} has {n} {}, expected {want}",
-                if value.is_array() {
-                    "elements"
-                } else {
-                    "members"
-                }
+                if value.is_array() { "elements" } else { "members" }
             )),
-            None => reasons.push(format!(
-                "{at} is {}, not an array or object",
-                value_words(value)
-            )),
+            None => reasons.push(format!("{at} is {}, not an array or object", value_words(value))),
         }
     }
     if let Some(pattern) = &a.pattern {
@@ -113,23 +82,15 @@ fn check_one(
             .zip(value.as_str())
             .is_some_and(|(re, text)| re.is_match(text));
         if !matched {
-            reasons.push(format!(
-                "{at} is {}, expected a string matching /{pattern}/",
-                value_words(value)
-            ));
+            reasons.push(format!("{at} is {}, expected a string matching /{pattern}/", value_words(value)));
         }
     }
     if let Some(members) = &a.contains {
-        let members: Vec<(String, Value)> = members
-            .iter()
-            .map(|(p, v)| (fill_template(p, vars), fill_value(v, vars)))
-            .collect();
+        let members: Vec<(String, Value)> =
+            members.iter().map(|(p, v)| (fill_template(p, vars), fill_value(v, vars))).collect();
         match value.as_array() {
             Some(items) => {
-                if !items
-                    .iter()
-                    .any(|item| members.iter().all(|(p, v)| item.pointer(p) == Some(v)))
-                {
+                if !items.iter().any(|item| members.iter().all(|(p, v)| item.pointer(p) == Some(v))) {
                     reasons.push(format!(
                         "{at} has no element with {} (it has {} elements)",
                         members_words(&members),
@@ -163,32 +124,19 @@ pub fn describe(asserts: &[JsonAssert], vars: &BTreeMap<String, String>, parts: 
             parts.push(format!("{at} = {}", value_words(&fill_value(v, vars))));
         }
         if !a.one_of.is_empty() {
-            let list = a
-                .one_of
-                .iter()
-                .map(|v| value_words(&fill_value(v, vars)))
-                .collect::<Vec<_>>()
-                .join(", ");
+            let list = a.one_of.iter().map(|v| value_words(&fill_value(v, vars))).collect::<Vec<_>>().join(", ");
             parts.push(format!("{at} one of {list}"));
         }
         if let Some(n) = a.len {
-            parts.push(format!(
-                "{at} has {n} element{}",
-                if n == 1 { "" } else { "s" }
-            ));
+            parts.push(format!("{at} has {n} element{}", if n == 1 { "" } else { "s" }));
         }
         if let Some(p) = &a.pattern {
             parts.push(format!("{at} matches /{p}/"));
         }
         if let Some(members) = &a.contains {
-            let members: Vec<(String, Value)> = members
-                .iter()
-                .map(|(p, v)| (fill_template(p, vars), fill_value(v, vars)))
-                .collect();
-            parts.push(format!(
-                "{at} has an element with {}",
-                members_words(&members)
-            ));
+            let members: Vec<(String, Value)> =
+                members.iter().map(|(p, v)| (fill_template(p, vars), fill_value(v, vars))).collect();
+            parts.push(format!("{at} has an element with {}", members_words(&members)));
         }
     }
 }
@@ -198,11 +146,7 @@ fn fill_value(v: &Value, vars: &BTreeMap<String, String>) -> Value {
     match v {
         Value::String(s) => Value::String(fill_template(s, vars)),
         Value::Array(items) => Value::Array(items.iter().map(|i| fill_value(i, vars)).collect()),
-        Value::Object(map) => Value::Object(
-            map.iter()
-                .map(|(k, i)| (k.clone(), fill_value(i, vars)))
-                .collect(),
-        ),
+        Value::Object(map) => Value::Object(map.iter().map(|(k, i)| (k.clone(), fill_value(i, vars))).collect()),
         other => other.clone(),
     }
 }
@@ -216,19 +160,11 @@ fn size_of(v: &Value) -> Option<usize> {
 }
 
 fn shown_pointer(p: &str) -> String {
-    if p.is_empty() {
-        "the body".into()
-    } else {
-        p.to_string()
-    }
+    if p.is_empty() { "the body".into() } else { p.to_string() }
 }
 
 fn members_words(members: &[(String, Value)]) -> String {
-    members
-        .iter()
-        .map(|(p, v)| format!("{p} = {}", value_words(v)))
-        .collect::<Vec<_>>()
-        .join(" and ")
+    members.iter().map(|(p, v)| format!("{p} = {}", value_words(v))).collect::<Vec<_>>().join(" and ")
 }
 
 /// A value as JSON text, cut short for reports.
@@ -255,10 +191,7 @@ mod tests {
 
     fn reasons(asserts: &[JsonAssert], body: &str, vars: &[(&str, &str)]) -> Vec<String> {
         let ex = answered(200, &[], body);
-        let vars: BTreeMap<String, String> = vars
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+        let vars: BTreeMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         let mut out = vec![];
         match_json(asserts, &Observed::new(&ex), &vars, &mut out);
         out
@@ -268,28 +201,12 @@ mod tests {
 
     #[test]
     fn equals_compares_exactly() {
-        let a = JsonAssert {
-            equals: Some(Value::from("0")),
-            ..assert_of("/data/0/Muted")
-        };
+        let a = JsonAssert { equals: Some(Value::from("0")), ..assert_of("/data/0/Muted") };
         assert!(reasons(&[a], CALLS, &[]).is_empty());
-        let a = JsonAssert {
-            equals: Some(Value::from("1")),
-            ..assert_of("/data/0/Muted")
-        };
-        assert_eq!(
-            reasons(&[a], CALLS, &[]),
-            vec![r#"/data/0/Muted is "0", expected "1""#]
-        );
-        let a = JsonAssert {
-            equals: Some(Value::from(0)),
-            ..assert_of("/data/0/Muted")
-        };
-        assert_eq!(
-            reasons(&[a], CALLS, &[]).len(),
-            1,
-            "a number is not its string"
-        );
+        let a = JsonAssert { equals: Some(Value::from("1")), ..assert_of("/data/0/Muted") };
+        assert_eq!(reasons(&[a], CALLS, &[]), vec![r#"/data/0/Muted is "0", expected "1""#]);
+        let a = JsonAssert { equals: Some(Value::from(0)), ..assert_of("/data/0/Muted") };
+        assert_eq!(reasons(&[a], CALLS, &[]).len(), 1, "a number is not its string");
     }
 
     #[test]
@@ -299,125 +216,47 @@ mod tests {
             ..assert_of("/data/0/CallState")
         };
         assert!(reasons(&[a], CALLS, &[]).is_empty());
-        let a = JsonAssert {
-            one_of: vec![Value::from("Hold")],
-            ..assert_of("/data/0/CallState")
-        };
+        let a = JsonAssert { one_of: vec![Value::from("Hold")], ..assert_of("/data/0/CallState") };
+        assert_eq!(reasons(&[a], CALLS, &[]), vec![r#"/data/0/CallState is "Connected", expected one of "Hold""#]);
+        assert!(reasons(&[JsonAssert { exists: Some(true), ..assert_of("/data/0") }], CALLS, &[]).is_empty());
         assert_eq!(
-            reasons(&[a], CALLS, &[]),
-            vec![r#"/data/0/CallState is "Connected", expected one of "Hold""#]
-        );
-        assert!(
-            reasons(
-                &[JsonAssert {
-                    exists: Some(true),
-                    ..assert_of("/data/0")
-                }],
-                CALLS,
-                &[]
-            )
-            .is_empty()
-        );
-        assert_eq!(
-            reasons(
-                &[JsonAssert {
-                    exists: Some(true),
-                    ..assert_of("/data/1")
-                }],
-                CALLS,
-                &[]
-            ),
+            reasons(&[JsonAssert { exists: Some(true), ..assert_of("/data/1") }], CALLS, &[]),
             vec!["/data/1 is absent"]
         );
         assert_eq!(
-            reasons(
-                &[JsonAssert {
-                    exists: Some(false),
-                    ..assert_of("/data/0/Muted")
-                }],
-                CALLS,
-                &[]
-            ),
+            reasons(&[JsonAssert { exists: Some(false), ..assert_of("/data/0/Muted") }], CALLS, &[]),
             vec![r#"/data/0/Muted is present ("0")"#]
         );
-        assert!(
-            reasons(
-                &[JsonAssert {
-                    len: Some(1),
-                    ..assert_of("/data")
-                }],
-                CALLS,
-                &[]
-            )
-            .is_empty()
-        );
+        assert!(reasons(&[JsonAssert { len: Some(1), ..assert_of("/data") }], CALLS, &[]).is_empty());
         assert_eq!(
-            reasons(
-                &[JsonAssert {
-                    len: Some(0),
-                    ..assert_of("/data")
-                }],
-                CALLS,
-                &[]
-            ),
+            reasons(&[JsonAssert { len: Some(0), ..assert_of("/data") }], CALLS, &[]),
             vec!["/data has 1 elements, expected 0"]
         );
         assert_eq!(
-            reasons(
-                &[JsonAssert {
-                    len: Some(0),
-                    ..assert_of("/Status")
-                }],
-                CALLS,
-                &[]
-            ),
+            reasons(&[JsonAssert { len: Some(0), ..assert_of("/Status") }], CALLS, &[]),
             vec![r#"/Status is "2000", not an array or object"#]
         );
     }
 
     #[test]
     fn pattern_matches_strings_only() {
-        let a = JsonAssert {
-            pattern: Some("^Conn".into()),
-            ..assert_of("/data/0/CallState")
-        };
+        let a = JsonAssert { pattern: Some("^Conn".into()), ..assert_of("/data/0/CallState") };
         assert!(reasons(&[a], CALLS, &[]).is_empty());
-        let a = JsonAssert {
-            pattern: Some("^Hold$".into()),
-            ..assert_of("/data/0/CallState")
-        };
+        let a = JsonAssert { pattern: Some("^Hold$".into()), ..assert_of("/data/0/CallState") };
         assert_eq!(
             reasons(&[a], CALLS, &[]),
             vec![r#"/data/0/CallState is "Connected", expected a string matching /^Hold$/"#]
         );
-        let a = JsonAssert {
-            pattern: Some(".".into()),
-            ..assert_of("/data")
-        };
+        let a = JsonAssert { pattern: Some(".".into()), ..assert_of("/data") };
+        assert_eq!(reasons(std::slice::from_ref(&a), CALLS, &[]).len(), 1, "a list is no string");
         assert_eq!(
-            reasons(std::slice::from_ref(&a), CALLS, &[]).len(),
-            1,
-            "a list is no string"
-        );
-        assert_eq!(
-            reasons(
-                &[JsonAssert {
-                    pattern: Some("(".into()),
-                    ..assert_of("/Status")
-                }],
-                CALLS,
-                &[]
-            )
-            .len(),
+            reasons(&[JsonAssert { pattern: Some("(".into()), ..assert_of("/Status") }], CALLS, &[]).len(),
             1,
             "a broken pattern matches nothing"
         );
         let mut parts = vec![];
         describe(
-            &[JsonAssert {
-                pattern: Some("^0 Days? 0:0".into()),
-                ..assert_of("/data/Up")
-            }],
+            &[JsonAssert { pattern: Some("^0 Days? 0:0".into()), ..assert_of("/data/Up") }],
             &BTreeMap::new(),
             &mut parts,
         );
@@ -427,10 +266,7 @@ mod tests {
     #[test]
     fn a_bare_pointer_asserts_presence() {
         assert!(reasons(&[assert_of("/data/0/CallHandle")], CALLS, &[]).is_empty());
-        assert_eq!(
-            reasons(&[assert_of("/data/0/Nope")], CALLS, &[]),
-            vec!["/data/0/Nope is absent"]
-        );
+        assert_eq!(reasons(&[assert_of("/data/0/Nope")], CALLS, &[]), vec!["/data/0/Nope is absent"]);
         let mut parts = vec![];
         describe(&[assert_of("/data")], &BTreeMap::new(), &mut parts);
         assert_eq!(parts, vec!["/data present"]);
@@ -439,46 +275,25 @@ mod tests {
     #[test]
     fn contains_fills_captured_values() {
         let members = BTreeMap::from([("/CallHandle".to_string(), Value::from("{{call_ref}}"))]);
-        let a = JsonAssert {
-            contains: Some(members),
-            ..assert_of("/data")
-        };
+        let a = JsonAssert { contains: Some(members), ..assert_of("/data") };
         assert!(reasons(std::slice::from_ref(&a), CALLS, &[("call_ref", "0a1b2c3d")]).is_empty());
         let r = reasons(&[a], CALLS, &[("call_ref", "ffffffff")]);
-        assert_eq!(
-            r,
-            vec![r#"/data has no element with /CallHandle = "ffffffff" (it has 1 elements)"#]
-        );
+        assert_eq!(r, vec![r#"/data has no element with /CallHandle = "ffffffff" (it has 1 elements)"#]);
     }
 
     #[test]
     fn pointer_templates_and_non_json_bodies() {
-        let a = JsonAssert {
-            exists: Some(true),
-            ..assert_of("/data/{{idx}}")
-        };
+        let a = JsonAssert { exists: Some(true), ..assert_of("/data/{{idx}}") };
         assert!(reasons(std::slice::from_ref(&a), CALLS, &[("idx", "0")]).is_empty());
-        assert_eq!(
-            reasons(&[a], "<html>", &[]),
-            vec!["the body is not JSON, so no value can be read from it"]
-        );
+        assert_eq!(reasons(&[a], "<html>", &[]), vec!["the body is not JSON, so no value can be read from it"]);
     }
 
     #[test]
     fn describe_reads_like_the_suite() {
         let mut parts = vec![];
-        let a = JsonAssert {
-            equals: Some(Value::from("1")),
-            ..assert_of("/data/0/Muted")
-        };
-        let b = JsonAssert {
-            len: Some(0),
-            ..assert_of("/data")
-        };
+        let a = JsonAssert { equals: Some(Value::from("1")), ..assert_of("/data/0/Muted") };
+        let b = JsonAssert { len: Some(0), ..assert_of("/data") };
         describe(&[a, b], &BTreeMap::new(), &mut parts);
-        assert_eq!(
-            parts,
-            vec![r#"/data/0/Muted = "1""#, "/data has 0 elements"]
-        );
+        assert_eq!(parts, vec![r#"/data/0/Muted = "1""#, "/data has 0 elements"]);
     }
 }

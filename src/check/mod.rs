@@ -93,10 +93,7 @@ fn cap_to_certainty(ctx: &Context, findings: &mut [Finding]) {
         return;
     };
     let cap = level.miss();
-    for f in findings
-        .iter_mut()
-        .filter(|f| f.verdict == Verdict::Fail && cap != Verdict::Fail)
-    {
+    for f in findings.iter_mut().filter(|f| f.verdict == Verdict::Fail && cap != Verdict::Fail) {
         f.verdict = cap;
         f.details.push(format!(
             "graded {cap}, not FAIL: the profile marks the manual text of this endpoint as {} (see its errata)",
@@ -135,9 +132,7 @@ pub fn step_passes(ctx: &Context, step: &Step, exchanges: &[Exchange]) -> bool {
 
 /// The case verdict: the worst finding (Pass when none).
 pub fn verdict_of(findings: &[Finding]) -> Verdict {
-    findings
-        .iter()
-        .fold(Verdict::Pass, |acc, f| acc.worst(f.verdict))
+    findings.iter().fold(Verdict::Pass, |acc, f| acc.worst(f.verdict))
 }
 
 /// Describe an outcome in one line for reports: `HTTP 200 and Status "4009"`, `HTTP not 413`, ...
@@ -147,10 +142,7 @@ pub fn describe(expect: &Expect) -> String {
 
 /// Every outcome of the step in words, graded ones marked with the verdict they earn.
 fn expected_lines(ctx: &Context, step: &Step) -> Vec<String> {
-    step.expect
-        .iter()
-        .map(|x| outcome::expected_line(x, ctx.vars))
-        .collect()
+    step.expect.iter().map(|x| outcome::expected_line(x, ctx.vars)).collect()
 }
 
 #[cfg(test)]
@@ -166,25 +158,17 @@ mod tests {
     use crate::device::exchange::WireRequest;
     use crate::verdict::Level;
 
-    const DEVICE_INFO: &str =
-        r#"{"Status":"2000","data":{"ModelNumber":"Trio 8800","FirmwareRelease":"5.9.1"}}"#;
+    const DEVICE_INFO: &str = r#"{"Status":"2000","data":{"ModelNumber":"Trio 8800","FirmwareRelease":"5.9.1"}}"#;
     const JSON: [(&str, &str); 1] = [("Content-Type", "application/json")];
 
     #[test]
     fn clean_answer_gives_one_pass_finding() {
         let w = World::new();
-        let step = step_with(vec![Expect {
-            api_status: vec!["2000".into()],
-            ..expect_http(&[200])
-        }]);
+        let step = step_with(vec![Expect { api_status: vec!["2000".into()], ..expect_http(&[200]) }]);
         let f = judge_step(&w.ctx(), &step, &[answered(200, &JSON, DEVICE_INFO)]);
         assert_eq!(f.len(), 1, "{f:?}");
         assert_eq!(f[0].verdict, Verdict::Pass);
-        assert_eq!(
-            f[0].family,
-            Family::Params,
-            "the explicit finding is in the case's family"
-        );
+        assert_eq!(f[0].family, Family::Params, "the explicit finding is in the case's family");
         assert_eq!(f[0].step, "request");
         assert_eq!(verdict_of(&f), Verdict::Pass);
     }
@@ -193,18 +177,10 @@ mod tests {
     fn explicit_pass_with_an_implicit_fail_makes_the_case_fail() {
         let w = World::new();
         let step = step_with(vec![expect_http(&[200])]);
-        let f = judge_step(
-            &w.ctx(),
-            &step,
-            &[answered(200, &JSON, r#"{"Status":"4999"}"#)],
-        );
+        let f = judge_step(&w.ctx(), &step, &[answered(200, &JSON, r#"{"Status":"4999"}"#)]);
         assert_eq!(f.len(), 2, "{f:?}");
         assert_eq!(f[0].verdict, Verdict::Pass);
-        assert_eq!(
-            (f[1].family, f[1].verdict),
-            (Family::ApiStatus, Verdict::Fail),
-            "a Status in no table: {f:?}"
-        );
+        assert_eq!((f[1].family, f[1].verdict), (Family::ApiStatus, Verdict::Fail), "a Status in no table: {f:?}");
         assert_eq!(verdict_of(&f), Verdict::Fail);
     }
 
@@ -213,17 +189,8 @@ mod tests {
         // A numeric Status, a code outside the endpoint's list, no Content-Type: each is a
         // reading the manual allows, so NON-STRICT at worst, FAIL only under --strict.
         let w = World::with_level(Level::Ambiguous);
-        let step = step_with(vec![
-            expect_http(&[200]),
-            Expect {
-                verdict: Verdict::NonStrict,
-                ..expect_http(&[413])
-            },
-        ]);
-        for body in [
-            r#"{"Status":2000,"data":{"ModelNumber":"x","FirmwareRelease":"y"}}"#,
-            r#"{"Status":"4001"}"#,
-        ] {
+        let step = step_with(vec![expect_http(&[200]), Expect { verdict: Verdict::NonStrict, ..expect_http(&[413]) }]);
+        for body in [r#"{"Status":2000,"data":{"ModelNumber":"x","FirmwareRelease":"y"}}"#, r#"{"Status":"4001"}"#] {
             let f = judge_step(&w.ctx(), &step, &[answered(200, &[], body)]);
             assert_eq!(verdict_of(&f), Verdict::NonStrict, "{f:?}");
             assert_eq!(verdict_of(&f).strict(true), Verdict::Fail);
@@ -231,11 +198,7 @@ mod tests {
         let f = judge_step(&w.ctx(), &step, &[answered(413, &[], "")]);
         assert_eq!(verdict_of(&f), Verdict::NonStrict);
         let f = judge_step(&w.ctx(), &step, &[answered(500, &[], "")]);
-        assert_eq!(
-            verdict_of(&f),
-            Verdict::NonStrict,
-            "a miss of an ambiguous case is NON-STRICT: {f:?}"
-        );
+        assert_eq!(verdict_of(&f), Verdict::NonStrict, "a miss of an ambiguous case is NON-STRICT: {f:?}");
     }
 
     #[test]
@@ -249,13 +212,7 @@ mod tests {
         let f = judge_step(&w.ctx(), &step_with(vec![expect_http(&[401])]), &[ex]);
         assert_eq!(f.len(), 1, "{f:?}");
         assert_eq!(f[0].verdict, Verdict::Fail);
-        assert!(
-            f[0].details
-                .iter()
-                .any(|d| d.contains("without credentials")),
-            "{:?}",
-            f[0].details
-        );
+        assert!(f[0].details.iter().any(|d| d.contains("without credentials")), "{:?}", f[0].details);
     }
 
     #[test]
@@ -269,31 +226,18 @@ mod tests {
         assert_eq!(f.len(), 2, "explicit + parallel rule: {f:?}");
         assert_eq!(f[0].verdict, Verdict::Fail);
         assert_eq!(f[1].family, Family::Parallel);
-        assert_eq!(
-            f[1].actual,
-            "1 of 3 parallel requests: connection reset (connection closed)"
-        );
+        assert_eq!(f[1].actual, "1 of 3 parallel requests: connection reset (connection closed)");
     }
 
     #[test]
     fn step_passes_needs_a_pass_outcome_on_every_exchange() {
         let w = World::new();
-        let graded = Expect {
-            verdict: Verdict::Info,
-            ..expect_http(&[500])
-        };
+        let graded = Expect { verdict: Verdict::Info, ..expect_http(&[500]) };
         let step = step_with(vec![expect_http(&[200]), graded]);
         let ctx = w.ctx();
         assert!(step_passes(&ctx, &step, &[answered(200, &[], DEVICE_INFO)]));
-        assert!(
-            !step_passes(&ctx, &step, &[answered(500, &[], "")]),
-            "a graded match is not a pass"
-        );
-        assert!(!step_passes(
-            &ctx,
-            &step,
-            &[answered(200, &[], DEVICE_INFO), timeout(10)]
-        ));
+        assert!(!step_passes(&ctx, &step, &[answered(500, &[], "")]), "a graded match is not a pass");
+        assert!(!step_passes(&ctx, &step, &[answered(200, &[], DEVICE_INFO), timeout(10)]));
         assert!(!step_passes(&ctx, &step, &[]));
     }
 
@@ -302,11 +246,7 @@ mod tests {
         let w = World::new();
         let f = judge_step(&w.ctx(), &step_with(vec![expect_http(&[200])]), &[]);
         assert_eq!(verdict_of(&f), Verdict::Error);
-        let f = judge_step(
-            &w.ctx(),
-            &step_with(vec![]),
-            &[answered(200, &JSON, DEVICE_INFO)],
-        );
+        let f = judge_step(&w.ctx(), &step_with(vec![]), &[answered(200, &JSON, DEVICE_INFO)]);
         assert_eq!(f[0].verdict, Verdict::Error);
     }
 
@@ -314,34 +254,20 @@ mod tests {
     fn borrowed_manual_text_grades_generic_misses_non_strict() {
         let mut w = World::new();
         let step = step_with(vec![expect_http(&[200])]);
-        let wrong_type = [answered(
-            200,
-            &JSON,
-            r#"{"Status":"4999","data":{"ModelNumber":"Trio 8800","FirmwareRelease":"5.9.1"}}"#,
-        )];
-        assert_eq!(
-            verdict_of(&judge_step(&w.ctx(), &step, &wrong_type)),
-            Verdict::Fail
-        );
+        let wrong_type =
+            [answered(200, &JSON, r#"{"Status":"4999","data":{"ModelNumber":"Trio 8800","FirmwareRelease":"5.9.1"}}"#)];
+        assert_eq!(verdict_of(&judge_step(&w.ctx(), &step, &wrong_type)), Verdict::Fail);
         w.case.endpoint.as_mut().unwrap().certainty = Some(Level::Ambiguous);
         let f = judge_step(&w.ctx(), &step, &wrong_type);
         assert_eq!(verdict_of(&f), Verdict::NonStrict, "{f:?}");
-        assert!(
-            f.iter()
-                .any(|x| x.details.iter().any(|d| d.contains("graded NON-STRICT"))),
-            "{f:?}"
-        );
+        assert!(f.iter().any(|x| x.details.iter().any(|d| d.contains("graded NON-STRICT"))), "{f:?}");
     }
 
     #[test]
     fn verdict_of_takes_the_worst() {
         assert_eq!(verdict_of(&[]), Verdict::Pass);
         let w = World::new();
-        let mut f = judge_step(
-            &w.ctx(),
-            &step_with(vec![expect_http(&[200])]),
-            &[answered(200, &[], DEVICE_INFO)],
-        );
+        let mut f = judge_step(&w.ctx(), &step_with(vec![expect_http(&[200])]), &[answered(200, &[], DEVICE_INFO)]);
         assert_eq!(verdict_of(&f), Verdict::Info, "no Content-Type: {f:?}");
         f[0].verdict = Verdict::NonStrict;
         assert_eq!(verdict_of(&f), Verdict::NonStrict);
@@ -349,18 +275,9 @@ mod tests {
 
     #[test]
     fn describe_is_one_line() {
-        let x = Expect {
-            api_status: vec!["4009".into()],
-            ..expect_http(&[200])
-        };
+        let x = Expect { api_status: vec!["4009".into()], ..expect_http(&[200]) };
         assert_eq!(describe(&x), r#"HTTP 200 and Status "4009""#);
-        assert_eq!(
-            describe(&Expect {
-                http_not: vec![413],
-                ..expect_http(&[])
-            }),
-            "HTTP not 413"
-        );
+        assert_eq!(describe(&Expect { http_not: vec![413], ..expect_http(&[]) }), "HTTP not 413");
     }
 
     #[test]
@@ -383,10 +300,7 @@ mod tests {
             if let crate::device::exchange::Outcome::Answered(r) = &mut ex.outcome {
                 r.body = body.to_vec();
             }
-            ex.request = WireRequest::post_json(
-                "/api/v1/mgmt/config/get",
-                &serde_json::json!({"data": ["a"]}),
-            );
+            ex.request = WireRequest::post_json("/api/v1/mgmt/config/get", &serde_json::json!({"data": ["a"]}));
             let f = judge_step(&ctx, &step, &[ex]);
             assert!(!f.is_empty());
         }
@@ -399,9 +313,7 @@ mod tests {
         // Profiles, errata and schemas only: the suites are judged by their own tests.
         let mut data = DataFiles::embedded();
         data.files.retain(|f| {
-            f.rel.starts_with("schemas")
-                || f.rel.starts_with("suites/profiles")
-                || f.rel.ends_with("errata.toml")
+            f.rel.starts_with("schemas") || f.rel.starts_with("suites/profiles") || f.rel.ends_with("errata.toml")
         });
         let cat = match Catalogue::load(&data) {
             Ok(c) => c,
@@ -420,23 +332,12 @@ mod tests {
             vars: &vars,
             errata: &cat.errata,
         };
-        let step = step_with(vec![Expect {
-            api_status: vec!["2000".into()],
-            ..expect_http(&[200])
-        }]);
+        let step = step_with(vec![Expect { api_status: vec!["2000".into()], ..expect_http(&[200]) }]);
         let capture = r#"{"data": {"ModelNumber": "Trio 8800", "AttachedHardware": {}, "FirmwareRelease": "5.7.1.4145",
             "IPV6Address": "::", "DeviceVendor": "Polycom", "DeviceType": "hardwareEndpoint",
             "UpTimeSinceLastReboot": "0 Day 22:02:09", "IPV4Address": "172.31.254.120",
             "MACAddress": "0004f2fe3ab0"}, "Status": "2000"}"#;
-        let f = judge_step(
-            &ctx,
-            &step,
-            &[answered(
-                200,
-                &[("Content-type", "application/json")],
-                capture,
-            )],
-        );
+        let f = judge_step(&ctx, &step, &[answered(200, &[("Content-type", "application/json")], capture)]);
         assert_eq!(verdict_of(&f), Verdict::Pass, "{f:#?}");
 
         let no_model = capture.replace(r#""ModelNumber": "Trio 8800", "#, "");
@@ -444,17 +345,12 @@ mod tests {
         let schema: Vec<&Finding> = f.iter().filter(|f| f.family == Family::Schema).collect();
         assert_eq!(schema.len(), 1, "{f:#?}");
         assert_eq!(schema[0].verdict, Verdict::Fail);
-        assert!(
-            schema[0].actual.contains("ModelNumber"),
-            "{}",
-            schema[0].actual
-        );
+        assert!(schema[0].actual.contains("ModelNumber"), "{}", schema[0].actual);
 
         // missing-status: one api-status FAIL, not a second one from the schema.
         let no_status = capture.replace(r#", "Status": "2000""#, "");
         let f = judge_step(&ctx, &step, &[answered(200, &JSON, &no_status)]);
-        let implicit: Vec<(Family, Verdict)> =
-            f[1..].iter().map(|f| (f.family, f.verdict)).collect();
+        let implicit: Vec<(Family, Verdict)> = f[1..].iter().map(|f| (f.family, f.verdict)).collect();
         assert_eq!(implicit, vec![(Family::ApiStatus, Verdict::Fail)], "{f:#?}");
 
         // A numeric Status is E07's NON-STRICT, and nothing else.
@@ -463,27 +359,11 @@ mod tests {
         assert_eq!(verdict_of(&f), Verdict::NonStrict, "{f:#?}");
         assert_eq!(f.len(), 2, "{f:#?}");
 
-        let f = judge_step(
-            &ctx,
-            &step,
-            &[answered(200, &JSON, r#"{"Status": "4999"}"#)],
-        );
-        assert!(
-            f.iter()
-                .any(|f| f.family == Family::ApiStatus && f.verdict == Verdict::Fail),
-            "{f:#?}"
-        );
-        let f = judge_step(
-            &ctx,
-            &step,
-            &[answered(200, &JSON, r#"{"Status": "4003"}"#)],
-        );
+        let f = judge_step(&ctx, &step, &[answered(200, &JSON, r#"{"Status": "4999"}"#)]);
+        assert!(f.iter().any(|f| f.family == Family::ApiStatus && f.verdict == Verdict::Fail), "{f:#?}");
+        let f = judge_step(&ctx, &step, &[answered(200, &JSON, r#"{"Status": "4003"}"#)]);
         let api: Vec<&Finding> = f.iter().filter(|f| f.family == Family::ApiStatus).collect();
         assert_eq!(api.len(), 1, "{f:#?}");
-        assert_eq!(
-            api[0].verdict,
-            Verdict::NonStrict,
-            "a tabled code outside the endpoint list is E25 NON-STRICT"
-        );
+        assert_eq!(api[0].verdict, Verdict::NonStrict, "a tabled code outside the endpoint list is E25 NON-STRICT");
     }
 }

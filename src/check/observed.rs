@@ -17,20 +17,13 @@ impl<'a> Observed<'a> {
     pub fn new(exchange: &'a Exchange) -> Observed<'a> {
         let response = exchange.outcome.response();
         let json = response.and_then(|r| serde_json::from_slice::<Value>(&r.body).ok());
-        Observed {
-            exchange,
-            response,
-            json,
-        }
+        Observed { exchange, response, json }
     }
 }
 
 /// At most `max` characters of a body or message, on one line, for reports.
 pub(crate) fn snippet(text: &str, max: usize) -> String {
-    let one_line: String = text
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
+    let one_line: String = text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
     let trimmed = one_line.trim();
     let mut out: String = trimmed.chars().take(max).collect();
     if trimmed.chars().count() > max {

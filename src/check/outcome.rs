@@ -52,28 +52,19 @@ impl Mismatch {
     }
 
     fn all(&self) -> Vec<String> {
-        self.reasons
-            .iter()
-            .chain(&self.about_values)
-            .cloned()
-            .collect()
+        self.reasons.iter().chain(&self.about_values).cloned().collect()
     }
 }
 
 /// Compare one outcome with one exchange.
 pub fn evaluate(ctx: &Context, expect: &Expect, obs: &Observed) -> Evaluation {
     if let crate::device::exchange::Outcome::ClientError { detail } = &obs.exchange.outcome {
-        return Evaluation::CannotJudge(format!(
-            "the harness could not send the request: {detail}"
-        ));
+        return Evaluation::CannotJudge(format!("the harness could not send the request: {detail}"));
     }
     match status::match_transport(expect, obs) {
         status::TransportMatch::Settled => return Evaluation::Match,
         status::TransportMatch::Mismatch(r) => {
-            return Evaluation::Mismatch(Mismatch {
-                reasons: vec![r],
-                about_values: vec![],
-            });
+            return Evaluation::Mismatch(Mismatch { reasons: vec![r], about_values: vec![] });
         }
         status::TransportMatch::Answered => {}
     }
@@ -81,8 +72,7 @@ pub fn evaluate(ctx: &Context, expect: &Expect, obs: &Observed) -> Evaluation {
     status::match_http(expect, obs, &mut m.reasons);
     let http_mismatch = !m.reasons.is_empty();
     // Status, schema and values all read the body: when it is not JSON, say so once.
-    let reads_body =
-        !expect.api_status.is_empty() || expect.schema.is_some() || !expect.json.is_empty();
+    let reads_body = !expect.api_status.is_empty() || expect.schema.is_some() || !expect.json.is_empty();
     if reads_body && obs.response.is_some() && obs.json.is_none() {
         m.reasons.push("the body is not JSON".into());
         return Evaluation::Mismatch(m);
@@ -112,10 +102,8 @@ pub fn evaluate(ctx: &Context, expect: &Expect, obs: &Observed) -> Evaluation {
 fn failure_on_http_error(ctx: &Context, expect: &Expect, obs: &Observed) -> Option<Evaluation> {
     let rule = ctx.profile.failure_response.as_ref()?;
     let resp = obs.response?;
-    let wants_failure =
-        !expect.api_status.is_empty() && expect.api_status.iter().all(|c| c != "2000");
-    let on_preferred =
-        !expect.http.is_empty() && expect.http.iter().all(|h| rule.preferred_http.contains(h));
+    let wants_failure = !expect.api_status.is_empty() && expect.api_status.iter().all(|c| c != "2000");
+    let on_preferred = !expect.http.is_empty() && expect.http.iter().all(|h| rule.preferred_http.contains(h));
     if !(wants_failure && on_preferred && (400..600).contains(&resp.status)) {
         return None;
     }
@@ -124,11 +112,7 @@ fn failure_on_http_error(ctx: &Context, expect: &Expect, obs: &Observed) -> Opti
         note: format!(
             "the failure Status came with HTTP {} instead of {}: the manual prints a failure answer's body, never its HTTP status ({})",
             resp.status,
-            rule.preferred_http
-                .iter()
-                .map(u16::to_string)
-                .collect::<Vec<_>>()
-                .join(" or "),
+            rule.preferred_http.iter().map(u16::to_string).collect::<Vec<_>>().join(" or "),
             rule.erratum
         ),
         errata: vec![rule.erratum.clone()],
@@ -152,11 +136,7 @@ pub fn describe_with(expect: &Expect, vars: &BTreeMap<String, String>) -> String
 /// not PASS.
 pub fn expected_line(expect: &Expect, vars: &BTreeMap<String, String>) -> String {
     let text = describe_with(expect, vars);
-    if expect.verdict == Verdict::Pass {
-        text
-    } else {
-        format!("{text} (earns {})", expect.verdict)
-    }
+    if expect.verdict == Verdict::Pass { text } else { format!("{text} (earns {})", expect.verdict) }
 }
 
 /// The verdict of one exchange against the step's outcomes, with what to tell the reader.
@@ -189,23 +169,10 @@ fn graded_matches<'a>(step: &'a Step, evaluations: &[Evaluation]) -> Vec<GradedM
                 notes: x.note.iter().cloned().collect(),
                 errata: x.errata.clone(),
             }),
-            Evaluation::Graded {
-                verdict,
-                note,
-                errata,
-            } => Some(GradedMatch {
-                verdict: if x.verdict == Verdict::Pass {
-                    *verdict
-                } else {
-                    x.verdict.worst(*verdict)
-                },
+            Evaluation::Graded { verdict, note, errata } => Some(GradedMatch {
+                verdict: if x.verdict == Verdict::Pass { *verdict } else { x.verdict.worst(*verdict) },
                 expect: x,
-                notes: x
-                    .note
-                    .iter()
-                    .cloned()
-                    .chain(std::iter::once(note.clone()))
-                    .collect(),
+                notes: x.note.iter().cloned().chain(std::iter::once(note.clone())).collect(),
                 errata: x.errata.iter().chain(errata).cloned().collect(),
             }),
             _ => None,
@@ -215,34 +182,13 @@ fn graded_matches<'a>(step: &'a Step, evaluations: &[Evaluation]) -> Vec<GradedM
 
 fn judge_exchange(ctx: &Context, step: &Step, obs: &Observed) -> Judged {
     let evaluations: Vec<Evaluation> = step.expect.iter().map(|x| evaluate(ctx, x, obs)).collect();
-    if step
-        .expect
-        .iter()
-        .zip(&evaluations)
-        .any(|(x, e)| matches!(e, Evaluation::Match) && x.verdict == Verdict::Pass)
-    {
-        return Judged {
-            verdict: Verdict::Pass,
-            actual: obs.actual(),
-            details: vec![],
-            errata: vec![],
-        };
+    if step.expect.iter().zip(&evaluations).any(|(x, e)| matches!(e, Evaluation::Match) && x.verdict == Verdict::Pass) {
+        return Judged { verdict: Verdict::Pass, actual: obs.actual(), details: vec![], errata: vec![] };
     }
-    if let Some(graded) = graded_matches(step, &evaluations)
-        .into_iter()
-        .min_by_key(|g| g.verdict.severity())
-    {
-        let mut details = vec![format!(
-            "matched the graded outcome: {}",
-            describe_with(graded.expect, ctx.vars)
-        )];
+    if let Some(graded) = graded_matches(step, &evaluations).into_iter().min_by_key(|g| g.verdict.severity()) {
+        let mut details = vec![format!("matched the graded outcome: {}", describe_with(graded.expect, ctx.vars))];
         details.extend(graded.notes.iter().map(|n| format!("why: {n}")));
-        return Judged {
-            verdict: graded.verdict,
-            actual: obs.actual(),
-            details,
-            errata: graded.errata,
-        };
+        return Judged { verdict: graded.verdict, actual: obs.actual(), details, errata: graded.errata };
     }
     if let Some(why) = evaluations.iter().find_map(|e| match e {
         Evaluation::CannotJudge(w) => Some(w.clone()),
@@ -251,9 +197,7 @@ fn judge_exchange(ctx: &Context, step: &Step, obs: &Observed) -> Judged {
         return Judged {
             verdict: Verdict::Error,
             actual: obs.actual(),
-            details: vec![format!(
-                "cannot judge: {why} (a problem of the harness data, not of the device)"
-            )],
+            details: vec![format!("cannot judge: {why} (a problem of the harness data, not of the device)")],
             errata: vec![],
         };
     }
@@ -278,27 +222,14 @@ fn judge_exchange(ctx: &Context, step: &Step, obs: &Observed) -> Judged {
         .iter()
         .zip(&evaluations)
         .filter_map(|(x, e)| match e {
-            Evaluation::Mismatch(m) => Some(format!(
-                "not {}: {}",
-                describe_with(x, ctx.vars),
-                m.all().join("; ")
-            )),
+            Evaluation::Mismatch(m) => Some(format!("not {}: {}", describe_with(x, ctx.vars), m.all().join("; "))),
             _ => None,
         })
         .collect();
     // A miss graded below FAIL is graded so by the case's own errata.
     let level = ctx.case.spec.level;
-    let errata = if level == crate::verdict::Level::Must {
-        vec![]
-    } else {
-        ctx.case.spec.errata.clone()
-    };
-    Judged {
-        verdict: level.miss(),
-        actual,
-        details,
-        errata,
-    }
+    let errata = if level == crate::verdict::Level::Must { vec![] } else { ctx.case.spec.errata.clone() };
+    Judged { verdict: level.miss(), actual, details, errata }
 }
 
 /// The finding of the step's explicit outcomes over all its exchanges (at least one).
@@ -309,11 +240,7 @@ pub fn judge(ctx: &Context, step: &Step, observed: &[Observed]) -> Finding {
         verdict: Verdict::Pass,
         section: spec.manual.section.clone(),
         requirement: spec.manual.quote.clone(),
-        expected: step
-            .expect
-            .iter()
-            .map(|x| expected_line(x, ctx.vars))
-            .collect(),
+        expected: step.expect.iter().map(|x| expected_line(x, ctx.vars)).collect(),
         actual: String::new(),
         step: step.name.clone(),
         details: vec![],
@@ -322,18 +249,11 @@ pub fn judge(ctx: &Context, step: &Step, observed: &[Observed]) -> Finding {
     if step.expect.is_empty() {
         finding.verdict = Verdict::Error;
         finding.actual = observed.first().map(Observed::actual).unwrap_or_default();
-        finding.details.push(
-            "the step lists no acceptable outcome, so nothing can be judged (fix the suite)".into(),
-        );
+        finding.details.push("the step lists no acceptable outcome, so nothing can be judged (fix the suite)".into());
         return finding;
     }
-    let judged: Vec<Judged> = observed
-        .iter()
-        .map(|o| judge_exchange(ctx, step, o))
-        .collect();
-    finding.verdict = judged
-        .iter()
-        .fold(Verdict::Pass, |acc, j| acc.worst(j.verdict));
+    let judged: Vec<Judged> = observed.iter().map(|o| judge_exchange(ctx, step, o)).collect();
+    finding.verdict = judged.iter().fold(Verdict::Pass, |acc, j| acc.worst(j.verdict));
     for e in judged.iter().flat_map(|j| &j.errata) {
         if !finding.errata.contains(e) {
             finding.errata.push(e.clone());
@@ -344,22 +264,12 @@ pub fn judge(ctx: &Context, step: &Step, observed: &[Observed]) -> Finding {
         finding.details = only.details.clone();
         return finding;
     }
-    finding.actual = format!(
-        "{} parallel requests: {}",
-        judged.len(),
-        tally(judged.iter().map(|j| j.actual.as_str()))
-    );
+    finding.actual = format!("{} parallel requests: {}", judged.len(), tally(judged.iter().map(|j| j.actual.as_str())));
     // Ten identical 500s are one story: group the requests that ended alike.
     let n = judged.len();
     let mut groups: Vec<(Vec<usize>, &Judged)> = Vec::new();
-    for (i, j) in judged
-        .iter()
-        .enumerate()
-        .filter(|(_, j)| j.verdict != Verdict::Pass)
-    {
-        match groups
-            .iter_mut()
-            .find(|(_, g)| g.actual == j.actual && g.verdict == j.verdict && g.details == j.details)
+    for (i, j) in judged.iter().enumerate().filter(|(_, j)| j.verdict != Verdict::Pass) {
+        match groups.iter_mut().find(|(_, g)| g.actual == j.actual && g.verdict == j.verdict && g.details == j.details)
         {
             Some((members, _)) => members.push(i + 1),
             None => groups.push((vec![i + 1], j)),
@@ -368,20 +278,10 @@ pub fn judge(ctx: &Context, step: &Step, observed: &[Observed]) -> Finding {
     for (members, j) in groups {
         let which = match members.as_slice() {
             [one] => format!("request {one} of {n}"),
-            many => format!(
-                "requests {} of {n}",
-                many.iter()
-                    .map(|m| m.to_string())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
+            many => format!("requests {} of {n}", many.iter().map(|m| m.to_string()).collect::<Vec<_>>().join(", ")),
         };
-        finding
-            .details
-            .push(format!("{which}: {} -> {}", j.actual, j.verdict));
-        finding
-            .details
-            .extend(j.details.iter().map(|d| format!("  {d}")));
+        finding.details.push(format!("{which}: {} -> {}", j.actual, j.verdict));
+        finding.details.extend(j.details.iter().map(|d| format!("  {d}")));
     }
     finding
 }
@@ -397,13 +297,7 @@ pub fn tally<'a>(lines: impl Iterator<Item = &'a str>) -> String {
     }
     counts
         .iter()
-        .map(|(l, n)| {
-            if *n == 1 {
-                l.to_string()
-            } else {
-                format!("{l} (x{n})")
-            }
-        })
+        .map(|(l, n)| if *n == 1 { l.to_string() } else { format!("{l} (x{n})") })
         .collect::<Vec<_>>()
         .join("; ")
 }
@@ -418,18 +312,8 @@ mod tests {
     #[test]
     fn pass_outcome_wins_over_graded_ones() {
         let w = World::new();
-        let step = step_with(vec![
-            expect_http(&[200]),
-            Expect {
-                verdict: Verdict::NonStrict,
-                ..expect_http(&[200])
-            },
-        ]);
-        let f = judge(
-            &w.ctx(),
-            &step,
-            &[Observed::new(&answered(200, &[], r#"{"Status":"2000"}"#))],
-        );
+        let step = step_with(vec![expect_http(&[200]), Expect { verdict: Verdict::NonStrict, ..expect_http(&[200]) }]);
+        let f = judge(&w.ctx(), &step, &[Observed::new(&answered(200, &[], r#"{"Status":"2000"}"#))]);
         assert_eq!(f.verdict, Verdict::Pass);
         assert_eq!(f.expected, vec!["HTTP 200", "HTTP 200 (earns NON-STRICT)"]);
     }
@@ -442,99 +326,47 @@ mod tests {
             note: Some("between 20000 and 20480 bytes".into()),
             ..expect_http(&[413])
         };
-        let step = step_with(vec![
-            Expect {
-                http_not: vec![413],
-                ..expect_http(&[])
-            },
-            graded,
-        ]);
+        let step = step_with(vec![Expect { http_not: vec![413], ..expect_http(&[]) }, graded]);
         let f = judge(&w.ctx(), &step, &[Observed::new(&answered(413, &[], ""))]);
         assert_eq!(f.verdict, Verdict::NonStrict);
-        assert!(
-            f.details.iter().any(|d| d.contains("between 20000")),
-            "{:?}",
-            f.details
-        );
+        assert!(f.details.iter().any(|d| d.contains("between 20000")), "{:?}", f.details);
     }
 
     #[test]
     fn a_failure_status_on_an_http_error_is_info_citing_the_erratum_never_a_miss() {
         let w = World::new();
-        let step = step_with(vec![Expect {
-            api_status: vec!["4007".into()],
-            ..expect_http(&[200])
-        }]);
-        let f = judge(
-            &w.ctx(),
-            &step,
-            &[Observed::new(&answered(404, &[], r#"{"Status":"4007"}"#))],
-        );
+        let step = step_with(vec![Expect { api_status: vec!["4007".into()], ..expect_http(&[200]) }]);
+        let f = judge(&w.ctx(), &step, &[Observed::new(&answered(404, &[], r#"{"Status":"4007"}"#))]);
         assert_eq!(f.verdict, Verdict::Info, "{f:?}");
         assert_eq!(f.errata, vec!["E48"]);
-        assert!(
-            f.details
-                .iter()
-                .any(|d| d.contains("HTTP 404 instead of 200")),
-            "{:?}",
-            f.details
-        );
+        assert!(f.details.iter().any(|d| d.contains("HTTP 404 instead of 200")), "{:?}", f.details);
         // The body still decides: another Status on the HTTP error is a miss.
-        let f = judge(
-            &w.ctx(),
-            &step,
-            &[Observed::new(&answered(404, &[], r#"{"Status":"4000"}"#))],
-        );
+        let f = judge(&w.ctx(), &step, &[Observed::new(&answered(404, &[], r#"{"Status":"4000"}"#))]);
         assert_eq!(f.verdict, Verdict::Fail);
         // An error page without a Status is no failure answer of the API.
-        let f = judge(
-            &w.ctx(),
-            &step,
-            &[Observed::new(&answered(500, &[], "<html>oops</html>"))],
-        );
+        let f = judge(&w.ctx(), &step, &[Observed::new(&answered(500, &[], "<html>oops</html>"))]);
         assert_eq!(f.verdict, Verdict::Fail);
         // Success is never moved: 2000 on an HTTP error stays a miss.
-        let ok = step_with(vec![Expect {
-            api_status: vec!["2000".into()],
-            ..expect_http(&[200])
-        }]);
+        let ok = step_with(vec![Expect { api_status: vec!["2000".into()], ..expect_http(&[200]) }]);
         assert_eq!(
-            judge(
-                &w.ctx(),
-                &ok,
-                &[Observed::new(&answered(400, &[], r#"{"Status":"2000"}"#))]
-            )
-            .verdict,
+            judge(&w.ctx(), &ok, &[Observed::new(&answered(400, &[], r#"{"Status":"2000"}"#))]).verdict,
             Verdict::Fail
         );
     }
 
     #[test]
     fn miss_takes_the_case_level() {
-        for (level, verdict) in [
-            (Level::Must, Verdict::Fail),
-            (Level::Ambiguous, Verdict::NonStrict),
-            (Level::Silent, Verdict::Info),
-        ] {
+        for (level, verdict) in
+            [(Level::Must, Verdict::Fail), (Level::Ambiguous, Verdict::NonStrict), (Level::Silent, Verdict::Info)]
+        {
             let w = World::with_level(level);
-            let step = step_with(vec![Expect {
-                api_status: vec!["4009".into()],
-                ..expect_http(&[200])
-            }]);
-            let f = judge(
-                &w.ctx(),
-                &step,
-                &[Observed::new(&answered(200, &[], r#"{"Status":"2000"}"#))],
-            );
+            let step = step_with(vec![Expect { api_status: vec!["4009".into()], ..expect_http(&[200]) }]);
+            let f = judge(&w.ctx(), &step, &[Observed::new(&answered(200, &[], r#"{"Status":"2000"}"#))]);
             assert_eq!(f.verdict, verdict);
             assert_eq!(f.actual, r#"HTTP 200, Status "2000""#);
             assert_eq!(f.expected, vec![r#"HTTP 200 and Status "4009""#]);
             assert_eq!(f.section, "Management.GetConfig");
-            assert!(
-                f.details[0].contains(r#"Status "2000", expected "4009""#),
-                "{:?}",
-                f.details
-            );
+            assert!(f.details[0].contains(r#"Status "2000", expected "4009""#), "{:?}", f.details);
         }
     }
 
@@ -556,17 +388,10 @@ mod tests {
         let f = judge(
             &w.ctx(),
             &step_with(vec![x]),
-            &[Observed::new(&answered(
-                200,
-                &[],
-                r#"{"Status":"2000","data":[{"Muted":"0"}]}"#,
-            ))],
+            &[Observed::new(&answered(200, &[], r#"{"Status":"2000","data":[{"Muted":"0"}]}"#))],
         );
         assert_eq!(f.verdict, Verdict::Fail);
-        assert_eq!(
-            f.actual,
-            r#"HTTP 200, Status "2000"; /data/0/Muted is "0", expected "1""#
-        );
+        assert_eq!(f.actual, r#"HTTP 200, Status "2000"; /data/0/Muted is "0", expected "1""#);
     }
 
     #[test]
@@ -586,40 +411,20 @@ mod tests {
             }],
             ..expect_http(&[200])
         };
-        let f = judge(
-            &w.ctx(),
-            &step_with(vec![x]),
-            &[Observed::new(&answered(404, &[], "<html>Not Found</html>"))],
-        );
+        let f = judge(&w.ctx(), &step_with(vec![x]), &[Observed::new(&answered(404, &[], "<html>Not Found</html>"))]);
         assert_eq!(f.actual, "HTTP 404");
         assert_eq!(f.details.len(), 1);
-        assert!(
-            f.details[0].ends_with(": HTTP 404 is not 200; the body is not JSON"),
-            "{:?}",
-            f.details
-        );
+        assert!(f.details[0].ends_with(": HTTP 404 is not 200; the body is not JSON"), "{:?}", f.details);
     }
 
     #[test]
     fn reset_is_acceptable_only_when_listed() {
         let w = World::new();
         let ex = reset("closed");
-        let listed = step_with(vec![
-            expect_http(&[200]),
-            Expect {
-                transport: Some(Transport::Reset),
-                ..expect_http(&[])
-            },
-        ]);
-        assert_eq!(
-            judge(&w.ctx(), &listed, &[Observed::new(&ex)]).verdict,
-            Verdict::Pass
-        );
-        let f = judge(
-            &w.ctx(),
-            &step_with(vec![expect_http(&[200])]),
-            &[Observed::new(&ex)],
-        );
+        let listed =
+            step_with(vec![expect_http(&[200]), Expect { transport: Some(Transport::Reset), ..expect_http(&[]) }]);
+        assert_eq!(judge(&w.ctx(), &listed, &[Observed::new(&ex)]).verdict, Verdict::Pass);
+        let f = judge(&w.ctx(), &step_with(vec![expect_http(&[200])]), &[Observed::new(&ex)]);
         assert_eq!(f.verdict, Verdict::Fail);
         assert_eq!(f.actual, "connection reset (closed)");
     }
@@ -631,61 +436,29 @@ mod tests {
         let a = answered(200, &[], r#"{"Status":"2000"}"#);
         let b = answered(403, &[], "");
         let c = answered(500, &[], "");
-        let f = judge(
-            &w.ctx(),
-            &step,
-            &[Observed::new(&a), Observed::new(&b), Observed::new(&b)],
-        );
+        let f = judge(&w.ctx(), &step, &[Observed::new(&a), Observed::new(&b), Observed::new(&b)]);
         assert_eq!(f.verdict, Verdict::Pass);
-        assert_eq!(
-            f.actual,
-            r#"3 parallel requests: HTTP 200, Status "2000"; HTTP 403 (x2)"#
-        );
-        let f = judge(
-            &w.ctx(),
-            &step,
-            &[
-                Observed::new(&a),
-                Observed::new(&c),
-                Observed::new(&b),
-                Observed::new(&c),
-            ],
-        );
+        assert_eq!(f.actual, r#"3 parallel requests: HTTP 200, Status "2000"; HTTP 403 (x2)"#);
+        let f = judge(&w.ctx(), &step, &[Observed::new(&a), Observed::new(&c), Observed::new(&b), Observed::new(&c)]);
         assert_eq!(f.verdict, Verdict::Fail);
         assert_eq!(
             f.details,
-            vec![
-                "requests 2, 4 of 4: HTTP 500 -> FAIL",
-                "  not HTTP 200 or 403: HTTP 500 is not 200 or 403"
-            ]
+            vec!["requests 2, 4 of 4: HTTP 500 -> FAIL", "  not HTTP 200 or 403: HTTP 500 is not 200 or 403"]
         );
     }
 
     #[test]
     fn unloaded_schema_is_an_error_not_a_device_fail() {
         let w = World::new();
-        let ctx = Context {
-            endpoint: None,
-            ..w.ctx()
-        };
-        let x = Expect {
-            schema: Some(crate::catalogue::case::SchemaPart::Response),
-            ..expect_http(&[200])
-        };
-        let f = judge(
-            &ctx,
-            &step_with(vec![x]),
-            &[Observed::new(&answered(200, &[], r#"{"Status":"2000"}"#))],
-        );
+        let ctx = Context { endpoint: None, ..w.ctx() };
+        let x = Expect { schema: Some(crate::catalogue::case::SchemaPart::Response), ..expect_http(&[200]) };
+        let f = judge(&ctx, &step_with(vec![x]), &[Observed::new(&answered(200, &[], r#"{"Status":"2000"}"#))]);
         assert_eq!(f.verdict, Verdict::Error);
     }
 
     #[test]
     fn describe_covers_every_condition() {
-        assert_eq!(
-            describe_with(&expect_http(&[]), &BTreeMap::new()),
-            "any HTTP answer"
-        );
+        assert_eq!(describe_with(&expect_http(&[]), &BTreeMap::new()), "any HTTP answer");
         let x = Expect {
             api_status: vec!["4007".into()],
             schema: Some(crate::catalogue::case::SchemaPart::Failure),
@@ -695,10 +468,7 @@ mod tests {
             describe_with(&x, &BTreeMap::new()),
             r#"HTTP 200 and Status "4007" and body valid against the failure envelope (common.json $defs/failure)"#
         );
-        let x = Expect {
-            transport: Some(Transport::Timeout),
-            ..expect_http(&[])
-        };
+        let x = Expect { transport: Some(Transport::Timeout), ..expect_http(&[]) };
         assert_eq!(describe_with(&x, &BTreeMap::new()), "no answer (timeout)");
     }
 }

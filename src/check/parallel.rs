@@ -82,11 +82,7 @@ mod tests {
         let w = World::new();
         let ok = answered(200, &[], r#"{"Status":"2000"}"#);
         let busy = answered(403, &[], "");
-        let obs = [
-            Observed::new(&ok),
-            Observed::new(&busy),
-            Observed::new(&busy),
-        ];
+        let obs = [Observed::new(&ok), Observed::new(&busy), Observed::new(&busy)];
         assert!(implicit(&w.ctx(), &parallel_step(), &obs).is_empty());
     }
 
@@ -96,30 +92,13 @@ mod tests {
         let ok = answered(200, &[], r#"{"Status":"2000"}"#);
         let err = answered(500, &[], "");
         let dropped = reset("");
-        let obs = [
-            Observed::new(&ok),
-            Observed::new(&err),
-            Observed::new(&dropped),
-        ];
+        let obs = [Observed::new(&ok), Observed::new(&err), Observed::new(&dropped)];
         let f = implicit(&w.ctx(), &parallel_step(), &obs);
         assert_eq!(f.len(), 1);
-        assert_eq!(
-            f[0].verdict,
-            Verdict::Fail,
-            "the manual names the two acceptable fates: explicit"
-        );
+        assert_eq!(f[0].verdict, Verdict::Fail, "the manual names the two acceptable fates: explicit");
         assert_eq!(f[0].section, "Prerequisite Information");
-        assert_eq!(
-            f[0].actual,
-            "2 of 3 parallel requests: HTTP 500; connection reset"
-        );
-        assert_eq!(
-            f[0].details[..2],
-            [
-                "request 2 of 3: HTTP 500",
-                "request 3 of 3: connection reset"
-            ]
-        );
+        assert_eq!(f[0].actual, "2 of 3 parallel requests: HTTP 500; connection reset");
+        assert_eq!(f[0].details[..2], ["request 2 of 3: HTTP 500", "request 3 of 3: connection reset"]);
         assert!(f[0].details[2].starts_with("erratum E09"));
     }
 
@@ -127,13 +106,6 @@ mod tests {
     fn a_single_request_is_not_judged_by_this_rule() {
         let w = World::new();
         let err = answered(500, &[], "");
-        assert!(
-            implicit(
-                &w.ctx(),
-                &step_with(vec![expect_http(&[200])]),
-                &[Observed::new(&err)]
-            )
-            .is_empty()
-        );
+        assert!(implicit(&w.ctx(), &step_with(vec![expect_http(&[200])]), &[Observed::new(&err)]).is_empty());
     }
 }

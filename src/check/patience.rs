@@ -25,13 +25,7 @@ pub fn still_busy(probe: &Exchange) -> bool {
 }
 
 /// The INFO finding for the requests of a step that outlasted the run's patience.
-pub fn finding(
-    ctx: &Context,
-    step: &str,
-    erratum: &str,
-    timed_out: &[&Exchange],
-    probe: &Exchange,
-) -> Finding {
+pub fn finding(ctx: &Context, step: &str, erratum: &str, timed_out: &[&Exchange], probe: &Exchange) -> Finding {
     let after = timed_out
         .iter()
         .map(|e| match e.outcome {
@@ -41,21 +35,12 @@ pub fn finding(
         .max()
         .unwrap_or(0);
     let n = timed_out.len();
-    let what = if n == 1 {
-        "no answer".to_string()
-    } else {
-        format!("{n} requests without an answer")
-    };
+    let what = if n == 1 { "no answer".to_string() } else { format!("{n} requests without an answer") };
     Finding {
         family: ctx.case.spec.family,
         verdict: erratum_level(ctx, erratum).miss(),
         section: "Prerequisite Information".into(),
-        requirement: ctx
-            .errata
-            .iter()
-            .find(|e| e.id == erratum)
-            .map(|e| e.text.clone())
-            .unwrap_or_default(),
+        requirement: ctx.errata.iter().find(|e| e.id == erratum).map(|e| e.text.clone()).unwrap_or_default(),
         expected: vec!["an answer within the run's --timeout".into()],
         actual: format!(
             "{what} within {after} ms; the phone was still busy (device/info probe: {})",
@@ -83,27 +68,16 @@ mod tests {
         assert!(still_busy(&busy));
         let mut slow = answered(200, &[], r#"{"Status":"2000"}"#);
         slow.elapsed_ms = 2500;
-        assert!(
-            still_busy(&slow),
-            "queued behind the request: still at work"
-        );
+        assert!(still_busy(&slow), "queued behind the request: still at work");
         let mut idle = answered(200, &[], r#"{"Status":"2000"}"#);
         idle.elapsed_ms = 20;
-        assert!(
-            !still_busy(&idle),
-            "answered at once: the request was dropped"
-        );
+        assert!(!still_busy(&idle), "answered at once: the request was dropped");
 
         let w = World::new();
         let t = timeout(2000);
         let f = finding(&w.ctx(), "request", "E48", &[&t], &busy);
         assert_eq!(f.verdict, Verdict::Info);
-        assert!(
-            f.actual
-                .starts_with("no answer within 2000 ms; the phone was still busy"),
-            "{}",
-            f.actual
-        );
+        assert!(f.actual.starts_with("no answer within 2000 ms; the phone was still busy"), "{}", f.actual);
         assert!(f.details[0].contains("raise --timeout"));
     }
 }

@@ -37,32 +37,16 @@ pub fn shown(rel: &str, def: &str) -> String {
 
 /// Validate the answer against `rel#/$defs/def`. `Err` when the harness cannot judge (no
 /// such schema); `Ok` with the violations, each `pointer: message`.
-pub fn violations(
-    ctx: &Context,
-    rel: &str,
-    def: &str,
-    json: &Value,
-) -> Result<Vec<String>, String> {
+pub fn violations(ctx: &Context, rel: &str, def: &str, json: &Value) -> Result<Vec<String>, String> {
     let instance = normalised(json);
     let missing_status = json.get("Status").is_none();
-    let found = ctx
-        .schemas
-        .validate(rel, def, &instance)
-        .ok_or_else(|| format!("{} is not loaded", shown(rel, def)))?;
-    Ok(found
-        .into_iter()
-        .filter(|v| !(missing_status && is_status_required(v)))
-        .map(|v| violation_line(&v))
-        .collect())
+    let found =
+        ctx.schemas.validate(rel, def, &instance).ok_or_else(|| format!("{} is not loaded", shown(rel, def)))?;
+    Ok(found.into_iter().filter(|v| !(missing_status && is_status_required(v))).map(|v| violation_line(&v)).collect())
 }
 
 /// Compare the `schema` condition; `Err` when the harness cannot judge.
-pub fn match_schema(
-    ctx: &Context,
-    part: SchemaPart,
-    obs: &Observed,
-    reasons: &mut Vec<String>,
-) -> Result<(), String> {
+pub fn match_schema(ctx: &Context, part: SchemaPart, obs: &Observed, reasons: &mut Vec<String>) -> Result<(), String> {
     if obs.response.is_none() {
         return Ok(());
     }
@@ -70,23 +54,13 @@ pub fn match_schema(
         return Err("the step calls no known endpoint, so it has no success schema".into());
     };
     let Some(json) = obs.json.as_ref() else {
-        reasons.push(format!(
-            "the body is not JSON, so it cannot match {}",
-            shown(rel, def)
-        ));
+        reasons.push(format!("the body is not JSON, so it cannot match {}", shown(rel, def)));
         return Ok(());
     };
     let found = violations(ctx, rel, def, json)?;
     if let Some(first) = found.first() {
-        let more = if found.len() > 1 {
-            format!(" (and {} more)", found.len() - 1)
-        } else {
-            String::new()
-        };
-        reasons.push(format!(
-            "not valid against {}: {first}{more}",
-            shown(rel, def)
-        ));
+        let more = if found.len() > 1 { format!(" (and {} more)", found.len() - 1) } else { String::new() };
+        reasons.push(format!("not valid against {}: {first}{more}", shown(rel, def)));
     }
     Ok(())
 }
@@ -112,11 +86,7 @@ pub fn implicit(ctx: &Context, endpoint: &Endpoint, step: &str, obs: &Observed) 
     if resp.status != 200 {
         return vec![];
     }
-    let finding = |verdict,
-                   requirement: String,
-                   expected: Vec<String>,
-                   actual: String,
-                   details: Vec<String>| Finding {
+    let finding = |verdict, requirement: String, expected: Vec<String>, actual: String, details: Vec<String>| Finding {
         family: Family::Schema,
         verdict,
         section: endpoint.section.clone(),
@@ -128,11 +98,7 @@ pub fn implicit(ctx: &Context, endpoint: &Endpoint, step: &str, obs: &Observed) 
         errata: vec![],
     };
     let Some(json) = obs.json.as_ref() else {
-        let actual = if resp.body.is_empty() {
-            "HTTP 200 with an empty body".to_string()
-        } else {
-            obs.actual()
-        };
+        let actual = if resp.body.is_empty() { "HTTP 200 with an empty body".to_string() } else { obs.actual() };
         return vec![finding(
             Verdict::Fail,
             "Input and Output Syntax: JSON".into(),
@@ -141,20 +107,14 @@ pub fn implicit(ctx: &Context, endpoint: &Endpoint, step: &str, obs: &Observed) 
             vec![],
         )];
     };
-    let success = json
-        .get("Status")
-        .map(|s| s == "2000" || s == 2000)
-        .unwrap_or_else(|| json.get("data").is_some());
+    let success = json.get("Status").map(|s| s == "2000" || s == 2000).unwrap_or_else(|| json.get("data").is_some());
     let ((rel, def), requirement) = if success {
         (
             (endpoint.schema.as_str(), endpoint.response_def()),
             "Output: Success Response (the endpoint's documented `data` members)".to_string(),
         )
     } else {
-        (
-            FAILURE_SCHEMA,
-            "Output: Failure Response: { \"Status\": \"<4xxx/5xxx>\" }".to_string(),
-        )
+        (FAILURE_SCHEMA, "Output: Failure Response: { \"Status\": \"<4xxx/5xxx>\" }".to_string())
     };
     let expected = vec![format!("body valid against {}", shown(rel, def))];
     match violations(ctx, rel, def, json) {
@@ -163,9 +123,7 @@ pub fn implicit(ctx: &Context, endpoint: &Endpoint, step: &str, obs: &Observed) 
             requirement,
             expected,
             obs.actual(),
-            vec![format!(
-                "cannot judge the answer's shape: {why} (a data problem of the harness, not of the device)"
-            )],
+            vec![format!("cannot judge the answer's shape: {why} (a data problem of the harness, not of the device)")],
         )],
         Ok(found) if found.is_empty() => {
             if success {
@@ -177,12 +135,7 @@ pub fn implicit(ctx: &Context, endpoint: &Endpoint, step: &str, obs: &Observed) 
         Ok(found) => {
             let summary = match found.len() {
                 1 => format!("{}; {}", obs.actual(), found[0]),
-                n => format!(
-                    "{}; {} (and {} more schema violations)",
-                    obs.actual(),
-                    found[0],
-                    n - 1
-                ),
+                n => format!("{}; {} (and {} more schema violations)", obs.actual(), found[0], n - 1),
             };
             let mut details = found;
             if let Some(d) = ctx.schemas.description(rel) {
@@ -192,13 +145,7 @@ pub fn implicit(ctx: &Context, endpoint: &Endpoint, step: &str, obs: &Observed) 
                     super::observed::snippet(d, VIOLATION_SNIPPET)
                 ));
             }
-            vec![finding(
-                Verdict::Fail,
-                requirement,
-                expected,
-                summary,
-                details,
-            )]
+            vec![finding(Verdict::Fail, requirement, expected, summary, details)]
         }
     }
 }
@@ -209,13 +156,7 @@ pub fn implicit(ctx: &Context, endpoint: &Endpoint, step: &str, obs: &Observed) 
 /// send where the example is illegible). An answer outside one took the other reading:
 /// graded by that erratum's level (NON-STRICT or INFO), never FAIL. Only the errata of the
 /// profile's manual apply.
-fn preferred(
-    ctx: &Context,
-    endpoint: &Endpoint,
-    step: &str,
-    obs: &Observed,
-    json: &Value,
-) -> Vec<Finding> {
+fn preferred(ctx: &Context, endpoint: &Endpoint, step: &str, obs: &Observed, json: &Value) -> Vec<Finding> {
     let mut out = Vec::new();
     for def in ctx.schemas.defs(&endpoint.schema) {
         let Some(erratum) = def.strip_prefix(crate::catalogue::load::PREFERRED_PREFIX) else {
@@ -231,11 +172,7 @@ fn preferred(
             continue;
         };
         let Some(first) = found.first() else { continue };
-        let more = if found.len() > 1 {
-            format!(" (and {} more)", found.len() - 1)
-        } else {
-            String::new()
-        };
+        let more = if found.len() > 1 { format!(" (and {} more)", found.len() - 1) } else { String::new() };
         out.push(Finding {
             family: Family::Schema,
             verdict: e.verdict.miss(),
@@ -281,15 +218,8 @@ fn is_status_required(v: &SchemaViolation) -> bool {
 }
 
 fn violation_line(v: &SchemaViolation) -> String {
-    let at = if v.pointer.is_empty() {
-        "/"
-    } else {
-        v.pointer.as_str()
-    };
-    format!(
-        "{at}: {}",
-        super::observed::snippet(&v.message, VIOLATION_SNIPPET)
-    )
+    let at = if v.pointer.is_empty() { "/" } else { v.pointer.as_str() };
+    format!("{at}: {}", super::observed::snippet(&v.message, VIOLATION_SNIPPET))
 }
 
 #[cfg(test)]
@@ -306,12 +236,7 @@ mod tests {
 
     #[test]
     fn valid_success_and_failure_answers_pass() {
-        assert!(
-            run(
-                r#"{"Status":"2000","data":{"ModelNumber":"Trio 8800","FirmwareRelease":"5.9.1"}}"#
-            )
-            .is_empty()
-        );
+        assert!(run(r#"{"Status":"2000","data":{"ModelNumber":"Trio 8800","FirmwareRelease":"5.9.1"}}"#).is_empty());
         assert!(run(r#"{"Status":"5000"}"#).is_empty());
     }
 
@@ -322,11 +247,7 @@ mod tests {
         assert_eq!(f[0].verdict, Verdict::Fail);
         assert_eq!(f[0].family, Family::Schema);
         assert!(f[0].details[0].starts_with("/data: "), "{:?}", f[0].details);
-        assert!(
-            f[0].details[0].contains("ModelNumber"),
-            "{:?}",
-            f[0].details
-        );
+        assert!(f[0].details[0].contains("ModelNumber"), "{:?}", f[0].details);
         assert!(f[0].actual.contains("ModelNumber"), "{}", f[0].actual);
     }
 
@@ -334,18 +255,13 @@ mod tests {
     fn non_json_200_fails_with_the_body_excerpt() {
         let f = run("<html><body>Network</body></html>");
         assert_eq!(f[0].verdict, Verdict::Fail);
-        assert_eq!(
-            f[0].actual,
-            "HTTP 200, body is not JSON: <html><body>Network</body></html>"
-        );
+        assert_eq!(f[0].actual, "HTTP 200, body is not JSON: <html><body>Network</body></html>");
         assert_eq!(run("")[0].actual, "HTTP 200 with an empty body");
     }
 
     #[test]
     fn numeric_status_and_missing_status_are_not_judged_twice() {
-        assert!(
-            run(r#"{"Status":2000,"data":{"ModelNumber":"x","FirmwareRelease":"y"}}"#).is_empty()
-        );
+        assert!(run(r#"{"Status":2000,"data":{"ModelNumber":"x","FirmwareRelease":"y"}}"#).is_empty());
         assert!(run(r#"{"data":{"ModelNumber":"x","FirmwareRelease":"y"}}"#).is_empty());
     }
 
@@ -360,36 +276,13 @@ mod tests {
     fn explicit_schema_condition() {
         let w = World::new();
         let ctx = w.ctx();
-        let ex = answered(
-            200,
-            &[],
-            r#"{"Status":"2000","data":{"ModelNumber":"x","FirmwareRelease":"y"}}"#,
-        );
+        let ex = answered(200, &[], r#"{"Status":"2000","data":{"ModelNumber":"x","FirmwareRelease":"y"}}"#);
         let mut reasons = vec![];
-        assert!(
-            match_schema(
-                &ctx,
-                SchemaPart::Response,
-                &Observed::new(&ex),
-                &mut reasons
-            )
-            .is_ok()
-        );
+        assert!(match_schema(&ctx, SchemaPart::Response, &Observed::new(&ex), &mut reasons).is_ok());
         assert!(reasons.is_empty(), "{reasons:?}");
         assert!(match_schema(&ctx, SchemaPart::Failure, &Observed::new(&ex), &mut reasons).is_ok());
         assert_eq!(reasons.len(), 1, "{reasons:?}");
-        let no_endpoint = Context {
-            endpoint: None,
-            ..ctx
-        };
-        assert!(
-            match_schema(
-                &no_endpoint,
-                SchemaPart::Response,
-                &Observed::new(&ex),
-                &mut reasons
-            )
-            .is_err()
-        );
+        let no_endpoint = Context { endpoint: None, ..ctx };
+        assert!(match_schema(&no_endpoint, SchemaPart::Response, &Observed::new(&ex), &mut reasons).is_err());
     }
 }

@@ -41,11 +41,7 @@ pub fn match_transport(expect: &Expect, obs: &Observed) -> TransportMatch {
     match (want == got, want) {
         (true, Transport::Answered) => TransportMatch::Answered,
         (true, _) => TransportMatch::Settled,
-        (false, _) => TransportMatch::Mismatch(format!(
-            "expected {}, got {}",
-            transport_words(want),
-            obs.actual()
-        )),
+        (false, _) => TransportMatch::Mismatch(format!("expected {}, got {}", transport_words(want), obs.actual())),
     }
 }
 
@@ -53,18 +49,10 @@ pub fn match_transport(expect: &Expect, obs: &Observed) -> TransportMatch {
 pub fn match_http(expect: &Expect, obs: &Observed, reasons: &mut Vec<String>) {
     let Some(resp) = obs.response else { return };
     if !expect.http.is_empty() && !expect.http.contains(&resp.status) {
-        reasons.push(format!(
-            "HTTP {} is not {}",
-            resp.status,
-            or_list(&expect.http)
-        ));
+        reasons.push(format!("HTTP {} is not {}", resp.status, or_list(&expect.http)));
     }
     if expect.http_not.contains(&resp.status) {
-        reasons.push(format!(
-            "HTTP {} is excluded ({})",
-            resp.status,
-            not_list(&expect.http_not)
-        ));
+        reasons.push(format!("HTTP {} is excluded ({})", resp.status, not_list(&expect.http_not)));
     }
 }
 
@@ -148,16 +136,12 @@ pub fn observed_line(obs: &Observed) -> String {
             line
         }
         Outcome::Reset { detail } if detail.trim().is_empty() => "connection reset".into(),
-        Outcome::Reset { detail } => format!(
-            "connection reset ({})",
-            super::observed::snippet(innermost(detail), BODY_SNIPPET)
-        ),
+        Outcome::Reset { detail } => {
+            format!("connection reset ({})", super::observed::snippet(innermost(detail), BODY_SNIPPET))
+        }
         Outcome::Timeout { after_ms } => format!("no answer within {after_ms} ms"),
         Outcome::ClientError { detail } => {
-            format!(
-                "not sent: {}",
-                super::observed::snippet(detail, BODY_SNIPPET)
-            )
+            format!("not sent: {}", super::observed::snippet(detail, BODY_SNIPPET))
         }
     }
 }
@@ -167,11 +151,7 @@ pub fn observed_line(obs: &Observed) -> String {
 /// `connection closed before message completed`.
 fn innermost(detail: &str) -> &str {
     let cause = detail.rsplit("): ").next().unwrap_or(detail).trim();
-    if cause.is_empty() {
-        detail.trim()
-    } else {
-        cause
-    }
+    if cause.is_empty() { detail.trim() } else { cause }
 }
 
 impl Observed<'_> {
@@ -194,10 +174,7 @@ mod tests {
         let mut reasons = vec![];
         match_http(&expect_http(&[200, 403]), &obs, &mut reasons);
         assert!(reasons.is_empty());
-        let x = Expect {
-            http_not: vec![200],
-            ..expect_http(&[])
-        };
+        let x = Expect { http_not: vec![200], ..expect_http(&[]) };
         match_http(&x, &obs, &mut reasons);
         assert_eq!(reasons, vec!["HTTP 200 is excluded (not 200)"]);
     }
@@ -206,10 +183,7 @@ mod tests {
     fn reset_expected_settles_and_answer_expected_mismatches_on_reset() {
         let ex = reset("connection closed before message completed");
         let obs = Observed::new(&ex);
-        let x = Expect {
-            transport: Some(Transport::Reset),
-            ..expect_http(&[])
-        };
+        let x = Expect { transport: Some(Transport::Reset), ..expect_http(&[]) };
         assert_eq!(match_transport(&x, &obs), TransportMatch::Settled);
         match match_transport(&expect_http(&[200]), &obs) {
             TransportMatch::Mismatch(r) => assert_eq!(
@@ -222,32 +196,17 @@ mod tests {
 
     #[test]
     fn observed_lines_read_like_a_qa_report() {
-        assert_eq!(
-            Observed::new(&answered(200, &[], r#"{"Status":"2000"}"#)).actual(),
-            r#"HTTP 200, Status "2000""#
-        );
+        assert_eq!(Observed::new(&answered(200, &[], r#"{"Status":"2000"}"#)).actual(), r#"HTTP 200, Status "2000""#);
         assert_eq!(
             Observed::new(&answered(200, &[], r#"{"Status":2000}"#)).actual(),
             "HTTP 200, Status 2000 (a number)"
         );
-        assert_eq!(
-            Observed::new(&answered(401, &[], "<html>401</html>")).actual(),
-            "HTTP 401"
-        );
-        assert_eq!(
-            Observed::new(&answered(404, &[], "<html>Not Found</html>")).actual(),
-            "HTTP 404"
-        );
-        assert_eq!(
-            Observed::new(&timeout(10000)).actual(),
-            "no answer within 10000 ms"
-        );
+        assert_eq!(Observed::new(&answered(401, &[], "<html>401</html>")).actual(), "HTTP 401");
+        assert_eq!(Observed::new(&answered(404, &[], "<html>Not Found</html>")).actual(), "HTTP 404");
+        assert_eq!(Observed::new(&timeout(10000)).actual(), "no answer within 10000 ms");
         let long = format!("<html>{}</html>", "x".repeat(500));
         let line = Observed::new(&answered(200, &[], &long)).actual();
-        assert!(
-            line.starts_with("HTTP 200, body is not JSON: <html>xxx"),
-            "{line}"
-        );
+        assert!(line.starts_with("HTTP 200, body is not JSON: <html>xxx"), "{line}");
         assert!(line.ends_with("..."), "{line}");
         assert!(line.len() < 260, "{line}");
     }
@@ -257,32 +216,20 @@ mod tests {
         let ex = reset(
             "error sending request for url (http://127.0.0.1:1/api/v1/mgmt/device/info): client error (SendRequest): connection closed before message completed",
         );
-        assert_eq!(
-            Observed::new(&ex).actual(),
-            "connection reset (connection closed before message completed)"
-        );
-        assert_eq!(
-            Observed::new(&reset("refused")).actual(),
-            "connection reset (refused)"
-        );
+        assert_eq!(Observed::new(&ex).actual(), "connection reset (connection closed before message completed)");
+        assert_eq!(Observed::new(&reset("refused")).actual(), "connection reset (refused)");
     }
 
     #[test]
     fn describe_names_every_status_condition() {
-        let x = Expect {
-            http_not: vec![413],
-            ..expect_http(&[])
-        };
+        let x = Expect { http_not: vec![413], ..expect_http(&[]) };
         let mut parts = vec![];
         describe(&x, &mut parts);
         assert_eq!(parts, vec!["HTTP not 413"]);
         let mut parts = vec![];
         describe(&expect_http(&[200, 403]), &mut parts);
         assert_eq!(parts, vec!["HTTP 200 or 403"]);
-        let x = Expect {
-            http_not: vec![401, 200, 201, 202, 203, 204, 205, 206],
-            ..expect_http(&[])
-        };
+        let x = Expect { http_not: vec![401, 200, 201, 202, 203, 204, 205, 206], ..expect_http(&[]) };
         let mut parts = vec![];
         describe(&x, &mut parts);
         assert_eq!(parts, vec!["HTTP none of 200-206, 401"]);

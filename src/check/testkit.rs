@@ -47,10 +47,7 @@ impl World {
             title: "a test case".into(),
             family: Family::Params,
             level,
-            manual: ManualRef {
-                section: "Management.GetConfig".into(),
-                quote: "The maximum is 20 parameters.".into(),
-            },
+            manual: ManualRef { section: "Management.GetConfig".into(), quote: "The maximum is 20 parameters.".into() },
             errata: vec![],
             endpoint: Some(endpoint.into()),
             for_each_endpoint: None,
@@ -72,13 +69,7 @@ impl World {
             steps: vec![],
             safety: Safety::Safe,
         };
-        World {
-            profile,
-            schemas: schemas(),
-            case,
-            vars: BTreeMap::new(),
-            errata: errata(),
-        }
+        World { profile, schemas: schemas(), case, vars: BTreeMap::new(), errata: errata() }
     }
 
     pub fn ctx(&self) -> Context<'_> {
@@ -165,10 +156,7 @@ pub fn profile() -> Profile {
             config_params_max: 20,
             upload_bg_capture_interval_secs: Some(10),
         },
-        status_codes: table
-            .iter()
-            .map(|(c, d)| (c.to_string(), d.to_string()))
-            .collect(),
+        status_codes: table.iter().map(|(c, d)| (c.to_string(), d.to_string())).collect(),
         endpoints: vec![
             endpoint(
                 "mgmt.device-info",
@@ -246,18 +234,13 @@ pub fn schemas() -> SchemaSet {
 pub fn answered(status: u16, headers: &[(&str, &str)], body: &str) -> Exchange {
     exchange(Outcome::Answered(WireResponse {
         status,
-        headers: headers
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
+        headers: headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
         body: body.as_bytes().to_vec(),
     }))
 }
 
 pub fn reset(detail: &str) -> Exchange {
-    exchange(Outcome::Reset {
-        detail: detail.into(),
-    })
+    exchange(Outcome::Reset { detail: detail.into() })
 }
 
 pub fn timeout(after_ms: u64) -> Exchange {
@@ -265,12 +248,7 @@ pub fn timeout(after_ms: u64) -> Exchange {
 }
 
 fn exchange(outcome: Outcome) -> Exchange {
-    Exchange {
-        step: "request".into(),
-        request: WireRequest::get("/api/v1/mgmt/device/info"),
-        outcome,
-        elapsed_ms: 3,
-    }
+    Exchange { step: "request".into(), request: WireRequest::get("/api/v1/mgmt/device/info"), outcome, elapsed_ms: 3 }
 }
 
 /// An outcome with only `http` set (empty: any answer).
@@ -289,9 +267,5 @@ pub fn expect_http(codes: &[u16]) -> Expect {
 }
 
 pub fn step_with(expect: Vec<Expect>) -> Step {
-    Step {
-        name: "request".into(),
-        expect,
-        ..Step::default()
-    }
+    Step { name: "request".into(), expect, ..Step::default() }
 }

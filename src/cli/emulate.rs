@@ -15,10 +15,8 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 #[derive(Debug, Clone, Args)]
-#[command(
-    after_help = "The first line on stdout is exactly `listening on http://HOST:PORT` \
-(or https://), so scripts can use port 0."
-)]
+#[command(after_help = "The first line on stdout is exactly `listening on http://HOST:PORT` \
+(or https://), so scripts can use port 0.")]
 pub struct EmulateArgs {
     /// Address to listen on; port 0 picks a free port.
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
@@ -72,11 +70,7 @@ pub fn emulate(args: EmulateArgs) -> ExitCode {
         let fam = faults().iter().map(|f| f.family.len()).max().unwrap_or(0);
         let mut out = std::io::stdout().lock();
         for f in faults() {
-            let _ = writeln!(
-                out,
-                "{:width$}  {:fam$}  {}",
-                f.name, f.family, f.description
-            );
+            let _ = writeln!(out, "{:width$}  {:fam$}  {}", f.name, f.family, f.description);
         }
         return code(OK);
     }
@@ -94,17 +88,15 @@ pub fn emulate(args: EmulateArgs) -> ExitCode {
 
 fn prepare(args: &EmulateArgs) -> Result<EmulatorConfig, String> {
     faults::parse_faults(&args.fault)?;
-    let catalogue =
-        Catalogue::embedded().map_err(|e| format!("the built-in data files do not load:\n{e}"))?;
+    let catalogue = Catalogue::embedded().map_err(|e| format!("the built-in data files do not load:\n{e}"))?;
     let profile = catalogue.profile(&args.profile)?.clone();
     let readings = readings::resolve(&catalogue, &profile.id, &args.readings)?;
     let listen = parse_listen(&args.listen)?;
     let password = match &args.password {
         Some(p) => p.clone(),
-        None => std::env::var("POLYCONFORM_PASSWORD")
-            .ok()
-            .filter(|p| !p.is_empty())
-            .unwrap_or_else(|| "polyconform".into()),
+        None => {
+            std::env::var("POLYCONFORM_PASSWORD").ok().filter(|p| !p.is_empty()).unwrap_or_else(|| "polyconform".into())
+        }
     };
     let mut config = EmulatorConfig::new(profile);
     config.listen = listen;
@@ -131,11 +123,8 @@ fn list_readings() -> ExitCode {
             return code(CANNOT_JUDGE);
         }
     };
-    let rows: Vec<(&crate::catalogue::Erratum, &str)> = catalogue
-        .errata
-        .iter()
-        .filter_map(|e| Some((e, e.reading.as_deref()?)))
-        .collect();
+    let rows: Vec<(&crate::catalogue::Erratum, &str)> =
+        catalogue.errata.iter().filter_map(|e| Some((e, e.reading.as_deref()?))).collect();
     let width = rows.iter().map(|(_, n)| n.len()).max().unwrap_or(0);
     let mut out = std::io::stdout().lock();
     for (e, name) in rows {
@@ -148,13 +137,7 @@ fn list_readings() -> ExitCode {
             e.plays.as_deref().unwrap_or("")
         );
     }
-    let _ = writeln!(
-        out,
-        "{:<4} {:<9} {:width$}  every reading of the profile at once",
-        "",
-        "",
-        readings::ALL_OTHER
-    );
+    let _ = writeln!(out, "{:<4} {:<9} {:width$}  every reading of the profile at once", "", "", readings::ALL_OTHER);
     code(OK)
 }
 
@@ -169,11 +152,7 @@ fn parse_listen(text: &str) -> Result<SocketAddr, String> {
 }
 
 fn serve(config: EmulatorConfig) -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");

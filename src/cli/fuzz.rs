@@ -81,13 +81,7 @@ pub fn fuzz(args: FuzzArgs) -> ExitCode {
         Ok(c) => c,
         Err(code) => return code,
     };
-    let Job {
-        catalogue,
-        profile,
-        runtime,
-        target,
-        redactor,
-    } = &job;
+    let Job { catalogue, profile, runtime, target, redactor } = &job;
     let endpoints = match setup::select_endpoints(profile, &args.endpoint, args.allow_mutating) {
         Ok(e) => e,
         Err(msg) => {
@@ -98,14 +92,7 @@ pub fn fuzz(args: FuzzArgs) -> ExitCode {
     };
     let settings = settings(&args, &profile.id);
     let out_dir = settings.out_dir.clone();
-    let campaign = setup::campaign(
-        catalogue,
-        profile,
-        at(target),
-        endpoints,
-        redactor,
-        settings,
-    );
+    let campaign = setup::campaign(catalogue, profile, at(target), endpoints, redactor, settings);
     // Ctrl-C ends the run after the current request (restored), with the summary.
     runtime.spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {
@@ -140,20 +127,11 @@ pub fn fuzz(args: FuzzArgs) -> ExitCode {
 
     let mut errors = summary.errors.clone();
     if let Some(dir) = &args.report_dir {
-        let record = crate::fuzz::record::run_record(
-            &engine,
-            &campaign,
-            &summary,
-            &replayed,
-            started_at,
-            started.elapsed(),
-        );
+        let record =
+            crate::fuzz::record::run_record(&engine, &campaign, &summary, &replayed, started_at, started.elapsed());
         match crate::report::write_all(&record, dir, redactor) {
             Ok(()) => println!("reports written to {}", dir.display()),
-            Err(e) => errors.push(format!(
-                "cannot write the reports into `{}`: {e}",
-                dir.display()
-            )),
+            Err(e) => errors.push(format!("cannot write the reports into `{}`: {e}", dir.display())),
         }
     }
     for e in &errors {
@@ -184,10 +162,7 @@ fn settings(args: &FuzzArgs, profile: &str) -> Settings {
         seed: args.seed.unwrap_or_else(random_seed),
         max_cases,
         max_duration,
-        out_dir: args
-            .out
-            .clone()
-            .unwrap_or_else(|| setup::default_out_dir(profile)),
+        out_dir: args.out.clone().unwrap_or_else(|| setup::default_out_dir(profile)),
         shrink: ShrinkBudget::default(),
         health_every: setup::HEALTH_EVERY,
         recovery: setup::RECOVERY,
@@ -196,12 +171,7 @@ fn settings(args: &FuzzArgs, profile: &str) -> Settings {
 
 /// The first line: profile, target, seed (to repeat the run), budget, endpoints.
 fn headline(args: &FuzzArgs, campaign: &Campaign<'_>) -> String {
-    let Settings {
-        seed,
-        max_cases,
-        max_duration,
-        ..
-    } = &campaign.settings;
+    let Settings { seed, max_cases, max_duration, .. } = &campaign.settings;
     let (seed, max_cases, max_duration) = (*seed, *max_cases, *max_duration);
     let bounds = match (max_duration, max_cases) {
         (Some(d), Some(c)) => format!("{} s or {c} cases, whichever comes first", d.as_secs()),
@@ -209,12 +179,7 @@ fn headline(args: &FuzzArgs, campaign: &Campaign<'_>) -> String {
         (None, Some(c)) => format!("{c} cases"),
         (None, None) => "no bound".into(),
     };
-    let skipped_mutating = campaign
-        .profile
-        .endpoints
-        .iter()
-        .filter(|e| e.safety == Safety::Mutating)
-        .count();
+    let skipped_mutating = campaign.profile.endpoints.iter().filter(|e| e.safety == Safety::Mutating).count();
     let n = campaign.endpoints.len();
     format!(
         "fuzz: profile {}, target {}, seed {seed} (repeat with --seed {seed}), budget {bounds}, {n} endpoint{}{}",
@@ -231,11 +196,7 @@ fn headline(args: &FuzzArgs, campaign: &Campaign<'_>) -> String {
 
 /// Catalogue, profile, target and preflight; any failure prints why and gives exit 2.
 /// The engine is the run's (its preflight and device identity serve the reports).
-pub fn connect(
-    args: &TargetArgs,
-    faults: &[String],
-    readings: &[String],
-) -> Result<(Job, Engine), ExitCode> {
+pub fn connect(args: &TargetArgs, faults: &[String], readings: &[String]) -> Result<(Job, Engine), ExitCode> {
     let job = Job::open(args.job(EmulatorSetup {
         faults: faults.to_vec(),
         readings: readings.to_vec(),
@@ -243,9 +204,7 @@ pub fn connect(
     }))
     .map_err(|e| exit::setup_failed(&e))?;
     if job.target.emulator.is_none() && (!faults.is_empty() || !readings.is_empty()) {
-        eprintln!(
-            "warning: --emulator-fault and --reading apply to the built-in emulator only; ignored with --target"
-        );
+        eprintln!("warning: --emulator-fault and --reading apply to the built-in emulator only; ignored with --target");
     }
     let options = RunOptions {
         allow_destructive: false,
@@ -254,13 +213,8 @@ pub fn connect(
         incoming: IncomingSource::None,
         timeout: job.target.device.config().timeout,
     };
-    let engine = Engine::new(
-        job.target.device.clone(),
-        job.catalogue.clone(),
-        job.profile.clone(),
-        options,
-    )
-    .with_label(job.target.label.clone());
+    let engine = Engine::new(job.target.device.clone(), job.catalogue.clone(), job.profile.clone(), options)
+        .with_label(job.target.label.clone());
     if let Err(e) = job.runtime.block_on(engine.preflight()) {
         eprintln!("error: {}", job.redactor.redact(&e.to_string()));
         job.stop();
@@ -277,20 +231,10 @@ pub fn at(target: &Target) -> Where {
     } else {
         target.device.base_url().to_string()
     };
-    Where {
-        device: target.device.clone(),
-        label: target.label.clone(),
-        curl_base,
-    }
+    Where { device: target.device.clone(), label: target.label.clone(), curl_base }
 }
 
-fn render_summary(
-    s: &Summary,
-    seed: u64,
-    endpoints: &[Endpoint],
-    replayed: usize,
-    still_failing: usize,
-) -> String {
+fn render_summary(s: &Summary, seed: u64, endpoints: &[Endpoint], replayed: usize, still_failing: usize) -> String {
     let secs = s.elapsed.as_secs_f64().max(1e-3);
     let mut out = format!(
         "\nfuzz summary: {} cases in {:.1} s ({:.0} cases/s), seed {seed}\n",
@@ -303,41 +247,21 @@ fn render_summary(
         .map(|k| format!("{k} {}", s.intents.get(k).copied().unwrap_or(0)))
         .collect();
     out.push_str(&format!("  requests:     {}\n", intents.join(", ")));
-    let touched = endpoints
-        .iter()
-        .filter(|e| s.per_endpoint.contains_key(&e.id))
-        .count();
-    out.push_str(&format!(
-        "  endpoints:    {touched} of {} reached\n",
-        endpoints.len()
-    ));
+    let touched = endpoints.iter().filter(|e| s.per_endpoint.contains_key(&e.id)).count();
+    out.push_str(&format!("  endpoints:    {touched} of {} reached\n", endpoints.len()));
     if replayed > 0 {
         out.push_str(&format!(
             "  replayed:     {replayed} saved reproducer{}, {still_failing} still failing\n",
             if replayed == 1 { "" } else { "s" }
         ));
     }
-    let non_strict = s
-        .findings
-        .iter()
-        .filter(|f| f.reproducer.verdict == Verdict::NonStrict)
-        .count();
-    out.push_str(&format!(
-        "  findings:     {} FAIL, {non_strict} NON-STRICT\n",
-        s.failures()
-    ));
+    let non_strict = s.findings.iter().filter(|f| f.reproducer.verdict == Verdict::NonStrict).count();
+    out.push_str(&format!("  findings:     {} FAIL, {non_strict} NON-STRICT\n", s.failures()));
     for f in &s.findings {
-        let saved = f
-            .path
-            .as_ref()
-            .map(|p| p.display().to_string())
-            .unwrap_or_else(|| "not saved".into());
+        let saved = f.path.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "not saved".into());
         let also = match f.reproducer.also_on.len() {
             0 => String::new(),
-            n => format!(
-                " (also on {n} other endpoint{})",
-                if n == 1 { "" } else { "s" }
-            ),
+            n => format!(" (also on {n} other endpoint{})", if n == 1 { "" } else { "s" }),
         };
         out.push_str(&format!(
             "    {:<10} {} {}{also}  -> {saved}\n",
@@ -355,15 +279,13 @@ fn render_summary(
         }
         out
     };
-    let plural = |n: u64, endpoints: usize| {
-        (
-            if n == 1 { "" } else { "s" },
-            if endpoints == 1 { "" } else { "s" },
-        )
-    };
+    let plural = |n: u64, endpoints: usize| (if n == 1 { "" } else { "s" }, if endpoints == 1 { "" } else { "s" });
     for (oracle, (n, endpoints)) in per_oracle(&s.repeats) {
         let (times, eps) = plural(n, endpoints);
-        out.push_str(&format!("    repeated   {} {n} more time{times} on {endpoints} endpoint{eps} (the same minimal request)\n", oracle.label()));
+        out.push_str(&format!(
+            "    repeated   {} {n} more time{times} on {endpoints} endpoint{eps} (the same minimal request)\n",
+            oracle.label()
+        ));
     }
     for (oracle, (n, endpoints)) in per_oracle(&s.not_shrunk) {
         let (times, eps) = plural(n, endpoints);
@@ -376,7 +298,10 @@ fn render_summary(
         }
     }
     if s.skipped > 0 {
-        out.push_str(&format!("  skipped:      {} generated cases not sent (retired endpoint or state that could not be saved)\n", s.skipped));
+        out.push_str(&format!(
+            "  skipped:      {} generated cases not sent (retired endpoint or state that could not be saved)\n",
+            s.skipped
+        ));
     }
     for r in &s.retired {
         out.push_str(&format!("  retired:      {r}\n"));
@@ -389,9 +314,7 @@ fn render_summary(
 
 /// A seed for a run without `--seed` (printed, so the run can be repeated).
 fn random_seed() -> u64 {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos() as u64)
-        .unwrap_or(0);
+    let nanos =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0);
     (nanos ^ (u64::from(std::process::id()) << 32)) % 1_000_000_000
 }

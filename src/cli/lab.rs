@@ -60,12 +60,10 @@ pub enum HistoryFormat {
 }
 
 #[derive(Debug, Clone, Args)]
-#[command(
-    after_help = "Exit codes: 0 no FAIL; 1 a phone has a FAIL (or a fuzz finding); 2 could not judge \
+#[command(after_help = "Exit codes: 0 no FAIL; 1 a phone has a FAIL (or a fuzz finding); 2 could not judge \
 (inventory error, database unreachable, or a phone that was down, busy or reserved by another run).\n\n\
 The database URL may also come from the environment variable POLYCONFORM_LAB_DB, which keeps \
-its password out of the process list."
-)]
+its password out of the process list.")]
 pub struct LabRunArgs {
     /// The inventory of phones (TOML); see README.md, "Nightly lab runs".
     #[arg(long, value_name = "FILE")]
@@ -153,13 +151,9 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     while !rest.is_empty() {
         let digits = rest.chars().take_while(|c| c.is_ascii_digit()).count();
         if digits == 0 {
-            return Err(format!(
-                "`{text}` is not a duration (hint: write e.g. `90s`, `10m`, `1h30m`)"
-            ));
+            return Err(format!("`{text}` is not a duration (hint: write e.g. `90s`, `10m`, `1h30m`)"));
         }
-        let n: u64 = rest[..digits]
-            .parse()
-            .map_err(|_| format!("`{text}`: number too large"))?;
+        let n: u64 = rest[..digits].parse().map_err(|_| format!("`{text}`: number too large"))?;
         rest = &rest[digits..];
         let unit_len = rest.chars().take_while(|c| c.is_ascii_alphabetic()).count();
         let unit = &rest[..unit_len];
@@ -170,9 +164,7 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
             "m" => Duration::from_secs(n.saturating_mul(60)),
             "h" => Duration::from_secs(n.saturating_mul(3600)),
             _ => {
-                return Err(format!(
-                    "`{text}`: unknown unit `{unit}` (hint: use ms, s, m or h)"
-                ));
+                return Err(format!("`{text}`: unknown unit `{unit}` (hint: use ms, s, m or h)"));
             }
         };
         total = total.saturating_add(part);
@@ -192,10 +184,7 @@ pub fn lab(args: LabArgs) -> ExitCode {
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
-    let workers = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(2)
-        .clamp(2, 4);
+    let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).clamp(2, 4);
     crate::job::runtime_with(workers).map_err(|e| exit::setup_failed(&e))
 }
 
@@ -242,22 +231,14 @@ pub fn run(args: LabRunArgs) -> ExitCode {
         }
     };
 
-    let run_id = args
-        .run_id
-        .clone()
-        .unwrap_or_else(|| format!("lab-{}-{}", now_ms(), std::process::id()));
+    let run_id = args.run_id.clone().unwrap_or_else(|| format!("lab-{}-{}", now_ms(), std::process::id()));
     let meta = LabMeta {
         run_id: run_id.clone(),
         started_at: now_rfc3339(),
         started_ms: now_ms(),
         inventory: Some(args.inventory.display().to_string()),
     };
-    let reservations = Reservations::new(
-        inventory.lock_dir(),
-        history.clone(),
-        holder_id(&run_id),
-        args.lease,
-    );
+    let reservations = Reservations::new(inventory.lock_dir(), history.clone(), holder_id(&run_id), args.lease);
     let options = FleetOptions {
         suite: args.suite,
         fuzz_duration: args.duration,
@@ -276,14 +257,7 @@ pub fn run(args: LabRunArgs) -> ExitCode {
         );
         return exit::code(exit::CANNOT_JUDGE);
     }
-    let fleet = match Fleet::new(
-        catalogue,
-        inventory.clone(),
-        reservations,
-        history.clone(),
-        meta,
-        options,
-    ) {
+    let fleet = match Fleet::new(catalogue, inventory.clone(), reservations, history.clone(), meta, options) {
         Ok(f) => Arc::new(f),
         Err(e) => {
             eprintln!("error: {e}");
@@ -294,10 +268,7 @@ pub fn run(args: LabRunArgs) -> ExitCode {
         "lab run {run_id}: {} phone(s), at most {} at once, history {}",
         names.len(),
         args.max_devices,
-        history
-            .as_ref()
-            .map(|d| d.location().to_string())
-            .unwrap_or_else(|| "off".into())
+        history.as_ref().map(|d| d.location().to_string()).unwrap_or_else(|| "off".into())
     );
 
     // Ctrl-C: put every running phone back and free its reservation before leaving.
@@ -318,40 +289,23 @@ pub fn run(args: LabRunArgs) -> ExitCode {
 
 /// The phones of this run: those carrying every `--tags` tag, then this shard's share
 /// (for a single phone, its cases are split instead).
-fn select(
-    args: &LabRunArgs,
-    inventory: &Inventory,
-) -> Result<(Vec<String>, Option<Partition>), ExitCode> {
+fn select(args: &LabRunArgs, inventory: &Inventory) -> Result<(Vec<String>, Option<Partition>), ExitCode> {
     let tagged = inventory.with_tags(&args.tags);
     if tagged.is_empty() {
-        let known: std::collections::BTreeSet<&str> = inventory
-            .devices
-            .iter()
-            .flat_map(|d| d.tags.iter().map(String::as_str))
-            .collect();
+        let known: std::collections::BTreeSet<&str> =
+            inventory.devices.iter().flat_map(|d| d.tags.iter().map(String::as_str)).collect();
         eprintln!(
             "error: no phone of `{}` carries every tag of `{}` (hint: tags in the inventory: {})",
             args.inventory.display(),
             args.tags.join(","),
-            if known.is_empty() {
-                "none".to_string()
-            } else {
-                known.into_iter().collect::<Vec<_>>().join(", ")
-            }
+            if known.is_empty() { "none".to_string() } else { known.into_iter().collect::<Vec<_>>().join(", ") }
         );
         return Err(exit::code(exit::CANNOT_JUDGE));
     }
     // One phone and several shards: split its cases; otherwise split the phones.
     let (names, case_partition): (Vec<String>, _) = match args.partition {
         Some(p) if tagged.len() == 1 => (vec![tagged[0].name.clone()], Some(p)),
-        Some(p) => (
-            tagged
-                .iter()
-                .filter(|d| p.contains(&d.name))
-                .map(|d| d.name.clone())
-                .collect(),
-            None,
-        ),
+        Some(p) => (tagged.iter().filter(|d| p.contains(&d.name)).map(|d| d.name.clone()).collect(), None),
         None => (tagged.iter().map(|d| d.name.clone()).collect(), None),
     };
     if let Some(p) = args.partition {
@@ -373,15 +327,8 @@ fn finish(report: &LabReport, dir: &Path, redactor: &LabRedactor) -> ExitCode {
             exit::code(exit::of(report.conclusion()))
         }
         Err(e) => {
-            eprintln!(
-                "error: cannot write the combined report into `{}`: {e}",
-                dir.display()
-            );
-            exit::code(if report.conclusion() == Conclusion::Failed {
-                exit::FAILED
-            } else {
-                exit::CANNOT_JUDGE
-            })
+            eprintln!("error: cannot write the combined report into `{}`: {e}", dir.display());
+            exit::code(if report.conclusion() == Conclusion::Failed { exit::FAILED } else { exit::CANNOT_JUDGE })
         }
     }
 }
@@ -390,11 +337,7 @@ fn finish(report: &LabReport, dir: &Path, redactor: &LabRedactor) -> ExitCode {
 pub fn summary(report: &LabReport) -> String {
     use std::fmt::Write as _;
     let mut out = String::new();
-    let states: Vec<String> = report
-        .states()
-        .iter()
-        .map(|(s, n)| format!("{n} {}", s.label()))
-        .collect();
+    let states: Vec<String> = report.states().iter().map(|(s, n)| format!("{n} {}", s.label())).collect();
     let _ = writeln!(
         out,
         "\nlab run {}: {} phone(s) ({}) in {:.1} s",
@@ -419,25 +362,10 @@ pub fn summary(report: &LabReport) -> String {
             .filter(|f| f.findings > 0)
             .map(|f| format!(", {} fuzz finding(s)", f.findings))
             .unwrap_or_default();
-        let _ = writeln!(
-            out,
-            "  FAIL  {}: {} case(s) failed{fuzz}",
-            d.name,
-            d.count(Verdict::Fail)
-        );
+        let _ = writeln!(out, "  FAIL  {}: {} case(s) failed{fuzz}", d.name, d.count(Verdict::Fail));
     }
-    for d in report
-        .devices
-        .iter()
-        .filter(|d| d.state != crate::lab::report::DeviceState::Completed)
-    {
-        let _ = writeln!(
-            out,
-            "  {:<12} {}: {}",
-            d.state.label(),
-            d.name,
-            d.reason.as_deref().unwrap_or("")
-        );
+    for d in report.devices.iter().filter(|d| d.state != crate::lab::report::DeviceState::Completed) {
+        let _ = writeln!(out, "  {:<12} {}: {}", d.state.label(), d.name, d.reason.as_deref().unwrap_or(""));
     }
     for n in &report.notes {
         let _ = writeln!(out, "  note: {n}");
@@ -475,25 +403,16 @@ pub fn history_command(args: LabHistoryArgs) -> ExitCode {
                     Some(near) => format!("did you mean `{near}`?"),
                     None => format!(
                         "phones with history: {}",
-                        if names.is_empty() {
-                            "none".into()
-                        } else {
-                            names.join(", ")
-                        }
+                        if names.is_empty() { "none".into() } else { names.join(", ") }
                     ),
                 };
-                return Ok(Err(format!(
-                    "no run of phone `{one}` is recorded in {} (hint: {hint})",
-                    db.location()
-                )));
+                return Ok(Err(format!("no run of phone `{one}` is recorded in {} (hint: {hint})", db.location())));
             }
             names = vec![one.clone()];
         }
         let mut views = Vec::with_capacity(names.len());
         for n in &names {
-            views.push(history::view(
-                &history::load(&db, n, args.runs as usize).await?,
-            ));
+            views.push(history::view(&history::load(&db, n, args.runs as usize).await?));
         }
         Ok::<_, crate::lab::database::DbError>(Ok(views))
     });
@@ -516,10 +435,7 @@ pub fn history_command(args: LabHistoryArgs) -> ExitCode {
             exit::code(exit::CANNOT_JUDGE)
         }
         Err(e) => {
-            eprintln!(
-                "error: {}",
-                e.to_string().replace(&spec, &redact_url(&spec))
-            );
+            eprintln!("error: {}", e.to_string().replace(&spec, &redact_url(&spec)));
             exit::code(exit::CANNOT_JUDGE)
         }
     }
@@ -552,18 +468,11 @@ mod tests {
     #[test]
     fn durations_take_bare_seconds_and_units() {
         assert_eq!(parse_duration("90").unwrap(), Duration::from_secs(90));
-        assert_eq!(
-            parse_duration("1500ms").unwrap(),
-            Duration::from_millis(1500)
-        );
+        assert_eq!(parse_duration("1500ms").unwrap(), Duration::from_millis(1500));
         assert_eq!(parse_duration("10m").unwrap(), Duration::from_secs(600));
         assert_eq!(parse_duration("1h30m").unwrap(), Duration::from_secs(5400));
         assert!(parse_duration("ten").unwrap_err().contains("hint"));
-        assert!(
-            parse_duration("5d")
-                .unwrap_err()
-                .contains("unknown unit `d`")
-        );
+        assert!(parse_duration("5d").unwrap_err().contains("unknown unit `d`"));
         assert!(parse_duration("").is_err());
     }
 
@@ -600,16 +509,6 @@ mod tests {
             }
             other => panic!("parsed as {other:?}"),
         }
-        assert!(
-            Top::try_parse_from([
-                "x",
-                "run",
-                "--inventory",
-                "l.toml",
-                "--partition",
-                "hash:4/3"
-            ])
-            .is_err()
-        );
+        assert!(Top::try_parse_from(["x", "run", "--inventory", "l.toml", "--partition", "hash:4/3"]).is_err());
     }
 }

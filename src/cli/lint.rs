@@ -8,10 +8,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Debug, Clone, Args)]
-#[command(
-    after_help = "PATH may be a project directory (with schemas/ and suites/), a single \
-suite file (checked against the built-in profiles and schemas), or omitted for the built-in data."
-)]
+#[command(after_help = "PATH may be a project directory (with schemas/ and suites/), a single \
+suite file (checked against the built-in profiles and schemas), or omitted for the built-in data.")]
 pub struct LintArgs {
     #[arg(value_name = "PATH")]
     pub path: Option<PathBuf>,

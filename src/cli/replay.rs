@@ -44,21 +44,10 @@ pub fn replay(args: ReplayArgs) -> ExitCode {
         Ok(c) => c,
         Err(code) => return code,
     };
-    let Job {
-        catalogue,
-        profile,
-        runtime,
-        target,
-        redactor,
-    } = &job;
+    let Job { catalogue, profile, runtime, target, redactor } = &job;
     // A replay sends what the user saved, mutating endpoints included (with the restore
     // wrap); destructive ones are refused in `replay_one`.
-    let endpoints: Vec<Endpoint> = profile
-        .endpoints
-        .iter()
-        .filter(|e| !e.safety.needs_opt_in())
-        .cloned()
-        .collect();
+    let endpoints: Vec<Endpoint> = profile.endpoints.iter().filter(|e| !e.safety.needs_opt_in()).cloned().collect();
     let campaign = setup::campaign(
         catalogue,
         profile,
@@ -81,10 +70,7 @@ pub fn replay(args: ReplayArgs) -> ExitCode {
             let result = match loaded {
                 Ok(r) => {
                     let outcome = replay_one(&campaign, r).await;
-                    println!(
-                        "{}",
-                        redactor.redact(&format!("{}  ({})", outcome.line(r), path.display()))
-                    );
+                    println!("{}", redactor.redact(&format!("{}  ({})", outcome.line(r), path.display())));
                     outcome
                 }
                 Err(e) => {

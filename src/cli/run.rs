@@ -35,14 +35,12 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 #[derive(Debug, Clone, Args)]
-#[command(
-    after_help = "Arguments after `--` go to the test harness, as with `cargo test`: \
+#[command(after_help = "Arguments after `--` go to the test harness, as with `cargo test`: \
 a name filter, --skip PATTERN, --exact, --list [--format terse], --ignored, --nocapture.\n\n\
 Exit codes: 1 at least one FAIL (even with ERROR cases), else 2 when a case is ERROR or the \
 run could not judge, else 0.\n\n\
 Examples:\n  polyconform run\n  polyconform run -- --list\n  polyconform run -- auth. --skip wrong-password\n  \
-POLYCONFORM_PASSWORD=... polyconform run --target https://10.0.0.5 --insecure --report-dir out"
-)]
+POLYCONFORM_PASSWORD=... polyconform run --target https://10.0.0.5 --insecure --report-dir out")]
 pub struct RunArgs {
     #[command(flatten)]
     pub target: TargetArgs,
@@ -91,12 +89,12 @@ pub struct RunArgs {
 
 pub fn run(args: RunArgs) -> ExitCode {
     quiet_broken_pipe();
-    let mut harness = match Arguments::try_parse_from(
-        std::iter::once("polyconform".to_string()).chain(args.libtest.iter().cloned()),
-    ) {
-        Ok(a) => a,
-        Err(e) => return exit::usage(&e),
-    };
+    let mut harness =
+        match Arguments::try_parse_from(std::iter::once("polyconform".to_string()).chain(args.libtest.iter().cloned()))
+        {
+            Ok(a) => a,
+            Err(e) => return exit::usage(&e),
+        };
     // Cases share one phone's state; libtest would otherwise use every core.
     harness.test_threads = Some(1);
     // The opt-in protects a real phone. The built-in emulator is the harness's own phone,
@@ -156,10 +154,7 @@ fn check_flags(args: &RunArgs) -> Result<(), String> {
     if let Some(dir) = &args.report_dir
         && let Err(e) = std::fs::create_dir_all(dir)
     {
-        return Err(format!(
-            "cannot create --report-dir `{}`: {e} (hint: pick a writable directory)",
-            dir.display()
-        ));
+        return Err(format!("cannot create --report-dir `{}`: {e} (hint: pick a writable directory)", dir.display()));
     }
     if args.target.target.is_some()
         && (!args.emulator_faults.is_empty()
@@ -186,15 +181,8 @@ fn emulator_setup(args: &RunArgs) -> EmulatorSetup {
 
 /// The engine on the job's phone, after the preflight; Ctrl-C restores the phone and
 /// exits 2 (the run did not finish).
-fn start_engine(
-    args: &RunArgs,
-    job: &Job,
-    allow_destructive: bool,
-) -> Result<Arc<Engine>, ExitCode> {
-    let incoming = match job
-        .runtime
-        .block_on(incoming::source(args.peer.as_deref(), &job.target))
-    {
+fn start_engine(args: &RunArgs, job: &Job, allow_destructive: bool) -> Result<Arc<Engine>, ExitCode> {
+    let incoming = match job.runtime.block_on(incoming::source(args.peer.as_deref(), &job.target)) {
         Ok(source) => source,
         Err(e) => return Err(exit::cannot_judge(format!("--peer: {e}"))),
     };
@@ -206,22 +194,15 @@ fn start_engine(
         timeout: job.target.device.config().timeout,
     };
     let engine = Arc::new(
-        Engine::new(
-            job.target.device.clone(),
-            job.catalogue.clone(),
-            job.profile.clone(),
-            options,
-        )
-        .with_label(job.target.label.clone()),
+        Engine::new(job.target.device.clone(), job.catalogue.clone(), job.profile.clone(), options)
+            .with_label(job.target.label.clone()),
     );
     if let Err(e) = job.runtime.block_on(engine.preflight()) {
         return Err(exit::cannot_judge(job.redactor.redact(&e.to_string())));
     }
     let on_interrupt = engine.clone();
     job.on_ctrl_c(async move {
-        eprintln!(
-            "\ninterrupted: restoring the phone (ending the run's calls, writing config back)..."
-        );
+        eprintln!("\ninterrupted: restoring the phone (ending the run's calls, writing config back)...");
         on_interrupt.restore().await;
         std::process::exit(i32::from(exit::CANNOT_JUDGE));
     });
@@ -256,12 +237,7 @@ fn run_cases(
     }
     let ran = std::mem::take(&mut *records.lock().unwrap_or_else(|p| p.into_inner()));
     let selected = selection::selected_records(harness, cases, allow_destructive, ran);
-    job.runtime.block_on(engine::restore_and_record(
-        engine,
-        started_at,
-        started.elapsed(),
-        selected,
-    ))
+    job.runtime.block_on(engine::restore_and_record(engine, started_at, started.elapsed(), selected))
 }
 
 /// Print the summary, write the reports, stop the emulator, pick the exit code.
@@ -275,10 +251,7 @@ fn finish(args: &RunArgs, harness: &Arguments, record: &RunRecord, job: Job) -> 
     let mut reports_ok = true;
     if let Some(dir) = &args.report_dir {
         if let Err(e) = crate::report::write_all(record, dir, &job.redactor) {
-            eprintln!(
-                "error: cannot write the reports into `{}`: {e}",
-                dir.display()
-            );
+            eprintln!("error: cannot write the reports into `{}`: {e}", dir.display());
             reports_ok = false;
         } else {
             println!("reports written to {}", dir.display());

@@ -45,21 +45,17 @@ fn record(args: &SnapshotArgs) -> Result<String, String> {
             args.name
         ));
     }
-    let job = Job::open(args.target.job(EmulatorSetup {
-        faults: args.emulator_faults.clone(),
-        ..EmulatorSetup::default()
-    }))
-    .map_err(|e| match e {
-        JobError::Catalogue(errors) => format!("the data files do not load:\n{errors}"),
-        other => other.to_string(),
-    })?;
+    let job =
+        Job::open(args.target.job(EmulatorSetup { faults: args.emulator_faults.clone(), ..EmulatorSetup::default() }))
+            .map_err(|e| match e {
+                JobError::Catalogue(errors) => format!("the data files do not load:\n{errors}"),
+                other => other.to_string(),
+            })?;
     let dir = args.snapshots.join(&args.name);
-    let recorded = job
-        .runtime
-        .block_on(capture(&job.target.device, &job.profile));
+    let recorded = job.runtime.block_on(capture(&job.target.device, &job.profile));
     // A shape holds no values, but a firmware could echo anything into an enum field.
-    let summary = write_baseline(&dir, &job.profile, &recorded, update_mode(), &job.redactor)
-        .map_err(|e| e.to_string());
+    let summary =
+        write_baseline(&dir, &job.profile, &recorded, update_mode(), &job.redactor).map_err(|e| e.to_string());
     job.stop();
     summary
 }

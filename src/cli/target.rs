@@ -70,11 +70,6 @@ impl TargetArgs {
 
     /// The setup of a job on this target, with the built-in emulator set up as `emulator`.
     pub fn job(&self, emulator: EmulatorSetup) -> JobSpec {
-        JobSpec {
-            data: self.data.clone(),
-            profile: self.profile.clone(),
-            target: self.options(),
-            emulator,
-        }
+        JobSpec { data: self.data.clone(), profile: self.profile.clone(), target: self.options(), emulator }
     }
 }

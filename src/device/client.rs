@@ -22,10 +22,7 @@ pub struct Credentials {
 
 impl std::fmt::Debug for Credentials {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Credentials")
-            .field("username", &self.username)
-            .field("password", &"[REDACTED]")
-            .finish()
+        f.debug_struct("Credentials").field("username", &self.username).field("password", &"[REDACTED]").finish()
     }
 }
 
@@ -69,8 +66,7 @@ pub struct Device {
 impl Device {
     pub fn new(mut config: DeviceConfig) -> Result<Device, DeviceError> {
         config.base_url = config.base_url.trim_end_matches('/').to_string();
-        let url = reqwest::Url::parse(&config.base_url)
-            .map_err(|_| DeviceError::BadUrl(config.base_url.clone()))?;
+        let url = reqwest::Url::parse(&config.base_url).map_err(|_| DeviceError::BadUrl(config.base_url.clone()))?;
         if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
             return Err(DeviceError::BadUrl(config.base_url.clone()));
         }
@@ -86,15 +82,8 @@ impl Device {
         if let Some(tls) = client_config(&config.trust).map_err(DeviceError::Tls)? {
             builder = builder.use_preconfigured_tls(tls);
         }
-        let client = builder
-            .build()
-            .map_err(|e| DeviceError::Client(e.to_string()))?;
-        Ok(Device {
-            config,
-            client,
-            gate: Gate::new(),
-            last_sent: Arc::default(),
-        })
+        let client = builder.build().map_err(|e| DeviceError::Client(e.to_string()))?;
+        Ok(Device { config, client, gate: Gate::new(), last_sent: Arc::default() })
     }
 
     pub fn config(&self) -> &DeviceConfig {
@@ -112,12 +101,7 @@ impl Device {
 
     /// [`Device::send`], waiting `timeout` for the answer instead of the configured one (a
     /// bound the manual gives, such as Skype sign-in's 150 s).
-    pub async fn send_within(
-        &self,
-        step: &str,
-        request: WireRequest,
-        timeout: Option<Duration>,
-    ) -> Exchange {
+    pub async fn send_within(&self, step: &str, request: WireRequest, timeout: Option<Duration>) -> Exchange {
         let _turn = self.gate.turn().await;
         let ex = self.send_timed(step, request, timeout).await;
         if !self.config.pace.is_zero() {
@@ -131,32 +115,18 @@ impl Device {
         self.send_timed(step, request, None).await
     }
 
-    async fn send_timed(
-        &self,
-        step: &str,
-        request: WireRequest,
-        timeout: Option<Duration>,
-    ) -> Exchange {
+    async fn send_timed(&self, step: &str, request: WireRequest, timeout: Option<Duration>) -> Exchange {
         let started = Instant::now();
         let outcome = self.perform(&request, timeout).await;
         if let Ok(mut last) = self.last_sent.lock() {
             last.insert(path_of(&request.path).to_string(), Instant::now());
         }
-        Exchange {
-            step: step.to_string(),
-            request,
-            outcome,
-            elapsed_ms: started.elapsed().as_millis() as u64,
-        }
+        Exchange { step: step.to_string(), request, outcome, elapsed_ms: started.elapsed().as_millis() as u64 }
     }
 
     /// Time since this client last sent a request to `path` (query ignored), if it did.
     pub fn since_last(&self, path: &str) -> Option<Duration> {
-        self.last_sent
-            .lock()
-            .ok()?
-            .get(path_of(path))
-            .map(Instant::elapsed)
+        self.last_sent.lock().ok()?.get(path_of(path)).map(Instant::elapsed)
     }
 
     /// Hold the gate across several requests (a parallel burst must not interleave
@@ -170,10 +140,7 @@ impl Device {
             Ok(m) => m,
             Err(_) => {
                 return Outcome::ClientError {
-                    detail: format!(
-                        "method `{}` is not a token the HTTP client can send",
-                        request.method
-                    ),
+                    detail: format!("method `{}` is not a token the HTTP client can send", request.method),
                 };
             }
         };
@@ -186,15 +153,12 @@ impl Device {
             rb = rb.header(k.as_str(), v.as_str());
         }
         rb = match request.auth {
-            AuthMode::Valid => rb.basic_auth(
-                &self.config.credentials.username,
-                Some(&self.config.credentials.password),
-            ),
+            AuthMode::Valid => {
+                rb.basic_auth(&self.config.credentials.username, Some(&self.config.credentials.password))
+            }
             AuthMode::None => rb,
-            AuthMode::WrongPassword => rb.basic_auth(
-                &self.config.credentials.username,
-                Some(wrong_password(&self.config.credentials.password)),
-            ),
+            AuthMode::WrongPassword => rb
+                .basic_auth(&self.config.credentials.username, Some(wrong_password(&self.config.credentials.password))),
             AuthMode::WrongUser => rb.basic_auth(
                 format!("{}-not", self.config.credentials.username),
                 Some(&self.config.credentials.password),
@@ -212,19 +176,10 @@ impl Device {
         let headers = response
             .headers()
             .iter()
-            .map(|(k, v)| {
-                (
-                    k.as_str().to_string(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
-            })
+            .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
             .collect();
         match response.bytes().await {
-            Ok(body) => Outcome::Answered(WireResponse {
-                status,
-                headers,
-                body: body.to_vec(),
-            }),
+            Ok(body) => Outcome::Answered(WireResponse { status, headers, body: body.to_vec() }),
             Err(e) => classify(e, started),
         }
     }
@@ -237,20 +192,14 @@ fn path_of(path_and_query: &str) -> &str {
 
 /// A password guaranteed to differ from the real one.
 fn wrong_password(real: &str) -> String {
-    if real == "polyconform-wrong" {
-        "polyconform-wrong-2".into()
-    } else {
-        "polyconform-wrong".into()
-    }
+    if real == "polyconform-wrong" { "polyconform-wrong-2".into() } else { "polyconform-wrong".into() }
 }
 
 /// A failed request is the phone's doing (no answer in time, a refused, reset or closed
 /// connection, a garbled answer) unless the client refused to build it: that is ours.
 fn classify(e: reqwest::Error, started: Instant) -> Outcome {
     if e.is_timeout() {
-        return Outcome::Timeout {
-            after_ms: started.elapsed().as_millis() as u64,
-        };
+        return Outcome::Timeout { after_ms: started.elapsed().as_millis() as u64 };
     }
     let mut detail = e.to_string();
     let mut source = std::error::Error::source(&e);
@@ -284,10 +233,7 @@ mod tests {
         let mut config = EmulatorConfig::new(catalogue.profile("trio-5.9.1").unwrap().clone());
         config.password = "pw-since".into();
         let emu = Emulator::start(config).await.unwrap();
-        let credentials = Credentials {
-            username: "Polycom".into(),
-            password: "pw-since".into(),
-        };
+        let credentials = Credentials { username: "Polycom".into(), password: "pw-since".into() };
         let device = Device::new(DeviceConfig {
             base_url: emu.url(),
             credentials,
@@ -297,34 +243,15 @@ mod tests {
         })
         .unwrap();
 
-        assert_eq!(
-            device.since_last("/api/v2/webCallControl/callStatus"),
-            None,
-            "nothing sent yet"
-        );
-        let ex = device
-            .send(
-                "request",
-                WireRequest::get("/api/v2/webCallControl/callStatus?line=1"),
-            )
-            .await;
+        assert_eq!(device.since_last("/api/v2/webCallControl/callStatus"), None, "nothing sent yet");
+        let ex = device.send("request", WireRequest::get("/api/v2/webCallControl/callStatus?line=1")).await;
         assert!(ex.outcome.response().is_some(), "{:?}", ex.outcome);
         let since = device
             .since_last("/api/v2/webCallControl/callStatus?callHandle=0x1")
             .expect("the query is not part of the path");
         assert!(since < Duration::from_secs(5));
-        assert_eq!(
-            device.since_last("/api/v1/mgmt/device/info"),
-            None,
-            "another path"
-        );
-        assert!(
-            device
-                .clone()
-                .since_last("/api/v2/webCallControl/callStatus")
-                .is_some(),
-            "clones share the record"
-        );
+        assert_eq!(device.since_last("/api/v1/mgmt/device/info"), None, "another path");
+        assert!(device.clone().since_last("/api/v2/webCallControl/callStatus").is_some(), "clones share the record");
         emu.stop().await;
     }
 }

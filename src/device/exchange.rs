@@ -25,13 +25,7 @@ pub struct WireRequest {
 
 impl WireRequest {
     pub fn get(path: &str) -> WireRequest {
-        WireRequest {
-            method: "GET".into(),
-            path: path.into(),
-            headers: vec![],
-            body: None,
-            auth: AuthMode::Valid,
-        }
+        WireRequest { method: "GET".into(), path: path.into(), headers: vec![], body: None, auth: AuthMode::Valid }
     }
 
     pub fn post_json(path: &str, body: &serde_json::Value) -> WireRequest {
@@ -46,10 +40,7 @@ impl WireRequest {
 
     /// Value of a header (case-insensitive name).
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 }
 
@@ -64,10 +55,7 @@ pub struct WireResponse {
 
 impl WireResponse {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 
     /// The body parsed as JSON, if it is JSON.
@@ -142,9 +130,7 @@ mod body_text {
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
     pub fn serialize<S: Serializer>(body: &Option<bytes::Bytes>, s: S) -> Result<S::Ok, S::Error> {
-        body.as_ref()
-            .map(|b| super::BodyRepr::from_bytes(b))
-            .serialize(s)
+        body.as_ref().map(|b| super::BodyRepr::from_bytes(b)).serialize(s)
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bytes::Bytes>, D::Error> {
@@ -178,9 +164,7 @@ impl<'a> BodyRepr<'a> {
         use base64::Engine;
         match std::str::from_utf8(b) {
             Ok(s) => BodyRepr::Text(std::borrow::Cow::Borrowed(s)),
-            Err(_) => BodyRepr::Binary {
-                base64: base64::engine::general_purpose::STANDARD.encode(b),
-            },
+            Err(_) => BodyRepr::Binary { base64: base64::engine::general_purpose::STANDARD.encode(b) },
         }
     }
 
@@ -188,9 +172,7 @@ impl<'a> BodyRepr<'a> {
         use base64::Engine;
         match self {
             BodyRepr::Text(s) => s.into_owned().into_bytes(),
-            BodyRepr::Binary { base64 } => base64::engine::general_purpose::STANDARD
-                .decode(base64)
-                .unwrap_or_default(),
+            BodyRepr::Binary { base64 } => base64::engine::general_purpose::STANDARD.decode(base64).unwrap_or_default(),
         }
     }
 }
@@ -216,23 +198,11 @@ mod tests {
 
     #[test]
     fn api_status_reads_strings_and_numbers() {
-        let r = WireResponse {
-            status: 200,
-            headers: vec![],
-            body: br#"{"Status":"4007"}"#.to_vec(),
-        };
+        let r = WireResponse { status: 200, headers: vec![], body: br#"{"Status":"4007"}"#.to_vec() };
         assert_eq!(r.api_status().as_deref(), Some("4007"));
-        let r = WireResponse {
-            status: 200,
-            headers: vec![],
-            body: br#"{"Status":2000}"#.to_vec(),
-        };
+        let r = WireResponse { status: 200, headers: vec![], body: br#"{"Status":2000}"#.to_vec() };
         assert_eq!(r.api_status().as_deref(), Some("2000"));
-        let r = WireResponse {
-            status: 200,
-            headers: vec![],
-            body: b"<html>".to_vec(),
-        };
+        let r = WireResponse { status: 200, headers: vec![], body: b"<html>".to_vec() };
         assert_eq!(r.api_status(), None);
     }
 }

@@ -42,19 +42,14 @@ pub fn parse_pin(text: &str) -> Result<[u8; 32], String> {
     }
     let mut out = [0u8; 32];
     for (i, chunk) in hex.as_bytes().chunks(2).enumerate() {
-        out[i] = u8::from_str_radix(std::str::from_utf8(chunk).unwrap_or("00"), 16)
-            .map_err(|e| e.to_string())?;
+        out[i] = u8::from_str_radix(std::str::from_utf8(chunk).unwrap_or("00"), 16).map_err(|e| e.to_string())?;
     }
     Ok(out)
 }
 
 /// SHA-256 of a certificate, as colon-separated upper-case hex.
 pub fn fingerprint(der: &[u8]) -> String {
-    Sha256::digest(der)
-        .iter()
-        .map(|b| format!("{b:02X}"))
-        .collect::<Vec<_>>()
-        .join(":")
+    Sha256::digest(der).iter().map(|b| format!("{b:02X}")).collect::<Vec<_>>().join(":")
 }
 
 /// Make sure rustls has a crypto provider (ring) installed for the process.
@@ -73,17 +68,11 @@ pub fn client_config(trust: &Trust) -> Result<Option<rustls::ClientConfig>, Stri
         Trust::System => return Ok(None),
         Trust::Insecure => builder
             .dangerous()
-            .with_custom_certificate_verifier(Arc::new(Accept {
-                pin: None,
-                provider,
-            }))
+            .with_custom_certificate_verifier(Arc::new(Accept { pin: None, provider }))
             .with_no_client_auth(),
         Trust::Pin(pin) => builder
             .dangerous()
-            .with_custom_certificate_verifier(Arc::new(Accept {
-                pin: Some(*pin),
-                provider,
-            }))
+            .with_custom_certificate_verifier(Arc::new(Accept { pin: Some(*pin), provider }))
             .with_no_client_auth(),
         Trust::Ca(pem) => {
             let mut roots = rustls::RootCertStore::empty();
@@ -91,9 +80,7 @@ pub fn client_config(trust: &Trust) -> Result<Option<rustls::ClientConfig>, Stri
             let mut n = 0;
             for cert in rustls_pemfile::certs(&mut reader) {
                 let cert = cert.map_err(|e| format!("cannot read CA certificate: {e}"))?;
-                roots
-                    .add(cert)
-                    .map_err(|e| format!("bad CA certificate: {e}"))?;
+                roots.add(cert).map_err(|e| format!("bad CA certificate: {e}"))?;
                 n += 1;
             }
             if n == 0 {
@@ -123,9 +110,7 @@ impl ServerCertVerifier for Accept {
     ) -> Result<ServerCertVerified, rustls::Error> {
         match self.pin {
             None => Ok(ServerCertVerified::assertion()),
-            Some(pin) if Sha256::digest(end_entity.as_ref()).as_slice() == pin => {
-                Ok(ServerCertVerified::assertion())
-            }
+            Some(pin) if Sha256::digest(end_entity.as_ref()).as_slice() == pin => Ok(ServerCertVerified::assertion()),
             Some(_) => Err(rustls::Error::General(format!(
                 "certificate fingerprint {} does not match --pin-sha256",
                 fingerprint(end_entity.as_ref())
@@ -139,12 +124,7 @@ impl ServerCertVerifier for Accept {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
+        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
     }
 
     fn verify_tls13_signature(
@@ -153,18 +133,11 @@ impl ServerCertVerifier for Accept {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
+        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
     }
 
     fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
-        self.provider
-            .signature_verification_algorithms
-            .supported_schemes()
+        self.provider.signature_verification_algorithms.supported_schemes()
     }
 }
 

@@ -19,17 +19,9 @@ pub const SERVER: &str = "Polycom SoundPoint IP Telephone HTTPd";
 #[derive(Debug, Clone, PartialEq)]
 pub enum Answer {
     /// HTTP 200 with an API body: `data` (if any), extra top-level members, then `Status`.
-    Api {
-        status: &'static str,
-        data: Option<Value>,
-        extra: Vec<(&'static str, Value)>,
-        omit_status: bool,
-    },
+    Api { status: &'static str, data: Option<Value>, extra: Vec<(&'static str, Value)>, omit_status: bool },
     /// An HTTP-level refusal with a small HTML page (401, 400, 403, 404, 405, 413, 500).
-    Http {
-        code: StatusCode,
-        allow: Option<&'static str>,
-    },
+    Http { code: StatusCode, allow: Option<&'static str> },
     /// An HTML page with HTTP 200 (the `non-json-body` fault).
     HtmlPage,
     /// Anything else with a JSON body and a chosen HTTP status (control endpoints).
@@ -39,22 +31,12 @@ pub enum Answer {
 impl Answer {
     /// `{"Status": code}` without data.
     pub fn status(code: &'static str) -> Answer {
-        Answer::Api {
-            status: code,
-            data: None,
-            extra: Vec::new(),
-            omit_status: false,
-        }
+        Answer::Api { status: code, data: None, extra: Vec::new(), omit_status: false }
     }
 
     /// `{"data": data, "Status": "2000"}`.
     pub fn ok(data: Value) -> Answer {
-        Answer::Api {
-            status: "2000",
-            data: Some(data),
-            extra: Vec::new(),
-            omit_status: false,
-        }
+        Answer::Api { status: "2000", data: Some(data), extra: Vec::new(), omit_status: false }
     }
 
     /// `{"Status": "2000"}`.
@@ -109,49 +91,22 @@ pub type Body = Full<Bytes>;
 /// Turn an answer into an HTTP response with the phone's headers.
 pub fn render(answer: Answer, dress: Dress) -> Response<Body> {
     let (code, content_type, body, allow, challenge) = match answer {
-        Answer::Api {
-            status,
-            data,
-            extra,
-            omit_status,
-        } => {
+        Answer::Api { status, data, extra, omit_status } => {
             let (code, body) = api_body(status, data, extra, omit_status, dress);
             (code, "application/json", body, None, false)
         }
         Answer::Json { code, body } => (code, "application/json", json_bytes(&body), None, false),
-        Answer::HtmlPage => (
-            StatusCode::OK,
-            "text/html",
-            Bytes::from_static(HTML_PAGE.as_bytes()),
-            None,
-            false,
-        ),
-        Answer::Http { code, allow } => (
-            code,
-            "text/html",
-            error_page(code),
-            allow,
-            code == StatusCode::UNAUTHORIZED,
-        ),
+        Answer::HtmlPage => (StatusCode::OK, "text/html", Bytes::from_static(HTML_PAGE.as_bytes()), None, false),
+        Answer::Http { code, allow } => (code, "text/html", error_page(code), allow, code == StatusCode::UNAUTHORIZED),
     };
     let mut builder = Response::builder()
         .status(code)
         .header(header::SERVER, SERVER)
         .header("X-Frame-Options", "SAMEORIGIN")
         .header(header::CACHE_CONTROL, "no-store")
-        .header(
-            header::CONTENT_TYPE,
-            if dress.html_content_type {
-                "text/html"
-            } else {
-                content_type
-            },
-        );
+        .header(header::CONTENT_TYPE, if dress.html_content_type { "text/html" } else { content_type });
     if challenge {
-        builder = builder.header(
-            header::WWW_AUTHENTICATE,
-            "Basic realm=\"API Authentication\"",
-        );
+        builder = builder.header(header::WWW_AUTHENTICATE, "Basic realm=\"API Authentication\"");
     }
     if let Some(allow) = allow {
         builder = builder.header(header::ALLOW, allow);
@@ -159,9 +114,7 @@ pub fn render(answer: Answer, dress: Dress) -> Response<Body> {
     if dress.close {
         builder = builder.header(header::CONNECTION, "close");
     }
-    builder
-        .body(Full::new(body))
-        .unwrap_or_else(|_| Response::new(Full::new(Bytes::new())))
+    builder.body(Full::new(body)).unwrap_or_else(|_| Response::new(Full::new(Bytes::new())))
 }
 
 /// An API answer's HTTP status and body: `data`, the extra members, then `Status` (a
@@ -187,11 +140,7 @@ fn api_body(
         };
         map.insert("Status".into(), value);
     }
-    let code = if dress.failure_http_status && status != "2000" {
-        failure_http(status)
-    } else {
-        StatusCode::OK
-    };
+    let code = if dress.failure_http_status && status != "2000" { failure_http(status) } else { StatusCode::OK };
     (code, json_bytes(&Value::Object(map)))
 }
 
@@ -215,7 +164,8 @@ fn error_page(code: StatusCode) -> Bytes {
     Bytes::from(page)
 }
 
-const HTML_PAGE: &str = "<html><head><title>Polycom - Network Configuration</title></head><body><p>Network Configuration</p></body></html>";
+const HTML_PAGE: &str =
+    "<html><head><title>Polycom - Network Configuration</title></head><body><p>Network Configuration</p></body></html>";
 
 /// JSON with the phone's `", "` / `": "` separators.
 pub fn json_bytes(value: &Value) -> Bytes {
@@ -230,28 +180,12 @@ pub fn json_bytes(value: &Value) -> Bytes {
 struct PhoneFormatter;
 
 impl serde_json::ser::Formatter for PhoneFormatter {
-    fn begin_array_value<W: ?Sized + io::Write>(
-        &mut self,
-        writer: &mut W,
-        first: bool,
-    ) -> io::Result<()> {
-        if first {
-            Ok(())
-        } else {
-            writer.write_all(b", ")
-        }
+    fn begin_array_value<W: ?Sized + io::Write>(&mut self, writer: &mut W, first: bool) -> io::Result<()> {
+        if first { Ok(()) } else { writer.write_all(b", ") }
     }
 
-    fn begin_object_key<W: ?Sized + io::Write>(
-        &mut self,
-        writer: &mut W,
-        first: bool,
-    ) -> io::Result<()> {
-        if first {
-            Ok(())
-        } else {
-            writer.write_all(b", ")
-        }
+    fn begin_object_key<W: ?Sized + io::Write>(&mut self, writer: &mut W, first: bool) -> io::Result<()> {
+        if first { Ok(()) } else { writer.write_all(b", ") }
     }
 
     fn begin_object_value<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
@@ -267,67 +201,39 @@ mod tests {
     #[test]
     fn answers_put_data_first_and_use_the_phone_separators() {
         let bytes = json_bytes(&json!({"data": {"A": "1", "B": ["x", "y"]}, "Status": "2000"}));
-        assert_eq!(
-            &bytes[..],
-            br#"{"data": {"A": "1", "B": ["x", "y"]}, "Status": "2000"}"#
-        );
+        assert_eq!(&bytes[..], br#"{"data": {"A": "1", "B": ["x", "y"]}, "Status": "2000"}"#);
     }
 
     #[test]
     fn refusals_carry_the_phone_headers() {
         let r = render(Answer::http(StatusCode::UNAUTHORIZED), Dress::default());
         assert_eq!(r.status(), 401);
-        assert_eq!(
-            r.headers()[header::WWW_AUTHENTICATE],
-            "Basic realm=\"API Authentication\""
-        );
+        assert_eq!(r.headers()[header::WWW_AUTHENTICATE], "Basic realm=\"API Authentication\"");
         assert_eq!(r.headers()[header::SERVER], SERVER);
-        let r = render(
-            Answer::done(),
-            Dress {
-                html_content_type: true,
-                ..Dress::default()
-            },
-        );
+        let r = render(Answer::done(), Dress { html_content_type: true, ..Dress::default() });
         assert_eq!(r.headers()[header::CONTENT_TYPE], "text/html");
     }
 
     #[test]
     fn other_readings_change_the_status_member_and_the_http_status_of_failures() {
-        let numeric = Dress {
-            status_as_number: true,
-            ..Dress::default()
-        };
+        let numeric = Dress { status_as_number: true, ..Dress::default() };
         let body = |r: Response<Body>| {
             use http_body_util::BodyExt;
             let bytes = futures_free_collect(r.into_body().boxed());
             String::from_utf8(bytes).unwrap()
         };
         assert_eq!(body(render(Answer::done(), numeric)), r#"{"Status": 2000}"#);
-        let failing = Dress {
-            failure_http_status: true,
-            ..Dress::default()
-        };
+        let failing = Dress { failure_http_status: true, ..Dress::default() };
         let r = render(Answer::status("4007"), failing);
         assert_eq!(r.status(), StatusCode::NOT_FOUND);
         assert_eq!(body(r), r#"{"Status": "4007"}"#);
-        assert_eq!(
-            render(Answer::done(), failing).status(),
-            StatusCode::OK,
-            "success stays 200"
-        );
+        assert_eq!(render(Answer::done(), failing).status(), StatusCode::OK, "success stays 200");
     }
 
     /// The body of a `Full` response, which is ready at once.
-    fn futures_free_collect(
-        body: http_body_util::combinators::BoxBody<Bytes, std::convert::Infallible>,
-    ) -> Vec<u8> {
+    fn futures_free_collect(body: http_body_util::combinators::BoxBody<Bytes, std::convert::Infallible>) -> Vec<u8> {
         use http_body_util::BodyExt;
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .build()
-            .unwrap();
-        rt.block_on(body.collect())
-            .map(|c| c.to_bytes().to_vec())
-            .unwrap_or_default()
+        let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        rt.block_on(body.collect()).map(|c| c.to_bytes().to_vec()).unwrap_or_default()
     }
 }

@@ -50,9 +50,7 @@ pub async fn handle(req: Request<Incoming>, shared: &Shared) -> Response<Body> {
     let json = json.as_ref();
     match (method, path.as_str()) {
         (Method::GET, "/control/health") => reply(StatusCode::OK, json!({"ok": true})),
-        (Method::GET, "/control/faults") => {
-            reply(StatusCode::OK, json!({"faults": shared.faults.names()}))
-        }
+        (Method::GET, "/control/faults") => reply(StatusCode::OK, json!({"faults": shared.faults.names()})),
         (Method::PUT, "/control/faults") => set_faults(shared, json),
         (Method::POST, "/control/incoming") => incoming(shared, json),
         (Method::POST, "/control/hangup") => hangup(shared, json),
@@ -66,10 +64,7 @@ async fn read_json(req: Request<Incoming>) -> Result<Option<Value>, Response<Bod
     let body = match Limited::new(req.into_body(), 64 * 1024).collect().await {
         Ok(b) => b.to_bytes(),
         Err(_) => {
-            return Err(error(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "control bodies are limited to 64 KiB",
-            ));
+            return Err(error(StatusCode::PAYLOAD_TOO_LARGE, "control bodies are limited to 64 KiB"));
         }
     };
     if body.is_empty() {
@@ -83,29 +78,21 @@ async fn read_json(req: Request<Incoming>) -> Result<Option<Value>, Response<Bod
 
 /// A string member of the body.
 fn field(json: Option<&Value>, name: &str) -> Option<String> {
-    json.and_then(|j| j.get(name))
-        .and_then(Value::as_str)
-        .map(str::to_string)
+    json.and_then(|j| j.get(name)).and_then(Value::as_str).map(str::to_string)
 }
 
 /// The line a body names (`"line": "2"`), line 1 when it names none.
 fn line_field(json: Option<&Value>) -> u32 {
-    field(json, "line")
-        .and_then(|l| l.parse::<u32>().ok())
-        .unwrap_or(1)
+    field(json, "line").and_then(|l| l.parse::<u32>().ok()).unwrap_or(1)
 }
 
 /// PUT /control/faults: switch faults; an unknown name changes nothing.
 fn set_faults(shared: &Shared, json: Option<&Value>) -> Response<Body> {
-    let Some(names) = json.and_then(Value::as_array).and_then(|a| {
-        a.iter()
-            .map(|v| v.as_str().map(str::to_string))
-            .collect::<Option<Vec<_>>>()
-    }) else {
-        return error(
-            StatusCode::BAD_REQUEST,
-            "expected a JSON array of fault names, e.g. [\"size-limit-missing\"]",
-        );
+    let Some(names) = json
+        .and_then(Value::as_array)
+        .and_then(|a| a.iter().map(|v| v.as_str().map(str::to_string)).collect::<Option<Vec<_>>>())
+    else {
+        return error(StatusCode::BAD_REQUEST, "expected a JSON array of fault names, e.g. [\"size-limit-missing\"]");
     };
     match parse_faults(&names) {
         Ok(bits) => {
@@ -123,25 +110,12 @@ fn incoming(shared: &Shared, json: Option<&Value>) -> Response<Body> {
     let line = line_field(json);
     let mut phone = shared.phone();
     if phone.line(line).is_none() {
-        return error(
-            StatusCode::BAD_REQUEST,
-            format!("line {line} does not exist"),
-        );
+        return error(StatusCode::BAD_REQUEST, format!("line {line} does not exist"));
     }
     if phone.calls.len() >= MAX_CALLS {
-        return error(
-            StatusCode::CONFLICT,
-            format!("the phone already has {MAX_CALLS} calls"),
-        );
+        return error(StatusCode::CONFLICT, format!("the phone already has {MAX_CALLS} calls"));
     }
-    let handle = phone.add_call(
-        Instant::now(),
-        Direction::Incoming,
-        line,
-        &number,
-        &name,
-        "SIP",
-    );
+    let handle = phone.add_call(Instant::now(), Direction::Incoming, line, &number, &name, "SIP");
     reply(StatusCode::OK, json!({"handle": format!("{handle:08x}")}))
 }
 
@@ -153,31 +127,18 @@ fn hangup(shared: &Shared, json: Option<&Value>) -> Response<Body> {
     let mut phone = shared.phone();
     match phone.find(&handle) {
         Some(idx) => {
-            phone.end_call(
-                idx,
-                Instant::now(),
-                !shared.faults.has(Fault::CallNotLogged),
-            );
+            phone.end_call(idx, Instant::now(), !shared.faults.has(Fault::CallNotLogged));
             reply(StatusCode::OK, json!({"ok": true}))
         }
-        None => error(
-            StatusCode::NOT_FOUND,
-            format!("no call with handle `{handle}`"),
-        ),
+        None => error(StatusCode::NOT_FOUND, format!("no call with handle `{handle}`")),
     }
 }
 
 /// POST /control/line: (un)register a line, as unplugging the SIP server would.
 fn set_line(shared: &Shared, json: Option<&Value>) -> Response<Body> {
     let line = line_field(json);
-    let Some(registered) = json
-        .and_then(|j| j.get("registered"))
-        .and_then(Value::as_bool)
-    else {
-        return error(
-            StatusCode::BAD_REQUEST,
-            "expected {\"line\": \"1\", \"registered\": true|false}",
-        );
+    let Some(registered) = json.and_then(|j| j.get("registered")).and_then(Value::as_bool) else {
+        return error(StatusCode::BAD_REQUEST, "expected {\"line\": \"1\", \"registered\": true|false}");
     };
     let mut phone = shared.phone();
     match phone.lines.iter_mut().find(|l| l.number == line) {

@@ -101,16 +101,8 @@ static TABLE: [FaultInfo; 33] = [
         family: "content-type",
         description: "POST without application/json is processed (no HTTP 400)",
     },
-    FaultInfo {
-        name: "size-limit-missing",
-        family: "size",
-        description: "bodies of any size accepted (no 413)",
-    },
-    FaultInfo {
-        name: "size-limit-low",
-        family: "size",
-        description: "413 already for bodies over 10000 bytes",
-    },
+    FaultInfo { name: "size-limit-missing", family: "size", description: "bodies of any size accepted (no 413)" },
+    FaultInfo { name: "size-limit-low", family: "size", description: "413 already for bodies over 10000 bytes" },
     FaultInfo {
         name: "parallel-500",
         family: "parallel",
@@ -121,16 +113,8 @@ static TABLE: [FaultInfo; 33] = [
         family: "parallel",
         description: "a request arriving while another is processed has its connection dropped",
     },
-    FaultInfo {
-        name: "auth-none-accepted",
-        family: "auth",
-        description: "requests without Authorization are served",
-    },
-    FaultInfo {
-        name: "auth-wrong-password-accepted",
-        family: "auth",
-        description: "a wrong password is served",
-    },
+    FaultInfo { name: "auth-none-accepted", family: "auth", description: "requests without Authorization are served" },
+    FaultInfo { name: "auth-wrong-password-accepted", family: "auth", description: "a wrong password is served" },
     FaultInfo {
         name: "status-undocumented",
         family: "api-status",
@@ -171,11 +155,7 @@ static TABLE: [FaultInfo; 33] = [
         family: "content-type",
         description: "a POST labelled application/JSON, the manual's own spelling, gets HTTP 400 (media type compared case-sensitively)",
     },
-    FaultInfo {
-        name: "missing-field",
-        family: "schema",
-        description: "device/info (v1) answers without ModelNumber",
-    },
+    FaultInfo { name: "missing-field", family: "schema", description: "device/info (v1) answers without ModelNumber" },
     FaultInfo {
         name: "retyped-field",
         family: "schema",
@@ -191,21 +171,13 @@ static TABLE: [FaultInfo; 33] = [
         family: "flow",
         description: "mute answers 2000 but call status keeps Muted \"0\"",
     },
-    FaultInfo {
-        name: "dial-not-reflected",
-        family: "flow",
-        description: "dial answers 2000 but no call appears",
-    },
+    FaultInfo { name: "dial-not-reflected", family: "flow", description: "dial answers 2000 but no call appears" },
     FaultInfo {
         name: "hold-not-reflected",
         family: "flow",
         description: "hold answers 2000 but the call stays Connected",
     },
-    FaultInfo {
-        name: "call-not-logged",
-        family: "flow",
-        description: "ended calls never reach the call logs",
-    },
+    FaultInfo { name: "call-not-logged", family: "flow", description: "ended calls never reach the call logs" },
     FaultInfo {
         name: "config-set-not-applied",
         family: "flow",
@@ -226,11 +198,7 @@ static TABLE: [FaultInfo; 33] = [
         family: "input",
         description: "a JSON body nested deeper than 16 levels gets HTTP 500",
     },
-    FaultInfo {
-        name: "crash-on-null-data",
-        family: "input",
-        description: "`\"data\": null` gets HTTP 500",
-    },
+    FaultInfo { name: "crash-on-null-data", family: "input", description: "`\"data\": null` gets HTTP 500" },
     FaultInfo {
         name: "hang-on-long-string",
         family: "input",
@@ -333,10 +301,7 @@ impl FaultSet {
     /// Names of the active faults, in table order.
     pub fn names(&self) -> Vec<&'static str> {
         let bits = self.0.load(Ordering::Relaxed);
-        ALL.iter()
-            .filter(|f| bits & f.bit() != 0)
-            .map(|f| f.info().name)
-            .collect()
+        ALL.iter().filter(|f| bits & f.bit() != 0).map(|f| f.info().name).collect()
     }
 }
 

@@ -59,10 +59,7 @@ pub enum EmulatorError {
     #[error("{0}")]
     UnknownReading(String),
     #[error("cannot listen on {addr}: {source}")]
-    Bind {
-        addr: SocketAddr,
-        source: std::io::Error,
-    },
+    Bind { addr: SocketAddr, source: std::io::Error },
     #[error("cannot set up TLS: {0}")]
     Tls(String),
 }
@@ -79,10 +76,7 @@ pub struct Emulator {
 
 impl std::fmt::Debug for Emulator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Emulator")
-            .field("addr", &self.addr)
-            .field("tls", &self.tls)
-            .finish()
+        f.debug_struct("Emulator").field("addr", &self.addr).field("tls", &self.tls).finish()
     }
 }
 
@@ -90,44 +84,19 @@ impl Emulator {
     /// Bind, and serve in the background on the current tokio runtime.
     pub async fn start(config: EmulatorConfig) -> Result<Emulator, EmulatorError> {
         let bits = faults::parse_faults(&config.faults).map_err(EmulatorError::UnknownFault)?;
-        let reading_bits =
-            readings::parse_readings(&config.readings).map_err(EmulatorError::UnknownReading)?;
+        let reading_bits = readings::parse_readings(&config.readings).map_err(EmulatorError::UnknownReading)?;
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await
-            .map_err(|source| EmulatorError::Bind {
-                addr: config.listen,
-                source,
-            })?;
-        let addr = listener
-            .local_addr()
-            .map_err(|source| EmulatorError::Bind {
-                addr: config.listen,
-                source,
-            })?;
-        let identity = if config.tls {
-            Some(tls::Identity::generate(addr).map_err(EmulatorError::Tls)?)
-        } else {
-            None
-        };
+            .map_err(|source| EmulatorError::Bind { addr: config.listen, source })?;
+        let addr = listener.local_addr().map_err(|source| EmulatorError::Bind { addr: config.listen, source })?;
+        let identity = if config.tls { Some(tls::Identity::generate(addr).map_err(EmulatorError::Tls)?) } else { None };
         let fingerprint = identity.as_ref().map(|i| i.fingerprint.clone());
         let (shutdown, shutdown_rx) = watch::channel(false);
         let tls = config.tls;
         let shared = Arc::new(shared::Shared::new(config, bits, reading_bits));
         let acceptor = identity.map(|i| i.acceptor);
-        let task = tokio::spawn(server::accept_loop(
-            listener,
-            shared.clone(),
-            acceptor,
-            shutdown_rx,
-        ));
-        Ok(Emulator {
-            addr,
-            tls,
-            fingerprint,
-            shared,
-            shutdown,
-            task: Some(task),
-        })
+        let task = tokio::spawn(server::accept_loop(listener, shared.clone(), acceptor, shutdown_rx));
+        Ok(Emulator { addr, tls, fingerprint, shared, shutdown, task: Some(task) })
     }
 
     /// `http://127.0.0.1:PORT` or `https://...`.

@@ -181,10 +181,7 @@ pub fn resolve(
 /// `--reading all-other`: every reading of the profile at once.
 pub const ALL_OTHER: &str = "all-other";
 
-fn erratum_of(
-    catalogue: &crate::catalogue::Catalogue,
-    reading: Reading,
-) -> Option<&crate::catalogue::Erratum> {
+fn erratum_of(catalogue: &crate::catalogue::Catalogue, reading: Reading) -> Option<&crate::catalogue::Erratum> {
     catalogue.errata.iter().find(|e| e.id == reading.erratum())
 }
 
@@ -213,10 +210,7 @@ impl ReadingSet {
     /// Names of the readings played, in bit order.
     pub fn names(&self) -> Vec<&'static str> {
         let bits = self.0.load(Ordering::Relaxed);
-        ALL.iter()
-            .filter(|r| bits & r.bit() != 0)
-            .map(|r| r.name())
-            .collect()
+        ALL.iter().filter(|r| bits & r.bit() != 0).map(|r| r.name()).collect()
     }
 }
 
@@ -278,9 +272,7 @@ mod tests {
     fn unknown_names_get_a_hint() {
         let err = parse_readings(&["status-as-numbr".into()]).unwrap_err();
         assert!(err.contains("did you mean `status-as-number`"), "{err}");
-        let set = ReadingSet::new(
-            parse_readings(&["queue-slowly".into(), "status-as-number".into()]).unwrap(),
-        );
+        let set = ReadingSet::new(parse_readings(&["queue-slowly".into(), "status-as-number".into()]).unwrap());
         assert!(set.has(Reading::QueueSlowly) && !set.has(Reading::FailureHttpStatus));
         assert_eq!(set.names(), vec!["status-as-number", "queue-slowly"]);
     }

@@ -113,21 +113,12 @@ pub async fn accept_loop(
     while conns.join_next().await.is_some() {}
 }
 
-async fn serve_connection(
-    stream: TcpStream,
-    shared: Arc<Shared>,
-    tls: Option<tokio_rustls::TlsAcceptor>,
-) {
-    let local_ip = stream
-        .local_addr()
-        .map(|a| a.ip())
-        .unwrap_or(IpAddr::from([127, 0, 0, 1]));
+async fn serve_connection(stream: TcpStream, shared: Arc<Shared>, tls: Option<tokio_rustls::TlsAcceptor>) {
+    let local_ip = stream.local_addr().map(|a| a.ip()).unwrap_or(IpAddr::from([127, 0, 0, 1]));
     match tls {
         None => serve_io(stream, shared, local_ip).await,
         Some(acceptor) => {
-            if let Ok(Ok(tls_stream)) =
-                tokio::time::timeout(Duration::from_secs(10), acceptor.accept(stream)).await
-            {
+            if let Ok(Ok(tls_stream)) = tokio::time::timeout(Duration::from_secs(10), acceptor.accept(stream)).await {
                 serve_io(tls_stream, shared, local_ip).await;
             }
         }
@@ -196,11 +187,7 @@ enum Flow {
     Hang,
 }
 
-async fn handle(
-    req: Request<Incoming>,
-    shared: Arc<Shared>,
-    local_ip: IpAddr,
-) -> Result<Response<Body>, Dropped> {
+async fn handle(req: Request<Incoming>, shared: Arc<Shared>, local_ip: IpAddr) -> Result<Response<Body>, Dropped> {
     if shared.control && control::is_control_path(req.uri().path()) {
         return Ok(control::handle(req, &shared).await);
     }
@@ -208,10 +195,7 @@ async fn handle(
         Ok(guard) => guard,
         Err(_) => {
             if shared.faults.has(Fault::Parallel500) {
-                return Ok(render(
-                    Answer::http(StatusCode::INTERNAL_SERVER_ERROR),
-                    shared.dress(),
-                ));
+                return Ok(render(Answer::http(StatusCode::INTERNAL_SERVER_ERROR), shared.dress()));
             }
             if shared.faults.has(Fault::ParallelDrop) {
                 return Err(Dropped);
@@ -269,11 +253,10 @@ async fn process(req: Request<Incoming>, shared: &Shared, local_ip: IpAddr) -> F
         Ok(endpoints) => endpoints,
         Err(flow) => return flow,
     };
-    let (endpoint, content_type_rule) =
-        match endpoint_for_method(shared, &endpoints, &parts.method, dress) {
-            Ok(chosen) => chosen,
-            Err(flow) => return flow,
-        };
+    let (endpoint, content_type_rule) = match endpoint_for_method(shared, &endpoints, &parts.method, dress) {
+        Ok(chosen) => chosen,
+        Err(flow) => return flow,
+    };
     if content_type_rule && !content_type_passes(shared, &parts.headers) {
         return Flow::Answer(Answer::http(StatusCode::BAD_REQUEST), dress);
     }
@@ -290,21 +273,11 @@ async fn process(req: Request<Incoming>, shared: &Shared, local_ip: IpAddr) -> F
 
 /// Step 4: the body, read only up to the limit in force (a declared Content-Length over
 /// it is refused before a byte is read), with the request's head.
-async fn read_body(
-    req: Request<Incoming>,
-    shared: &Shared,
-) -> Result<(hyper::http::request::Parts, Bytes), Flow> {
+async fn read_body(req: Request<Incoming>, shared: &Shared) -> Result<(hyper::http::request::Parts, Bytes), Flow> {
     let limit = body_limit(shared);
     // The connection closes after a 413: the unread rest of the body is not a request.
-    let too_large = || {
-        Flow::Answer(
-            Answer::http(StatusCode::PAYLOAD_TOO_LARGE),
-            Dress {
-                close: true,
-                ..shared.dress()
-            },
-        )
-    };
+    let too_large =
+        || Flow::Answer(Answer::http(StatusCode::PAYLOAD_TOO_LARGE), Dress { close: true, ..shared.dress() });
     let declared = req
         .headers()
         .get(header::CONTENT_LENGTH)
@@ -365,10 +338,7 @@ fn endpoint_for_method<'s>(
     let method = catalogue_method(shared, method, call_logs);
     if method.is_none() && shared.readings.has(Reading::UnknownMethod501) {
         // E50's other reading: RFC 9110 §15.6.2, a method the server does not implement.
-        return Err(Flow::Answer(
-            Answer::http(StatusCode::NOT_IMPLEMENTED),
-            dress,
-        ));
+        return Err(Flow::Answer(Answer::http(StatusCode::NOT_IMPLEMENTED), dress));
     }
     if let Some(e) = endpoints.iter().find(|e| Some(e.method) == method) {
         return Ok((*e, method == Some(Method::POST)));
@@ -377,18 +347,10 @@ fn endpoint_for_method<'s>(
     match post {
         // The `wrong-method-accepted` fault serves a GET with the POST endpoint, and
         // without asking for a JSON content type.
-        Some(e) if method == Some(Method::GET) && shared.faults.has(Fault::WrongMethodAccepted) => {
-            Ok((*e, false))
-        }
+        Some(e) if method == Some(Method::GET) && shared.faults.has(Fault::WrongMethodAccepted) => Ok((*e, false)),
         _ => {
             let allow = if post.is_some() { "POST" } else { "GET" };
-            Err(Flow::Answer(
-                Answer::Http {
-                    code: StatusCode::METHOD_NOT_ALLOWED,
-                    allow: Some(allow),
-                },
-                dress,
-            ))
+            Err(Flow::Answer(Answer::Http { code: StatusCode::METHOD_NOT_ALLOWED, allow: Some(allow) }, dress))
         }
     }
 }
@@ -399,11 +361,7 @@ fn catalogue_method(shared: &Shared, method: &hyper::Method, call_logs: bool) ->
         // The `call-logs-method-cet` fault takes WebCallControl.CallLogs' "Method: CET" at its
         // word (E22 decides GET): the logs answer CET and refuse GET.
         hyper::Method::GET if call_logs && shared.faults.has(Fault::CallLogsMethodCet) => None,
-        ref m
-            if call_logs && m.as_str() == "CET" && shared.faults.has(Fault::CallLogsMethodCet) =>
-        {
-            Some(Method::GET)
-        }
+        ref m if call_logs && m.as_str() == "CET" && shared.faults.has(Fault::CallLogsMethodCet) => Some(Method::GET),
         hyper::Method::GET => Some(Method::GET),
         hyper::Method::POST => Some(Method::POST),
         _ => None,
@@ -415,8 +373,7 @@ fn catalogue_method(shared: &Shared, method: &hyper::Method, call_logs: bool) ->
 fn content_type_passes(shared: &Shared, headers: &hyper::HeaderMap) -> bool {
     // The `manual-content-type-refused` fault takes nothing but lower case, so the
     // manual's own `application/JSON` is refused.
-    let case_refused =
-        shared.faults.has(Fault::ManualContentTypeRefused) && !is_exactly_lower_case_json(headers);
+    let case_refused = shared.faults.has(Fault::ManualContentTypeRefused) && !is_exactly_lower_case_json(headers);
     let json_type = is_json_content_type(headers) && !case_refused;
     json_type || shared.faults.has(Fault::ContentTypeIgnored)
 }
@@ -431,19 +388,13 @@ fn parse_input(bytes: &[u8], shared: &Shared, dress: Dress) -> Result<Input, Flo
         return Err(Flow::Drop);
     }
     if shared.faults.has(Fault::CrashOnDeepNesting) && nesting_depth(bytes) > FAULT_NESTING {
-        return Err(Flow::Answer(
-            Answer::http(StatusCode::INTERNAL_SERVER_ERROR),
-            dress,
-        ));
+        return Err(Flow::Answer(Answer::http(StatusCode::INTERNAL_SERVER_ERROR), dress));
     }
     let Ok(v) = serde_json::from_slice::<Value>(bytes) else {
         return Ok(Input::Invalid);
     };
     if shared.faults.has(Fault::CrashOnNullData) && v.get("data").is_some_and(Value::is_null) {
-        return Err(Flow::Answer(
-            Answer::http(StatusCode::INTERNAL_SERVER_ERROR),
-            dress,
-        ));
+        return Err(Flow::Answer(Answer::http(StatusCode::INTERNAL_SERVER_ERROR), dress));
     }
     if shared.faults.has(Fault::HangOnLongString) && has_long_string(&v, FAULT_STRING) {
         return Err(Flow::Hang);
@@ -492,13 +443,7 @@ fn is_json_content_type(headers: &hyper::HeaderMap) -> bool {
     headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .map(|v| {
-            v.split(';')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .eq_ignore_ascii_case("application/json")
-        })
+        .map(|v| v.split(';').next().unwrap_or("").trim().eq_ignore_ascii_case("application/json"))
         .unwrap_or(false)
 }
 

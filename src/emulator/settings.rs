@@ -63,29 +63,11 @@ struct Param {
 }
 
 const fn p(name: &'static str, default: &'static str, kind: Kind) -> Param {
-    Param {
-        name,
-        default,
-        kind,
-        provisioned: None,
-        read_only: false,
-    }
+    Param { name, default, kind, provisioned: None, read_only: false }
 }
 
-const fn prov(
-    name: &'static str,
-    default: &'static str,
-    kind: Kind,
-    source: Source,
-    value: &'static str,
-) -> Param {
-    Param {
-        name,
-        default,
-        kind,
-        provisioned: Some((source, value)),
-        read_only: false,
-    }
+const fn prov(name: &'static str, default: &'static str, kind: Kind, source: Source, value: &'static str) -> Param {
+    Param { name, default, kind, provisioned: Some((source, value)), read_only: false }
 }
 
 const TRANSFER_TYPES: &[&str] = &["Consultative", "Blind", "Safe"];
@@ -105,82 +87,28 @@ static PARAMS: &[Param] = &[
     p("diags.pcap.enabled", "0", Kind::Bool),
     p("diags.pcap.background.enabled", "0", Kind::Bool),
     p("diags.dumpcore.enabled", "1", Kind::Bool),
-    prov(
-        "device.local.deviceName",
-        "",
-        Kind::Text(64),
-        Source::Device,
-        "",
-    ),
-    prov(
-        "device.prov.serverName",
-        "",
-        Kind::Text(255),
-        Source::Device,
-        "prov.lab.invalid",
-    ),
-    p(
-        "device.prov.serverType",
-        "FTP",
-        Kind::Choice(&["FTP", "TFTP", "HTTP", "HTTPS", "FTPS"]),
-    ),
+    prov("device.local.deviceName", "", Kind::Text(64), Source::Device, ""),
+    prov("device.prov.serverName", "", Kind::Text(255), Source::Device, "prov.lab.invalid"),
+    p("device.prov.serverType", "FTP", Kind::Choice(&["FTP", "TFTP", "HTTP", "HTTPS", "FTPS"])),
     p("device.prov.user", "PlcmSpIp", Kind::Text(64)),
     p("device.sntp.serverName", "", Kind::Text(255)),
-    p(
-        "device.baseProfile",
-        "Generic",
-        Kind::Choice(&["Generic", "Lync", "SkypeForBusiness"]),
-    ),
+    p("device.baseProfile", "Generic", Kind::Choice(&["Generic", "Lync", "SkypeForBusiness"])),
     p("ptt.volume", "-20", Kind::Int(-57, 12)),
     p("video.callRate", "2048", Kind::Int(64, 6144)),
     p("video.enable", "1", Kind::Bool),
     prov("reg.1.address", "", Kind::Text(255), Source::Config, "1001"),
     prov("reg.1.label", "", Kind::Text(64), Source::Config, "1001"),
-    prov(
-        "reg.1.displayName",
-        "",
-        Kind::Text(64),
-        Source::Config,
-        "Lab Phone 1001",
-    ),
-    prov(
-        "reg.1.auth.userId",
-        "",
-        Kind::Text(64),
-        Source::Config,
-        "1001",
-    ),
-    p(
-        "reg.1.type",
-        "private",
-        Kind::Choice(&["private", "shared"]),
-    ),
-    prov(
-        "reg.1.server.1.address",
-        "",
-        Kind::Text(255),
-        Source::Config,
-        "pbx.lab.invalid",
-    ),
+    prov("reg.1.displayName", "", Kind::Text(64), Source::Config, "Lab Phone 1001"),
+    prov("reg.1.auth.userId", "", Kind::Text(64), Source::Config, "1001"),
+    p("reg.1.type", "private", Kind::Choice(&["private", "shared"])),
+    prov("reg.1.server.1.address", "", Kind::Text(255), Source::Config, "pbx.lab.invalid"),
     p("reg.1.server.1.port", "0", Kind::Int(0, 65535)),
-    p(
-        "reg.1.server.1.transport",
-        "DNSnaptr",
-        Kind::Choice(&["DNSnaptr", "TCPpreferred", "UDPOnly", "TLS", "TCPOnly"]),
-    ),
-    p(
-        "reg.1.server.1.expires",
-        "3600",
-        Kind::Int(10, 2_147_483_647),
-    ),
+    p("reg.1.server.1.transport", "DNSnaptr", Kind::Choice(&["DNSnaptr", "TCPpreferred", "UDPOnly", "TLS", "TCPOnly"])),
+    p("reg.1.server.1.expires", "3600", Kind::Int(10, 2_147_483_647)),
     p("reg.1.server.H323.1.address", "", Kind::Text(255)),
     p("reg.1.fwd.busy.contact", "", Kind::Text(255)),
     p("reg.1.fwd.noanswer.contact", "", Kind::Text(255)),
-    p(
-        "call.DefaultTransferType",
-        "Consultative",
-        Kind::Choice(TRANSFER_TYPES),
-    ),
+    p("call.DefaultTransferType", "Consultative", Kind::Choice(TRANSFER_TYPES)),
     p("call.autoAnswer.SIP", "0", Kind::Bool),
     p("call.donotdisturb.perReg", "0", Kind::Bool),
     p("feature.presence.enabled", "0", Kind::Bool),
@@ -280,11 +208,7 @@ impl Settings {
 
     /// Store a validated value through the REST API.
     pub fn set_rest(&mut self, name: &str, value: &str) {
-        let source = if name.starts_with("device.") {
-            Source::Device
-        } else {
-            Source::Web
-        };
+        let source = if name.starts_with("device.") { Source::Device } else { Source::Web };
         self.set(name, source, value);
     }
 
@@ -294,11 +218,7 @@ impl Settings {
         };
         // Choices are stored in their canonical spelling.
         let value = match param.kind {
-            Kind::Choice(options) => options
-                .iter()
-                .find(|o| o.eq_ignore_ascii_case(value))
-                .copied()
-                .unwrap_or(value),
+            Kind::Choice(options) => options.iter().find(|o| o.eq_ignore_ascii_case(value)).copied().unwrap_or(value),
             _ => value,
         };
         if let Some(l) = self.layers.get_mut(param.name) {
@@ -325,10 +245,7 @@ impl Settings {
 
     /// Canonical spelling of a transfer type, if it is one of the manual's three.
     pub fn transfer_type_named(name: &str) -> Option<&'static str> {
-        TRANSFER_TYPES
-            .iter()
-            .find(|t| t.eq_ignore_ascii_case(name))
-            .copied()
+        TRANSFER_TYPES.iter().find(|t| t.eq_ignore_ascii_case(name)).copied()
     }
 }
 
@@ -344,34 +261,22 @@ mod tests {
         s.set_rest("reg.1.label", "Desk");
         s.set_rest("device.local.deviceName", "lab");
         assert_eq!(s.get("reg.1.label"), Some(("Desk", Source::Web)));
-        assert_eq!(
-            s.get("device.local.deviceName"),
-            Some(("lab", Source::Device))
-        );
+        assert_eq!(s.get("device.local.deviceName"), Some(("lab", Source::Device)));
         s.clear(&[Source::Web]);
         assert_eq!(s.get("reg.1.label"), Some(("1001", Source::Config)));
-        assert_eq!(
-            s.get("device.local.deviceName"),
-            Some(("lab", Source::Device))
-        );
+        assert_eq!(s.get("device.local.deviceName"), Some(("lab", Source::Device)));
     }
 
     #[test]
     fn validation_is_all_or_nothing() {
         let s = Settings::provisioned();
         let pair = |n: &str, v: &str| (n.to_string(), v.to_string());
-        assert_eq!(
-            s.validate(&[pair("diags.pcap.enabled", "1"), pair("ptt.volume", "-10")]),
-            Ok(())
-        );
+        assert_eq!(s.validate(&[pair("diags.pcap.enabled", "1"), pair("ptt.volume", "-10")]), Ok(()));
         assert_eq!(
             s.validate(&[pair("diags.pcap.enabled", "2")]),
             Err(SetError::BadValue("diags.pcap.enabled".into()))
         );
-        assert_eq!(
-            s.validate(&[pair("no.such.param", "1")]),
-            Err(SetError::Unknown("no.such.param".into()))
-        );
+        assert_eq!(s.validate(&[pair("no.such.param", "1")]), Err(SetError::Unknown("no.such.param".into())));
         assert_eq!(
             s.validate(&[pair("apps.restapi.enabled", "0")]),
             Err(SetError::ReadOnly("apps.restapi.enabled".into()))

@@ -44,10 +44,7 @@ impl Shared {
     pub fn new(config: EmulatorConfig, fault_bits: u64, reading_bits: u64) -> Shared {
         let mut routes: HashMap<String, Vec<usize>> = HashMap::new();
         for (i, ep) in config.profile.endpoints.iter().enumerate() {
-            routes
-                .entry(ep.path.to_ascii_lowercase())
-                .or_default()
-                .push(i);
+            routes.entry(ep.path.to_ascii_lowercase()).or_default().push(i);
         }
         let mut phone = Phone::new(Instant::now());
         if !config.api_enabled {
@@ -88,8 +85,7 @@ impl Shared {
     /// close after their current answer, new ones are reset until the outage is over.
     pub fn reboot(&self, reset: Reset) {
         let log = !self.faults.has(Fault::CallNotLogged);
-        self.phone()
-            .start_reboot(Instant::now(), self.reboot, reset, log);
+        self.phone().start_reboot(Instant::now(), self.reboot, reset, log);
         self.generation.send_modify(|g| *g += 1);
     }
 
@@ -141,11 +137,7 @@ impl Shared {
         }
         let mut out: Vec<&crate::catalogue::Endpoint> = Vec::new();
         for e in &self.profile.endpoints {
-            let moved = e
-                .alternates
-                .iter()
-                .filter(|a| self.plays(&a.erratum))
-                .find_map(|a| a.path.as_deref());
+            let moved = e.alternates.iter().filter(|a| self.plays(&a.erratum)).find_map(|a| a.path.as_deref());
             let served_at = moved.unwrap_or(&e.path);
             if served_at.eq_ignore_ascii_case(&lower) {
                 out.push(e);
@@ -156,8 +148,6 @@ impl Shared {
 
     /// Whether a reading of this erratum is played.
     fn plays(&self, erratum: &str) -> bool {
-        crate::emulator::readings::ALL
-            .iter()
-            .any(|r| r.erratum() == erratum && self.readings.has(*r))
+        crate::emulator::readings::ALL.iter().any(|r| r.erratum() == erratum && self.readings.has(*r))
     }
 }

@@ -94,9 +94,7 @@ impl Call {
 
     /// Seconds since the call connected (0 while ringing).
     pub fn duration(&self, now: Instant) -> Duration {
-        self.connected_since
-            .map(|t| now.saturating_duration_since(t))
-            .unwrap_or_default()
+        self.connected_since.map(|t| now.saturating_duration_since(t)).unwrap_or_default()
     }
 }
 
@@ -177,10 +175,7 @@ impl Phone {
             booted: now,
             up_before: UP_BEFORE_START,
             down_until: None,
-            lines: vec![Line {
-                number: 1,
-                registered: true,
-            }],
+            lines: vec![Line { number: 1, registered: true }],
             calls: Vec::new(),
             logs: CallLogs::default(),
             settings: Settings::provisioned(),
@@ -242,14 +237,7 @@ impl Phone {
     }
 
     fn free_sequence(&self, line: u32) -> u32 {
-        (1..)
-            .find(|s| {
-                !self
-                    .calls
-                    .iter()
-                    .any(|c| c.line == line && c.sequence == *s)
-            })
-            .unwrap_or(1)
+        (1..).find(|s| !self.calls.iter().any(|c| c.line == line && c.sequence == *s)).unwrap_or(1)
     }
 
     pub fn line(&self, number: u32) -> Option<&Line> {
@@ -273,11 +261,7 @@ impl Phone {
             handle,
             line,
             direction,
-            state: if direction == Direction::Outgoing {
-                CallState::RingBack
-            } else {
-                CallState::Offering
-            },
+            state: if direction == Direction::Outgoing { CallState::RingBack } else { CallState::Offering },
             protocol,
             remote_number: number.to_string(),
             remote_name: name.to_string(),
@@ -302,10 +286,7 @@ impl Phone {
     }
 
     fn hold_all_but_newest_connected(&mut self) {
-        let newest = self
-            .calls
-            .iter()
-            .rposition(|c| c.state == CallState::Connected);
+        let newest = self.calls.iter().rposition(|c| c.state == CallState::Connected);
         for (i, c) in self.calls.iter_mut().enumerate() {
             if c.state == CallState::Connected && Some(i) != newest {
                 c.state = CallState::Hold;
@@ -340,11 +321,7 @@ impl Phone {
         self.calls
             .iter()
             .rposition(|c| c.state == CallState::Connected)
-            .or_else(|| {
-                self.calls
-                    .iter()
-                    .rposition(|c| matches!(c.state, CallState::Offering | CallState::RingBack))
-            })
+            .or_else(|| self.calls.iter().rposition(|c| matches!(c.state, CallState::Offering | CallState::RingBack)))
             .or_else(|| self.calls.iter().rposition(|c| c.state == CallState::Hold))
     }
 
@@ -358,9 +335,7 @@ impl Phone {
                 start_wall: call.start_wall,
                 remote_name: call.remote_name.clone(),
                 remote_number: call.remote_number.clone(),
-                duration: call
-                    .connected_since
-                    .map(|t| now.saturating_duration_since(t)),
+                duration: call.connected_since.map(|t| now.saturating_duration_since(t)),
             };
             let list = match (call.direction, call.answered) {
                 (Direction::Outgoing, _) => &mut self.logs.placed,
@@ -422,10 +397,7 @@ impl Phone {
 /// Parse a call reference: 1..8 hex digits, optional `0x`/`0X` prefix.
 pub fn parse_handle(reference: &str) -> Option<u32> {
     let r = reference.trim();
-    let hex = r
-        .strip_prefix("0x")
-        .or_else(|| r.strip_prefix("0X"))
-        .unwrap_or(r);
+    let hex = r.strip_prefix("0x").or_else(|| r.strip_prefix("0X")).unwrap_or(r);
     if hex.is_empty() || hex.len() > 8 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
         return None;
     }
@@ -436,17 +408,8 @@ pub fn parse_handle(reference: &str) -> Option<u32> {
 pub fn uptime_text(d: Duration, day_word: &str) -> String {
     let s = d.as_secs();
     let days = s / 86_400;
-    let word = if days == 1 || days == 0 {
-        day_word.to_string()
-    } else {
-        format!("{day_word}s")
-    };
-    format!(
-        "{days} {word} {}:{:02}:{:02}",
-        (s / 3600) % 24,
-        (s / 60) % 60,
-        s % 60
-    )
+    let word = if days == 1 || days == 0 { day_word.to_string() } else { format!("{day_word}s") };
+    format!("{days} {word} {}:{:02}:{:02}", (s / 3600) % 24, (s / 60) % 60, s % 60)
 }
 
 /// `"4 mins 49 secs"`, `"26 secs"`: how call logs and pollForStatus print durations.
@@ -454,24 +417,12 @@ pub fn duration_text(d: Duration) -> String {
     let s = d.as_secs();
     let (m, s) = (s / 60, s % 60);
     let secs = format!("{s} sec{}", if s == 1 { "" } else { "s" });
-    if m == 0 {
-        secs
-    } else {
-        format!("{m} min{} {secs}", if m == 1 { "" } else { "s" })
-    }
+    if m == 0 { secs } else { format!("{m} min{} {secs}", if m == 1 { "" } else { "s" }) }
 }
 
 /// `2017-08-24T12:07:49`: phones print local time without a zone.
 pub fn wall_text(t: OffsetDateTime) -> String {
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
-        t.year(),
-        t.month() as u8,
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
+    format!("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}", t.year(), t.month() as u8, t.day(), t.hour(), t.minute(), t.second())
 }
 
 #[cfg(test)]
@@ -502,10 +453,7 @@ mod tests {
         phone.add_call(t0 + RINGBACK, Direction::Outgoing, 1, "1001", "", "SIP");
         phone.advance(t0 + RINGBACK * 2);
         let states: Vec<_> = phone.calls.iter().map(|c| (c.state, c.sequence)).collect();
-        assert_eq!(
-            states,
-            vec![(CallState::Hold, 1), (CallState::Connected, 2)]
-        );
+        assert_eq!(states, vec![(CallState::Hold, 1), (CallState::Connected, 2)]);
         assert_eq!(phone.active(), Some(1));
     }
 
@@ -521,17 +469,8 @@ mod tests {
 
     #[test]
     fn texts_look_like_the_phones() {
-        assert_eq!(
-            uptime_text(Duration::from_secs(6 * 3600 + 16 * 60 + 10), "Day"),
-            "0 Day 6:16:10"
-        );
-        assert_eq!(
-            uptime_text(
-                Duration::from_secs(20 * 86_400 + 16 * 3600 + 11 * 60 + 42),
-                "Day"
-            ),
-            "20 Days 16:11:42"
-        );
+        assert_eq!(uptime_text(Duration::from_secs(6 * 3600 + 16 * 60 + 10), "Day"), "0 Day 6:16:10");
+        assert_eq!(uptime_text(Duration::from_secs(20 * 86_400 + 16 * 3600 + 11 * 60 + 42), "Day"), "20 Days 16:11:42");
         assert_eq!(duration_text(Duration::from_secs(289)), "4 mins 49 secs");
         assert_eq!(duration_text(Duration::from_secs(26)), "26 secs");
         assert_eq!(parse_handle("0xb53e57c0"), Some(0xb53e57c0));
@@ -544,51 +483,26 @@ mod tests {
         let t0 = Instant::now();
         let mut phone = Phone::new(t0);
         phone.add_call(t0, Direction::Outgoing, 1, "1000", "", "SIP");
-        phone.start_reboot(
-            t0 + Duration::from_secs(10),
-            Duration::from_millis(200),
-            Reset::Factory,
-            true,
-        );
+        phone.start_reboot(t0 + Duration::from_secs(10), Duration::from_millis(200), Reset::Factory, true);
         assert!(phone.calls.is_empty());
         assert!(phone.is_down(t0 + Duration::from_secs(10)));
         phone.advance(t0 + Duration::from_secs(11));
         assert!(!phone.is_down(t0 + Duration::from_secs(11)));
         assert!(phone.uptime(t0 + Duration::from_secs(11)) < Duration::from_secs(1));
-        assert!(
-            phone.logs.placed.is_empty(),
-            "factory reset clears the logs"
-        );
+        assert!(phone.logs.placed.is_empty(), "factory reset clears the logs");
     }
 
     #[test]
     fn an_application_restart_keeps_the_uptime_a_reboot_starts_it_again() {
         let t0 = Instant::now();
         let mut phone = Phone::new(t0);
-        assert_eq!(
-            phone.uptime(t0),
-            UP_BEFORE_START,
-            "a lab phone has been up a while"
-        );
-        phone.start_reboot(
-            t0 + Duration::from_secs(10),
-            Duration::from_millis(200),
-            Reset::Restart,
-            true,
-        );
+        assert_eq!(phone.uptime(t0), UP_BEFORE_START, "a lab phone has been up a while");
+        phone.start_reboot(t0 + Duration::from_secs(10), Duration::from_millis(200), Reset::Restart, true);
         assert!(phone.is_down(t0 + Duration::from_secs(10)));
         phone.advance(t0 + Duration::from_secs(11));
         assert!(!phone.is_down(t0 + Duration::from_secs(11)));
-        assert_eq!(
-            phone.uptime(t0 + Duration::from_secs(11)),
-            UP_BEFORE_START + Duration::from_secs(11)
-        );
-        phone.start_reboot(
-            t0 + Duration::from_secs(20),
-            Duration::from_millis(200),
-            Reset::None,
-            true,
-        );
+        assert_eq!(phone.uptime(t0 + Duration::from_secs(11)), UP_BEFORE_START + Duration::from_secs(11));
+        phone.start_reboot(t0 + Duration::from_secs(20), Duration::from_millis(200), Reset::None, true);
         phone.advance(t0 + Duration::from_secs(21));
         assert!(phone.uptime(t0 + Duration::from_secs(21)) < Duration::from_secs(1));
     }

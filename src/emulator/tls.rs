@@ -21,19 +21,14 @@ impl Identity {
     /// address the emulator listens on.
     pub fn generate(addr: SocketAddr) -> Result<Identity, String> {
         install_provider();
-        let mut names = vec![
-            "localhost".to_string(),
-            "127.0.0.1".to_string(),
-            "::1".to_string(),
-        ];
+        let mut names = vec!["localhost".to_string(), "127.0.0.1".to_string(), "::1".to_string()];
         let ip = addr.ip().to_string();
         if !names.contains(&ip) && !addr.ip().is_unspecified() {
             names.push(ip);
         }
         let certified = rcgen::generate_simple_self_signed(names).map_err(|e| e.to_string())?;
         let cert_der: CertificateDer<'static> = certified.cert.der().clone();
-        let key =
-            PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(certified.key_pair.serialize_der()));
+        let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(certified.key_pair.serialize_der()));
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let mut config = rustls::ServerConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
@@ -42,9 +37,6 @@ impl Identity {
             .with_single_cert(vec![cert_der.clone()], key)
             .map_err(|e| e.to_string())?;
         config.alpn_protocols = vec![b"http/1.1".to_vec()];
-        Ok(Identity {
-            acceptor: TlsAcceptor::from(Arc::new(config)),
-            fingerprint: fingerprint(cert_der.as_ref()),
-        })
+        Ok(Identity { acceptor: TlsAcceptor::from(Arc::new(config)), fingerprint: fingerprint(cert_der.as_ref()) })
     }
 }

@@ -132,8 +132,7 @@ impl Found {
     /// Whether this finding was made on `endpoint` (or grouped there) for `oracle`.
     pub fn covers(&self, endpoint: &str, oracle: Oracle) -> bool {
         self.reproducer.oracle == oracle
-            && (self.reproducer.endpoint == endpoint
-                || self.reproducer.also_on.iter().any(|e| e == endpoint))
+            && (self.reproducer.endpoint == endpoint || self.reproducer.also_on.iter().any(|e| e == endpoint))
     }
 }
 
@@ -158,10 +157,7 @@ enum Attributed {
 impl Summary {
     /// Findings that decide the exit code (FAIL); NON-STRICT ones are reported only.
     pub fn failures(&self) -> usize {
-        self.findings
-            .iter()
-            .filter(|f| f.reproducer.verdict == Verdict::Fail)
-            .count()
+        self.findings.iter().filter(|f| f.reproducer.verdict == Verdict::Fail).count()
     }
 }
 
@@ -180,19 +176,8 @@ impl<'a> Campaign<'a> {
     }
 
     /// Judge a request to `endpoint` by the rules every path of the fuzzer shares.
-    pub fn judge(
-        &self,
-        endpoint: &Endpoint,
-        request: &WireRequest,
-        outcome: &Outcome,
-    ) -> (Intent, Judgement) {
-        let intent = classify(
-            endpoint,
-            &self.profile.limits,
-            self.schemas,
-            &self.docs,
-            request,
-        );
+    pub fn judge(&self, endpoint: &Endpoint, request: &WireRequest, outcome: &Outcome) -> (Intent, Judgement) {
+        let intent = classify(endpoint, &self.profile.limits, self.schemas, &self.docs, request);
         let j = oracle::judge(self.profile, endpoint, request, &intent, outcome);
         (intent, j)
     }
@@ -207,17 +192,9 @@ impl<'a> Campaign<'a> {
     ) -> Result<Exchange, String> {
         let snap = self.restorer.before(endpoint, request).await?;
         let ex = self.device.send("fuzz", request.clone()).await;
-        let ok = ex
-            .outcome
-            .response()
-            .and_then(|r| r.api_status())
-            .as_deref()
-            == Some("2000");
+        let ok = ex.outcome.response().and_then(|r| r.api_status()).as_deref() == Some("2000");
         if let Err(e) = self.restorer.after(endpoint, snap, ok).await {
-            errors.push(format!(
-                "RESTORE FAILED after a request to {}: {e}",
-                endpoint.id
-            ));
+            errors.push(format!("RESTORE FAILED after a request to {}: {e}", endpoint.id));
         }
         Ok(ex)
     }
@@ -246,12 +223,8 @@ impl<'a> Campaign<'a> {
     /// Run the campaign.
     pub async fn run(&self, ticker: &mut Ticker) -> Summary {
         let mut s = Summary::default();
-        let mut generator = Generator::new(
-            self.docs.clone(),
-            self.profile.limits.clone(),
-            &self.endpoints,
-            self.settings.seed,
-        );
+        let mut generator =
+            Generator::new(self.docs.clone(), self.profile.limits.clone(), &self.endpoints, self.settings.seed);
         let started = Instant::now();
         let mut retired: BTreeSet<String> = BTreeSet::new();
         let mut window: Vec<(FuzzCase, Exchange)> = Vec::new();
@@ -275,7 +248,10 @@ impl<'a> Campaign<'a> {
                 Err(why) => {
                     s.skipped += 1;
                     if s.skipped == 1 {
-                        ticker.println(&format!("note: case #{} to {} not sent: {why} (further skips are counted in the summary)", case.index, endpoint.id));
+                        ticker.println(&format!(
+                            "note: case #{} to {} not sent: {why} (further skips are counted in the summary)",
+                            case.index, endpoint.id
+                        ));
                     }
                     continue;
                 }
@@ -300,9 +276,7 @@ impl<'a> Campaign<'a> {
                 since_health = 0;
                 if !self.healthy().await {
                     outage = true;
-                    let recovered = self
-                        .phone_went_away(std::mem::take(&mut window), &mut s, ticker)
-                        .await;
+                    let recovered = self.phone_went_away(std::mem::take(&mut window), &mut s, ticker).await;
                     if !recovered {
                         if let Some(v) = judgement.violation {
                             let why = "the phone did not come back, so the request could not be confirmed or shrunk";
@@ -312,10 +286,7 @@ impl<'a> Campaign<'a> {
                                 &v,
                                 SavedRequest::new(case.request.clone(), ex.outcome.clone()),
                                 None,
-                                ShrinkStats {
-                                    skipped: Some(why.into()),
-                                    ..Default::default()
-                                },
+                                ShrinkStats { skipped: Some(why.into()), ..Default::default() },
                             );
                             self.save(rec, &v, &mut s, ticker);
                         }
@@ -330,13 +301,8 @@ impl<'a> Campaign<'a> {
                 window.clear();
             }
             if let Some(v) = judgement.violation {
-                let seen = Seen {
-                    hangs: &mut hangs,
-                    pairs: &mut pairs,
-                    retired: &mut retired,
-                };
-                self.on_violation(&case, &endpoint, &v, &ex, outage, seen, &mut s, ticker)
-                    .await;
+                let seen = Seen { hangs: &mut hangs, pairs: &mut pairs, retired: &mut retired };
+                self.on_violation(&case, &endpoint, &v, &ex, outage, seen, &mut s, ticker).await;
             }
             ticker.update(s.cases, s.findings.len(), &endpoint.id);
         }
@@ -347,10 +313,7 @@ impl<'a> Campaign<'a> {
     /// Whether the budget is spent, the user pressed Ctrl-C or nothing is left to fuzz.
     fn stop_now(&self, s: &mut Summary, started: Instant, retired: &BTreeSet<String>) -> bool {
         if self.settings.max_cases.is_some_and(|m| s.cases >= m)
-            || self
-                .settings
-                .max_duration
-                .is_some_and(|d| started.elapsed() >= d)
+            || self.settings.max_duration.is_some_and(|d| started.elapsed() >= d)
         {
             return true;
         }
@@ -385,24 +348,18 @@ impl<'a> Campaign<'a> {
             *n += 1;
             if *n >= RETIRE_AFTER_HANGS && seen.retired.insert(endpoint.id.clone()) {
                 s.retired.push(endpoint.id.clone());
-                ticker.println(&format!(
-                    "note: {} retired after {n} hangs (each costs a whole timeout)",
-                    endpoint.id
-                ));
+                ticker.println(&format!("note: {} retired after {n} hangs (each costs a whole timeout)", endpoint.id));
             }
         }
         let pair = seen.pairs.entry(key.clone()).or_default();
         pair.hits += 1;
         let found_here = s.findings.iter().any(|f| f.covers(&key.0, key.1));
         let shrink_it = !found_here
-            || (v.oracle != Oracle::Hang
-                && (pair.known_in_a_row < KNOWN_IN_A_ROW || pair.hits.is_power_of_two()));
+            || (v.oracle != Oracle::Hang && (pair.known_in_a_row < KNOWN_IN_A_ROW || pair.hits.is_power_of_two()));
         if !shrink_it {
             *s.not_shrunk.entry(key).or_default() += 1;
         } else {
-            let attributed = self
-                .attribute(case, endpoint, v, ex, outage, s, ticker)
-                .await;
+            let attributed = self.attribute(case, endpoint, v, ex, outage, s, ticker).await;
             let pair = seen.pairs.entry(key).or_default();
             match attributed {
                 Attributed::New => pair.known_in_a_row = 0,
@@ -414,13 +371,12 @@ impl<'a> Campaign<'a> {
 
     /// The phone stopped answering after the cases in `window`: find which one did it,
     /// record the finding, and wait for the phone. Returns whether it came back.
-    async fn phone_went_away(
-        &self,
-        window: Vec<(FuzzCase, Exchange)>,
-        s: &mut Summary,
-        ticker: &mut Ticker,
-    ) -> bool {
-        ticker.println(&format!("phone-unhealthy: device/info stopped answering after case #{}; waiting up to {} s for the phone", window.last().map_or(0, |(c, _)| c.index), self.settings.recovery.as_secs()));
+    async fn phone_went_away(&self, window: Vec<(FuzzCase, Exchange)>, s: &mut Summary, ticker: &mut Ticker) -> bool {
+        ticker.println(&format!(
+            "phone-unhealthy: device/info stopped answering after case #{}; waiting up to {} s for the phone",
+            window.last().map_or(0, |(c, _)| c.index),
+            self.settings.recovery.as_secs()
+        ));
         if !self.wait_for_recovery().await {
             if let Some((case, ex)) = window.last() {
                 let preceding = window.iter().map(|(c, _)| c.request.clone()).collect();
@@ -455,14 +411,9 @@ impl<'a> Campaign<'a> {
         let (case, ex, skipped) = match culprit {
             Some(c) => c,
             None => {
-                let (case, ex) = window
-                    .last()
-                    .cloned()
-                    .expect("a window holds the case that was just sent");
+                let (case, ex) = window.last().cloned().expect("a window holds the case that was just sent");
                 let why = if window.len() > 1 {
-                    Some(
-                        "re-sending the preceding requests one by one did not take the phone down again (flaky)",
-                    )
+                    Some("re-sending the preceding requests one by one did not take the phone down again (flaky)")
                 } else {
                     None
                 };
@@ -493,12 +444,11 @@ impl<'a> Campaign<'a> {
         let Some(endpoint) = self.endpoint(&case.endpoint).cloned() else {
             return;
         };
-        if s.findings.iter().any(|f| {
-            f.reproducer.endpoint == endpoint.id && f.reproducer.oracle == Oracle::PhoneUnhealthy
-        }) {
-            *s.repeats
-                .entry((endpoint.id.clone(), Oracle::PhoneUnhealthy))
-                .or_default() += 1;
+        if s.findings
+            .iter()
+            .any(|f| f.reproducer.endpoint == endpoint.id && f.reproducer.oracle == Oracle::PhoneUnhealthy)
+        {
+            *s.repeats.entry((endpoint.id.clone(), Oracle::PhoneUnhealthy)).or_default() += 1;
             return;
         }
         let v = Violation {
@@ -513,10 +463,7 @@ impl<'a> Campaign<'a> {
             &v,
             SavedRequest::new(case.request.clone(), ex.outcome.clone()),
             None,
-            ShrinkStats {
-                skipped: Some(why.into()),
-                ..Default::default()
-            },
+            ShrinkStats { skipped: Some(why.into()), ..Default::default() },
         );
         rec.preceding = preceding;
         self.save(rec, &v, s, ticker);
@@ -539,20 +486,13 @@ impl<'a> Campaign<'a> {
         ticker: &mut Ticker,
     ) -> Attributed {
         let original = SavedRequest::new(case.request.clone(), ex.outcome.clone());
-        let mut probe = CampaignProbe {
-            campaign: self,
-            endpoint,
-            oracle: v.oracle,
-            last_hit: None,
-            errors: Vec::new(),
-        };
+        let mut probe =
+            CampaignProbe { campaign: self, endpoint, oracle: v.oracle, last_hit: None, errors: Vec::new() };
         let confirmed = probe.reproduces(&case.request).await;
         let (minimal, stats) = if confirmed {
             let shrunk = shrink::shrink(&case.request, &mut probe, self.settings.shrink).await;
             let minimal = match probe.last_hit.take() {
-                Some((request, outcome)) if request == shrunk.minimal => {
-                    SavedRequest::new(request, outcome)
-                }
+                Some((request, outcome)) if request == shrunk.minimal => SavedRequest::new(request, outcome),
                 _ => SavedRequest::new(shrunk.minimal.clone(), ex.outcome.clone()),
             };
             (
@@ -567,7 +507,12 @@ impl<'a> Campaign<'a> {
         } else {
             if outage {
                 s.errors.append(&mut probe.errors);
-                ticker.println(&format!("note: {} on case #{} to {} did not repeat once the phone was back: counted as part of the outage", v.oracle.label(), case.index, endpoint.id));
+                ticker.println(&format!(
+                    "note: {} on case #{} to {} did not repeat once the phone was back: counted as part of the outage",
+                    v.oracle.label(),
+                    case.index,
+                    endpoint.id
+                ));
                 return Attributed::Dropped;
             }
             (
@@ -583,14 +528,9 @@ impl<'a> Campaign<'a> {
         let same = s.findings.iter().position(|f| {
             f.reproducer.oracle == v.oracle
                 && f.reproducer.verdict == v.verdict
-                && self.endpoint(&f.reproducer.endpoint).is_some_and(|e| {
-                    group::same_request(
-                        e,
-                        &f.reproducer.minimal.request,
-                        endpoint,
-                        &minimal.request,
-                    )
-                })
+                && self
+                    .endpoint(&f.reproducer.endpoint)
+                    .is_some_and(|e| group::same_request(e, &f.reproducer.minimal.request, endpoint, &minimal.request))
         });
         if let Some(i) = same {
             let found = &mut s.findings[i];
@@ -599,14 +539,9 @@ impl<'a> Campaign<'a> {
             } else {
                 found.reproducer.also_on.push(endpoint.id.clone());
                 if found.path.is_some()
-                    && let Err(e) = found
-                        .reproducer
-                        .save(&self.settings.out_dir, &self.redactor)
+                    && let Err(e) = found.reproducer.save(&self.settings.out_dir, &self.redactor)
                 {
-                    s.errors.push(format!(
-                        "cannot update reproducer `{}`: {e}",
-                        found.reproducer.id
-                    ));
+                    s.errors.push(format!("cannot update reproducer `{}`: {e}", found.reproducer.id));
                 }
                 ticker.println(&format!(
                     "           {} {}: same defect as {} (the same minimal request)",
@@ -658,17 +593,11 @@ impl<'a> Campaign<'a> {
         let path = match rec.save(&self.settings.out_dir, &self.redactor) {
             Ok(p) => Some(p),
             Err(e) => {
-                s.errors.push(format!(
-                    "cannot write a reproducer into `{}`: {e}",
-                    self.settings.out_dir.display()
-                ));
+                s.errors.push(format!("cannot write a reproducer into `{}`: {e}", self.settings.out_dir.display()));
                 None
             }
         };
-        let found = Found {
-            reproducer: rec,
-            path,
-        };
+        let found = Found { reproducer: rec, path };
         ticker.println(&self.redactor.redact(&describe(&found, Some(&v.actual))));
         s.findings.push(found);
     }
@@ -677,34 +606,14 @@ impl<'a> Campaign<'a> {
 /// The block printed for a finding.
 pub fn describe(f: &Found, actual: Option<&str>) -> String {
     let r = &f.reproducer;
-    let mut out = format!(
-        "{:<10} {}  {}",
-        r.verdict.label(),
-        r.endpoint,
-        r.oracle.label()
-    );
+    let mut out = format!("{:<10} {}  {}", r.verdict.label(), r.endpoint, r.oracle.label());
     if let Some(i) = r.case_index {
-        out.push_str(&format!(
-            "  (case #{i}, seed {})",
-            r.seed.unwrap_or_default()
-        ));
+        out.push_str(&format!("  (case #{i}, seed {})", r.seed.unwrap_or_default()));
     }
     out.push_str(&format!("\n  requirement: {}", r.requirement));
-    out.push_str(&format!(
-        "\n  actual:      {}",
-        actual.unwrap_or(&r.minimal.answer)
-    ));
-    let body = r
-        .minimal
-        .request
-        .body
-        .as_deref()
-        .map(preview)
-        .unwrap_or_else(|| "no body".into());
-    out.push_str(&format!(
-        "\n  minimal:     {} {}  {}",
-        r.minimal.request.method, r.minimal.request.path, body
-    ));
+    out.push_str(&format!("\n  actual:      {}", actual.unwrap_or(&r.minimal.answer)));
+    let body = r.minimal.request.body.as_deref().map(preview).unwrap_or_else(|| "no body".into());
+    out.push_str(&format!("\n  minimal:     {} {}  {}", r.minimal.request.method, r.minimal.request.path, body));
     out.push_str(&format!(
         "\n               {} bytes (first failing request: {} bytes",
         r.minimal.size_bytes, r.original.size_bytes
@@ -715,19 +624,12 @@ pub fn describe(f: &Found, actual: Option<&str>) -> String {
             "; {} shrink steps in {} attempts{})",
             r.shrink.steps,
             r.shrink.attempts,
-            if r.shrink.exhausted {
-                ", budget exhausted"
-            } else {
-                ""
-            }
+            if r.shrink.exhausted { ", budget exhausted" } else { "" }
         )),
     }
     if let Some(p) = &f.path {
         out.push_str(&format!("\n  saved:       {}", p.display()));
-        out.push_str(&format!(
-            "\n  replay:      polyconform replay {}",
-            p.display()
-        ));
+        out.push_str(&format!("\n  replay:      polyconform replay {}", p.display()));
     }
     out.push_str(&format!("\n  curl:        {}", r.curl));
     out
@@ -736,20 +638,14 @@ pub fn describe(f: &Found, actual: Option<&str>) -> String {
 /// A body for one line of output: text cut short, or a byte count for binary.
 pub fn preview(body: &[u8]) -> String {
     match std::str::from_utf8(body) {
-        Ok(t) if t.chars().count() > 120 => format!(
-            "{}... ({} bytes)",
-            t.chars().take(120).collect::<String>().escape_debug(),
-            body.len()
-        ),
+        Ok(t) if t.chars().count() > 120 => {
+            format!("{}... ({} bytes)", t.chars().take(120).collect::<String>().escape_debug(), body.len())
+        }
         Ok(t) => t.escape_debug().to_string(),
         Err(_) => format!(
             "{} bytes, not UTF-8: {}",
             body.len(),
-            body.iter()
-                .take(24)
-                .map(|b| format!("{b:02x}"))
-                .collect::<Vec<_>>()
-                .join(" ")
+            body.iter().take(24).map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(" ")
         ),
     }
 }
@@ -769,11 +665,7 @@ impl Probe for CampaignProbe<'_, '_> {
         if INTERRUPTED.load(Ordering::Relaxed) {
             return false;
         }
-        let Ok(ex) = self
-            .campaign
-            .send(self.endpoint, request, &mut self.errors)
-            .await
-        else {
+        let Ok(ex) = self.campaign.send(self.endpoint, request, &mut self.errors).await else {
             return false;
         };
         let (_, j) = self.campaign.judge(self.endpoint, request, &ex.outcome);
@@ -801,15 +693,9 @@ fn retire_outage_culprits(s: &mut Summary, retired: &mut BTreeSet<String>, ticke
         .map(|f| f.reproducer.endpoint.clone())
         .collect();
     for id in culprits {
-        let n = 1 + s
-            .repeats
-            .get(&(id.clone(), Oracle::PhoneUnhealthy))
-            .copied()
-            .unwrap_or(0);
+        let n = 1 + s.repeats.get(&(id.clone(), Oracle::PhoneUnhealthy)).copied().unwrap_or(0);
         if n >= RETIRE_AFTER_OUTAGES && retired.insert(id.clone()) {
-            ticker.println(&format!(
-                "note: {id} retired after taking the phone down {n} times"
-            ));
+            ticker.println(&format!("note: {id} retired after taking the phone down {n} times"));
             s.retired.push(id);
         }
     }

@@ -122,10 +122,7 @@ impl Intent {
 
 /// Whether a `Content-Type` value names JSON (`application/json`, any case, any parameters).
 pub fn is_json_content_type(value: &str) -> bool {
-    value
-        .split(';')
-        .next()
-        .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
+    value.split(';').next().is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
 }
 
 /// The intent of a concrete request to `endpoint`.
@@ -141,42 +138,22 @@ pub fn classify(
         let unknown = !STANDARD_METHODS.contains(&request.method.as_str());
         return protocol(
             ProtocolKind::Method,
-            format!(
-                "method {}{}",
-                request.method,
-                if unknown {
-                    " (not a registered method token)"
-                } else {
-                    ""
-                }
-            ),
+            format!("method {}{}", request.method, if unknown { " (not a registered method token)" } else { "" }),
         );
     }
-    if request.path.len() > MAX_REQUEST_TARGET
-        || request
-            .path
-            .chars()
-            .any(|c| c.is_whitespace() || c.is_control())
-    {
+    if request.path.len() > MAX_REQUEST_TARGET || request.path.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return protocol(
             ProtocolKind::RequestLine,
             format!(
                 "request target of {} bytes{}",
                 request.path.len(),
-                if request.path.len() > MAX_REQUEST_TARGET {
-                    ""
-                } else {
-                    " with whitespace or control characters"
-                }
+                if request.path.len() > MAX_REQUEST_TARGET { "" } else { " with whitespace or control characters" }
             ),
         );
     }
     let header_bytes = header_section_size(request);
     if header_bytes > MAX_HEADER_SECTION {
-        return protocol(
-            ProtocolKind::HeaderSize,
-            format!("headers of {header_bytes} bytes"),
-        );
+        return protocol(ProtocolKind::HeaderSize, format!("headers of {header_bytes} bytes"));
     }
     let body = request.body.as_deref().filter(|b| !b.is_empty());
     if endpoint.method == crate::catalogue::Method::GET {
@@ -197,10 +174,7 @@ pub fn classify(
         return protocol(ProtocolKind::Query, "query parameters".into());
     }
     if body.is_some_and(|b| b.len() > limits.body_bytes_accepted) {
-        return protocol(
-            ProtocolKind::BodySize,
-            format!("body of {} bytes", body.map_or(0, <[u8]>::len)),
-        );
+        return protocol(ProtocolKind::BodySize, format!("body of {} bytes", body.map_or(0, <[u8]>::len)));
     }
     let request_def = docs.def(&endpoint.schema, "request");
     let Some(body) = body else {
@@ -215,10 +189,7 @@ pub fn classify(
         };
     };
     if endpoint.input == Input::None {
-        return protocol(
-            ProtocolKind::UnexpectedBody,
-            "body on an endpoint without input".into(),
-        );
+        return protocol(ProtocolKind::UnexpectedBody, "body on an endpoint without input".into());
     }
     let value = match parse_strict(body) {
         Ok(v) => v,
@@ -228,38 +199,28 @@ pub fn classify(
         return Intent::Valid;
     };
     match schemas.validate(&endpoint.schema, "request", &value) {
-        Some(violations) if !violations.is_empty() => Intent::Invalid {
-            mandatory: missing_mandatory(docs, root, &value, &mut Vec::new()),
-        },
+        Some(violations) if !violations.is_empty() => {
+            Intent::Invalid { mandatory: missing_mandatory(docs, root, &value, &mut Vec::new()) }
+        }
         _ => Intent::Valid,
     }
 }
 
 /// The methods of the HTTP method registry a phone's server may implement (RFC 9110 §9,
 /// RFC 5789): anything else, `get` included, is a token the server does not know.
-pub const STANDARD_METHODS: [&str; 9] = [
-    "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH",
-];
+pub const STANDARD_METHODS: [&str; 9] =
+    ["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"];
 
 /// Size of the header section the client writes for `request`: its own headers plus
 /// `Authorization` and `Host`, which the client adds (counted as 100 bytes).
 pub fn header_section_size(request: &WireRequest) -> usize {
-    100 + request
-        .headers
-        .iter()
-        .map(|(k, v)| k.len() + v.len() + 4)
-        .sum::<usize>()
+    100 + request.headers.iter().map(|(k, v)| k.len() + v.len() + 4).sum::<usize>()
 }
 
 /// The first mandatory member absent from `value`, following the declared properties
 /// (`required` lists) from the root down. A value that should be an object with
 /// mandatory members but is something else (`"data": null`) misses them all.
-pub fn missing_mandatory(
-    docs: &SchemaDocs,
-    node: Node<'_>,
-    value: &Value,
-    path: &mut Vec<PathStep>,
-) -> Option<String> {
+pub fn missing_mandatory(docs: &SchemaDocs, node: Node<'_>, value: &Value, path: &mut Vec<PathStep>) -> Option<String> {
     let node = docs.deref(node);
     let view = docs.object_view(node);
     let wants_object = types(node.schema).contains(&"object") || !view.required.is_empty();
@@ -292,23 +253,20 @@ pub fn missing_mandatory(
 
 /// Parse JSON as a strict reader would: UTF-8, no byte order mark, no duplicate keys.
 pub fn parse_strict(body: &[u8]) -> Result<Value, String> {
-    let text =
-        std::str::from_utf8(body).map_err(|e| format!("not UTF-8 at byte {}", e.valid_up_to()))?;
+    let text = std::str::from_utf8(body).map_err(|e| format!("not UTF-8 at byte {}", e.valid_up_to()))?;
     if text.starts_with('\u{feff}') {
         return Err("byte order mark".into());
     }
-    serde_json::from_str::<Strict>(text)
-        .map(|s| s.0)
-        .map_err(|e| {
-            let msg = e.to_string();
-            if msg.contains("duplicate key") {
-                "duplicate key".into()
-            } else if e.is_eof() {
-                "truncated".into()
-            } else {
-                format!("not JSON: {msg}")
-            }
-        })
+    serde_json::from_str::<Strict>(text).map(|s| s.0).map_err(|e| {
+        let msg = e.to_string();
+        if msg.contains("duplicate key") {
+            "duplicate key".into()
+        } else if e.is_eof() {
+            "truncated".into()
+        } else {
+            format!("not JSON: {msg}")
+        }
+    })
 }
 
 /// A JSON value read with duplicate keys refused.
@@ -338,9 +296,7 @@ impl<'de> Visitor<'de> for StrictVisitor {
         Ok(Value::from(v))
     }
     fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
-        Ok(serde_json::Number::from_f64(v)
-            .map(Value::Number)
-            .unwrap_or(Value::Null))
+        Ok(serde_json::Number::from_f64(v).map(Value::Number).unwrap_or(Value::Null))
     }
     fn visit_str<E>(self, v: &str) -> Result<Value, E> {
         Ok(Value::String(v.to_string()))
@@ -383,20 +339,10 @@ mod tests {
     #[test]
     fn strict_parsing_names_what_is_wrong() {
         assert_eq!(parse_strict(br#"{"a":1}"#).unwrap(), json!({"a": 1}));
-        assert_eq!(
-            parse_strict(br#"{"a":1,"a":2}"#).unwrap_err(),
-            "duplicate key"
-        );
+        assert_eq!(parse_strict(br#"{"a":1,"a":2}"#).unwrap_err(), "duplicate key");
         assert_eq!(parse_strict(br#"{"a":"#).unwrap_err(), "truncated");
-        assert!(
-            parse_strict(b"{\"a\":\"\xff\"}")
-                .unwrap_err()
-                .starts_with("not UTF-8")
-        );
-        assert_eq!(
-            parse_strict("\u{feff}{}".as_bytes()).unwrap_err(),
-            "byte order mark"
-        );
+        assert!(parse_strict(b"{\"a\":\"\xff\"}").unwrap_err().starts_with("not UTF-8"));
+        assert_eq!(parse_strict("\u{feff}{}".as_bytes()).unwrap_err(), "byte order mark");
     }
 
     #[test]
@@ -407,11 +353,7 @@ mod tests {
         assert_eq!(m(json!({})), Some("/data".into()));
         assert_eq!(m(json!({"data": null})), Some("/data/Dest".into()));
         assert_eq!(m(json!({"data": {"Line": "1"}})), Some("/data/Dest".into()));
-        assert_eq!(
-            m(json!({"data": {"Dest": 5}})),
-            None,
-            "a retyped member is present, not missing"
-        );
+        assert_eq!(m(json!({"data": {"Dest": 5}})), None, "a retyped member is present, not missing");
         assert_eq!(m(json!({"data": {"Dest": "100"}})), None);
     }
 
@@ -435,88 +377,40 @@ mod tests {
         assert_eq!(kind("mgmt.device-info", &get), None);
         for method in ["get", "PUT", "DELETE", "post", "BREW"] {
             assert_eq!(
-                kind(
-                    "mgmt.device-info",
-                    &WireRequest {
-                        method: method.into(),
-                        ..get.clone()
-                    }
-                ),
+                kind("mgmt.device-info", &WireRequest { method: method.into(), ..get.clone() }),
                 Some(ProtocolKind::Method),
                 "{method}"
             );
         }
         assert_eq!(
-            kind(
-                "mgmt.device-info",
-                &WireRequest::get(&format!("{info}?line= 1"))
-            ),
+            kind("mgmt.device-info", &WireRequest::get(&format!("{info}?line= 1"))),
             Some(ProtocolKind::RequestLine)
         );
         assert_eq!(
-            kind(
-                "mgmt.device-info",
-                &WireRequest::get(&format!("{info}?line={}", "1".repeat(8000)))
-            ),
+            kind("mgmt.device-info", &WireRequest::get(&format!("{info}?line={}", "1".repeat(8000)))),
             Some(ProtocolKind::RequestLine)
         );
+        assert_eq!(kind("mgmt.device-info", &WireRequest::get(&format!("{info}?line=1"))), Some(ProtocolKind::Query));
+        let big =
+            WireRequest { headers: vec![("X-Polyconform".into(), "a".repeat(MAX_HEADER_SECTION))], ..get.clone() };
+        assert_eq!(kind("mgmt.device-info", &big), Some(ProtocolKind::HeaderSize));
         assert_eq!(
-            kind(
-                "mgmt.device-info",
-                &WireRequest::get(&format!("{info}?line=1"))
-            ),
-            Some(ProtocolKind::Query)
-        );
-        let big = WireRequest {
-            headers: vec![("X-Polyconform".into(), "a".repeat(MAX_HEADER_SECTION))],
-            ..get.clone()
-        };
-        assert_eq!(
-            kind("mgmt.device-info", &big),
-            Some(ProtocolKind::HeaderSize)
-        );
-        assert_eq!(
-            kind(
-                "mgmt.device-info",
-                &WireRequest {
-                    body: Some(b"{}".to_vec().into()),
-                    ..get
-                }
-            ),
+            kind("mgmt.device-info", &WireRequest { body: Some(b"{}".to_vec().into()), ..get }),
             Some(ProtocolKind::UnexpectedBody)
         );
-        let config = WireRequest::post_json(
-            "/api/v1/mgmt/config/get",
-            &serde_json::json!({"data": ["device.prov.serverName"]}),
-        );
+        let config =
+            WireRequest::post_json("/api/v1/mgmt/config/get", &serde_json::json!({"data": ["device.prov.serverName"]}));
         assert!(matches!(
-            classify(
-                profile.endpoint("mgmt.config-get").unwrap(),
-                &profile.limits,
-                &catalogue.schemas,
-                &docs,
-                &config
-            ),
+            classify(profile.endpoint("mgmt.config-get").unwrap(), &profile.limits, &catalogue.schemas, &docs, &config),
             Intent::Valid
         ));
-        let text = WireRequest {
-            headers: vec![("Content-Type".into(), "text/plain".into())],
-            ..config.clone()
-        };
-        assert_eq!(
-            kind("mgmt.config-get", &text),
-            Some(ProtocolKind::ContentType)
-        );
+        let text = WireRequest { headers: vec![("Content-Type".into(), "text/plain".into())], ..config.clone() };
+        assert_eq!(kind("mgmt.config-get", &text), Some(ProtocolKind::ContentType));
         let padded = WireRequest {
-            body: Some(
-                super::super::mutate::pad_to(config.body.as_deref().unwrap(), 20_001).into(),
-            ),
+            body: Some(super::super::mutate::pad_to(config.body.as_deref().unwrap(), 20_001).into()),
             ..config
         };
-        assert_eq!(
-            kind("mgmt.config-get", &padded),
-            Some(ProtocolKind::BodySize)
-        );
+        assert_eq!(kind("mgmt.config-get", &padded), Some(ProtocolKind::BodySize));
     }
 
     #[test]

@@ -55,38 +55,15 @@ impl Generator {
             .iter()
             .map(|ep| {
                 let body = (ep.input != Input::None && ep.method == Method::POST)
-                    .then(|| {
-                        docs.def(&ep.schema, "request")
-                            .map(|root| arb_instance(&docs, root))
-                    })
+                    .then(|| docs.def(&ep.schema, "request").map(|root| arb_instance(&docs, root)))
                     .flatten();
-                let weight = if ep.input != Input::None {
-                    BODY_ENDPOINT_WEIGHT
-                } else {
-                    1
-                };
-                FuzzTarget {
-                    endpoint: ep.clone(),
-                    body,
-                    weight,
-                }
+                let weight = if ep.input != Input::None { BODY_ENDPOINT_WEIGHT } else { 1 };
+                FuzzTarget { endpoint: ep.clone(), body, weight }
             })
             .collect();
-        let config = Config {
-            failure_persistence: None,
-            ..Config::default()
-        };
-        let runner = TestRunner::new_with_rng(
-            config,
-            TestRng::from_seed(RngAlgorithm::ChaCha, &seed_bytes(seed)),
-        );
-        Generator {
-            targets,
-            docs,
-            limits,
-            runner,
-            next_index: 0,
-        }
+        let config = Config { failure_persistence: None, ..Config::default() };
+        let runner = TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &seed_bytes(seed)));
+        Generator { targets, docs, limits, runner, next_index: 0 }
     }
 
     /// Whether there is anything to fuzz.
@@ -98,26 +75,15 @@ impl Generator {
     pub fn next_case(&mut self) -> FuzzCase {
         let index = self.next_index;
         self.next_index += 1;
-        let weights: Vec<(usize, u32)> = self
-            .targets
-            .iter()
-            .enumerate()
-            .map(|(i, t)| (i, t.weight))
-            .collect();
+        let weights: Vec<(usize, u32)> = self.targets.iter().enumerate().map(|(i, t)| (i, t.weight)).collect();
         let which = weighted(self.runner.rng(), &weights);
         let endpoint = self.targets[which].endpoint.clone();
-        let (request, mutations) =
-            if endpoint.method == Method::POST && endpoint.input != Input::None {
-                self.body_case(which)
-            } else {
-                self.bodiless_case(&endpoint)
-            };
-        FuzzCase {
-            index,
-            endpoint: endpoint.id,
-            mutations,
-            request,
-        }
+        let (request, mutations) = if endpoint.method == Method::POST && endpoint.input != Input::None {
+            self.body_case(which)
+        } else {
+            self.bodiless_case(&endpoint)
+        };
+        FuzzCase { index, endpoint: endpoint.id, mutations, request }
     }
 
     /// A POST endpoint with input: value, encoding or protocol mutations of a valid body.
@@ -125,10 +91,7 @@ impl Generator {
         let target = &self.targets[which];
         let endpoint = target.endpoint.clone();
         let mut value = match &target.body {
-            Some(strategy) => strategy
-                .new_tree(&mut self.runner)
-                .map(|t| t.current())
-                .unwrap_or(Value::Null),
+            Some(strategy) => strategy.new_tree(&mut self.runner).map(|t| t.current()).unwrap_or(Value::Null),
             // No schema for the body: the manual's envelope with one harmless member.
             None => {
                 serde_json::json!({ "data": { mutate::harmless_param(&mut self.runner): "1" } })
@@ -136,12 +99,7 @@ impl Generator {
         };
         let layer = weighted(
             self.runner.rng(),
-            &[
-                (Layer::Valid, 15),
-                (Layer::Value, 50),
-                (Layer::Encoding, 15),
-                (Layer::Protocol, 20),
-            ],
+            &[(Layer::Valid, 15), (Layer::Value, 50), (Layer::Encoding, 15), (Layer::Protocol, 20)],
         );
         let root = self.docs.def(&endpoint.schema, "request");
         let mut mutations = Vec::new();
@@ -151,9 +109,7 @@ impl Generator {
                 // An operator with nothing to act on (no enum, no string) gives way to another.
                 for _attempt in 0..4 {
                     let op = weighted(self.runner.rng(), &ValueOp::ALL);
-                    if let Some(done) =
-                        mutate::apply_value_op(op, &mut value, &self.docs, root, &mut self.runner)
-                    {
+                    if let Some(done) = mutate::apply_value_op(op, &mut value, &self.docs, root, &mut self.runner) {
                         mutations.push(done);
                         break;
                     }
@@ -161,12 +117,11 @@ impl Generator {
             }
         }
         let mut body = serde_json::to_vec(&value).unwrap_or_default();
-        let encode = matches!(layer, Layer::Encoding)
-            || (matches!(layer, Layer::Value) && self.runner.rng().random_bool(0.15));
+        let encode =
+            matches!(layer, Layer::Encoding) || (matches!(layer, Layer::Value) && self.runner.rng().random_bool(0.15));
         if encode {
             let op = weighted(self.runner.rng(), &EncodingOp::ALL);
-            if let Some(done) = mutate::apply_encoding_op(op, &value, &mut body, self.runner.rng())
-            {
+            if let Some(done) = mutate::apply_encoding_op(op, &value, &mut body, self.runner.rng()) {
                 mutations.push(done);
             }
         }
@@ -219,23 +174,12 @@ impl Generator {
         (request, mutations)
     }
 
-    fn protocol(
-        &mut self,
-        op: ProtocolOp,
-        endpoint: &Endpoint,
-        request: &mut WireRequest,
-    ) -> String {
+    fn protocol(&mut self, op: ProtocolOp, endpoint: &Endpoint, request: &mut WireRequest) -> String {
         if op == ProtocolOp::BodyOnGet {
             let (body, what) = self.stray_body();
             request.body = Some(body.into());
-            if !request
-                .headers
-                .iter()
-                .any(|(k, _)| k.eq_ignore_ascii_case("content-type"))
-            {
-                request
-                    .headers
-                    .push(("Content-Type".into(), "application/json".into()));
+            if !request.headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("content-type")) {
+                request.headers.push(("Content-Type".into(), "application/json".into()));
             }
             return format!("{}: {}", op.name(), what.join(", "));
         }
@@ -243,9 +187,7 @@ impl Generator {
         let detail = match op {
             ProtocolOp::ContentType => {
                 let ct = mutate::CONTENT_TYPES[rng.random_range(0..mutate::CONTENT_TYPES.len())];
-                request
-                    .headers
-                    .retain(|(k, _)| !k.eq_ignore_ascii_case("content-type"));
+                request.headers.retain(|(k, _)| !k.eq_ignore_ascii_case("content-type"));
                 if ct.is_empty() {
                     "no Content-Type header".to_string()
                 } else {
@@ -256,10 +198,7 @@ impl Generator {
             ProtocolOp::BodySize => {
                 let sizes = mutate::body_sizes(&self.limits);
                 let size = sizes[rng.random_range(0..sizes.len())];
-                let body = request
-                    .body
-                    .take()
-                    .unwrap_or_else(|| bytes::Bytes::from_static(b"{}"));
+                let body = request.body.take().unwrap_or_else(|| bytes::Bytes::from_static(b"{}"));
                 request.body = Some(mutate::pad_to(&body, size).into());
                 format!("body padded to {size} bytes")
             }
@@ -269,9 +208,7 @@ impl Generator {
                 request.method = m.to_string();
                 if matches!(m, "GET" | "HEAD" | "OPTIONS") {
                     request.body = None;
-                    request
-                        .headers
-                        .retain(|(k, _)| !k.eq_ignore_ascii_case("content-type"));
+                    request.headers.retain(|(k, _)| !k.eq_ignore_ascii_case("content-type"));
                 }
                 format!("method {m}")
             }
@@ -294,26 +231,20 @@ impl Generator {
     /// parse whatever arrives, so a GET carries the same hostile shapes as a POST.
     fn stray_body(&mut self) -> (Vec<u8>, Vec<String>) {
         let name = mutate::harmless_param(&mut self.runner);
-        let text = strategy::arb_text(1, 12)
-            .new_tree(&mut self.runner)
-            .map(|t| t.current())
-            .unwrap_or_default();
+        let text = strategy::arb_text(1, 12).new_tree(&mut self.runner).map(|t| t.current()).unwrap_or_default();
         let mut value = serde_json::json!({ "data": { name: text } });
         let mut what = Vec::new();
         let stack = weighted(self.runner.rng(), &[(1usize, 5), (2, 3), (3, 2)]);
         for _ in 0..stack {
             let op = weighted(self.runner.rng(), &ValueOp::ALL);
-            if let Some(done) =
-                mutate::apply_value_op(op, &mut value, &self.docs, None, &mut self.runner)
-            {
+            if let Some(done) = mutate::apply_value_op(op, &mut value, &self.docs, None, &mut self.runner) {
                 what.push(done);
             }
         }
         let mut body = serde_json::to_vec(&value).unwrap_or_default();
         if self.runner.rng().random_bool(0.3) {
             let op = weighted(self.runner.rng(), &EncodingOp::ALL);
-            if let Some(done) = mutate::apply_encoding_op(op, &value, &mut body, self.runner.rng())
-            {
+            if let Some(done) = mutate::apply_encoding_op(op, &value, &mut body, self.runner.rng()) {
                 what.push(done);
             }
         }
@@ -364,12 +295,7 @@ mod tests {
             .filter(|e| !e.safety.needs_opt_in() && e.safety != Safety::Destructive)
             .cloned()
             .collect();
-        Generator::new(
-            SchemaDocs::from_set(&catalogue.schemas),
-            p.limits.clone(),
-            &endpoints,
-            seed,
-        )
+        Generator::new(SchemaDocs::from_set(&catalogue.schemas), p.limits.clone(), &endpoints, seed)
     }
 
     #[test]
@@ -403,21 +329,10 @@ mod tests {
             .flat_map(|_| g.next_case().mutations)
             .map(|m| m.split(':').next().unwrap_or("").to_string())
             .collect();
-        for op in ValueOp::ALL
-            .iter()
-            .map(|(o, _)| o.name())
-            .chain(EncodingOp::ALL.iter().map(|(o, _)| o.name()))
-        {
+        for op in ValueOp::ALL.iter().map(|(o, _)| o.name()).chain(EncodingOp::ALL.iter().map(|(o, _)| o.name())) {
             assert!(names.contains(op), "{op} never applied: {names:?}");
         }
-        for op in [
-            "content-type",
-            "body-size",
-            "method",
-            "query",
-            "no-body",
-            "body-on-get",
-        ] {
+        for op in ["content-type", "body-size", "method", "query", "no-body", "body-on-get"] {
             assert!(names.contains(op), "{op} never applied: {names:?}");
         }
     }

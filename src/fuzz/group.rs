@@ -22,12 +22,7 @@ use crate::device::WireRequest;
 
 /// Whether minimal request `a` (to `a_endpoint`) and minimal request `b` (to
 /// `b_endpoint`) are the same request apart from the endpoint (module doc).
-pub fn same_request(
-    a_endpoint: &Endpoint,
-    a: &WireRequest,
-    b_endpoint: &Endpoint,
-    b: &WireRequest,
-) -> bool {
+pub fn same_request(a_endpoint: &Endpoint, a: &WireRequest, b_endpoint: &Endpoint, b: &WireRequest) -> bool {
     let documented = |e: &Endpoint, r: &WireRequest| r.method == e.method.as_str();
     let method = a.method == b.method || (documented(a_endpoint, a) && documented(b_endpoint, b));
     method
@@ -40,9 +35,7 @@ pub fn same_request(
 /// The request target without the endpoint's path: the query, or what is left of a path
 /// that is not the endpoint's.
 fn query<'r>(endpoint: &Endpoint, r: &'r WireRequest) -> &'r str {
-    r.path
-        .strip_prefix(endpoint.path.as_str())
-        .unwrap_or(&r.path)
+    r.path.strip_prefix(endpoint.path.as_str()).unwrap_or(&r.path)
 }
 
 /// Headers in a comparable order, names in lower case, without the harness's own JSON
@@ -72,11 +65,7 @@ mod tests {
         let catalogue = Catalogue::embedded().unwrap();
         let p = catalogue.profile("trio-5.9.1").unwrap();
         let e = |id: &str| p.endpoint(id).unwrap().clone();
-        (
-            e("mgmt.device-info"),
-            e("mgmt.config-get"),
-            e("callctrl.dial"),
-        )
+        (e("mgmt.device-info"), e("mgmt.config-get"), e("callctrl.dial"))
     }
 
     fn with_body(mut r: WireRequest, body: &[u8]) -> WireRequest {
@@ -90,32 +79,19 @@ mod tests {
         let deep = format!("{}{}", "[".repeat(17), "]".repeat(17));
         // GET with the body on device/info, POST with the same body and the JSON type on config/get.
         let a = with_body(WireRequest::get(&info.path), deep.as_bytes());
-        let b = with_body(
-            WireRequest::post_json(&config.path, &json!(null)),
-            deep.as_bytes(),
-        );
+        let b = with_body(WireRequest::post_json(&config.path, &json!(null)), deep.as_bytes());
         assert!(same_request(&info, &a, &config, &b));
         assert!(same_request(&config, &b, &info, &a), "symmetric");
-        assert!(
-            same_request(&config, &b, &config, &b.clone()),
-            "the same request on the same endpoint"
-        );
+        assert!(same_request(&config, &b, &config, &b.clone()), "the same request on the same endpoint");
     }
 
     #[test]
     fn different_minimal_requests_are_different_defects() {
         let (info, config, dial) = endpoints();
         // Issue 11: the 501 to DELETE "failed" on dial too, and swallowed a real crash there.
-        let delete = WireRequest {
-            method: "DELETE".into(),
-            ..WireRequest::get("/api/v1/mgmt/pollForStatus")
-        };
-        let poll = Endpoint {
-            path: "/api/v1/mgmt/pollForStatus".into(),
-            ..info.clone()
-        };
-        let long_dest =
-            WireRequest::post_json(&dial.path, &json!({"data": {"Dest": "1".repeat(300)}}));
+        let delete = WireRequest { method: "DELETE".into(), ..WireRequest::get("/api/v1/mgmt/pollForStatus") };
+        let poll = Endpoint { path: "/api/v1/mgmt/pollForStatus".into(), ..info.clone() };
+        let long_dest = WireRequest::post_json(&dial.path, &json!({"data": {"Dest": "1".repeat(300)}}));
         assert!(!same_request(&poll, &delete, &dial, &long_dest));
         // Two crashes of one endpoint with different minimal bodies.
         let null = WireRequest::post_json(&config.path, &json!({"data": null}));
@@ -125,40 +101,20 @@ mod tests {
         );
         assert!(!same_request(&config, &null, &config, &deep));
         // The same body with another content type, another method token, a query, no auth.
-        let text = WireRequest {
-            headers: vec![("Content-Type".into(), "text/plain".into())],
-            ..null.clone()
-        };
+        let text = WireRequest { headers: vec![("Content-Type".into(), "text/plain".into())], ..null.clone() };
         assert!(!same_request(&config, &null, &config, &text));
-        let lower = WireRequest {
-            method: "post".into(),
-            ..null.clone()
-        };
+        let lower = WireRequest { method: "post".into(), ..null.clone() };
         assert!(!same_request(&config, &null, &config, &lower));
-        let queried = WireRequest {
-            path: format!("{}?line=1", config.path),
-            ..null.clone()
-        };
+        let queried = WireRequest { path: format!("{}?line=1", config.path), ..null.clone() };
         assert!(!same_request(&config, &null, &config, &queried));
-        let anonymous = WireRequest {
-            auth: crate::catalogue::case::AuthMode::None,
-            ..null.clone()
-        };
+        let anonymous = WireRequest { auth: crate::catalogue::case::AuthMode::None, ..null.clone() };
         assert!(!same_request(&config, &null, &config, &anonymous));
         // The same other method on two endpoints is the same request.
-        let delete_dial = WireRequest {
-            method: "DELETE".into(),
-            ..WireRequest::get(&dial.path)
-        };
+        let delete_dial = WireRequest { method: "DELETE".into(), ..WireRequest::get(&dial.path) };
         assert!(same_request(&poll, &delete, &dial, &delete_dial));
         // Equal method tokens: documented on device/info, a variation on config/get.
         assert!(
-            same_request(
-                &info,
-                &WireRequest::get(&info.path),
-                &config,
-                &WireRequest::get(&config.path)
-            ),
+            same_request(&info, &WireRequest::get(&info.path), &config, &WireRequest::get(&config.path)),
             "same method token, no body"
         );
         let get_with_type = WireRequest {
@@ -166,12 +122,7 @@ mod tests {
             ..WireRequest::get(&config.path)
         };
         assert!(
-            same_request(
-                &info,
-                &WireRequest::get(&info.path),
-                &config,
-                &get_with_type
-            ),
+            same_request(&info, &WireRequest::get(&info.path), &config, &get_with_type),
             "the harness's JSON type is not part of the defect"
         );
     }

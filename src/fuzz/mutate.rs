@@ -155,11 +155,7 @@ pub fn weighted<T: Copy>(rng: &mut TestRng, items: &[(T, u32)]) -> T {
 
 /// A uniform choice; `None` for an empty list.
 fn pick<'a, T>(rng: &mut TestRng, items: &'a [T]) -> Option<&'a T> {
-    if items.is_empty() {
-        None
-    } else {
-        Some(&items[rng.random_range(0..items.len())])
-    }
+    if items.is_empty() { None } else { Some(&items[rng.random_range(0..items.len())]) }
 }
 
 /// Apply one value operator to `value` (the body of `endpoint`); returns `name: detail`,
@@ -209,12 +205,7 @@ pub fn apply_value_op(
 
 /// `missing-required`: drop a member the schema requires (any member when the schema
 /// names none).
-fn missing_required(
-    value: &mut Value,
-    docs: &SchemaDocs,
-    root: Node<'_>,
-    rng: &mut TestRng,
-) -> Option<String> {
+fn missing_required(value: &mut Value, docs: &SchemaDocs, root: Node<'_>, rng: &mut TestRng) -> Option<String> {
     let mut candidates = Vec::new();
     collect_required(docs, root, value, &mut Vec::new(), &mut candidates);
     let path = if candidates.is_empty() {
@@ -222,9 +213,7 @@ fn missing_required(
         let members: Vec<Vec<PathStep>> = {
             let mut all = Vec::new();
             collect_paths(value, &mut Vec::new(), &mut all);
-            all.into_iter()
-                .filter(|p| matches!(p.last(), Some(PathStep::Key(_))))
-                .collect()
+            all.into_iter().filter(|p| matches!(p.last(), Some(PathStep::Key(_)))).collect()
         };
         if members.is_empty() {
             return None;
@@ -241,30 +230,14 @@ fn missing_required(
 fn unknown_field(value: &mut Value, rng: &mut TestRng) -> Option<String> {
     let path = pick_where(rng, value, true, Value::is_object)?;
     let name = format!("polyconformUnknown{}", rng.random_range(0..1000));
-    let extra = pick(
-        rng,
-        &[
-            Value::from("1"),
-            Value::from(1),
-            Value::Null,
-            Value::Bool(true),
-            Value::Array(vec![]),
-        ],
-    )?
-    .clone();
-    get_mut(value, &path)?
-        .as_object_mut()?
-        .insert(name.clone(), extra);
+    let extra =
+        pick(rng, &[Value::from("1"), Value::from(1), Value::Null, Value::Bool(true), Value::Array(vec![])])?.clone();
+    get_mut(value, &path)?.as_object_mut()?.insert(name.clone(), extra);
     Some(format!("added {}/{name}", pointer_text(&path)))
 }
 
 /// `enum-outside`: a value just outside a member's enum (a suffix, another case, empty, ...).
-fn enum_outside(
-    value: &mut Value,
-    docs: &SchemaDocs,
-    root: Node<'_>,
-    rng: &mut TestRng,
-) -> Option<String> {
+fn enum_outside(value: &mut Value, docs: &SchemaDocs, root: Node<'_>, rng: &mut TestRng) -> Option<String> {
     let mut enums = Vec::new();
     collect_enum_paths(docs, root, value, &mut Vec::new(), &mut enums);
     let (path, allowed) = if enums.is_empty() {
@@ -272,11 +245,7 @@ fn enum_outside(
     } else {
         pick(rng, &enums)?.clone()
     };
-    let first = allowed
-        .first()
-        .and_then(Value::as_str)
-        .unwrap_or("x")
-        .to_string();
+    let first = allowed.first().and_then(Value::as_str).unwrap_or("x").to_string();
     let mut options = vec![
         format!("{first}x"),
         first.to_lowercase(),
@@ -295,11 +264,7 @@ fn enum_outside(
 /// a new member.
 fn overlong_string(value: &mut Value, rng: &mut TestRng) -> Option<String> {
     let len = overlong_length(rng);
-    let text: String = "polyconform-0123456789-"
-        .chars()
-        .cycle()
-        .take(len)
-        .collect();
+    let text: String = "polyconform-0123456789-".chars().cycle().take(len).collect();
     Some(match pick_string(rng, value) {
         Some(path) => {
             *get_mut(value, &path)? = Value::String(text);
@@ -307,13 +272,8 @@ fn overlong_string(value: &mut Value, rng: &mut TestRng) -> Option<String> {
         }
         None => {
             let path = first_object(value)?;
-            get_mut(value, &path)?
-                .as_object_mut()?
-                .insert("polyconformLong".into(), Value::String(text));
-            format!(
-                "added {}/polyconformLong of {len} characters",
-                pointer_text(&path)
-            )
+            get_mut(value, &path)?.as_object_mut()?.insert("polyconformLong".into(), Value::String(text));
+            format!("added {}/polyconformLong of {len} characters", pointer_text(&path))
         }
     })
 }
@@ -321,10 +281,8 @@ fn overlong_string(value: &mut Value, rng: &mut TestRng) -> Option<String> {
 /// `control-chars`: one to three control characters inserted into a string.
 fn control_chars(value: &mut Value, rng: &mut TestRng) -> Option<String> {
     let path = pick_string(rng, value)?;
-    let controls = [
-        '\0', '\u{1}', '\u{7}', '\u{8}', '\t', '\n', '\r', '\u{1b}', '\u{1f}', '\u{7f}', '\u{85}',
-        '\u{2028}',
-    ];
+    let controls =
+        ['\0', '\u{1}', '\u{7}', '\u{8}', '\t', '\n', '\r', '\u{1b}', '\u{1f}', '\u{7f}', '\u{85}', '\u{2028}'];
     let count = rng.random_range(1..=3);
     let Value::String(s) = get_mut(value, &path)? else {
         return None;
@@ -345,19 +303,7 @@ fn control_chars(value: &mut Value, rng: &mut TestRng) -> Option<String> {
 /// inside a string.
 fn non_ascii(value: &mut Value, rng: &mut TestRng) -> Option<String> {
     let path = pick_string(rng, value)?;
-    let texts = [
-        "é",
-        "ß",
-        "Ω",
-        "日本語",
-        "😀",
-        "\u{202e}",
-        "e\u{301}",
-        "\u{feff}",
-        "\u{fffd}",
-        "\u{10ffff}",
-        "𝔘𝔫𝔦",
-    ];
+    let texts = ["é", "ß", "Ω", "日本語", "😀", "\u{202e}", "e\u{301}", "\u{feff}", "\u{fffd}", "\u{10ffff}", "𝔘𝔫𝔦"];
     let t = *pick(rng, &texts)?;
     let replace = rng.random_bool(0.3);
     let Value::String(s) = get_mut(value, &path)? else {
@@ -374,12 +320,7 @@ fn non_ascii(value: &mut Value, rng: &mut TestRng) -> Option<String> {
             .unwrap_or(s.len());
         s.insert_str(at, t);
     }
-    Some(format!(
-        "{} {} {}",
-        pointer_text(&path),
-        if replace { "=" } else { "+=" },
-        t.escape_unicode()
-    ))
+    Some(format!("{} {} {}", pointer_text(&path), if replace { "=" } else { "+=" }, t.escape_unicode()))
 }
 
 /// `data-missing`: `data` removed, or renamed (another case, a trailing space).
@@ -398,21 +339,15 @@ fn data_missing(value: &mut Value, rng: &mut TestRng) -> Option<String> {
 /// `deep-nesting`: a member (or, now and then, the whole body) wrapped in arrays or
 /// objects, up to [`MAX_NESTING`] levels in all.
 fn deep_nesting(value: &mut Value, rng: &mut TestRng) -> Option<String> {
-    let path = if rng.random_bool(0.1) {
-        Vec::new()
-    } else {
-        pick_where(rng, value, false, |_| true).unwrap_or_default()
-    };
+    let path =
+        if rng.random_bool(0.1) { Vec::new() } else { pick_where(rng, value, false, |_| true).unwrap_or_default() };
     let room = MAX_NESTING.saturating_sub(path.len() + depth_of(get(value, &path)?));
     if room < 2 {
         return None;
     }
     // Mostly past the usual 16/32/64 guards, sometimes just under them.
-    let depth = if rng.random_bool(0.25) {
-        rng.random_range(2..=16.min(room))
-    } else {
-        rng.random_range(17.min(room)..=room)
-    };
+    let depth =
+        if rng.random_bool(0.25) { rng.random_range(2..=16.min(room)) } else { rng.random_range(17.min(room)..=room) };
     let arrays = rng.random_bool(0.5);
     let target = get_mut(value, &path)?;
     let mut nested = std::mem::take(target);
@@ -424,34 +359,20 @@ fn deep_nesting(value: &mut Value, rng: &mut TestRng) -> Option<String> {
         };
     }
     *target = nested;
-    Some(format!(
-        "{} wrapped in {depth} {}",
-        pointer_text(&path),
-        if arrays { "arrays" } else { "objects" }
-    ))
+    Some(format!("{} wrapped in {depth} {}", pointer_text(&path), if arrays { "arrays" } else { "objects" }))
 }
 
 fn overlong_length(rng: &mut TestRng) -> usize {
     match rng.random_range(0..10) {
         0..=3 => rng.random_range(257..=1024),
         4..=6 => rng.random_range(1025..=4096),
-        7..=8 => pick(
-            rng,
-            &[255, 256, 511, 512, 513, 1023, 1024, 1025, 4095, 4096, 4097],
-        )
-        .copied()
-        .unwrap_or(513),
+        7..=8 => pick(rng, &[255, 256, 511, 512, 513, 1023, 1024, 1025, 4095, 4096, 4097]).copied().unwrap_or(513),
         _ => rng.random_range(4097..=MAX_STRING),
     }
 }
 
 /// Apply one encoding operator to serialised `body`.
-pub fn apply_encoding_op(
-    op: EncodingOp,
-    value: &Value,
-    body: &mut Vec<u8>,
-    rng: &mut TestRng,
-) -> Option<String> {
+pub fn apply_encoding_op(op: EncodingOp, value: &Value, body: &mut Vec<u8>, rng: &mut TestRng) -> Option<String> {
     let detail = match op {
         EncodingOp::DuplicateKey => duplicate_key(value, body, rng)?,
         EncodingOp::Truncated => {
@@ -481,24 +402,11 @@ pub fn apply_encoding_op(
 fn duplicate_key(value: &Value, body: &mut Vec<u8>, rng: &mut TestRng) -> Option<String> {
     let mut objects = Vec::new();
     collect_paths(value, &mut Vec::new(), &mut objects);
-    objects.retain(|p| {
-        get(value, p)
-            .and_then(Value::as_object)
-            .is_some_and(|m| !m.is_empty())
-    });
+    objects.retain(|p| get(value, p).and_then(Value::as_object).is_some_and(|m| !m.is_empty()));
     let path = pick(rng, &objects)?.clone();
     let map = get(value, &path)?.as_object()?;
     let key = map.keys().nth(rng.random_range(0..map.len()))?.clone();
-    let other = pick(
-        rng,
-        &[
-            Value::Null,
-            Value::from("x"),
-            Value::Object(Map::new()),
-            map[&key].clone(),
-        ],
-    )?
-    .clone();
+    let other = pick(rng, &[Value::Null, Value::from("x"), Value::Object(Map::new()), map[&key].clone()])?.clone();
     let before = rng.random_bool(0.5);
     *body = with_duplicate(value, &path, &key, &other, before).into_bytes();
     Some(format!(
@@ -544,46 +452,22 @@ fn latin1_byte(body: &mut Vec<u8>, rng: &mut TestRng) -> String {
 /// A byte sequence that is never UTF-8 (lone bytes, bad continuations, a surrogate, an
 /// overlong form), mostly inside a string.
 fn stray_bytes(body: &mut Vec<u8>, rng: &mut TestRng) -> Option<String> {
-    let sequences: [&[u8]; 7] = [
-        &[0xff],
-        &[0xfe],
-        &[0xc3, 0x28],
-        &[0xe2, 0x28, 0xa1],
-        &[0xed, 0xa0, 0x80],
-        &[0xc0, 0xaf],
-        &[0x80],
-    ];
+    let sequences: [&[u8]; 7] =
+        [&[0xff], &[0xfe], &[0xc3, 0x28], &[0xe2, 0x28, 0xa1], &[0xed, 0xa0, 0x80], &[0xc0, 0xaf], &[0x80]];
     let seq = *pick(rng, &sequences)?;
-    let at = if rng.random_bool(0.7) {
-        quoted_position(rng, body).unwrap_or(0)
-    } else {
-        rng.random_range(0..=body.len())
-    };
+    let at =
+        if rng.random_bool(0.7) { quoted_position(rng, body).unwrap_or(0) } else { rng.random_range(0..=body.len()) };
     let mut out = body[..at].to_vec();
     out.extend_from_slice(seq);
     out.extend_from_slice(&body[at..]);
     *body = out;
-    Some(format!(
-        "bytes {} at byte {at}",
-        seq.iter()
-            .map(|b| format!("\\x{b:02X}"))
-            .collect::<String>()
-    ))
+    Some(format!("bytes {} at byte {at}", seq.iter().map(|b| format!("\\x{b:02X}")).collect::<String>()))
 }
 
 /// A position just inside a string literal of `body` (after an opening quote).
 fn quoted_position(rng: &mut TestRng, body: &[u8]) -> Option<usize> {
-    let quotes: Vec<usize> = body
-        .iter()
-        .enumerate()
-        .filter(|(_, b)| **b == b'"')
-        .map(|(i, _)| i + 1)
-        .collect();
-    if quotes.is_empty() {
-        None
-    } else {
-        Some(quotes[rng.random_range(0..quotes.len())])
-    }
+    let quotes: Vec<usize> = body.iter().enumerate().filter(|(_, b)| **b == b'"').map(|(i, _)| i + 1).collect();
+    if quotes.is_empty() { None } else { Some(quotes[rng.random_range(0..quotes.len())]) }
 }
 
 /// Content types: every reading the manual allows and several it does not.
@@ -692,10 +576,7 @@ pub fn arb_query(endpoint: &Endpoint, rng: &mut TestRng) -> String {
 
 /// A config parameter name that cannot exist on a phone (for bodies without schema help).
 pub fn harmless_param(runner: &mut TestRunner) -> String {
-    arb_param_name()
-        .new_tree(runner)
-        .map(|t| t.current())
-        .unwrap_or_else(|_| "polyconform.fuzz.x".into())
+    arb_param_name().new_tree(runner).map(|t| t.current()).unwrap_or_else(|_| "polyconform.fuzz.x".into())
 }
 
 // ---- instance navigation -------------------------------------------------------------
@@ -742,9 +623,7 @@ fn first_object(value: &Value) -> Option<Vec<PathStep>> {
     let mut all = Vec::new();
     collect_paths(value, &mut Vec::new(), &mut all);
     // The deepest object is the most likely to be read field by field (`data`).
-    all.into_iter()
-        .filter(|p| get(value, p).is_some_and(Value::is_object))
-        .max_by_key(Vec::len)
+    all.into_iter().filter(|p| get(value, p).is_some_and(Value::is_object)).max_by_key(Vec::len)
 }
 
 pub fn get<'a>(value: &'a Value, path: &[PathStep]) -> Option<&'a Value> {
@@ -870,13 +749,7 @@ fn wrong_type_for(rng: &mut TestRng, current: &Value) -> Value {
 
 /// Serialise `value`, writing member `key` of the object at `path` twice: once with
 /// `other` and once with its own value.
-fn with_duplicate(
-    value: &Value,
-    path: &[PathStep],
-    key: &str,
-    other: &Value,
-    other_first: bool,
-) -> String {
+fn with_duplicate(value: &Value, path: &[PathStep], key: &str, other: &Value, other_first: bool) -> String {
     fn write(
         v: &Value,
         here: &mut Vec<PathStep>,
@@ -932,26 +805,14 @@ fn with_duplicate(
         }
     }
     let mut out = String::new();
-    write(
-        value,
-        &mut Vec::new(),
-        path,
-        key,
-        other,
-        other_first,
-        &mut out,
-    );
+    write(value, &mut Vec::new(), path, key, other, other_first, &mut out);
     out
 }
 
 /// A value shown in a mutation detail, cut short.
 fn short(v: &Value) -> String {
     let text = v.to_string();
-    if text.chars().count() > 40 {
-        format!("{}...", text.chars().take(40).collect::<String>())
-    } else {
-        text
-    }
+    if text.chars().count() > 40 { format!("{}...", text.chars().take(40).collect::<String>()) } else { text }
 }
 
 #[cfg(test)]
@@ -963,22 +824,13 @@ mod tests {
     use serde_json::json;
 
     fn runner() -> TestRunner {
-        TestRunner::new_with_rng(
-            Config::default(),
-            TestRng::from_seed(RngAlgorithm::ChaCha, &[3; 32]),
-        )
+        TestRunner::new_with_rng(Config::default(), TestRng::from_seed(RngAlgorithm::ChaCha, &[3; 32]))
     }
 
     #[test]
     fn duplicate_keys_are_written_twice_and_refused_by_the_strict_reader() {
         let v = json!({"data": {"Dest": "100"}});
-        let text = with_duplicate(
-            &v,
-            &[PathStep::Key("data".into())],
-            "Dest",
-            &Value::Null,
-            true,
-        );
+        let text = with_duplicate(&v, &[PathStep::Key("data".into())], "Dest", &Value::Null, true);
         assert_eq!(text, r#"{"data":{"Dest":null,"Dest":"100"}}"#);
         assert_eq!(parse_strict(text.as_bytes()).unwrap_err(), "duplicate key");
     }
@@ -1004,16 +856,12 @@ mod tests {
         let mut removed = std::collections::BTreeSet::new();
         for _ in 0..50 {
             let mut v = json!({"data": {"Dest": "100", "Line": "1"}});
-            let what =
-                apply_value_op(ValueOp::MissingRequired, &mut v, &docs, root, &mut r).unwrap();
+            let what = apply_value_op(ValueOp::MissingRequired, &mut v, &docs, root, &mut r).unwrap();
             removed.insert(what);
         }
         assert_eq!(
             removed.into_iter().collect::<Vec<_>>(),
-            vec![
-                "missing-required: removed /data",
-                "missing-required: removed /data/Dest"
-            ]
+            vec!["missing-required: removed /data", "missing-required: removed /data/Dest"]
         );
     }
 
@@ -1025,10 +873,7 @@ mod tests {
         for _ in 0..30 {
             let mut v = json!({"data": {"Dest": "100", "Type": "SIP"}});
             apply_value_op(ValueOp::EnumOutside, &mut v, &docs, root, &mut r).unwrap();
-            assert!(
-                !["SIP", "TEL", "H323"].contains(&v["data"]["Type"].as_str().unwrap()),
-                "{v}"
-            );
+            assert!(!["SIP", "TEL", "H323"].contains(&v["data"]["Type"].as_str().unwrap()), "{v}");
         }
     }
 

@@ -154,8 +154,7 @@ pub fn rfc_answers(kind: ProtocolKind) -> &'static [u16] {
 /// table other than 2000 and the informational 3xxx (a 4xxx or 5000).
 pub fn documented_failure(profile: &Profile, response: &WireResponse) -> Option<String> {
     let status = response.api_status()?;
-    (profile.is_known_code(&status) && (status.starts_with('4') || status.starts_with('5')))
-        .then_some(status)
+    (profile.is_known_code(&status) && (status.starts_with('4') || status.starts_with('5'))).then_some(status)
 }
 
 /// What a body is, for a one-line `actual`: `empty body`, `HTML page`, `Status "2000"`.
@@ -170,8 +169,7 @@ fn body_kind(profile: &Profile, response: &WireResponse) -> String {
         (_, Some(s)) => format!("Status \"{s}\" (not in the manual's table)"),
         (Some(_), None) => "JSON without a `Status`".into(),
         (None, None) => {
-            let text = String::from_utf8_lossy(&response.body[..response.body.len().min(512)])
-                .to_ascii_lowercase();
+            let text = String::from_utf8_lossy(&response.body[..response.body.len().min(512)]).to_ascii_lowercase();
             if text.contains("<html") || text.contains("<!doctype") {
                 "HTML page".into()
             } else {
@@ -183,12 +181,7 @@ fn body_kind(profile: &Profile, response: &WireResponse) -> String {
 
 /// A FAIL-level violation.
 fn fail(oracle: Oracle, requirement: String, actual: String) -> Option<Violation> {
-    Some(Violation {
-        oracle,
-        verdict: Verdict::Fail,
-        requirement,
-        actual,
-    })
+    Some(Violation { oracle, verdict: Verdict::Fail, requirement, actual })
 }
 
 /// Judge one answer to a generated request.
@@ -208,14 +201,7 @@ pub fn judge(
     };
     let documented_method = request.method == endpoint.method.as_str();
     if response.status >= 400 {
-        return judge_http_error(
-            profile,
-            endpoint,
-            intent,
-            protocol,
-            response,
-            documented_method,
-        );
+        return judge_http_error(profile, endpoint, intent, protocol, response, documented_method);
     }
     if !documented_method || response.status != 200 {
         return Judgement::default();
@@ -241,17 +227,14 @@ fn judge_no_answer(
             );
         }
         Outcome::Reset { detail } => {
-            let oversize_body = request
-                .body
-                .as_ref()
-                .is_some_and(|b| b.len() > profile.limits.body_bytes_rejected_above);
+            let oversize_body =
+                request.body.as_ref().is_some_and(|b| b.len() > profile.limits.body_bytes_rejected_above);
             if oversize_body || protocol == Some(ProtocolKind::HeaderSize) {
                 j.observations.push(Observation::OversizeClosed);
             } else {
                 j.violation = fail(
                     Oracle::ConnectionReset,
-                    "every request gets an HTTP answer; the connection is not closed without one"
-                        .into(),
+                    "every request gets an HTTP answer; the connection is not closed without one".into(),
                     format!("connection closed without an answer ({detail})"),
                 );
             }
@@ -308,20 +291,12 @@ fn judge_http_error(
 
 /// An HTTP 200 answer to the documented method: a `Status` from the table, then what
 /// accepting the request means for its intent.
-fn judge_api_answer(
-    profile: &Profile,
-    endpoint: &Endpoint,
-    intent: &Intent,
-    response: &WireResponse,
-) -> Judgement {
+fn judge_api_answer(profile: &Profile, endpoint: &Endpoint, intent: &Intent, response: &WireResponse) -> Judgement {
     let mut j = Judgement::default();
     let Some(status) = response.api_status() else {
         j.violation = fail(
             Oracle::NoApiStatus,
-            format!(
-                "{}: \"Output Syntax: JSON\" with a `Status` member in every answer",
-                endpoint.section
-            ),
+            format!("{}: \"Output Syntax: JSON\" with a `Status` member in every answer", endpoint.section),
             if response.json().is_some() {
                 "HTTP 200, JSON without a `Status` string".into()
             } else {
@@ -333,8 +308,7 @@ fn judge_api_answer(
     if !profile.is_known_code(&status) {
         j.violation = fail(
             Oracle::UndocumentedStatus,
-            "`Status` is one of the codes of the manual's \"Error Code and Descriptions\" table"
-                .into(),
+            "`Status` is one of the codes of the manual's \"Error Code and Descriptions\" table".into(),
             format!("HTTP 200, Status \"{status}\" (not in the table)"),
         );
         return j;
@@ -349,9 +323,7 @@ fn judge_api_answer(
         return j;
     }
     match intent {
-        Intent::Invalid {
-            mandatory: Some(member),
-        } => match endpoint.input {
+        Intent::Invalid { mandatory: Some(member) } => match endpoint.input {
             Input::Required => {
                 j.violation = Some(Violation {
                     oracle: Oracle::MandatoryFieldAccepted,
@@ -388,10 +360,7 @@ fn judge_api_answer(
 /// Whether `outcome` reproduces `violation` (same oracle): the shrinker's and the
 /// replayer's test.
 pub fn reproduces(violation: &Violation, judgement: &Judgement) -> bool {
-    judgement
-        .violation
-        .as_ref()
-        .is_some_and(|v| v.oracle == violation.oracle)
+    judgement.violation.as_ref().is_some_and(|v| v.oracle == violation.oracle)
 }
 
 #[cfg(test)]
@@ -449,11 +418,7 @@ mod tests {
     }
 
     fn answered(status: u16, body: &str) -> Outcome {
-        Outcome::Answered(WireResponse {
-            status,
-            headers: vec![],
-            body: body.as_bytes().to_vec(),
-        })
+        Outcome::Answered(WireResponse { status, headers: vec![], body: body.as_bytes().to_vec() })
     }
 
     fn request() -> WireRequest {
@@ -466,18 +431,10 @@ mod tests {
         for (outcome, oracle) in [
             (answered(500, ""), Oracle::ServerError),
             (Outcome::Timeout { after_ms: 2000 }, Oracle::Hang),
-            (
-                Outcome::Reset {
-                    detail: "closed".into(),
-                },
-                Oracle::ConnectionReset,
-            ),
+            (Outcome::Reset { detail: "closed".into() }, Oracle::ConnectionReset),
         ] {
             let j = judge(&p, &e, &r, &protocol(ProtocolKind::ContentType), &outcome);
-            assert_eq!(
-                j.violation.map(|v| (v.oracle, v.verdict)),
-                Some((oracle, Verdict::Fail))
-            );
+            assert_eq!(j.violation.map(|v| (v.oracle, v.verdict)), Some((oracle, Verdict::Fail)));
         }
     }
 
@@ -485,34 +442,17 @@ mod tests {
     fn a_missing_mandatory_member_accepted_fails_and_optional_input_is_non_strict() {
         let (p, r) = (profile(), request());
         let ok = answered(200, r#"{"Status":"2000"}"#);
-        let intent = Intent::Invalid {
-            mandatory: Some("/data/Dest".into()),
-        };
-        let v = judge(&p, &endpoint(Input::Required), &r, &intent, &ok)
-            .violation
-            .unwrap();
-        assert_eq!(
-            (v.oracle, v.verdict),
-            (Oracle::MandatoryFieldAccepted, Verdict::Fail)
-        );
-        let v = judge(&p, &endpoint(Input::Optional), &r, &intent, &ok)
-            .violation
-            .unwrap();
+        let intent = Intent::Invalid { mandatory: Some("/data/Dest".into()) };
+        let v = judge(&p, &endpoint(Input::Required), &r, &intent, &ok).violation.unwrap();
+        assert_eq!((v.oracle, v.verdict), (Oracle::MandatoryFieldAccepted, Verdict::Fail));
+        let v = judge(&p, &endpoint(Input::Optional), &r, &intent, &ok).violation.unwrap();
         assert_eq!(v.verdict, Verdict::NonStrict);
         // Absent input on an optional endpoint is what "Input is optional" allows.
-        let whole = Intent::Invalid {
-            mandatory: Some("/data".into()),
-        };
-        assert_eq!(
-            judge(&p, &endpoint(Input::Optional), &r, &whole, &ok).violation,
-            None
-        );
+        let whole = Intent::Invalid { mandatory: Some("/data".into()) };
+        assert_eq!(judge(&p, &endpoint(Input::Optional), &r, &whole, &ok).violation, None);
         // Refused properly: nothing to report.
         let refused = answered(200, r#"{"Status":"4000"}"#);
-        assert_eq!(
-            judge(&p, &endpoint(Input::Required), &r, &intent, &refused).violation,
-            None
-        );
+        assert_eq!(judge(&p, &endpoint(Input::Required), &r, &intent, &refused).violation, None);
     }
 
     #[test]
@@ -520,60 +460,25 @@ mod tests {
         let (p, e, r) = (profile(), endpoint(Input::Required), request());
         let ok = answered(200, r#"{"Status":"2000"}"#);
         let j = judge(&p, &e, &r, &Intent::Invalid { mandatory: None }, &ok);
-        assert_eq!(
-            (j.violation, j.observations),
-            (None, vec![Observation::InvalidAccepted])
-        );
-        let j = judge(
-            &p,
-            &e,
-            &r,
-            &Intent::Valid,
-            &answered(200, r#"{"Status":"4007"}"#),
-        );
+        assert_eq!((j.violation, j.observations), (None, vec![Observation::InvalidAccepted]));
+        let j = judge(&p, &e, &r, &Intent::Valid, &answered(200, r#"{"Status":"4007"}"#));
         assert_eq!(j.violation, None);
-        assert!(
-            j.observations
-                .contains(&Observation::StatusNotListedForEndpoint)
-        );
+        assert!(j.observations.contains(&Observation::StatusNotListedForEndpoint));
         // HTTP errors other than 5xx are the conformance suite's business.
-        assert_eq!(
-            judge(&p, &e, &r, &Intent::Valid, &answered(413, "")).violation,
-            None
-        );
+        assert_eq!(judge(&p, &e, &r, &Intent::Valid, &answered(413, "")).violation, None);
     }
 
     #[test]
     fn answers_must_carry_a_documented_status() {
         let (p, e, r) = (profile(), endpoint(Input::Required), request());
-        let v = judge(&p, &e, &r, &Intent::Valid, &answered(200, "<html>"))
-            .violation
-            .unwrap();
+        let v = judge(&p, &e, &r, &Intent::Valid, &answered(200, "<html>")).violation.unwrap();
         assert_eq!(v.oracle, Oracle::NoApiStatus);
-        let v = judge(
-            &p,
-            &e,
-            &r,
-            &Intent::Valid,
-            &answered(200, r#"{"Status":"4999"}"#),
-        )
-        .violation
-        .unwrap();
+        let v = judge(&p, &e, &r, &Intent::Valid, &answered(200, r#"{"Status":"4999"}"#)).violation.unwrap();
         assert_eq!(v.oracle, Oracle::UndocumentedStatus);
         // Another method: not the endpoint the manual describes, so no body rule.
         let mut put = r.clone();
         put.method = "PUT".into();
-        assert_eq!(
-            judge(
-                &p,
-                &e,
-                &put,
-                &protocol(ProtocolKind::Method),
-                &answered(200, "<html>")
-            )
-            .violation,
-            None
-        );
+        assert_eq!(judge(&p, &e, &put, &protocol(ProtocolKind::Method), &answered(200, "<html>")).violation, None);
     }
 
     #[test]
@@ -581,19 +486,8 @@ mod tests {
         let (p, e) = (profile(), endpoint(Input::Required));
         let mut r = request();
         r.body = Some(vec![b' '; 30000].into());
-        let j = judge(
-            &p,
-            &e,
-            &r,
-            &protocol(ProtocolKind::BodySize),
-            &Outcome::Reset {
-                detail: "broken pipe".into(),
-            },
-        );
-        assert_eq!(
-            (j.violation, j.observations),
-            (None, vec![Observation::OversizeClosed])
-        );
+        let j = judge(&p, &e, &r, &protocol(ProtocolKind::BodySize), &Outcome::Reset { detail: "broken pipe".into() });
+        assert_eq!((j.violation, j.observations), (None, vec![Observation::OversizeClosed]));
         // Likewise a header section too large to read; a reset on a small request is not.
         let small = request();
         let j = judge(
@@ -601,31 +495,21 @@ mod tests {
             &e,
             &small,
             &protocol(ProtocolKind::HeaderSize),
-            &Outcome::Reset {
-                detail: "broken pipe".into(),
-            },
+            &Outcome::Reset { detail: "broken pipe".into() },
         );
-        assert_eq!(
-            (j.violation, j.observations),
-            (None, vec![Observation::OversizeClosed])
-        );
+        assert_eq!((j.violation, j.observations), (None, vec![Observation::OversizeClosed]));
         let j = judge(
             &p,
             &e,
             &small,
             &protocol(ProtocolKind::ContentType),
-            &Outcome::Reset {
-                detail: "broken pipe".into(),
-            },
+            &Outcome::Reset { detail: "broken pipe".into() },
         );
         assert_eq!(j.violation.map(|v| v.oracle), Some(Oracle::ConnectionReset));
     }
 
     fn protocol(mutation: ProtocolKind) -> Intent {
-        Intent::Protocol {
-            mutation,
-            why: mutation.label().into(),
-        }
+        Intent::Protocol { mutation, why: mutation.label().into() }
     }
 
     /// The request a variation of `kind` is made of (the oracle reads only its method,
@@ -648,18 +532,8 @@ mod tests {
             assert!(!answers.is_empty(), "{kind:?}");
             // Every RFC answer, and any other refusal (4xx), whatever the body.
             for &status in answers.iter().chain(&[401, 403, 409, 422]) {
-                let body = if status == 200 {
-                    r#"{"Status":"2000"}"#
-                } else {
-                    HTML
-                };
-                let j = judge(
-                    &p,
-                    &e,
-                    &variation(kind),
-                    &protocol(kind),
-                    &answered(status, body),
-                );
+                let body = if status == 200 { r#"{"Status":"2000"}"# } else { HTML };
+                let j = judge(&p, &e, &variation(kind), &protocol(kind), &answered(status, body));
                 assert_eq!(j.violation, None, "{} answered {status}", kind.label());
                 assert_eq!(
                     j.observations.contains(&Observation::RfcServerStatus),
@@ -683,14 +557,7 @@ mod tests {
                     continue;
                 }
                 for body in [HTML, "", "{}"] {
-                    let v = judge(
-                        &p,
-                        &e,
-                        &variation(kind),
-                        &protocol(kind),
-                        &answered(status, body),
-                    )
-                    .violation;
+                    let v = judge(&p, &e, &variation(kind), &protocol(kind), &answered(status, body)).violation;
                     assert_eq!(
                         v.as_ref().map(|v| (v.oracle, v.verdict)),
                         Some((Oracle::ServerError, Verdict::Fail)),
@@ -700,31 +567,16 @@ mod tests {
                 }
             }
         }
-        let v = judge(
-            &p,
-            &e,
-            &variation(ProtocolKind::Method),
-            &protocol(ProtocolKind::Method),
-            &answered(500, HTML),
-        )
-        .violation
-        .unwrap();
+        let v = judge(&p, &e, &variation(ProtocolKind::Method), &protocol(ProtocolKind::Method), &answered(500, HTML))
+            .violation
+            .unwrap();
         assert_eq!(v.actual, "HTTP 500, HTML page");
         // 501 is the answer to a method, not to a request the manual describes.
-        for intent in [
-            Intent::Valid,
-            Intent::Invalid { mandatory: None },
-            Intent::Malformed {
-                why: "truncated".into(),
-            },
-        ] {
-            let v = judge(&p, &e, &request(), &intent, &answered(501, ""))
-                .violation
-                .unwrap();
-            assert_eq!(
-                (v.oracle, v.actual.as_str()),
-                (Oracle::ServerError, "HTTP 501, empty body")
-            );
+        for intent in
+            [Intent::Valid, Intent::Invalid { mandatory: None }, Intent::Malformed { why: "truncated".into() }]
+        {
+            let v = judge(&p, &e, &request(), &intent, &answered(501, "")).violation.unwrap();
+            assert_eq!((v.oracle, v.actual.as_str()), (Oracle::ServerError, "HTTP 501, empty body"));
         }
     }
 
@@ -732,44 +584,20 @@ mod tests {
     fn a_documented_failure_status_on_an_http_error_is_the_failure_answer() {
         let (p, e, r) = (profile(), endpoint(Input::Required), request());
         // E48: the manual prints the failure body, never its HTTP status.
-        let j = judge(
-            &p,
-            &e,
-            &r,
-            &Intent::Valid,
-            &answered(500, r#"{"Status":"5000"}"#),
-        );
+        let j = judge(&p, &e, &r, &Intent::Valid, &answered(500, r#"{"Status":"5000"}"#));
         assert_eq!(j.violation, None);
-        assert_eq!(
-            j.observations,
-            vec![Observation::FailureOnHttpError, Observation::ValidRefused]
-        );
+        assert_eq!(j.observations, vec![Observation::FailureOnHttpError, Observation::ValidRefused]);
         let j = judge(
             &p,
             &e,
             &r,
-            &Intent::Invalid {
-                mandatory: Some("/data/Dest".into()),
-            },
+            &Intent::Invalid { mandatory: Some("/data/Dest".into()) },
             &answered(400, r#"{"Status":"4000"}"#),
         );
-        assert_eq!(
-            (j.violation, j.observations),
-            (None, vec![Observation::FailureOnHttpError])
-        );
-        let j = judge(
-            &p,
-            &e,
-            &r,
-            &Intent::Valid,
-            &answered(501, r#"{"Status": "4004"}"#),
-        );
+        assert_eq!((j.violation, j.observations), (None, vec![Observation::FailureOnHttpError]));
+        let j = judge(&p, &e, &r, &Intent::Valid, &answered(501, r#"{"Status": "4004"}"#));
         assert_eq!(j.violation, None);
-        assert!(
-            j.observations
-                .contains(&Observation::StatusNotListedForEndpoint),
-            "4004 is not in dial's list"
-        );
+        assert!(j.observations.contains(&Observation::StatusNotListedForEndpoint), "4004 is not in dial's list");
         let j = judge(
             &p,
             &e,
@@ -777,32 +605,18 @@ mod tests {
             &protocol(ProtocolKind::ContentType),
             &answered(503, r#"{"Status":"5000"}"#),
         );
-        assert_eq!(
-            (j.violation, j.observations),
-            (None, vec![Observation::FailureOnHttpError])
-        );
+        assert_eq!((j.violation, j.observations), (None, vec![Observation::FailureOnHttpError]));
         // A 5xx without a documented failure Status is still a crash.
         for (body, actual) in [
             ("", "HTTP 500, empty body"),
             (HTML, "HTTP 500, HTML page"),
             ("Internal error", "HTTP 500, body is not JSON"),
             (r#"{"error":"x"}"#, "HTTP 500, JSON without a `Status`"),
-            (
-                r#"{"Status":"2000"}"#,
-                "HTTP 500, Status \"2000\" (not a failure Status)",
-            ),
-            (
-                r#"{"Status":"3000"}"#,
-                "HTTP 500, Status \"3000\" (not a failure Status)",
-            ),
-            (
-                r#"{"Status":"5500"}"#,
-                "HTTP 500, Status \"5500\" (not in the manual's table)",
-            ),
+            (r#"{"Status":"2000"}"#, "HTTP 500, Status \"2000\" (not a failure Status)"),
+            (r#"{"Status":"3000"}"#, "HTTP 500, Status \"3000\" (not a failure Status)"),
+            (r#"{"Status":"5500"}"#, "HTTP 500, Status \"5500\" (not in the manual's table)"),
         ] {
-            let v = judge(&p, &e, &r, &Intent::Valid, &answered(500, body))
-                .violation
-                .unwrap();
+            let v = judge(&p, &e, &r, &Intent::Valid, &answered(500, body)).violation.unwrap();
             assert_eq!((v.oracle, v.actual.as_str()), (Oracle::ServerError, actual));
         }
     }
@@ -810,21 +624,12 @@ mod tests {
     #[test]
     fn a_request_the_harness_could_not_send_is_never_a_finding() {
         let (p, e) = (profile(), endpoint(Input::Required));
-        let outcome = Outcome::ClientError {
-            detail: "invalid HTTP method".into(),
-        };
-        for intent in [
-            Intent::Valid,
-            protocol(ProtocolKind::Method),
-            Intent::Invalid {
-                mandatory: Some("/data/Dest".into()),
-            },
-        ] {
+        let outcome = Outcome::ClientError { detail: "invalid HTTP method".into() };
+        for intent in
+            [Intent::Valid, protocol(ProtocolKind::Method), Intent::Invalid { mandatory: Some("/data/Dest".into()) }]
+        {
             let j = judge(&p, &e, &variation(ProtocolKind::Method), &intent, &outcome);
-            assert_eq!(
-                (j.violation, j.observations),
-                (None, vec![Observation::NotSent])
-            );
+            assert_eq!((j.violation, j.observations), (None, vec![Observation::NotSent]));
         }
     }
 }

@@ -26,30 +26,20 @@ impl Ticker {
         let interactive = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
         let bar = interactive.then(|| {
             let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-            if let Ok(style) =
-                ProgressStyle::with_template("{spinner} {elapsed_precise} {wide_msg}")
-            {
+            if let Ok(style) = ProgressStyle::with_template("{spinner} {elapsed_precise} {wide_msg}") {
                 bar.set_style(style);
             }
             bar.enable_steady_tick(Duration::from_millis(200));
             bar
         });
         let now = Instant::now();
-        Ticker {
-            bar,
-            started: now,
-            last: now,
-        }
+        Ticker { bar, started: now, last: now }
     }
 
     /// The campaign's counters after a case.
     pub fn update(&mut self, cases: u64, findings: usize, endpoint: &str) {
         let now = Instant::now();
-        let every = if self.bar.is_some() {
-            DRAW_EVERY
-        } else {
-            PLAIN_EVERY
-        };
+        let every = if self.bar.is_some() { DRAW_EVERY } else { PLAIN_EVERY };
         if now.duration_since(self.last) < every {
             return;
         }

@@ -29,21 +29,13 @@ pub fn run_record(
         cases.push(finding_case(family, r, verdict, actual));
     };
     for f in &s.findings {
-        record_of(
-            &f.reproducer,
-            f.reproducer.verdict,
-            f.reproducer.minimal.answer.clone(),
-        );
+        record_of(&f.reproducer, f.reproducer.verdict, f.reproducer.minimal.answer.clone());
     }
     for (r, result) in replayed {
         if let Replayed::StillFailing { violation, .. } = result
             && !s.findings.iter().any(|f| f.reproducer.id == r.id)
         {
-            record_of(
-                r,
-                violation.verdict,
-                format!("replayed: {}", violation.actual),
-            );
+            record_of(r, violation.verdict, format!("replayed: {}", violation.actual));
         }
     }
     for e in &campaign.endpoints {
@@ -76,15 +68,8 @@ fn finding_case(family: &str, r: &Reproducer, verdict: Verdict, actual: String) 
         id: format!("{family}.fuzz.{}.{}", r.endpoint, r.oracle.label()),
         title: format!("fuzz {}: {}", r.endpoint, r.oracle.label()),
         family: Family::Input,
-        level: if verdict == Verdict::Fail {
-            Level::Must
-        } else {
-            Level::Ambiguous
-        },
-        manual: ManualRef {
-            section: r.section.clone(),
-            quote: r.requirement.clone(),
-        },
+        level: if verdict == Verdict::Fail { Level::Must } else { Level::Ambiguous },
+        manual: ManualRef { section: r.section.clone(), quote: r.requirement.clone() },
         endpoint: Some(r.endpoint.clone()),
         suite: "fuzz".into(),
         verdict,
@@ -94,18 +79,13 @@ fn finding_case(family: &str, r: &Reproducer, verdict: Verdict, actual: String) 
             verdict,
             section: r.section.clone(),
             requirement: r.requirement.clone(),
-            expected: vec![
-                "an HTTP answer below 500 within the timeout, JSON with a documented Status".into(),
-            ],
+            expected: vec!["an HTTP answer below 500 within the timeout, JSON with a documented Status".into()],
             actual,
             step: "fuzz".into(),
             details: r.mutations.clone(),
             errata: vec![],
         }],
-        exchanges: vec![
-            ex("first failing request", &r.original),
-            ex("minimal request", &r.minimal),
-        ],
+        exchanges: vec![ex("first failing request", &r.original), ex("minimal request", &r.minimal)],
         reproducer: Some(r.curl.clone()),
         duration_ms: 0,
     }
@@ -120,9 +100,7 @@ fn fuzzed_case(family: &str, e: &Endpoint, n: u64) -> CaseRecord {
         level: Level::Must,
         manual: ManualRef {
             section: e.section.clone(),
-            quote:
-                "no HTTP 5xx, no hang, no reset, a documented Status, mandatory parameters enforced"
-                    .into(),
+            quote: "no HTTP 5xx, no hang, no reset, a documented Status, mandatory parameters enforced".into(),
         },
         endpoint: Some(e.id.clone()),
         suite: "fuzz".into(),

@@ -48,11 +48,7 @@ impl Replayed {
                 } else {
                     format!(" ({})", violation.verdict.label())
                 };
-                let was = if *changed {
-                    format!(" (was {})", r.oracle.label())
-                } else {
-                    String::new()
-                };
+                let was = if *changed { format!(" (was {})", r.oracle.label()) } else { String::new() };
                 format!(
                     "STILL FAILING{verdict}  {}  {}{was}: {}",
                     r.endpoint,
@@ -60,11 +56,9 @@ impl Replayed {
                     violation.actual
                 )
             }
-            Replayed::Fixed { answer } => format!(
-                "FIXED          {}  {} no longer: {answer}",
-                r.endpoint,
-                r.oracle.label()
-            ),
+            Replayed::Fixed { answer } => {
+                format!("FIXED          {}  {} no longer: {answer}", r.endpoint, r.oracle.label())
+            }
             Replayed::Error(why) => format!("ERROR          {}  {why}", r.endpoint),
         }
     }
@@ -79,10 +73,7 @@ pub async fn replay_one(campaign: &Campaign<'_>, r: &Reproducer) -> Replayed {
         ));
     }
     let Some(endpoint) = campaign.profile.endpoint(&r.endpoint).cloned() else {
-        return Replayed::Error(format!(
-            "endpoint `{}` is not in profile `{}`",
-            r.endpoint, r.profile
-        ));
+        return Replayed::Error(format!("endpoint `{}` is not in profile `{}`", r.endpoint, r.profile));
     };
     if endpoint.safety.needs_opt_in() {
         return Replayed::Error(format!(
@@ -91,9 +82,7 @@ pub async fn replay_one(campaign: &Campaign<'_>, r: &Reproducer) -> Replayed {
             endpoint.safety.label()
         ));
     }
-    if endpoint.safety == Safety::Mutating
-        && !campaign.endpoints.iter().any(|e| e.id == endpoint.id)
-    {
+    if endpoint.safety == Safety::Mutating && !campaign.endpoints.iter().any(|e| e.id == endpoint.id) {
         return Replayed::Error(format!(
             "`{}` is mutating and was not selected (hint: add --allow-mutating)",
             endpoint.id
@@ -107,18 +96,14 @@ pub async fn replay_one(campaign: &Campaign<'_>, r: &Reproducer) -> Replayed {
     };
     // The harness's client refused the request: neither fixed nor failing.
     if let Outcome::ClientError { detail } = &ex.outcome {
-        return Replayed::Error(format!(
-            "not sent: the HTTP client refused the request ({detail})"
-        ));
+        return Replayed::Error(format!("not sent: the HTTP client refused the request ({detail})"));
     }
     if let Some(e) = errors.first() {
         return Replayed::Error(e.clone());
     }
     if r.oracle == Oracle::PhoneUnhealthy {
         if campaign.healthy().await {
-            return Replayed::Fixed {
-                answer: format!("{}, and device/info still answers", ex.outcome.summary()),
-            };
+            return Replayed::Fixed { answer: format!("{}, and device/info still answers", ex.outcome.summary()) };
         }
         campaign.wait_for_recovery().await;
         let violation = Violation {
@@ -127,23 +112,15 @@ pub async fn replay_one(campaign: &Campaign<'_>, r: &Reproducer) -> Replayed {
             requirement: r.requirement.clone(),
             actual: "device/info stopped answering after this request".into(),
         };
-        return Replayed::StillFailing {
-            violation,
-            changed: false,
-        };
+        return Replayed::StillFailing { violation, changed: false };
     }
     let (_, judgement) = campaign.judge(&endpoint, request, &ex.outcome);
     match judgement.violation {
         Some(v) => {
             let changed = v.oracle != r.oracle;
-            Replayed::StillFailing {
-                violation: v,
-                changed,
-            }
+            Replayed::StillFailing { violation: v, changed }
         }
-        None => Replayed::Fixed {
-            answer: summary(&ex.outcome),
-        },
+        None => Replayed::Fixed { answer: summary(&ex.outcome) },
     }
 }
 

@@ -79,12 +79,7 @@ pub struct SavedRequest {
 
 impl SavedRequest {
     pub fn new(request: WireRequest, outcome: Outcome) -> SavedRequest {
-        SavedRequest {
-            size_bytes: request_size(&request),
-            answer: outcome.summary(),
-            request,
-            outcome,
-        }
+        SavedRequest { size_bytes: request_size(&request), answer: outcome.summary(), request, outcome }
     }
 }
 
@@ -122,12 +117,7 @@ pub struct FindingRecord<'a> {
 impl Reproducer {
     pub fn from_finding(f: FindingRecord<'_>) -> Reproducer {
         let hash = request_hash(&f.minimal.request);
-        let id = format!(
-            "{}--{}--{}",
-            f.endpoint.id,
-            f.violation.oracle.label(),
-            &hash[..10]
-        );
+        let id = format!("{}--{}--{}", f.endpoint.id, f.violation.oracle.label(), &hash[..10]);
         let exchange = Exchange {
             step: "fuzz".into(),
             request: f.minimal.request.clone(),
@@ -215,20 +205,13 @@ pub fn load(path: &Path) -> Result<Vec<Loaded>, String> {
             path.display()
         ));
     };
-    Ok(files
-        .into_iter()
-        .map(|p| (p.clone(), read_one(&p)))
-        .collect())
+    Ok(files.into_iter().map(|p| (p.clone(), read_one(&p))).collect())
 }
 
 fn read_one(path: &Path) -> Result<Reproducer, LoadError> {
-    let err = |message: String| LoadError {
-        path: path.to_path_buf(),
-        message,
-    };
+    let err = |message: String| LoadError { path: path.to_path_buf(), message };
     let text = std::fs::read_to_string(path).map_err(|e| err(format!("cannot read: {e}")))?;
-    let value: serde_json::Value =
-        serde_json::from_str(&text).map_err(|e| err(format!("not JSON: {e}")))?;
+    let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| err(format!("not JSON: {e}")))?;
     match value.get("format").and_then(|f| f.as_str()) {
         Some(FORMAT) => {}
         Some(other) => {
@@ -237,9 +220,7 @@ fn read_one(path: &Path) -> Result<Reproducer, LoadError> {
             )));
         }
         None => {
-            return Err(err(format!(
-                "no `format` member: not a polyconform reproducer (expected `{FORMAT}`)"
-            )));
+            return Err(err(format!("no `format` member: not a polyconform reproducer (expected `{FORMAT}`)")));
         }
     }
     serde_json::from_value(value).map_err(|e| err(format!("not a reproducer: {e}")))
@@ -280,16 +261,10 @@ mod tests {
             requirement: "r".into(),
             actual: "a".into(),
         };
-        let mut minimal =
-            WireRequest::post_json(&ep.path, &serde_json::json!({"data": ["s3cret-pw"]}));
+        let mut minimal = WireRequest::post_json(&ep.path, &serde_json::json!({"data": ["s3cret-pw"]}));
         minimal.body = Some(vec![0xff].into());
-        let original =
-            WireRequest::post_json(&ep.path, &serde_json::json!({"data": ["s3cret-pw", "x"]}));
-        let answer = Outcome::Answered(WireResponse {
-            status: 500,
-            headers: vec![],
-            body: b"s3cret-pw".to_vec(),
-        });
+        let original = WireRequest::post_json(&ep.path, &serde_json::json!({"data": ["s3cret-pw", "x"]}));
+        let answer = Outcome::Answered(WireResponse { status: 500, headers: vec![], body: b"s3cret-pw".to_vec() });
         let r = Reproducer::from_finding(FindingRecord {
             profile: "trio-5.9.1",
             target: "builtin-emulator",
@@ -309,47 +284,26 @@ mod tests {
         assert!(r.minimal.size_bytes < r.original.size_bytes);
         assert!(r.curl.contains("$POLYCONFORM_PASSWORD"), "{}", r.curl);
         let dir = std::env::temp_dir().join(format!("polyconform-repro-{}", std::process::id()));
-        let path = r
-            .save(&dir, &Redactor::new("Polycom", "s3cret-pw"))
-            .unwrap();
+        let path = r.save(&dir, &Redactor::new("Polycom", "s3cret-pw")).unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(!text.contains("s3cret-pw"), "{text}");
         let loaded = load(&dir).unwrap();
         assert_eq!(loaded.len(), 1);
         let back = loaded[0].1.as_ref().unwrap();
-        assert_eq!(
-            back.minimal.request.body,
-            Some(vec![0xff].into()),
-            "binary bodies survive as base64"
-        );
+        assert_eq!(back.minimal.request.body, Some(vec![0xff].into()), "binary bodies survive as base64");
         assert_eq!((back.seed, back.oracle), (Some(7), Oracle::ConnectionReset));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
     fn foreign_json_is_refused_with_a_reason() {
-        let dir =
-            std::env::temp_dir().join(format!("polyconform-repro-bad-{}", std::process::id()));
+        let dir = std::env::temp_dir().join(format!("polyconform-repro-bad-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join("a.json"), "{\"hello\": 1}").unwrap();
         std::fs::write(dir.join("b.json"), "not json").unwrap();
         let loaded = load(&dir).unwrap();
-        assert!(
-            loaded[0]
-                .1
-                .as_ref()
-                .unwrap_err()
-                .message
-                .contains("no `format` member")
-        );
-        assert!(
-            loaded[1]
-                .1
-                .as_ref()
-                .unwrap_err()
-                .message
-                .starts_with("not JSON")
-        );
+        assert!(loaded[0].1.as_ref().unwrap_err().message.contains("no `format` member"));
+        assert!(loaded[1].1.as_ref().unwrap_err().message.starts_with("not JSON"));
         assert!(load(&dir.join("missing")).unwrap_err().contains("neither"));
         std::fs::remove_dir_all(&dir).unwrap();
     }

@@ -29,19 +29,12 @@ pub struct Node<'a> {
 
 impl SchemaDocs {
     pub fn from_set(set: &SchemaSet) -> SchemaDocs {
-        SchemaDocs {
-            docs: set
-                .files()
-                .map(|f| (f.rel.clone(), f.value.clone()))
-                .collect(),
-        }
+        SchemaDocs { docs: set.files().map(|f| (f.rel.clone(), f.value.clone())).collect() }
     }
 
     /// For tests and tools: documents given directly.
     pub fn from_docs(docs: impl IntoIterator<Item = (String, Value)>) -> SchemaDocs {
-        SchemaDocs {
-            docs: docs.into_iter().collect(),
-        }
+        SchemaDocs { docs: docs.into_iter().collect() }
     }
 
     /// `schemas/<rel>#/$defs/<def>`, if it exists.
@@ -77,11 +70,7 @@ impl SchemaDocs {
         let target_rel = without.as_str().strip_prefix(SCHEMA_BASE)?;
         let (rel, doc) = self.docs.get_key_value(target_rel)?;
         let pointer = percent_decode(&fragment);
-        let schema = if pointer.is_empty() {
-            doc
-        } else {
-            doc.pointer(&pointer)?
-        };
+        let schema = if pointer.is_empty() { doc } else { doc.pointer(&pointer)? };
         Some(Node { rel, schema })
     }
 
@@ -109,32 +98,16 @@ impl SchemaDocs {
         if let Some(props) = node.schema.get("properties").and_then(Value::as_object) {
             for (k, v) in props {
                 if !view.properties.iter().any(|(x, _)| x == k) {
-                    view.properties.push((
-                        k.clone(),
-                        Node {
-                            rel: node.rel,
-                            schema: v,
-                        },
-                    ));
+                    view.properties.push((k.clone(), Node { rel: node.rel, schema: v }));
                 }
             }
         }
         if let Some(ap) = node.schema.get("additionalProperties") {
-            view.additional.get_or_insert(Node {
-                rel: node.rel,
-                schema: ap,
-            });
+            view.additional.get_or_insert(Node { rel: node.rel, schema: ap });
         }
         if let Some(all) = node.schema.get("allOf").and_then(Value::as_array) {
             for part in all {
-                self.collect_object(
-                    Node {
-                        rel: node.rel,
-                        schema: part,
-                    },
-                    view,
-                    depth + 1,
-                );
+                self.collect_object(Node { rel: node.rel, schema: part }, view, depth + 1);
             }
         }
     }
@@ -145,20 +118,13 @@ impl SchemaDocs {
         if let Some((_, n)) = view.properties.iter().find(|(k, _)| k == key) {
             return Some(self.deref(*n));
         }
-        view.additional
-            .filter(|n| n.schema.is_object())
-            .map(|n| self.deref(n))
+        view.additional.filter(|n| n.schema.is_object()).map(|n| self.deref(n))
     }
 
     /// The schema of the items of an array described by `node`.
     pub fn items<'a>(&'a self, node: Node<'a>) -> Option<Node<'a>> {
         let node = self.deref(node);
-        node.schema.get("items").filter(|i| i.is_object()).map(|i| {
-            self.deref(Node {
-                rel: node.rel,
-                schema: i,
-            })
-        })
+        node.schema.get("items").filter(|i| i.is_object()).map(|i| self.deref(Node { rel: node.rel, schema: i }))
     }
 
     /// The schema that applies at a JSON pointer of an instance, by walking
@@ -219,9 +185,7 @@ fn percent_decode(text: &str) -> String {
     while i < bytes.len() {
         if bytes[i] == b'%'
             && i + 3 <= bytes.len()
-            && let Some(b) = std::str::from_utf8(&bytes[i + 1..i + 3])
-                .ok()
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
+            && let Some(b) = std::str::from_utf8(&bytes[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok())
         {
             out.push(b);
             i += 3;
@@ -282,12 +246,7 @@ pub(crate) mod tests {
     fn references_resolve_relative_to_the_file_id() {
         let docs = sample_docs();
         let root = docs.def("v1/callctrl/dial.json", "request").unwrap();
-        let line = docs
-            .at_pointer(
-                root,
-                &[PathStep::Key("data".into()), PathStep::Key("Line".into())],
-            )
-            .unwrap();
+        let line = docs.at_pointer(root, &[PathStep::Key("data".into()), PathStep::Key("Line".into())]).unwrap();
         assert_eq!(line.rel, "common.json");
         assert_eq!(line.schema["pattern"], "^[0-9]+$");
         let data = docs.property(root, "data").unwrap();
@@ -297,20 +256,9 @@ pub(crate) mod tests {
     #[test]
     fn absolute_references_and_missing_targets() {
         let docs = sample_docs();
-        let n = docs
-            .resolve(
-                "v1/callctrl/dial.json",
-                &format!("{SCHEMA_BASE}common.json#/$defs/ref"),
-            )
-            .unwrap();
+        let n = docs.resolve("v1/callctrl/dial.json", &format!("{SCHEMA_BASE}common.json#/$defs/ref")).unwrap();
         assert_eq!(n.schema["minLength"], 1);
-        assert!(
-            docs.resolve("v1/callctrl/dial.json", "nope.json#/$defs/x")
-                .is_none()
-        );
-        assert_eq!(
-            pointer_text(&[PathStep::Key("a/b".into()), PathStep::Index(2)]),
-            "/a~1b/2"
-        );
+        assert!(docs.resolve("v1/callctrl/dial.json", "nope.json#/$defs/x").is_none());
+        assert_eq!(pointer_text(&[PathStep::Key("a/b".into()), PathStep::Index(2)]), "/a~1b/2");
     }
 }

@@ -60,31 +60,20 @@ impl Restorer {
     }
 
     /// Read what `request` to `endpoint` may change. `Err` means the case must not be sent.
-    pub async fn before(
-        &self,
-        endpoint: &Endpoint,
-        request: &WireRequest,
-    ) -> Result<Snapshot, String> {
+    pub async fn before(&self, endpoint: &Endpoint, request: &WireRequest) -> Result<Snapshot, String> {
         let mut snap = Snapshot::default();
         if endpoint.safety != Safety::Mutating {
             return Ok(snap);
         }
         snap.calls = Some(self.calls().await?);
         if endpoint.id == "mgmt.config-set" {
-            let names: Vec<String> = config_names(request)
-                .into_iter()
-                .filter(|n| !n.starts_with(HARMLESS_PREFIX))
-                .collect();
+            let names: Vec<String> =
+                config_names(request).into_iter().filter(|n| !n.starts_with(HARMLESS_PREFIX)).collect();
             if !names.is_empty() {
-                let values = self
-                    .phone()
-                    .read_config("restore: read config", &names)
-                    .await
-                    .map_err(|e| e.to_string())?;
+                let values =
+                    self.phone().read_config("restore: read config", &names).await.map_err(|e| e.to_string())?;
                 if let Some(missing) = names.iter().find(|n| !values.contains_key(*n)) {
-                    return Err(format!(
-                        "cannot read config parameter `{missing}` to restore it afterwards"
-                    ));
+                    return Err(format!("cannot read config parameter `{missing}` to restore it afterwards"));
                 }
                 snap.config = values;
             }
@@ -97,26 +86,14 @@ impl Restorer {
 
     /// Put back what `before` recorded. `answered_2000` says whether the case succeeded
     /// (a successful dial is given time to show its call).
-    pub async fn after(
-        &self,
-        endpoint: &Endpoint,
-        snap: Snapshot,
-        answered_2000: bool,
-    ) -> Result<(), String> {
+    pub async fn after(&self, endpoint: &Endpoint, snap: Snapshot, answered_2000: bool) -> Result<(), String> {
         let mut problems = Vec::new();
         if let Some(before) = &snap.calls {
-            let appear = if answered_2000 && endpoint.id == "callctrl.dial" {
-                CALL_APPEAR
-            } else {
-                Duration::ZERO
-            };
+            let appear = if answered_2000 && endpoint.id == "callctrl.dial" { CALL_APPEAR } else { Duration::ZERO };
             self.end_new_calls(before, appear, &mut problems).await;
         }
         if !snap.config.is_empty()
-            && let Err(e) = self
-                .phone()
-                .write_config("restore: write config", &snap.config)
-                .await
+            && let Err(e) = self.phone().write_config("restore: write config", &snap.config).await
         {
             let names: Vec<String> = snap.config.keys().cloned().collect();
             problems.push(format!("writing back {}: {e}", names.join(", ")));
@@ -125,28 +102,16 @@ impl Restorer {
         if let Some(t) = snap.transfer_type
             && !t.eq_ignore_ascii_case("unknown")
             && self.transfer_type().await.ok().as_deref() != Some(t.as_str())
-            && let Err(e) = self
-                .phone()
-                .set_transfer_type("restore: transfer type", &t)
-                .await
+            && let Err(e) = self.phone().set_transfer_type("restore: transfer type", &t).await
         {
             problems.push(format!("writing back transfer type `{t}`: {e}"));
         }
-        if problems.is_empty() {
-            Ok(())
-        } else {
-            Err(problems.join("; "))
-        }
+        if problems.is_empty() { Ok(()) } else { Err(problems.join("; ")) }
     }
 
     /// End every call that was not there `before`, waiting up to `appear` for a call the
     /// case started to show (a real phone lists it asynchronously).
-    async fn end_new_calls(
-        &self,
-        before: &BTreeSet<String>,
-        appear: Duration,
-        problems: &mut Vec<String>,
-    ) {
+    async fn end_new_calls(&self, before: &BTreeSet<String>, appear: Duration, problems: &mut Vec<String>) {
         let deadline = Instant::now() + appear;
         loop {
             match self.calls().await {
@@ -154,8 +119,7 @@ impl Restorer {
                     let new: Vec<&String> = now.difference(before).collect();
                     if !new.is_empty() || Instant::now() >= deadline {
                         for handle in new {
-                            if let Err(e) = self.phone().end_call("restore: end call", handle).await
-                            {
+                            if let Err(e) = self.phone().end_call("restore: end call", handle).await {
                                 problems.push(format!("ending call {handle}: {e}"));
                             }
                         }
@@ -173,29 +137,18 @@ impl Restorer {
 
     /// Handles of the current calls.
     async fn calls(&self) -> Result<BTreeSet<String>, String> {
-        let calls = self
-            .phone()
-            .calls("restore: calls")
-            .await
-            .map_err(|e| e.to_string())?;
+        let calls = self.phone().calls("restore: calls").await.map_err(|e| e.to_string())?;
         Ok(calls.into_iter().map(|c| c.handle).collect())
     }
 
     async fn transfer_type(&self) -> Result<String, String> {
-        self.phone()
-            .transfer_type("restore: transfer type")
-            .await
-            .map_err(|e| e.to_string())
+        self.phone().transfer_type("restore: transfer type").await.map_err(|e| e.to_string())
     }
 }
 
 /// The parameter names a config/set body would set (members of `data`), read leniently.
 pub fn config_names(request: &WireRequest) -> Vec<String> {
-    let Some(value) = request
-        .body
-        .as_deref()
-        .and_then(|b| serde_json::from_slice::<Value>(b).ok())
-    else {
+    let Some(value) = request.body.as_deref().and_then(|b| serde_json::from_slice::<Value>(b).ok()) else {
         return Vec::new();
     };
     match value.get("data") {
@@ -215,10 +168,7 @@ mod tests {
             "/api/v1/mgmt/config/set",
             &json!({"data": {"a.b": "1", "polyconform.fuzz.x": "2"}}),
         );
-        assert_eq!(
-            config_names(&r),
-            vec!["a.b".to_string(), "polyconform.fuzz.x".to_string()]
-        );
+        assert_eq!(config_names(&r), vec!["a.b".to_string(), "polyconform.fuzz.x".to_string()]);
         let mut broken = r.clone();
         broken.body = Some(b"{\"data\":".to_vec().into());
         assert!(config_names(&broken).is_empty());

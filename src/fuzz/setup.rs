@@ -29,18 +29,12 @@ pub fn default_out_dir(profile: &str) -> PathBuf {
 }
 
 /// The endpoints a campaign may call.
-pub fn select_endpoints(
-    profile: &Profile,
-    patterns: &[String],
-    allow_mutating: bool,
-) -> Result<Vec<Endpoint>, String> {
+pub fn select_endpoints(profile: &Profile, patterns: &[String], allow_mutating: bool) -> Result<Vec<Endpoint>, String> {
     let matches = |e: &Endpoint| {
         patterns.is_empty()
             || patterns.iter().any(|p| {
                 e.id.to_ascii_lowercase().contains(&p.to_ascii_lowercase())
-                    || e.path
-                        .to_ascii_lowercase()
-                        .contains(&p.to_ascii_lowercase())
+                    || e.path.to_ascii_lowercase().contains(&p.to_ascii_lowercase())
             })
     };
     let wanted: Vec<&Endpoint> = profile.endpoints.iter().filter(|e| matches(e)).collect();
@@ -48,11 +42,7 @@ pub fn select_endpoints(
         return Err(format!(
             "no endpoint of profile `{}` matches {} (hint: `polyconform list --profile {}` shows every id and path)",
             profile.id,
-            patterns
-                .iter()
-                .map(|p| format!("`{p}`"))
-                .collect::<Vec<_>>()
-                .join(", "),
+            patterns.iter().map(|p| format!("`{p}`")).collect::<Vec<_>>().join(", "),
             profile.id
         ));
     }
@@ -114,22 +104,15 @@ pub fn campaign<'a>(
 }
 
 /// Replay what earlier runs saved for this profile, before generating anything new.
-pub async fn replay_saved(
-    campaign: &Campaign<'_>,
-    dir: &Path,
-    ticker: &Ticker,
-) -> Vec<(Reproducer, Replayed)> {
+pub async fn replay_saved(campaign: &Campaign<'_>, dir: &Path, ticker: &Ticker) -> Vec<(Reproducer, Replayed)> {
     if !dir.is_dir() {
         return Vec::new();
     }
     let Ok(files) = repro::load(dir) else {
         return Vec::new();
     };
-    let saved: Vec<Reproducer> = files
-        .into_iter()
-        .filter_map(|(_, r)| r.ok())
-        .filter(|r| r.profile == campaign.profile.id)
-        .collect();
+    let saved: Vec<Reproducer> =
+        files.into_iter().filter_map(|(_, r)| r.ok()).filter(|r| r.profile == campaign.profile.id).collect();
     if saved.is_empty() {
         return Vec::new();
     }
@@ -161,10 +144,7 @@ mod tests {
     fn destructive_and_session_breaking_endpoints_are_never_selected() {
         let p = profile();
         let all = select_endpoints(&p, &[], true).unwrap();
-        assert!(
-            all.iter()
-                .all(|e| matches!(e.safety, Safety::Safe | Safety::Mutating))
-        );
+        assert!(all.iter().all(|e| matches!(e.safety, Safety::Safe | Safety::Mutating)));
         assert!(all.iter().any(|e| e.id == "callctrl.dial"));
         let safe = select_endpoints(&p, &[], false).unwrap();
         assert!(safe.iter().all(|e| e.safety == Safety::Safe));
@@ -180,11 +160,6 @@ mod tests {
         assert!(err.contains("never fuzzed"), "{err}");
         let err = select_endpoints(&p, &["nothing-like-this".into()], true).unwrap_err();
         assert!(err.contains("polyconform list"), "{err}");
-        assert_eq!(
-            select_endpoints(&p, &["config/get".into()], false)
-                .unwrap()
-                .len(),
-            1
-        );
+        assert_eq!(select_endpoints(&p, &["config/get".into()], false).unwrap().len(), 1);
     }
 }

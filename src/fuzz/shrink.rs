@@ -45,10 +45,7 @@ pub struct ShrinkBudget {
 
 impl Default for ShrinkBudget {
     fn default() -> Self {
-        ShrinkBudget {
-            max_attempts: 400,
-            max_time: Duration::from_secs(60),
-        }
+        ShrinkBudget { max_attempts: 400, max_time: Duration::from_secs(60) }
     }
 }
 
@@ -74,10 +71,7 @@ pub struct Shrunk {
 pub fn request_size(r: &WireRequest) -> usize {
     r.method.len()
         + r.path.len()
-        + r.headers
-            .iter()
-            .map(|(k, v)| k.len() + v.len())
-            .sum::<usize>()
+        + r.headers.iter().map(|(k, v)| k.len() + v.len()).sum::<usize>()
         + r.body.as_ref().map_or(0, |b| b.len())
 }
 
@@ -87,9 +81,7 @@ fn order_key(r: &WireRequest) -> (usize, usize, Vec<u8>) {
     let odd_types = r
         .headers
         .iter()
-        .filter(|(k, v)| {
-            k.eq_ignore_ascii_case("content-type") && is_json_content_type(v) && v != CANONICAL_JSON
-        })
+        .filter(|(k, v)| k.eq_ignore_ascii_case("content-type") && is_json_content_type(v) && v != CANONICAL_JSON)
         .count();
     let mut bytes = Vec::with_capacity(request_size(r) + 8);
     bytes.extend_from_slice(r.method.as_bytes());
@@ -110,11 +102,7 @@ fn order_key(r: &WireRequest) -> (usize, usize, Vec<u8>) {
 const CANONICAL_JSON: &str = "application/json";
 
 /// Shrink `original`, which is known to reproduce.
-pub async fn shrink(
-    original: &WireRequest,
-    probe: &mut impl Probe,
-    budget: ShrinkBudget,
-) -> Shrunk {
+pub async fn shrink(original: &WireRequest, probe: &mut impl Probe, budget: ShrinkBudget) -> Shrunk {
     let started = Instant::now();
     let mut current = original.clone();
     let mut attempts = 0;
@@ -151,12 +139,7 @@ pub async fn shrink(
         }
         break;
     }
-    Shrunk {
-        minimal: current,
-        attempts,
-        steps,
-        exhausted,
-    }
+    Shrunk { minimal: current, attempts, steps, exhausted }
 }
 
 /// Number of candidate tiers (module doc).
@@ -173,23 +156,11 @@ fn candidate_tiers(r: &WireRequest) -> [Vec<WireRequest>; TIERS] {
     let mut bytes = Vec::new();
     let mut canonical = Vec::new();
     if let Some((path, query)) = r.path.split_once('?') {
-        structure.push(WireRequest {
-            path: path.to_string(),
-            ..r.clone()
-        });
+        structure.push(WireRequest { path: path.to_string(), ..r.clone() });
         let params: Vec<&str> = query.split('&').collect();
         for i in 0..params.len() {
-            let rest: Vec<&str> = params
-                .iter()
-                .enumerate()
-                .filter(|(j, _)| *j != i)
-                .map(|(_, p)| *p)
-                .collect();
-            let path = if rest.is_empty() {
-                path.to_string()
-            } else {
-                format!("{path}?{}", rest.join("&"))
-            };
+            let rest: Vec<&str> = params.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, p)| *p).collect();
+            let path = if rest.is_empty() { path.to_string() } else { format!("{path}?{}", rest.join("&")) };
             structure.push(WireRequest { path, ..r.clone() });
         }
     }
@@ -198,22 +169,15 @@ fn candidate_tiers(r: &WireRequest) -> [Vec<WireRequest>; TIERS] {
         c.headers.remove(i);
         structure.push(c);
         let (k, v) = &r.headers[i];
-        if k.eq_ignore_ascii_case("content-type") && is_json_content_type(v) && v != CANONICAL_JSON
-        {
+        if k.eq_ignore_ascii_case("content-type") && is_json_content_type(v) && v != CANONICAL_JSON {
             let mut c = r.clone();
             c.headers[i].1 = CANONICAL_JSON.into();
             canonical.push(c);
         }
     }
-    let with_body = |b: Vec<u8>| WireRequest {
-        body: Some(b.into()),
-        ..r.clone()
-    };
+    let with_body = |b: Vec<u8>| WireRequest { body: Some(b.into()), ..r.clone() };
     if let Some(body) = r.body.as_ref() {
-        structure.push(WireRequest {
-            body: None,
-            ..r.clone()
-        });
+        structure.push(WireRequest { body: None, ..r.clone() });
         match parse_strict(body) {
             Ok(value) => {
                 let compact = serde_json::to_vec(&value).unwrap_or_default();
@@ -251,9 +215,7 @@ fn canonical_values(root: &Value) -> Vec<Value> {
     let mut out = Vec::new();
     for path in &paths {
         let replacement = match get(root, path) {
-            Some(Value::String(s)) if s.chars().any(|c| c != '0') => {
-                Value::String("0".repeat(s.chars().count()))
-            }
+            Some(Value::String(s)) if s.chars().any(|c| c != '0') => Value::String("0".repeat(s.chars().count())),
             Some(Value::Number(n)) if n.as_u64() != Some(0) => Value::from(0),
             _ => continue,
         };
@@ -276,11 +238,7 @@ fn lowered_bytes(body: &[u8]) -> Vec<Vec<u8>> {
     values.dedup();
     for &from in &values {
         for &to in CANON.iter().filter(|&&to| to < from) {
-            out.push(
-                body.iter()
-                    .map(|&b| if b == from { to } else { b })
-                    .collect(),
-            );
+            out.push(body.iter().map(|&b| if b == from { to } else { b }).collect());
         }
     }
     for (i, &from) in body.iter().enumerate() {
@@ -409,15 +367,8 @@ fn walk(v: &Value, path: &mut Vec<PathStep>, out: &mut Vec<Vec<PathStep>>) {
 /// The path to the deepest descendant (the nesting a depth guard counts).
 fn deepest_chain(v: &Value) -> Vec<PathStep> {
     let children: Vec<(PathStep, &Value)> = match v {
-        Value::Object(map) => map
-            .iter()
-            .map(|(k, c)| (PathStep::Key(k.clone()), c))
-            .collect(),
-        Value::Array(items) => items
-            .iter()
-            .enumerate()
-            .map(|(i, c)| (PathStep::Index(i), c))
-            .collect(),
+        Value::Object(map) => map.iter().map(|(k, c)| (PathStep::Key(k.clone()), c)).collect(),
+        Value::Array(items) => items.iter().enumerate().map(|(i, c)| (PathStep::Index(i), c)).collect(),
         _ => return Vec::new(),
     };
     children
@@ -490,16 +441,11 @@ mod tests {
     }
 
     fn json_of(r: &WireRequest) -> Option<Value> {
-        r.body
-            .as_deref()
-            .and_then(|b| serde_json::from_slice(b).ok())
+        r.body.as_deref().and_then(|b| serde_json::from_slice(b).ok())
     }
 
     fn block<T>(f: impl std::future::Future<Output = T>) -> T {
-        tokio::runtime::Builder::new_current_thread()
-            .build()
-            .unwrap()
-            .block_on(f)
+        tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(f)
     }
 
     #[test]
@@ -508,9 +454,7 @@ mod tests {
         for _ in 0..60 {
             v = Value::Array(vec![v]);
         }
-        let body =
-            serde_json::json!({"data": v, "other": ["a", "b"], "z": {"k": "long text here"}})
-                .to_string();
+        let body = serde_json::json!({"data": v, "other": ["a", "b"], "z": {"k": "long text here"}}).to_string();
         let crashes = |r: &WireRequest| json_of(r).is_some_and(|j| depth_of(&j) > 16);
         let mut model = Model(crashes, 0);
         let out = block(shrink(&post(&body), &mut model, ShrinkBudget::default()));
@@ -526,19 +470,13 @@ mod tests {
         let body = serde_json::json!({"data": ["a", "x".repeat(5000)]}).to_string();
         let hangs = |r: &WireRequest| {
             json_of(r).is_some_and(|j| {
-                j["data"]
-                    .as_array()
-                    .is_some_and(|a| a.iter().any(|s| s.as_str().is_some_and(|s| s.len() > 512)))
+                j["data"].as_array().is_some_and(|a| a.iter().any(|s| s.as_str().is_some_and(|s| s.len() > 512)))
             })
         };
         let mut model = Model(hangs, 0);
         let out = block(shrink(&post(&body), &mut model, ShrinkBudget::default()));
         let minimal = json_of(&out.minimal).unwrap();
-        assert_eq!(
-            minimal,
-            serde_json::json!({"data": ["0".repeat(513)]}),
-            "cut to the length, then written in 0s"
-        );
+        assert_eq!(minimal, serde_json::json!({"data": ["0".repeat(513)]}), "cut to the length, then written in 0s");
         // Each reproduction of a hang costs a timeout: the bisection keeps them few.
         assert!(out.steps <= 25, "{} steps", out.steps);
     }
@@ -549,11 +487,7 @@ mod tests {
         let mut b = r.body.take().unwrap().to_vec();
         b.insert(11, 0xff);
         r.body = Some(b.into());
-        let resets = |r: &WireRequest| {
-            r.body
-                .as_ref()
-                .is_some_and(|b| std::str::from_utf8(b).is_err())
-        };
+        let resets = |r: &WireRequest| r.body.as_ref().is_some_and(|b| std::str::from_utf8(b).is_err());
         let mut model = Model(resets, 0);
         let out = block(shrink(&r, &mut model, ShrinkBudget::default()));
         assert_eq!(
@@ -586,22 +520,14 @@ mod tests {
         let nest = |arrays: bool, depth: usize, leaf: Value| {
             let mut v = leaf;
             for _ in 0..depth {
-                v = if arrays {
-                    Value::Array(vec![v])
-                } else {
-                    serde_json::json!({"polyconform": v})
-                };
+                v = if arrays { Value::Array(vec![v]) } else { serde_json::json!({"polyconform": v}) };
             }
             v
         };
         let mut get = WireRequest::get("/api/v1/mgmt/device/info");
-        get.body = Some(
-            serde_json::to_vec(&serde_json::json!({"data": nest(false, 40, "abc".into())}))
-                .unwrap()
-                .into(),
-        );
-        let mut truncated =
-            post(&serde_json::json!({"data": [1, nest(true, 30, 5.into()), "x"]}).to_string());
+        get.body =
+            Some(serde_json::to_vec(&serde_json::json!({"data": nest(false, 40, "abc".into())})).unwrap().into());
+        let mut truncated = post(&serde_json::json!({"data": [1, nest(true, 30, 5.into()), "x"]}).to_string());
         let cut = truncated.body.as_ref().unwrap().len() - 9;
         truncated.body = Some(truncated.body.unwrap()[..cut].to_vec().into());
         let mut object_run = post("");
@@ -617,29 +543,15 @@ mod tests {
         for m in &minimal {
             assert_eq!(m.body.as_deref(), Some("[".repeat(17).as_bytes()), "{m:?}");
         }
-        assert_eq!(
-            minimal[1].headers, minimal[2].headers,
-            "the JSON content type is written one way"
-        );
+        assert_eq!(minimal[1].headers, minimal[2].headers, "the JSON content type is written one way");
 
         // Stray bytes: whichever byte a request carried, the minimal one is the same.
-        for stray in [
-            vec![0xff, 0xfe, b'{', 0],
-            vec![b'{', 0xc3, 0x28, b'}'],
-            vec![b'x', 0xaf],
-        ] {
+        for stray in [vec![0xff, 0xfe, b'{', 0], vec![b'{', 0xc3, 0x28, b'}'], vec![b'x', 0xaf]] {
             let mut r = post("");
             r.body = Some(stray.into());
             let out = block(shrink(
                 &r,
-                &mut Model(
-                    |r: &WireRequest| {
-                        r.body
-                            .as_deref()
-                            .is_some_and(|b| std::str::from_utf8(b).is_err())
-                    },
-                    0,
-                ),
+                &mut Model(|r: &WireRequest| r.body.as_deref().is_some_and(|b| std::str::from_utf8(b).is_err()), 0),
                 ShrinkBudget::default(),
             ));
             assert_eq!(out.minimal.body.as_deref(), Some(&[0x80][..]));
@@ -649,17 +561,11 @@ mod tests {
     #[test]
     fn the_budget_stops_the_shrink_and_keeps_the_best_so_far() {
         let body = serde_json::json!({"data": ["x".repeat(5000)]}).to_string();
-        let mut model = Model(
-            |r: &WireRequest| r.body.as_ref().is_some_and(|b| b.len() > 600),
-            0,
-        );
+        let mut model = Model(|r: &WireRequest| r.body.as_ref().is_some_and(|b| b.len() > 600), 0);
         let out = block(shrink(
             &post(&body),
             &mut model,
-            ShrinkBudget {
-                max_attempts: 3,
-                max_time: Duration::from_secs(60),
-            },
+            ShrinkBudget { max_attempts: 3, max_time: Duration::from_secs(60) },
         ));
         assert!(out.exhausted);
         assert_eq!(out.attempts, 3);
@@ -671,9 +577,6 @@ mod tests {
         let r = WireRequest::get("/api/v2/webCallControl/callStatus?line=1&handle=zz&sequence=1");
         let mut model = Model(|r: &WireRequest| r.path.contains("handle=zz"), 0);
         let out = block(shrink(&r, &mut model, ShrinkBudget::default()));
-        assert_eq!(
-            out.minimal.path,
-            "/api/v2/webCallControl/callStatus?handle=zz"
-        );
+        assert_eq!(out.minimal.path, "/api/v2/webCallControl/callStatus?handle=zz");
     }
 }

@@ -43,10 +43,7 @@ pub enum JobError {
     #[error(
         "cannot read data directory `{dir}`: {source}\n(hint: --data must point at a folder holding schemas/ and suites/)"
     )]
-    DataDir {
-        dir: PathBuf,
-        source: std::io::Error,
-    },
+    DataDir { dir: PathBuf, source: std::io::Error },
     /// The data files do not load; the message lists every problem with `file:line:col`.
     #[error("{0}")]
     Catalogue(SpecErrors),
@@ -70,10 +67,7 @@ impl JobError {
 /// Load the catalogue from `--data DIR` or the built-in copy.
 pub fn load_catalogue(data: Option<&Path>) -> Result<Catalogue, JobError> {
     let files = match data {
-        Some(dir) => DataFiles::from_dir(dir).map_err(|source| JobError::DataDir {
-            dir: dir.to_path_buf(),
-            source,
-        })?,
+        Some(dir) => DataFiles::from_dir(dir).map_err(|source| JobError::DataDir { dir: dir.to_path_buf(), source })?,
         None => DataFiles::embedded(),
     };
     Catalogue::load(&files).map_err(JobError::Catalogue)
@@ -87,35 +81,21 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, JobError> {
 
 /// A runtime with `workers` threads (the lab runs several phones at once).
 pub fn runtime_with(workers: usize) -> Result<tokio::runtime::Runtime, JobError> {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(workers)
-        .enable_all()
-        .build()
-        .map_err(JobError::Runtime)
+    tokio::runtime::Builder::new_multi_thread().worker_threads(workers).enable_all().build().map_err(JobError::Runtime)
 }
 
 impl Job {
     /// Catalogue, profile, runtime, readings, target: the common start of a command.
     pub fn open(spec: JobSpec) -> Result<Job, JobError> {
         let catalogue = Arc::new(load_catalogue(spec.data.as_deref())?);
-        let profile = catalogue
-            .profile(&spec.profile)
-            .map_err(JobError::Profile)?
-            .clone();
+        let profile = catalogue.profile(&spec.profile).map_err(JobError::Profile)?.clone();
         let runtime = runtime()?;
         let mut setup = spec.emulator;
         setup.readings =
-            crate::emulator::readings::resolve(&catalogue, &profile.id, &setup.readings)
-                .map_err(JobError::Reading)?;
+            crate::emulator::readings::resolve(&catalogue, &profile.id, &setup.readings).map_err(JobError::Reading)?;
         let target = runtime.block_on(target::connect_with(&spec.target, &profile, setup))?;
         let redactor = Redactor::new(&spec.target.username, &target.password);
-        Ok(Job {
-            catalogue,
-            profile,
-            runtime,
-            target,
-            redactor,
-        })
+        Ok(Job { catalogue, profile, runtime, target, redactor })
     }
 
     /// On Ctrl-C, run `on_interrupt` (put the phone back, ...) in the job's runtime.

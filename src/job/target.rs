@@ -71,10 +71,7 @@ pub struct Target {
 
 impl std::fmt::Debug for Target {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Target")
-            .field("label", &self.label)
-            .field("password", &"[REDACTED]")
-            .finish_non_exhaustive()
+        f.debug_struct("Target").field("label", &self.label).field("password", &"[REDACTED]").finish_non_exhaustive()
     }
 }
 
@@ -100,9 +97,7 @@ pub enum TargetError {
         "cannot read --password-file `{path}`: {detail} (hint: the file must be readable and hold the password on its first line)"
     )]
     PasswordFile { path: PathBuf, detail: String },
-    #[error(
-        "--password-file `{0}` has an empty first line (hint: put the password on the first line)"
-    )]
+    #[error("--password-file `{0}` has an empty first line (hint: put the password on the first line)")]
     EmptyPasswordFile(PathBuf),
     #[error(
         "no password for `{0}` (hint: set the environment variable POLYCONFORM_PASSWORD, or use --password-file PATH)"
@@ -140,16 +135,8 @@ pub async fn connect(
     emulator_faults: &[String],
     control: bool,
 ) -> Result<Target, TargetError> {
-    connect_with(
-        args,
-        profile,
-        EmulatorSetup {
-            faults: emulator_faults.to_vec(),
-            control,
-            ..EmulatorSetup::default()
-        },
-    )
-    .await
+    connect_with(args, profile, EmulatorSetup { faults: emulator_faults.to_vec(), control, ..EmulatorSetup::default() })
+        .await
 }
 
 /// [`connect`] with every emulator setting.
@@ -176,20 +163,12 @@ pub async fn connect_with(
             let trust = resolve_trust(args)?;
             let device = Device::new(DeviceConfig {
                 base_url: url.clone(),
-                credentials: Credentials {
-                    username: args.username.clone(),
-                    password: password.clone(),
-                },
+                credentials: Credentials { username: args.username.clone(), password: password.clone() },
                 trust,
                 timeout,
                 pace,
             })?;
-            Ok(Target {
-                device,
-                emulator: None,
-                label: url,
-                password,
-            })
+            Ok(Target { device, emulator: None, label: url, password })
         }
         None => {
             if args.insecure || args.pin_sha256.is_some() || args.ca_cert.is_some() {
@@ -206,25 +185,15 @@ pub async fn connect_with(
             if let Some(reboot) = setup.reboot {
                 config.reboot = reboot;
             }
-            let emulator = Emulator::start(config)
-                .await
-                .map_err(|e| TargetError::Emulator(e.to_string()))?;
+            let emulator = Emulator::start(config).await.map_err(|e| TargetError::Emulator(e.to_string()))?;
             let device = Device::new(DeviceConfig {
                 base_url: emulator.url(),
-                credentials: Credentials {
-                    username: args.username.clone(),
-                    password: password.clone(),
-                },
+                credentials: Credentials { username: args.username.clone(), password: password.clone() },
                 trust: Trust::System,
                 timeout,
                 pace,
             })?;
-            Ok(Target {
-                device,
-                emulator: Some(emulator),
-                label: BUILTIN_LABEL.to_string(),
-                password,
-            })
+            Ok(Target { device, emulator: Some(emulator), label: BUILTIN_LABEL.to_string(), password })
         }
     }
 }
@@ -235,10 +204,8 @@ pub fn resolve_password(args: &TargetOptions) -> Result<Option<String>, TargetEr
         return Ok(Some(pw.clone()));
     }
     if let Some(path) = &args.password_file {
-        let text = std::fs::read_to_string(path).map_err(|e| TargetError::PasswordFile {
-            path: path.clone(),
-            detail: e.to_string(),
-        })?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| TargetError::PasswordFile { path: path.clone(), detail: e.to_string() })?;
         let first = text.lines().next().unwrap_or("").trim_end_matches('\r');
         if first.is_empty() {
             return Err(TargetError::EmptyPasswordFile(path.clone()));
@@ -256,10 +223,7 @@ pub fn resolve_trust(args: &TargetOptions) -> Result<Trust, TargetError> {
         return parse_pin(pin).map(Trust::Pin).map_err(TargetError::BadPin);
     }
     if let Some(path) = &args.ca_cert {
-        let pem = std::fs::read(path).map_err(|e| TargetError::CaCert {
-            path: path.clone(),
-            detail: e.to_string(),
-        })?;
+        let pem = std::fs::read(path).map_err(|e| TargetError::CaCert { path: path.clone(), detail: e.to_string() })?;
         return Ok(Trust::Ca(pem));
     }
     Ok(Trust::System)
@@ -300,10 +264,7 @@ mod tests {
         a.password_file = Some(file.clone());
         assert_eq!(resolve_password(&a).unwrap().as_deref(), Some("first"));
         std::fs::write(&file, "\n").unwrap();
-        assert!(matches!(
-            resolve_password(&a),
-            Err(TargetError::EmptyPasswordFile(_))
-        ));
+        assert!(matches!(resolve_password(&a), Err(TargetError::EmptyPasswordFile(_))));
         a.password_file = Some(dir.join("missing"));
         let e = resolve_password(&a).unwrap_err().to_string();
         assert!(e.contains("cannot read --password-file"), "{e}");
@@ -317,12 +278,7 @@ mod tests {
         assert_eq!(resolve_trust(&a).unwrap(), Trust::Insecure);
         a.insecure = false;
         a.pin_sha256 = Some("zz".into());
-        assert!(
-            resolve_trust(&a)
-                .unwrap_err()
-                .to_string()
-                .contains("64 hex digits")
-        );
+        assert!(resolve_trust(&a).unwrap_err().to_string().contains("64 hex digits"));
     }
 
     #[test]

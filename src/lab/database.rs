@@ -110,10 +110,7 @@ pub struct Statement {
 
 impl Statement {
     pub fn new(sql: impl Into<String>, params: Vec<Param>) -> Statement {
-        Statement {
-            sql: sql.into(),
-            params,
-        }
+        Statement { sql: sql.into(), params }
     }
 }
 
@@ -121,21 +118,13 @@ impl Statement {
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
     #[error("cannot open the history database {location}: {detail} (hint: {hint})")]
-    Open {
-        location: String,
-        detail: String,
-        hint: String,
-    },
+    Open { location: String, detail: String, hint: String },
     #[error("history database {location}: {detail}")]
     Query { location: String, detail: String },
     #[error(
         "history database {location} has schema version {found}, newer than this polyconform knows ({known}) (hint: upgrade polyconform, or use another --db)"
     )]
-    Newer {
-        location: String,
-        found: i64,
-        known: i64,
-    },
+    Newer { location: String, found: i64, known: i64 },
 }
 
 /// One schema change. Versions only grow; a released migration is never edited.
@@ -228,13 +217,11 @@ impl SqliteThread {
     fn start(mut conn: rusqlite::Connection) -> std::io::Result<SqliteThread> {
         let (tx, rx) = std::sync::mpsc::channel::<SqliteJob>();
         // The thread ends when the last `Database` clone is dropped (the channel closes).
-        std::thread::Builder::new()
-            .name("polyconform-sqlite".into())
-            .spawn(move || {
-                while let Ok(job) = rx.recv() {
-                    job(&mut conn);
-                }
-            })?;
+        std::thread::Builder::new().name("polyconform-sqlite".into()).spawn(move || {
+            while let Ok(job) = rx.recv() {
+                job(&mut conn);
+            }
+        })?;
         Ok(SqliteThread(tx))
     }
 
@@ -248,16 +235,13 @@ impl SqliteThread {
                 let _ = tx.send(f(c));
             }))
             .map_err(|_| "the SQLite thread has stopped".to_string())?;
-        rx.await
-            .map_err(|_| "the SQLite thread stopped during the statement".to_string())
+        rx.await.map_err(|_| "the SQLite thread stopped during the statement".to_string())
     }
 }
 
 impl std::fmt::Debug for Database {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Database")
-            .field("location", &self.location)
-            .finish()
+        f.debug_struct("Database").field("location", &self.location).finish()
     }
 }
 
@@ -331,12 +315,9 @@ impl Database {
             let conn = rusqlite::Connection::open(&p).map_err(|e| open_err(e.to_string()))?;
             // Several lab processes on one machine share the file: wait for each other's
             // writes instead of failing with SQLITE_BUSY.
-            conn.busy_timeout(Duration::from_secs(30))
-                .map_err(|e| open_err(e.to_string()))?;
-            conn.pragma_update(None, "journal_mode", "WAL")
-                .map_err(|e| open_err(e.to_string()))?;
-            conn.pragma_update(None, "foreign_keys", "ON")
-                .map_err(|e| open_err(e.to_string()))?;
+            conn.busy_timeout(Duration::from_secs(30)).map_err(|e| open_err(e.to_string()))?;
+            conn.pragma_update(None, "journal_mode", "WAL").map_err(|e| open_err(e.to_string()))?;
+            conn.pragma_update(None, "foreign_keys", "ON").map_err(|e| open_err(e.to_string()))?;
             Ok(conn)
         })
         .await
@@ -350,18 +331,13 @@ impl Database {
             detail: format!("cannot start its thread: {e}"),
             hint: "retry".into(),
         })?;
-        Ok(Database {
-            backend: Backend::Sqlite(thread),
-            location,
-        })
+        Ok(Database { backend: Backend::Sqlite(thread), location })
     }
 
     async fn connect_postgres(url: &str) -> Result<Database, DbError> {
         let location = redact_url(url);
         let connect = tokio_postgres::connect(url, tokio_postgres::NoTls);
-        let (client, connection) = match tokio::time::timeout(Duration::from_secs(30), connect)
-            .await
-        {
+        let (client, connection) = match tokio::time::timeout(Duration::from_secs(30), connect).await {
             Ok(Ok(pair)) => pair,
             Ok(Err(e)) => {
                 return Err(DbError::Open {
@@ -382,17 +358,11 @@ impl Database {
         tokio::spawn(async move {
             let _ = connection.await;
         });
-        Ok(Database {
-            backend: Backend::Postgres(Arc::new(tokio::sync::Mutex::new(client))),
-            location,
-        })
+        Ok(Database { backend: Backend::Postgres(Arc::new(tokio::sync::Mutex::new(client))), location })
     }
 
     fn query_err(&self, detail: String) -> DbError {
-        DbError::Query {
-            location: self.location.clone(),
-            detail,
-        }
+        DbError::Query { location: self.location.clone(), detail }
     }
 
     /// Run one statement; the number of rows it changed.
@@ -429,25 +399,19 @@ impl Database {
             }
             Backend::Postgres(client) => {
                 let mut client = client.lock().await;
-                let tx = client
-                    .transaction()
-                    .await
-                    .map_err(|e| self.query_err(pg_detail(&e)))?;
+                let tx = client.transaction().await.map_err(|e| self.query_err(pg_detail(&e)))?;
                 let mut counts = Vec::with_capacity(statements.len());
                 for s in &statements {
                     let boxed = pg_params(&s.params);
-                    let refs: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = boxed
-                        .iter()
-                        .map(|b| b.as_ref() as &(dyn tokio_postgres::types::ToSql + Sync))
-                        .collect();
-                    let n = tx.execute(s.sql.as_str(), &refs).await.map_err(|e| {
-                        self.query_err(format!("{} in `{}`", pg_detail(&e), first_words(&s.sql)))
-                    })?;
+                    let refs: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> =
+                        boxed.iter().map(|b| b.as_ref() as &(dyn tokio_postgres::types::ToSql + Sync)).collect();
+                    let n = tx
+                        .execute(s.sql.as_str(), &refs)
+                        .await
+                        .map_err(|e| self.query_err(format!("{} in `{}`", pg_detail(&e), first_words(&s.sql))))?;
                     counts.push(n);
                 }
-                tx.commit()
-                    .await
-                    .map_err(|e| self.query_err(pg_detail(&e)))?;
+                tx.commit().await.map_err(|e| self.query_err(pg_detail(&e)))?;
                 Ok(counts)
             }
         }
@@ -460,9 +424,8 @@ impl Database {
                 let sql = sql.to_string();
                 let result = thread
                     .run(move |c| -> Result<Vec<Row>, String> {
-                        let mut stmt = c
-                            .prepare(&sqlite_sql(&sql))
-                            .map_err(|e| format!("{e} in `{}`", first_words(&sql)))?;
+                        let mut stmt =
+                            c.prepare(&sqlite_sql(&sql)).map_err(|e| format!("{e} in `{}`", first_words(&sql)))?;
                         let width = stmt.column_count();
                         let mut rows = stmt
                             .query(rusqlite::params_from_iter(params.iter().map(sqlite_param)))
@@ -494,13 +457,12 @@ impl Database {
             Backend::Postgres(client) => {
                 let client = client.lock().await;
                 let boxed = pg_params(&params);
-                let refs: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = boxed
-                    .iter()
-                    .map(|b| b.as_ref() as &(dyn tokio_postgres::types::ToSql + Sync))
-                    .collect();
-                let rows = client.query(sql, &refs).await.map_err(|e| {
-                    self.query_err(format!("{} in `{}`", pg_detail(&e), first_words(sql)))
-                })?;
+                let refs: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> =
+                    boxed.iter().map(|b| b.as_ref() as &(dyn tokio_postgres::types::ToSql + Sync)).collect();
+                let rows = client
+                    .query(sql, &refs)
+                    .await
+                    .map_err(|e| self.query_err(format!("{} in `{}`", pg_detail(&e), first_words(sql))))?;
                 let mut out = Vec::with_capacity(rows.len());
                 for r in &rows {
                     let mut cells = Vec::with_capacity(r.len());
@@ -510,26 +472,17 @@ impl Database {
                         let cell = if *t == Type::INT8 {
                             r.try_get::<_, Option<i64>>(i).map(|v| v.map(Cell::Int))
                         } else if *t == Type::INT4 {
-                            r.try_get::<_, Option<i32>>(i)
-                                .map(|v| v.map(|n| Cell::Int(n.into())))
+                            r.try_get::<_, Option<i32>>(i).map(|v| v.map(|n| Cell::Int(n.into())))
                         } else if *t == Type::INT2 {
-                            r.try_get::<_, Option<i16>>(i)
-                                .map(|v| v.map(|n| Cell::Int(n.into())))
+                            r.try_get::<_, Option<i16>>(i).map(|v| v.map(|n| Cell::Int(n.into())))
                         } else if *t == Type::BOOL {
-                            r.try_get::<_, Option<bool>>(i)
-                                .map(|v| v.map(|b| Cell::Int(b.into())))
+                            r.try_get::<_, Option<bool>>(i).map(|v| v.map(|b| Cell::Int(b.into())))
                         } else {
                             r.try_get::<_, Option<String>>(i).map(|v| v.map(Cell::Text))
                         };
                         cells.push(
-                            cell.map_err(|e| {
-                                self.query_err(format!(
-                                    "column `{}`: {}",
-                                    col.name(),
-                                    pg_detail(&e)
-                                ))
-                            })?
-                            .unwrap_or(Cell::Null),
+                            cell.map_err(|e| self.query_err(format!("column `{}`: {}", col.name(), pg_detail(&e))))?
+                                .unwrap_or(Cell::Null),
                         );
                     }
                     out.push(Row(cells));
@@ -542,12 +495,7 @@ impl Database {
     /// The schema version recorded in the database (0 for a new database).
     pub async fn schema_version(&self) -> Result<i64, DbError> {
         self.ensure_migrations_table().await?;
-        let rows = self
-            .query(
-                "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
-                vec![],
-            )
-            .await?;
+        let rows = self.query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", vec![]).await?;
         Ok(rows.first().and_then(|r| r.int(0)).unwrap_or(0))
     }
 
@@ -558,15 +506,10 @@ impl Database {
             // even with IF NOT EXISTS; the advisory lock serialises the creators.
             Backend::Postgres(client) => {
                 let mut client = client.lock().await;
-                let tx = client
-                    .transaction()
+                let tx = client.transaction().await.map_err(|e| self.query_err(pg_detail(&e)))?;
+                tx.batch_execute(&format!("SELECT pg_advisory_xact_lock({PG_MIGRATION_LOCK}); {sql}"))
                     .await
                     .map_err(|e| self.query_err(pg_detail(&e)))?;
-                tx.batch_execute(&format!(
-                    "SELECT pg_advisory_xact_lock({PG_MIGRATION_LOCK}); {sql}"
-                ))
-                .await
-                .map_err(|e| self.query_err(pg_detail(&e)))?;
                 tx.commit().await.map_err(|e| self.query_err(pg_detail(&e)))
             }
             Backend::Sqlite(_) => self.execute(sql, vec![]).await.map(|_| ()),
@@ -582,7 +525,9 @@ impl Database {
             Backend::Sqlite(thread) => {
                 let result = thread
                     .run(move |c| -> Result<i64, Result<String, i64>> {
-                        let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(|e| Ok(e.to_string()))?;
+                        let tx = c
+                            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+                            .map_err(|e| Ok(e.to_string()))?;
                         let current: i64 = tx
                             .query_row("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", [], |r| r.get(0))
                             .map_err(|e| Ok(e.to_string()))?;
@@ -590,7 +535,8 @@ impl Database {
                             return Err(Err(current));
                         }
                         for m in MIGRATIONS.iter().filter(|m| m.version > current) {
-                            tx.execute_batch(m.sql).map_err(|e| Ok(format!("migration {} ({}): {e}", m.version, m.name)))?;
+                            tx.execute_batch(m.sql)
+                                .map_err(|e| Ok(format!("migration {} ({}): {e}", m.version, m.name)))?;
                             tx.execute(
                                 "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)",
                                 rusqlite::params![m.version, m.name, now],
@@ -605,55 +551,35 @@ impl Database {
                     .and_then(|r| r);
                 result.map_err(|e| match e {
                     Ok(detail) => self.query_err(detail),
-                    Err(found) => DbError::Newer {
-                        location: self.location.clone(),
-                        found,
-                        known,
-                    },
+                    Err(found) => DbError::Newer { location: self.location.clone(), found, known },
                 })
             }
             Backend::Postgres(client) => {
                 let mut client = client.lock().await;
-                let tx = client
-                    .transaction()
+                let tx = client.transaction().await.map_err(|e| self.query_err(pg_detail(&e)))?;
+                tx.batch_execute(&format!("SELECT pg_advisory_xact_lock({PG_MIGRATION_LOCK})"))
                     .await
                     .map_err(|e| self.query_err(pg_detail(&e)))?;
-                tx.batch_execute(&format!(
-                    "SELECT pg_advisory_xact_lock({PG_MIGRATION_LOCK})"
-                ))
-                .await
-                .map_err(|e| self.query_err(pg_detail(&e)))?;
                 let row = tx
-                    .query_one(
-                        "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
-                        &[],
-                    )
+                    .query_one("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", &[])
                     .await
                     .map_err(|e| self.query_err(pg_detail(&e)))?;
                 let current: i64 = row.try_get(0).map_err(|e| self.query_err(pg_detail(&e)))?;
                 if current > known {
-                    return Err(DbError::Newer {
-                        location: self.location.clone(),
-                        found: current,
-                        known,
-                    });
+                    return Err(DbError::Newer { location: self.location.clone(), found: current, known });
                 }
                 for m in MIGRATIONS.iter().filter(|m| m.version > current) {
                     tx.batch_execute(m.sql).await.map_err(|e| {
-                        self.query_err(format!(
-                            "migration {} ({}): {}",
-                            m.version,
-                            m.name,
-                            pg_detail(&e)
-                        ))
+                        self.query_err(format!("migration {} ({}): {}", m.version, m.name, pg_detail(&e)))
                     })?;
-                    tx.execute("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)", &[&m.version, &m.name, &now])
-                        .await
-                        .map_err(|e| self.query_err(pg_detail(&e)))?;
-                }
-                tx.commit()
+                    tx.execute(
+                        "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+                        &[&m.version, &m.name, &now],
+                    )
                     .await
                     .map_err(|e| self.query_err(pg_detail(&e)))?;
+                }
+                tx.commit().await.map_err(|e| self.query_err(pg_detail(&e)))?;
                 Ok(known.max(current))
             }
         }
@@ -722,8 +648,7 @@ mod tests {
     use super::*;
 
     fn temp_db(name: &str) -> PathBuf {
-        let dir =
-            std::env::temp_dir().join(format!("polyconform-db-{}-{name}", std::process::id()));
+        let dir = std::env::temp_dir().join(format!("polyconform-db-{}-{name}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         dir.join("history.sqlite")
@@ -756,17 +681,9 @@ mod tests {
         let db = Database::open(path.to_str().unwrap()).await.unwrap();
         assert_eq!(db.schema_version().await.unwrap(), latest_version());
         // Opening again applies nothing twice (it would fail on CREATE TABLE).
-        let again = Database::open(&format!("sqlite://{}", path.display()))
-            .await
-            .unwrap();
+        let again = Database::open(&format!("sqlite://{}", path.display())).await.unwrap();
         assert_eq!(again.schema_version().await.unwrap(), latest_version());
-        let rows = again
-            .query(
-                "SELECT version, name FROM schema_migrations ORDER BY version",
-                vec![],
-            )
-            .await
-            .unwrap();
+        let rows = again.query("SELECT version, name FROM schema_migrations ORDER BY version", vec![]).await.unwrap();
         assert_eq!(rows.len(), MIGRATIONS.len());
         assert_eq!(rows[0].text(1).as_deref(), Some(MIGRATIONS[0].name));
         std::fs::remove_dir_all(path.parent().unwrap()).unwrap();
@@ -782,14 +699,8 @@ mod tests {
         )
         .await
         .unwrap();
-        let e = Database::open(path.to_str().unwrap())
-            .await
-            .unwrap_err()
-            .to_string();
-        assert!(
-            e.contains("schema version 999") && e.contains("hint: upgrade polyconform"),
-            "{e}"
-        );
+        let e = Database::open(path.to_str().unwrap()).await.unwrap_err().to_string();
+        assert!(e.contains("schema version 999") && e.contains("hint: upgrade polyconform"), "{e}");
         std::fs::remove_dir_all(path.parent().unwrap()).unwrap();
     }
 
@@ -798,20 +709,11 @@ mod tests {
         let path = temp_db("tx");
         let db = Database::open(path.to_str().unwrap()).await.unwrap();
         let insert = "INSERT INTO reservations (device, holder, acquired_ms, expires_ms) VALUES ($1, $2, $3, $4)";
-        let ok = Statement::new(
-            insert,
-            vec!["a".into(), "h".into(), 1i64.into(), 2i64.into()],
-        );
-        let dup = Statement::new(
-            insert,
-            vec!["a".into(), "h".into(), 1i64.into(), 2i64.into()],
-        );
+        let ok = Statement::new(insert, vec!["a".into(), "h".into(), 1i64.into(), 2i64.into()]);
+        let dup = Statement::new(insert, vec!["a".into(), "h".into(), 1i64.into(), 2i64.into()]);
         assert!(db.transaction(vec![ok.clone(), dup]).await.is_err());
         assert!(
-            db.query("SELECT device FROM reservations", vec![])
-                .await
-                .unwrap()
-                .is_empty(),
+            db.query("SELECT device FROM reservations", vec![]).await.unwrap().is_empty(),
             "the first insert was rolled back"
         );
         assert_eq!(db.transaction(vec![ok]).await.unwrap(), vec![1]);
@@ -821,13 +723,8 @@ mod tests {
         )
         .await
         .unwrap();
-        let rows = db
-            .query(
-                "SELECT inventory, started_ms FROM lab_runs WHERE id = $1",
-                vec!["r1".into()],
-            )
-            .await
-            .unwrap();
+        let rows =
+            db.query("SELECT inventory, started_ms FROM lab_runs WHERE id = $1", vec!["r1".into()]).await.unwrap();
         assert_eq!(rows[0].0[0], Cell::Null);
         assert_eq!(rows[0].int(1), Some(5));
         std::fs::remove_dir_all(path.parent().unwrap()).unwrap();
@@ -835,13 +732,7 @@ mod tests {
 
     #[tokio::test]
     async fn an_unwritable_location_is_an_open_error_with_a_hint() {
-        let e = Database::open("/nonexistent-dir-polyconform/x.sqlite")
-            .await
-            .unwrap_err()
-            .to_string();
-        assert!(
-            e.contains("cannot open the history database") && e.contains("hint:"),
-            "{e}"
-        );
+        let e = Database::open("/nonexistent-dir-polyconform/x.sqlite").await.unwrap_err().to_string();
+        assert!(e.contains("cannot open the history database") && e.contains("hint:"), "{e}");
     }
 }

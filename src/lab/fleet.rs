@@ -103,11 +103,7 @@ impl Fleet {
         meta: LabMeta,
         options: FleetOptions,
     ) -> Result<Fleet, FleetError> {
-        let turns = inventory
-            .devices
-            .iter()
-            .map(|d| (d.name.clone(), Arc::new(tokio::sync::Mutex::new(()))))
-            .collect();
+        let turns = inventory.devices.iter().map(|d| (d.name.clone(), Arc::new(tokio::sync::Mutex::new(())))).collect();
         Ok(Fleet {
             catalogue,
             inventory,
@@ -145,11 +141,7 @@ impl Fleet {
             }
         }
         runs.sort_by_key(|(i, _)| *i);
-        let shard = self
-            .options
-            .partition
-            .map(|p| p.to_string())
-            .unwrap_or_else(|| "all".into());
+        let shard = self.options.partition.map(|p| p.to_string()).unwrap_or_else(|| "all".into());
         LabReport {
             format_version: 1,
             kind: KIND.into(),
@@ -166,23 +158,15 @@ impl Fleet {
 
     /// Put back every phone that is running now (Ctrl-C), and free their reservations.
     pub async fn interrupt(&self) {
-        let engines: Vec<Arc<Engine>> = self
-            .active
-            .lock()
-            .map(|a| a.values().cloned().collect())
-            .unwrap_or_default();
+        let engines: Vec<Arc<Engine>> = self.active.lock().map(|a| a.values().cloned().collect()).unwrap_or_default();
         let mut restores = tokio::task::JoinSet::new();
         for e in engines {
             restores.spawn(async move { e.restore().await });
         }
         while restores.join_next().await.is_some() {}
         if let Some(db) = &self.history {
-            let _ = db
-                .execute(
-                    "DELETE FROM reservations WHERE holder = $1",
-                    vec![self.reservations.holder().into()],
-                )
-                .await;
+            let _ =
+                db.execute("DELETE FROM reservations WHERE holder = $1", vec![self.reservations.holder().into()]).await;
         }
     }
 
@@ -193,14 +177,9 @@ impl Fleet {
     }
 
     async fn run_device(self: Arc<Self>, d: InventoryDevice, slots: Arc<Semaphore>) -> DeviceRun {
-        let peer = d
-            .peer
-            .as_ref()
-            .and_then(|p| self.inventory.device(p))
-            .cloned();
-        let mut turn_names: Vec<&str> = std::iter::once(d.name.as_str())
-            .chain(peer.as_ref().map(|p| p.name.as_str()))
-            .collect();
+        let peer = d.peer.as_ref().and_then(|p| self.inventory.device(p)).cloned();
+        let mut turn_names: Vec<&str> =
+            std::iter::once(d.name.as_str()).chain(peer.as_ref().map(|p| p.name.as_str())).collect();
         turn_names.sort();
         let mut turns_held = Vec::new();
         for n in turn_names {
@@ -215,23 +194,16 @@ impl Fleet {
         let mut run = match self.reservations.claim(&d.name).await {
             Ok(Claim::Taken(reservation)) => {
                 let mut peer_reservation = None;
-                let run = self
-                    .reserved(&d, peer.as_ref(), &mut peer_reservation)
-                    .await;
+                let run = self.reserved(&d, peer.as_ref(), &mut peer_reservation).await;
                 if let Some(p) = peer_reservation {
                     p.release().await;
                 }
                 release(reservation).await;
                 run
             }
-            Ok(Claim::Busy(why)) => DeviceRun::not_judged(
-                &d.name,
-                &d.target,
-                &d.profile,
-                &d.tags,
-                DeviceState::Busy,
-                why,
-            ),
+            Ok(Claim::Busy(why)) => {
+                DeviceRun::not_judged(&d.name, &d.target, &d.profile, &d.tags, DeviceState::Busy, why)
+            }
             Err(e) => DeviceRun::not_judged(
                 &d.name,
                 &d.target,
@@ -264,9 +236,8 @@ impl Fleet {
         peer: Option<&InventoryDevice>,
         peer_reservation: &mut Option<Reservation>,
     ) -> DeviceRun {
-        let not_judged = |state, why: String| {
-            DeviceRun::not_judged(&d.name, &d.target, &d.profile, &d.tags, state, why)
-        };
+        let not_judged =
+            |state, why: String| DeviceRun::not_judged(&d.name, &d.target, &d.profile, &d.tags, state, why);
         let redactor = Redactor::new(&d.credentials.username, &d.credentials.password);
         let device = match Device::new(device_config(d)) {
             Ok(dev) => dev,
@@ -288,22 +259,13 @@ impl Fleet {
             timeout: d.timeout,
         };
         let engine = Arc::new(
-            Engine::new(
-                device.clone(),
-                self.catalogue.clone(),
-                profile.clone(),
-                options,
-            )
-            .with_label(d.target.clone()),
+            Engine::new(device.clone(), self.catalogue.clone(), profile.clone(), options).with_label(d.target.clone()),
         );
 
         let identity = match engine.preflight().await {
             Ok(id) => id,
             Err(e) => {
-                return not_judged(
-                    DeviceState::Inconclusive,
-                    redactor.redact(&format!("health probe failed: {e}")),
-                );
+                return not_judged(DeviceState::Inconclusive, redactor.redact(&format!("health probe failed: {e}")));
             }
         };
         match call_state(&device).await {
@@ -351,25 +313,17 @@ impl Fleet {
                 }
                 Err(e) => {
                     release(r).await;
-                    notes.push(format!(
-                        "peer `{}` cannot be used ({e}): incoming-call cases are NOT-TESTED",
-                        p.name
-                    ));
+                    notes.push(format!("peer `{}` cannot be used ({e}): incoming-call cases are NOT-TESTED", p.name));
                     IncomingSource::None
                 }
             },
             Ok(Claim::Busy(why)) => {
-                notes.push(format!(
-                    "peer `{}` is busy ({why}): incoming-call cases are NOT-TESTED",
-                    p.name
-                ));
+                notes.push(format!("peer `{}` is busy ({why}): incoming-call cases are NOT-TESTED", p.name));
                 IncomingSource::None
             }
             Err(e) => {
-                notes.push(format!(
-                    "peer `{}` could not be reserved ({e}): incoming-call cases are NOT-TESTED",
-                    p.name
-                ));
+                notes
+                    .push(format!("peer `{}` could not be reserved ({e}): incoming-call cases are NOT-TESTED", p.name));
                 IncomingSource::None
             }
         }
@@ -394,10 +348,9 @@ impl Fleet {
             let (record, written) = self.conformance(&engine, &cases, &dir, redactor).await;
             match written {
                 Ok(()) => run.report_dir = Some(d.name.clone()),
-                Err(e) => run.notes.push(format!(
-                    "the phone's own reports could not be written into `{}`: {e}",
-                    dir.display()
-                )),
+                Err(e) => run
+                    .notes
+                    .push(format!("the phone's own reports could not be written into `{}`: {e}", dir.display())),
             }
             run.record = Some(record);
         }
@@ -438,9 +391,7 @@ impl Fleet {
             }
             records.push(record);
         }
-        let mut record =
-            crate::run::engine::restore_and_record(engine, started_at, started.elapsed(), records)
-                .await;
+        let mut record = crate::run::engine::restore_and_record(engine, started_at, started.elapsed(), records).await;
 
         // Report writing is CPU work with a large transient footprint: on the writer
         // threads (see `lab::writer`), off the async workers.
@@ -477,9 +428,7 @@ impl Fleet {
             self.catalogue
                 .cases_for(profile)
                 .into_iter()
-                .filter(|c| {
-                    o.filters.is_empty() || o.filters.iter().any(|f| c.id.contains(f.as_str()))
-                })
+                .filter(|c| o.filters.is_empty() || o.filters.iter().any(|f| c.id.contains(f.as_str())))
                 .filter(|c| !o.skips.iter().any(|s| c.id.contains(s.as_str())))
                 .filter(|c| o.case_partition.is_none_or(|p| p.contains(&c.id)))
                 .collect(),
@@ -497,12 +446,7 @@ impl Fleet {
     /// The campaign's generator holds proptest strategies that are not `Send`, so it runs
     /// on a thread of its own with a single-threaded runtime (and its own client to the
     /// phone; the conformance part is over by then, so one request is still in flight).
-    async fn fuzz(
-        &self,
-        d: &InventoryDevice,
-        profile: &crate::catalogue::Profile,
-        redactor: &Redactor,
-    ) -> FuzzOutcome {
+    async fn fuzz(&self, d: &InventoryDevice, profile: &crate::catalogue::Profile, redactor: &Redactor) -> FuzzOutcome {
         use crate::fuzz::campaign::Settings;
         let unfinished = |why: String| FuzzOutcome {
             finished: false,
@@ -525,35 +469,20 @@ impl Fleet {
             health_every: FUZZ_HEALTH_EVERY,
             recovery: FUZZ_RECOVERY,
         };
-        let (catalogue, profile, config, d2, r2) = (
-            self.catalogue.clone(),
-            profile.clone(),
-            device_config(d),
-            d.clone(),
-            redactor.clone(),
-        );
-        let summary = tokio::task::spawn_blocking(
-            move || -> Result<crate::fuzz::campaign::Summary, String> {
-                let rt = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .map_err(|e| format!("cannot start a runtime: {e}"))?;
-                rt.block_on(async {
-                    let device = Device::new(config).map_err(|e| e.to_string())?;
-                    let at = crate::fuzz::setup::Where {
-                        device,
-                        label: d2.target.clone(),
-                        curl_base: d2.target.clone(),
-                    };
-                    let campaign = crate::fuzz::setup::campaign(
-                        &catalogue, &profile, at, endpoints, &r2, settings,
-                    );
-                    Ok(campaign
-                        .run(&mut crate::fuzz::progress::Ticker::new())
-                        .await)
-                })
-            },
-        )
+        let (catalogue, profile, config, d2, r2) =
+            (self.catalogue.clone(), profile.clone(), device_config(d), d.clone(), redactor.clone());
+        let summary = tokio::task::spawn_blocking(move || -> Result<crate::fuzz::campaign::Summary, String> {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| format!("cannot start a runtime: {e}"))?;
+            rt.block_on(async {
+                let device = Device::new(config).map_err(|e| e.to_string())?;
+                let at = crate::fuzz::setup::Where { device, label: d2.target.clone(), curl_base: d2.target.clone() };
+                let campaign = crate::fuzz::setup::campaign(&catalogue, &profile, at, endpoints, &r2, settings);
+                Ok(campaign.run(&mut crate::fuzz::progress::Ticker::new()).await)
+            })
+        })
         .await;
         let summary = match summary {
             Ok(Ok(s)) => s,
@@ -629,11 +558,7 @@ fn device_config(d: &InventoryDevice) -> DeviceConfig {
     }
 }
 
-fn write_device_reports(
-    record: &RunRecord,
-    dir: &std::path::Path,
-    redactor: &Redactor,
-) -> std::io::Result<()> {
+fn write_device_reports(record: &RunRecord, dir: &std::path::Path, redactor: &Redactor) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
     crate::report::json::write(record, dir, redactor)?;
     crate::report::junit::write(record, dir, redactor)?;
@@ -650,11 +575,7 @@ pub fn progress_line(r: &DeviceRun) -> String {
             .filter(|v| rec.count(**v) > 0)
             .map(|v| format!("{} {}", rec.count(*v), v.label()))
             .collect();
-        line.push_str(&format!(
-            " {} case(s): {}",
-            rec.cases.len(),
-            counts.join(", ")
-        ));
+        line.push_str(&format!(" {} case(s): {}", rec.cases.len(), counts.join(", ")));
     }
     if let Some(f) = &r.fuzz {
         line.push_str(&format!(
@@ -700,32 +621,17 @@ mod tests {
 
     #[test]
     fn fuzz_seeds_depend_on_run_and_phone_only() {
-        assert_eq!(
-            fuzz_seed("night-1", "trio-a"),
-            fuzz_seed("night-1", "trio-a")
-        );
-        assert_ne!(
-            fuzz_seed("night-1", "trio-a"),
-            fuzz_seed("night-1", "trio-b")
-        );
-        assert_ne!(
-            fuzz_seed("night-1", "trio-a"),
-            fuzz_seed("night-2", "trio-a")
-        );
+        assert_eq!(fuzz_seed("night-1", "trio-a"), fuzz_seed("night-1", "trio-a"));
+        assert_ne!(fuzz_seed("night-1", "trio-a"), fuzz_seed("night-1", "trio-b"));
+        assert_ne!(fuzz_seed("night-1", "trio-a"), fuzz_seed("night-2", "trio-a"));
     }
 
     #[test]
     fn progress_lines_name_the_phone_its_state_and_its_counts() {
-        let d = device(
-            "trio-a",
-            DeviceState::Completed,
-            Some(record(vec![case("f", Family::Auth, Verdict::Fail)])),
-        );
+        let d = device("trio-a", DeviceState::Completed, Some(record(vec![case("f", Family::Auth, Verdict::Fail)])));
         let line = progress_line(&d);
         assert!(
-            line.starts_with("trio-a")
-                && line.contains("COMPLETED")
-                && line.contains("1 case(s): 1 FAIL"),
+            line.starts_with("trio-a") && line.contains("COMPLETED") && line.contains("1 case(s): 1 FAIL"),
             "{line}"
         );
     }

@@ -46,12 +46,7 @@ fn state_key(s: DeviceState) -> &'static str {
 }
 
 /// Record one phone's run (all rows in one transaction). `started_ms` orders history.
-pub async fn record(
-    db: &Database,
-    meta: &LabMeta,
-    run: &DeviceRun,
-    started_ms: i64,
-) -> Result<(), DbError> {
+pub async fn record(db: &Database, meta: &LabMeta, run: &DeviceRun, started_ms: i64) -> Result<(), DbError> {
     let shard = run.case_shard.clone().unwrap_or_else(|| "all".into());
     let id = format!("{}/{}/{}/{}", meta.run_id, run.name, shard, now_ms());
     let identity = run.identity.clone().unwrap_or_default();
@@ -88,11 +83,7 @@ pub async fn record(
                 cases.into(),
                 run.count(Verdict::Fail).into(),
                 run.findings().into(),
-                run.fuzz
-                    .as_ref()
-                    .filter(|f| f.finished)
-                    .map(|f| f.findings as u64)
-                    .into(),
+                run.fuzz.as_ref().filter(|f| f.finished).map(|f| f.findings as u64).into(),
             ],
         ),
     ];
@@ -108,27 +99,14 @@ pub async fn record(
                 if i > 0 {
                     sql.push_str(", ");
                 }
-                let _ = write!(
-                    sql,
-                    "(${}, ${}, ${}, ${}, ${}, ${})",
-                    b + 1,
-                    b + 2,
-                    b + 3,
-                    b + 4,
-                    b + 5,
-                    b + 6
-                );
+                let _ = write!(sql, "(${}, ${}, ${}, ${}, ${}, ${})", b + 1, b + 2, b + 3, b + 4, b + 5, b + 6);
                 params.extend([
                     id.as_str().into(),
                     c.id.as_str().into(),
                     c.family.label().into(),
                     c.verdict.label().into(),
                     c.duration_ms.into(),
-                    c.findings
-                        .iter()
-                        .filter(|f| f.verdict != Verdict::Pass)
-                        .count()
-                        .into(),
+                    c.findings.iter().filter(|f| f.verdict != Verdict::Pass).count().into(),
                 ]);
             }
             statements.push(Statement::new(sql, params));
@@ -171,12 +149,7 @@ pub struct DeviceHistory {
 
 /// Every phone with recorded runs.
 pub async fn devices(db: &Database) -> Result<Vec<String>, DbError> {
-    let rows = db
-        .query(
-            "SELECT DISTINCT device FROM device_runs ORDER BY device",
-            vec![],
-        )
-        .await?;
+    let rows = db.query("SELECT DISTINCT device FROM device_runs ORDER BY device", vec![]).await?;
     Ok(rows.iter().filter_map(|r| r.text(0)).collect())
 }
 
@@ -192,10 +165,7 @@ pub async fn load(db: &Database, device: &str, window: usize) -> Result<DeviceHi
         .await?;
     let runs = with_verdicts(db, group(rows, window)).await?;
 
-    let latest_firmware = runs
-        .iter()
-        .find(|r| r.completed())
-        .and_then(|r| r.firmware.clone());
+    let latest_firmware = runs.iter().find(|r| r.completed()).and_then(|r| r.firmware.clone());
     let previous_firmware = match latest_firmware {
         Some(fw) => {
             let older = db
@@ -219,11 +189,7 @@ pub async fn load(db: &Database, device: &str, window: usize) -> Result<DeviceHi
         }
         None => None,
     };
-    Ok(DeviceHistory {
-        device: device.to_string(),
-        runs,
-        previous_firmware,
-    })
+    Ok(DeviceHistory { device: device.to_string(), runs, previous_firmware })
 }
 
 /// Rows (newest first) grouped by run id, each with the ids of its rows.
@@ -277,21 +243,14 @@ fn state_rank(s: &str) -> u8 {
 }
 
 /// Read the case verdicts of each grouped run's rows.
-async fn with_verdicts(
-    db: &Database,
-    grouped: Vec<(RunSummary, Vec<String>)>,
-) -> Result<Vec<RunSummary>, DbError> {
+async fn with_verdicts(db: &Database, grouped: Vec<(RunSummary, Vec<String>)>) -> Result<Vec<RunSummary>, DbError> {
     let mut out = Vec::with_capacity(grouped.len());
     for (mut run, ids) in grouped {
         for chunk in ids.chunks(200) {
             let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-            let sql = format!(
-                "SELECT case_id, verdict FROM case_results WHERE device_run IN ({})",
-                placeholders.join(", ")
-            );
-            let rows = db
-                .query(&sql, chunk.iter().map(|s| s.as_str().into()).collect())
-                .await?;
+            let sql =
+                format!("SELECT case_id, verdict FROM case_results WHERE device_run IN ({})", placeholders.join(", "));
+            let rows = db.query(&sql, chunk.iter().map(|s| s.as_str().into()).collect()).await?;
             for r in rows {
                 if let (Some(case), Some(verdict)) = (r.text(0), r.text(1)) {
                     run.verdicts.insert(case, verdict);
@@ -313,11 +272,7 @@ pub struct RunRef {
 
 impl From<&RunSummary> for RunRef {
     fn from(r: &RunSummary) -> RunRef {
-        RunRef {
-            run_id: r.run_id.clone(),
-            started_at: r.started_at.clone(),
-            firmware: r.firmware.clone(),
-        }
+        RunRef { run_id: r.run_id.clone(), started_at: r.started_at.clone(), firmware: r.firmware.clone() }
     }
 }
 
@@ -392,9 +347,7 @@ pub fn view(h: &DeviceHistory) -> DeviceView {
     let latest = completed.first().copied();
     let previous = completed.get(1).copied();
 
-    let flaky = latest
-        .map(|l| flaky_on_firmware(&completed, l))
-        .unwrap_or_default();
+    let flaky = latest.map(|l| flaky_on_firmware(&completed, l)).unwrap_or_default();
     let changes = |before: &RunSummary, after: &RunSummary| verdict_changes(before, after, &flaky);
     let since_previous_run = match (previous, latest) {
         (Some(p), Some(l)) => changes(p, l),
@@ -434,11 +387,7 @@ pub fn view(h: &DeviceHistory) -> DeviceView {
 /// Cases whose verdict flipped at least twice on the latest run's firmware.
 fn flaky_on_firmware(completed: &[&RunSummary], l: &RunSummary) -> Vec<Flaky> {
     let mut flaky = Vec::new();
-    let same_fw: Vec<&RunSummary> = completed
-        .iter()
-        .copied()
-        .take_while(|r| r.firmware == l.firmware)
-        .collect();
+    let same_fw: Vec<&RunSummary> = completed.iter().copied().take_while(|r| r.firmware == l.firmware).collect();
     let mut cases: Vec<&String> = same_fw.iter().flat_map(|r| r.verdicts.keys()).collect();
     cases.sort();
     cases.dedup();
@@ -452,11 +401,7 @@ fn flaky_on_firmware(completed: &[&RunSummary], l: &RunSummary) -> Vec<Flaky> {
             .collect();
         let flips = seq.windows(2).filter(|w| w[0] != w[1]).count();
         if flips >= 2 {
-            flaky.push(Flaky {
-                case_id: case.clone(),
-                flips,
-                verdicts: seq,
-            });
+            flaky.push(Flaky { case_id: case.clone(), flips, verdicts: seq });
         }
     }
     flaky
@@ -474,11 +419,7 @@ fn verdict_changes(before: &RunSummary, after: &RunSummary, flaky: &[Flaky]) -> 
             continue;
         }
         let fail = Verdict::Fail.label();
-        let judged_ok = [
-            Verdict::Pass.label(),
-            Verdict::Info.label(),
-            Verdict::NonStrict.label(),
-        ];
+        let judged_ok = [Verdict::Pass.label(), Verdict::Info.label(), Verdict::NonStrict.label()];
         let kind = if is_flaky(case) {
             ChangeKind::Flaky
         } else if now == fail {
@@ -488,12 +429,7 @@ fn verdict_changes(before: &RunSummary, after: &RunSummary, flaky: &[Flaky]) -> 
         } else {
             ChangeKind::Changed
         };
-        out.push(Change {
-            case_id: case.clone(),
-            before: then.clone(),
-            after: now.clone(),
-            kind,
-        });
+        out.push(Change { case_id: case.clone(), before: then.clone(), after: now.clone(), kind });
     }
     out.sort_by(|a, b| (kind_rank(a.kind), &a.case_id).cmp(&(kind_rank(b.kind), &b.case_id)));
     out
@@ -515,24 +451,17 @@ pub fn render(views: &[DeviceView]) -> String {
         out.push_str("no run recorded yet (hint: `polyconform lab run` records every run)\n");
     }
     for v in views {
-        let what: Vec<&str> = [
-            v.model.as_deref(),
-            v.firmware.as_deref().map(|_| "firmware"),
-            v.firmware.as_deref(),
-        ]
-        .into_iter()
-        .flatten()
-        .collect();
+        let what: Vec<&str> = [v.model.as_deref(), v.firmware.as_deref().map(|_| "firmware"), v.firmware.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect();
         let _ = writeln!(
             out,
             "{}  {}  ({} run(s) looked at{})",
             v.device,
             what.join(" "),
             v.runs,
-            v.last_state
-                .as_ref()
-                .map(|s| format!(", last: {s}"))
-                .unwrap_or_default()
+            v.last_state.as_ref().map(|s| format!(", last: {s}")).unwrap_or_default()
         );
         if let (Some(state), Some(reason)) = (&v.last_state, &v.last_reason)
             && state != "COMPLETED"
@@ -556,11 +485,7 @@ fn comparisons(out: &mut String, v: &DeviceView) {
             } else {
                 format!("firmware {}", p.firmware.as_deref().unwrap_or("unknown"))
             };
-            let _ = writeln!(
-                out,
-                "  since the previous run ({}, {}, {fw}):",
-                p.run_id, p.started_at
-            );
+            let _ = writeln!(out, "  since the previous run ({}, {}, {fw}):", p.run_id, p.started_at);
             changes(out, &v.since_previous_run);
         }
         (None, Some(_)) => out.push_str("  one completed run recorded: nothing to compare yet\n"),
@@ -587,19 +512,9 @@ fn comparisons(out: &mut String, v: &DeviceView) {
 /// Cases whose verdict flipped without a firmware change.
 fn flaky_cases(out: &mut String, v: &DeviceView) {
     if !v.flaky.is_empty() {
-        let _ = writeln!(
-            out,
-            "  flaky without a firmware change ({} case(s)):",
-            v.flaky.len()
-        );
+        let _ = writeln!(out, "  flaky without a firmware change ({} case(s)):", v.flaky.len());
         for f in &v.flaky {
-            let _ = writeln!(
-                out,
-                "    {}  flipped {} times: {}",
-                f.case_id,
-                f.flips,
-                f.verdicts.join(" ")
-            );
+            let _ = writeln!(out, "    {}  flipped {} times: {}", f.case_id, f.flips, f.verdicts.join(" "));
         }
     }
 }
@@ -607,12 +522,7 @@ fn flaky_cases(out: &mut String, v: &DeviceView) {
 /// The last run's time, a sparkline, and the change against the median of like runs.
 fn run_time(out: &mut String, v: &DeviceView) {
     if let Some(last) = v.durations.last() {
-        let _ = write!(
-            out,
-            "  run time: {}  {}",
-            seconds(last.duration_ms),
-            sparkline(&v.durations)
-        );
+        let _ = write!(out, "  run time: {}  {}", seconds(last.duration_ms), sparkline(&v.durations));
         // A filtered or sharded run is not slower or faster than a full one: compare like with like.
         let earlier: Vec<i64> = v.durations[..v.durations.len() - 1]
             .iter()
@@ -621,11 +531,7 @@ fn run_time(out: &mut String, v: &DeviceView) {
             .collect();
         match median(&earlier) {
             Some(m) => {
-                let change = if m > 0 {
-                    (last.duration_ms - m) as f64 * 100.0 / m as f64
-                } else {
-                    0.0
-                };
+                let change = if m > 0 { (last.duration_ms - m) as f64 * 100.0 / m as f64 } else { 0.0 };
                 let _ = write!(
                     out,
                     "  (median of {} earlier run(s) of {} case(s): {}, {change:+.0}%)",
@@ -635,11 +541,7 @@ fn run_time(out: &mut String, v: &DeviceView) {
                 );
             }
             None if v.durations.len() > 1 => {
-                let _ = write!(
-                    out,
-                    "  (no earlier run of the same {} case(s) to compare with)",
-                    last.cases
-                );
+                let _ = write!(out, "  (no earlier run of the same {} case(s) to compare with)", last.cases);
             }
             None => {}
         }
@@ -654,14 +556,7 @@ fn changes(out: &mut String, list: &[Change]) {
     }
     let width = list.iter().map(|c| c.case_id.len()).max().unwrap_or(0);
     for c in list {
-        let _ = writeln!(
-            out,
-            "    {:<8}  {:<width$}  {} -> {}",
-            c.kind.label(),
-            c.case_id,
-            c.before,
-            c.after
-        );
+        let _ = writeln!(out, "    {:<8}  {:<width$}  {} -> {}", c.kind.label(), c.case_id, c.before, c.after);
     }
 }
 
@@ -681,18 +576,11 @@ fn median(values: &[i64]) -> Option<i64> {
 /// Eight levels of block characters, scaled between the fastest and slowest run.
 fn sparkline(points: &[DurationPoint]) -> String {
     const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
-    let (min, max) = points.iter().fold((i64::MAX, i64::MIN), |(lo, hi), p| {
-        (lo.min(p.duration_ms), hi.max(p.duration_ms))
-    });
+    let (min, max) =
+        points.iter().fold((i64::MAX, i64::MIN), |(lo, hi), p| (lo.min(p.duration_ms), hi.max(p.duration_ms)));
     points
         .iter()
-        .map(|p| {
-            if max <= min {
-                BARS[3]
-            } else {
-                BARS[((p.duration_ms - min) * 7 / (max - min)) as usize]
-            }
-        })
+        .map(|p| if max <= min { BARS[3] } else { BARS[((p.duration_ms - min) * 7 / (max - min)) as usize] })
         .collect()
 }
 
@@ -712,10 +600,7 @@ mod tests {
             model: Some("Trio8800".into()),
             firmware: Some(fw.into()),
             duration_ms: ms * 10,
-            verdicts: verdicts
-                .iter()
-                .map(|(c, v)| (c.to_string(), v.to_string()))
-                .collect(),
+            verdicts: verdicts.iter().map(|(c, v)| (c.to_string(), v.to_string())).collect(),
         }
     }
 
@@ -725,69 +610,28 @@ mod tests {
         let h = DeviceHistory {
             device: "trio-a".into(),
             runs: vec![
-                run(
-                    "r4",
-                    4,
-                    "5.9.1",
-                    &[("a", "FAIL"), ("b", "PASS"), ("c", "FAIL"), ("d", "PASS")],
-                ),
-                run(
-                    "r3",
-                    3,
-                    "5.9.1",
-                    &[("a", "PASS"), ("b", "FAIL"), ("c", "PASS"), ("d", "PASS")],
-                ),
-                run(
-                    "r2",
-                    2,
-                    "5.9.1",
-                    &[("a", "PASS"), ("b", "FAIL"), ("c", "FAIL"), ("d", "PASS")],
-                ),
-                run(
-                    "r1",
-                    1,
-                    "5.9.1",
-                    &[("a", "PASS"), ("b", "FAIL"), ("c", "PASS"), ("d", "PASS")],
-                ),
+                run("r4", 4, "5.9.1", &[("a", "FAIL"), ("b", "PASS"), ("c", "FAIL"), ("d", "PASS")]),
+                run("r3", 3, "5.9.1", &[("a", "PASS"), ("b", "FAIL"), ("c", "PASS"), ("d", "PASS")]),
+                run("r2", 2, "5.9.1", &[("a", "PASS"), ("b", "FAIL"), ("c", "FAIL"), ("d", "PASS")]),
+                run("r1", 1, "5.9.1", &[("a", "PASS"), ("b", "FAIL"), ("c", "PASS"), ("d", "PASS")]),
             ],
             previous_firmware: None,
         };
         let v = view(&h);
-        let kinds: Vec<(&str, ChangeKind)> = v
-            .since_previous_run
-            .iter()
-            .map(|c| (c.case_id.as_str(), c.kind))
-            .collect();
-        assert_eq!(
-            kinds,
-            vec![
-                ("a", ChangeKind::NewFail),
-                ("b", ChangeKind::Fixed),
-                ("c", ChangeKind::Flaky)
-            ]
-        );
+        let kinds: Vec<(&str, ChangeKind)> =
+            v.since_previous_run.iter().map(|c| (c.case_id.as_str(), c.kind)).collect();
+        assert_eq!(kinds, vec![("a", ChangeKind::NewFail), ("b", ChangeKind::Fixed), ("c", ChangeKind::Flaky)]);
         assert_eq!(v.flaky.len(), 1);
         assert_eq!(v.flaky[0].flips, 3);
         assert_eq!(v.flaky[0].verdicts, vec!["PASS", "FAIL", "PASS", "FAIL"]);
-        assert_eq!(
-            v.durations
-                .iter()
-                .map(|d| d.duration_ms)
-                .collect::<Vec<_>>(),
-            vec![10, 20, 30, 40]
-        );
+        assert_eq!(v.durations.iter().map(|d| d.duration_ms).collect::<Vec<_>>(), vec![10, 20, 30, 40]);
         let text = render(&[v]);
         assert!(text.contains("NEW FAIL  a  PASS -> FAIL"), "{text}");
         assert!(text.contains("FIXED     b  FAIL -> PASS"), "{text}");
         assert!(text.contains("FLAKY     c  PASS -> FAIL"), "{text}");
+        assert!(text.contains("flipped 3 times: PASS FAIL PASS FAIL"), "{text}");
         assert!(
-            text.contains("flipped 3 times: PASS FAIL PASS FAIL"),
-            "{text}"
-        );
-        assert!(
-            text.contains(
-                "run time: 0.0 s  ▁▃▅█  (median of 3 earlier run(s) of 4 case(s): 0.0 s, +100%)"
-            ),
+            text.contains("run time: 0.0 s  ▁▃▅█  (median of 3 earlier run(s) of 4 case(s): 0.0 s, +100%)"),
             "{text}"
         );
     }
@@ -807,20 +651,10 @@ mod tests {
         assert!(v.flaky.is_empty(), "{:?}", v.flaky);
         assert_eq!(v.since_previous_firmware.len(), 2);
         assert_eq!(v.since_previous_firmware[0].kind, ChangeKind::NewFail);
-        assert_eq!(
-            v.since_previous_firmware[1].kind,
-            ChangeKind::Changed,
-            "to NOT-TESTED is neither a fail nor a fix"
-        );
+        assert_eq!(v.since_previous_firmware[1].kind, ChangeKind::Changed, "to NOT-TESTED is neither a fail nor a fix");
         let text = render(&[v]);
-        assert!(
-            text.contains("since the previous run (r2, t2, firmware 5.9.0)"),
-            "{text}"
-        );
-        assert!(
-            text.contains("since the previous firmware (5.9.0, run r2, t2)"),
-            "{text}"
-        );
+        assert!(text.contains("since the previous run (r2, t2, firmware 5.9.0)"), "{text}");
+        assert!(text.contains("since the previous firmware (5.9.0, run r2, t2)"), "{text}");
     }
 
     #[test]
@@ -838,14 +672,10 @@ mod tests {
         assert!(v.previous.is_none());
         let text = render(&[v]);
         assert!(
-            text.contains("last: BUSY")
-                && text.contains("last run not judged: in a call placed by a person"),
+            text.contains("last: BUSY") && text.contains("last run not judged: in a call placed by a person"),
             "{text}"
         );
-        assert!(
-            text.contains("one completed run recorded: nothing to compare yet"),
-            "{text}"
-        );
+        assert!(text.contains("one completed run recorded: nothing to compare yet"), "{text}");
     }
 
     #[tokio::test]
@@ -853,9 +683,7 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("polyconform-history-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
-        let db = Database::open(dir.join("h.sqlite").to_str().unwrap())
-            .await
-            .unwrap();
+        let db = Database::open(dir.join("h.sqlite").to_str().unwrap()).await.unwrap();
         let meta = |id: &str, ms: i64| LabMeta {
             run_id: id.into(),
             started_at: format!("t{ms}"),
@@ -866,34 +694,19 @@ mod tests {
         let first = device(
             "trio-a",
             DeviceState::Completed,
-            Some(record(vec![
-                case("c1", Family::Auth, Verdict::Pass),
-                case("c2", Family::Size, Verdict::Fail),
-            ])),
+            Some(record(vec![case("c1", Family::Auth, Verdict::Pass), case("c2", Family::Size, Verdict::Fail)])),
         );
         record_run(&db, &meta("n1", 100), &first, 100).await;
         // The second night ran in two case shards.
-        let mut half1 = device(
-            "trio-a",
-            DeviceState::Completed,
-            Some(record(vec![case("c1", Family::Auth, Verdict::Fail)])),
-        );
+        let mut half1 =
+            device("trio-a", DeviceState::Completed, Some(record(vec![case("c1", Family::Auth, Verdict::Fail)])));
         half1.case_shard = Some("hash:1/2".into());
-        let mut half2 = device(
-            "trio-a",
-            DeviceState::Completed,
-            Some(record(vec![case("c2", Family::Size, Verdict::Pass)])),
-        );
+        let mut half2 =
+            device("trio-a", DeviceState::Completed, Some(record(vec![case("c2", Family::Size, Verdict::Pass)])));
         half2.case_shard = Some("hash:2/2".into());
         record_run(&db, &meta("n2", 200), &half1, 200).await;
         record_run(&db, &meta("n2", 200), &half2, 201).await;
-        record_run(
-            &db,
-            &meta("n2", 200),
-            &device("other", DeviceState::Busy, None),
-            202,
-        )
-        .await;
+        record_run(&db, &meta("n2", 200), &device("other", DeviceState::Busy, None), 202).await;
 
         assert_eq!(devices(&db).await.unwrap(), vec!["other", "trio-a"]);
         let h = load(&db, "trio-a", 10).await.unwrap();
@@ -902,26 +715,12 @@ mod tests {
         assert_eq!(h.runs[0].verdicts.len(), 2, "both shards' cases");
         assert_eq!(h.runs[0].duration_ms, 20);
         let v = view(&h);
-        let kinds: Vec<(&str, ChangeKind)> = v
-            .since_previous_run
-            .iter()
-            .map(|c| (c.case_id.as_str(), c.kind))
-            .collect();
-        assert_eq!(
-            kinds,
-            vec![("c1", ChangeKind::NewFail), ("c2", ChangeKind::Fixed)]
-        );
-        let rows = db
-            .query(
-                "SELECT findings, failures, cases FROM device_runs WHERE lab_run = 'n1'",
-                vec![],
-            )
-            .await
-            .unwrap();
-        assert_eq!(
-            (rows[0].int(0), rows[0].int(1), rows[0].int(2)),
-            (Some(1), Some(1), Some(2))
-        );
+        let kinds: Vec<(&str, ChangeKind)> =
+            v.since_previous_run.iter().map(|c| (c.case_id.as_str(), c.kind)).collect();
+        assert_eq!(kinds, vec![("c1", ChangeKind::NewFail), ("c2", ChangeKind::Fixed)]);
+        let rows =
+            db.query("SELECT findings, failures, cases FROM device_runs WHERE lab_run = 'n1'", vec![]).await.unwrap();
+        assert_eq!((rows[0].int(0), rows[0].int(1), rows[0].int(2)), (Some(1), Some(1), Some(2)));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

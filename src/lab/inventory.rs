@@ -81,9 +81,7 @@ impl Inventory {
                     .hint("give the path of a TOML inventory with --inventory"),
             ])
         })?;
-        Inventory::parse(path, &text, known_profiles, &|name| {
-            std::env::var(name).ok()
-        })
+        Inventory::parse(path, &text, known_profiles, &|name| std::env::var(name).ok())
     }
 
     /// Parse and check inventory text; `env` looks up environment variables (tests pass their own).
@@ -102,19 +100,13 @@ impl Inventory {
             text,
             base_dir: path.parent().map(Path::to_path_buf).unwrap_or_default(),
             known_profiles,
-            names: file
-                .devices
-                .iter()
-                .map(|d| d.name.get_ref().as_str())
-                .collect(),
+            names: file.devices.iter().map(|d| d.name.get_ref().as_str()).collect(),
             env,
             defaults: &file.defaults,
         };
         let mut errors = Vec::new();
         if let Some(pw) = &file.defaults.password {
-            errors.push(inline_secret(
-                check.at(pw.span(), "an inline `password` in [defaults]".into()),
-            ));
+            errors.push(inline_secret(check.at(pw.span(), "an inline `password` in [defaults]".into())));
         }
         if file.devices.is_empty() {
             errors.push(
@@ -124,19 +116,9 @@ impl Inventory {
         }
         let mut seen = BTreeSet::new();
         // Every entry is checked, also after a bad one: all problems are reported at once.
-        let devices: Vec<InventoryDevice> = file
-            .devices
-            .iter()
-            .filter_map(|entry| check.device(entry, &mut seen, &mut errors))
-            .collect();
-        if errors.is_empty() {
-            Ok(Inventory {
-                path: path.to_path_buf(),
-                devices,
-            })
-        } else {
-            Err(SpecErrors(errors))
-        }
+        let devices: Vec<InventoryDevice> =
+            file.devices.iter().filter_map(|entry| check.device(entry, &mut seen, &mut errors)).collect();
+        if errors.is_empty() { Ok(Inventory { path: path.to_path_buf(), devices }) } else { Err(SpecErrors(errors)) }
     }
 
     /// Lock files of this inventory's phones: `<inventory stem>.locks/` next to the file.
@@ -155,10 +137,7 @@ impl Inventory {
 
     /// The phones carrying every tag in `tags` (all phones when `tags` is empty).
     pub fn with_tags(&self, tags: &[String]) -> Vec<&InventoryDevice> {
-        self.devices
-            .iter()
-            .filter(|d| tags.iter().all(|t| d.tags.iter().any(|x| x == t)))
-            .collect()
+        self.devices.iter().filter(|d| tags.iter().all(|t| d.tags.iter().any(|x| x == t))).collect()
     }
 
     pub fn device(&self, name: &str) -> Option<&InventoryDevice> {
@@ -172,29 +151,19 @@ pub fn default_db_for(path: &Path) -> PathBuf {
 }
 
 fn sibling(path: &Path, suffix: &str) -> PathBuf {
-    let stem = path
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "inventory".into());
+    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "inventory".into());
     path.with_file_name(format!("{stem}.{suffix}"))
 }
 
 /// A TOML syntax or shape error at its place, with a hint.
 fn toml_error(path: &Path, text: &str, e: &toml::de::Error) -> SpecError {
     let message = e.message().trim().to_string();
-    let mut err = SpecError::new(
-        path,
-        message.lines().next().unwrap_or("invalid TOML").to_string(),
-    );
+    let mut err = SpecError::new(path, message.lines().next().unwrap_or("invalid TOML").to_string());
     if let Some(span) = e.span() {
         err = err.at(text, span);
     }
     // A syntax error on a secret's line must not print that line.
-    if err
-        .source_line
-        .as_deref()
-        .is_some_and(|l| l.to_ascii_lowercase().contains("password") || l.contains('@'))
-    {
+    if err.source_line.as_deref().is_some_and(|l| l.to_ascii_lowercase().contains("password") || l.contains('@')) {
         err.source_line = None;
     }
     err.hint(hint_for_toml_error(&message))
@@ -237,17 +206,11 @@ impl EntryCheck<'_> {
     ) -> Option<InventoryDevice> {
         let d = self.defaults;
         let name = entry.name.get_ref().trim().to_string();
-        let line = self.text[..entry.name.span().start.min(self.text.len())]
-            .matches('\n')
-            .count()
-            + 1;
+        let line = self.text[..entry.name.span().start.min(self.text.len())].matches('\n').count() + 1;
         let before = errors.len();
         self.check_name(entry, &name, seen, errors);
         if let Some(pw) = &entry.password {
-            errors.push(inline_secret(self.at(
-                pw.span(),
-                format!("an inline `password` for phone `{name}`"),
-            )));
+            errors.push(inline_secret(self.at(pw.span(), format!("an inline `password` for phone `{name}`"))));
         }
         let target = self.target(entry, errors);
         let profile = self.profile(entry, errors);
@@ -256,13 +219,8 @@ impl EntryCheck<'_> {
         let timeout = self.timeout(entry, errors);
         self.check_peer(entry, &name, errors);
         let tags = self.tags(entry, errors);
-        let (
-            Some(target),
-            Some(profile),
-            Some((password, password_source)),
-            Some(trust),
-            Some(timeout),
-        ) = (target, profile, password, trust, timeout)
+        let (Some(target), Some(profile), Some((password, password_source)), Some(trust), Some(timeout)) =
+            (target, profile, password, trust, timeout)
         else {
             return None;
         };
@@ -274,11 +232,7 @@ impl EntryCheck<'_> {
             target,
             profile,
             credentials: Credentials {
-                username: entry
-                    .username
-                    .clone()
-                    .or_else(|| d.username.clone())
-                    .unwrap_or_else(|| "Polycom".into()),
+                username: entry.username.clone().or_else(|| d.username.clone()).unwrap_or_else(|| "Polycom".into()),
                 password,
             },
             password_source,
@@ -287,51 +241,30 @@ impl EntryCheck<'_> {
             pace: Duration::from_millis(entry.pace_ms.or(d.pace_ms).unwrap_or(0)),
             peer: entry.peer.as_ref().map(|p| p.get_ref().clone()),
             control: entry.control.or(d.control).unwrap_or(false),
-            dial: entry
-                .dial
-                .clone()
-                .or_else(|| d.dial.clone())
-                .unwrap_or_else(|| "1000".into()),
+            dial: entry.dial.clone().or_else(|| d.dial.clone()).unwrap_or_else(|| "1000".into()),
             tags,
-            allow_destructive: entry
-                .allow_destructive
-                .or(d.allow_destructive)
-                .unwrap_or(false),
+            allow_destructive: entry.allow_destructive.or(d.allow_destructive).unwrap_or(false),
             strict: entry.strict.or(d.strict).unwrap_or(false),
             line,
         })
     }
 
     /// `name`: usable as a file name, and unique (history rows are keyed by it).
-    fn check_name(
-        &self,
-        entry: &DeviceEntry,
-        name: &str,
-        seen: &mut BTreeSet<String>,
-        errors: &mut Vec<SpecError>,
-    ) {
+    fn check_name(&self, entry: &DeviceEntry, name: &str, seen: &mut BTreeSet<String>, errors: &mut Vec<SpecError>) {
         if name.is_empty()
-            || !name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+            || !name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
             || name.starts_with('.')
         {
             errors.push(
-                self.at(
-                    entry.name.span(),
-                    format!("phone name `{name}` must be letters, digits, `-`, `_` and `.`"),
-                )
-                .field("name")
-                .hint("names become file names of reports and lock files: e.g. `trio-lab2-r1`"),
+                self.at(entry.name.span(), format!("phone name `{name}` must be letters, digits, `-`, `_` and `.`"))
+                    .field("name")
+                    .hint("names become file names of reports and lock files: e.g. `trio-lab2-r1`"),
             );
         } else if !seen.insert(name.to_string()) {
             errors.push(
-                self.at(
-                    entry.name.span(),
-                    format!("phone name `{name}` is used twice"),
-                )
-                .field("name")
-                .hint("every phone needs its own name: history rows are keyed by it"),
+                self.at(entry.name.span(), format!("phone name `{name}` is used twice"))
+                    .field("name")
+                    .hint("every phone needs its own name: history rows are keyed by it"),
             );
         }
     }
@@ -360,16 +293,11 @@ impl EntryCheck<'_> {
         match entry.profile.as_ref().or(self.defaults.profile.as_ref()) {
             Some(p) if known.contains(&p.get_ref().as_str()) => Some(p.get_ref().clone()),
             Some(p) => {
-                let e = self
-                    .at(p.span(), format!("unknown profile `{}`", p.get_ref()))
-                    .field("profile");
+                let e = self.at(p.span(), format!("unknown profile `{}`", p.get_ref())).field("profile");
                 fail(
                     errors,
                     match did_you_mean(p.get_ref(), known.iter().copied()) {
-                        Some(near) => e.hint(format!(
-                            "did you mean `{near}`? (known profiles: {})",
-                            known.join(", ")
-                        )),
+                        Some(near) => e.hint(format!("did you mean `{near}`? (known profiles: {})", known.join(", "))),
                         None => e.hint(format!("known profiles: {}", known.join(", "))),
                     },
                 )
@@ -380,11 +308,7 @@ impl EntryCheck<'_> {
 
     /// The password and where it came from; a problem without a place of its own is
     /// reported at the entry's `name`.
-    fn password(
-        &self,
-        entry: &DeviceEntry,
-        errors: &mut Vec<SpecError>,
-    ) -> Option<(String, String)> {
+    fn password(&self, entry: &DeviceEntry, errors: &mut Vec<SpecError>) -> Option<(String, String)> {
         resolve_password(entry, self.defaults, &self.base_dir, self.env)
             .map_err(|(span, msg, hint)| {
                 let e = match span {
@@ -403,8 +327,11 @@ impl EntryCheck<'_> {
         let insecure = entry.insecure.or(d.insecure).unwrap_or(false);
         let ca_cert = entry.ca_cert.as_ref().or(d.ca_cert.as_ref());
         match (&entry.pin_sha256, insecure, ca_cert) {
-            (Some(pin), true, _) => fail(errors, self.at(pin.span(), format!("phone `{name}` has both `pin_sha256` and `insecure = true`"))
-                .hint("a pin is the safer choice: remove `insecure` for this phone (or set `insecure = false`)")),
+            (Some(pin), true, _) => fail(
+                errors,
+                self.at(pin.span(), format!("phone `{name}` has both `pin_sha256` and `insecure = true`"))
+                    .hint("a pin is the safer choice: remove `insecure` for this phone (or set `insecure = false`)"),
+            ),
             (Some(pin), false, _) => parse_pin(pin.get_ref())
                 .map(Trust::Pin)
                 .map_err(|msg| errors.push(self.at(pin.span(), msg).field("pin_sha256")))
@@ -412,16 +339,15 @@ impl EntryCheck<'_> {
             (None, true, _) => Some(Trust::Insecure),
             (None, false, Some(ca)) => {
                 let p = self.base_dir.join(ca.get_ref());
-                std::fs::read(&p).map(Trust::Ca).map_err(|e| {
-                    errors.push(
-                        self.at(
-                            ca.span(),
-                            format!("cannot read CA certificate `{}`: {e}", p.display()),
+                std::fs::read(&p)
+                    .map(Trust::Ca)
+                    .map_err(|e| {
+                        errors.push(
+                            self.at(ca.span(), format!("cannot read CA certificate `{}`: {e}", p.display()))
+                                .hint("the path is relative to the inventory file"),
                         )
-                        .hint("the path is relative to the inventory file"),
-                    )
-                })
-                .ok()
+                    })
+                    .ok()
             }
             (None, false, None) => Some(Trust::System),
         }
@@ -429,21 +355,15 @@ impl EntryCheck<'_> {
 
     /// `timeout_secs`: more than 0 and at most an hour; 10 s when not given.
     fn timeout(&self, entry: &DeviceEntry, errors: &mut Vec<SpecError>) -> Option<Duration> {
-        let timeout_secs = entry
-            .timeout_secs
-            .as_ref()
-            .or(self.defaults.timeout_secs.as_ref());
+        let timeout_secs = entry.timeout_secs.as_ref().or(self.defaults.timeout_secs.as_ref());
         match timeout_secs {
             Some(t) if t.get_ref().is_finite() && *t.get_ref() > 0.0 && *t.get_ref() <= 3600.0 => {
                 Some(Duration::from_secs_f64(*t.get_ref()))
             }
             Some(t) => fail(
                 errors,
-                self.at(
-                    t.span(),
-                    format!("timeout_secs = {} is not usable", t.get_ref()),
-                )
-                .hint("give a number of seconds between 0 and 3600, e.g. 10"),
+                self.at(t.span(), format!("timeout_secs = {} is not usable", t.get_ref()))
+                    .hint("give a number of seconds between 0 and 3600, e.g. 10"),
             ),
             None => Some(Duration::from_secs(10)),
         }
@@ -457,19 +377,11 @@ impl EntryCheck<'_> {
         let p = peer.get_ref();
         if p == name {
             errors.push(
-                self.at(
-                    peer.span(),
-                    format!("phone `{name}` names itself as its peer"),
-                )
-                .hint("the peer is another phone that calls this one"),
+                self.at(peer.span(), format!("phone `{name}` names itself as its peer"))
+                    .hint("the peer is another phone that calls this one"),
             );
         } else if !self.names.contains(&p.as_str()) {
-            let e = self
-                .at(
-                    peer.span(),
-                    format!("peer `{p}` is not a phone of this inventory"),
-                )
-                .field("peer");
+            let e = self.at(peer.span(), format!("peer `{p}` is not a phone of this inventory")).field("peer");
             errors.push(match did_you_mean(p, self.names.iter().copied()) {
                 Some(near) => e.hint(format!("did you mean `{near}`?")),
                 None => e.hint("`peer` names another `[[device]]` of the same inventory"),
@@ -495,10 +407,7 @@ impl EntryCheck<'_> {
 }
 
 fn inline_secret(e: SpecError) -> SpecError {
-    let message = format!(
-        "{} is refused: inventories must not hold secrets",
-        e.message
-    );
+    let message = format!("{} is refused: inventories must not hold secrets", e.message);
     // The caret display would print the source line, and with it the secret.
     SpecError { message, source_line: None, ..e }.field("password").hint(
         "put the password in an environment variable and write `password_env = \"LAB_PHONE_PASSWORD\"`, \
@@ -519,9 +428,7 @@ fn check_target(raw: &str) -> Result<String, String> {
         return Err("the target URL carries credentials (`user:password@`)".into());
     }
     if url.path() != "/" || url.query().is_some() {
-        return Err(format!(
-            "`{raw}` has a path; the target is the phone's base URL"
-        ));
+        return Err(format!("`{raw}` has a path; the target is the phone's base URL"));
     }
     Ok(url.as_str().trim_end_matches('/').to_string())
 }
@@ -558,9 +465,7 @@ fn resolve_password(
             None => Err((
                 Some(var.span()),
                 format!("environment variable `{name}` is not set"),
-                format!(
-                    "export {name}=... before running `polyconform lab` (in CI: from the secret store)"
-                ),
+                format!("export {name}=... before running `polyconform lab` (in CI: from the secret store)"),
             )),
         };
     }
@@ -568,9 +473,7 @@ fn resolve_password(
         let p = base.join(file.get_ref());
         return match std::fs::read_to_string(&p) {
             Ok(text) => match text.lines().next().map(|l| l.trim_end_matches('\r')) {
-                Some(line) if !line.is_empty() => {
-                    Ok((line.to_string(), format!("file {}", p.display())))
-                }
+                Some(line) if !line.is_empty() => Ok((line.to_string(), format!("file {}", p.display()))),
                 _ => Err((
                     Some(file.span()),
                     format!("password file `{}` is empty", p.display()),
@@ -596,18 +499,14 @@ fn hint_for_toml_error(message: &str) -> String {
         let word = rest.split('`').next().unwrap_or("");
         let expected: Vec<&str> = rest.split('`').skip(2).step_by(2).collect();
         if let Some(near) = did_you_mean(word, expected.iter().copied()) {
-            return format!(
-                "did you mean `{near}`? unknown keys are errors so a typo never goes unnoticed"
-            );
+            return format!("did you mean `{near}`? unknown keys are errors so a typo never goes unnoticed");
         }
         return format!("remove `{word}` or use one of: {}", expected.join(", "));
     }
     if message.starts_with("missing field") {
-        return "every `[[device]]` needs `name` and `target`; see README.md, \"Nightly lab runs\""
-            .into();
+        return "every `[[device]]` needs `name` and `target`; see README.md, \"Nightly lab runs\"".into();
     }
-    "fix the TOML at this place; see README.md, \"Nightly lab runs\" for the inventory format"
-        .into()
+    "fix the TOML at this place; see README.md, \"Nightly lab runs\" for the inventory format".into()
 }
 
 #[derive(Debug, Deserialize)]
@@ -731,10 +630,7 @@ timeout_secs = 2.5
         assert_eq!(b.credentials.username, "admin");
         assert_eq!(inv.with_tags(&["rack:r1".into()]).len(), 1);
         assert_eq!(inv.with_tags(&["site:hq".into()]).len(), 2);
-        assert_eq!(
-            inv.with_tags(&["site:hq".into(), "rack:r2".into()]).len(),
-            0
-        );
+        assert_eq!(inv.with_tags(&["site:hq".into(), "rack:r2".into()]).len(), 0);
         assert_eq!(inv.lock_dir(), Path::new("lab/inv.locks"));
         assert_eq!(inv.default_db(), Path::new("lab/inv.history.sqlite"));
         // The password never shows in Debug output.
@@ -743,32 +639,18 @@ timeout_secs = 2.5
 
     #[test]
     fn an_inline_password_is_an_error_at_its_place_with_a_hint() {
-        let text =
-            "[[device]]\nname = \"a\"\ntarget = \"http://127.0.0.1:1\"\npassword = \"hunter2\"\n";
+        let text = "[[device]]\nname = \"a\"\ntarget = \"http://127.0.0.1:1\"\npassword = \"hunter2\"\n";
         let shown = errors(text);
         assert!(
-            shown.starts_with(
-                "lab/inv.toml:4:12: error: an inline `password` for phone `a` is refused"
-            ),
+            shown.starts_with("lab/inv.toml:4:12: error: an inline `password` for phone `a` is refused"),
             "{shown}"
         );
-        assert!(
-            shown.contains("hint: put the password in an environment variable"),
-            "{shown}"
-        );
-        assert!(
-            !shown.contains("hunter2"),
-            "the secret is never shown, not even in the source line: {shown}"
-        );
+        assert!(shown.contains("hint: put the password in an environment variable"), "{shown}");
+        assert!(!shown.contains("hunter2"), "the secret is never shown, not even in the source line: {shown}");
         let shown = errors(
             "[defaults]\npassword = \"x\"\n[[device]]\nname = \"a\"\ntarget = \"http://127.0.0.1:1\"\npassword_env = \"LAB_PW\"\n",
         );
-        assert!(
-            shown.contains(
-                "lab/inv.toml:2:12: error: an inline `password` in [defaults] is refused"
-            ),
-            "{shown}"
-        );
+        assert!(shown.contains("lab/inv.toml:2:12: error: an inline `password` in [defaults] is refused"), "{shown}");
     }
 
     #[test]
@@ -776,63 +658,37 @@ timeout_secs = 2.5
         let shown = errors(
             "[[device]]\nname = \"a\"\ntarget = \"https://Polycom:topsecret@10.0.0.5\"\npassword_env = \"LAB_PW\"\n",
         );
-        assert!(
-            shown.contains("lab/inv.toml:3:10: error: the target URL carries credentials"),
-            "{shown}"
-        );
-        assert!(
-            shown.contains("hint: inline secrets are refused"),
-            "{shown}"
-        );
+        assert!(shown.contains("lab/inv.toml:3:10: error: the target URL carries credentials"), "{shown}");
+        assert!(shown.contains("hint: inline secrets are refused"), "{shown}");
         assert!(!shown.contains("topsecret"), "{shown}");
     }
 
     #[test]
     fn unknown_keys_profiles_and_peers_get_did_you_mean_hints() {
-        let shown = errors(
-            "[[device]]\nname = \"a\"\ntarget = \"http://127.0.0.1:1\"\npasword_env = \"LAB_PW\"\n",
-        );
-        assert!(
-            shown.starts_with("lab/inv.toml:4:1: error: unknown field `pasword_env`"),
-            "{shown}"
-        );
+        let shown = errors("[[device]]\nname = \"a\"\ntarget = \"http://127.0.0.1:1\"\npasword_env = \"LAB_PW\"\n");
+        assert!(shown.starts_with("lab/inv.toml:4:1: error: unknown field `pasword_env`"), "{shown}");
         assert!(shown.contains("did you mean `password_env`?"), "{shown}");
 
         let shown = errors(
             "[[device]]\nname = \"a\"\ntarget = \"http://127.0.0.1:1\"\npassword_env = \"LAB_PW\"\nprofile = \"trio-5.9\"\n",
         );
-        assert!(
-            shown.contains("lab/inv.toml:5:11: error: unknown profile `trio-5.9`"),
-            "{shown}"
-        );
+        assert!(shown.contains("lab/inv.toml:5:11: error: unknown profile `trio-5.9`"), "{shown}");
         assert!(shown.contains("did you mean `trio-5.9.1`?"), "{shown}");
 
         let shown = errors(
             "[defaults]\npassword_env = \"LAB_PW\"\n[[device]]\nname = \"trio-a\"\ntarget = \"http://127.0.0.1:1\"\npeer = \"trio-b\"\n[[device]]\nname = \"trio-c\"\ntarget = \"http://127.0.0.1:2\"\n",
         );
-        assert!(
-            shown.contains(
-                "lab/inv.toml:6:8: error: peer `trio-b` is not a phone of this inventory"
-            ),
-            "{shown}"
-        );
+        assert!(shown.contains("lab/inv.toml:6:8: error: peer `trio-b` is not a phone of this inventory"), "{shown}");
         assert!(shown.contains("did you mean"), "{shown}");
     }
 
     #[test]
     fn missing_and_empty_environment_variables_are_reported_with_the_variable_name() {
-        let shown = errors(
-            "[[device]]\nname = \"a\"\ntarget = \"http://127.0.0.1:1\"\npassword_env = \"NOT_SET_PW\"\n",
-        );
-        assert!(
-            shown
-                .contains("lab/inv.toml:4:16: error: environment variable `NOT_SET_PW` is not set"),
-            "{shown}"
-        );
+        let shown =
+            errors("[[device]]\nname = \"a\"\ntarget = \"http://127.0.0.1:1\"\npassword_env = \"NOT_SET_PW\"\n");
+        assert!(shown.contains("lab/inv.toml:4:16: error: environment variable `NOT_SET_PW` is not set"), "{shown}");
         assert!(shown.contains("hint: export NOT_SET_PW=..."), "{shown}");
-        let shown = errors(
-            "[[device]]\nname = \"a\"\ntarget = \"http://127.0.0.1:1\"\npassword_env = \"EMPTY_PW\"\n",
-        );
+        let shown = errors("[[device]]\nname = \"a\"\ntarget = \"http://127.0.0.1:1\"\npassword_env = \"EMPTY_PW\"\n");
         assert!(shown.contains("is empty"), "{shown}");
         let shown = errors("[[device]]\nname = \"a\"\ntarget = \"http://127.0.0.1:1\"\n");
         assert!(shown.contains("phone `a` has no credentials"), "{shown}");
@@ -845,20 +701,10 @@ timeout_secs = 2.5
         std::fs::write(dir.join("secrets/a.pw"), "from-file\nignored\n").unwrap();
         let path = dir.join("lab.toml");
         let text = "[[device]]\nname = \"a\"\ntarget = \"http://127.0.0.1:1\"\npassword_file = \"secrets/a.pw\"\n[[device]]\nname = \"b\"\ntarget = \"http://127.0.0.1:2\"\npassword_file = \"secrets/missing.pw\"\n";
-        let err = Inventory::parse(&path, text, PROFILES, &env)
-            .unwrap_err()
-            .to_string();
-        assert!(
-            err.contains(":8:17: error: cannot read password file"),
-            "{err}"
-        );
-        let inv = Inventory::parse(
-            &path,
-            &text[..text.find("[[device]]\nname = \"b\"").unwrap()],
-            PROFILES,
-            &env,
-        )
-        .unwrap();
+        let err = Inventory::parse(&path, text, PROFILES, &env).unwrap_err().to_string();
+        assert!(err.contains(":8:17: error: cannot read password file"), "{err}");
+        let inv =
+            Inventory::parse(&path, &text[..text.find("[[device]]\nname = \"b\"").unwrap()], PROFILES, &env).unwrap();
         assert_eq!(inv.devices[0].credentials.password, "from-file");
         std::fs::remove_dir_all(&dir).unwrap();
     }
@@ -870,14 +716,8 @@ timeout_secs = 2.5
         assert_eq!(errs.0.len(), 4, "{errs}");
         let shown = errs.to_string();
         assert!(shown.contains(":2:8: error: phone name `a b`"), "{shown}");
-        assert!(
-            shown.contains(":3:10: error: `ftp://x` is not an http:// or https:// URL"),
-            "{shown}"
-        );
-        assert!(
-            shown.contains("both `pin_sha256` and `insecure = true`"),
-            "{shown}"
-        );
+        assert!(shown.contains(":3:10: error: `ftp://x` is not an http:// or https:// URL"), "{shown}");
+        assert!(shown.contains("both `pin_sha256` and `insecure = true`"), "{shown}");
         assert!(shown.contains("timeout_secs = -1 is not usable"), "{shown}");
     }
 
@@ -886,10 +726,7 @@ timeout_secs = 2.5
         let shown = errors(
             "[defaults]\npassword_env = \"LAB_PW\"\n[[device]]\nname = \"a\"\ntarget = \"http://127.0.0.1:1\"\n[[device]]\nname = \"a\"\ntarget = \"http://127.0.0.1:2\"\n",
         );
-        assert!(
-            shown.contains(":7:8: error: phone name `a` is used twice"),
-            "{shown}"
-        );
+        assert!(shown.contains(":7:8: error: phone name `a` is used twice"), "{shown}");
         assert!(errors("").contains("the inventory lists no phone"));
         let shown = errors("[[device]]\nname = \"a\ntarget = 1\n");
         assert!(shown.starts_with("lab/inv.toml:2:"), "{shown}");

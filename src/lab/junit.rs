@@ -59,14 +59,8 @@ fn testcases(d: &DeviceRun) -> Vec<Testcase> {
                 .unwrap_or_else(|| c.verdict.label().to_string())
         };
         let status = match c.verdict {
-            Verdict::Fail => Status::Failure {
-                kind: "FAIL".into(),
-                message: headline(),
-            },
-            Verdict::Error => Status::Error {
-                kind: "ERROR".into(),
-                message: headline(),
-            },
+            Verdict::Fail => Status::Failure { kind: "FAIL".into(), message: headline() },
+            Verdict::Error => Status::Error { kind: "ERROR".into(), message: headline() },
             Verdict::NotTested | Verdict::Waived => Status::Skipped {
                 kind: c.verdict.label().into(),
                 message: c.reason.clone().unwrap_or_else(|| c.verdict.label().into()),
@@ -85,10 +79,7 @@ fn testcases(d: &DeviceRun) -> Vec<Testcase> {
         let status = if !f.finished {
             Status::Skipped {
                 kind: "UNFINISHED".into(),
-                message: f
-                    .note
-                    .clone()
-                    .unwrap_or_else(|| "the fuzz part did not run".into()),
+                message: f.note.clone().unwrap_or_else(|| "the fuzz part did not run".into()),
             }
         } else if f.findings > 0 {
             Status::Failure {
@@ -118,10 +109,7 @@ struct Counts {
 }
 
 fn counts(cases: &[Testcase]) -> Counts {
-    let mut c = Counts {
-        tests: cases.len(),
-        ..Counts::default()
-    };
+    let mut c = Counts { tests: cases.len(), ..Counts::default() };
     for t in cases {
         match t.status {
             Status::Failure { .. } => c.failures += 1,
@@ -134,11 +122,7 @@ fn counts(cases: &[Testcase]) -> Counts {
 }
 
 /// Write the whole document.
-pub fn write(
-    report: &LabReport,
-    out: &mut impl Write,
-    redactor: &LabRedactor,
-) -> std::io::Result<()> {
+pub fn write(report: &LabReport, out: &mut impl Write, redactor: &LabRedactor) -> std::io::Result<()> {
     let mut total = Counts::default();
     for d in &report.devices {
         let c = counts(&testcases(d));
@@ -178,21 +162,14 @@ fn suite(d: &DeviceRun) -> String {
         seconds(d.duration_ms)
     );
     s.push_str("        <properties>\n");
-    let mut props = vec![
-        ("target", d.target.clone()),
-        ("profile", d.profile.clone()),
-        ("state", d.state.label().to_string()),
-    ];
+    let mut props =
+        vec![("target", d.target.clone()), ("profile", d.profile.clone()), ("state", d.state.label().to_string())];
     if let Some(id) = &d.identity {
         props.extend(id.model.clone().map(|m| ("model", m)));
         props.extend(id.firmware.clone().map(|f| ("firmware", f)));
     }
     for (k, v) in props {
-        let _ = writeln!(
-            s,
-            "            <property name=\"{k}\" value=\"{}\"/>",
-            attr(&v)
-        );
+        let _ = writeln!(s, "            <property name=\"{k}\" value=\"{}\"/>", attr(&v));
     }
     s.push_str("        </properties>\n");
     for t in &cases {
@@ -204,36 +181,18 @@ fn suite(d: &DeviceRun) -> String {
             seconds(t.time_ms)
         );
         if let Some(v) = t.verdict {
-            let _ = write!(
-                s,
-                "<properties><property name=\"verdict\" value=\"{v}\"/></properties>"
-            );
+            let _ = write!(s, "<properties><property name=\"verdict\" value=\"{v}\"/></properties>");
         }
         match &t.status {
             Status::Success => {}
             Status::Failure { kind, message } => {
-                let _ = write!(
-                    s,
-                    "<failure type=\"{}\" message=\"{}\"/>",
-                    attr(kind),
-                    attr(message)
-                );
+                let _ = write!(s, "<failure type=\"{}\" message=\"{}\"/>", attr(kind), attr(message));
             }
             Status::Error { kind, message } => {
-                let _ = write!(
-                    s,
-                    "<error type=\"{}\" message=\"{}\"/>",
-                    attr(kind),
-                    attr(message)
-                );
+                let _ = write!(s, "<error type=\"{}\" message=\"{}\"/>", attr(kind), attr(message));
             }
             Status::Skipped { kind, message } => {
-                let _ = write!(
-                    s,
-                    "<skipped type=\"{}\" message=\"{}\"/>",
-                    attr(kind),
-                    attr(message)
-                );
+                let _ = write!(s, "<skipped type=\"{}\" message=\"{}\"/>", attr(kind), attr(message));
             }
         }
         s.push_str("</testcase>\n");
@@ -275,10 +234,7 @@ mod tests {
 
     #[test]
     fn attributes_escape_markup_quotes_newlines_and_control_characters() {
-        assert_eq!(
-            attr("a<b & \"c\"\n\u{1}'"),
-            "a&lt;b &amp; &quot;c&quot;&#10;\u{FFFD}&apos;"
-        );
+        assert_eq!(attr("a<b & \"c\"\n\u{1}'"), "a&lt;b &amp; &quot;c&quot;&#10;\u{FFFD}&apos;");
     }
 
     #[test]
@@ -294,11 +250,8 @@ mod tests {
                 case("nt", Family::Flow, Verdict::NotTested),
             ])),
         );
-        let xml = report(vec![a, device("down", DeviceState::Inconclusive, None)])
-            .junit()
-            .unwrap();
-        let back = quick_junit::Report::deserialize_from_str(&xml)
-            .unwrap_or_else(|e| panic!("{e:?}\n{xml}"));
+        let xml = report(vec![a, device("down", DeviceState::Inconclusive, None)]).junit().unwrap();
+        let back = quick_junit::Report::deserialize_from_str(&xml).unwrap_or_else(|e| panic!("{e:?}\n{xml}"));
         assert_eq!(back.test_suites.len(), 2);
         assert_eq!((back.tests, back.failures, back.errors), (4, 1, 1));
         let a = &back.test_suites[0];

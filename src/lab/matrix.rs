@@ -49,10 +49,7 @@ fn header(out: &mut String, report: &LabReport) {
         esc(&report.run_id)
     );
     let states = report.states();
-    let state_text: Vec<String> = states
-        .iter()
-        .map(|(s, n)| format!("{n} {}", s.label()))
-        .collect();
+    let state_text: Vec<String> = states.iter().map(|(s, n)| format!("{n} {}", s.label())).collect();
     let _ = write!(
         out,
         "<h1>Lab run {}</h1>\n<p class=\"meta\">started {} · {} · shards {} · suite {} · {} phone(s): {}</p>\n",
@@ -72,28 +69,14 @@ fn header(out: &mut String, report: &LabReport) {
 /// Below the matrix, per phone with a FAIL: each failing case with the manual's
 /// requirement, what was expected and what the phone did.
 fn failures(out: &mut String, report: &LabReport) {
-    let failing: Vec<&DeviceRun> = report
-        .devices
-        .iter()
-        .filter(|d| d.count(Verdict::Fail) > 0)
-        .collect();
+    let failing: Vec<&DeviceRun> = report.devices.iter().filter(|d| d.count(Verdict::Fail) > 0).collect();
     if failing.is_empty() {
         return;
     }
     out.push_str("<h2>FAIL: the manual is explicit and the phone contradicts it</h2>\n");
     for d in failing {
-        let _ = writeln!(
-            out,
-            "<h3 id=\"{}\">{}</h3>\n<ul>",
-            esc(&d.name),
-            esc(&d.name)
-        );
-        for c in d
-            .record
-            .iter()
-            .flat_map(|r| &r.cases)
-            .filter(|c| c.verdict == Verdict::Fail)
-        {
+        let _ = writeln!(out, "<h3 id=\"{}\">{}</h3>\n<ul>", esc(&d.name), esc(&d.name));
+        for c in d.record.iter().flat_map(|r| &r.cases).filter(|c| c.verdict == Verdict::Fail) {
             let f = c.findings.iter().find(|f| f.verdict == Verdict::Fail);
             let _ = writeln!(
                 out,
@@ -123,10 +106,7 @@ fn row(out: &mut String, d: &DeviceRun, families: &BTreeSet<Family>) {
     let _ = write!(
         out,
         "<tr><td class=\"name\">{name}{}</td><td>{}</td><td>{}</td><td class=\"s-{}\">{}</td>",
-        d.case_shard
-            .as_ref()
-            .map(|s| format!(" <small>({})</small>", esc(s)))
-            .unwrap_or_default(),
+        d.case_shard.as_ref().map(|s| format!(" <small>({})</small>", esc(s))).unwrap_or_default(),
         esc(id.model.as_deref().unwrap_or("")),
         esc(id.firmware.as_deref().unwrap_or("")),
         d.state.label().to_ascii_lowercase(),
@@ -141,14 +121,7 @@ fn row(out: &mut String, d: &DeviceRun, families: &BTreeSet<Family>) {
         );
         return;
     }
-    for v in [
-        Verdict::Pass,
-        Verdict::Fail,
-        Verdict::NonStrict,
-        Verdict::Info,
-        Verdict::NotTested,
-        Verdict::Error,
-    ] {
+    for v in [Verdict::Pass, Verdict::Fail, Verdict::NonStrict, Verdict::Info, Verdict::NotTested, Verdict::Error] {
         let n = d.count(v);
         let class = if n > 0 { class(v) } else { "zero" };
         let _ = write!(out, "<td class=\"n {class}\">{n}</td>");
@@ -156,11 +129,7 @@ fn row(out: &mut String, d: &DeviceRun, families: &BTreeSet<Family>) {
     let _ = write!(out, "<td class=\"n\">{}</td>", duration(d.duration_ms));
     family_cells(out, d, families);
     out.push_str("</tr>\n");
-    if let Some(reason) = d
-        .reason
-        .as_ref()
-        .filter(|_| d.state != DeviceState::Completed)
-    {
+    if let Some(reason) = d.reason.as_ref().filter(|_| d.state != DeviceState::Completed) {
         let _ = writeln!(
             out,
             "<tr><td></td><td colspan=\"{}\" class=\"reason\">{}</td></tr>",
@@ -168,11 +137,7 @@ fn row(out: &mut String, d: &DeviceRun, families: &BTreeSet<Family>) {
             esc(reason)
         );
     }
-    for note in d
-        .notes
-        .iter()
-        .chain(d.fuzz.iter().filter_map(|f| f.note.as_ref()))
-    {
+    for note in d.notes.iter().chain(d.fuzz.iter().filter_map(|f| f.note.as_ref())) {
         let _ = writeln!(
             out,
             "<tr><td></td><td colspan=\"{}\" class=\"note\">{}</td></tr>",
@@ -193,15 +158,8 @@ fn family_cells(out: &mut String, d: &DeviceRun, families: &BTreeSet<Family>) {
         match by_family.get(f) {
             None => out.push_str("<td class=\"empty\">–</td>"),
             Some(cases) => {
-                let worst = cases
-                    .iter()
-                    .map(|c| c.verdict)
-                    .fold(Verdict::Pass, Verdict::worst);
-                let with: Vec<&str> = cases
-                    .iter()
-                    .filter(|c| c.verdict == worst)
-                    .map(|c| c.id.as_str())
-                    .collect();
+                let worst = cases.iter().map(|c| c.verdict).fold(Verdict::Pass, Verdict::worst);
+                let with: Vec<&str> = cases.iter().filter(|c| c.verdict == worst).map(|c| c.id.as_str()).collect();
                 let mut tip: Vec<&str> = with.iter().take(12).copied().collect();
                 if with.len() > 12 {
                     tip.push("…");
@@ -249,22 +207,15 @@ mod tests {
         let mut b = device("vvx-<b>", DeviceState::Busy, None);
         b.reason = Some("in a call placed by a person".into());
         let html = render(&report(vec![a, b]));
-        assert!(
-            html.contains("<th class=\"fam\">auth</th>")
-                && html.contains("<th class=\"fam\">size</th>"),
-            "{html}"
-        );
+        assert!(html.contains("<th class=\"fam\">auth</th>") && html.contains("<th class=\"fam\">size</th>"), "{html}");
         assert!(html.contains("title=\"x.auth.2\">FAIL 1/2</td>"), "{html}");
         assert!(html.contains(">NON-STRICT 1/1</td>"), "{html}");
+        assert!(html.contains("vvx-&lt;b&gt;") && !html.contains("vvx-<b>"), "names are escaped");
         assert!(
-            html.contains("vvx-&lt;b&gt;") && !html.contains("vvx-<b>"),
-            "names are escaped"
+            html.contains("class=\"s-busy\">BUSY</td><td colspan=\"9\" class=\"reason\">in a call placed by a person"),
+            "{html}"
         );
-        assert!(html.contains("class=\"s-busy\">BUSY</td><td colspan=\"9\" class=\"reason\">in a call placed by a person"), "{html}");
-        assert!(
-            html.contains("<h3 id=\"trio-a\">trio-a</h3>"),
-            "FAIL details follow the matrix"
-        );
+        assert!(html.contains("<h3 id=\"trio-a\">trio-a</h3>"), "FAIL details follow the matrix");
         assert!(!html.contains("<script"), "self-contained and static");
     }
 }

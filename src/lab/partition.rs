@@ -37,25 +37,13 @@ impl FromStr for Partition {
     fn from_str(s: &str) -> Result<Partition, String> {
         let hint = "(hint: write `hash:I/N` with 1 <= I <= N, e.g. `hash:2/3` for the second of three CI jobs)";
         let Some(rest) = s.strip_prefix("hash:") else {
-            return Err(format!(
-                "`{s}` is not a partition: only hash partitions are supported {hint}"
-            ));
+            return Err(format!("`{s}` is not a partition: only hash partitions are supported {hint}"));
         };
-        let (i, n) = rest
-            .split_once('/')
-            .ok_or_else(|| format!("`{s}` has no `/` {hint}"))?;
-        let index: u32 = i
-            .trim()
-            .parse()
-            .map_err(|_| format!("`{i}` is not a shard number {hint}"))?;
-        let count: u32 = n
-            .trim()
-            .parse()
-            .map_err(|_| format!("`{n}` is not a shard count {hint}"))?;
+        let (i, n) = rest.split_once('/').ok_or_else(|| format!("`{s}` has no `/` {hint}"))?;
+        let index: u32 = i.trim().parse().map_err(|_| format!("`{i}` is not a shard number {hint}"))?;
+        let count: u32 = n.trim().parse().map_err(|_| format!("`{n}` is not a shard count {hint}"))?;
         if count == 0 || index == 0 || index > count {
-            return Err(format!(
-                "`{s}`: shard {index} of {count} does not exist {hint}"
-            ));
+            return Err(format!("`{s}`: shard {index} of {count} does not exist {hint}"));
         }
         Ok(Partition { index, count })
     }
@@ -75,9 +63,7 @@ mod tests {
     fn every_name_lands_in_exactly_one_shard() {
         let names: Vec<String> = (0..200).map(|i| format!("phone-{i:03}")).collect();
         for count in 1..=7u32 {
-            let shards: Vec<Partition> = (1..=count)
-                .map(|index| Partition { index, count })
-                .collect();
+            let shards: Vec<Partition> = (1..=count).map(|index| Partition { index, count }).collect();
             let mut sizes = vec![0usize; count as usize];
             for name in &names {
                 let owners: Vec<&Partition> = shards.iter().filter(|p| p.contains(name)).collect();
@@ -85,12 +71,7 @@ mod tests {
                 sizes[(owners[0].index - 1) as usize] += 1;
             }
             // A hash split is not exact, but no shard of 200 names should be empty or hold most.
-            assert!(
-                sizes
-                    .iter()
-                    .all(|&s| s > 0 && s < 200 * 2 / count as usize + 10),
-                "{count}: {sizes:?}"
-            );
+            assert!(sizes.iter().all(|&s| s > 0 && s < 200 * 2 / count as usize + 10), "{count}: {sizes:?}");
         }
     }
 
@@ -98,10 +79,7 @@ mod tests {
     fn the_split_is_stable_across_processes_and_versions() {
         // Pinned values: changing the hash would reshuffle every CI matrix.
         assert_eq!(bucket("phone-000", 3), bucket("phone-000", 3));
-        let pinned: Vec<u32> = ["trio-a", "vvx-b", "lab-2-rack-1"]
-            .iter()
-            .map(|n| bucket(n, 1000))
-            .collect();
+        let pinned: Vec<u32> = ["trio-a", "vvx-b", "lab-2-rack-1"].iter().map(|n| bucket(n, 1000)).collect();
         let again: Vec<u32> = ["trio-a", "vvx-b", "lab-2-rack-1"]
             .iter()
             .map(|n| {
@@ -114,22 +92,9 @@ mod tests {
 
     #[test]
     fn bad_partitions_are_refused_with_a_hint() {
-        assert_eq!(
-            "hash:1/3".parse::<Partition>().unwrap(),
-            Partition { index: 1, count: 3 }
-        );
-        assert_eq!(
-            "hash:1/3".parse::<Partition>().unwrap().to_string(),
-            "hash:1/3"
-        );
-        for bad in [
-            "count:1/3",
-            "hash:0/3",
-            "hash:4/3",
-            "hash:1/0",
-            "hash:a/3",
-            "hash:13",
-        ] {
+        assert_eq!("hash:1/3".parse::<Partition>().unwrap(), Partition { index: 1, count: 3 });
+        assert_eq!("hash:1/3".parse::<Partition>().unwrap().to_string(), "hash:1/3");
+        for bad in ["count:1/3", "hash:0/3", "hash:4/3", "hash:1/0", "hash:a/3", "hash:13"] {
             let e = bad.parse::<Partition>().unwrap_err();
             assert!(e.contains("hint"), "{bad}: {e}");
         }

@@ -133,13 +133,7 @@ impl DeviceRun {
     pub fn findings(&self) -> usize {
         self.record
             .as_ref()
-            .map(|r| {
-                r.cases
-                    .iter()
-                    .flat_map(|c| &c.findings)
-                    .filter(|f| f.verdict != Verdict::Pass)
-                    .count()
-            })
+            .map(|r| r.cases.iter().flat_map(|c| &c.findings).filter(|f| f.verdict != Verdict::Pass).count())
             .unwrap_or(0)
     }
 
@@ -173,14 +167,7 @@ pub(crate) mod sample {
     use super::*;
 
     pub fn device(name: &str, state: DeviceState, record: Option<RunRecord>) -> DeviceRun {
-        let mut d = DeviceRun::not_judged(
-            name,
-            "http://127.0.0.1:1",
-            "trio-5.9.1",
-            &[],
-            state,
-            "why".into(),
-        );
+        let mut d = DeviceRun::not_judged(name, "http://127.0.0.1:1", "trio-5.9.1", &[], state, "why".into());
         if state == DeviceState::Completed {
             d.reason = None;
         }

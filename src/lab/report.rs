@@ -39,27 +39,18 @@ impl LabReport {
 
     /// Read a `lab-report.json`, or the one inside a directory.
     pub fn read(path: &Path) -> Result<LabReport, String> {
-        let file: PathBuf = if path.is_dir() {
-            path.join(JSON_FILE)
-        } else {
-            path.to_path_buf()
-        };
-        let text = std::fs::read_to_string(&file)
-            .map_err(|e| format!("cannot read `{}`: {e}", file.display()))?;
-        let value: serde_json::Value = serde_json::from_str(&text)
-            .map_err(|e| format!("`{}` is not JSON: {e}", file.display()))?;
+        let file: PathBuf = if path.is_dir() { path.join(JSON_FILE) } else { path.to_path_buf() };
+        let text = std::fs::read_to_string(&file).map_err(|e| format!("cannot read `{}`: {e}", file.display()))?;
+        let value: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| format!("`{}` is not JSON: {e}", file.display()))?;
         if value.get("kind").and_then(|k| k.as_str()) != Some(KIND) {
             return Err(format!(
                 "`{}` is not a lab report (hint: merge the `{JSON_FILE}` of each shard, not a phone's own report.json)",
                 file.display()
             ));
         }
-        serde_json::from_value(value).map_err(|e| {
-            format!(
-                "`{}`: {e} (hint: was it written by another polyconform version?)",
-                file.display()
-            )
-        })
+        serde_json::from_value(value)
+            .map_err(|e| format!("`{}`: {e} (hint: was it written by another polyconform version?)", file.display()))
     }
 
     /// Write JSON, JUnit and HTML into `dir`.
@@ -74,25 +65,15 @@ impl LabReport {
         let mut xml = std::io::BufWriter::new(std::fs::File::create(dir.join(JUNIT_FILE))?);
         super::junit::write(self, &mut xml, redactor)?;
         xml.flush()?;
-        std::fs::write(
-            dir.join(HTML_FILE),
-            redactor.redact(&super::matrix::render(self)),
-        )?;
+        std::fs::write(dir.join(HTML_FILE), redactor.redact(&super::matrix::render(self)))?;
         Ok(())
     }
 
     /// The JSON report, one phone at a time, each part masked and checked to still be JSON.
     pub fn write_json(&self, out: &mut impl Write, redactor: &LabRedactor) -> std::io::Result<()> {
-        let head = LabReport {
-            devices: Vec::new(),
-            ..self.head()
-        };
-        let serde_json::Value::Object(fields) =
-            serde_json::to_value(&head).map_err(std::io::Error::other)?
-        else {
-            return Err(std::io::Error::other(
-                "a lab report serialises to an object",
-            ));
+        let head = LabReport { devices: Vec::new(), ..self.head() };
+        let serde_json::Value::Object(fields) = serde_json::to_value(&head).map_err(std::io::Error::other)? else {
+            return Err(std::io::Error::other("a lab report serialises to an object"));
         };
         let part = |value: &dyn erased::Json| -> std::io::Result<String> {
             let text = redactor.redact(&value.pretty()?);
@@ -103,11 +84,7 @@ impl LabReport {
         out.write_all(b"{")?;
         for (i, (key, value)) in fields.iter().enumerate() {
             out.write_all(if i == 0 { b"\n  " } else { b",\n  " })?;
-            out.write_all(
-                serde_json::to_string(key)
-                    .map_err(std::io::Error::other)?
-                    .as_bytes(),
-            )?;
+            out.write_all(serde_json::to_string(key).map_err(std::io::Error::other)?.as_bytes())?;
             out.write_all(b": ")?;
             if key == "devices" {
                 out.write_all(b"[")?;
@@ -164,33 +141,20 @@ mod erased {
 /// gets its cases joined into one record.
 pub fn merge(reports: Vec<LabReport>) -> LabReport {
     let mut notes = Vec::new();
-    let run_ids: std::collections::BTreeSet<&str> =
-        reports.iter().map(|r| r.run_id.as_str()).collect();
+    let run_ids: std::collections::BTreeSet<&str> = reports.iter().map(|r| r.run_id.as_str()).collect();
     if run_ids.len() > 1 {
         notes.push(format!(
             "merged reports of different runs ({}): history groups shards by --run-id; give every shard the same one",
             run_ids.iter().copied().collect::<Vec<_>>().join(", ")
         ));
     }
-    let run_id = run_ids
-        .iter()
-        .next()
-        .map(|s| s.to_string())
-        .unwrap_or_default();
-    let started_at = reports
-        .iter()
-        .map(|r| r.started_at.clone())
-        .min()
-        .unwrap_or_default();
+    let run_id = run_ids.iter().next().map(|s| s.to_string()).unwrap_or_default();
+    let started_at = reports.iter().map(|r| r.started_at.clone()).min().unwrap_or_default();
     let duration_ms = reports.iter().map(|r| r.duration_ms).max().unwrap_or(0);
-    let mut shards: Vec<String> = reports
-        .iter()
-        .flat_map(|r| r.shards.iter().cloned())
-        .collect();
+    let mut shards: Vec<String> = reports.iter().flat_map(|r| r.shards.iter().cloned()).collect();
     shards.sort();
     shards.dedup();
-    let suites: std::collections::BTreeSet<&str> =
-        reports.iter().map(|r| r.suite.as_str()).collect();
+    let suites: std::collections::BTreeSet<&str> = reports.iter().map(|r| r.suite.as_str()).collect();
     let suite = suites.into_iter().collect::<Vec<_>>().join("+");
 
     let mut order: Vec<String> = Vec::new();
@@ -238,30 +202,14 @@ fn merge_device(mut parts: Vec<DeviceRun>) -> (DeviceRun, Option<String>) {
     let mut conflict = None;
     out.case_shard = None;
     out.duration_ms = parts.iter().map(|p| p.duration_ms).sum();
-    out.started_at = parts
-        .iter()
-        .map(|p| p.started_at.clone())
-        .min()
-        .unwrap_or_default();
+    out.started_at = parts.iter().map(|p| p.started_at.clone()).min().unwrap_or_default();
     // The worst state wins: a phone judged in one shard but down in another was only partly judged.
-    out.state = parts
-        .iter()
-        .map(|p| p.state)
-        .max()
-        .unwrap_or(DeviceState::Completed);
+    out.state = parts.iter().map(|p| p.state).max().unwrap_or(DeviceState::Completed);
     let reasons: Vec<String> = parts
         .iter()
-        .filter_map(|p| {
-            p.reason
-                .as_ref()
-                .map(|r| format!("{}: {r}", p.case_shard.as_deref().unwrap_or("shard")))
-        })
+        .filter_map(|p| p.reason.as_ref().map(|r| format!("{}: {r}", p.case_shard.as_deref().unwrap_or("shard"))))
         .collect();
-    out.reason = if reasons.is_empty() {
-        None
-    } else {
-        Some(reasons.join("; "))
-    };
+    out.reason = if reasons.is_empty() { None } else { Some(reasons.join("; ")) };
     out.identity = parts.iter().find_map(|p| p.identity.clone());
     out.notes = parts.iter().flat_map(|p| p.notes.iter().cloned()).collect();
     let mut seen = std::collections::BTreeSet::new();
@@ -294,15 +242,12 @@ fn merge_device(mut parts: Vec<DeviceRun>) -> (DeviceRun, Option<String>) {
         r.recount();
     }
     out.record = record;
-    out.fuzz = parts
-        .iter()
-        .filter_map(|p| p.fuzz.clone())
-        .reduce(|a, b| FuzzOutcome {
-            finished: a.finished && b.finished,
-            cases: a.cases + b.cases,
-            findings: a.findings + b.findings,
-            note: a.note.or(b.note),
-        });
+    out.fuzz = parts.iter().filter_map(|p| p.fuzz.clone()).reduce(|a, b| FuzzOutcome {
+        finished: a.finished && b.finished,
+        cases: a.cases + b.cases,
+        findings: a.findings + b.findings,
+        note: a.note.or(b.note),
+    });
     (out, conflict)
 }
 
@@ -317,37 +262,15 @@ pub(crate) mod tests {
 
     #[test]
     fn exit_codes_put_fail_first_then_anything_unjudged() {
-        let pass = device(
-            "a",
-            DeviceState::Completed,
-            Some(record(vec![case("c1", Family::Auth, Verdict::Pass)])),
-        );
-        let fail = device(
-            "b",
-            DeviceState::Completed,
-            Some(record(vec![case("c1", Family::Auth, Verdict::Fail)])),
-        );
+        let pass = device("a", DeviceState::Completed, Some(record(vec![case("c1", Family::Auth, Verdict::Pass)])));
+        let fail = device("b", DeviceState::Completed, Some(record(vec![case("c1", Family::Auth, Verdict::Fail)])));
         let busy = device("c", DeviceState::Busy, None);
         assert_eq!(report(vec![pass.clone()]).conclusion(), Conclusion::Clean);
-        assert_eq!(
-            report(vec![pass.clone(), busy.clone()]).conclusion(),
-            Conclusion::CannotJudge
-        );
-        assert_eq!(
-            report(vec![pass.clone(), busy, fail]).conclusion(),
-            Conclusion::Failed
-        );
+        assert_eq!(report(vec![pass.clone(), busy.clone()]).conclusion(), Conclusion::CannotJudge);
+        assert_eq!(report(vec![pass.clone(), busy, fail]).conclusion(), Conclusion::Failed);
         let mut unfinished = pass.clone();
-        unfinished.fuzz = Some(FuzzOutcome {
-            finished: false,
-            cases: 0,
-            findings: 0,
-            note: Some("not built".into()),
-        });
-        assert_eq!(
-            report(vec![unfinished]).conclusion(),
-            Conclusion::CannotJudge
-        );
+        unfinished.fuzz = Some(FuzzOutcome { finished: false, cases: 0, findings: 0, note: Some("not built".into()) });
+        assert_eq!(report(vec![unfinished]).conclusion(), Conclusion::CannotJudge);
         let mut noted = report(vec![pass]);
         noted.notes.push("history database unreachable".into());
         assert_eq!(noted.conclusion(), Conclusion::CannotJudge);
@@ -358,10 +281,7 @@ pub(crate) mod tests {
         let fail = device(
             "trio-a",
             DeviceState::Completed,
-            Some(record(vec![
-                case("c1", Family::Auth, Verdict::Fail),
-                case("c2", Family::Size, Verdict::Pass),
-            ])),
+            Some(record(vec![case("c1", Family::Auth, Verdict::Fail), case("c2", Family::Size, Verdict::Pass)])),
         );
         let busy = device("trio-b", DeviceState::Busy, None);
         let down = device("trio-c", DeviceState::Inconclusive, None);
@@ -376,17 +296,11 @@ pub(crate) mod tests {
 
     #[test]
     fn merging_joins_phones_and_the_case_shards_of_one_phone() {
-        let mut a1 = device(
-            "solo",
-            DeviceState::Completed,
-            Some(record(vec![case("c1", Family::Auth, Verdict::Pass)])),
-        );
+        let mut a1 =
+            device("solo", DeviceState::Completed, Some(record(vec![case("c1", Family::Auth, Verdict::Pass)])));
         a1.case_shard = Some("hash:1/2".into());
-        let mut a2 = device(
-            "solo",
-            DeviceState::Completed,
-            Some(record(vec![case("c2", Family::Size, Verdict::Fail)])),
-        );
+        let mut a2 =
+            device("solo", DeviceState::Completed, Some(record(vec![case("c2", Family::Size, Verdict::Fail)])));
         a2.case_shard = Some("hash:2/2".into());
         let mut r1 = report(vec![a1, device("other", DeviceState::Busy, None)]);
         r1.shards = vec!["hash:1/2".into()];
@@ -398,14 +312,7 @@ pub(crate) mod tests {
         let solo = &merged.devices[0];
         assert_eq!(solo.name, "solo");
         assert_eq!(solo.case_shard, None);
-        let ids: Vec<&str> = solo
-            .record
-            .as_ref()
-            .unwrap()
-            .cases
-            .iter()
-            .map(|c| c.id.as_str())
-            .collect();
+        let ids: Vec<&str> = solo.record.as_ref().unwrap().cases.iter().map(|c| c.id.as_str()).collect();
         assert_eq!(ids, vec!["c1", "c2"]);
         assert_eq!(solo.record.as_ref().unwrap().summary["FAIL"], 1);
         assert_eq!(solo.duration_ms, 20);
@@ -425,32 +332,21 @@ pub(crate) mod tests {
         let merged = merge(vec![a, b]);
         assert_eq!(merged.notes.len(), 2, "{:?}", merged.notes);
         assert!(merged.notes.iter().any(|n| n.contains("different runs")));
-        assert!(
-            merged
-                .notes
-                .iter()
-                .any(|n| n.contains("more than one shard"))
-        );
+        assert!(merged.notes.iter().any(|n| n.contains("more than one shard")));
         assert_eq!(merged.devices[0].record.as_ref().unwrap().cases.len(), 1);
     }
 
     #[test]
     fn reports_round_trip_through_files_and_other_json_is_refused_with_a_hint() {
-        let dir =
-            std::env::temp_dir().join(format!("polyconform-labreport-{}", std::process::id()));
+        let dir = std::env::temp_dir().join(format!("polyconform-labreport-{}", std::process::id()));
         let r = report(vec![device(
             "p",
             DeviceState::Completed,
             Some(record(vec![case("c1", Family::Auth, Verdict::Pass)])),
         )]);
-        let creds = Credentials {
-            username: "Polycom".into(),
-            password: "pw-that-leaks".into(),
-        };
+        let creds = Credentials { username: "Polycom".into(), password: "pw-that-leaks".into() };
         let mut leaky = r.clone();
-        leaky.devices[0]
-            .notes
-            .push("the phone echoed pw-that-leaks".into());
+        leaky.devices[0].notes.push("the phone echoed pw-that-leaks".into());
         leaky.write(&dir, &LabRedactor::new([&creds])).unwrap();
         for f in [JSON_FILE, JUNIT_FILE, HTML_FILE] {
             let text = std::fs::read_to_string(dir.join(f)).unwrap();

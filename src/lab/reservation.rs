@@ -64,18 +64,8 @@ pub struct Reservation {
 }
 
 impl Reservations {
-    pub fn new(
-        lock_dir: PathBuf,
-        db: Option<Database>,
-        holder: String,
-        lease: Duration,
-    ) -> Reservations {
-        Reservations {
-            lock_dir,
-            db,
-            holder,
-            lease: lease.max(Duration::from_secs(1)),
-        }
+    pub fn new(lock_dir: PathBuf, db: Option<Database>, holder: String, lease: Duration) -> Reservations {
+        Reservations { lock_dir, db, holder, lease: lease.max(Duration::from_secs(1)) }
     }
 
     pub fn holder(&self) -> &str {
@@ -87,27 +77,15 @@ impl Reservations {
         let lock = match lock_file(&self.lock_dir, device, &self.holder)? {
             Ok(file) => file,
             Err(other) => {
-                return Ok(Claim::Busy(format!(
-                    "reserved by another run on this machine ({other})"
-                )));
+                return Ok(Claim::Busy(format!("reserved by another run on this machine ({other})")));
             }
         };
         let Some(db) = &self.db else {
-            return Ok(Claim::Taken(Reservation {
-                device: device.to_string(),
-                _lock: lock,
-                db: None,
-                renewer: None,
-            }));
+            return Ok(Claim::Taken(Reservation { device: device.to_string(), _lock: lock, db: None, renewer: None }));
         };
         match take(db, device, &self.holder, self.lease).await? {
             Ok(()) => {
-                let renewer = tokio::spawn(renew_loop(
-                    db.clone(),
-                    device.to_string(),
-                    self.holder.clone(),
-                    self.lease,
-                ));
+                let renewer = tokio::spawn(renew_loop(db.clone(), device.to_string(), self.holder.clone(), self.lease));
                 Ok(Claim::Taken(Reservation {
                     device: device.to_string(),
                     _lock: lock,
@@ -163,24 +141,11 @@ pub enum ReservationError {
 
 /// Lock `<dir>/<device>.lock`. `Ok(Err(holder))` when another process (or another
 /// claim in this one) holds it.
-fn lock_file(
-    dir: &Path,
-    device: &str,
-    holder: &str,
-) -> Result<Result<File, String>, ReservationError> {
-    let err = |e: std::io::Error| ReservationError::LockDir {
-        dir: dir.display().to_string(),
-        detail: e.to_string(),
-    };
+fn lock_file(dir: &Path, device: &str, holder: &str) -> Result<Result<File, String>, ReservationError> {
+    let err = |e: std::io::Error| ReservationError::LockDir { dir: dir.display().to_string(), detail: e.to_string() };
     std::fs::create_dir_all(dir).map_err(err)?;
     let path = dir.join(format!("{device}.lock"));
-    let mut file = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(&path)
-        .map_err(err)?;
+    let mut file = OpenOptions::new().read(true).write(true).create(true).truncate(false).open(&path).map_err(err)?;
     match file.try_lock() {
         Ok(()) => {
             // Tell whoever finds the phone busy who has it; a failed write costs only that.
@@ -194,11 +159,7 @@ fn lock_file(
             let mut text = String::new();
             let _ = file.read_to_string(&mut text);
             let who = text.trim();
-            Ok(Err(if who.is_empty() {
-                "holder unknown".into()
-            } else {
-                who.chars().take(200).collect()
-            }))
+            Ok(Err(if who.is_empty() { "holder unknown".into() } else { who.chars().take(200).collect() }))
         }
         Err(TryLockError::Error(e)) => Err(err(e)),
     }
@@ -206,12 +167,7 @@ fn lock_file(
 
 /// Take the database reservation of `device`: one atomic upsert that changes a row only
 /// when it is free, expired or ours. `Ok(Err(holder))` when someone else holds it.
-pub async fn take(
-    db: &Database,
-    device: &str,
-    holder: &str,
-    lease: Duration,
-) -> Result<Result<(), String>, DbError> {
+pub async fn take(db: &Database, device: &str, holder: &str, lease: Duration) -> Result<Result<(), String>, DbError> {
     let now = now_ms();
     let expires = now.saturating_add(lease.as_millis() as i64);
     let changed = db
@@ -226,10 +182,7 @@ pub async fn take(
         return Ok(Ok(()));
     }
     let rows = db
-        .query(
-            "SELECT holder, acquired_ms, expires_ms FROM reservations WHERE device = $1",
-            vec![device.into()],
-        )
+        .query("SELECT holder, acquired_ms, expires_ms FROM reservations WHERE device = $1", vec![device.into()])
         .await?;
     Ok(Err(match rows.first() {
         Some(r) => format!(
@@ -251,11 +204,7 @@ async fn renew_loop(db: Database, device: String, holder: String, lease: Duratio
         let _ = db
             .execute(
                 "UPDATE reservations SET expires_ms = $1 WHERE device = $2 AND holder = $3",
-                vec![
-                    expires.into(),
-                    device.as_str().into(),
-                    holder.as_str().into(),
-                ],
+                vec![expires.into(), device.as_str().into(), holder.as_str().into()],
             )
             .await;
     }
@@ -266,8 +215,7 @@ mod tests {
     use super::*;
 
     fn temp_dir(name: &str) -> PathBuf {
-        let dir =
-            std::env::temp_dir().join(format!("polyconform-res-{}-{name}", std::process::id()));
+        let dir = std::env::temp_dir().join(format!("polyconform-res-{}-{name}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         dir
@@ -276,108 +224,51 @@ mod tests {
     #[tokio::test]
     async fn a_lock_file_excludes_a_second_claim_until_released() {
         let dir = temp_dir("lock");
-        let a = Reservations::new(
-            dir.join("locks"),
-            None,
-            "host:1:run-a".into(),
-            Duration::from_secs(60),
-        );
-        let b = Reservations::new(
-            dir.join("locks"),
-            None,
-            "host:2:run-b".into(),
-            Duration::from_secs(60),
-        );
-        let Claim::Taken(held) = a.claim("trio-a").await.unwrap() else {
-            panic!("first claim must succeed")
-        };
+        let a = Reservations::new(dir.join("locks"), None, "host:1:run-a".into(), Duration::from_secs(60));
+        let b = Reservations::new(dir.join("locks"), None, "host:2:run-b".into(), Duration::from_secs(60));
+        let Claim::Taken(held) = a.claim("trio-a").await.unwrap() else { panic!("first claim must succeed") };
         match b.claim("trio-a").await.unwrap() {
-            Claim::Busy(who) => assert!(
-                who.contains("on this machine") && who.contains("host:1:run-a"),
-                "{who}"
-            ),
+            Claim::Busy(who) => assert!(who.contains("on this machine") && who.contains("host:1:run-a"), "{who}"),
             Claim::Taken(_) => panic!("the phone was taken twice"),
         }
-        assert!(
-            matches!(b.claim("trio-b").await.unwrap(), Claim::Taken(_)),
-            "other phones are free"
-        );
+        assert!(matches!(b.claim("trio-b").await.unwrap(), Claim::Taken(_)), "other phones are free");
         held.release().await;
-        assert!(
-            matches!(b.claim("trio-a").await.unwrap(), Claim::Taken(_)),
-            "released phones can be taken"
-        );
+        assert!(matches!(b.claim("trio-a").await.unwrap(), Claim::Taken(_)), "released phones can be taken");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[tokio::test]
     async fn database_reservations_exclude_other_machines_until_release_or_expiry() {
         let dir = temp_dir("db");
-        let db = Database::open(dir.join("h.sqlite").to_str().unwrap())
-            .await
-            .unwrap();
+        let db = Database::open(dir.join("h.sqlite").to_str().unwrap()).await.unwrap();
         // Two "machines": separate lock directories, one shared database.
-        let here = Reservations::new(
-            dir.join("here"),
-            Some(db.clone()),
-            "here:1:r1".into(),
-            Duration::from_secs(60),
-        );
-        let there = Reservations::new(
-            dir.join("there"),
-            Some(db.clone()),
-            "there:9:r2".into(),
-            Duration::from_secs(60),
-        );
-        let Claim::Taken(held) = here.claim("vvx-b").await.unwrap() else {
-            panic!("first claim must succeed")
-        };
+        let here = Reservations::new(dir.join("here"), Some(db.clone()), "here:1:r1".into(), Duration::from_secs(60));
+        let there =
+            Reservations::new(dir.join("there"), Some(db.clone()), "there:9:r2".into(), Duration::from_secs(60));
+        let Claim::Taken(held) = here.claim("vvx-b").await.unwrap() else { panic!("first claim must succeed") };
         match there.claim("vvx-b").await.unwrap() {
-            Claim::Busy(who) => assert!(
-                who.contains("here:1:r1") && who.contains("lease until"),
-                "{who}"
-            ),
+            Claim::Busy(who) => assert!(who.contains("here:1:r1") && who.contains("lease until"), "{who}"),
             Claim::Taken(_) => panic!("the phone was taken by two machines"),
         }
         held.release().await;
-        let Claim::Taken(theirs) = there.claim("vvx-b").await.unwrap() else {
-            panic!("a released phone must be free")
-        };
+        let Claim::Taken(theirs) = there.claim("vvx-b").await.unwrap() else { panic!("a released phone must be free") };
         drop(theirs);
 
         // A holder that died: its row expires and the phone is free again.
-        db.execute(
-            "UPDATE reservations SET expires_ms = $1",
-            vec![(now_ms() - 1).into()],
-        )
-        .await
-        .unwrap();
-        assert!(matches!(
-            here.claim("vvx-b").await.unwrap(),
-            Claim::Taken(_)
-        ));
+        db.execute("UPDATE reservations SET expires_ms = $1", vec![(now_ms() - 1).into()]).await.unwrap();
+        assert!(matches!(here.claim("vvx-b").await.unwrap(), Claim::Taken(_)));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[tokio::test]
     async fn the_atomic_take_lets_exactly_one_of_many_concurrent_claimants_win() {
         let dir = temp_dir("race");
-        let db = Database::open(dir.join("h.sqlite").to_str().unwrap())
-            .await
-            .unwrap();
+        let db = Database::open(dir.join("h.sqlite").to_str().unwrap()).await.unwrap();
         let mut tasks = Vec::new();
         for i in 0..16 {
             let db = db.clone();
             tasks.push(tokio::spawn(async move {
-                take(
-                    &db,
-                    "phone",
-                    &format!("holder-{i}"),
-                    Duration::from_secs(60),
-                )
-                .await
-                .unwrap()
-                .is_ok()
+                take(&db, "phone", &format!("holder-{i}"), Duration::from_secs(60)).await.unwrap().is_ok()
             }));
         }
         let mut winners = 0;
@@ -391,9 +282,6 @@ mod tests {
     #[test]
     fn holder_ids_name_host_process_and_run() {
         let h = holder_id("nightly-7");
-        assert!(
-            h.ends_with(&format!(":{}:nightly-7", std::process::id())),
-            "{h}"
-        );
+        assert!(h.ends_with(&format!(":{}:nightly-7", std::process::id())), "{h}");
     }
 }

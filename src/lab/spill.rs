@@ -29,17 +29,12 @@ impl Spill {
         std::fs::create_dir_all(dir)?;
         let path = dir.join(FILE_NAME);
         let out = BufWriter::new(File::create(&path)?);
-        Ok(Spill {
-            path,
-            out,
-            lines: 0,
-        })
+        Ok(Spill { path, out, lines: 0 })
     }
 
     /// Append one case with its exchanges.
     pub fn push(&mut self, record: &CaseRecord, redactor: &Redactor) -> std::io::Result<()> {
-        let line =
-            redactor.redact_owned(serde_json::to_string(record).map_err(std::io::Error::other)?);
+        let line = redactor.redact_owned(serde_json::to_string(record).map_err(std::io::Error::other)?);
         self.out.write_all(line.as_bytes())?;
         self.out.write_all(b"\n")?;
         self.lines += 1;
@@ -61,10 +56,7 @@ pub fn read_back(path: &Path) -> std::io::Result<Vec<CaseRecord>> {
         if line.is_empty() {
             continue;
         }
-        out.push(
-            serde_json::from_str(&line)
-                .map_err(|e| std::io::Error::other(format!("{}: {e}", path.display())))?,
-        );
+        out.push(serde_json::from_str(&line).map_err(|e| std::io::Error::other(format!("{}: {e}", path.display())))?);
     }
     Ok(out)
 }
@@ -104,11 +96,7 @@ mod tests {
         assert!(!std::fs::read_to_string(&path).unwrap().contains("spill-pw"));
         let back = read_back(&path).unwrap();
         assert_eq!(back.len(), 2);
-        assert_eq!(
-            back[0].exchanges[0].request.body,
-            Some(vec![0xff, 0x00].into()),
-            "binary bodies survive"
-        );
+        assert_eq!(back[0].exchanges[0].request.body, Some(vec![0xff, 0x00].into()), "binary bodies survive");
         assert_eq!(back[1], b);
         std::fs::remove_dir_all(&dir).unwrap();
     }

@@ -24,38 +24,32 @@ impl Writers {
         let queue: Arc<Mutex<Receiver<Job>>> = Arc::new(Mutex::new(queue));
         for i in 0..threads.max(1) {
             let queue = queue.clone();
-            std::thread::Builder::new()
-                .name(format!("polyconform-report-{i}"))
-                .spawn(move || {
-                    loop {
-                        // The lock is released before the job runs, so the other thread can take the next one.
-                        let job = match queue.lock() {
-                            Ok(q) => q.recv(),
-                            Err(_) => return,
-                        };
-                        match job {
-                            Ok(job) => job(),
-                            Err(_) => return,
-                        }
+            std::thread::Builder::new().name(format!("polyconform-report-{i}")).spawn(move || {
+                loop {
+                    // The lock is released before the job runs, so the other thread can take the next one.
+                    let job = match queue.lock() {
+                        Ok(q) => q.recv(),
+                        Err(_) => return,
+                    };
+                    match job {
+                        Ok(job) => job(),
+                        Err(_) => return,
                     }
-                })?;
+                }
+            })?;
         }
         Ok(Writers { jobs })
     }
 
     /// Run `f` on a writer thread and wait for its result.
-    pub async fn run<T: Send + 'static>(
-        &self,
-        f: impl FnOnce() -> T + Send + 'static,
-    ) -> Result<T, String> {
+    pub async fn run<T: Send + 'static>(&self, f: impl FnOnce() -> T + Send + 'static) -> Result<T, String> {
         let (tx, rx) = tokio::sync::oneshot::channel();
         self.jobs
             .send(Box::new(move || {
                 let _ = tx.send(f());
             }))
             .map_err(|_| "the report writer threads have stopped".to_string())?;
-        rx.await
-            .map_err(|_| "a report writer thread stopped while writing".to_string())
+        rx.await.map_err(|_| "a report writer thread stopped while writing".to_string())
     }
 }
 
@@ -68,12 +62,7 @@ mod tests {
         let w = Writers::start(2).unwrap();
         let mut handles = Vec::new();
         for i in 0..8u32 {
-            handles.push(w.run(move || {
-                (
-                    i * 2,
-                    std::thread::current().name().unwrap_or("").to_string(),
-                )
-            }));
+            handles.push(w.run(move || (i * 2, std::thread::current().name().unwrap_or("").to_string())));
         }
         for (i, h) in handles.into_iter().enumerate() {
             let (n, thread) = h.await.unwrap();

@@ -32,10 +32,7 @@ pub struct Api {
 impl Api {
     /// The path to send to: the profile's, else the manual's.
     pub fn path(&self, profile: Option<&Profile>) -> String {
-        profile
-            .and_then(|p| p.endpoint(self.id))
-            .map(|e| e.path.clone())
-            .unwrap_or_else(|| self.manual.to_string())
+        profile.and_then(|p| p.endpoint(self.id)).map(|e| e.path.clone()).unwrap_or_else(|| self.manual.to_string())
     }
 }
 
@@ -47,28 +44,20 @@ pub struct Phone<'p, T> {
 
 impl<T> std::fmt::Debug for Phone<'_, T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Phone")
-            .field("profile", &self.profile.map(|p| p.id.as_str()))
-            .finish_non_exhaustive()
+        f.debug_struct("Phone").field("profile", &self.profile.map(|p| p.id.as_str())).finish_non_exhaustive()
     }
 }
 
 impl<T: Transport> Phone<'static, T> {
     /// A phone whose profile is not known (the lab's health probe): the manual's paths.
     pub fn manual(transport: T) -> Self {
-        Phone {
-            transport,
-            profile: None,
-        }
+        Phone { transport, profile: None }
     }
 }
 
 impl<'p, T: Transport> Phone<'p, T> {
     pub fn new(transport: T, profile: &'p Profile) -> Self {
-        Phone {
-            transport,
-            profile: Some(profile),
-        }
+        Phone { transport, profile: Some(profile) }
     }
 
     pub fn profile(&self) -> Option<&'p Profile> {
@@ -96,12 +85,7 @@ impl<'p, T: Transport> Phone<'p, T> {
         self.send(step, WireRequest::get(&path)).await
     }
 
-    pub(super) async fn post(
-        &mut self,
-        step: &str,
-        api: Api,
-        body: &serde_json::Value,
-    ) -> Exchange {
+    pub(super) async fn post(&mut self, step: &str, api: Api, body: &serde_json::Value) -> Exchange {
         let path = self.path(api);
         self.send(step, WireRequest::post_json(&path, body)).await
     }

@@ -50,9 +50,7 @@ pub fn from_v2(r: &WireResponse) -> Option<CallState> {
         serde_json::Value::Array(calls) if calls.is_empty() => Some(CallState::Idle),
         serde_json::Value::Array(calls) => Some(CallState::InCall(describe(calls))),
         serde_json::Value::Object(call) if call.is_empty() => Some(CallState::Idle),
-        call @ serde_json::Value::Object(_) => {
-            Some(CallState::InCall(describe(std::slice::from_ref(call))))
-        }
+        call @ serde_json::Value::Object(_) => Some(CallState::InCall(describe(std::slice::from_ref(call)))),
         _ => None,
     }
 }
@@ -68,9 +66,7 @@ pub fn from_v1(r: &WireResponse) -> Option<CallState> {
             Some(call @ serde_json::Value::Object(o)) if !o.is_empty() => {
                 Some(CallState::InCall(describe(std::slice::from_ref(call))))
             }
-            Some(serde_json::Value::Array(calls)) if !calls.is_empty() => {
-                Some(CallState::InCall(describe(calls)))
-            }
+            Some(serde_json::Value::Array(calls)) if !calls.is_empty() => Some(CallState::InCall(describe(calls))),
             _ => Some(CallState::Idle),
         },
         _ => None,
@@ -96,10 +92,7 @@ mod tests {
 
     #[test]
     fn v2_idle_is_an_empty_array_and_any_call_is_busy() {
-        assert_eq!(
-            from_v2(&answer(200, r#"{"data": [], "Status": "2000"}"#)),
-            Some(CallState::Idle)
-        );
+        assert_eq!(from_v2(&answer(200, r#"{"data": [], "Status": "2000"}"#)), Some(CallState::Idle));
         let busy = from_v2(&answer(
             200,
             r#"{"data": [{"CallState": "Connected", "Type": "Incoming", "RemotePartyNumber": "hdx9000"}], "Status": "2000"}"#,
@@ -118,19 +111,10 @@ mod tests {
 
     #[test]
     fn v1_idle_is_4007_or_an_empty_object_and_a_call_object_is_busy() {
-        assert_eq!(
-            from_v1(&answer(200, r#"{"Status": "4007"}"#)),
-            Some(CallState::Idle)
-        );
-        assert_eq!(
-            from_v1(&answer(200, r#"{"data": {}, "Status": "2000"}"#)),
-            Some(CallState::Idle)
-        );
+        assert_eq!(from_v1(&answer(200, r#"{"Status": "4007"}"#)), Some(CallState::Idle));
+        assert_eq!(from_v1(&answer(200, r#"{"data": {}, "Status": "2000"}"#)), Some(CallState::Idle));
         assert!(matches!(
-            from_v1(&answer(
-                200,
-                r#"{"data": {"CallState": "Connected", "Type": "Outgoing"}, "Status": "2000"}"#
-            )),
+            from_v1(&answer(200, r#"{"data": {"CallState": "Connected", "Type": "Outgoing"}, "Status": "2000"}"#)),
             Some(CallState::InCall(_))
         ));
         assert_eq!(from_v1(&answer(200, r#"{"Status": "5000"}"#)), None);

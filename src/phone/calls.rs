@@ -11,34 +11,14 @@ use super::error::PhoneError;
 use crate::device::Exchange;
 use serde_json::{Value, json};
 
-pub const CALL_STATUS_V2: Api = Api {
-    id: "webcallcontrol.call-status.v2",
-    manual: "/api/v2/webCallControl/callStatus",
-};
-pub const CALL_STATUS: Api = Api {
-    id: "webcallcontrol.call-status",
-    manual: "/api/v1/webCallControl/callStatus",
-};
-pub const DIAL: Api = Api {
-    id: "callctrl.dial",
-    manual: "/api/v1/callctrl/dial",
-};
-pub const HOLD: Api = Api {
-    id: "callctrl.hold-call",
-    manual: "/api/v1/callctrl/holdCall",
-};
-pub const RESUME: Api = Api {
-    id: "callctrl.resume-call",
-    manual: "/api/v1/callctrl/resumeCall",
-};
-pub const REJECT: Api = Api {
-    id: "callctrl.reject-call",
-    manual: "/api/v1/callctrl/rejectCall",
-};
-pub const END: Api = Api {
-    id: "callctrl.end-call",
-    manual: "/api/v1/callctrl/endCall",
-};
+pub const CALL_STATUS_V2: Api =
+    Api { id: "webcallcontrol.call-status.v2", manual: "/api/v2/webCallControl/callStatus" };
+pub const CALL_STATUS: Api = Api { id: "webcallcontrol.call-status", manual: "/api/v1/webCallControl/callStatus" };
+pub const DIAL: Api = Api { id: "callctrl.dial", manual: "/api/v1/callctrl/dial" };
+pub const HOLD: Api = Api { id: "callctrl.hold-call", manual: "/api/v1/callctrl/holdCall" };
+pub const RESUME: Api = Api { id: "callctrl.resume-call", manual: "/api/v1/callctrl/resumeCall" };
+pub const REJECT: Api = Api { id: "callctrl.reject-call", manual: "/api/v1/callctrl/rejectCall" };
+pub const END: Api = Api { id: "callctrl.end-call", manual: "/api/v1/callctrl/endCall" };
 
 /// One call as the phone lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,10 +43,7 @@ impl CallInfo {
 /// v1 shows handles as `0x0a1b2c3d`, v2 as `0a1b2c3d`; `Ref` inputs accept either.
 pub fn normalise_handle(handle: &str) -> String {
     let h = handle.trim();
-    let h = h
-        .strip_prefix("0x")
-        .or_else(|| h.strip_prefix("0X"))
-        .unwrap_or(h);
+    let h = h.strip_prefix("0x").or_else(|| h.strip_prefix("0X")).unwrap_or(h);
     h.to_ascii_lowercase()
 }
 
@@ -74,26 +51,17 @@ pub fn normalise_handle(handle: &str) -> String {
 pub fn parse_calls(exchange: &Exchange) -> Result<Vec<CallInfo>, PhoneError> {
     const OP: &str = "call status";
     let Some(response) = exchange.outcome.response() else {
-        return Err(PhoneError::Unanswered {
-            op: OP,
-            summary: exchange.outcome.summary(),
-        });
+        return Err(PhoneError::Unanswered { op: OP, summary: exchange.outcome.summary() });
     };
     let Some(body) = response.json() else {
-        return Err(PhoneError::NotJson {
-            op: OP,
-            status: response.status,
-        });
+        return Err(PhoneError::NotJson { op: OP, status: response.status });
     };
     match response.api_status().as_deref() {
         // v1 with no call.
         Some("4007") => return Ok(vec![]),
         Some("2000") => {}
         _ => {
-            return Err(PhoneError::Answered {
-                op: OP,
-                summary: exchange.outcome.summary(),
-            });
+            return Err(PhoneError::Answered { op: OP, summary: exchange.outcome.summary() });
         }
     }
     let items: Vec<&Value> = match body.get("data") {
@@ -102,9 +70,7 @@ pub fn parse_calls(exchange: &Exchange) -> Result<Vec<CallInfo>, PhoneError> {
         Some(obj @ Value::Object(_)) => vec![obj],
         None | Some(Value::Null) => vec![],
         Some(other) => {
-            return Err(PhoneError::NotCalls {
-                data: other.to_string(),
-            });
+            return Err(PhoneError::NotCalls { data: other.to_string() });
         }
     };
     Ok(items.into_iter().filter_map(call_info).collect())
@@ -113,15 +79,8 @@ pub fn parse_calls(exchange: &Exchange) -> Result<Vec<CallInfo>, PhoneError> {
 /// One listed call; an entry without a handle cannot be acted on, so it is skipped.
 fn call_info(c: &Value) -> Option<CallInfo> {
     let handle = c.get("CallHandle")?.as_str()?;
-    let state = c
-        .get("CallState")
-        .and_then(Value::as_str)
-        .unwrap_or("")
-        .to_string();
-    Some(CallInfo {
-        handle: normalise_handle(handle),
-        state,
-    })
+    let state = c.get("CallState").and_then(Value::as_str).unwrap_or("").to_string();
+    Some(CallInfo { handle: normalise_handle(handle), state })
 }
 
 /// The body of the call-control operations that act on one call.
@@ -132,11 +91,7 @@ fn by_ref(handle: &str) -> Value {
 impl<T: Transport> Phone<'_, T> {
     /// The calls on the phone, from v2 callStatus (v1 when the profile has no v2).
     pub async fn calls(&mut self, step: &str) -> Result<Vec<CallInfo>, PhoneError> {
-        let api = if self.documents(CALL_STATUS_V2) {
-            CALL_STATUS_V2
-        } else {
-            CALL_STATUS
-        };
+        let api = if self.documents(CALL_STATUS_V2) { CALL_STATUS_V2 } else { CALL_STATUS };
         let ex = self.get(step, api).await;
         parse_calls(&ex)
     }
@@ -149,10 +104,7 @@ impl<T: Transport> Phone<'_, T> {
         if answered_2000(&ex) {
             Ok(())
         } else {
-            Err(PhoneError::Dial {
-                dest: dest.to_string(),
-                summary: ex.outcome.summary(),
-            })
+            Err(PhoneError::Dial { dest: dest.to_string(), summary: ex.outcome.summary() })
         }
     }
 
@@ -177,11 +129,7 @@ impl<T: Transport> Phone<'_, T> {
     /// End a call. A call that no longer exists (Status 4007) is what ending it was for.
     pub async fn end_call(&mut self, step: &str, handle: &str) -> Result<(), PhoneError> {
         let ex = self.post(step, END, &by_ref(handle)).await;
-        let gone = ex
-            .outcome
-            .response()
-            .and_then(|r| r.api_status())
-            .is_some_and(|s| s == "4007");
+        let gone = ex.outcome.response().and_then(|r| r.api_status()).is_some_and(|s| s == "4007");
         if gone {
             return Ok(());
         }
@@ -191,14 +139,7 @@ impl<T: Transport> Phone<'_, T> {
 
 /// Ok when the phone did it (HTTP 2xx, Status 2000), else what it answered.
 fn success(ex: &Exchange, op: &'static str) -> Result<(), PhoneError> {
-    if answered_2000(ex) {
-        Ok(())
-    } else {
-        Err(PhoneError::Answered {
-            op,
-            summary: ex.outcome.summary(),
-        })
-    }
+    if answered_2000(ex) { Ok(()) } else { Err(PhoneError::Answered { op, summary: ex.outcome.summary() }) }
 }
 
 #[cfg(test)]
@@ -208,22 +149,13 @@ mod tests {
     use crate::phone::testkit::answer;
 
     fn call(handle: &str, state: &str) -> CallInfo {
-        CallInfo {
-            handle: handle.into(),
-            state: state.into(),
-        }
+        CallInfo { handle: handle.into(), state: state.into() }
     }
 
     #[test]
     fn v1_and_v2_call_status_give_the_same_normalised_calls() {
-        let v2 = answer(
-            200,
-            r#"{"data":[{"CallHandle":"41C2C008","CallState":"Connected"}],"Status":"2000"}"#,
-        );
-        let v1 = answer(
-            200,
-            r#"{"data":{"CallHandle":"0x41c2c008","CallState":"Connected"},"Status":"2000"}"#,
-        );
+        let v2 = answer(200, r#"{"data":[{"CallHandle":"41C2C008","CallState":"Connected"}],"Status":"2000"}"#);
+        let v1 = answer(200, r#"{"data":{"CallHandle":"0x41c2c008","CallState":"Connected"},"Status":"2000"}"#);
         let want = vec![call("41c2c008", "Connected")];
         assert_eq!(parse_calls(&v2).unwrap(), want);
         assert_eq!(parse_calls(&v1).unwrap(), want);
@@ -248,10 +180,7 @@ mod tests {
             200,
             r#"{"data":[{"CallHandle":"0A","CallState":"Hold"},{"CallState":"Offering"},{"CallHandle":"0x0b"}],"Status":"2000"}"#,
         );
-        assert_eq!(
-            parse_calls(&busy).unwrap(),
-            vec![call("0a", "Hold"), call("0b", "")]
-        );
+        assert_eq!(parse_calls(&busy).unwrap(), vec![call("0a", "Hold"), call("0b", "")]);
     }
 
     #[test]
@@ -268,33 +197,21 @@ mod tests {
             "call status answered HTTP 200 without JSON"
         );
         assert_eq!(
-            parse_calls(&answer(501, r#"{"Status":"4004"}"#))
-                .unwrap_err()
-                .to_string(),
+            parse_calls(&answer(501, r#"{"Status":"4004"}"#)).unwrap_err().to_string(),
             r#"call status answered HTTP 501, Status "4004""#
         );
         assert_eq!(
             parse_calls(&answer(200, r#"{"data":"x","Status":"2000"}"#)).unwrap_err(),
-            PhoneError::NotCalls {
-                data: r#""x""#.into()
-            }
+            PhoneError::NotCalls { data: r#""x""#.into() }
         );
         let reset = Exchange {
             step: "s".into(),
             request: WireRequest::get("/x"),
-            outcome: Outcome::Reset {
-                detail: "refused".into(),
-            },
+            outcome: Outcome::Reset { detail: "refused".into() },
             elapsed_ms: 0,
         };
         let err = parse_calls(&reset).unwrap_err();
-        assert!(matches!(
-            err,
-            PhoneError::Unanswered {
-                op: "call status",
-                ..
-            }
-        ));
+        assert!(matches!(err, PhoneError::Unanswered { op: "call status", .. }));
         assert!(err.to_string().starts_with("call status: "));
         assert!(err.to_string().contains("refused"));
     }

@@ -9,28 +9,19 @@ use super::error::PhoneError;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
-pub const CONFIG_GET: Api = Api {
-    id: "mgmt.config-get",
-    manual: "/api/v1/mgmt/config/get",
-};
-pub const CONFIG_SET: Api = Api {
-    id: "mgmt.config-set",
-    manual: "/api/v1/mgmt/config/set",
-};
+pub const CONFIG_GET: Api = Api { id: "mgmt.config-get", manual: "/api/v1/mgmt/config/get" };
+pub const CONFIG_SET: Api = Api { id: "mgmt.config-set", manual: "/api/v1/mgmt/config/set" };
 
 /// The value of one parameter in a config/get answer (`Value` on real phones, `value`
 /// in the manual's example, or a bare string).
 pub fn config_value(data: &Value, name: &str) -> Option<String> {
     match data.get(name)? {
         Value::String(s) => Some(s.clone()),
-        Value::Object(o) => o
-            .get("Value")
-            .or_else(|| o.get("value"))
-            .and_then(|v| match v {
-                Value::String(s) => Some(s.clone()),
-                Value::Number(n) => Some(n.to_string()),
-                _ => None,
-            }),
+        Value::Object(o) => o.get("Value").or_else(|| o.get("value")).and_then(|v| match v {
+            Value::String(s) => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        }),
         Value::Number(n) => Some(n.to_string()),
         _ => None,
     }
@@ -40,25 +31,16 @@ impl<T: Transport> Phone<'_, T> {
     /// How many parameters one request may carry: the profile's limit; without a profile
     /// the caller's list is sent as it is.
     fn config_chunk(&self) -> usize {
-        self.profile()
-            .map_or(usize::MAX, |p| p.limits.config_params_max)
-            .max(1)
+        self.profile().map_or(usize::MAX, |p| p.limits.config_params_max).max(1)
     }
 
     /// The values of `names`, each of which the phone must report.
-    pub async fn read_config(
-        &mut self,
-        step: &str,
-        names: &[String],
-    ) -> Result<BTreeMap<String, String>, PhoneError> {
+    pub async fn read_config(&mut self, step: &str, names: &[String]) -> Result<BTreeMap<String, String>, PhoneError> {
         let mut out = BTreeMap::new();
         for chunk in names.chunks(self.config_chunk()) {
             let ex = self.post(step, CONFIG_GET, &json!({ "data": chunk })).await;
             if !answered_2000(&ex) {
-                return Err(PhoneError::Answered {
-                    op: "config/get",
-                    summary: ex.outcome.summary(),
-                });
+                return Err(PhoneError::Answered { op: "config/get", summary: ex.outcome.summary() });
             }
             let data = ex
                 .outcome
@@ -67,8 +49,7 @@ impl<T: Transport> Phone<'_, T> {
                 .and_then(|j| j.get("data").cloned())
                 .unwrap_or(Value::Null);
             for name in chunk {
-                let value = config_value(&data, name)
-                    .ok_or_else(|| PhoneError::NoValue { name: name.clone() })?;
+                let value = config_value(&data, name).ok_or_else(|| PhoneError::NoValue { name: name.clone() })?;
                 out.insert(name.clone(), value);
             }
         }
@@ -76,23 +57,14 @@ impl<T: Transport> Phone<'_, T> {
     }
 
     /// Set `values` (parameter -> value).
-    pub async fn write_config(
-        &mut self,
-        step: &str,
-        values: &BTreeMap<String, String>,
-    ) -> Result<(), PhoneError> {
+    pub async fn write_config(&mut self, step: &str, values: &BTreeMap<String, String>) -> Result<(), PhoneError> {
         let pairs: Vec<(&String, &String)> = values.iter().collect();
         for chunk in pairs.chunks(self.config_chunk()) {
-            let data: serde_json::Map<String, Value> = chunk
-                .iter()
-                .map(|(k, v)| ((*k).clone(), Value::String((*v).clone())))
-                .collect();
+            let data: serde_json::Map<String, Value> =
+                chunk.iter().map(|(k, v)| ((*k).clone(), Value::String((*v).clone()))).collect();
             let ex = self.post(step, CONFIG_SET, &json!({ "data": data })).await;
             if !answered_2000(&ex) {
-                return Err(PhoneError::Answered {
-                    op: "config/set",
-                    summary: ex.outcome.summary(),
-                });
+                return Err(PhoneError::Answered { op: "config/set", summary: ex.outcome.summary() });
             }
         }
         Ok(())
@@ -122,16 +94,9 @@ mod tests {
 
     #[test]
     fn config_errors_print_as_they_always_have() {
+        assert_eq!(PhoneError::NoValue { name: "a.b".into() }.to_string(), "config/get gave no value for `a.b`");
         assert_eq!(
-            PhoneError::NoValue { name: "a.b".into() }.to_string(),
-            "config/get gave no value for `a.b`"
-        );
-        assert_eq!(
-            PhoneError::Answered {
-                op: "config/set",
-                summary: r#"HTTP 200, Status "4000""#.into()
-            }
-            .to_string(),
+            PhoneError::Answered { op: "config/set", summary: r#"HTTP 200, Status "4000""#.into() }.to_string(),
             r#"config/set answered HTTP 200, Status "4000""#
         );
     }

@@ -12,14 +12,8 @@ use crate::device::Exchange;
 use serde_json::Value;
 use std::time::{Duration, Instant};
 
-pub const DEVICE_INFO: Api = Api {
-    id: "mgmt.device-info",
-    manual: "/api/v1/mgmt/device/info",
-};
-pub const DEVICE_INFO_V2: Api = Api {
-    id: "mgmt.device-info.v2",
-    manual: "/api/v2/mgmt/device/info",
-};
+pub const DEVICE_INFO: Api = Api { id: "mgmt.device-info", manual: "/api/v1/mgmt/device/info" };
+pub const DEVICE_INFO_V2: Api = Api { id: "mgmt.device-info.v2", manual: "/api/v2/mgmt/device/info" };
 
 /// How long `wait-ready` waits for a phone to come back after a reboot or reset.
 pub const READY_TIMEOUT: Duration = Duration::from_secs(120);
@@ -50,11 +44,7 @@ pub fn uptime(answer: &Value) -> Option<Duration> {
     let mut words = text.split_whitespace();
     let days: u64 = words.next()?.parse().ok()?;
     let _day_word = words.next()?;
-    let clock: Vec<u64> = words
-        .next()?
-        .split(':')
-        .map(|p| p.parse().ok())
-        .collect::<Option<Vec<u64>>>()?;
+    let clock: Vec<u64> = words.next()?.split(':').map(|p| p.parse().ok()).collect::<Option<Vec<u64>>>()?;
     let [h, m, s] = clock[..] else { return None };
     Some(Duration::from_secs(days * 86_400 + h * 3600 + m * 60 + s))
 }
@@ -69,9 +59,7 @@ pub fn is_ready(ex: &Exchange, v2: bool) -> bool {
                 .response()
                 .and_then(|r| r.json())
                 .and_then(|j| {
-                    j.pointer("/data/ReadyToUse")
-                        .and_then(Value::as_str)
-                        .map(|s| s.eq_ignore_ascii_case("true"))
+                    j.pointer("/data/ReadyToUse").and_then(Value::as_str).map(|s| s.eq_ignore_ascii_case("true"))
                 })
                 .unwrap_or(true))
 }
@@ -80,11 +68,7 @@ pub fn is_ready(ex: &Exchange, v2: bool) -> bool {
 /// has rebooted since.
 fn rebooted_since(ex: &Exchange, outage: Option<Instant>) -> bool {
     outage.is_some_and(|at| {
-        ex.outcome
-            .response()
-            .and_then(|r| r.json())
-            .and_then(|j| uptime(&j))
-            .is_some_and(|up| up < at.elapsed())
+        ex.outcome.response().and_then(|r| r.json()).and_then(|j| uptime(&j)).is_some_and(|up| up < at.elapsed())
     })
 }
 
@@ -96,11 +80,7 @@ impl<T: Transport> Phone<'_, T> {
     /// only believed once it was seen down, or its uptime is shorter than the time since
     /// (it rebooted already), or it kept answering for [`SETTLE`] (a real phone answers
     /// the reboot request and goes away a moment later).
-    pub async fn wait_ready(
-        &mut self,
-        step: &str,
-        outage: Option<Instant>,
-    ) -> Result<(), PhoneError> {
+    pub async fn wait_ready(&mut self, step: &str, outage: Option<Instant>) -> Result<(), PhoneError> {
         let v2 = self.documents(DEVICE_INFO_V2);
         let api = if v2 { DEVICE_INFO_V2 } else { DEVICE_INFO };
         let started = Instant::now();
@@ -109,10 +89,7 @@ impl<T: Transport> Phone<'_, T> {
         loop {
             let ex = self.get(step, api).await;
             let ready = is_ready(&ex, v2);
-            let believed = outage.is_none()
-                || seen_down
-                || rebooted_since(&ex, outage)
-                || started.elapsed() >= SETTLE;
+            let believed = outage.is_none() || seen_down || rebooted_since(&ex, outage) || started.elapsed() >= SETTLE;
             if ready && believed {
                 return Ok(());
             }
@@ -121,10 +98,7 @@ impl<T: Transport> Phone<'_, T> {
                 last = ex.outcome.summary();
             }
             if started.elapsed() + POLL_INTERVAL > READY_TIMEOUT {
-                return Err(PhoneError::NotReady {
-                    secs: READY_TIMEOUT.as_secs(),
-                    last,
-                });
+                return Err(PhoneError::NotReady { secs: READY_TIMEOUT.as_secs(), last });
             }
             tokio::time::sleep(POLL_INTERVAL).await;
         }
@@ -140,19 +114,10 @@ mod tests {
     #[test]
     fn uptime_reads_v2_objects_and_v1_text() {
         let v2 = json!({"data": {"UpTime": {"Days": "1", "Hours": "1", "Minutes": "41", "Seconds": "28"}}});
-        assert_eq!(
-            uptime(&v2),
-            Some(Duration::from_secs(86_400 + 3600 + 41 * 60 + 28))
-        );
+        assert_eq!(uptime(&v2), Some(Duration::from_secs(86_400 + 3600 + 41 * 60 + 28)));
         let v1 = json!({"data": {"UpTimeSinceLastReboot": "20 Days 16:11:42"}});
-        assert_eq!(
-            uptime(&v1),
-            Some(Duration::from_secs(20 * 86_400 + 16 * 3600 + 11 * 60 + 42))
-        );
-        assert_eq!(
-            uptime(&json!({"data": {"UpTimeSinceLastReboot": "3.02:24:46"}})),
-            None
-        );
+        assert_eq!(uptime(&v1), Some(Duration::from_secs(20 * 86_400 + 16 * 3600 + 11 * 60 + 42)));
+        assert_eq!(uptime(&json!({"data": {"UpTimeSinceLastReboot": "3.02:24:46"}})), None);
         assert_eq!(uptime(&json!({"Status": "2000"})), None);
     }
 
@@ -171,11 +136,7 @@ mod tests {
     #[test]
     fn not_ready_prints_as_it_always_has() {
         assert_eq!(
-            PhoneError::NotReady {
-                secs: 120,
-                last: "HTTP 503".into()
-            }
-            .to_string(),
+            PhoneError::NotReady { secs: 120, last: "HTTP 503".into() }.to_string(),
             "the phone was not ready again within 120 s (last: HTTP 503)"
         );
     }

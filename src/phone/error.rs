@@ -20,10 +20,7 @@ pub enum PhoneError {
     Dial { dest: String, summary: String },
     /// A successful answer without a member the operation reads.
     #[error("{op} has no `{member}`")]
-    Missing {
-        op: &'static str,
-        member: &'static str,
-    },
+    Missing { op: &'static str, member: &'static str },
     /// callStatus `data` that is neither the v2 list nor the v1 object.
     #[error("call status `data` is neither a list nor an object: {data}")]
     NotCalls { data: String },

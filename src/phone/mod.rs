@@ -43,10 +43,7 @@ pub(crate) mod testkit {
 
     impl Script {
         pub fn new(answers: &[(u16, &'static str)]) -> Script {
-            Script {
-                answers: answers.iter().copied().collect(),
-                sent: vec![],
-            }
+            Script { answers: answers.iter().copied().collect(), sent: vec![] }
         }
     }
 
@@ -64,11 +61,7 @@ pub(crate) mod testkit {
     }
 
     pub fn response(status: u16, body: &str) -> WireResponse {
-        WireResponse {
-            status,
-            headers: vec![],
-            body: body.as_bytes().to_vec(),
-        }
+        WireResponse { status, headers: vec![], body: body.as_bytes().to_vec() }
     }
 
     pub fn answer(status: u16, body: &str) -> Exchange {
@@ -92,22 +85,12 @@ mod tests {
         let mut script = Script::new(&[(404, ""), (200, r#"{"Status":"4007"}"#)]);
         let state = Phone::manual(&mut script).call_state().await;
         assert_eq!(state, CallState::Idle);
-        let sent: Vec<(&str, &str)> = script
-            .sent
-            .iter()
-            .map(|(step, r)| (step.as_str(), r.path.as_str()))
-            .collect();
+        let sent: Vec<(&str, &str)> = script.sent.iter().map(|(step, r)| (step.as_str(), r.path.as_str())).collect();
         assert_eq!(
             sent,
             [
-                (
-                    "health: call status v2",
-                    "/api/v2/webCallControl/callStatus"
-                ),
-                (
-                    "health: call status v1",
-                    "/api/v1/webCallControl/callStatus"
-                ),
+                ("health: call status v2", "/api/v2/webCallControl/callStatus"),
+                ("health: call status v1", "/api/v1/webCallControl/callStatus"),
             ]
         );
     }
@@ -116,20 +99,14 @@ mod tests {
     async fn operations_send_the_manual_bodies_and_read_the_answers() {
         let mut script = Script::new(&[
             (200, r#"{"Status":"4007"}"#),
-            (
-                200,
-                r#"{"data":{"a":{"Value":"1"},"b":"2"},"Status":"2000"}"#,
-            ),
+            (200, r#"{"data":{"a":{"Value":"1"},"b":"2"},"Status":"2000"}"#),
             (200, r#"{"data":{"Type":" Blind "},"Status":"2000"}"#),
         ]);
         let mut phone = Phone::manual(&mut script);
         phone.end_call("end", "0a").await.unwrap();
         let names = vec!["a".to_string(), "b".to_string()];
         let values = phone.read_config("read", &names).await.unwrap();
-        assert_eq!(
-            values,
-            BTreeMap::from([("a".into(), "1".into()), ("b".into(), "2".into())])
-        );
+        assert_eq!(values, BTreeMap::from([("a".into(), "1".into()), ("b".into(), "2".into())]));
         assert_eq!(phone.transfer_type("type").await.unwrap(), "Blind");
         let (step, end) = &script.sent[0];
         assert_eq!(step, "end");
@@ -141,25 +118,12 @@ mod tests {
 
     #[tokio::test]
     async fn a_refused_operation_is_a_typed_error_with_the_old_words() {
-        let mut script =
-            Script::new(&[(200, r#"{"Status":"4000"}"#), (200, r#"{"Status":"5000"}"#)]);
+        let mut script = Script::new(&[(200, r#"{"Status":"4000"}"#), (200, r#"{"Status":"5000"}"#)]);
         let mut phone = Phone::manual(&mut script);
         let err = phone.dial("dial", "1234").await.unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            r#"dial 1234 answered HTTP 200, Status "4000""#
-        );
+        assert_eq!(err.to_string(), r#"dial 1234 answered HTTP 200, Status "4000""#);
         let err = phone.hold("hold", "0a").await.unwrap_err();
-        assert_eq!(
-            err,
-            PhoneError::Answered {
-                op: "holdCall",
-                summary: r#"HTTP 200, Status "5000""#.into()
-            }
-        );
-        assert_eq!(
-            err.to_string(),
-            r#"holdCall answered HTTP 200, Status "5000""#
-        );
+        assert_eq!(err, PhoneError::Answered { op: "holdCall", summary: r#"HTTP 200, Status "5000""#.into() });
+        assert_eq!(err.to_string(), r#"holdCall answered HTTP 200, Status "5000""#);
     }
 }

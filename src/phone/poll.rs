@@ -28,10 +28,7 @@ pub struct Poll {
 
 impl Poll {
     pub fn until(limit: Duration) -> Poll {
-        Poll {
-            deadline: Instant::now() + limit,
-            attempt: 0,
-        }
+        Poll { deadline: Instant::now() + limit, attempt: 0 }
     }
 
     /// Whether another attempt fits before the deadline.

@@ -11,14 +11,8 @@ use crate::catalogue::Profile;
 use crate::catalogue::schema::SchemaSet;
 use serde_json::{Value, json};
 
-pub const TRANSFER_TYPE_GET: Api = Api {
-    id: "mgmt.transfer-type.get",
-    manual: "/api/v1/mgmt/transferType/get",
-};
-pub const TRANSFER_TYPE_SET: Api = Api {
-    id: "mgmt.transfer-type.set",
-    manual: "/api/v1/mgmt/transferType/set",
-};
+pub const TRANSFER_TYPE_GET: Api = Api { id: "mgmt.transfer-type.get", manual: "/api/v1/mgmt/transferType/get" };
+pub const TRANSFER_TYPE_SET: Api = Api { id: "mgmt.transfer-type.set", manual: "/api/v1/mgmt/transferType/set" };
 
 /// The body transferType/set takes.
 fn set_body(t: &str) -> Value {
@@ -31,9 +25,7 @@ pub fn settable(profile: &Profile, schemas: &SchemaSet, t: &str) -> bool {
     let Some(set) = profile.endpoint(TRANSFER_TYPE_SET.id) else {
         return false;
     };
-    schemas
-        .validate(&set.schema, "request", &set_body(t))
-        .is_some_and(|v| v.is_empty())
+    schemas.validate(&set.schema, "request", &set_body(t)).is_some_and(|v| v.is_empty())
 }
 
 impl<T: Transport> Phone<'_, T> {
@@ -42,23 +34,13 @@ impl<T: Transport> Phone<'_, T> {
         const OP: &str = "transferType/get";
         let ex = self.get(step, TRANSFER_TYPE_GET).await;
         if !answered_2000(&ex) {
-            return Err(PhoneError::Answered {
-                op: OP,
-                summary: ex.outcome.summary(),
-            });
+            return Err(PhoneError::Answered { op: OP, summary: ex.outcome.summary() });
         }
         ex.outcome
             .response()
             .and_then(|r| r.json())
-            .and_then(|j| {
-                j.pointer("/data/Type")
-                    .and_then(Value::as_str)
-                    .map(|s| s.trim().to_string())
-            })
-            .ok_or(PhoneError::Missing {
-                op: OP,
-                member: "data.Type",
-            })
+            .and_then(|j| j.pointer("/data/Type").and_then(Value::as_str).map(|s| s.trim().to_string()))
+            .ok_or(PhoneError::Missing { op: OP, member: "data.Type" })
     }
 
     /// Set the transfer type.
@@ -67,10 +49,7 @@ impl<T: Transport> Phone<'_, T> {
         if answered_2000(&ex) {
             Ok(())
         } else {
-            Err(PhoneError::Answered {
-                op: "transferType/set",
-                summary: ex.outcome.summary(),
-            })
+            Err(PhoneError::Answered { op: "transferType/set", summary: ex.outcome.summary() })
         }
     }
 }
@@ -82,19 +61,11 @@ mod tests {
     #[test]
     fn transfer_type_errors_print_as_they_always_have() {
         assert_eq!(
-            PhoneError::Missing {
-                op: "transferType/get",
-                member: "data.Type"
-            }
-            .to_string(),
+            PhoneError::Missing { op: "transferType/get", member: "data.Type" }.to_string(),
             "transferType/get has no `data.Type`"
         );
         assert_eq!(
-            PhoneError::Answered {
-                op: "transferType/set",
-                summary: "HTTP 404".into()
-            }
-            .to_string(),
+            PhoneError::Answered { op: "transferType/set", summary: "HTTP 404".into() }.to_string(),
             "transferType/set answered HTTP 404"
         );
     }

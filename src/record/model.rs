@@ -81,10 +81,7 @@ impl RunRecord {
             self.summary.insert(v.label().to_string(), 0);
         }
         for c in &self.cases {
-            *self
-                .summary
-                .entry(c.verdict.label().to_string())
-                .or_default() += 1;
+            *self.summary.entry(c.verdict.label().to_string()).or_default() += 1;
         }
     }
 
@@ -119,10 +116,7 @@ pub(crate) mod sample {
             title: format!("title of {id}"),
             family,
             level: Level::Must,
-            manual: ManualRef {
-                section: "S".into(),
-                quote: "q".into(),
-            },
+            manual: ManualRef { section: "S".into(), quote: "q".into() },
             endpoint: None,
             suite: "suites/x.toml".into(),
             verdict,

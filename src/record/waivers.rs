@@ -62,10 +62,7 @@ const KNOWN_KEYS: [&str; 5] = ["case", "profile", "firmware", "reason", "referen
 #[derive(Debug, thiserror::Error)]
 pub enum WaiverError {
     #[error("{}: cannot read the waiver file: {source}", .path.display())]
-    Read {
-        path: std::path::PathBuf,
-        source: std::io::Error,
-    },
+    Read { path: std::path::PathBuf, source: std::io::Error },
     /// Malformed TOML, an empty field, a pattern that does not compile.
     #[error("{0}")]
     Invalid(String),
@@ -74,27 +71,20 @@ pub enum WaiverError {
 impl Waivers {
     /// Read and check a waiver file. Errors read `file:line:col: message (hint: ...)`.
     pub fn load(path: &Path) -> Result<Waivers, WaiverError> {
-        let text = std::fs::read_to_string(path).map_err(|source| WaiverError::Read {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let text =
+            std::fs::read_to_string(path).map_err(|source| WaiverError::Read { path: path.to_path_buf(), source })?;
         Waivers::parse(&text, &path.display().to_string())
     }
 
     /// Parse waiver TOML; `shown` names the file in errors.
     pub fn parse(text: &str, shown: &str) -> Result<Waivers, WaiverError> {
-        let file: WaiverFile =
-            toml::from_str(text).map_err(|e| WaiverError::Invalid(toml_error(text, shown, &e)))?;
+        let file: WaiverFile = toml::from_str(text).map_err(|e| WaiverError::Invalid(toml_error(text, shown, &e)))?;
         for (i, w) in file.waivers.iter().enumerate() {
-            let at = locate_waiver(text, i)
-                .map(|(l, c)| format!("{shown}:{l}:{c}"))
-                .unwrap_or_else(|| shown.to_string());
-            for (key, value) in [
-                ("case", &w.case),
-                ("profile", &w.profile),
-                ("reason", &w.reason),
-                ("reference", &w.reference),
-            ] {
+            let at =
+                locate_waiver(text, i).map(|(l, c)| format!("{shown}:{l}:{c}")).unwrap_or_else(|| shown.to_string());
+            for (key, value) in
+                [("case", &w.case), ("profile", &w.profile), ("reason", &w.reason), ("reference", &w.reference)]
+            {
                 if value.trim().is_empty() {
                     return Err(WaiverError::Invalid(format!(
                         "{at}: waiver #{} has an empty `{key}` (hint: every waiver needs a case, a profile, a reason and a reference)",
@@ -111,10 +101,7 @@ impl Waivers {
                 }
             }
         }
-        Ok(Waivers {
-            entries: file.waivers,
-            source: shown.to_string(),
-        })
+        Ok(Waivers { entries: file.waivers, source: shown.to_string() })
     }
 
     pub fn entries(&self) -> &[Waiver] {
@@ -160,17 +147,12 @@ pub fn apply(waivers: &Waivers, profile: &str, firmware: Option<&str>, run: &mut
         let mut matched = 0usize;
         let mut waived = 0usize;
         let mut passing = Vec::new();
-        for case in run
-            .cases
-            .iter_mut()
-            .filter(|c| w.covers(&c.id, profile, firmware))
-        {
+        for case in run.cases.iter_mut().filter(|c| w.covers(&c.id, profile, firmware)) {
             matched += 1;
             match case.verdict {
                 Verdict::Fail => {
                     case.verdict = Verdict::Waived;
-                    case.reason =
-                        Some(format!("waived: {} (reference: {})", w.reason, w.reference));
+                    case.reason = Some(format!("waived: {} (reference: {})", w.reason, w.reference));
                     waived += 1;
                 }
                 Verdict::Pass => passing.push(case.id.clone()),
@@ -179,8 +161,7 @@ pub fn apply(waivers: &Waivers, profile: &str, firmware: Option<&str>, run: &mut
         }
         if matched == 0 {
             let scope_firmware = w.firmware.is_none()
-                || firmware
-                    .is_some_and(|f| w.firmware.as_deref().is_some_and(|p| glob_match(p, f)));
+                || firmware.is_some_and(|f| w.firmware.as_deref().is_some_and(|p| glob_match(p, f)));
             if scope_firmware {
                 run.notes.push(format!(
                     "unused waiver {}: no case of this run matches it (hint: check the case id with `polyconform run -- --list`; waivers file {})",
@@ -205,12 +186,7 @@ pub fn apply(waivers: &Waivers, profile: &str, firmware: Option<&str>, run: &mut
 
 fn list_ids(ids: &[String]) -> String {
     const SHOWN: usize = 5;
-    let mut s = ids
-        .iter()
-        .take(SHOWN)
-        .map(String::as_str)
-        .collect::<Vec<_>>()
-        .join(", ");
+    let mut s = ids.iter().take(SHOWN).map(String::as_str).collect::<Vec<_>>().join(", ");
     if ids.len() > SHOWN {
         s.push_str(&format!(" and {} more", ids.len() - SHOWN));
     }
@@ -225,9 +201,7 @@ pub fn glob_match(pattern: &str, text: &str) -> bool {
 }
 
 fn pattern_of(pattern: &str) -> Result<globset::Glob, globset::Error> {
-    globset::GlobBuilder::new(pattern)
-        .literal_separator(false)
-        .build()
+    globset::GlobBuilder::new(pattern).literal_separator(false).build()
 }
 
 /// `file:line:col: message (hint: ...)` from a TOML error.
@@ -246,20 +220,12 @@ fn toml_error(text: &str, shown: &str, e: &toml::de::Error) -> String {
             .map(|k| (strsim::jaro_winkler(k, &unknown), *k))
             .fold((0.0, ""), |a, b| if b.0 > a.0 { b } else { a });
         if near.0 > 0.8 {
-            format!(
-                "did you mean `{}`? a waiver has the keys {}",
-                near.1,
-                KNOWN_KEYS.join(", ")
-            )
+            format!("did you mean `{}`? a waiver has the keys {}", near.1, KNOWN_KEYS.join(", "))
         } else {
-            format!(
-                "a waiver has the keys {}; the file holds `[[waiver]]` tables only",
-                KNOWN_KEYS.join(", ")
-            )
+            format!("a waiver has the keys {}; the file holds `[[waiver]]` tables only", KNOWN_KEYS.join(", "))
         }
     } else if message.contains("missing field") {
-        "every waiver needs `case`, `profile`, `reason` and `reference`; `firmware` is optional"
-            .to_string()
+        "every waiver needs `case`, `profile`, `reason` and `reference`; `firmware` is optional".to_string()
     } else {
         "see `polyconform run --help` and the waivers example in src/report/waivers.rs".to_string()
     };
@@ -277,12 +243,7 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(text.len());
     let before = &text[..floor_char_boundary(text, offset)];
     let line = before.matches('\n').count() + 1;
-    let col = before
-        .rsplit('\n')
-        .next()
-        .map(|l| l.chars().count())
-        .unwrap_or(0)
-        + 1;
+    let col = before.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) + 1;
     (line, col)
 }
 
@@ -345,12 +306,10 @@ reference = "QA-2"
 
     #[test]
     fn a_pattern_that_does_not_compile_is_refused_with_its_place() {
-        let text = "[[waiver]]\ncase = \"trio.[size\"\nprofile = \"trio-5.9.1\"\nreason = \"r\"\nreference = \"QA-1\"\n";
+        let text =
+            "[[waiver]]\ncase = \"trio.[size\"\nprofile = \"trio-5.9.1\"\nreason = \"r\"\nreference = \"QA-1\"\n";
         let e = Waivers::parse(text, "w.toml").unwrap_err().to_string();
-        assert!(
-            e.starts_with("w.toml:1:1: waiver #1 has a `case` pattern"),
-            "{e}"
-        );
+        assert!(e.starts_with("w.toml:1:1: waiver #1 has a `case` pattern"), "{e}");
         assert!(!glob_match("trio.[size", "trio.[size"));
     }
 
@@ -365,10 +324,7 @@ reference = "QA-2"
         apply(&w, "trio-5.9.1", None, &mut r);
         assert_eq!(r.cases[0].verdict, Verdict::Waived);
         let reason = r.cases[0].reason.as_deref().unwrap();
-        assert!(
-            reason.contains("413 only above 64 KB") && reason.contains("QA-1"),
-            "{reason}"
-        );
+        assert!(reason.contains("413 only above 64 KB") && reason.contains("QA-1"), "{reason}");
         // The firmware-limited waiver does not apply when the firmware is unknown.
         assert_eq!(r.cases[1].verdict, Verdict::Fail);
         assert_eq!(r.cases[2].verdict, Verdict::Fail);
@@ -394,10 +350,7 @@ reference = "QA-2"
         apply(&w, "vvx-5.9.0", None, &mut r);
         assert_eq!(r.cases[0].verdict, Verdict::Fail);
         assert!(r.notes.is_empty(), "{:?}", r.notes);
-        let mut r = sample::record(vec![
-            case("trio.size.a", Verdict::Error),
-            case("trio.size.b", Verdict::NonStrict),
-        ]);
+        let mut r = sample::record(vec![case("trio.size.a", Verdict::Error), case("trio.size.b", Verdict::NonStrict)]);
         apply(&w, "trio-5.9.1", None, &mut r);
         assert_eq!(r.cases[0].verdict, Verdict::Error);
         assert_eq!(r.cases[1].verdict, Verdict::NonStrict);
@@ -409,17 +362,9 @@ reference = "QA-2"
         let mut r = sample::record(vec![case("trio.size.over", Verdict::Pass)]);
         apply(&w, "trio-5.9.1", None, &mut r);
         assert_eq!(r.cases[0].verdict, Verdict::Pass);
-        let stale: Vec<_> = r
-            .notes
-            .iter()
-            .filter(|n| n.starts_with("stale waiver"))
-            .collect();
+        let stale: Vec<_> = r.notes.iter().filter(|n| n.starts_with("stale waiver")).collect();
         assert_eq!(stale.len(), 1, "{:?}", r.notes);
-        assert!(
-            stale[0].contains("trio.size.over") && stale[0].contains("QA-1"),
-            "{}",
-            stale[0]
-        );
+        assert!(stale[0].contains("trio.size.over") && stale[0].contains("QA-1"), "{}", stale[0]);
     }
 
     #[test]
@@ -427,48 +372,29 @@ reference = "QA-2"
         let w = Waivers::parse(FILE, "waivers.toml").unwrap();
         let mut r = sample::record(vec![case("trio.schema.x", Verdict::Pass)]);
         apply(&w, "trio-5.9.1", None, &mut r);
-        assert!(
-            r.notes
-                .iter()
-                .any(|n| n.starts_with("unused waiver `trio.size.*`")),
-            "{:?}",
-            r.notes
-        );
+        assert!(r.notes.iter().any(|n| n.starts_with("unused waiver `trio.size.*`")), "{:?}", r.notes);
     }
 
     #[test]
     fn unknown_keys_are_errors_with_line_column_and_a_did_you_mean() {
-        let text = "[[waiver]]\ncase = \"a\"\nprofile = \"trio-5.9.1\"\nfirmwre = \"1\"\nreason = \"r\"\nreference = \"x\"\n";
+        let text =
+            "[[waiver]]\ncase = \"a\"\nprofile = \"trio-5.9.1\"\nfirmwre = \"1\"\nreason = \"r\"\nreference = \"x\"\n";
         let err = Waivers::parse(text, "w.toml").unwrap_err().to_string();
         assert!(err.starts_with("w.toml:4:1: "), "{err}");
-        assert!(
-            err.contains("firmwre") && err.contains("did you mean `firmware`"),
-            "{err}"
-        );
+        assert!(err.contains("firmwre") && err.contains("did you mean `firmware`"), "{err}");
     }
 
     #[test]
     fn missing_reason_and_empty_reference_are_errors() {
-        let err = Waivers::parse(
-            "[[waiver]]\ncase = \"a\"\nprofile = \"p\"\nreference = \"x\"\n",
-            "w.toml",
-        )
-        .unwrap_err()
-        .to_string();
-        assert!(
-            err.starts_with("w.toml:") && err.contains("reason"),
-            "{err}"
-        );
-        let err = Waivers::parse(
-            "[[waiver]]\ncase = \"a\"\nprofile = \"p\"\nreason = \"r\"\nreference = \" \"\n",
-            "w.toml",
-        )
-        .unwrap_err()
-        .to_string();
-        assert!(
-            err.starts_with("w.toml:1:1: ") && err.contains("`reference`"),
-            "{err}"
-        );
+        let err = Waivers::parse("[[waiver]]\ncase = \"a\"\nprofile = \"p\"\nreference = \"x\"\n", "w.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("w.toml:") && err.contains("reason"), "{err}");
+        let err =
+            Waivers::parse("[[waiver]]\ncase = \"a\"\nprofile = \"p\"\nreason = \"r\"\nreference = \" \"\n", "w.toml")
+                .unwrap_err()
+                .to_string();
+        assert!(err.starts_with("w.toml:1:1: ") && err.contains("`reference`"), "{err}");
     }
 
     #[test]

@@ -25,11 +25,7 @@ pub fn summary(record: &RunRecord, redactor: &Redactor) -> String {
         .map(|d| {
             format!(
                 " ({})",
-                [d.model.as_deref(), d.firmware.as_deref()]
-                    .into_iter()
-                    .flatten()
-                    .collect::<Vec<_>>()
-                    .join(" ")
+                [d.model.as_deref(), d.firmware.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(" ")
             )
         })
         .filter(|s| s != " ()")
@@ -49,28 +45,16 @@ pub fn summary(record: &RunRecord, redactor: &Redactor) -> String {
         let _ = writeln!(out, "  {:<11} {n:>5}", v.label());
     }
 
-    let fails: Vec<&CaseRecord> = record
-        .cases
-        .iter()
-        .filter(|c| c.verdict == Verdict::Fail)
-        .collect();
+    let fails: Vec<&CaseRecord> = record.cases.iter().filter(|c| c.verdict == Verdict::Fail).collect();
     if !fails.is_empty() {
-        let _ = writeln!(
-            out,
-            "\nFAIL ({}): the manual is explicit and the phone contradicts it",
-            fails.len()
-        );
+        let _ = writeln!(out, "\nFAIL ({}): the manual is explicit and the phone contradicts it", fails.len());
         for c in fails {
             out.push('\n');
             out.push_str(&case_details(c));
         }
     }
 
-    let errors: Vec<&CaseRecord> = record
-        .cases
-        .iter()
-        .filter(|c| c.verdict == Verdict::Error)
-        .collect();
+    let errors: Vec<&CaseRecord> = record.cases.iter().filter(|c| c.verdict == Verdict::Error).collect();
     if !errors.is_empty() {
         let _ = writeln!(
             out,
@@ -78,20 +62,11 @@ pub fn summary(record: &RunRecord, redactor: &Redactor) -> String {
             errors.len()
         );
         for c in errors {
-            let _ = writeln!(
-                out,
-                "  {}: {}",
-                c.id,
-                c.reason.as_deref().unwrap_or("no reason recorded")
-            );
+            let _ = writeln!(out, "  {}: {}", c.id, c.reason.as_deref().unwrap_or("no reason recorded"));
         }
     }
 
-    let non_strict: Vec<&CaseRecord> = record
-        .cases
-        .iter()
-        .filter(|c| c.verdict == Verdict::NonStrict)
-        .collect();
+    let non_strict: Vec<&CaseRecord> = record.cases.iter().filter(|c| c.verdict == Verdict::NonStrict).collect();
     if !non_strict.is_empty() {
         let _ = writeln!(
             out,
@@ -105,31 +80,15 @@ pub fn summary(record: &RunRecord, redactor: &Redactor) -> String {
     }
 
     let mut reasons: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-    for c in record
-        .cases
-        .iter()
-        .filter(|c| c.verdict == Verdict::NotTested)
-    {
-        reasons
-            .entry(c.reason.as_deref().unwrap_or("no reason recorded"))
-            .or_default()
-            .push(&c.id);
+    for c in record.cases.iter().filter(|c| c.verdict == Verdict::NotTested) {
+        reasons.entry(c.reason.as_deref().unwrap_or("no reason recorded")).or_default().push(&c.id);
     }
     if !reasons.is_empty() {
         let _ = writeln!(out, "\nNOT-TESTED ({}):", record.count(Verdict::NotTested));
         for (why, ids) in reasons {
             let shown: Vec<&str> = ids.iter().take(3).copied().collect();
-            let more = if ids.len() > 3 {
-                format!(" and {} more", ids.len() - 3)
-            } else {
-                String::new()
-            };
-            let _ = writeln!(
-                out,
-                "  {} case(s): {why}\n    {}{more}",
-                ids.len(),
-                shown.join(", ")
-            );
+            let more = if ids.len() > 3 { format!(" and {} more", ids.len() - 3) } else { String::new() };
+            let _ = writeln!(out, "  {} case(s): {why}\n    {}{more}", ids.len(), shown.join(", "));
         }
     }
 
@@ -143,39 +102,16 @@ pub fn summary(record: &RunRecord, redactor: &Redactor) -> String {
 /// expected outcomes and actual, then the reproducer. Used by the console and JUnit.
 pub fn case_details(c: &CaseRecord) -> String {
     let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "{} {}  [{}]  {}",
-        c.verdict.label(),
-        c.id,
-        c.family.label(),
-        c.suite
-    );
+    let _ = writeln!(out, "{} {}  [{}]  {}", c.verdict.label(), c.id, c.family.label(), c.suite);
     let _ = writeln!(out, "  title        {}", c.title);
     if let Some(reason) = &c.reason {
         let _ = writeln!(out, "  reason       {reason}");
     }
-    let shown: Vec<&Finding> = c
-        .findings
-        .iter()
-        .filter(|f| f.verdict == c.verdict)
-        .collect();
-    let shown = if shown.is_empty() {
-        c.findings
-            .iter()
-            .filter(|f| f.verdict != Verdict::Pass)
-            .collect()
-    } else {
-        shown
-    };
+    let shown: Vec<&Finding> = c.findings.iter().filter(|f| f.verdict == c.verdict).collect();
+    let shown =
+        if shown.is_empty() { c.findings.iter().filter(|f| f.verdict != Verdict::Pass).collect() } else { shown };
     for f in shown {
-        let _ = writeln!(
-            out,
-            "  finding      {} [{}] in step `{}`",
-            f.verdict.label(),
-            f.family.label(),
-            f.step
-        );
+        let _ = writeln!(out, "  finding      {} [{}] in step `{}`", f.verdict.label(), f.family.label(), f.step);
         let _ = writeln!(out, "  requirement  {}: \"{}\"", f.section, f.requirement);
         match f.expected.len() {
             0 => {}
@@ -195,11 +131,7 @@ pub fn case_details(c: &CaseRecord) -> String {
         }
     }
     if let Some(repro) = &c.reproducer {
-        let _ = writeln!(
-            out,
-            "  reproduce    {}",
-            super::curl::abbreviate(repro, REPRO_BODY_MAX)
-        );
+        let _ = writeln!(out, "  reproduce    {}", super::curl::abbreviate(repro, REPRO_BODY_MAX));
     }
     out
 }
@@ -223,18 +155,11 @@ mod tests {
             title: "t".into(),
             family: Family::Size,
             level: Level::Must,
-            manual: ManualRef {
-                section: "Prerequisite Information".into(),
-                quote: "q".into(),
-            },
+            manual: ManualRef { section: "Prerequisite Information".into(), quote: "q".into() },
             endpoint: None,
             suite: "suites/size.toml".into(),
             verdict,
-            reason: if verdict == Verdict::NotTested {
-                Some("needs --allow-destructive".into())
-            } else {
-                None
-            },
+            reason: if verdict == Verdict::NotTested { Some("needs --allow-destructive".into()) } else { None },
             findings: vec![Finding {
                 family: Family::Size,
                 verdict,
@@ -261,23 +186,11 @@ mod tests {
         ]);
         let text = summary(&record, &Redactor::new("Polycom", "secret"));
         assert!(text.contains("FAIL a.fail"), "{text}");
-        assert!(
-            text.contains("Prerequisite Information: \"bodies over 20 KB get 413\""),
-            "{text}"
-        );
-        assert!(
-            text.contains("- HTTP 413") && text.contains("- no answer"),
-            "{text}"
-        );
-        assert!(
-            text.contains("actual       HTTP 200, Status \"2000\" [REDACTED]"),
-            "{text}"
-        );
+        assert!(text.contains("Prerequisite Information: \"bodies over 20 KB get 413\""), "{text}");
+        assert!(text.contains("- HTTP 413") && text.contains("- no answer"), "{text}");
+        assert!(text.contains("actual       HTTP 200, Status \"2000\" [REDACTED]"), "{text}");
         assert!(text.contains("reproduce    curl"), "{text}");
-        assert!(
-            text.contains("1 case(s): needs --allow-destructive"),
-            "{text}"
-        );
+        assert!(text.contains("1 case(s): needs --allow-destructive"), "{text}");
         assert!(!text.contains("FAIL a.pass"), "{text}");
         assert!(!text.contains("secret"), "{text}");
     }

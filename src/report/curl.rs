@@ -17,20 +17,11 @@ pub fn command(ex: &Exchange, base_url: &str, username: &str, insecure: bool) ->
         parts.push("-k".into());
     }
     match req.auth {
-        AuthMode::Valid => parts.push(format!(
-            "-u \"{}:$POLYCONFORM_PASSWORD\"",
-            double_quoted(username)
-        )),
+        AuthMode::Valid => parts.push(format!("-u \"{}:$POLYCONFORM_PASSWORD\"", double_quoted(username))),
         AuthMode::None => {}
         // The wrong password is the harness's own invention, not a secret.
-        AuthMode::WrongPassword => parts.push(format!(
-            "-u {}",
-            quote(&format!("{username}:polyconform-wrong"))
-        )),
-        AuthMode::WrongUser => parts.push(format!(
-            "-u \"{}-not:$POLYCONFORM_PASSWORD\"",
-            double_quoted(username)
-        )),
+        AuthMode::WrongPassword => parts.push(format!("-u {}", quote(&format!("{username}:polyconform-wrong")))),
+        AuthMode::WrongUser => parts.push(format!("-u \"{}-not:$POLYCONFORM_PASSWORD\"", double_quoted(username))),
     }
     parts.push("-X".into());
     parts.push(quote(&req.method));
@@ -46,22 +37,13 @@ pub fn command(ex: &Exchange, base_url: &str, username: &str, insecure: bool) ->
                 parts.push(quote(text));
             }
             Err(_) => {
-                prefix = format!(
-                    "printf '{}' | ",
-                    body.iter()
-                        .map(|b| format!("\\{b:03o}"))
-                        .collect::<String>()
-                );
+                prefix = format!("printf '{}' | ", body.iter().map(|b| format!("\\{b:03o}")).collect::<String>());
                 parts.push("--data-binary".into());
                 parts.push("@-".into());
             }
         }
     }
-    parts.push(quote(&format!(
-        "{}{}",
-        base_url.trim_end_matches('/'),
-        req.path
-    )));
+    parts.push(quote(&format!("{}{}", base_url.trim_end_matches('/'), req.path)));
     format!("{prefix}{}", parts.join(" "))
 }
 
@@ -89,20 +71,12 @@ pub fn abbreviate(cmd: &str, max: usize) -> String {
     if i - start <= max {
         return cmd.to_string();
     }
-    format!(
-        "{}{FLAG}<{} bytes: the full command is in report.json>{}",
-        &cmd[..at],
-        i - start,
-        &cmd[i..]
-    )
+    format!("{}{FLAG}<{} bytes: the full command is in report.json>{}", &cmd[..at], i - start, &cmd[i..])
 }
 
 /// Single-quote for a POSIX shell (`'` becomes `'\''`).
 pub fn quote(s: &str) -> String {
-    if !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./:=@,+%".contains(c))
-    {
+    if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "-_./:=@,+%".contains(c)) {
         return s.to_string();
     }
     format!("'{}'", s.replace('\'', r"'\''"))
@@ -110,15 +84,7 @@ pub fn quote(s: &str) -> String {
 
 /// Escape for the inside of a double-quoted shell word.
 fn double_quoted(s: &str) -> String {
-    s.chars()
-        .flat_map(|c| {
-            if matches!(c, '"' | '\\' | '$' | '`') {
-                vec!['\\', c]
-            } else {
-                vec![c]
-            }
-        })
-        .collect()
+    s.chars().flat_map(|c| if matches!(c, '"' | '\\' | '$' | '`') { vec!['\\', c] } else { vec![c] }).collect()
 }
 
 #[cfg(test)]
@@ -127,20 +93,12 @@ mod tests {
     use crate::device::{Outcome, WireRequest};
 
     fn exchange(request: WireRequest) -> Exchange {
-        Exchange {
-            step: "request".into(),
-            request,
-            outcome: Outcome::Timeout { after_ms: 1 },
-            elapsed_ms: 1,
-        }
+        Exchange { step: "request".into(), request, outcome: Outcome::Timeout { after_ms: 1 }, elapsed_ms: 1 }
     }
 
     #[test]
     fn post_with_json_body_and_env_password() {
-        let ex = exchange(WireRequest::post_json(
-            "/api/v1/mgmt/config/get",
-            &serde_json::json!({"data": ["it's"]}),
-        ));
+        let ex = exchange(WireRequest::post_json("/api/v1/mgmt/config/get", &serde_json::json!({"data": ["it's"]})));
         let cmd = command(&ex, "https://10.0.0.5/", "Polycom", true);
         assert_eq!(
             cmd,
@@ -150,10 +108,7 @@ mod tests {
 
     #[test]
     fn long_bodies_are_abbreviated_for_the_console_only() {
-        let ex = exchange(WireRequest::post_json(
-            "/x",
-            &serde_json::json!({"data": ["it's", "x".repeat(50)]}),
-        ));
+        let ex = exchange(WireRequest::post_json("/x", &serde_json::json!({"data": ["it's", "x".repeat(50)]})));
         let cmd = command(&ex, "http://h", "Polycom", false);
         assert_eq!(abbreviate(&cmd, 1000), cmd);
         let short = abbreviate(&cmd, 10);
@@ -170,14 +125,8 @@ mod tests {
         req.auth = AuthMode::None;
         req.body = Some(vec![0xff, b'a'].into());
         let cmd = command(&exchange(req), "http://127.0.0.1:8080", "Polycom", false);
-        assert!(
-            cmd.starts_with(r"printf '\377\141' | curl -sS -i -X GET --data-binary @- "),
-            "{cmd}"
-        );
+        assert!(cmd.starts_with(r"printf '\377\141' | curl -sS -i -X GET --data-binary @- "), "{cmd}");
         assert!(!cmd.contains("-u"), "{cmd}");
-        assert!(
-            cmd.ends_with("'http://127.0.0.1:8080/api/v1/mgmt/device/info?x=a b'"),
-            "{cmd}"
-        );
+        assert!(cmd.ends_with("'http://127.0.0.1:8080/api/v1/mgmt/device/info?x=a b'"), "{cmd}");
     }
 }

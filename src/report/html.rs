@@ -40,11 +40,7 @@ pub fn write(run: &RunRecord, dir: &Path) -> std::io::Result<()> {
 }
 
 /// Write `dir/index.html`, passing the page through `redact` first.
-pub fn write_redacted(
-    run: &RunRecord,
-    dir: &Path,
-    redact: &dyn Fn(&str) -> String,
-) -> std::io::Result<()> {
+pub fn write_redacted(run: &RunRecord, dir: &Path, redact: &dyn Fn(&str) -> String) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
     std::fs::write(dir.join(FILE_NAME), render_redacted(run, redact))
 }
@@ -89,31 +85,15 @@ fn header(page: &mut String, run: &RunRecord) {
     let rows: [(&str, &str, String); 9] = [
         ("meta-profile", "Profile", run.profile.clone()),
         ("meta-target", "Target", run.target.clone()),
-        (
-            "meta-model",
-            "Device model",
-            device.model.unwrap_or_else(unknown),
-        ),
-        (
-            "meta-firmware",
-            "Firmware",
-            device.firmware.unwrap_or_else(unknown),
-        ),
-        (
-            "meta-mac",
-            "MAC address",
-            device.mac.unwrap_or_else(unknown),
-        ),
+        ("meta-model", "Device model", device.model.unwrap_or_else(unknown)),
+        ("meta-firmware", "Firmware", device.firmware.unwrap_or_else(unknown)),
+        ("meta-mac", "MAC address", device.mac.unwrap_or_else(unknown)),
         ("meta-started", "Started", run.started_at.clone()),
         ("meta-duration", "Duration", duration(run.duration_ms)),
         (
             "meta-strict",
             "Strict",
-            if run.strict {
-                "yes: NON-STRICT readings count as FAIL".into()
-            } else {
-                "no".into()
-            },
+            if run.strict { "yes: NON-STRICT readings count as FAIL".into() } else { "no".into() },
         ),
         ("meta-cases", "Cases", run.cases.len().to_string()),
     ];
@@ -194,51 +174,29 @@ fn matrix(page: &mut String, run: &RunRecord) {
     let families: BTreeSet<Family> = run.cases.iter().map(|c| c.family).collect();
     let mut cells: BTreeMap<(String, Family), Vec<&CaseRecord>> = BTreeMap::new();
     for c in &run.cases {
-        let row = c
-            .endpoint
-            .clone()
-            .unwrap_or_else(|| NO_ENDPOINT.to_string());
+        let row = c.endpoint.clone().unwrap_or_else(|| NO_ENDPOINT.to_string());
         cells.entry((row, c.family)).or_default().push(c);
     }
     let rows: BTreeSet<String> = cells.keys().map(|(r, _)| r.clone()).collect();
     page.push_str("<section id=\"matrix\">\n<h2>Endpoints × rule families</h2>\n<p>Each cell shows the worst verdict of its cases and links to the worst case; hover for the count.</p>\n<div class=\"scroll\"><table class=\"matrix\">\n<thead><tr><th scope=\"col\">endpoint</th>");
     for f in &families {
-        let _ = write!(
-            page,
-            "<th scope=\"col\"><span>{}</span></th>",
-            esc(f.label())
-        );
+        let _ = write!(page, "<th scope=\"col\"><span>{}</span></th>", esc(f.label()));
     }
     page.push_str("</tr></thead>\n<tbody>\n");
     for row in &rows {
-        let _ = write!(
-            page,
-            "<tr><th scope=\"row\"><a href=\"#{}\">{}</a></th>",
-            attr(&group_anchor(row)),
-            esc(row)
-        );
+        let _ = write!(page, "<tr><th scope=\"row\"><a href=\"#{}\">{}</a></th>", attr(&group_anchor(row)), esc(row));
         for f in &families {
             match cells.get(&(row.clone(), *f)) {
                 None => page.push_str("<td class=\"empty\"></td>"),
                 Some(list) => {
-                    let worst = list
-                        .iter()
-                        .map(|c| c.verdict)
-                        .fold(Verdict::Pass, Verdict::worst);
-                    let first_worst = list
-                        .iter()
-                        .find(|c| c.verdict == worst)
-                        .map(|c| c.id.as_str())
-                        .unwrap_or_default();
+                    let worst = list.iter().map(|c| c.verdict).fold(Verdict::Pass, Verdict::worst);
+                    let first_worst =
+                        list.iter().find(|c| c.verdict == worst).map(|c| c.id.as_str()).unwrap_or_default();
                     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
                     for c in list {
                         *counts.entry(c.verdict.label()).or_default() += 1;
                     }
-                    let tip = counts
-                        .iter()
-                        .map(|(l, n)| format!("{n} {l}"))
-                        .collect::<Vec<_>>()
-                        .join(", ");
+                    let tip = counts.iter().map(|(l, n)| format!("{n} {l}")).collect::<Vec<_>>().join(", ");
                     let _ = write!(
                         page,
                         "<td class=\"{}\" data-verdict=\"{}\"><a href=\"#{}\" data-cell=\"{}\" title=\"{}: {}\">{}{}</a></td>",
@@ -269,10 +227,7 @@ fn cell_key(row: &str, family: Family) -> String {
 }
 
 fn group_anchor(endpoint: &str) -> String {
-    format!(
-        "endpoint-{}",
-        endpoint.trim_matches(|c| c == '(' || c == ')')
-    )
+    format!("endpoint-{}", endpoint.trim_matches(|c| c == '(' || c == ')'))
 }
 
 fn case_anchor(id: &str) -> String {
@@ -283,14 +238,7 @@ fn cases(page: &mut String, run: &RunRecord) {
     page.push_str("<section id=\"cases\">\n<h2>Cases</h2>\n<p class=\"tools\"><button type=\"button\" id=\"expand-all\">expand all</button> <button type=\"button\" id=\"collapse-all\">collapse all</button></p>\n<p id=\"cell-filter\" class=\"hidden\"><span id=\"cell-filter-text\"></span> <button type=\"button\" id=\"cell-filter-clear\">show all cases</button></p>\n");
     let mut groups: BTreeMap<String, Vec<&CaseRecord>> = BTreeMap::new();
     for c in &run.cases {
-        groups
-            .entry(
-                c.endpoint
-                    .clone()
-                    .unwrap_or_else(|| NO_ENDPOINT.to_string()),
-            )
-            .or_default()
-            .push(c);
+        groups.entry(c.endpoint.clone().unwrap_or_else(|| NO_ENDPOINT.to_string())).or_default().push(c);
     }
     for (endpoint, list) in groups {
         let _ = writeln!(
@@ -309,24 +257,14 @@ fn cases(page: &mut String, run: &RunRecord) {
 
 fn case(page: &mut String, c: &CaseRecord) {
     // Anything a reader must act on is open; passing cases are one line until clicked.
-    let open = if matches!(
-        c.verdict,
-        Verdict::Pass | Verdict::Info | Verdict::NotTested
-    ) {
-        ""
-    } else {
-        " open"
-    };
+    let open = if matches!(c.verdict, Verdict::Pass | Verdict::Info | Verdict::NotTested) { "" } else { " open" };
     let _ = writeln!(
         page,
         "<details class=\"case {cls}\" id=\"{anchor}\" data-verdict=\"{label}\" data-cell=\"{cell}\"{open}>\n\
          <summary><span class=\"badge {cls}\">{label}</span> <code class=\"id\">{id}</code> <span class=\"title\">{title}</span> <span class=\"ms\">{ms}</span></summary>",
         cls = class(c.verdict),
         anchor = attr(&case_anchor(&c.id)),
-        cell = attr(&cell_key(
-            c.endpoint.as_deref().unwrap_or(NO_ENDPOINT),
-            c.family
-        )),
+        cell = attr(&cell_key(c.endpoint.as_deref().unwrap_or(NO_ENDPOINT), c.family)),
         label = c.verdict.label(),
         id = esc(&c.id),
         title = esc(&c.title),
@@ -340,22 +278,10 @@ fn case(page: &mut String, c: &CaseRecord) {
         esc(c.level.label()),
         c.level.miss().label()
     );
-    let _ = write!(
-        page,
-        "<dt>Endpoint</dt><dd>{}</dd>",
-        esc(c.endpoint.as_deref().unwrap_or(NO_ENDPOINT))
-    );
-    let _ = write!(
-        page,
-        "<dt>Suite</dt><dd><code>{}</code></dd>",
-        esc(&c.suite)
-    );
+    let _ = write!(page, "<dt>Endpoint</dt><dd>{}</dd>", esc(c.endpoint.as_deref().unwrap_or(NO_ENDPOINT)));
+    let _ = write!(page, "<dt>Suite</dt><dd><code>{}</code></dd>", esc(&c.suite));
     if let Some(reason) = &c.reason {
-        let _ = write!(
-            page,
-            "<dt>Reason</dt><dd class=\"reason\">{}</dd>",
-            text(reason)
-        );
+        let _ = write!(page, "<dt>Reason</dt><dd class=\"reason\">{}</dd>", text(reason));
     }
     page.push_str("</dl>\n");
     let _ = writeln!(
@@ -368,11 +294,7 @@ fn case(page: &mut String, c: &CaseRecord) {
     findings(page, &c.findings);
     wire_log(page, &c.exchanges);
     if let Some(curl) = &c.reproducer {
-        let _ = writeln!(
-            page,
-            "<div class=\"repro\"><h4>Reproduce</h4><pre class=\"curl\">{}</pre></div>",
-            text(curl)
-        );
+        let _ = writeln!(page, "<div class=\"repro\"><h4>Reproduce</h4><pre class=\"curl\">{}</pre></div>", text(curl));
     }
     page.push_str("</div>\n</details>\n");
 }
@@ -398,9 +320,7 @@ fn outcomes(page: &mut String, c: &CaseRecord) {
     }
     page.push_str("<div class=\"outcomes\"><div><h4>Acceptable outcomes</h4>");
     if expected.is_empty() {
-        page.push_str(
-            "<p class=\"none\">none recorded (the case did not get to judge an answer)</p>",
-        );
+        page.push_str("<p class=\"none\">none recorded (the case did not get to judge an answer)</p>");
     } else {
         page.push_str("<ul class=\"expected\">");
         for e in expected {
@@ -410,11 +330,7 @@ fn outcomes(page: &mut String, c: &CaseRecord) {
     }
     page.push_str("</div><div><h4>Actual outcome</h4>");
     if actual.is_empty() {
-        let last = c
-            .exchanges
-            .last()
-            .map(|e| e.outcome.summary())
-            .unwrap_or_else(|| "no request was sent".into());
+        let last = c.exchanges.last().map(|e| e.outcome.summary()).unwrap_or_else(|| "no request was sent".into());
         let _ = write!(page, "<p class=\"actual\">{}</p>", text(&last));
     } else {
         for a in actual {
@@ -484,11 +400,7 @@ fn wire_log(page: &mut String, exchanges: &[Exchange]) {
         for (k, v) in &req.headers {
             let _ = writeln!(page, "{}: {}", text(k), text(v));
         }
-        let _ = writeln!(
-            page,
-            "<span class=\"auth\">{}</span>",
-            esc(auth_line(req.auth))
-        );
+        let _ = writeln!(page, "<span class=\"auth\">{}</span>", esc(auth_line(req.auth)));
         if let Some(body) = &req.body {
             page.push('\n');
             body_text(page, body);
@@ -508,11 +420,7 @@ fn wire_log(page: &mut String, exchanges: &[Exchange]) {
                 page.push_str("</pre>\n");
             }
             other => {
-                let _ = writeln!(
-                    page,
-                    "<pre class=\"response no-answer\">{}</pre>",
-                    text(&other.summary())
-                );
+                let _ = writeln!(page, "<pre class=\"response no-answer\">{}</pre>", text(&other.summary()));
             }
         }
         page.push_str("</div>\n");
@@ -525,9 +433,7 @@ fn wire_log(page: &mut String, exchanges: &[Exchange]) {
 /// reader needs to see *which* credentials an auth case used.
 fn auth_line(auth: AuthMode) -> &'static str {
     match auth {
-        AuthMode::Valid => {
-            "[Authorization header sent: Basic, the run's credentials (value not recorded)]"
-        }
+        AuthMode::Valid => "[Authorization header sent: Basic, the run's credentials (value not recorded)]",
         AuthMode::None => "[no Authorization header sent]",
         AuthMode::WrongPassword => {
             "[Authorization header sent: Basic, the right user with a wrong password (value not recorded)]"
@@ -759,10 +665,7 @@ mod tests {
 
     #[test]
     fn escaping_covers_markup_quotes_and_control_characters() {
-        assert_eq!(
-            esc("<script>alert('x')</script>&\""),
-            "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;&quot;"
-        );
+        assert_eq!(esc("<script>alert('x')</script>&\""), "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;&quot;");
         assert_eq!(text("a\u{0}b\r\n\u{1b}[31m"), "a\\x00b\\r\n\\x1b[31m");
         assert_eq!(text("\u{202e}evil"), "\\u{202e}evil");
     }

@@ -15,10 +15,7 @@ use std::path::Path;
 use std::time::Duration;
 
 /// The JUnit XML of a run.
-pub fn to_string(
-    record: &RunRecord,
-    redactor: &Redactor,
-) -> Result<String, quick_junit::SerializeError> {
+pub fn to_string(record: &RunRecord, redactor: &Redactor) -> Result<String, quick_junit::SerializeError> {
     let mut report = Report::new("polyconform");
     let mut suite = TestSuite::new(format!("{} @ {}", record.profile, record.target));
     suite.set_time(Duration::from_millis(record.duration_ms));
@@ -76,11 +73,7 @@ fn test_case(c: &CaseRecord, redactor: &Redactor) -> TestCase {
         Verdict::Pass | Verdict::Info | Verdict::NonStrict => TestCaseStatus::success(),
     };
     let mut tc = TestCase::new(c.id.as_str(), status);
-    tc.set_classname(format!(
-        "{}.{}",
-        c.family.label(),
-        c.endpoint.as_deref().unwrap_or("general")
-    ));
+    tc.set_classname(format!("{}.{}", c.family.label(), c.endpoint.as_deref().unwrap_or("general")));
     tc.set_time(Duration::from_millis(c.duration_ms));
     tc.add_property(Property::new("verdict", c.verdict.label()));
     tc.set_system_out(redactor.redact(&case_details(c)));
@@ -111,10 +104,7 @@ mod tests {
             case("c.info", Verdict::Info),
         ]);
         let xml = to_string(&record, &Redactor::new("Polycom", "hunter22")).unwrap();
-        assert!(
-            xml.contains("<failure") && xml.contains("<error") && xml.contains("<skipped"),
-            "{xml}"
-        );
+        assert!(xml.contains("<failure") && xml.contains("<error") && xml.contains("<skipped"), "{xml}");
         assert_eq!(xml.matches("<testcase").count(), 5, "{xml}");
         assert!(!xml.contains("hunter22"), "{xml}");
         let back = quick_junit::Report::deserialize_from_str(&xml);

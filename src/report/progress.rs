@@ -52,13 +52,10 @@ impl Progress {
 
     fn with_mode(total: usize, interactive: bool) -> Progress {
         let display = if interactive {
-            let bar =
-                ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::stderr());
+            let bar = ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::stderr());
             // The template is a literal; if indicatif ever rejected it, the default style is
             // still a usable bar, so the error is not worth failing a run over.
-            if let Ok(style) =
-                ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len} {wide_msg}")
-            {
+            if let Ok(style) = ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len} {wide_msg}") {
                 bar.set_style(style.progress_chars("=> "));
             }
             bar.enable_steady_tick(Duration::from_millis(200));
@@ -66,12 +63,7 @@ impl Progress {
         } else {
             Display::Lines
         };
-        Progress {
-            total,
-            done: AtomicUsize::new(0),
-            started: Instant::now(),
-            display,
-        }
+        Progress { total, done: AtomicUsize::new(0), started: Instant::now(), display }
     }
 
     /// Whether a live bar is drawn (false: plain lines).
@@ -143,11 +135,7 @@ fn no_color() -> bool {
 /// Elapsed run time, `0.4 s` or `2 min 05 s`.
 fn format_elapsed(d: Duration) -> String {
     let secs = d.as_secs_f64();
-    if secs < 60.0 {
-        format!("{secs:.1} s")
-    } else {
-        format!("{} min {:02} s", d.as_secs() / 60, d.as_secs() % 60)
-    }
+    if secs < 60.0 { format!("{secs:.1} s") } else { format!("{} min {:02} s", d.as_secs() / 60, d.as_secs() % 60) }
 }
 
 #[cfg(test)]
@@ -161,10 +149,7 @@ mod tests {
         let line = p.line(3, "trio.size.over", Verdict::Fail);
         assert!(line.starts_with("[ 3/57] FAIL "), "{line}");
         assert!(line.contains("trio.size.over ("), "{line}");
-        assert!(
-            !line.contains('\u{1b}'),
-            "no escape codes in plain mode: {line:?}"
-        );
+        assert!(!line.contains('\u{1b}'), "no escape codes in plain mode: {line:?}");
     }
 
     #[test]

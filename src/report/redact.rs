@@ -79,11 +79,7 @@ impl Redactor {
 /// (or of a quoted string, when the header sits inside JSON or a shell command).
 fn mask_authorization(text: &str) -> Cow<'_, str> {
     const NAME: &str = "authorization";
-    if !text
-        .as_bytes()
-        .windows(NAME.len())
-        .any(|w| w.eq_ignore_ascii_case(NAME.as_bytes()))
-    {
+    if !text.as_bytes().windows(NAME.len()).any(|w| w.eq_ignore_ascii_case(NAME.as_bytes())) {
         return Cow::Borrowed(text);
     }
     let lower = text.to_ascii_lowercase();
@@ -106,9 +102,7 @@ fn mask_authorization(text: &str) -> Cow<'_, str> {
         }
         out.push_str(&rest[..sep_len]);
         let value_start = after + sep_len;
-        let value_len = text[value_start..]
-            .find(['\n', '\r', '"', '\''])
-            .unwrap_or(text.len() - value_start);
+        let value_len = text[value_start..].find(['\n', '\r', '"', '\'']).unwrap_or(text.len() - value_start);
         if value_len > 0 {
             out.push_str(MASK);
         }
@@ -127,33 +121,22 @@ mod tests {
         let r = Redactor::new("Polycom", "S3cr3t-Pa55");
         let pair = STANDARD.encode("Polycom:S3cr3t-Pa55");
         let alone = STANDARD.encode("S3cr3t-Pa55");
-        let text = format!(
-            "pw S3cr3t-Pa55 basic {pair} b64 {alone} url {}",
-            URL_SAFE_NO_PAD.encode("Polycom:S3cr3t-Pa55")
-        );
+        let text =
+            format!("pw S3cr3t-Pa55 basic {pair} b64 {alone} url {}", URL_SAFE_NO_PAD.encode("Polycom:S3cr3t-Pa55"));
         let out = r.redact(&text);
-        assert!(
-            !out.contains("S3cr3t-Pa55") && !out.contains(&pair) && !out.contains(&alone),
-            "{out}"
-        );
+        assert!(!out.contains("S3cr3t-Pa55") && !out.contains(&pair) && !out.contains(&alone), "{out}");
         assert_eq!(out.matches(MASK).count(), 4, "{out}");
     }
 
     #[test]
     fn authorization_headers_are_masked_in_any_case_and_quoting() {
         let r = Redactor::headers_only();
-        assert_eq!(
-            r.redact("Authorization: Basic abc\nX: y"),
-            "Authorization: [REDACTED]\nX: y"
-        );
+        assert_eq!(r.redact("Authorization: Basic abc\nX: y"), "Authorization: [REDACTED]\nX: y");
         assert_eq!(
             r.redact("curl -H 'authorization: Digest x=1' http://a"),
             "curl -H 'authorization: [REDACTED]' http://a"
         );
-        assert_eq!(
-            r.redact(r#"{"Authorization":"Basic abc","b":1}"#),
-            r#"{"Authorization":"[REDACTED]","b":1}"#
-        );
+        assert_eq!(r.redact(r#"{"Authorization":"Basic abc","b":1}"#), r#"{"Authorization":"[REDACTED]","b":1}"#);
         // The word alone is not a header.
         assert_eq!(r.redact("Authorization failed."), "Authorization failed.");
     }
@@ -161,18 +144,10 @@ mod tests {
     #[test]
     fn owned_text_is_masked_the_same_way() {
         let r = Redactor::new("Polycom", "S3cr3t-Pa55");
-        for text in [
-            "clean text",
-            "pw S3cr3t-Pa55",
-            "AUTHORIZATION: Basic x",
-            "authorization=\"a\" S3cr3t-Pa55",
-        ] {
+        for text in ["clean text", "pw S3cr3t-Pa55", "AUTHORIZATION: Basic x", "authorization=\"a\" S3cr3t-Pa55"] {
             assert_eq!(r.redact_owned(text.to_string()), r.redact(text), "{text}");
         }
-        assert_eq!(
-            r.redact_owned("pw S3cr3t-Pa55".into()),
-            format!("pw {MASK}")
-        );
+        assert_eq!(r.redact_owned("pw S3cr3t-Pa55".into()), format!("pw {MASK}"));
     }
 
     #[test]

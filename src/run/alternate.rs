@@ -42,12 +42,7 @@ impl Router {
     pub fn new(device: Device, profile: &Profile) -> Router {
         Router {
             device,
-            endpoints: profile
-                .endpoints
-                .iter()
-                .filter(|e| !e.alternates.is_empty())
-                .cloned()
-                .collect(),
+            endpoints: profile.endpoints.iter().filter(|e| !e.alternates.is_empty()).cloned().collect(),
             learnt: Mutex::default(),
         }
     }
@@ -55,9 +50,7 @@ impl Router {
     /// The endpoint a request is addressed to, by its documented path.
     fn addressed(&self, request: &WireRequest) -> Option<&Endpoint> {
         let path = request.path.split('?').next().unwrap_or("");
-        self.endpoints
-            .iter()
-            .find(|e| e.path.eq_ignore_ascii_case(path))
+        self.endpoints.iter().find(|e| e.path.eq_ignore_ascii_case(path))
     }
 
     /// The request in the form the run has learnt the phone serves, if it learnt one.
@@ -65,15 +58,8 @@ impl Router {
         let Some(endpoint) = self.addressed(request) else {
             return (request.clone(), None);
         };
-        let learnt = self
-            .learnt
-            .lock()
-            .ok()
-            .and_then(|l| l.get(&endpoint.id).copied());
-        match learnt
-            .and_then(|i| endpoint.alternates.get(i))
-            .and_then(|a| apply(a, request).map(|r| (a, r)))
-        {
+        let learnt = self.learnt.lock().ok().and_then(|l| l.get(&endpoint.id).copied());
+        match learnt.and_then(|i| endpoint.alternates.get(i)).and_then(|a| apply(a, request).map(|r| (a, r))) {
             Some((a, rewritten)) => (rewritten, Some(rerouted(endpoint, a))),
             None => (request.clone(), None),
         }
@@ -90,10 +76,7 @@ impl Router {
         log: &mut Vec<Exchange>,
     ) -> (Exchange, Option<Rerouted>) {
         let (request, learnt) = self.rewrite_learnt(&request);
-        let first = self
-            .device
-            .send_within(step, request.clone(), timeout)
-            .await;
+        let first = self.device.send_within(step, request.clone(), timeout).await;
         log.push(first.clone());
         if learnt.is_some() {
             return (first, learnt);
@@ -138,33 +121,17 @@ impl Transport for Routed<'_> {
 
 fn rerouted(endpoint: &Endpoint, a: &Alternate) -> Rerouted {
     let how = match &a.path {
-        Some(p) => format!(
-            "served only at the printed path {p}, not at {}",
-            endpoint.path
-        ),
+        Some(p) => format!("served only at the printed path {p}, not at {}", endpoint.path),
         None if !a.lowercase.is_empty() => format!(
             "accepts {} only in lower case, as the manual prints the values",
-            a.lowercase
-                .iter()
-                .map(|m| format!("`{m}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
+            a.lowercase.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ")
         ),
         None => {
-            let names: Vec<String> = a
-                .rename
-                .iter()
-                .map(|(from, to)| format!("`{to}` instead of `{from}`"))
-                .collect();
+            let names: Vec<String> = a.rename.iter().map(|(from, to)| format!("`{to}` instead of `{from}`")).collect();
             format!("honours only {}", names.join(", "))
         }
     };
-    Rerouted {
-        endpoint: endpoint.id.clone(),
-        section: endpoint.section.clone(),
-        erratum: a.erratum.clone(),
-        how,
-    }
+    Rerouted { endpoint: endpoint.id.clone(), section: endpoint.section.clone(), erratum: a.erratum.clone(), how }
 }
 
 /// Whether this answer is the refusal the alternate explains. For a path: the phone does
@@ -193,11 +160,7 @@ fn refused_for(endpoint: &Endpoint, a: &Alternate, ex: &Exchange) -> bool {
 fn apply(a: &Alternate, request: &WireRequest) -> Option<WireRequest> {
     let mut out = request.clone();
     if let Some(path) = &a.path {
-        let query = request
-            .path
-            .split_once('?')
-            .map(|(_, q)| format!("?{q}"))
-            .unwrap_or_default();
+        let query = request.path.split_once('?').map(|(_, q)| format!("?{q}")).unwrap_or_default();
         out.path = format!("{path}{query}");
         return Some(out);
     }
@@ -251,43 +214,20 @@ mod tests {
 
     #[test]
     fn a_path_alternate_keeps_the_query_and_a_rename_only_touches_data_members() {
-        let r = apply(
-            &path_alt(),
-            &WireRequest::get("/api/v1/callctrl/holdCall?x=1"),
-        )
-        .unwrap();
+        let r = apply(&path_alt(), &WireRequest::get("/api/v1/callctrl/holdCall?x=1")).unwrap();
         assert_eq!(r.path, "/api/v1/callctrl/holdCal?x=1");
-        let mute = WireRequest::post_json(
-            "/api/v1/callctrl/mute",
-            &serde_json::json!({"data": {"state": "1"}}),
-        );
+        let mute = WireRequest::post_json("/api/v1/callctrl/mute", &serde_json::json!({"data": {"state": "1"}}));
         let r = apply(&rename_alt(), &mute).unwrap();
         assert_eq!(r.body.as_deref(), Some(&br#"{"data":{"State":"1"}}"#[..]));
-        let empty =
-            WireRequest::post_json("/api/v1/callctrl/mute", &serde_json::json!({"data": {}}));
-        assert_eq!(
-            apply(&rename_alt(), &empty),
-            None,
-            "nothing to rename: the probe is sent once, as written"
-        );
-        let lower = Alternate {
-            erratum: "E40".into(),
-            path: None,
-            rename: BTreeMap::new(),
-            lowercase: vec!["Type".into()],
-        };
-        let set = WireRequest::post_json(
-            "/api/v1/mgmt/transferType/set",
-            &serde_json::json!({"data": {"Type": "Blind"}}),
-        );
-        assert_eq!(
-            apply(&lower, &set).unwrap().body.as_deref(),
-            Some(&br#"{"data":{"Type":"blind"}}"#[..])
-        );
-        let already = WireRequest::post_json(
-            "/api/v1/mgmt/transferType/set",
-            &serde_json::json!({"data": {"Type": "blind"}}),
-        );
+        let empty = WireRequest::post_json("/api/v1/callctrl/mute", &serde_json::json!({"data": {}}));
+        assert_eq!(apply(&rename_alt(), &empty), None, "nothing to rename: the probe is sent once, as written");
+        let lower =
+            Alternate { erratum: "E40".into(), path: None, rename: BTreeMap::new(), lowercase: vec!["Type".into()] };
+        let set =
+            WireRequest::post_json("/api/v1/mgmt/transferType/set", &serde_json::json!({"data": {"Type": "Blind"}}));
+        assert_eq!(apply(&lower, &set).unwrap().body.as_deref(), Some(&br#"{"data":{"Type":"blind"}}"#[..]));
+        let already =
+            WireRequest::post_json("/api/v1/mgmt/transferType/set", &serde_json::json!({"data": {"Type": "blind"}}));
         assert_eq!(apply(&lower, &already), None);
     }
 
@@ -337,19 +277,11 @@ mod tests {
             refused_for(&hold, &path_alt(), &answer(501, r#"{"Status":4004}"#)),
             "E24 with E48: an unknown path's 4004 on HTTP 501"
         );
-        assert!(refused_for(
-            &hold,
-            &rename_alt(),
-            &answer(200, r#"{"Status":"4000"}"#)
-        ));
+        assert!(refused_for(&hold, &rename_alt(), &answer(200, r#"{"Status":"4000"}"#)));
         assert!(
             refused_for(&hold, &rename_alt(), &answer(400, r#"{"Status":"4000"}"#)),
             "E48: the failure may ride on HTTP 400"
         );
-        assert!(!refused_for(
-            &hold,
-            &rename_alt(),
-            &answer(200, r#"{"Status":"4007"}"#)
-        ));
+        assert!(!refused_for(&hold, &rename_alt(), &answer(200, r#"{"Status":"4007"}"#)));
     }
 }

@@ -47,9 +47,7 @@ pub const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 /// credentials. Each message names what to check; the command exits 2.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum PreflightError {
-    #[error(
-        "cannot reach {url}: {detail} (hint: check the address, port, that the phone is on, and http vs https)"
-    )]
+    #[error("cannot reach {url}: {detail} (hint: check the address, port, that the phone is on, and http vs https)")]
     Unreachable { url: String, detail: String },
     #[error(
         "TLS with {url} failed: {detail} (hint: phones ship certificates for MAC-based names; use --insecure, --pin-sha256 HEX or --ca-cert PATH)"
@@ -90,20 +88,12 @@ pub struct Engine {
 
 impl std::fmt::Debug for Engine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Engine")
-            .field("target", &self.label)
-            .field("profile", &self.profile.id)
-            .finish_non_exhaustive()
+        f.debug_struct("Engine").field("target", &self.label).field("profile", &self.profile.id).finish_non_exhaustive()
     }
 }
 
 impl Engine {
-    pub fn new(
-        device: Device,
-        catalogue: Arc<Catalogue>,
-        profile: Profile,
-        options: RunOptions,
-    ) -> Engine {
+    pub fn new(device: Device, catalogue: Arc<Catalogue>, profile: Profile, options: RunOptions) -> Engine {
         let label = device.base_url().to_string();
         let router = Router::new(device.clone(), &profile);
         Engine {
@@ -149,13 +139,7 @@ impl Engine {
     /// The phone's API for the harness's own requests of a case: routed to the forms the
     /// phone serves and kept in the case's wire log `log`.
     fn phone<'a>(&'a self, log: &'a mut Vec<Exchange>) -> Phone<'a, Routed<'a>> {
-        Phone::new(
-            Routed {
-                router: &self.router,
-                log,
-            },
-            &self.profile,
-        )
+        Phone::new(Routed { router: &self.router, log }, &self.profile)
     }
 
     /// What the preflight read about the phone.
@@ -186,8 +170,7 @@ impl Engine {
             return outcome::not_tested_record(case, why);
         }
         let mut run = CaseRun::default();
-        let mut vars: BTreeMap<String, String> =
-            BTreeMap::from([("dial".to_string(), self.options.dial.clone())]);
+        let mut vars: BTreeMap<String, String> = BTreeMap::from([("dial".to_string(), self.options.dial.clone())]);
 
         match self.prepare(case, &mut vars, &mut run.exchanges).await {
             Ok(()) => self.run_steps(case, &mut vars, &mut run).await,
@@ -199,13 +182,7 @@ impl Engine {
         }
 
         let reproducer = self.reproducer(&run);
-        outcome::record(
-            case,
-            run,
-            self.options.strict,
-            reproducer,
-            started.elapsed().as_millis() as u64,
-        )
+        outcome::record(case, run, self.options.strict, reproducer, started.elapsed().as_millis() as u64)
     }
 
     /// Put the phone back: end the calls the run made, write back config values and the
@@ -231,14 +208,7 @@ impl Engine {
         log: &mut Vec<Exchange>,
     ) -> Result<(), SetupError> {
         let mut phone = self.phone(log);
-        safety::snapshot(
-            &mut phone,
-            &self.ledger,
-            case,
-            &self.catalogue,
-            &self.warnings,
-        )
-        .await?;
+        safety::snapshot(&mut phone, &self.ledger, case, &self.catalogue, &self.warnings).await?;
         let mut setup = self.setup(phone);
         for pre in &case.spec.requires {
             setup.establish(*pre, vars).await?;
@@ -248,11 +218,7 @@ impl Engine {
 
     /// Setting a case up through `phone`.
     fn setup<'a>(&'a self, phone: Phone<'a, Routed<'a>>) -> Setup<'a, Routed<'a>> {
-        Setup {
-            phone,
-            ledger: &self.ledger,
-            options: &self.options,
-        }
+        Setup { phone, ledger: &self.ledger, options: &self.options }
     }
 
     /// Settle after one case: wait for a phone a step may have sent away, end calls,
@@ -265,10 +231,7 @@ impl Engine {
 
     async fn run_steps(&self, case: &Case, vars: &mut BTreeMap<String, String>, run: &mut CaseRun) {
         for (i, step) in case.steps.iter().enumerate() {
-            let rest: Vec<&str> = case.steps[i + 1..]
-                .iter()
-                .map(|s| s.name.as_str())
-                .collect();
+            let rest: Vec<&str> = case.steps[i + 1..].iter().map(|s| s.name.as_str()).collect();
             if !self.run_step(case, step, &rest, vars, run).await {
                 return;
             }
@@ -291,10 +254,7 @@ impl Engine {
         };
         let dials = precondition::is_dial(&self.profile, &wire);
         let calls_before = if dials {
-            self.phone(&mut run.exchanges)
-                .calls(&format!("{SETUP}calls before `{}`", step.name))
-                .await
-                .ok()
+            self.phone(&mut run.exchanges).calls(&format!("{SETUP}calls before `{}`", step.name)).await.ok()
         } else {
             None
         };
@@ -306,14 +266,10 @@ impl Engine {
             vars,
             errata: &self.catalogue.errata,
         };
-        let (judged, findings) = self
-            .send_and_judge(&ctx, step, wire, &mut run.exchanges)
-            .await;
+        let (judged, findings) = self.send_and_judge(&ctx, step, wire, &mut run.exchanges).await;
         let outlasted = judged.is_empty();
         if findings.is_empty() {
-            run.faults.push(HarnessFault::Unjudged {
-                step: step.name.clone(),
-            });
+            run.faults.push(HarnessFault::Unjudged { step: step.name.clone() });
             return false;
         }
         let step_verdict = check::verdict_of(&findings).strict(self.options.strict);
@@ -321,10 +277,7 @@ impl Engine {
             // A setup step is not what the case judges: if it did not do its job, the
             // case could not be set up, which is NOT-TESTED, never a verdict.
             if outlasted || !check::step_passes(&ctx, step, &judged) {
-                let got = findings
-                    .first()
-                    .map(|f| f.actual.clone())
-                    .unwrap_or_default();
+                let got = findings.first().map(|f| f.actual.clone()).unwrap_or_default();
                 run.not_tested = Some(NotTested(format!(
                     "setup step `{}` did not succeed ({got}), so the case could not be set up",
                     step.name
@@ -335,8 +288,7 @@ impl Engine {
             run.findings.extend(findings);
         }
         if dials {
-            self.adopt_new_calls(calls_before, &judged, &mut run.exchanges, &step.name)
-                .await;
+            self.adopt_new_calls(calls_before, &judged, &mut run.exchanges, &step.name).await;
         }
         if stops_after(step, rest, outlasted, step_verdict, run) {
             return false;
@@ -363,22 +315,12 @@ impl Engine {
         let wire = self.step_request(step, endpoint, vars, run).await?;
         if let Some(ms) = step.quiet_ms {
             let window = Duration::from_millis(ms);
-            if let Some(since) = self
-                .device
-                .since_last(&wire.path)
-                .filter(|since| *since < window)
-            {
+            if let Some(since) = self.device.since_last(&wire.path).filter(|since| *since < window) {
                 tokio::time::sleep(window - since).await;
             }
         }
         if let Some(ms) = step.away_ms {
-            self.wait_until_away(
-                &wire,
-                Duration::from_millis(ms),
-                &mut run.exchanges,
-                &step.name,
-            )
-            .await;
+            self.wait_until_away(&wire, Duration::from_millis(ms), &mut run.exchanges, &step.name).await;
         }
         Some(wire)
     }
@@ -399,9 +341,7 @@ impl Engine {
             findings.splice(0..0, check::judge_step(ctx, step, &judged));
         }
         if let Some(r) = &sent.rerouted {
-            findings.push(check::alternate::finding(
-                ctx, &step.name, &r.section, &r.erratum, &r.how,
-            ));
+            findings.push(check::alternate::finding(ctx, &step.name, &r.section, &r.erratum, &r.how));
         }
         (judged, findings)
     }
@@ -414,9 +354,7 @@ impl Engine {
         log: &mut Vec<Exchange>,
         step: &str,
     ) {
-        self.setup(self.phone(log))
-            .adopt_new_calls(before.unwrap_or_default(), judged, step)
-            .await;
+        self.setup(self.phone(log)).adopt_new_calls(before.unwrap_or_default(), judged, step).await;
     }
 
     /// The wire request of a step: templates filled, generated bodies built (a config/set
@@ -434,20 +372,14 @@ impl Engine {
             let names = match request::parameter_names(n) {
                 Ok(names) => names,
                 Err(e) => {
-                    run.faults.push(HarnessFault::Request {
-                        step: step.name.clone(),
-                        detail: e.to_string(),
-                    });
+                    run.faults.push(HarnessFault::Request { step: step.name.clone(), detail: e.to_string() });
                     return None;
                 }
             };
             let names: Vec<String> = names.iter().map(|s| s.to_string()).collect();
             match self
                 .phone(&mut run.exchanges)
-                .read_config(
-                    &format!("{SETUP}current values for `{}`", step.name),
-                    &names,
-                )
+                .read_config(&format!("{SETUP}current values for `{}`", step.name), &names)
                 .await
             {
                 Ok(values) => current = values,
@@ -463,10 +395,7 @@ impl Engine {
         match request::build(&step.request, endpoint, vars, &current) {
             Ok(w) => Some(w),
             Err(e) => {
-                run.faults.push(HarnessFault::Request {
-                    step: step.name.clone(),
-                    detail: e.to_string(),
-                });
+                run.faults.push(HarnessFault::Request { step: step.name.clone(), detail: e.to_string() });
                 None
             }
         }
@@ -485,44 +414,27 @@ impl Engine {
         exchanges: Vec<Exchange>,
         log: &mut Vec<Exchange>,
     ) -> (Vec<Exchange>, Vec<Finding>) {
-        let timed_out = exchanges
-            .iter()
-            .any(|e| matches!(e.outcome, Outcome::Timeout { .. }));
-        let Some(rule) = self
-            .profile
-            .patience
-            .as_ref()
-            .filter(|_| timed_out && step.timeout_ms.is_none())
-        else {
+        let timed_out = exchanges.iter().any(|e| matches!(e.outcome, Outcome::Timeout { .. }));
+        let Some(rule) = self.profile.patience.as_ref().filter(|_| timed_out && step.timeout_ms.is_none()) else {
             return (exchanges, vec![]);
         };
         let path = DEVICE_INFO.path(Some(&self.profile));
         let probe = self
-            .send_logged(
-                log,
-                &format!("{SETUP}is the phone still busy after `{}`", step.name),
-                WireRequest::get(&path),
-            )
+            .send_logged(log, &format!("{SETUP}is the phone still busy after `{}`", step.name), WireRequest::get(&path))
             .await;
         if !check::patience::still_busy(&probe) {
             return (exchanges, vec![]);
         }
-        let (late, answered): (Vec<Exchange>, Vec<Exchange>) = exchanges
-            .into_iter()
-            .partition(|e| matches!(e.outcome, Outcome::Timeout { .. }));
+        let (late, answered): (Vec<Exchange>, Vec<Exchange>) =
+            exchanges.into_iter().partition(|e| matches!(e.outcome, Outcome::Timeout { .. }));
         let late: Vec<&Exchange> = late.iter().collect();
         let finding = check::patience::finding(ctx, &step.name, &rule.erratum, &late, &probe);
         // The phone is still working through what it queued: let it finish before anything
         // else is asked of it, or every later request would time out behind the backlog. One
         // patient probe waits its turn at the end of the queue; polling instead would only
         // add to the queue a phone that processes one request at a time.
-        let step_name = format!(
-            "{SETUP}wait until the phone is through its queue after `{}`",
-            step.name
-        );
-        let (waited, _) = self
-            .send_routed(&step_name, WireRequest::get(&path), Some(IDLE_TIMEOUT), log)
-            .await;
+        let step_name = format!("{SETUP}wait until the phone is through its queue after `{}`", step.name);
+        let (waited, _) = self.send_routed(&step_name, WireRequest::get(&path), Some(IDLE_TIMEOUT), log).await;
         if waited.outcome.response().is_none() {
             self.warnings.warn_once(format!("the phone was still busy {} s after a request outlasted --timeout; later cases may time out behind its queue", IDLE_TIMEOUT.as_secs()));
         }
@@ -532,13 +444,7 @@ impl Engine {
     /// Send a step as it asks: `concurrency` copies at once, repeated while `poll_ms`
     /// lasts, or once. Returns the exchanges to judge (the last attempt of a poll), and
     /// how the request was rerouted to the form the phone serves, if it was.
-    async fn send_step(
-        &self,
-        ctx: &Context<'_>,
-        step: &Step,
-        wire: WireRequest,
-        log: &mut Vec<Exchange>,
-    ) -> Sent {
+    async fn send_step(&self, ctx: &Context<'_>, step: &Step, wire: WireRequest, log: &mut Vec<Exchange>) -> Sent {
         let patience = step.timeout_ms.map(Duration::from_millis);
         if let Some(n) = step.request.concurrency.filter(|n| *n > 1) {
             let (wire, rerouted) = self.router.rewrite_learnt(&wire);
@@ -558,37 +464,26 @@ impl Engine {
             done.sort_by_key(|(i, _)| *i);
             let exchanges: Vec<Exchange> = done.into_iter().map(|(_, ex)| ex).collect();
             log.extend(exchanges.iter().cloned());
-            return Sent {
-                exchanges,
-                rerouted,
-            };
+            return Sent { exchanges, rerouted };
         }
         if let Some(ms) = step.poll_ms {
             let deadline = Instant::now() + Duration::from_millis(ms);
             let mut attempt = 0;
             loop {
-                let (ex, rerouted) = self
-                    .send_routed(&step.name, wire.clone(), patience, log)
-                    .await;
+                let (ex, rerouted) = self.send_routed(&step.name, wire.clone(), patience, log).await;
                 let judged = vec![ex];
                 let pause = poll_pause(attempt);
                 // A graded outcome is a settled state too (an idle v2 callStatus answering
                 // 4007, E49): only a state that matches nothing is worth asking again.
                 if check::step_settles(ctx, step, &judged) || Instant::now() + pause > deadline {
-                    return Sent {
-                        exchanges: judged,
-                        rerouted,
-                    };
+                    return Sent { exchanges: judged, rerouted };
                 }
                 tokio::time::sleep(pause).await;
                 attempt += 1;
             }
         }
         let (ex, rerouted) = self.send_routed(&step.name, wire, patience, log).await;
-        Sent {
-            exchanges: vec![ex],
-            rerouted,
-        }
+        Sent { exchanges: vec![ex], rerouted }
     }
 
     /// The endpoint a step calls: its own, else the case's.
@@ -601,23 +496,11 @@ impl Engine {
 
     /// Re-send `wire` until the phone gives no HTTP answer, for at most `limit` (see
     /// `Step::away_ms`). The probes stay in the case's wire log.
-    async fn wait_until_away(
-        &self,
-        wire: &WireRequest,
-        limit: Duration,
-        log: &mut Vec<Exchange>,
-        step: &str,
-    ) {
+    async fn wait_until_away(&self, wire: &WireRequest, limit: Duration, log: &mut Vec<Exchange>, step: &str) {
         let started = Instant::now();
         let label = format!("{SETUP}is the phone gone before `{step}`");
         loop {
-            if self
-                .send_logged(log, &label, wire.clone())
-                .await
-                .outcome
-                .response()
-                .is_none()
-            {
+            if self.send_logged(log, &label, wire.clone()).await.outcome.response().is_none() {
                 return;
             }
             let left = limit.saturating_sub(started.elapsed());
@@ -642,12 +525,7 @@ impl Engine {
 
     /// Send a bookkeeping request (in the form the phone serves) and keep it in the case's
     /// wire log.
-    async fn send_logged(
-        &self,
-        log: &mut Vec<Exchange>,
-        step: &str,
-        request: WireRequest,
-    ) -> Exchange {
+    async fn send_logged(&self, log: &mut Vec<Exchange>, step: &str, request: WireRequest) -> Exchange {
         self.send_routed(step, request, None, log).await.0
     }
 
@@ -669,46 +547,29 @@ impl Engine {
         }?;
         let config = self.device.config();
         let insecure = config.trust.curl_needs_insecure();
-        Some(crate::report::curl::command(
-            ex,
-            &config.base_url,
-            &config.credentials.username,
-            insecure,
-        ))
+        Some(crate::report::curl::command(ex, &config.base_url, &config.credentials.username, insecure))
     }
 }
 
 /// Why the preflight got no HTTP answer: unreachable, or TLS failed.
 fn unanswered(url: String, outcome: &Outcome) -> PreflightError {
     match outcome {
-        Outcome::Timeout { after_ms } => PreflightError::Unreachable {
-            url,
-            detail: format!("no answer within {after_ms} ms"),
-        },
-        Outcome::ClientError { detail } => PreflightError::Unreachable {
-            url,
-            detail: format!("the harness could not send the request: {detail}"),
-        },
+        Outcome::Timeout { after_ms } => {
+            PreflightError::Unreachable { url, detail: format!("no answer within {after_ms} ms") }
+        }
+        Outcome::ClientError { detail } => {
+            PreflightError::Unreachable { url, detail: format!("the harness could not send the request: {detail}") }
+        }
         Outcome::Reset { detail } => {
             let lower = detail.to_ascii_lowercase();
-            if is_tls_failure(outcome) || lower.contains("corrupt message") || lower.contains("ssl")
-            {
-                PreflightError::Tls {
-                    url,
-                    detail: detail.clone(),
-                }
+            if is_tls_failure(outcome) || lower.contains("corrupt message") || lower.contains("ssl") {
+                PreflightError::Tls { url, detail: detail.clone() }
             } else {
-                PreflightError::Unreachable {
-                    url,
-                    detail: detail.clone(),
-                }
+                PreflightError::Unreachable { url, detail: detail.clone() }
             }
         }
         // Not reached: the preflight reads answers itself; kept total for the compiler.
-        Outcome::Answered(r) => PreflightError::NotPoly {
-            url,
-            detail: format!("answered HTTP {}", r.status),
-        },
+        Outcome::Answered(r) => PreflightError::NotPoly { url, detail: format!("answered HTTP {}", r.status) },
     }
 }
 
@@ -726,23 +587,14 @@ fn identity_from(
     }
     match response.status {
         401 => {
-            return Err(PreflightError::Unauthorized {
-                url,
-                username: username.to_string(),
-            });
+            return Err(PreflightError::Unauthorized { url, username: username.to_string() });
         }
         404 => {
-            return Err(PreflightError::ApiDisabled {
-                url,
-                path: path.to_string(),
-            });
+            return Err(PreflightError::ApiDisabled { url, path: path.to_string() });
         }
         200..=299 => {}
         other => {
-            return Err(PreflightError::NotPoly {
-                url,
-                detail: format!("GET {path} answered HTTP {other}"),
-            });
+            return Err(PreflightError::NotPoly { url, detail: format!("GET {path} answered HTTP {other}") });
         }
     }
     // Lenient on purpose: an answer missing `Status` or a field is a defect for the
@@ -764,11 +616,7 @@ fn identity_from(
         });
     }
     let data = body.get("data");
-    let text = |key: &str| {
-        data.and_then(|d| d.get(key))
-            .and_then(|v| v.as_str())
-            .map(str::to_string)
-    };
+    let text = |key: &str| data.and_then(|d| d.get(key)).and_then(|v| v.as_str()).map(str::to_string);
     // E03: the manual prints the key with a trailing space, and a phone may send it so.
     Ok(DeviceIdentity {
         model: text("ModelNumber").or_else(|| text("ModelNumber ")),
@@ -779,13 +627,7 @@ fn identity_from(
 
 /// Whether the case stops after a judged step: the phone was still busy with it, or it
 /// failed. The steps not run are noted.
-fn stops_after(
-    step: &Step,
-    rest: &[&str],
-    outlasted: bool,
-    verdict: Verdict,
-    run: &mut CaseRun,
-) -> bool {
+fn stops_after(step: &Step, rest: &[&str], outlasted: bool, verdict: Verdict, run: &mut CaseRun) -> bool {
     let why = if outlasted {
         "the phone was still busy with it"
     } else if verdict.severity() >= Verdict::Fail.severity() {
@@ -794,11 +636,7 @@ fn stops_after(
         return false;
     };
     if !rest.is_empty() {
-        run.notes.push(format!(
-            "steps after `{}` not run because {why}: {}",
-            step.name,
-            rest.join(", ")
-        ));
+        run.notes.push(format!("steps after `{}` not run because {why}: {}", step.name, rest.join(", ")));
     }
     true
 }
@@ -810,24 +648,14 @@ struct Sent {
 }
 
 /// Remember the values a step captures for later steps.
-fn capture(
-    step: &Step,
-    judged: &[Exchange],
-    vars: &mut BTreeMap<String, String>,
-) -> Result<(), HarnessFault> {
+fn capture(step: &Step, judged: &[Exchange], vars: &mut BTreeMap<String, String>) -> Result<(), HarnessFault> {
     if step.capture.is_empty() {
         return Ok(());
     }
-    let json = judged
-        .last()
-        .and_then(|e| e.outcome.response())
-        .and_then(|r| r.json());
+    let json = judged.last().and_then(|e| e.outcome.response()).and_then(|r| r.json());
     for (name, pointer) in &step.capture {
         let pointer = crate::catalogue::load::fill_template(pointer, vars);
-        let value = json
-            .as_ref()
-            .and_then(|j| j.pointer(&pointer))
-            .filter(|v| !v.is_null());
+        let value = json.as_ref().and_then(|j| j.pointer(&pointer)).filter(|v| !v.is_null());
         match value {
             Some(serde_json::Value::String(s)) => {
                 vars.insert(name.clone(), s.clone());
@@ -836,11 +664,7 @@ fn capture(
                 vars.insert(name.clone(), other.to_string());
             }
             None => {
-                return Err(HarnessFault::Capture {
-                    step: step.name.clone(),
-                    name: name.clone(),
-                    pointer,
-                });
+                return Err(HarnessFault::Capture { step: step.name.clone(), name: name.clone(), pointer });
             }
         }
     }
@@ -871,9 +695,7 @@ pub async fn restore_and_record(
 ) -> RunRecord {
     let mut notes = Vec::new();
     if let Err(why) = engine.restore_checked().await {
-        notes.push(format!(
-            "RESTORE FAILED at the end of the run, the phone may be left changed: {why}"
-        ));
+        notes.push(format!("RESTORE FAILED at the end of the run, the phone may be left changed: {why}"));
     }
     let mut record = run_record(engine, started_at, duration, records);
     record.notes.extend(notes);
@@ -881,12 +703,7 @@ pub async fn restore_and_record(
 }
 
 /// Assemble the record of a run from its case records.
-pub fn run_record(
-    engine: &Engine,
-    started_at: String,
-    duration: Duration,
-    cases: Vec<CaseRecord>,
-) -> RunRecord {
+pub fn run_record(engine: &Engine, started_at: String, duration: Duration, cases: Vec<CaseRecord>) -> RunRecord {
     let mut record = RunRecord {
         format_version: 1,
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -920,11 +737,7 @@ mod tests {
                 body: None,
                 auth: AuthMode::Valid,
             },
-            outcome: Outcome::Answered(WireResponse {
-                status: 200,
-                headers: vec![],
-                body: body.as_bytes().to_vec(),
-            }),
+            outcome: Outcome::Answered(WireResponse { status: 200, headers: vec![], body: body.as_bytes().to_vec() }),
             elapsed_ms: 1,
         }
     }
@@ -949,12 +762,7 @@ mod tests {
     fn captures_take_strings_as_is_and_other_values_as_json() {
         let mut vars = BTreeMap::new();
         let ex = answered(r#"{"data":[{"CallHandle":"0a1b2c3d","N":3}],"Status":"2000"}"#);
-        capture(
-            &step_capturing("h", "/data/0/CallHandle"),
-            std::slice::from_ref(&ex),
-            &mut vars,
-        )
-        .unwrap();
+        capture(&step_capturing("h", "/data/0/CallHandle"), std::slice::from_ref(&ex), &mut vars).unwrap();
         capture(&step_capturing("n", "/data/0/N"), &[ex], &mut vars).unwrap();
         assert_eq!(vars["h"], "0a1b2c3d");
         assert_eq!(vars["n"], "3");
@@ -963,12 +771,8 @@ mod tests {
     #[test]
     fn a_capture_with_nothing_to_capture_is_a_harness_fault() {
         let mut vars = BTreeMap::new();
-        let err = capture(
-            &step_capturing("h", "/data/0/CallHandle"),
-            &[answered(r#"{"data":[]}"#)],
-            &mut vars,
-        )
-        .unwrap_err();
+        let err =
+            capture(&step_capturing("h", "/data/0/CallHandle"), &[answered(r#"{"data":[]}"#)], &mut vars).unwrap_err();
         assert!(matches!(err, HarnessFault::Capture { .. }));
         assert!(err.to_string().contains("/data/0/CallHandle"));
     }

@@ -31,14 +31,8 @@ fn peer_device(url: &str, target: &Device) -> Result<Device, DeviceError> {
 
 /// Whether the target serves polyconform's emulator control endpoints.
 async fn has_control(device: &Device) -> bool {
-    let ex = device
-        .send(
-            "probe control endpoints",
-            WireRequest::get("/control/health"),
-        )
-        .await;
-    ex.outcome.response().is_some_and(|r| {
-        r.status == 200
-            && r.json().and_then(|j| j.get("ok").and_then(|v| v.as_bool())) == Some(true)
-    })
+    let ex = device.send("probe control endpoints", WireRequest::get("/control/health")).await;
+    ex.outcome
+        .response()
+        .is_some_and(|r| r.status == 200 && r.json().and_then(|j| j.get("ok").and_then(|v| v.as_bool())) == Some(true))
 }

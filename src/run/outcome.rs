@@ -22,15 +22,9 @@ pub enum HarnessFault {
     #[error(
         "step `{step}` passed but its answer has nothing at `{pointer}` to capture as `{name}` (hint: the suite should assert that the value exists)"
     )]
-    Capture {
-        step: String,
-        name: String,
-        pointer: String,
-    },
+    Capture { step: String, name: String, pointer: String },
     /// The checks produced no finding for a step: nothing was judged.
-    #[error(
-        "the checks produced no finding for step `{step}` (hint: every step needs at least one `[[case.expect]]`)"
-    )]
+    #[error("the checks produced no finding for step `{step}` (hint: every step needs at least one `[[case.expect]]`)")]
     Unjudged { step: String },
     /// Putting the phone back as it was failed; the phone may be left changed.
     #[error("RESTORE FAILED, the phone may be left changed: {0}")]
@@ -71,30 +65,16 @@ impl CaseRun {
         if self.findings.is_empty() {
             // Nothing was judged: the case is NOT-TESTED (with its reason) or, when it
             // ran no step at all without saying why, the harness failed.
-            return if self.not_tested.is_some() {
-                Verdict::NotTested
-            } else {
-                Verdict::Error
-            };
+            return if self.not_tested.is_some() { Verdict::NotTested } else { Verdict::Error };
         }
         let judged = crate::check::verdict_of(&self.findings).strict(strict);
         // A later step that could not be set up never hides an earlier FAIL.
-        if self.not_tested.is_some() {
-            judged.worst(Verdict::NotTested)
-        } else {
-            judged
-        }
+        if self.not_tested.is_some() { judged.worst(Verdict::NotTested) } else { judged }
     }
 }
 
 /// Turn a finished run of a case into its record.
-pub fn record(
-    case: &Case,
-    mut run: CaseRun,
-    strict: bool,
-    reproducer: Option<String>,
-    duration_ms: u64,
-) -> CaseRecord {
+pub fn record(case: &Case, mut run: CaseRun, strict: bool, reproducer: Option<String>, duration_ms: u64) -> CaseRecord {
     let verdict = run.verdict(strict);
     if strict {
         for f in &mut run.findings {
@@ -115,11 +95,7 @@ pub fn record(
         endpoint: case.endpoint.as_ref().map(|e| e.id.clone()),
         suite: case.suite.display().to_string(),
         verdict,
-        reason: if reasons.is_empty() {
-            None
-        } else {
-            Some(reasons.join("; "))
-        },
+        reason: if reasons.is_empty() { None } else { Some(reasons.join("; ")) },
         findings: run.findings,
         exchanges: run.exchanges,
         reproducer,
@@ -129,10 +105,7 @@ pub fn record(
 
 /// The record of a case that was never started (not opted in, declared NOT-TESTED).
 pub fn not_tested_record(case: &Case, reason: impl Into<String>) -> CaseRecord {
-    let run = CaseRun {
-        not_tested: Some(NotTested(reason.into())),
-        ..CaseRun::default()
-    };
+    let run = CaseRun { not_tested: Some(NotTested(reason.into())), ..CaseRun::default() };
     record(case, run, false, None, 0)
 }
 
@@ -149,14 +122,9 @@ pub fn refusal(case: &Case, allow_destructive: bool) -> Option<String> {
 }
 
 /// The NOT-TESTED reason of a destructive case in a run without `--allow-destructive`.
-pub const NEEDS_OPT_IN: &str =
-    "needs --allow-destructive (the case reboots, resets or signs the phone in or out)";
+pub const NEEDS_OPT_IN: &str = "needs --allow-destructive (the case reboots, resets or signs the phone in or out)";
 
 /// Whether the case calls a destructive or session-breaking endpoint, or asks for the opt-in.
 pub fn needs_opt_in(case: &Case) -> bool {
-    case.safety.needs_opt_in()
-        || case
-            .spec
-            .requires
-            .contains(&crate::catalogue::case::Precondition::AllowDestructive)
+    case.safety.needs_opt_in() || case.spec.requires.contains(&crate::catalogue::case::Precondition::AllowDestructive)
 }

@@ -87,49 +87,35 @@ impl<T: Transport> Setup<'_, T> {
 
     /// The calls on the phone, a failure to list them making `pre` NOT-TESTED.
     async fn calls(&mut self, pre: &str, step: &str) -> Result<Vec<CallInfo>, SetupError> {
-        self.phone
-            .calls(&format!("{SETUP}{step}"))
-            .await
-            .map_err(|e| not_tested(pre, e))
+        self.phone.calls(&format!("{SETUP}{step}")).await.map_err(|e| not_tested(pre, e))
     }
 
     /// No call on the phone: end the run's own calls; a call a person placed makes the
     /// case NOT-TESTED (the harness never hangs up on a person).
     async fn no_call(&mut self, pre: &str) -> Result<(), SetupError> {
-        let calls = self
-            .calls(pre, &format!("{pre}: calls on the phone"))
-            .await?;
+        let calls = self.calls(pre, &format!("{pre}: calls on the phone")).await?;
         if calls.is_empty() {
             return Ok(());
         }
         let ours = self.ledger.lock().await.calls.clone();
         if calls.iter().any(|c| !ours.contains(&c.handle)) {
-            return Err(SetupError::NotTested("phone busy with a call placed by a person (the harness never ends calls it did not make)".into()));
+            return Err(SetupError::NotTested(
+                "phone busy with a call placed by a person (the harness never ends calls it did not make)".into(),
+            ));
         }
-        end_run_calls(&mut self.phone, self.ledger, self.options.timeout, SETUP)
-            .await
-            .map_err(|e| not_tested(pre, e))
+        end_run_calls(&mut self.phone, self.ledger, self.options.timeout, SETUP).await.map_err(|e| not_tested(pre, e))
     }
 
     /// Dial `--dial` and wait until the new call is Connected; returns its handle.
     async fn place_call(&mut self, pre: &str) -> Result<String, SetupError> {
-        let before: BTreeSet<String> = self
-            .calls(pre, &format!("{pre}: calls before dialling"))
-            .await?
-            .into_iter()
-            .map(|c| c.handle)
-            .collect();
+        let before: BTreeSet<String> =
+            self.calls(pre, &format!("{pre}: calls before dialling")).await?.into_iter().map(|c| c.handle).collect();
         let dial = self.options.dial.clone();
-        self.phone
-            .dial(&format!("{SETUP}{pre}: dial {dial}"), &dial)
-            .await
-            .map_err(|e| not_tested(pre, e))?;
+        self.phone.dial(&format!("{SETUP}{pre}: dial {dial}"), &dial).await.map_err(|e| not_tested(pre, e))?;
         let mut poll = Poll::until(self.options.timeout);
         let mut seen: Option<CallInfo> = None;
         loop {
-            let calls = self
-                .calls(pre, &format!("{pre}: wait for the call to connect"))
-                .await?;
+            let calls = self.calls(pre, &format!("{pre}: wait for the call to connect")).await?;
             if let Some(call) = calls.into_iter().find(|c| !before.contains(&c.handle)) {
                 if seen.is_none() {
                     self.ledger.lock().await.calls.insert(call.handle.clone());
@@ -166,20 +152,14 @@ impl<T: Transport> Setup<'_, T> {
     /// Put the run's call on hold and wait until the phone shows it held.
     async fn hold(&mut self, handle: &str) -> Result<(), SetupError> {
         const PRE: &str = "held-call";
-        self.phone
-            .hold(&format!("{SETUP}held-call: hold"), handle)
-            .await
-            .map_err(|e| not_tested(PRE, e))?;
+        self.phone.hold(&format!("{SETUP}held-call: hold"), handle).await.map_err(|e| not_tested(PRE, e))?;
         let mut poll = Poll::until(self.options.timeout);
         loop {
             let calls = self.calls(PRE, "held-call: wait for hold").await?;
             match calls.iter().find(|c| c.handle == handle) {
                 Some(c) if c.is_held() => return Ok(()),
                 Some(c) if !poll.more() => {
-                    return Err(not_tested(
-                        PRE,
-                        format!("holdCall answered 2000 but the call stayed `{}`", c.state),
-                    ));
+                    return Err(not_tested(PRE, format!("holdCall answered 2000 but the call stayed `{}`", c.state)));
                 }
                 None => {
                     return Err(not_tested(PRE, "the call disappeared after holdCall"));
@@ -215,10 +195,7 @@ impl<T: Transport> Setup<'_, T> {
             .phone
             .send(
                 &format!("{SETUP}incoming-call: ring"),
-                WireRequest::post_json(
-                    "/control/incoming",
-                    &json!({ "number": "2001", "name": "Caller" }),
-                ),
+                WireRequest::post_json("/control/incoming", &json!({ "number": "2001", "name": "Caller" })),
             )
             .await;
         let handle = ex
@@ -226,11 +203,7 @@ impl<T: Transport> Setup<'_, T> {
             .response()
             .filter(|r| (200..300).contains(&r.status))
             .and_then(|r| r.json())
-            .and_then(|j| {
-                j.get("handle")
-                    .and_then(Value::as_str)
-                    .map(normalise_handle)
-            });
+            .and_then(|j| j.get("handle").and_then(Value::as_str).map(normalise_handle));
         handle.ok_or_else(|| {
             not_tested(
                 "incoming-call",
@@ -246,9 +219,7 @@ impl<T: Transport> Setup<'_, T> {
     async fn wait_ringing(&mut self, handle: String) -> Result<String, SetupError> {
         let mut poll = Poll::until(self.options.timeout);
         loop {
-            let calls = self
-                .calls("incoming-call", "incoming-call: wait for ringing")
-                .await?;
+            let calls = self.calls("incoming-call", "incoming-call: wait for ringing").await?;
             if calls.iter().any(|c| c.handle == handle) {
                 return Ok(handle);
             }
@@ -265,28 +236,14 @@ impl<T: Transport> Setup<'_, T> {
     /// Turn background packet capture on (uploadBgCapture needs it); the old values are
     /// entered in the ledger first so cleanup writes them back.
     async fn enable_pcap(&mut self) -> Result<(), SetupError> {
-        let names = vec![
-            "diags.pcap.enabled".to_string(),
-            "diags.pcap.background.enabled".to_string(),
-        ];
-        remember_config(&mut self.phone, self.ledger, &names)
-            .await
-            .map_err(|e| not_tested("pcap-enabled", e))?;
-        let on: BTreeMap<String, String> =
-            names.iter().map(|n| (n.clone(), "1".to_string())).collect();
-        self.phone
-            .write_config(&format!("{SETUP}pcap-enabled"), &on)
-            .await
-            .map_err(|e| not_tested("pcap-enabled", e))
+        let names = vec!["diags.pcap.enabled".to_string(), "diags.pcap.background.enabled".to_string()];
+        remember_config(&mut self.phone, self.ledger, &names).await.map_err(|e| not_tested("pcap-enabled", e))?;
+        let on: BTreeMap<String, String> = names.iter().map(|n| (n.clone(), "1".to_string())).collect();
+        self.phone.write_config(&format!("{SETUP}pcap-enabled"), &on).await.map_err(|e| not_tested("pcap-enabled", e))
     }
 
     /// Adopt the calls a dialling step created, so cleanup ends them.
-    pub async fn adopt_new_calls(
-        &mut self,
-        before: Vec<CallInfo>,
-        judged: &[Exchange],
-        step: &str,
-    ) {
+    pub async fn adopt_new_calls(&mut self, before: Vec<CallInfo>, judged: &[Exchange], step: &str) {
         if !judged.iter().any(answered_2000) {
             return;
         }
@@ -294,16 +251,8 @@ impl<T: Transport> Setup<'_, T> {
         // The call shows at once on the emulator; a real phone may take a moment.
         let mut poll = Poll::until(self.options.timeout.min(std::time::Duration::from_secs(2)));
         loop {
-            if let Ok(calls) = self
-                .phone
-                .calls(&format!("{SETUP}calls after `{step}`"))
-                .await
-            {
-                let new: Vec<String> = calls
-                    .into_iter()
-                    .map(|c| c.handle)
-                    .filter(|h| !before.contains(h))
-                    .collect();
+            if let Ok(calls) = self.phone.calls(&format!("{SETUP}calls after `{step}`")).await {
+                let new: Vec<String> = calls.into_iter().map(|c| c.handle).filter(|h| !before.contains(h)).collect();
                 if !new.is_empty() {
                     self.ledger.lock().await.calls.extend(new);
                     return;

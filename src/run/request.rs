@@ -71,13 +71,9 @@ pub enum RequestError {
         "the step names no endpoint and gives no path (hint: set `endpoint` on the case or step, or `request.path`)"
     )]
     NoPath,
-    #[error(
-        "`body_params = {asked}` but only {known} real parameter names are known to the harness"
-    )]
+    #[error("`body_params = {asked}` but only {known} real parameter names are known to the harness")]
     TooManyParams { asked: usize, known: usize },
-    #[error(
-        "no current value of `{0}` was read, so a config/set body cannot write it back unchanged"
-    )]
+    #[error("no current value of `{0}` was read, so a config/set body cannot write it back unchanged")]
     MissingValue(String),
     #[error("`{0}` cannot go in an HTTP header")]
     BadHeader(String),
@@ -99,10 +95,7 @@ fn declared_charset(content_type: &str) -> Option<Charset> {
         let (name, value) = param.split_once('=')?;
         let value = value.trim().trim_matches('"').to_ascii_lowercase();
         (name.trim().eq_ignore_ascii_case("charset")
-            && matches!(
-                value.as_str(),
-                "iso-8859-1" | "latin1" | "latin-1" | "iso8859-1"
-            ))
+            && matches!(value.as_str(), "iso-8859-1" | "latin1" | "latin-1" | "iso8859-1"))
         .then_some(Charset::Latin1)
     })
 }
@@ -112,10 +105,9 @@ fn declared_charset(content_type: &str) -> Option<Charset> {
 fn encode_text(text: &str, charset: Option<Charset>) -> Result<Vec<u8>, RequestError> {
     match charset {
         None => Ok(text.as_bytes().to_vec()),
-        Some(Charset::Latin1) => text
-            .chars()
-            .map(|c| u8::try_from(u32::from(c)).map_err(|_| RequestError::NotLatin1(c)))
-            .collect(),
+        Some(Charset::Latin1) => {
+            text.chars().map(|c| u8::try_from(u32::from(c)).map_err(|_| RequestError::NotLatin1(c))).collect()
+        }
     }
 }
 
@@ -131,16 +123,9 @@ pub enum ParamsBody {
 /// Which `body_params` shape a step needs, if any.
 pub fn params_body(spec: &RequestSpec, endpoint: Option<&Endpoint>) -> Option<(ParamsBody, usize)> {
     let n = spec.body_params?;
-    let path = spec
-        .path
-        .as_deref()
-        .or(endpoint.map(|e| e.path.as_str()))
-        .unwrap_or("");
-    let kind = if path.trim_end_matches('/').ends_with("/mgmt/config/set") {
-        ParamsBody::Set
-    } else {
-        ParamsBody::List
-    };
+    let path = spec.path.as_deref().or(endpoint.map(|e| e.path.as_str())).unwrap_or("");
+    let kind =
+        if path.trim_end_matches('/').ends_with("/mgmt/config/set") { ParamsBody::Set } else { ParamsBody::List };
     Some((kind, n))
 }
 
@@ -148,10 +133,7 @@ pub fn params_body(spec: &RequestSpec, endpoint: Option<&Endpoint>) -> Option<(P
 /// keeps from the API or one whose write may reboot the phone.
 pub fn parameter_names(n: usize) -> Result<Vec<&'static str>, RequestError> {
     if n > REAL_PARAMETERS.len() {
-        return Err(RequestError::TooManyParams {
-            asked: n,
-            known: REAL_PARAMETERS.len(),
-        });
+        return Err(RequestError::TooManyParams { asked: n, known: REAL_PARAMETERS.len() });
     }
     Ok(REAL_PARAMETERS[..n].to_vec())
 }
@@ -180,13 +162,7 @@ pub fn build(
         let query: Vec<String> = spec
             .query
             .iter()
-            .map(|(k, v)| {
-                format!(
-                    "{}={}",
-                    encode(&fill_template(k, vars)),
-                    encode(&fill_template(v, vars))
-                )
-            })
+            .map(|(k, v)| format!("{}={}", encode(&fill_template(k, vars)), encode(&fill_template(v, vars))))
             .collect();
         path.push(if path.contains('?') { '&' } else { '?' });
         path.push_str(&query.join("&"));
@@ -194,13 +170,7 @@ pub fn build(
 
     let body = body_of(spec, endpoint, vars, current)?;
     let headers = headers_of(spec, vars, &method, body.is_some())?;
-    Ok(WireRequest {
-        method,
-        path,
-        headers,
-        body: body.map(Into::into),
-        auth: spec.auth,
-    })
+    Ok(WireRequest { method, path, headers, body: body.map(Into::into), auth: spec.auth })
 }
 
 /// The body a request spec asks for: raw text, JSON, a sized body, or a generated
@@ -215,10 +185,7 @@ fn body_of(
     let body: Option<Vec<u8>> = if let Some(raw) = &spec.body_raw {
         Some(encode_text(&fill_template(raw, vars), charset)?)
     } else if let Some(json) = &spec.body {
-        Some(encode_text(
-            &serde_json::to_string(&fill_json(json, vars)).unwrap_or_default(),
-            charset,
-        )?)
+        Some(encode_text(&serde_json::to_string(&fill_json(json, vars)).unwrap_or_default(), charset)?)
     } else if let Some(n) = spec.body_size {
         Some(sized_body(n).into_bytes())
     } else if let Some((kind, n)) = params_body(spec, endpoint) {
@@ -228,9 +195,7 @@ fn body_of(
             ParamsBody::Set => {
                 let mut data = serde_json::Map::new();
                 for name in names {
-                    let v = current
-                        .get(name)
-                        .ok_or_else(|| RequestError::MissingValue(name.to_string()))?;
+                    let v = current.get(name).ok_or_else(|| RequestError::MissingValue(name.to_string()))?;
                     data.insert(name.to_string(), Value::String(v.clone()));
                 }
                 serde_json::json!({ "data": data })
@@ -255,9 +220,7 @@ fn headers_of(
     let content_type = match spec.content_type.as_deref() {
         Some(ct) if ct.eq_ignore_ascii_case("none") => None,
         Some(ct) => Some(fill_template(ct, vars)),
-        None if has_body || method.eq_ignore_ascii_case("POST") => {
-            Some("application/json".to_string())
-        }
+        None if has_body || method.eq_ignore_ascii_case("POST") => Some("application/json".to_string()),
         None => None,
     };
     if let Some(ct) = content_type {
@@ -283,11 +246,9 @@ pub fn fill_json(value: &Value, vars: &BTreeMap<String, String>) -> Value {
     match value {
         Value::String(s) => Value::String(fill_template(s, vars)),
         Value::Array(items) => Value::Array(items.iter().map(|v| fill_json(v, vars)).collect()),
-        Value::Object(map) => Value::Object(
-            map.iter()
-                .map(|(k, v)| (fill_template(k, vars), fill_json(v, vars)))
-                .collect(),
-        ),
+        Value::Object(map) => {
+            Value::Object(map.iter().map(|(k, v)| (fill_template(k, vars), fill_json(v, vars))).collect())
+        }
         other => other.clone(),
     }
 }
@@ -299,17 +260,9 @@ pub fn fill_json(value: &Value, vars: &BTreeMap<String, String>) -> Value {
 /// Below the size of that document, smaller valid JSON is used (`{"pad":[...]}`, `[...]`,
 /// a number); `0` gives an empty body.
 pub fn sized_body(n: usize) -> String {
-    let frames: [(&str, &str); 3] = [
-        ("{\"data\":[\"", "\"],\"pad\":["),
-        ("{\"pad\":[", ""),
-        ("[", ""),
-    ];
+    let frames: [(&str, &str); 3] = [("{\"data\":[\"", "\"],\"pad\":["), ("{\"pad\":[", ""), ("[", "")];
     let full_head = format!("{}{}{}", frames[0].0, SIZE_PARAMETER, frames[0].1);
-    let candidates = [
-        (full_head, "]}"),
-        (frames[1].0.to_string(), "]}"),
-        (frames[2].0.to_string(), "]"),
-    ];
+    let candidates = [(full_head, "]}"), (frames[1].0.to_string(), "]}"), (frames[2].0.to_string(), "]")];
     for (head, tail) in candidates {
         let base = head.len() + tail.len();
         if n >= base {
@@ -336,11 +289,7 @@ fn padding(mut r: usize) -> String {
             r = 0;
         } else {
             // Never leave a remainder of one byte: a lone comma cannot carry an item.
-            let cost = if avail - MAX_ITEM == 1 {
-                MAX_ITEM - 1
-            } else {
-                MAX_ITEM
-            };
+            let cost = if avail - MAX_ITEM == 1 { MAX_ITEM - 1 } else { MAX_ITEM };
             push_item(&mut out, cost);
             r = avail - cost;
         }
@@ -404,48 +353,24 @@ mod tests {
         for n in (1..300).chain([1000, 10_000, 20_000, 20_001, 20_480, 20_481, 30_000]) {
             let body = sized_body(n);
             assert_eq!(body.len(), n, "n = {n}: {body}");
-            assert!(
-                serde_json::from_str::<Value>(&body).is_ok(),
-                "n = {n} is not JSON: {body}"
-            );
+            assert!(serde_json::from_str::<Value>(&body).is_ok(), "n = {n} is not JSON: {body}");
         }
         assert_eq!(sized_body(0), "");
         let big: Value = serde_json::from_str(&sized_body(20_000)).unwrap();
         assert_eq!(big["data"][0], SIZE_PARAMETER);
-        assert!(
-            big["pad"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .all(|s| s.as_str().is_none_or(|s| s.len() <= 100))
-        );
+        assert!(big["pad"].as_array().unwrap().iter().all(|s| s.as_str().is_none_or(|s| s.len() <= 100)));
     }
 
     #[test]
     fn defaults_come_from_the_endpoint_and_post_gets_json_content_type() {
         let ep = endpoint(Method::POST, "/api/v1/mgmt/safeRestart");
-        let req = build(
-            &RequestSpec::default(),
-            Some(&ep),
-            &BTreeMap::new(),
-            &BTreeMap::new(),
-        )
-        .unwrap();
-        assert_eq!(
-            (req.method.as_str(), req.path.as_str()),
-            ("POST", "/api/v1/mgmt/safeRestart")
-        );
+        let req = build(&RequestSpec::default(), Some(&ep), &BTreeMap::new(), &BTreeMap::new()).unwrap();
+        assert_eq!((req.method.as_str(), req.path.as_str()), ("POST", "/api/v1/mgmt/safeRestart"));
         assert_eq!(req.header("content-type"), Some("application/json"));
         assert_eq!(req.body, None);
 
         let get = endpoint(Method::GET, "/api/v1/mgmt/device/info");
-        let req = build(
-            &RequestSpec::default(),
-            Some(&get),
-            &BTreeMap::new(),
-            &BTreeMap::new(),
-        )
-        .unwrap();
+        let req = build(&RequestSpec::default(), Some(&get), &BTreeMap::new(), &BTreeMap::new()).unwrap();
         assert_eq!(req.header("content-type"), None);
 
         let spec = RequestSpec {
@@ -463,26 +388,17 @@ mod tests {
         let ep = endpoint(Method::GET, "/api/v2/webCallControl/callStatus");
         let vars = BTreeMap::from([("call_ref".to_string(), "0a1b2c3d".to_string())]);
         let spec = RequestSpec {
-            query: vec![
-                ("handle".into(), "{{call_ref}}".into()),
-                ("q".into(), "a b&c".into()),
-            ],
+            query: vec![("handle".into(), "{{call_ref}}".into()), ("q".into(), "a b&c".into())],
             headers: BTreeMap::from([("X-Ref".to_string(), "{{call_ref}}".to_string())]),
             body: Some(serde_json::json!({"data": {"Ref": "{{call_ref}}", "n": 1}})),
             auth: AuthMode::None,
             ..Default::default()
         };
         let req = build(&spec, Some(&ep), &vars, &BTreeMap::new()).unwrap();
-        assert_eq!(
-            req.path,
-            "/api/v2/webCallControl/callStatus?handle=0a1b2c3d&q=a%20b%26c"
-        );
+        assert_eq!(req.path, "/api/v2/webCallControl/callStatus?handle=0a1b2c3d&q=a%20b%26c");
         assert_eq!(req.header("x-ref"), Some("0a1b2c3d"));
         let body: Value = serde_json::from_slice(req.body.as_ref().unwrap()).unwrap();
-        assert_eq!(
-            body,
-            serde_json::json!({"data": {"Ref": "0a1b2c3d", "n": 1}})
-        );
+        assert_eq!(body, serde_json::json!({"data": {"Ref": "0a1b2c3d", "n": 1}}));
         assert_eq!(req.auth, AuthMode::None);
     }
 
@@ -490,56 +406,35 @@ mod tests {
     fn generated_parameters_never_touch_the_rest_api_or_reboot_the_phone() {
         let names = parameter_names(21).unwrap();
         for n in &names {
-            assert!(
-                !n.starts_with("device."),
-                "`{n}`: a device.* write may reboot the phone"
-            );
-            assert!(
-                !n.contains("restapi"),
-                "`{n}`: editable by configuration file and Web UI only"
-            );
+            assert!(!n.starts_with("device."), "`{n}`: a device.* write may reboot the phone");
+            assert!(!n.contains("restapi"), "`{n}`: editable by configuration file and Web UI only");
         }
-        assert!(
-            REAL_PARAMETERS.len() > 21,
-            "one over the limit needs real names too"
-        );
+        assert!(REAL_PARAMETERS.len() > 21, "one over the limit needs real names too");
     }
 
     #[test]
     fn params_bodies_list_names_or_write_back_current_values() {
         let get = endpoint(Method::POST, "/api/v1/mgmt/config/get");
-        let spec = RequestSpec {
-            body_params: Some(21),
-            ..Default::default()
-        };
+        let spec = RequestSpec { body_params: Some(21), ..Default::default() };
         let req = build(&spec, Some(&get), &BTreeMap::new(), &BTreeMap::new()).unwrap();
         let body: Value = serde_json::from_slice(req.body.as_ref().unwrap()).unwrap();
         let names = body["data"].as_array().unwrap();
         assert_eq!(names.len(), 21);
-        let distinct: std::collections::BTreeSet<&str> =
-            names.iter().filter_map(|n| n.as_str()).collect();
+        let distinct: std::collections::BTreeSet<&str> = names.iter().filter_map(|n| n.as_str()).collect();
         assert_eq!(distinct.len(), 21);
 
         let set = endpoint(Method::POST, "/api/v1/mgmt/config/set");
-        let spec = RequestSpec {
-            body_params: Some(2),
-            ..Default::default()
-        };
+        let spec = RequestSpec { body_params: Some(2), ..Default::default() };
         assert_eq!(params_body(&spec, Some(&set)), Some((ParamsBody::Set, 2)));
         let missing = build(&spec, Some(&set), &BTreeMap::new(), &BTreeMap::new()).unwrap_err();
         assert!(matches!(missing, RequestError::MissingValue(_)));
-        let current: BTreeMap<String, String> = REAL_PARAMETERS[..2]
-            .iter()
-            .map(|n| (n.to_string(), "7".to_string()))
-            .collect();
+        let current: BTreeMap<String, String> =
+            REAL_PARAMETERS[..2].iter().map(|n| (n.to_string(), "7".to_string())).collect();
         let req = build(&spec, Some(&set), &BTreeMap::new(), &current).unwrap();
         let body: Value = serde_json::from_slice(req.body.as_ref().unwrap()).unwrap();
         assert_eq!(body["data"][REAL_PARAMETERS[0]], "7");
 
-        let zero = RequestSpec {
-            body_params: Some(0),
-            ..Default::default()
-        };
+        let zero = RequestSpec { body_params: Some(0), ..Default::default() };
         let req = build(&zero, Some(&set), &BTreeMap::new(), &BTreeMap::new()).unwrap();
         assert_eq!(req.body.as_deref(), Some(&br#"{"data":{}}"#[..]));
     }
@@ -556,10 +451,7 @@ mod tests {
         let body = req.body.unwrap();
         assert!(std::str::from_utf8(&body).is_err());
         assert_eq!(body[body.len() - 4], 0xe9);
-        let spec = RequestSpec {
-            body_raw: Some("\u{20ac}".into()),
-            ..spec
-        };
+        let spec = RequestSpec { body_raw: Some("\u{20ac}".into()), ..spec };
         assert_eq!(
             build(&spec, Some(&ep), &BTreeMap::new(), &BTreeMap::new()),
             Err(RequestError::NotLatin1('\u{20ac}'))
@@ -570,10 +462,7 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            build(&utf8, Some(&ep), &BTreeMap::new(), &BTreeMap::new())
-                .unwrap()
-                .body
-                .unwrap(),
+            build(&utf8, Some(&ep), &BTreeMap::new(), &BTreeMap::new()).unwrap().body.unwrap(),
             "\u{e9}".as_bytes()
         );
     }
@@ -581,21 +470,10 @@ mod tests {
     #[test]
     fn a_step_without_endpoint_method_or_path_is_a_suite_error() {
         assert_eq!(
-            build(
-                &RequestSpec::default(),
-                None,
-                &BTreeMap::new(),
-                &BTreeMap::new()
-            ),
+            build(&RequestSpec::default(), None, &BTreeMap::new(), &BTreeMap::new()),
             Err(RequestError::NoMethod)
         );
-        let spec = RequestSpec {
-            method: Some("GET".into()),
-            ..Default::default()
-        };
-        assert_eq!(
-            build(&spec, None, &BTreeMap::new(), &BTreeMap::new()),
-            Err(RequestError::NoPath)
-        );
+        let spec = RequestSpec { method: Some("GET".into()), ..Default::default() };
+        assert_eq!(build(&spec, None, &BTreeMap::new(), &BTreeMap::new()), Err(RequestError::NoPath));
     }
 }

@@ -30,9 +30,7 @@ use tokio::sync::Mutex;
 /// an API Status other than 2000.
 fn refused(ex: &Exchange) -> bool {
     match &ex.outcome {
-        Outcome::Answered(r) => {
-            (400..500).contains(&r.status) || r.api_status().is_some_and(|s| s != "2000")
-        }
+        Outcome::Answered(r) => (400..500).contains(&r.status) || r.api_status().is_some_and(|s| s != "2000"),
         _ => false,
     }
 }
@@ -41,9 +39,7 @@ fn refused(ex: &Exchange) -> bool {
 pub fn is_destructive(profile: &Profile, request: &WireRequest) -> bool {
     let path = request.path.split('?').next().unwrap_or("");
     profile.endpoints.iter().any(|e| {
-        e.safety == Safety::Destructive
-            && e.path == path
-            && e.method.as_str().eq_ignore_ascii_case(&request.method)
+        e.safety == Safety::Destructive && e.path == path && e.method.as_str().eq_ignore_ascii_case(&request.method)
     })
 }
 
@@ -52,18 +48,13 @@ pub fn is_destructive(profile: &Profile, request: &WireRequest) -> bool {
 /// refused (401, 4xx, a 4xxx Status) did nothing. Session-breaking endpoints (sign-in,
 /// sign-out) do not reboot: nothing to watch.
 pub fn may_be_away(profile: &Profile, log: &[Exchange]) -> bool {
-    log.iter()
-        .filter(|ex| is_case_step(ex) && is_destructive(profile, &ex.request))
-        .any(|ex| !refused(ex))
+    log.iter().filter(|ex| is_case_step(ex) && is_destructive(profile, &ex.request)).any(|ex| !refused(ex))
 }
 
 /// Note that a case step sent a destructive request the phone did not refuse: from
 /// then on, an uptime shorter than the time since proves the phone rebooted.
 pub async fn note_destructive(profile: &Profile, ledger: &Mutex<Ledger>, judged: &[Exchange]) {
-    if judged
-        .iter()
-        .any(|ex| is_destructive(profile, &ex.request) && !refused(ex))
-    {
+    if judged.iter().any(|ex| is_destructive(profile, &ex.request) && !refused(ex)) {
         ledger.lock().await.destructive_accepted = Some(Instant::now());
     }
 }
@@ -77,30 +68,18 @@ pub async fn snapshot<T: Transport>(
     notes: &Notes,
 ) -> Result<(), SetupError> {
     if !case.spec.restore_config.is_empty() {
-        remember_config(phone, ledger, &case.spec.restore_config)
-            .await
-            .map_err(|e| {
-                SetupError::NotTested(format!(
-                    "cannot read the values of {} to restore them afterwards: {e}",
-                    case.spec.restore_config.join(", ")
-                ))
-            })?;
+        remember_config(phone, ledger, &case.spec.restore_config).await.map_err(|e| {
+            SetupError::NotTested(format!(
+                "cannot read the values of {} to restore them afterwards: {e}",
+                case.spec.restore_config.join(", ")
+            ))
+        })?;
     }
-    if case.spec.cleanup.contains(&Cleanup::RestoreTransferType)
-        && ledger.lock().await.transfer_type.is_none()
-    {
-        let t = phone
-            .transfer_type(&format!("{SETUP}read transfer type"))
-            .await
-            .map_err(|e| {
-                SetupError::NotTested(format!(
-                    "cannot read the transfer type to restore it afterwards: {e}"
-                ))
-            })?;
-        if phone
-            .profile()
-            .is_some_and(|p| transfer::settable(p, &catalogue.schemas, &t))
-        {
+    if case.spec.cleanup.contains(&Cleanup::RestoreTransferType) && ledger.lock().await.transfer_type.is_none() {
+        let t = phone.transfer_type(&format!("{SETUP}read transfer type")).await.map_err(|e| {
+            SetupError::NotTested(format!("cannot read the transfer type to restore it afterwards: {e}"))
+        })?;
+        if phone.profile().is_some_and(|p| transfer::settable(p, &catalogue.schemas, &t)) {
             ledger.lock().await.transfer_type = Some(t);
         } else {
             // The value is the get case's defect to report; writing it back would only
@@ -121,18 +100,12 @@ pub async fn remember_config<T: Transport>(
     names: &[String],
 ) -> Result<(), String> {
     let pending: BTreeSet<String> = ledger.lock().await.config.keys().cloned().collect();
-    let missing: Vec<String> = names
-        .iter()
-        .filter(|n| !pending.contains(*n))
-        .cloned()
-        .collect();
+    let missing: Vec<String> = names.iter().filter(|n| !pending.contains(*n)).cloned().collect();
     if missing.is_empty() {
         return Ok(());
     }
-    let values = phone
-        .read_config(&format!("{SETUP}read config to restore"), &missing)
-        .await
-        .map_err(|e| e.to_string())?;
+    let values =
+        phone.read_config(&format!("{SETUP}read config to restore"), &missing).await.map_err(|e| e.to_string())?;
     let mut ledger = ledger.lock().await;
     for (k, v) in values {
         ledger.config.entry(k).or_insert(v);
@@ -156,10 +129,7 @@ pub async fn clean_up<T: Transport>(
     let accepted_at = ledger.lock().await.destructive_accepted.take();
     if may_be_away || case.spec.cleanup.contains(&Cleanup::WaitReady) {
         let outage = may_be_away.then(|| accepted_at.unwrap_or_else(Instant::now));
-        if let Err(e) = phone
-            .wait_ready(&format!("{CLEANUP}wait until ready"), outage)
-            .await
-        {
+        if let Err(e) = phone.wait_ready(&format!("{CLEANUP}wait until ready"), outage).await {
             problems.push(e.to_string());
         }
     }
@@ -181,11 +151,7 @@ pub async fn restore_all<T: Transport>(
 
 /// Ok, or every problem in one sentence.
 fn joined(problems: Vec<String>) -> Result<(), String> {
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(problems.join("; "))
-    }
+    if problems.is_empty() { Ok(()) } else { Err(problems.join("; ")) }
 }
 
 async fn restore_into<T: Transport>(
@@ -210,9 +176,7 @@ async fn restore_into<T: Transport>(
     }
     let transfer = ledger.lock().await.transfer_type.clone();
     if let Some(t) = transfer {
-        let written = phone
-            .set_transfer_type(&format!("{CLEANUP}restore transfer type"), &t)
-            .await;
+        let written = phone.set_transfer_type(&format!("{CLEANUP}restore transfer type"), &t).await;
         // Cleared either way: a value the phone refuses now it will refuse after every
         // later case too, and one failed restore must not make every later case ERROR.
         ledger.lock().await.transfer_type = None;
@@ -240,18 +204,9 @@ async fn restore_config<T: Transport>(
     let wrong: Vec<String> = config
         .iter()
         .filter(|(k, v)| now.get(*k) != Some(*v))
-        .map(|(k, v)| {
-            format!(
-                "`{k}` is `{}`, was `{v}`",
-                now.get(k).map(String::as_str).unwrap_or("?")
-            )
-        })
+        .map(|(k, v)| format!("`{k}` is `{}`, was `{v}`", now.get(k).map(String::as_str).unwrap_or("?")))
         .collect();
-    if wrong.is_empty() {
-        Ok(())
-    } else {
-        Err(format!("config not restored: {}", wrong.join(", ")))
-    }
+    if wrong.is_empty() { Ok(()) } else { Err(format!("config not restored: {}", wrong.join(", "))) }
 }
 
 /// End every call the run made (resume held ones first, reject ringing ones) and
@@ -293,25 +248,15 @@ async fn wait_calls_gone<T: Transport>(
 ) -> Result<(), String> {
     let mut poll = Poll::until(timeout);
     loop {
-        let calls = phone
-            .calls(&format!("{prefix}wait for the run's calls to end"))
-            .await
-            .map_err(|e| e.to_string())?;
-        let left: BTreeSet<String> = calls
-            .into_iter()
-            .map(|c| c.handle)
-            .filter(|h| ours.contains(h))
-            .collect();
+        let calls =
+            phone.calls(&format!("{prefix}wait for the run's calls to end")).await.map_err(|e| e.to_string())?;
+        let left: BTreeSet<String> = calls.into_iter().map(|c| c.handle).filter(|h| ours.contains(h)).collect();
         if left.is_empty() {
             ledger.lock().await.calls.retain(|h| !ours.contains(h));
             return Ok(());
         }
         if !poll.more() {
-            ledger
-                .lock()
-                .await
-                .calls
-                .retain(|h| left.contains(h) || !ours.contains(h));
+            ledger.lock().await.calls.retain(|h| left.contains(h) || !ours.contains(h));
             return Err(format!(
                 "calls made by the run are still up after endCall: {}",
                 left.into_iter().collect::<Vec<_>>().join(", ")

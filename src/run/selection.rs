@@ -16,8 +16,7 @@ pub fn selected_records(
     allow_destructive: bool,
     ran: Vec<CaseRecord>,
 ) -> Vec<CaseRecord> {
-    let mut by_id: BTreeMap<String, CaseRecord> =
-        ran.into_iter().map(|r| (r.id.clone(), r)).collect();
+    let mut by_id: BTreeMap<String, CaseRecord> = ran.into_iter().map(|r| (r.id.clone(), r)).collect();
     let probes = trial::listing(cases, allow_destructive);
     let mut out = Vec::new();
     for (case, probe) in cases.iter().zip(&probes) {
@@ -27,8 +26,7 @@ pub fn selected_records(
         match by_id.remove(&case.id) {
             Some(r) => out.push(r),
             None if harness.is_ignored(probe) => {
-                let why = outcome::refusal(case, allow_destructive)
-                    .unwrap_or_else(|| "ignored trial".to_string());
+                let why = outcome::refusal(case, allow_destructive).unwrap_or_else(|| "ignored trial".to_string());
                 out.push(outcome::not_tested_record(case, why));
             }
             None => {}

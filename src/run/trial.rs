@@ -26,9 +26,7 @@ pub type Records = Arc<Mutex<Vec<CaseRecord>>>;
 pub fn listing(cases: &[Case], allow_destructive: bool) -> Vec<Trial> {
     cases
         .iter()
-        .map(|c| {
-            Trial::test(c.id.clone(), || Ok(())).with_ignored_flag(ignored(c, allow_destructive))
-        })
+        .map(|c| Trial::test(c.id.clone(), || Ok(())).with_ignored_flag(ignored(c, allow_destructive)))
         .collect()
 }
 
@@ -47,14 +45,8 @@ pub fn trials(
     cases
         .iter()
         .map(|case| {
-            let (case, engine, runtime, records, redactor, progress) = (
-                case.clone(),
-                engine.clone(),
-                runtime.clone(),
-                records.clone(),
-                redactor.clone(),
-                progress.clone(),
-            );
+            let (case, engine, runtime, records, redactor, progress) =
+                (case.clone(), engine.clone(), runtime.clone(), records.clone(), redactor.clone(), progress.clone());
             let is_ignored = ignored(&case, allow);
             Trial::test(case.id.clone(), move || {
                 if let Some(p) = &progress {
@@ -86,17 +78,9 @@ pub fn ignored(case: &Case, allow_destructive: bool) -> bool {
 
 /// One line for libtest's failure list; the full story is in the summary below it.
 fn headline(record: &CaseRecord) -> String {
-    let worst = record
-        .findings
-        .iter()
-        .filter(|f| f.verdict == record.verdict)
-        .map(|f| f.actual.as_str())
-        .next();
+    let worst = record.findings.iter().filter(|f| f.verdict == record.verdict).map(|f| f.actual.as_str()).next();
     match (record.verdict, worst, &record.reason) {
-        (v, Some(actual), _) => format!(
-            "{v} [{}]: {actual} (details in the summary below)",
-            record.family.label()
-        ),
+        (v, Some(actual), _) => format!("{v} [{}]: {actual} (details in the summary below)", record.family.label()),
         (v, None, Some(reason)) => format!("{v}: {reason}"),
         (v, None, None) => v.label().to_string(),
     }

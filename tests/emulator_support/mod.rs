@@ -28,11 +28,7 @@ pub fn config(id: &str) -> EmulatorConfig {
 
 pub fn client() -> reqwest::Client {
     polyconform::device::tls::install_provider();
-    reqwest::Client::builder()
-        .timeout(Duration::from_secs(5))
-        .no_proxy()
-        .build()
-        .unwrap()
+    reqwest::Client::builder().timeout(Duration::from_secs(5)).no_proxy().build().unwrap()
 }
 
 /// One phone plus a client that knows its address and credentials.
@@ -57,11 +53,7 @@ impl Reply {
 
     /// The API status, asserting the answer rode on HTTP 200.
     pub fn api(&self) -> &str {
-        assert_eq!(
-            self.code, 200,
-            "expected HTTP 200, got {}: {}",
-            self.code, self.text
-        );
+        assert_eq!(self.code, 200, "expected HTTP 200, got {}: {}", self.code, self.text);
         self.status()
     }
 
@@ -75,12 +67,7 @@ pub async fn reply(r: reqwest::Response) -> Reply {
     let headers = r.headers().clone();
     let text = r.text().await.unwrap_or_default();
     let json = serde_json::from_str(&text).unwrap_or(Value::Null);
-    Reply {
-        code,
-        headers,
-        text,
-        json,
-    }
+    Reply { code, headers, text, json }
 }
 
 impl Phone {
@@ -89,10 +76,7 @@ impl Phone {
     }
 
     pub async fn with(c: EmulatorConfig) -> Phone {
-        Phone {
-            emu: Emulator::start(c).await.expect("emulator starts"),
-            http: client(),
-        }
+        Phone { emu: Emulator::start(c).await.expect("emulator starts"), http: client() }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -104,15 +88,7 @@ impl Phone {
     }
 
     pub async fn get(&self, path: &str) -> Reply {
-        reply(
-            self.http
-                .get(self.url(path))
-                .basic_auth(USER, Some(PASS))
-                .send()
-                .await
-                .expect("an answer"),
-        )
-        .await
+        reply(self.http.get(self.url(path)).basic_auth(USER, Some(PASS)).send().await.expect("an answer")).await
     }
 
     /// POST a JSON body with the JSON content type.
@@ -136,13 +112,7 @@ impl Phone {
     /// A request with any method token and no body.
     pub async fn method(&self, method: &str, path: &str) -> Reply {
         let m = reqwest::Method::from_bytes(method.as_bytes()).expect("a method token");
-        let r = self
-            .http
-            .request(m, self.url(path))
-            .basic_auth(USER, Some(PASS))
-            .send()
-            .await
-            .expect("an answer");
+        let r = self.http.request(m, self.url(path)).basic_auth(USER, Some(PASS)).send().await.expect("an answer");
         reply(r).await
     }
 
@@ -179,25 +149,15 @@ impl Phone {
 
     /// Make the phone ring; the handle of the new call.
     pub async fn incoming(&self, number: &str) -> String {
-        let r = self
-            .control(
-                reqwest::Method::POST,
-                "/control/incoming",
-                json!({"number": number, "name": "Caller"}),
-            )
-            .await;
+        let r =
+            self.control(reqwest::Method::POST, "/control/incoming", json!({"number": number, "name": "Caller"})).await;
         assert_eq!(r.code, 200, "{}", r.text);
         r.json["handle"].as_str().unwrap().to_string()
     }
 
     /// Dial and wait until the call is connected; its v2 handle.
     pub async fn connected_call(&self, dest: &str) -> String {
-        assert_eq!(
-            self.post("/api/v1/callctrl/dial", json!({"data": {"Dest": dest}}))
-                .await
-                .api(),
-            "2000"
-        );
+        assert_eq!(self.post("/api/v1/callctrl/dial", json!({"data": {"Dest": dest}})).await.api(), "2000");
         self.wait_connected(dest).await
     }
 
@@ -205,10 +165,7 @@ impl Phone {
     pub async fn wait_connected(&self, dest: &str) -> String {
         for _ in 0..100 {
             let r = self.get("/api/v2/webCallControl/callStatus").await;
-            let newest = r
-                .data()
-                .as_array()
-                .and_then(|a| a.iter().rev().find(|c| c["RemotePartyNumber"] == dest));
+            let newest = r.data().as_array().and_then(|a| a.iter().rev().find(|c| c["RemotePartyNumber"] == dest));
             if let Some(call) = newest.filter(|c| c["CallState"] == "Connected") {
                 return call["CallHandle"].as_str().unwrap().to_string();
             }
@@ -265,17 +222,11 @@ pub async fn raw(addr: SocketAddr, bytes: &[u8], wait: Duration) -> Vec<u8> {
 /// `Authorization` header value for the test credentials.
 pub fn basic() -> String {
     use base64::Engine;
-    format!(
-        "Basic {}",
-        base64::engine::general_purpose::STANDARD.encode(format!("{USER}:{PASS}"))
-    )
+    format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{USER}:{PASS}")))
 }
 
 /// The HTTP status code of a raw answer (0 when there is none).
 pub fn raw_status(answer: &[u8]) -> u16 {
     let text = String::from_utf8_lossy(answer);
-    text.strip_prefix("HTTP/1.1 ")
-        .and_then(|r| r.get(..3))
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(0)
+    text.strip_prefix("HTTP/1.1 ").and_then(|r| r.get(..3)).and_then(|c| c.parse().ok()).unwrap_or(0)
 }

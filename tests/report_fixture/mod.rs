@@ -18,10 +18,7 @@ pub fn finding(family: Family, verdict: Verdict, actual: &str) -> Finding {
         verdict,
         section: "Management.DeviceInfo".into(),
         requirement: "The API returns the device information.".into(),
-        expected: vec![
-            "HTTP 200 with Status \"2000\"".into(),
-            "HTTP 200 with Status \"5000\"".into(),
-        ],
+        expected: vec!["HTTP 200 with Status \"2000\"".into(), "HTTP 200 with Status \"5000\"".into()],
         actual: actual.into(),
         step: "request".into(),
         details: vec![],
@@ -48,46 +45,33 @@ pub fn case(id: &str, family: Family, endpoint: Option<&str>, verdict: Verdict) 
         title: format!("title of {id}"),
         family,
         level: Level::Must,
-        manual: ManualRef { section: "Management.DeviceInfo".into(), quote: "This API returns the device information.".into() },
+        manual: ManualRef {
+            section: "Management.DeviceInfo".into(),
+            quote: "This API returns the device information.".into(),
+        },
         endpoint: endpoint.map(str::to_string),
         suite: "suites/schema.toml".into(),
         verdict,
         reason: None,
         findings: vec![finding(family, verdict, "HTTP 200, Status \"2000\"")],
         exchanges: vec![exchange("/api/v1/mgmt/device/info", 200, br#"{"Status":"2000","data":{}}"#)],
-        reproducer: Some("curl -sS -u \"Polycom:$POLYCONFORM_PASSWORD\" http://127.0.0.1:8080/api/v1/mgmt/device/info".into()),
+        reproducer: Some(
+            "curl -sS -u \"Polycom:$POLYCONFORM_PASSWORD\" http://127.0.0.1:8080/api/v1/mgmt/device/info".into(),
+        ),
         duration_ms: 5,
     }
 }
 
 /// Counts per verdict of [`run`]: PASS 3, FAIL 2, NON-STRICT 1, INFO 1, NOT-TESTED 1, WAIVED 1, ERROR 1.
-pub const COUNTS: [(&str, usize); 7] = [
-    ("PASS", 3),
-    ("FAIL", 2),
-    ("NON-STRICT", 1),
-    ("INFO", 1),
-    ("NOT-TESTED", 1),
-    ("WAIVED", 1),
-    ("ERROR", 1),
-];
+pub const COUNTS: [(&str, usize); 7] =
+    [("PASS", 3), ("FAIL", 2), ("NON-STRICT", 1), ("INFO", 1), ("NOT-TESTED", 1), ("WAIVED", 1), ("ERROR", 1)];
 
 pub fn run() -> RunRecord {
-    let mut hostile = case(
-        "trio.schema.mgmt.device-info",
-        Family::Schema,
-        Some("mgmt.device-info"),
-        Verdict::Fail,
-    );
+    let mut hostile = case("trio.schema.mgmt.device-info", Family::Schema, Some("mgmt.device-info"), Verdict::Fail);
     hostile.title = format!("device/info answer {HOSTILE}");
     hostile.findings = vec![Finding {
-        details: vec![format!(
-            "/data/ModelNumber: {HOSTILE} is not of type integer"
-        )],
-        ..finding(
-            Family::Schema,
-            Verdict::Fail,
-            &format!("HTTP 200, body {HOSTILE}"),
-        )
+        details: vec![format!("/data/ModelNumber: {HOSTILE} is not of type integer")],
+        ..finding(Family::Schema, Verdict::Fail, &format!("HTTP 200, body {HOSTILE}"))
     }];
     let body = format!(
         "{{\"Status\":\"2000\",\"data\":{{\"ModelNumber\":\"{}\",\"Ctl\":\"a\u{1b}[31mred\u{0}\"}}}}",
@@ -100,16 +84,11 @@ pub fn run() -> RunRecord {
             request: WireRequest {
                 method: "POST".into(),
                 path: "/api/v1/mgmt/config/set".into(),
-                headers: vec![(
-                    "Content-Type".into(),
-                    "text/plain</pre><script>alert(1)</script>".into(),
-                )],
+                headers: vec![("Content-Type".into(), "text/plain</pre><script>alert(1)</script>".into())],
                 body: Some(vec![0xff, 0xfe, b'<', b'b', b'>'].into()),
                 auth: AuthMode::WrongPassword,
             },
-            outcome: Outcome::Reset {
-                detail: "connection reset <by> peer".into(),
-            },
+            outcome: Outcome::Reset { detail: "connection reset <by> peer".into() },
             elapsed_ms: 1,
         },
         Exchange {
@@ -118,25 +97,12 @@ pub fn run() -> RunRecord {
             outcome: Outcome::Timeout { after_ms: 10000 },
             elapsed_ms: 10000,
         },
-        exchange(
-            "/api/v1/mgmt/device/stats",
-            200,
-            format!("{{\"data\":\"{}\"}}", "x".repeat(40_000)).as_bytes(),
-        ),
+        exchange("/api/v1/mgmt/device/stats", 200, format!("{{\"data\":\"{}\"}}", "x".repeat(40_000)).as_bytes()),
     ];
-    let mut waived = case(
-        "trio.size.over.mgmt.config-set",
-        Family::Size,
-        Some("mgmt.config-set"),
-        Verdict::Waived,
-    );
+    let mut waived = case("trio.size.over.mgmt.config-set", Family::Size, Some("mgmt.config-set"), Verdict::Waived);
     waived.reason = Some("waived: 413 only above 64 KB (reference: QA-1)".into());
-    let mut not_tested = case(
-        "trio.mgmt.safe-reboot.status",
-        Family::Status,
-        Some("mgmt.safe-reboot"),
-        Verdict::NotTested,
-    );
+    let mut not_tested =
+        case("trio.mgmt.safe-reboot.status", Family::Status, Some("mgmt.safe-reboot"), Verdict::NotTested);
     not_tested.reason = Some("needs --allow-destructive".into());
     not_tested.exchanges.clear();
     not_tested.findings.clear();
@@ -144,38 +110,13 @@ pub fn run() -> RunRecord {
     let mut error = case("trio.parallel.two", Family::Parallel, None, Verdict::Error);
     error.reason = Some("target unreachable: connection refused".into());
     let cases = vec![
-        case(
-            "trio.status.mgmt.device-info",
-            Family::Status,
-            Some("mgmt.device-info"),
-            Verdict::Pass,
-        ),
-        case(
-            "trio.auth.none.mgmt.device-info",
-            Family::Auth,
-            Some("mgmt.device-info"),
-            Verdict::Pass,
-        ),
+        case("trio.status.mgmt.device-info", Family::Status, Some("mgmt.device-info"), Verdict::Pass),
+        case("trio.auth.none.mgmt.device-info", Family::Auth, Some("mgmt.device-info"), Verdict::Pass),
         case("trio.path.unknown-get", Family::Method, None, Verdict::Pass),
         hostile,
-        case(
-            "trio.content-type.missing.mgmt.config-set",
-            Family::ContentType,
-            Some("mgmt.config-set"),
-            Verdict::Fail,
-        ),
-        case(
-            "trio.size.between.mgmt.config-set",
-            Family::Size,
-            Some("mgmt.config-set"),
-            Verdict::NonStrict,
-        ),
-        case(
-            "trio.path.unknown-version",
-            Family::Method,
-            None,
-            Verdict::Info,
-        ),
+        case("trio.content-type.missing.mgmt.config-set", Family::ContentType, Some("mgmt.config-set"), Verdict::Fail),
+        case("trio.size.between.mgmt.config-set", Family::Size, Some("mgmt.config-set"), Verdict::NonStrict),
+        case("trio.path.unknown-version", Family::Method, None, Verdict::Info),
         not_tested,
         waived,
         error,
@@ -185,14 +126,19 @@ pub fn run() -> RunRecord {
         tool_version: "0.1.0".into(),
         profile: "trio-5.9.1".into(),
         target: "https://10.0.0.5".into(),
-        device: Some(DeviceIdentity { model: Some("Trio 8800".into()), firmware: Some("5.9.1.11071".into()), mac: Some("64167f000001".into()) }),
+        device: Some(DeviceIdentity {
+            model: Some("Trio 8800".into()),
+            firmware: Some("5.9.1.11071".into()),
+            mac: Some("64167f000001".into()),
+        }),
         started_at: "2026-01-02T03:04:05Z".into(),
         duration_ms: 12_345,
         strict: false,
         summary: Default::default(),
         cases,
         notes: vec![
-            "baseline trio-5.9.1: mgmt.device-info (GET /api/v1/mgmt/device/info): added `/data/BuildId` (string)".into(),
+            "baseline trio-5.9.1: mgmt.device-info (GET /api/v1/mgmt/device/info): added `/data/BuildId` (string)"
+                .into(),
             format!("stale waiver `x` {HOSTILE}"),
         ],
     };
@@ -202,8 +148,7 @@ pub fn run() -> RunRecord {
 
 /// A fresh directory under the test target dir.
 pub fn temp_dir(name: &str) -> PathBuf {
-    let dir =
-        PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}-{}", std::process::id()));
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("create the test directory");
     dir

@@ -24,15 +24,8 @@ use serde_json::{Value, json};
 /// 4007, or 2000 for endCall/mute/hold under the `no-call-2000` fault.
 fn no_call(ctx: &Ctx<'_>) -> Answer {
     let faulty = ctx.fault(Fault::NoCall2000)
-        && matches!(
-            ctx.endpoint.id.as_str(),
-            "callctrl.end-call" | "callctrl.mute" | "callctrl.hold-call"
-        );
-    if faulty {
-        Answer::done()
-    } else {
-        Answer::status("4007")
-    }
+        && matches!(ctx.endpoint.id.as_str(), "callctrl.end-call" | "callctrl.mute" | "callctrl.hold-call");
+    if faulty { Answer::done() } else { Answer::status("4007") }
 }
 
 fn log(ctx: &Ctx<'_>) -> bool {
@@ -76,8 +69,7 @@ fn optional_ref(ctx: &Ctx<'_>) -> Result<Option<String>, Answer> {
 /// E19 (VVX): our VVX copy has no text for this endpoint and borrows the Trio one; this
 /// phone answers `code` where the Trio text has another code.
 fn vvx_borrowed(ctx: &Ctx<'_>, code: &'static str) -> Option<Answer> {
-    ctx.reading(Reading::VvxBorrowedTextDiffers)
-        .then(|| Answer::status(code))
+    ctx.reading(Reading::VvxBorrowedTextDiffers).then(|| Answer::status(code))
 }
 
 /// WebCallControl.Dial: `Dest` mandatory; `Line` optional (default 1; a line that does
@@ -121,8 +113,7 @@ pub fn dial(ctx: &mut Ctx<'_>) -> Handled {
     }
     if !ctx.fault(Fault::DialNotReflected) {
         let now = ctx.now;
-        ctx.phone
-            .add_call(now, Direction::Outgoing, line, &dest, &dest, protocol);
+        ctx.phone.add_call(now, Direction::Outgoing, line, &dest, &dest, protocol);
         ctx.phone.off_hook = false;
     }
     Ok(Answer::done())
@@ -149,11 +140,7 @@ pub fn end_call(ctx: &mut Ctx<'_>) -> Handled {
 /// communicationInfo `PhoneMuteState`. No call: 4007; the active call on hold: 4003.
 pub fn mute(ctx: &mut Ctx<'_>) -> Handled {
     let data = ctx.data_object()?;
-    let names: &[&str] = if ctx.reading(Reading::MuteMemberCapitalised) {
-        &["State"]
-    } else {
-        &["state", "State"]
-    };
+    let names: &[&str] = if ctx.reading(Reading::MuteMemberCapitalised) { &["State"] } else { &["state", "State"] };
     let on = match req_str(data, names)?.trim() {
         "1" => true,
         "0" => false,
@@ -197,24 +184,12 @@ pub fn transfer(ctx: &mut Ctx<'_>) -> Handled {
 /// DTMF characters; needs a connected call (4007).
 pub fn send_dtmf(ctx: &mut Ctx<'_>) -> Handled {
     let data = ctx.data_object()?;
-    let names: &[&str] = if ctx.reading(Reading::DtmfMemberLowerCase) {
-        &["digits"]
-    } else {
-        &["Digits", "digits"]
-    };
+    let names: &[&str] = if ctx.reading(Reading::DtmfMemberLowerCase) { &["digits"] } else { &["Digits", "digits"] };
     let digits = req_str(data, names)?.to_string();
-    if !digits
-        .chars()
-        .all(|c| c.is_ascii_digit() || matches!(c, '*' | '#' | 'A'..='D' | 'a'..='d'))
-    {
+    if !digits.chars().all(|c| c.is_ascii_digit() || matches!(c, '*' | '#' | 'A'..='D' | 'a'..='d')) {
         return Err(invalid());
     }
-    let Some(idx) = ctx
-        .phone
-        .calls
-        .iter()
-        .rposition(|c| c.state == CallState::Connected)
-    else {
+    let Some(idx) = ctx.phone.calls.iter().rposition(|c| c.state == CallState::Connected) else {
         return Err(vvx_borrowed(ctx, "4003").unwrap_or_else(|| Answer::status("4007")));
     };
     ctx.phone.calls[idx].dtmf_sent.push_str(&digits);
@@ -230,12 +205,7 @@ pub fn hold(ctx: &mut Ctx<'_>) -> Handled {
     {
         return Err(other);
     }
-    let pick = |c: &Ctx<'_>| {
-        c.phone
-            .calls
-            .iter()
-            .rposition(|x| x.state == CallState::Connected)
-    };
+    let pick = |c: &Ctx<'_>| c.phone.calls.iter().rposition(|x| x.state == CallState::Connected);
     let Some(idx) = target(ctx, reference.as_deref(), pick)? else {
         return Err(Answer::status("4003"));
     };
@@ -257,12 +227,7 @@ pub fn resume(ctx: &mut Ctx<'_>) -> Handled {
     {
         return Err(other);
     }
-    let pick = |c: &Ctx<'_>| {
-        c.phone
-            .calls
-            .iter()
-            .rposition(|x| x.state == CallState::Hold)
-    };
+    let pick = |c: &Ctx<'_>| c.phone.calls.iter().rposition(|x| x.state == CallState::Hold);
     let Some(idx) = target(ctx, reference.as_deref(), pick)? else {
         return Err(Answer::status("4003"));
     };
@@ -283,10 +248,7 @@ pub fn resume(ctx: &mut Ctx<'_>) -> Handled {
 fn incoming(ctx: &Ctx<'_>) -> Result<usize, Answer> {
     let reference = optional_ref(ctx)?;
     let pick = |c: &Ctx<'_>| {
-        c.phone
-            .calls
-            .iter()
-            .rposition(|x| x.direction == Direction::Incoming && x.state == CallState::Offering)
+        c.phone.calls.iter().rposition(|x| x.direction == Direction::Incoming && x.state == CallState::Offering)
     };
     let Some(idx) = target(ctx, reference.as_deref(), pick)? else {
         return Err(Answer::status("4003"));
@@ -304,10 +266,7 @@ fn incoming(ctx: &Ctx<'_>) -> Result<usize, Answer> {
 pub fn answer(ctx: &mut Ctx<'_>) -> Handled {
     if ctx.reading(Reading::CallRefRequired)
         && let Some(reference) = optional_ref(ctx)?
-        && ctx
-            .phone
-            .find(&reference)
-            .is_some_and(|i| ctx.phone.calls[i].state == CallState::Connected)
+        && ctx.phone.find(&reference).is_some_and(|i| ctx.phone.calls[i].state == CallState::Connected)
     {
         return Ok(Answer::done());
     }
@@ -379,17 +338,13 @@ fn entry_json(e: &LogEntry, unquoted: bool) -> Value {
 /// WebCallControl.CallLogs: newest first. A sub-path answers the same object with only
 /// its list, so one parser reads both.
 pub fn call_logs(ctx: &mut Ctx<'_>, only: Option<LogKind>) -> Handled {
-    let (capitalised, unquoted) = (
-        ctx.reading(Reading::CallLogListsCapitalised),
-        ctx.reading(Reading::UnquotedValuesAsPrinted),
-    );
+    let (capitalised, unquoted) =
+        (ctx.reading(Reading::CallLogListsCapitalised), ctx.reading(Reading::UnquotedValuesAsPrinted));
     let logs = &ctx.phone.logs;
     let mut data = serde_json::Map::new();
-    for (kind, list) in [
-        (LogKind::Missed, &logs.missed),
-        (LogKind::Received, &logs.received),
-        (LogKind::Placed, &logs.placed),
-    ] {
+    for (kind, list) in
+        [(LogKind::Missed, &logs.missed), (LogKind::Received, &logs.received), (LogKind::Placed, &logs.placed)]
+    {
         if only.is_none_or(|o| o == kind) {
             data.insert(
                 kind.key(capitalised).into(),

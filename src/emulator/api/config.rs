@@ -33,24 +33,13 @@ fn check_count(ctx: &Ctx<'_>, n: usize) -> Result<(), Answer> {
 pub fn get(ctx: &mut Ctx<'_>) -> Handled {
     // E56's other reading: GetConfig never says which code refuses its input; 5000.
     let refuse = |a: Answer| {
-        if ctx.reading(Reading::RefusalsWith5000) {
-            Answer::status("5000")
-        } else {
-            a
-        }
+        if ctx.reading(Reading::RefusalsWith5000) { Answer::status("5000") } else { a }
     };
-    let names = ctx
-        .data()
-        .map_err(refuse)?
-        .as_array()
-        .ok_or_else(|| refuse(invalid()))?;
+    let names = ctx.data().map_err(refuse)?.as_array().ok_or_else(|| refuse(invalid()))?;
     if names.is_empty() && ctx.reading(Reading::RefusalsWith5000) {
         return Err(Answer::status("5000"));
     }
-    let names: Vec<&str> = names
-        .iter()
-        .map(|v| v.as_str().ok_or_else(invalid))
-        .collect::<Result<_, _>>()?;
+    let names: Vec<&str> = names.iter().map(|v| v.as_str().ok_or_else(invalid)).collect::<Result<_, _>>()?;
     check_count(ctx, names.len())?;
     let printed = ctx.reading(Reading::ConfigGetAsPrinted);
     let mut data = Map::new();
@@ -58,31 +47,16 @@ pub fn get(ctx: &mut Ctx<'_>) -> Handled {
     for name in names {
         match ctx.phone.settings.get(name) {
             Some((value, source)) if printed => {
-                data.insert(
-                    name.to_string(),
-                    json!({"value": value, "source": source.label().to_ascii_uppercase()}),
-                );
+                data.insert(name.to_string(), json!({"value": value, "source": source.label().to_ascii_uppercase()}));
             }
             Some((value, source)) => {
-                data.insert(
-                    name.to_string(),
-                    json!({"Value": value, "Source": source.label()}),
-                );
+                data.insert(name.to_string(), json!({"Value": value, "Source": source.label()}));
             }
             None => unknown.push(Value::String(name.to_string())),
         }
     }
-    let extra = if unknown.is_empty() {
-        Vec::new()
-    } else {
-        vec![("InvalidParams", Value::Array(unknown))]
-    };
-    Ok(Answer::Api {
-        status: "2000",
-        data: Some(Value::Object(data)),
-        extra,
-        omit_status: false,
-    })
+    let extra = if unknown.is_empty() { Vec::new() } else { vec![("InvalidParams", Value::Array(unknown))] };
+    Ok(Answer::Api { status: "2000", data: Some(Value::Object(data)), extra, omit_status: false })
 }
 
 /// Management.SetConfig: `{"data": {"name": "value", ...}}`, values strings. The whole
@@ -92,11 +66,7 @@ pub fn set(ctx: &mut Ctx<'_>) -> Handled {
     let data = ctx.data_object()?;
     let pairs: Vec<(String, String)> = data
         .iter()
-        .map(|(k, v)| {
-            v.as_str()
-                .map(|s| (k.clone(), s.to_string()))
-                .ok_or_else(invalid)
-        })
+        .map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string())).ok_or_else(invalid))
         .collect::<Result<_, _>>()?;
     check_count(ctx, pairs.len())?;
     match ctx.phone.settings.validate(&pairs) {
@@ -121,22 +91,15 @@ pub fn set(ctx: &mut Ctx<'_>) -> Handled {
 /// the only failure code the section lists.
 pub fn export(ctx: &mut Ctx<'_>) -> Handled {
     let refuse_with_5000 = ctx.reading(Reading::ExportRefusesWith5000);
-    check_export(ctx).map_err(|a| {
-        if refuse_with_5000 && a.api_status() == Some("4000") {
-            Answer::status("5000")
-        } else {
-            a
-        }
-    })
+    check_export(ctx)
+        .map_err(|a| if refuse_with_5000 && a.api_status() == Some("4000") { Answer::status("5000") } else { a })
 }
 
 fn check_export(ctx: &Ctx<'_>) -> Handled {
     let data = ctx.data_object()?;
     let url = req_str(data, &["Url", "URL", "url"])?;
     let kind = req_str(data, &["ConfigType"])?;
-    if !["configfiles", "local", "web", "device", "all"]
-        .contains(&kind.trim().to_ascii_lowercase().as_str())
-    {
+    if !["configfiles", "local", "web", "device", "all"].contains(&kind.trim().to_ascii_lowercase().as_str()) {
         return Err(invalid());
     }
     if !url.contains("://") {

@@ -74,10 +74,7 @@ impl Ctx<'_> {
         let mut out = Vec::new();
         for part in self.query.split('&').filter(|p| !p.is_empty()) {
             let (k, v) = part.split_once('=').unwrap_or((part, ""));
-            out.push((
-                percent_decode(k).ok_or_else(invalid)?,
-                percent_decode(v).ok_or_else(invalid)?,
-            ));
+            out.push((percent_decode(k).ok_or_else(invalid)?, percent_decode(v).ok_or_else(invalid)?));
         }
         Ok(out)
     }
@@ -89,10 +86,7 @@ pub fn invalid() -> Answer {
 }
 
 /// A string field: Ok(None) when absent, 4000 when present but not a string.
-pub fn opt_str<'a>(
-    data: &'a Map<String, Value>,
-    names: &[&str],
-) -> Result<Option<&'a str>, Answer> {
+pub fn opt_str<'a>(data: &'a Map<String, Value>, names: &[&str]) -> Result<Option<&'a str>, Answer> {
     for name in names {
         if let Some(v) = data.get(*name) {
             return v.as_str().map(Some).ok_or_else(invalid);

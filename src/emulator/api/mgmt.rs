@@ -20,32 +20,20 @@ pub const SCREEN: (u32, u32) = (800, 480);
 /// Application version as v1 `FirmwareRelease` and v2 `Firmware.Application` show it.
 /// Reading E44: the version the Trio manual's command chapter names (5.8.0).
 fn firmware(ctx: &Ctx<'_>) -> String {
-    let version = if ctx.reading(Reading::FirmwareAsPrinted) {
-        "5.8.0"
-    } else {
-        ctx.profile.firmware.as_str()
-    };
+    let version = if ctx.reading(Reading::FirmwareAsPrinted) { "5.8.0" } else { ctx.profile.firmware.as_str() };
     format!("{version}.0000")
 }
 
 /// `DeviceVendor`: `Polycom` as every real device and the VVX manual say; reading E13:
 /// `Poly`, as the Trio manual prints it.
 fn vendor(ctx: &Ctx<'_>) -> &'static str {
-    if ctx.reading(Reading::VendorAsPrinted) {
-        "Poly"
-    } else {
-        "Polycom"
-    }
+    if ctx.reading(Reading::VendorAsPrinted) { "Poly" } else { "Polycom" }
 }
 
 /// The IP stack as DeviceInfo v2 and RunningConfig print it ("IPv4 Only"); reading E53:
 /// in lower case, a shape the manual's slash list allows but no capture shows.
 fn ip_stack(ctx: &Ctx<'_>) -> &'static str {
-    if ctx.reading(Reading::ShapesManualAllows) {
-        "ipv4 only"
-    } else {
-        "IPv4 Only"
-    }
+    if ctx.reading(Reading::ShapesManualAllows) { "ipv4 only" } else { "IPv4 Only" }
 }
 
 fn model(ctx: &Ctx<'_>) -> String {
@@ -55,10 +43,7 @@ fn model(ctx: &Ctx<'_>) -> String {
 fn ipv4(ip: IpAddr) -> String {
     match ip {
         IpAddr::V4(v4) => v4.to_string(),
-        IpAddr::V6(v6) => v6
-            .to_ipv4_mapped()
-            .map(|v| v.to_string())
-            .unwrap_or_else(|| "0.0.0.0".into()),
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map(|v| v.to_string()).unwrap_or_else(|| "0.0.0.0".into()),
     }
 }
 
@@ -107,18 +92,10 @@ pub fn update_configuration(ctx: &mut Ctx<'_>) -> Handled {
 pub fn device_info(ctx: &mut Ctx<'_>) -> Handled {
     let mut data = serde_json::Map::new();
     if !ctx.fault(Fault::MissingField) {
-        let key = if ctx.reading(Reading::ModelNumberAsPrinted) {
-            "ModelNumber "
-        } else {
-            "ModelNumber"
-        };
+        let key = if ctx.reading(Reading::ModelNumberAsPrinted) { "ModelNumber " } else { "ModelNumber" };
         data.insert(key.into(), model(ctx).into());
     }
-    let device_type = if ctx.reading(Reading::DeviceTypeAsPrinted) {
-        "HardwareEndPoint"
-    } else {
-        "hardwareEndpoint"
-    };
+    let device_type = if ctx.reading(Reading::DeviceTypeAsPrinted) { "HardwareEndPoint" } else { "hardwareEndpoint" };
     data.insert("DeviceType".into(), device_type.into());
     data.insert("FirmwareRelease".into(), firmware(ctx).into());
     data.insert("DeviceVendor".into(), vendor(ctx).into());
@@ -126,13 +103,7 @@ pub fn device_info(ctx: &mut Ctx<'_>) -> Handled {
     let up = ctx.phone.uptime(ctx.now);
     let uptime = if ctx.reading(Reading::UptimeOtherFormat) {
         let s = up.as_secs();
-        format!(
-            "{}.{:02}:{:02}:{:02}",
-            s / 86_400,
-            (s / 3600) % 24,
-            (s / 60) % 60,
-            s % 60
-        )
+        format!("{}.{:02}:{:02}:{:02}", s / 86_400, (s / 3600) % 24, (s / 60) % 60, s % 60)
     } else {
         uptime_text(up, "Day")
     };
@@ -140,11 +111,8 @@ pub fn device_info(ctx: &mut Ctx<'_>) -> Handled {
     data.insert("IPV4Address".into(), ipv4(ctx.local_ip).into());
     data.insert("IPV6Address".into(), ipv6(ctx.local_ip).into());
     // E18: the printed `["Camera": ..., "EM": [...]]` is no JSON; the fault plays an array.
-    let attached = if ctx.fault(Fault::AttachedHardwareArray) {
-        json!([{"Camera": "False"}, {"EM": []}])
-    } else {
-        json!({})
-    };
+    let attached =
+        if ctx.fault(Fault::AttachedHardwareArray) { json!([{"Camera": "False"}, {"EM": []}]) } else { json!({}) };
     data.insert("AttachedHardware".into(), attached);
     if ctx.fault(Fault::ShapeAddedField) {
         data.insert("BuildId".into(), "x".into());
@@ -233,24 +201,18 @@ pub fn network_info(ctx: &mut Ctx<'_>) -> Handled {
         return Err(Answer::status("5000"));
     };
     if ctx.reading(Reading::NetworkInfoLaterSpellings) {
-        for (printed, later) in [
-            ("CDPCompability", "CDPCompatibility"),
-            ("DHCPBootServerUseOption", "DHCPBootServerUserOption"),
-        ] {
+        for (printed, later) in
+            [("CDPCompability", "CDPCompatibility"), ("DHCPBootServerUseOption", "DHCPBootServerUserOption")]
+        {
             if let Some(v) = map.remove(printed) {
                 map.insert(later.into(), v);
             }
         }
     }
     if ctx.reading(Reading::NetworkInfoAsPrinted) {
-        for illegible in [
-            "IPV6Address",
-            "LLDP",
-            "VLANDiscoveryMode",
-            "VLANIDOption",
-            "ProvServerUser",
-            "ProvServerType",
-        ] {
+        for illegible in
+            ["IPV6Address", "LLDP", "VLANDiscoveryMode", "VLANIDOption", "ProvServerUser", "ProvServerType"]
+        {
             map.remove(illegible);
         }
     }
@@ -281,11 +243,7 @@ pub fn device_stats(ctx: &mut Ctx<'_>) -> Handled {
     let pool = |base: u64| json!({"uordblks": (base * 3 / 4).to_string(), "hblkhd": (base / 8).to_string(), "arena": base.to_string(), "fordblks": (base / 4).to_string()});
     let units = ctx.reading(Reading::ShapesManualAllows);
     let load = |v: f64| {
-        if units {
-            format!("{v:.1} %")
-        } else {
-            format!("{v:.1}")
-        }
+        if units { format!("{v:.1} %") } else { format!("{v:.1}") }
     };
     let pools = json!({
         "dbs": pool(3_145_728),
@@ -306,12 +264,7 @@ pub fn device_stats(ctx: &mut Ctx<'_>) -> Handled {
         map.extend(pools);
     } else {
         let mut memory = serde_json::Map::new();
-        for (k, v) in [
-            ("Used", "274051072"),
-            ("Cached", "240484352"),
-            ("Free", "245944320"),
-            ("Total", "519995392"),
-        ] {
+        for (k, v) in [("Used", "274051072"), ("Cached", "240484352"), ("Free", "245944320"), ("Total", "519995392")] {
             memory.insert(k.into(), v.into());
         }
         memory.extend(pools);
@@ -428,36 +381,16 @@ pub fn location_info(ctx: &mut Ctx<'_>) -> Handled {
 /// Readings: E40 the state in lower case, as printed (`idle`); E51 Status 3000, the code
 /// of the section's second return-code row.
 pub fn poll_for_status(ctx: &mut Ctx<'_>) -> Handled {
-    let connected = ctx
-        .phone
-        .calls
-        .iter()
-        .filter(|c| c.state == CallState::Connected)
-        .map(|c| c.duration(ctx.now))
-        .max();
+    let connected =
+        ctx.phone.calls.iter().filter(|c| c.state == CallState::Connected).map(|c| c.duration(ctx.now)).max();
     let (state, state_data) = match connected {
-        Some(d) => (
-            "Active",
-            format!("Active call duration {}", duration_text(d)),
-        ),
-        None => (
-            "Idle",
-            ctx.phone
-                .last_call_end
-                .map(|t| format!("Time of last call {}", wall_text(t)))
-                .unwrap_or_default(),
-        ),
+        Some(d) => ("Active", format!("Active call duration {}", duration_text(d))),
+        None => {
+            ("Idle", ctx.phone.last_call_end.map(|t| format!("Time of last call {}", wall_text(t))).unwrap_or_default())
+        }
     };
-    let state = if ctx.reading(Reading::ValuesLowerCase) {
-        state.to_ascii_lowercase()
-    } else {
-        state.to_string()
-    };
-    let status = if ctx.reading(Reading::PollForStatus3000) {
-        "3000"
-    } else {
-        "2000"
-    };
+    let state = if ctx.reading(Reading::ValuesLowerCase) { state.to_ascii_lowercase() } else { state.to_string() };
+    let status = if ctx.reading(Reading::PollForStatus3000) { "3000" } else { "2000" };
     Ok(Answer::Api {
         status,
         data: Some(json!({"State": state, "StateData": state_data})),
@@ -470,11 +403,7 @@ pub fn poll_for_status(ctx: &mut Ctx<'_>) -> Handled {
 /// Reading E40: the type in lower case, as printed (`consultative`).
 pub fn transfer_type_get(ctx: &mut Ctx<'_>) -> Handled {
     let kind = ctx.phone.settings.transfer_type();
-    let kind = if ctx.reading(Reading::ValuesLowerCase) {
-        kind.to_ascii_lowercase()
-    } else {
-        kind.to_string()
-    };
+    let kind = if ctx.reading(Reading::ValuesLowerCase) { kind.to_ascii_lowercase() } else { kind.to_string() };
     Ok(Answer::ok(json!({"Type": kind})))
 }
 
@@ -483,9 +412,7 @@ pub fn transfer_type_set(ctx: &mut Ctx<'_>) -> Handled {
     let data = ctx.data_object()?;
     let name = req_str(data, &["Type"])?;
     let canonical = Settings::transfer_type_named(name.trim()).ok_or_else(invalid)?;
-    ctx.phone
-        .settings
-        .set_rest("call.DefaultTransferType", canonical);
+    ctx.phone.settings.set_rest("call.DefaultTransferType", canonical);
     Ok(Answer::done())
 }
 
@@ -497,10 +424,7 @@ pub fn uixml(ctx: &mut Ctx<'_>) -> Handled {
         None => ("Home", vec!["New Call", "Forward", "DND", "Directories"]),
         Some(CallState::Offering) => ("IncomingCall", vec!["Answer", "Reject", "Ignore"]),
         Some(CallState::RingBack) => ("OutgoingCall", vec!["End Call"]),
-        Some(CallState::Connected) => (
-            "ActiveCall",
-            vec!["Hold", "End Call", "Transfer", "New Call"],
-        ),
+        Some(CallState::Connected) => ("ActiveCall", vec!["Hold", "End Call", "Transfer", "New Call"]),
         Some(CallState::Hold) => ("HeldCall", vec!["Resume", "End Call", "New Call"]),
     };
     let mut xml = format!(
@@ -528,18 +452,12 @@ pub fn uixml(ctx: &mut Ctx<'_>) -> Handled {
 }
 
 fn xml_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
 /// Skype for Business needs the Lync base profile (`device.baseProfile`).
 fn skype_mode(ctx: &Ctx<'_>) -> bool {
-    matches!(
-        ctx.phone.settings.value("device.baseProfile"),
-        "Lync" | "SkypeForBusiness"
-    )
+    matches!(ctx.phone.settings.value("device.baseProfile"), "Lync" | "SkypeForBusiness")
 }
 
 /// WebCallControl.GetCurrentPresence: "supported only for Skype for Business"; on the
@@ -549,18 +467,10 @@ fn skype_mode(ctx: &Ctx<'_>) -> bool {
 /// literally); E25 4003 (Operation not allowed: in the error table, not in the list).
 pub fn get_presence(ctx: &mut Ctx<'_>) -> Handled {
     if !skype_mode(ctx) && !ctx.reading(Reading::PresenceSupported) {
-        let code = if ctx.reading(Reading::StatusOutsideList) {
-            "4003"
-        } else {
-            "4004"
-        };
+        let code = if ctx.reading(Reading::StatusOutsideList) { "4003" } else { "4004" };
         return Err(Answer::status(code));
     }
-    let presence = if ctx.phone.skype_signed_in {
-        "Available"
-    } else {
-        "Offline"
-    };
+    let presence = if ctx.phone.skype_signed_in { "Available" } else { "Offline" };
     Ok(Answer::ok(json!({"Presence": presence})))
 }
 
@@ -602,16 +512,11 @@ pub fn skype_sign_out(ctx: &mut Ctx<'_>) -> Handled {
 
 /// Management.WebSignIn (Trio): a device-login URL and a one-time code.
 pub fn web_sign_in(ctx: &mut Ctx<'_>) -> Handled {
-    let seed = ctx.phone.rx_packets.wrapping_mul(0x9E37_79B9_7F4A_7C15)
-        ^ ctx.now.elapsed().as_nanos() as u64;
+    let seed = ctx.phone.rx_packets.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ ctx.now.elapsed().as_nanos() as u64;
     let alphabet = b"abcdefghijklmnopqrstuvwxyz0123456789";
-    let code: String = (0..9)
-        .map(|i| alphabet[((seed >> (i * 6)) % alphabet.len() as u64) as usize] as char)
-        .collect();
+    let code: String = (0..9).map(|i| alphabet[((seed >> (i * 6)) % alphabet.len() as u64) as usize] as char).collect();
     ctx.phone.web_sign_in_code = Some(code.clone());
-    Ok(Answer::ok(
-        json!({"Url": "http://aka.ms/sphone", "Code": code}),
-    ))
+    Ok(Answer::ok(json!({"Url": "http://aka.ms/sphone", "Code": code})))
 }
 
 /// Management.WebSignInCancel (Trio).
@@ -636,11 +541,7 @@ pub fn upload_bg_capture(ctx: &mut Ctx<'_>) -> Handled {
     if url.is_some_and(|u| !is_upload_url(u)) {
         return Err(invalid());
     }
-    let interval = ctx
-        .profile
-        .limits
-        .upload_bg_capture_interval_secs
-        .map(Duration::from_secs);
+    let interval = ctx.profile.limits.upload_bg_capture_interval_secs.map(Duration::from_secs);
     let too_soon = matches!((interval, ctx.phone.last_bg_capture), (Some(i), Some(last)) if ctx.now.saturating_duration_since(last) < i);
     if too_soon && !ctx.fault(Fault::BgcaptureNoRateLimit) {
         return Err(Answer::status("4001"));
@@ -652,15 +553,11 @@ pub fn upload_bg_capture(ctx: &mut Ctx<'_>) -> Handled {
 /// An absolute URL with a transfer scheme the phone can upload to, and a host.
 pub fn is_upload_url(url: &str) -> bool {
     let lower = url.trim().to_ascii_lowercase();
-    ["http://", "https://", "ftp://", "ftps://", "tftp://"]
-        .iter()
-        .any(|s| {
-            lower.strip_prefix(s).is_some_and(|rest| {
-                rest.split('/')
-                    .next()
-                    .is_some_and(|host| !host.is_empty() && !host.contains(char::is_whitespace))
-            })
+    ["http://", "https://", "ftp://", "ftps://", "tftp://"].iter().any(|s| {
+        lower.strip_prefix(s).is_some_and(|rest| {
+            rest.split('/').next().is_some_and(|host| !host.is_empty() && !host.contains(char::is_whitespace))
         })
+    })
 }
 
 fn line_object_v1(ctx: &Ctx<'_>, number: u32, registered: bool) -> Value {
@@ -686,16 +583,9 @@ pub fn line_info(ctx: &mut Ctx<'_>) -> Handled {
     if ctx.reading(Reading::LineInfoRefusesQuery) && !ctx.query.is_empty() {
         return Err(invalid());
     }
-    let lines: Vec<Value> = ctx
-        .phone
-        .lines
-        .iter()
-        .map(|l| line_object_v1(ctx, l.number, l.registered))
-        .collect();
+    let lines: Vec<Value> = ctx.phone.lines.iter().map(|l| line_object_v1(ctx, l.number, l.registered)).collect();
     if ctx.fault(Fault::RetypedField) {
-        return Ok(Answer::ok(
-            lines.into_iter().next().unwrap_or_else(|| json!({})),
-        ));
+        return Ok(Answer::ok(lines.into_iter().next().unwrap_or_else(|| json!({}))));
     }
     Ok(Answer::ok(Value::Array(lines)))
 }
@@ -713,32 +603,14 @@ pub fn line_info_v2(ctx: &mut Ctx<'_>) -> Handled {
         }
     }
     if wanted.is_some_and(|n| ctx.phone.line(n).is_none()) {
-        return Err(if ctx.reading(Reading::LineInfoV2UnknownLine4005) {
-            Answer::status("4005")
-        } else {
-            invalid()
-        });
+        return Err(if ctx.reading(Reading::LineInfoV2UnknownLine4005) { Answer::status("4005") } else { invalid() });
     }
     let s = &ctx.phone.settings;
     let mut out = Vec::new();
-    for line in ctx
-        .phone
-        .lines
-        .iter()
-        .filter(|l| wanted.is_none_or(|n| n == l.number))
-    {
-        let registration = if line.registered {
-            "Registered"
-        } else {
-            "Unregistered"
-        };
-        let appearances: Vec<String> = ctx
-            .phone
-            .calls
-            .iter()
-            .filter(|c| c.line == line.number)
-            .map(|c| c.handle_hex())
-            .collect();
+    for line in ctx.phone.lines.iter().filter(|l| wanted.is_none_or(|n| n == l.number)) {
+        let registration = if line.registered { "Registered" } else { "Unregistered" };
+        let appearances: Vec<String> =
+            ctx.phone.calls.iter().filter(|c| c.line == line.number).map(|c| c.handle_hex()).collect();
         out.push(json!({
             "ID": line.number.to_string(),
             "Label": s.value("reg.1.label"),

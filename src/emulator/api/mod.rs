@@ -29,10 +29,7 @@ pub use ctx::{Ctx, Handled};
 pub fn dispatch(ctx: &mut Ctx<'_>) -> Answer {
     let result = match ctx.endpoint.id.as_str() {
         "mgmt.safe-restart" | "mgmt.safe-reboot" => mgmt::reboot(ctx, Reset::None),
-        "mgmt.config-reset" => mgmt::reboot(
-            ctx,
-            Reset::Config(&[Source::Local, Source::Web, Source::Device]),
-        ),
+        "mgmt.config-reset" => mgmt::reboot(ctx, Reset::Config(&[Source::Local, Source::Web, Source::Device])),
         "mgmt.config-reset.local" => mgmt::reboot(ctx, Reset::Config(&[Source::Local])),
         "mgmt.config-reset.web" => mgmt::reboot(ctx, Reset::Config(&[Source::Web])),
         "mgmt.config-reset.device" => mgmt::reboot(ctx, Reset::Config(&[Source::Device])),

@@ -71,18 +71,10 @@ pub fn touch(ctx: &mut Ctx<'_>) -> Handled {
         "Swipe" => (2, 5),
         _ => return Err(invalid()),
     };
-    let positions = data
-        .get("Positions")
-        .and_then(Value::as_array)
-        .ok_or_else(invalid)?;
+    let positions = data.get("Positions").and_then(Value::as_array).ok_or_else(invalid)?;
     // E56's other reading: the Note says a count is not accepted, not which code refuses it.
-    let wrong_count = |code: &'static str| {
-        Answer::status(if ctx.reading(Reading::RefusalsWith5000) {
-            "5000"
-        } else {
-            code
-        })
-    };
+    let wrong_count =
+        |code: &'static str| Answer::status(if ctx.reading(Reading::RefusalsWith5000) { "5000" } else { code });
     if positions.len() < min {
         return Err(wrong_count("4000"));
     }
@@ -105,10 +97,7 @@ pub fn touch(ctx: &mut Ctx<'_>) -> Handled {
 }
 
 fn coordinate(p: &serde_json::Map<String, Value>, key: &str, limit: u32) -> Result<u32, Answer> {
-    let v = req_str(p, &[key])?
-        .trim()
-        .parse::<u32>()
-        .map_err(|_| invalid())?;
+    let v = req_str(p, &[key])?.trim().parse::<u32>().map_err(|_| invalid())?;
     if v >= limit { Err(invalid()) } else { Ok(v) }
 }
 
@@ -212,22 +201,11 @@ fn text_input_data(ctx: &Ctx<'_>) -> Result<(String, bool), Answer> {
 /// hook toggles.
 pub fn hook(ctx: &mut Ctx<'_>) -> Handled {
     let state = if ctx.reading(Reading::SimulateHookTakesNoInput) {
-        let off_hook = ctx.phone.off_hook
-            || ctx
-                .phone
-                .calls
-                .iter()
-                .any(|c| c.state == CallState::Connected);
-        if off_hook {
-            "onhook".to_string()
-        } else {
-            "offhook".to_string()
-        }
+        let off_hook = ctx.phone.off_hook || ctx.phone.calls.iter().any(|c| c.state == CallState::Connected);
+        if off_hook { "onhook".to_string() } else { "offhook".to_string() }
     } else {
         let data = ctx.data_object()?;
-        req_str(data, &["State", "state"])?
-            .trim()
-            .to_ascii_lowercase()
+        req_str(data, &["State", "state"])?.trim().to_ascii_lowercase()
     };
     let now = ctx.now;
     match state.as_str() {
@@ -244,12 +222,7 @@ pub fn hook(ctx: &mut Ctx<'_>) -> Handled {
             Ok(Answer::done())
         }
         "onhook" => {
-            if let Some(idx) = ctx
-                .phone
-                .calls
-                .iter()
-                .rposition(|c| c.state == CallState::Connected)
-            {
+            if let Some(idx) = ctx.phone.calls.iter().rposition(|c| c.state == CallState::Connected) {
                 let log = !ctx.fault(crate::emulator::faults::Fault::CallNotLogged);
                 ctx.phone.end_call(idx, now, log);
             }

@@ -41,29 +41,17 @@ impl Spelling {
     }
 
     fn value(self, label: &str) -> String {
-        if self.lower_case {
-            label.to_ascii_lowercase()
-        } else {
-            label.to_string()
-        }
+        if self.lower_case { label.to_ascii_lowercase() } else { label.to_string() }
     }
 
     /// The handle as v1 (`v1`) or v2 shows it.
     fn handle(self, call: &Call, v1: bool) -> String {
-        if v1 != self.other_handles {
-            format!("0x{}", call.handle_hex())
-        } else {
-            call.handle_hex()
-        }
+        if v1 != self.other_handles { format!("0x{}", call.handle_hex()) } else { call.handle_hex() }
     }
 
     /// The duration member's name on v1 (`v1`) or v2.
     fn duration(self, v1: bool) -> &'static str {
-        if v1 != self.durations_swapped {
-            "DurationInSeconds"
-        } else {
-            "DurationSeconds"
-        }
+        if v1 != self.durations_swapped { "DurationInSeconds" } else { "DurationSeconds" }
     }
 }
 
@@ -74,11 +62,7 @@ pub fn call_status_v1(ctx: &mut Ctx<'_>) -> Handled {
             // E55's other reading: success, with no call to describe.
             return Ok(Answer::ok(json!({})));
         }
-        return Err(Answer::status(if ctx.fault(Fault::StatusUndocumented) {
-            "4999"
-        } else {
-            "4007"
-        }));
+        return Err(Answer::status(if ctx.fault(Fault::StatusUndocumented) { "4999" } else { "4007" }));
     };
     let spell = Spelling::of(ctx);
     let call = &ctx.phone.calls[idx];
@@ -88,18 +72,11 @@ pub fn call_status_v1(ctx: &mut Ctx<'_>) -> Handled {
     data.insert("Protocol".into(), json!(call.protocol));
     data.insert("CallState".into(), json!(spell.value(call.state.label())));
     // E10: real v1 answers say `LineId`; the manual prints `LineID`.
-    let line_key = if ctx.reading(Reading::LineIdAsPrinted) {
-        "LineID"
-    } else {
-        "LineId"
-    };
+    let line_key = if ctx.reading(Reading::LineIdAsPrinted) { "LineID" } else { "LineId" };
     data.insert(line_key.into(), json!(call.line.to_string()));
     data.insert("RemotePartyName".into(), json!(call.remote_name));
     data.insert("RemotePartyNumber".into(), json!(call.remote_number));
-    data.insert(
-        spell.duration(true).into(),
-        json!(call.duration(ctx.now).as_secs().to_string()),
-    );
+    data.insert(spell.duration(true).into(), json!(call.duration(ctx.now).as_secs().to_string()));
     Ok(Answer::ok(Value::Object(data)))
 }
 
@@ -223,7 +200,5 @@ pub fn sip_status(ctx: &mut Ctx<'_>) -> Handled {
             json!({"Name": s.value("reg.1.address"), "TotalEvents": registered.to_string(), "TotalCalls": ctx.phone.calls.len().to_string(), "TotalUser": users.len().to_string()}),
         ));
     }
-    Ok(Answer::ok(
-        json!({"TotalUser": users.len().to_string(), "User": users}),
-    ))
+    Ok(Answer::ok(json!({"TotalUser": users.len().to_string(), "User": users})))
 }
