@@ -133,6 +133,19 @@ pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str
         .map(|(_, c)| c)
 }
 
+/// serde's "unknown field `x`, expected one of `a`, `b`" as a did-you-mean (or the list
+/// of keys allowed there); `None` for any other message. Shared by every TOML file the
+/// tool reads (suites, profiles, errata, inventories, waivers).
+pub fn unknown_key_hint(message: &str) -> Option<String> {
+    let rest = message.strip_prefix("unknown field `")?;
+    let word = rest.split('`').next().unwrap_or("");
+    let expected: Vec<&str> = rest.split('`').skip(2).step_by(2).collect();
+    Some(match did_you_mean(word, expected.iter().copied()) {
+        Some(near) => format!("did you mean `{near}`? unknown keys are errors so a typo never goes unnoticed"),
+        None => format!("remove `{word}` or use one of: {}", expected.join(", ")),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -316,13 +316,8 @@ fn first_line(s: &str) -> &str {
 
 /// Turn serde's "unknown field `x`, expected one of `a`, `b`" into a did-you-mean.
 fn hint_for_toml_error(message: &str) -> String {
-    if let Some(rest) = message.strip_prefix("unknown field `") {
-        let word = rest.split('`').next().unwrap_or("");
-        let expected: Vec<&str> = rest.split('`').skip(2).step_by(2).collect();
-        if let Some(near) = did_you_mean(word, expected.iter().copied()) {
-            return format!("did you mean `{near}`? unknown keys are errors so a typo never disables a check");
-        }
-        return format!("remove `{word}` or use one of: {}", expected.join(", "));
+    if let Some(hint) = super::error::unknown_key_hint(message) {
+        return hint;
     }
     if message.starts_with("unknown variant") {
         return "use one of the values listed in the message".into();

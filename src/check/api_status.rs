@@ -88,6 +88,9 @@ fn quoted_or_list(codes: &[String]) -> String {
 }
 
 /// Implicit rules for one answer to a well-formed request at `endpoint`.
+///
+/// Kept whole as one decision table read top to bottom: the form of `Status` first
+/// (absent, not a code, a number), then the code against the table and the section's list.
 pub fn implicit(ctx: &Context, endpoint: &Endpoint, step: &str, obs: &Observed) -> Vec<Finding> {
     let (Some(resp), Some(json)) = (obs.response, obs.json.as_ref()) else {
         return vec![];

@@ -218,17 +218,9 @@ pub fn run(args: LabRunArgs) -> ExitCode {
         Ok(rt) => rt,
         Err(code) => return code,
     };
-    let history = if args.no_history {
-        None
-    } else {
-        let spec = db_spec(args.db.as_deref(), Some(&args.inventory)).unwrap_or_default();
-        match runtime.block_on(Database::open(&spec)) {
-            Ok(db) => Some(db),
-            Err(e) => {
-                eprintln!("error: {e}");
-                return exit::code(exit::CANNOT_JUDGE);
-            }
-        }
+    let history = match open_history(&args, &runtime) {
+        Ok(h) => h,
+        Err(code) => return code,
     };
 
     let run_id = args.run_id.clone().unwrap_or_else(|| format!("lab-{}-{}", now_ms(), std::process::id()));
@@ -239,17 +231,7 @@ pub fn run(args: LabRunArgs) -> ExitCode {
         inventory: Some(args.inventory.display().to_string()),
     };
     let reservations = Reservations::new(inventory.lock_dir(), history.clone(), holder_id(&run_id), args.lease);
-    let options = FleetOptions {
-        suite: args.suite,
-        fuzz_duration: args.duration,
-        max_devices: args.max_devices as usize,
-        partition: args.partition,
-        case_partition,
-        filters: args.filter.clone(),
-        skips: args.skip.clone(),
-        report_dir: args.report_dir.clone(),
-        progress: true,
-    };
+    let options = fleet_options(&args, case_partition);
     if let Err(e) = std::fs::create_dir_all(&args.report_dir) {
         eprintln!(
             "error: cannot create --report-dir `{}`: {e} (hint: pick a writable directory)",
@@ -285,6 +267,31 @@ pub fn run(args: LabRunArgs) -> ExitCode {
     let code = finish(&report, &args.report_dir, &lab_redactor(&inventory));
     runtime.shutdown_background();
     code
+}
+
+/// The history database (`--db`, POLYCONFORM_LAB_DB, or SQLite next to the inventory),
+/// unless `--no-history`.
+fn open_history(args: &LabRunArgs, runtime: &tokio::runtime::Runtime) -> Result<Option<Database>, ExitCode> {
+    if args.no_history {
+        return Ok(None);
+    }
+    let spec = db_spec(args.db.as_deref(), Some(&args.inventory)).unwrap_or_default();
+    runtime.block_on(Database::open(&spec)).map(Some).map_err(exit::cannot_judge)
+}
+
+/// What the fleet does on each phone, from the flags.
+fn fleet_options(args: &LabRunArgs, case_partition: Option<Partition>) -> FleetOptions {
+    FleetOptions {
+        suite: args.suite,
+        fuzz_duration: args.duration,
+        max_devices: args.max_devices as usize,
+        partition: args.partition,
+        case_partition,
+        filters: args.filter.clone(),
+        skips: args.skip.clone(),
+        report_dir: args.report_dir.clone(),
+        progress: true,
+    }
 }
 
 /// The phones of this run: those carrying every `--tags` tag, then this shard's share

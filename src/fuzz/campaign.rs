@@ -221,6 +221,10 @@ impl<'a> Campaign<'a> {
     }
 
     /// Run the campaign.
+    ///
+    /// Longer than most functions on purpose: it is the one loop whose local state (the
+    /// window since the last health check, retirements, the outage flag) the steps share;
+    /// each step it takes is a named method or function.
     pub async fn run(&self, ticker: &mut Ticker) -> Summary {
         let mut s = Summary::default();
         let mut generator =
@@ -474,6 +478,9 @@ impl<'a> Campaign<'a> {
     /// anything else a new finding. After an outage a failure that does not repeat was
     /// the outage's doing (the phone-unhealthy finding names the request that caused it)
     /// and is dropped; elsewhere it is saved as flaky, unless its pair was found already.
+    ///
+    /// Kept whole: confirm, shrink and attribute are one decision, and splitting it would
+    /// pass the same eight values through three more signatures.
     #[allow(clippy::too_many_arguments)]
     async fn attribute(
         &self,

@@ -408,7 +408,7 @@ impl Fleet {
                     full.cases = spill::read_back(path)?;
                     let _ = std::fs::remove_file(path);
                 }
-                write_device_reports(&full, &dir, &redactor)
+                crate::report::write_all(&full, &dir, &redactor)
             })
             .await
             .unwrap_or_else(|e| Err(std::io::Error::other(e)));
@@ -556,14 +556,6 @@ fn device_config(d: &InventoryDevice) -> DeviceConfig {
         timeout: d.timeout,
         pace: d.pace,
     }
-}
-
-fn write_device_reports(record: &RunRecord, dir: &std::path::Path, redactor: &Redactor) -> std::io::Result<()> {
-    std::fs::create_dir_all(dir)?;
-    crate::report::json::write(record, dir, redactor)?;
-    crate::report::junit::write(record, dir, redactor)?;
-    let redact = |s: &str| redactor.redact(s);
-    crate::report::html::write_redacted(record, dir, &redact)
 }
 
 /// `trio-a  COMPLETED  312 case(s): 2 FAIL, 300 PASS, ... in 41.2 s`.

@@ -495,13 +495,8 @@ fn resolve_password(
 }
 
 fn hint_for_toml_error(message: &str) -> String {
-    if let Some(rest) = message.strip_prefix("unknown field `") {
-        let word = rest.split('`').next().unwrap_or("");
-        let expected: Vec<&str> = rest.split('`').skip(2).step_by(2).collect();
-        if let Some(near) = did_you_mean(word, expected.iter().copied()) {
-            return format!("did you mean `{near}`? unknown keys are errors so a typo never goes unnoticed");
-        }
-        return format!("remove `{word}` or use one of: {}", expected.join(", "));
+    if let Some(hint) = crate::catalogue::error::unknown_key_hint(message) {
+        return hint;
     }
     if message.starts_with("missing field") {
         return "every `[[device]]` needs `name` and `target`; see README.md, \"Nightly lab runs\"".into();

@@ -12,17 +12,13 @@
 
 use super::record::{DeviceRun, DeviceState, LabReport};
 use super::redaction::LabRedactor;
-use crate::verdict::Verdict;
+use crate::report::junit::{CaseOutcome, case_outcome};
+use crate::report::markup;
 use std::fmt::Write as _;
 use std::io::Write;
 
-/// How one testcase ended.
-enum Status {
-    Success,
-    Failure { kind: String, message: String },
-    Error { kind: String, message: String },
-    Skipped { kind: String, message: String },
-}
+/// How one testcase ended: the single run's mapping, shared.
+type Status = CaseOutcome;
 
 struct Testcase {
     name: String,
@@ -50,23 +46,7 @@ fn testcases(d: &DeviceRun) -> Vec<Testcase> {
         });
     }
     for c in d.record.iter().flat_map(|r| &r.cases) {
-        let headline = || {
-            c.findings
-                .iter()
-                .find(|f| f.verdict == c.verdict)
-                .map(|f| format!("{}: {}", f.requirement, f.actual))
-                .or_else(|| c.reason.clone())
-                .unwrap_or_else(|| c.verdict.label().to_string())
-        };
-        let status = match c.verdict {
-            Verdict::Fail => Status::Failure { kind: "FAIL".into(), message: headline() },
-            Verdict::Error => Status::Error { kind: "ERROR".into(), message: headline() },
-            Verdict::NotTested | Verdict::Waived => Status::Skipped {
-                kind: c.verdict.label().into(),
-                message: c.reason.clone().unwrap_or_else(|| c.verdict.label().into()),
-            },
-            Verdict::Pass | Verdict::Info | Verdict::NonStrict => Status::Success,
-        };
+        let status = case_outcome(c);
         out.push(Testcase {
             name: c.id.clone(),
             classname: format!("{}.{}", d.name, c.family.label()),
@@ -135,7 +115,7 @@ pub fn write(report: &LabReport, out: &mut impl Write, redactor: &LabRedactor) -
     writeln!(
         out,
         "<testsuites name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" time=\"{}\">",
-        attr(&redactor.redact(&format!("polyconform lab {}", report.run_id))),
+        markup::attribute(&redactor.redact(&format!("polyconform lab {}", report.run_id))),
         total.tests,
         total.failures,
         total.errors,
@@ -154,7 +134,7 @@ fn suite(d: &DeviceRun) -> String {
     let _ = writeln!(
         s,
         "    <testsuite name=\"{}\" tests=\"{}\" disabled=\"0\" errors=\"{}\" failures=\"{}\" skipped=\"{}\" time=\"{}\">",
-        attr(&d.name),
+        markup::attribute(&d.name),
         c.tests,
         c.errors,
         c.failures,
@@ -169,15 +149,15 @@ fn suite(d: &DeviceRun) -> String {
         props.extend(id.firmware.clone().map(|f| ("firmware", f)));
     }
     for (k, v) in props {
-        let _ = writeln!(s, "            <property name=\"{k}\" value=\"{}\"/>", attr(&v));
+        let _ = writeln!(s, "            <property name=\"{k}\" value=\"{}\"/>", markup::attribute(&v));
     }
     s.push_str("        </properties>\n");
     for t in &cases {
         let _ = write!(
             s,
             "        <testcase name=\"{}\" classname=\"{}\" time=\"{}\">",
-            attr(&t.name),
-            attr(&t.classname),
+            markup::attribute(&t.name),
+            markup::attribute(&t.classname),
             seconds(t.time_ms)
         );
         if let Some(v) = t.verdict {
@@ -186,13 +166,28 @@ fn suite(d: &DeviceRun) -> String {
         match &t.status {
             Status::Success => {}
             Status::Failure { kind, message } => {
-                let _ = write!(s, "<failure type=\"{}\" message=\"{}\"/>", attr(kind), attr(message));
+                let _ = write!(
+                    s,
+                    "<failure type=\"{}\" message=\"{}\"/>",
+                    markup::attribute(kind),
+                    markup::attribute(message)
+                );
             }
             Status::Error { kind, message } => {
-                let _ = write!(s, "<error type=\"{}\" message=\"{}\"/>", attr(kind), attr(message));
+                let _ = write!(
+                    s,
+                    "<error type=\"{}\" message=\"{}\"/>",
+                    markup::attribute(kind),
+                    markup::attribute(message)
+                );
             }
             Status::Skipped { kind, message } => {
-                let _ = write!(s, "<skipped type=\"{}\" message=\"{}\"/>", attr(kind), attr(message));
+                let _ = write!(
+                    s,
+                    "<skipped type=\"{}\" message=\"{}\"/>",
+                    markup::attribute(kind),
+                    markup::attribute(message)
+                );
             }
         }
         s.push_str("</testcase>\n");
@@ -205,36 +200,17 @@ fn seconds(ms: u64) -> String {
     format!("{:.3}", ms as f64 / 1000.0)
 }
 
-/// Escape for an attribute value; characters XML 1.0 cannot hold become U+FFFD.
-fn attr(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\n' => out.push_str("&#10;"),
-            '\r' => out.push_str("&#13;"),
-            '\t' => out.push_str("&#9;"),
-            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push('\u{FFFD}'),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::super::record::sample::{device, report};
     use super::*;
     use crate::catalogue::case::Family;
     use crate::record::model::sample::{case, record};
+    use crate::verdict::Verdict;
 
     #[test]
     fn attributes_escape_markup_quotes_newlines_and_control_characters() {
-        assert_eq!(attr("a<b & \"c\"\n\u{1}'"), "a&lt;b &amp; &quot;c&quot;&#10;\u{FFFD}&apos;");
+        assert_eq!(markup::attribute("a<b & \"c\"\n\u{1}'"), "a&lt;b &amp; &quot;c&quot;&#10;\u{FFFD}&apos;");
     }
 
     #[test]

@@ -9,7 +9,7 @@
 use super::record::{DeviceRun, DeviceState, LabReport};
 use crate::catalogue::case::Family;
 use crate::record::model::CaseRecord;
-use crate::report::html::{class, duration, esc};
+use crate::report::markup::{class, duration, text as esc};
 use crate::verdict::Verdict;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;

@@ -43,34 +43,57 @@ pub fn write(record: &RunRecord, dir: &Path, redactor: &Redactor) -> std::io::Re
     std::fs::write(dir.join("junit.xml"), xml)
 }
 
+/// How a case ends in JUnit terms, whoever writes the XML (this report, the lab's
+/// streamed one): FAIL is a failure, ERROR an error, NOT-TESTED and WAIVED skipped, PASS,
+/// INFO and NON-STRICT successes. The message is not yet redacted.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CaseOutcome {
+    Success,
+    Failure { kind: String, message: String },
+    Error { kind: String, message: String },
+    Skipped { kind: String, message: String },
+}
+
+/// The JUnit outcome of one case, with its headline (the deciding finding, else the
+/// reason, else the verdict).
+pub fn case_outcome(c: &CaseRecord) -> CaseOutcome {
+    let headline = || {
+        c.findings
+            .iter()
+            .find(|f| f.verdict == c.verdict)
+            .map(|f| format!("{}: {}", f.requirement, f.actual))
+            .or_else(|| c.reason.clone())
+            .unwrap_or_else(|| c.verdict.label().to_string())
+    };
+    match c.verdict {
+        Verdict::Fail => CaseOutcome::Failure { kind: "FAIL".into(), message: headline() },
+        Verdict::Error => CaseOutcome::Error { kind: "ERROR".into(), message: headline() },
+        Verdict::NotTested | Verdict::Waived => CaseOutcome::Skipped {
+            kind: c.verdict.label().into(),
+            message: c.reason.clone().unwrap_or_else(|| c.verdict.label().into()),
+        },
+        Verdict::Pass | Verdict::Info | Verdict::NonStrict => CaseOutcome::Success,
+    }
+}
+
 fn test_case(c: &CaseRecord, redactor: &Redactor) -> TestCase {
-    let headline = c
-        .findings
-        .iter()
-        .filter(|f| f.verdict == c.verdict)
-        .map(|f| format!("{}: {}", f.requirement, f.actual))
-        .next()
-        .or_else(|| c.reason.clone())
-        .unwrap_or_else(|| c.verdict.label().to_string());
-    let headline = redactor.redact(&headline);
-    let status = match c.verdict {
-        Verdict::Fail => {
+    let status = match case_outcome(c) {
+        CaseOutcome::Failure { kind, message } => {
             let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
-            s.set_type("FAIL").set_message(headline);
+            s.set_type(kind).set_message(redactor.redact(&message));
             s
         }
-        Verdict::Error => {
+        CaseOutcome::Error { kind, message } => {
             let mut s = TestCaseStatus::non_success(NonSuccessKind::Error);
-            s.set_type("ERROR").set_message(headline);
+            s.set_type(kind).set_message(redactor.redact(&message));
             s
         }
-        Verdict::NotTested | Verdict::Waived => {
+        CaseOutcome::Skipped { kind, message } => {
             let mut s = TestCaseStatus::skipped();
-            s.set_type(c.verdict.label())
-                .set_message(redactor.redact(c.reason.as_deref().unwrap_or(c.verdict.label())));
+            s.set_type(kind).set_message(redactor.redact(&message));
             s
         }
-        Verdict::Pass | Verdict::Info | Verdict::NonStrict => TestCaseStatus::success(),
+        CaseOutcome::Success => TestCaseStatus::success(),
     };
     let mut tc = TestCase::new(c.id.as_str(), status);
     tc.set_classname(format!("{}.{}", c.family.label(), c.endpoint.as_deref().unwrap_or("general")));

@@ -7,6 +7,7 @@ pub mod curl;
 pub mod html;
 pub mod json;
 pub mod junit;
+pub mod markup;
 pub mod progress;
 pub mod redact;
 
