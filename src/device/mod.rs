@@ -6,6 +6,7 @@
 pub mod client;
 pub mod exchange;
 pub mod gate;
+pub mod secret;
 pub mod tls;
 
 pub use client::{Credentials, Device, DeviceConfig, DeviceError};

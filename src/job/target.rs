@@ -8,6 +8,7 @@
 //! Shared by `run`, `fuzz`, `replay` and `snapshot`.
 
 use crate::catalogue::Profile;
+use crate::device::secret::{PasswordFileError, read_password_file};
 use crate::device::tls::{Trust, parse_pin};
 use crate::device::{Credentials, Device, DeviceConfig, DeviceError};
 use crate::emulator::{Emulator, EmulatorConfig};
@@ -204,13 +205,13 @@ pub fn resolve_password(args: &TargetOptions) -> Result<Option<String>, TargetEr
         return Ok(Some(pw.clone()));
     }
     if let Some(path) = &args.password_file {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| TargetError::PasswordFile { path: path.clone(), detail: e.to_string() })?;
-        let first = text.lines().next().unwrap_or("").trim_end_matches('\r');
-        if first.is_empty() {
-            return Err(TargetError::EmptyPasswordFile(path.clone()));
-        }
-        return Ok(Some(first.to_string()));
+        return match read_password_file(path) {
+            Ok(pw) => Ok(Some(pw)),
+            Err(PasswordFileError::Empty) => Err(TargetError::EmptyPasswordFile(path.clone())),
+            Err(PasswordFileError::Unreadable(e)) => {
+                Err(TargetError::PasswordFile { path: path.clone(), detail: e.to_string() })
+            }
+        };
     }
     Ok(std::env::var(PASSWORD_ENV).ok().filter(|p| !p.is_empty()))
 }

@@ -30,6 +30,7 @@
 
 use crate::catalogue::error::{SpecError, SpecErrors, did_you_mean};
 use crate::device::Credentials;
+use crate::device::secret::{PasswordFileError, read_password_file};
 use crate::device::tls::{Trust, parse_pin};
 use serde::Deserialize;
 use std::collections::BTreeSet;
@@ -471,16 +472,14 @@ fn resolve_password(
     }
     if let Some(file) = file {
         let p = base.join(file.get_ref());
-        return match std::fs::read_to_string(&p) {
-            Ok(text) => match text.lines().next().map(|l| l.trim_end_matches('\r')) {
-                Some(line) if !line.is_empty() => Ok((line.to_string(), format!("file {}", p.display()))),
-                _ => Err((
-                    Some(file.span()),
-                    format!("password file `{}` is empty", p.display()),
-                    "the password is the first line of the file".into(),
-                )),
-            },
-            Err(e) => Err((
+        return match read_password_file(&p) {
+            Ok(line) => Ok((line, format!("file {}", p.display()))),
+            Err(PasswordFileError::Empty) => Err((
+                Some(file.span()),
+                format!("password file `{}` is empty", p.display()),
+                "the password is the first line of the file".into(),
+            )),
+            Err(PasswordFileError::Unreadable(e)) => Err((
                 Some(file.span()),
                 format!("cannot read password file `{}`: {e}", p.display()),
                 "the path is relative to the inventory file".into(),
