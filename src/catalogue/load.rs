@@ -263,16 +263,9 @@ fn make_case(profile: &Profile, suite: &Suite, spec: &Arc<CaseSpec>, ep: Option<
     let steps = if spec.steps.is_empty() {
         vec![Step {
             name: "request".into(),
-            endpoint: None,
             request: spec.request.clone().unwrap_or_default(),
             expect: spec.expect.clone(),
-            capture: BTreeMap::new(),
-            poll_ms: None,
-            delay_ms: None,
-            quiet_ms: None,
-            away_ms: None,
-            setup: false,
-            timeout_ms: None,
+            ..Step::default()
         }]
     } else {
         spec.steps.clone()

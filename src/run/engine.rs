@@ -745,16 +745,8 @@ mod tests {
     fn step_capturing(name: &str, pointer: &str) -> Step {
         Step {
             name: "s".into(),
-            endpoint: None,
-            request: Default::default(),
-            expect: vec![],
             capture: BTreeMap::from([(name.to_string(), pointer.to_string())]),
-            poll_ms: None,
-            delay_ms: None,
-            quiet_ms: None,
-            away_ms: None,
-            setup: false,
-            timeout_ms: None,
+            ..Step::default()
         }
     }
 
