@@ -119,7 +119,7 @@ async fn lab_run(catalogue: &Arc<Catalogue>, phones: usize, dir: &Path) -> Figur
         filters: vec![],
         skips: vec![],
         report_dir: dir.join("reports"),
-        progress: false,
+        progress: None,
     };
     let reservations =
         Reservations::new(inv.lock_dir(), Some(db.clone()), holder_id(&run_id), Duration::from_secs(600));

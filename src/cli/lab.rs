@@ -258,7 +258,9 @@ pub fn run(args: LabRunArgs) -> ExitCode {
     runtime.spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {
             eprintln!("\ninterrupted: restoring the phones that are running and releasing their reservations...");
-            on_interrupt.interrupt().await;
+            for why in on_interrupt.interrupt().await {
+                eprintln!("error: RESTORE FAILED, the phone may be left changed: {why}");
+            }
             std::process::exit(i32::from(exit::CANNOT_JUDGE));
         }
     });
@@ -290,7 +292,7 @@ fn fleet_options(args: &LabRunArgs, case_partition: Option<Partition>) -> FleetO
         filters: args.filter.clone(),
         skips: args.skip.clone(),
         report_dir: args.report_dir.clone(),
-        progress: true,
+        progress: Some(print_line),
     }
 }
 
@@ -466,6 +468,11 @@ pub fn merge(args: LabMergeArgs) -> ExitCode {
     let merged = report::merge(reports);
     // The shard reports were redacted when written; masking headers again costs nothing.
     finish(&merged, &args.out, &LabRedactor::new(std::iter::empty()))
+}
+
+/// A phone's progress line, as it finishes.
+fn print_line(line: &str) {
+    println!("{line}");
 }
 
 #[cfg(test)]

@@ -203,7 +203,9 @@ fn start_engine(args: &RunArgs, job: &Job, allow_destructive: bool) -> Result<Ar
     let on_interrupt = engine.clone();
     job.on_ctrl_c(async move {
         eprintln!("\ninterrupted: restoring the phone (ending the run's calls, writing config back)...");
-        on_interrupt.restore().await;
+        if let Err(why) = on_interrupt.restore_checked().await {
+            eprintln!("error: RESTORE FAILED, the phone may be left changed: {why}");
+        }
         std::process::exit(i32::from(exit::CANNOT_JUDGE));
     });
     Ok(engine)

@@ -64,8 +64,8 @@ pub struct FleetOptions {
     pub filters: Vec<String>,
     pub skips: Vec<String>,
     pub report_dir: PathBuf,
-    /// Print one line per phone as it finishes.
-    pub progress: bool,
+    /// Where to show one line per phone as it finishes (the command line prints it; None: quiet).
+    pub progress: Option<fn(&str)>,
 }
 
 /// Everything one lab run shares.
@@ -157,17 +157,24 @@ impl Fleet {
     }
 
     /// Put back every phone that is running now (Ctrl-C), and free their reservations.
-    pub async fn interrupt(&self) {
+    /// Returns why a phone could not be put back, one line each.
+    pub async fn interrupt(&self) -> Vec<String> {
         let engines: Vec<Arc<Engine>> = self.active.lock().map(|a| a.values().cloned().collect()).unwrap_or_default();
         let mut restores = tokio::task::JoinSet::new();
         for e in engines {
-            restores.spawn(async move { e.restore().await });
+            restores.spawn(async move { e.restore_checked().await.err().map(|why| format!("{}: {why}", e.label())) });
         }
-        while restores.join_next().await.is_some() {}
+        let mut failed = Vec::new();
+        while let Some(done) = restores.join_next().await {
+            if let Ok(Some(why)) = done {
+                failed.push(why);
+            }
+        }
         if let Some(db) = &self.history {
             let _ =
                 db.execute("DELETE FROM reservations WHERE holder = $1", vec![self.reservations.holder().into()]).await;
         }
+        failed
     }
 
     fn note(&self, text: String) {
@@ -223,8 +230,8 @@ impl Fleet {
             run.notes.push(text.clone());
             self.note(text);
         }
-        if self.options.progress {
-            println!("{}", progress_line(&run));
+        if let Some(show) = self.options.progress {
+            show(&progress_line(&run));
         }
         run
     }

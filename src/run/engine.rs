@@ -185,14 +185,6 @@ impl Engine {
         outcome::record(case, run, self.options.strict, reproducer, started.elapsed().as_millis() as u64)
     }
 
-    /// Put the phone back: end the calls the run made, write back config values and the
-    /// transfer type. Idempotent; failures are printed loudly on stderr.
-    pub async fn restore(&self) {
-        if let Err(why) = self.restore_checked().await {
-            eprintln!("error: RESTORE FAILED, the phone may be left changed: {why}");
-        }
-    }
-
     /// [`Engine::restore`], with the failure returned.
     pub async fn restore_checked(&self) -> Result<(), String> {
         let mut log = Vec::new();
@@ -743,11 +735,7 @@ mod tests {
     }
 
     fn step_capturing(name: &str, pointer: &str) -> Step {
-        Step {
-            name: "s".into(),
-            capture: BTreeMap::from([(name.to_string(), pointer.to_string())]),
-            ..Step::default()
-        }
+        Step { name: "s".into(), capture: BTreeMap::from([(name.to_string(), pointer.to_string())]), ..Step::default() }
     }
 
     #[test]
