@@ -16,9 +16,18 @@ fn polyconform(args: &[&str]) -> (Option<i32>, String, String) {
 
 #[test]
 fn help_exits_0_for_every_command() {
-    for cmd in [&["--help"][..], &["run", "--help"], &["fuzz", "--help"], &["replay", "--help"], &["emulate", "--help"],
-        &["list", "--help"], &["lint", "--help"], &["snapshot", "--help"], &["lab", "--help"], &["lab", "run", "--help"]]
-    {
+    for cmd in [
+        &["--help"][..],
+        &["run", "--help"],
+        &["fuzz", "--help"],
+        &["replay", "--help"],
+        &["emulate", "--help"],
+        &["list", "--help"],
+        &["lint", "--help"],
+        &["snapshot", "--help"],
+        &["lab", "--help"],
+        &["lab", "run", "--help"],
+    ] {
         let (code, stdout, _) = polyconform(cmd);
         assert_eq!(code, Some(0), "{cmd:?}");
         assert!(stdout.contains("Usage"), "{cmd:?}: {stdout}");

@@ -28,8 +28,24 @@ pub fn default_out_dir(profile: &str) -> PathBuf {
     Path::new("fuzz").join("repros").join(profile)
 }
 
+/// Why a campaign has nothing to call.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SelectError {
+    #[error(
+        "no endpoint of profile `{profile}` matches {patterns} (hint: `polyconform list --profile {profile}` shows every id and path)"
+    )]
+    NoMatch { profile: String, patterns: String },
+    /// Each endpoint that matched, with why it is left out.
+    #[error("nothing to fuzz: {}", .0.join("; "))]
+    NothingAllowed(Vec<String>),
+}
+
 /// The endpoints a campaign may call.
-pub fn select_endpoints(profile: &Profile, patterns: &[String], allow_mutating: bool) -> Result<Vec<Endpoint>, String> {
+pub fn select_endpoints(
+    profile: &Profile,
+    patterns: &[String],
+    allow_mutating: bool,
+) -> Result<Vec<Endpoint>, SelectError> {
     let matches = |e: &Endpoint| {
         patterns.is_empty()
             || patterns.iter().any(|p| {
@@ -39,12 +55,10 @@ pub fn select_endpoints(profile: &Profile, patterns: &[String], allow_mutating: 
     };
     let wanted: Vec<&Endpoint> = profile.endpoints.iter().filter(|e| matches(e)).collect();
     if wanted.is_empty() {
-        return Err(format!(
-            "no endpoint of profile `{}` matches {} (hint: `polyconform list --profile {}` shows every id and path)",
-            profile.id,
-            patterns.iter().map(|p| format!("`{p}`")).collect::<Vec<_>>().join(", "),
-            profile.id
-        ));
+        return Err(SelectError::NoMatch {
+            profile: profile.id.clone(),
+            patterns: patterns.iter().map(|p| format!("`{p}`")).collect::<Vec<_>>().join(", "),
+        });
     }
     let allowed: Vec<Endpoint> = wanted
         .iter()
@@ -59,7 +73,7 @@ pub fn select_endpoints(profile: &Profile, patterns: &[String], allow_mutating: 
                 s => format!("{} is {}: never fuzzed", e.id, s.label()),
             })
             .collect();
-        return Err(format!("nothing to fuzz: {}", reasons.join("; ")));
+        return Err(SelectError::NothingAllowed(reasons));
     }
     Ok(allowed)
 }
@@ -154,11 +168,11 @@ mod tests {
     #[test]
     fn patterns_explain_why_nothing_is_left() {
         let p = profile();
-        let err = select_endpoints(&p, &["callctrl/dial".into()], false).unwrap_err();
+        let err = select_endpoints(&p, &["callctrl/dial".into()], false).unwrap_err().to_string();
         assert!(err.contains("--allow-mutating"), "{err}");
-        let err = select_endpoints(&p, &["factoryReset".into()], true).unwrap_err();
+        let err = select_endpoints(&p, &["factoryReset".into()], true).unwrap_err().to_string();
         assert!(err.contains("never fuzzed"), "{err}");
-        let err = select_endpoints(&p, &["nothing-like-this".into()], true).unwrap_err();
+        let err = select_endpoints(&p, &["nothing-like-this".into()], true).unwrap_err().to_string();
         assert!(err.contains("polyconform list"), "{err}");
         assert_eq!(select_endpoints(&p, &["config/get".into()], false).unwrap().len(), 1);
     }

@@ -463,7 +463,7 @@ impl Fleet {
         };
         let endpoints = match crate::fuzz::setup::select_endpoints(profile, &[], false) {
             Ok(e) => e,
-            Err(why) => return unfinished(why),
+            Err(why) => return unfinished(why.to_string()),
         };
         let seed = fuzz_seed(&self.meta.run_id, &d.name);
         let out_dir = self.options.report_dir.join(&d.name).join("fuzz");

@@ -178,15 +178,17 @@ impl Engine {
             Err(SetupError::Fault(f)) => run.faults.push(f),
         }
         if let Err(why) = self.clean_up(case, &mut run.exchanges).await {
-            run.faults.push(HarnessFault::Restore(why));
+            run.faults.push(HarnessFault::Restore(why.to_string()));
         }
 
         let reproducer = self.reproducer(&run);
         outcome::record(case, run, self.options.strict, reproducer, started.elapsed().as_millis() as u64)
     }
 
-    /// [`Engine::restore`], with the failure returned.
-    pub async fn restore_checked(&self) -> Result<(), String> {
+    /// Put the phone back: end the calls the run made, write back config values and the
+    /// transfer type. Idempotent; what could not be put back is returned for the caller
+    /// to show (the command line prints it, the record keeps it as a note).
+    pub async fn restore_checked(&self) -> Result<(), safety::RestoreFailed> {
         let mut log = Vec::new();
         let mut phone = self.phone(&mut log);
         safety::restore_all(&mut phone, &self.ledger, self.options.timeout).await
@@ -215,7 +217,7 @@ impl Engine {
 
     /// Settle after one case: wait for a phone a step may have sent away, end calls,
     /// write config and the transfer type back (see `safety.rs`).
-    async fn clean_up(&self, case: &Case, log: &mut Vec<Exchange>) -> Result<(), String> {
+    async fn clean_up(&self, case: &Case, log: &mut Vec<Exchange>) -> Result<(), safety::RestoreFailed> {
         let away = safety::may_be_away(&self.profile, log);
         let mut phone = self.phone(log);
         safety::clean_up(&mut phone, &self.ledger, self.options.timeout, case, away).await

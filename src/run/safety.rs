@@ -121,7 +121,7 @@ pub async fn clean_up<T: Transport>(
     timeout: Duration,
     case: &Case,
     may_be_away: bool,
-) -> Result<(), String> {
+) -> Result<(), RestoreFailed> {
     let mut problems = Vec::new();
     // A phone that accepted a destructive request is watched for the reboot; when
     // nothing was accepted `wait-ready` only checks once that the phone answers,
@@ -134,8 +134,8 @@ pub async fn clean_up<T: Transport>(
         }
     }
     let check_calls = case.spec.cleanup.contains(&Cleanup::EndCalls);
-    if let Err(e) = restore_into(phone, ledger, timeout, check_calls).await {
-        problems.push(e);
+    if let Err(RestoreFailed(more)) = restore_into(phone, ledger, timeout, check_calls).await {
+        problems.extend(more);
     }
     joined(problems)
 }
@@ -145,13 +145,18 @@ pub async fn restore_all<T: Transport>(
     phone: &mut Phone<'_, T>,
     ledger: &Mutex<Ledger>,
     timeout: Duration,
-) -> Result<(), String> {
+) -> Result<(), RestoreFailed> {
     restore_into(phone, ledger, timeout, false).await
 }
 
-/// Ok, or every problem in one sentence.
-fn joined(problems: Vec<String>) -> Result<(), String> {
-    if problems.is_empty() { Ok(()) } else { Err(problems.join("; ")) }
+/// What could not be put back, one problem each (shown as one sentence).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{}", .0.join("; "))]
+pub struct RestoreFailed(pub Vec<String>);
+
+/// Ok, or every problem.
+fn joined(problems: Vec<String>) -> Result<(), RestoreFailed> {
+    if problems.is_empty() { Ok(()) } else { Err(RestoreFailed(problems)) }
 }
 
 async fn restore_into<T: Transport>(
@@ -159,7 +164,7 @@ async fn restore_into<T: Transport>(
     ledger: &Mutex<Ledger>,
     timeout: Duration,
     check_calls: bool,
-) -> Result<(), String> {
+) -> Result<(), RestoreFailed> {
     let mut problems = Vec::new();
     let has_calls = !ledger.lock().await.calls.is_empty();
     if (has_calls || check_calls)
