@@ -1,7 +1,7 @@
 //! The reference phone: an emulated Poly Trio or VVX that follows the manual.
 //!
-//! It reads `spec` (the manual as data: endpoints, codes, limits) and never `check`,
-//! `run` or `fuzz`, so the judge and the defendant share only the manual. Every rule it
+//! It reads `catalogue` (the manual as data: endpoints, codes, limits) and never `check`,
+//! `run`, `report`, `fuzz` or `lab`, so the judge and the defendant share only the manual. Every rule it
 //! plays comes from the profile: which endpoints exist (uploadBgCapture and webSignIn
 //! only on Trio, simulateHook only on VVX), the body limit, the parameter limit, the
 //! factory password and the codes an endpoint may answer (VVX dial answers 4002 on an
@@ -20,9 +20,10 @@
 //! `credentials` (HTTP Basic), `input` (a request body as handlers see it), `answer`
 //! (rendering), `api` (one file per area of the manual), `state` and `settings` (the
 //! phone model), `faults` (every deliberate misbehaviour), `readings` (other readings of
-//! the manual), `control` (test hooks under `/control`), `tls`, `command`
-//! (`polyconform emulate`). `input`, `shared` and the files below them are leaves that
-//! `server`, `control` and `api` import, so no two files import each other.
+//! the manual), `control` (test hooks under `/control`), `tls`, `config` (how to run one
+//! phone), `parallel` (the second-request rule). `input`, `shared`, `config` and the files
+//! below them are leaves that `server`, `control` and `api` import, so no two files import
+//! each other. The command `polyconform emulate` is `cli::emulate`.
 //!
 //! Decisions where the manual is silent or vague are documented where they are made,
 //! with the manual section or the real-device evidence (research/real-devices.md).

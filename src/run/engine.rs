@@ -11,7 +11,7 @@
 //! 5. clean up, always, even when a step failed (see `safety.rs`).
 //!
 //! Every request the engine sends for a case is kept in the case's wire log; requests of
-//! the harness's own bookkeeping carry a step name starting with [`SETUP`] or [`CLEANUP`]
+//! the harness's own bookkeeping carry a step name starting with `SETUP` or `CLEANUP` (`steps.rs`)
 //! so readers can tell them from the case's steps. One engine talks to one phone and
 //! runs one case at a time: cases share the phone's state.
 
