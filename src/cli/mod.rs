@@ -14,6 +14,7 @@ pub mod fuzz;
 pub mod lab;
 pub mod lint;
 pub mod list;
+pub mod peer;
 pub mod replay;
 pub mod run;
 pub mod snapshot;

@@ -19,13 +19,15 @@
 //! must not pass as green).
 
 use super::exit;
+use super::peer::PeerArgs;
 use super::target::TargetArgs;
 use crate::catalogue::Case;
 use crate::job::{EmulatorSetup, Job};
 use crate::record::RunRecord;
 use crate::report::console;
 use crate::run::engine::{self, Engine};
-use crate::run::options::RunOptions;
+use crate::run::incoming::PeerRequest;
+use crate::run::options::{IncomingSource, RunOptions};
 use crate::run::{incoming, selection, trial};
 use clap::{Args, Parser as _};
 use libtest_mimic::{Arguments, FormatSetting};
@@ -60,9 +62,8 @@ pub struct RunArgs {
     /// Known deviations: case ids (or patterns) expected to FAIL on this profile.
     #[arg(long, value_name = "FILE")]
     pub waivers: Option<PathBuf>,
-    /// A second phone that can call the target, so answer/ignore/reject can be tested.
-    #[arg(long, value_name = "URL")]
-    pub peer: Option<String>,
+    #[command(flatten)]
+    pub peer: PeerArgs,
     /// Number the run dials for call-flow cases (must answer automatically on a real phone).
     #[arg(long, value_name = "NUMBER", default_value = "1000")]
     pub dial: String,
@@ -125,11 +126,24 @@ pub fn run(args: RunArgs) -> ExitCode {
         },
         None => None,
     };
-    let job = match Job::open(args.target.job(emulator_setup(&args))) {
+    let mut job = match Job::open(args.target.job(emulator_setup(&args))) {
         Ok(j) => j,
         Err(e) => return exit::setup_failed(&e),
     };
-    let engine = match start_engine(&args, &job, allow_destructive) {
+    let peer = match args.peer.request(&job.catalogue, &args.target.profile, &args.target.options(), &job.target) {
+        Ok(p) => p,
+        Err(msg) => {
+            job.stop();
+            return exit::cannot_judge(msg);
+        }
+    };
+    if let Some(p) = &peer
+        && let Some(password) = &p.options.password
+    {
+        // The peer's exchanges are in the case logs: its password is masked as well.
+        job.redactor = job.redactor.clone().also(&p.options.username, password);
+    }
+    let engine = match start_engine(&args, &job, peer.as_ref(), allow_destructive) {
         Ok(e) => e,
         Err(code) => {
             job.stop();
@@ -181,11 +195,19 @@ fn emulator_setup(args: &RunArgs) -> EmulatorSetup {
 
 /// The engine on the job's phone, after the preflight; Ctrl-C restores the phone and
 /// exits 2 (the run did not finish).
-fn start_engine(args: &RunArgs, job: &Job, allow_destructive: bool) -> Result<Arc<Engine>, ExitCode> {
-    let incoming = match job.runtime.block_on(incoming::source(args.peer.as_deref(), &job.target)) {
+fn start_engine(
+    args: &RunArgs,
+    job: &Job,
+    peer: Option<&PeerRequest>,
+    allow_destructive: bool,
+) -> Result<Arc<Engine>, ExitCode> {
+    let incoming = match job.runtime.block_on(incoming::source(peer, &job.target, &job.profile)) {
         Ok(source) => source,
-        Err(e) => return Err(exit::cannot_judge(format!("--peer: {e}"))),
+        Err(e) => return Err(exit::cannot_judge(job.redactor.redact(&format!("--peer: {e}")))),
     };
+    if let IncomingSource::Unavailable(why) = &incoming {
+        eprintln!("warning: {} (the incoming-call cases are NOT-TESTED)", job.redactor.redact(why));
+    }
     let options = RunOptions {
         allow_destructive,
         strict: args.strict,

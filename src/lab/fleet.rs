@@ -31,6 +31,7 @@ use crate::record::clock::{now_ms, now_rfc3339};
 use crate::record::model::{CaseRecord, RunRecord};
 use crate::report::redact::Redactor;
 use crate::run::engine::Engine;
+use crate::run::incoming::peer_source;
 use crate::run::options::{IncomingSource, RunOptions};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -245,7 +246,11 @@ impl Fleet {
     ) -> DeviceRun {
         let not_judged =
             |state, why: String| DeviceRun::not_judged(&d.name, &d.target, &d.profile, &d.tags, state, why);
-        let redactor = Redactor::new(&d.credentials.username, &d.credentials.password);
+        let mut redactor = Redactor::new(&d.credentials.username, &d.credentials.password);
+        if let Some(p) = peer {
+            // The peer's exchanges are in this phone's case logs.
+            redactor = redactor.also(&p.credentials.username, &p.credentials.password);
+        }
         let device = match Device::new(device_config(d)) {
             Ok(dev) => dev,
             Err(e) => return not_judged(DeviceState::Inconclusive, e.to_string()),
@@ -257,7 +262,7 @@ impl Fleet {
         };
 
         let mut notes = Vec::new();
-        let incoming = self.incoming(d, peer, peer_reservation, &mut notes).await;
+        let incoming = self.incoming(d, &device, profile, peer, peer_reservation, &mut notes).await;
         let options = RunOptions {
             allow_destructive: d.allow_destructive,
             strict: d.strict,
@@ -298,10 +303,14 @@ impl Fleet {
     }
 
     /// Where this phone's incoming calls come from: its own control endpoints, its peer
-    /// (reserved for the run), or nowhere (the cases are NOT-TESTED, with a note why).
+    /// (reserved for the run, and checked: it must answer and the number it dials must be
+    /// known), or nowhere. A peer that cannot be used makes the incoming-call cases
+    /// NOT-TESTED with the reason, which the run's notes repeat.
     async fn incoming(
         &self,
         d: &InventoryDevice,
+        device: &Device,
+        profile: &crate::catalogue::Profile,
         peer: Option<&InventoryDevice>,
         peer_reservation: &mut Option<Reservation>,
         notes: &mut Vec<String>,
@@ -312,28 +321,36 @@ impl Fleet {
         let Some(p) = peer else {
             return IncomingSource::None;
         };
-        match self.reservations.claim(&p.name).await {
-            Ok(Claim::Taken(r)) => match Device::new(device_config(p)) {
-                Ok(peer_device) => {
-                    *peer_reservation = Some(r);
-                    IncomingSource::Peer(peer_device)
-                }
-                Err(e) => {
-                    release(r).await;
-                    notes.push(format!("peer `{}` cannot be used ({e}): incoming-call cases are NOT-TESTED", p.name));
-                    IncomingSource::None
-                }
-            },
-            Ok(Claim::Busy(why)) => {
-                notes.push(format!("peer `{}` is busy ({why}): incoming-call cases are NOT-TESTED", p.name));
-                IncomingSource::None
-            }
+        let unavailable = |why: String, notes: &mut Vec<String>| {
+            notes.push(format!("{why}: incoming-call cases are NOT-TESTED"));
+            IncomingSource::Unavailable(why)
+        };
+        let r = match self.reservations.claim(&p.name).await {
+            Ok(Claim::Taken(r)) => r,
+            Ok(Claim::Busy(why)) => return unavailable(format!("peer `{}` is busy ({why})", p.name), notes),
+            Err(e) => return unavailable(format!("peer `{}` could not be reserved ({e})", p.name), notes),
+        };
+        let peer_profile = match self.catalogue.profile(&p.profile) {
+            Ok(pp) => pp.clone(),
             Err(e) => {
-                notes
-                    .push(format!("peer `{}` could not be reserved ({e}): incoming-call cases are NOT-TESTED", p.name));
-                IncomingSource::None
+                release(r).await;
+                return unavailable(format!("peer `{}` has no usable profile ({e})", p.name), notes);
             }
+        };
+        let peer_device = match Device::new(device_config(p)) {
+            Ok(dev) => dev,
+            Err(e) => {
+                release(r).await;
+                return unavailable(format!("peer `{}` cannot be used ({e})", p.name), notes);
+            }
+        };
+        *peer_reservation = Some(r);
+        let name = format!("`{}`", p.name);
+        let source = peer_source(name, peer_device, peer_profile, d.number.clone(), device, profile).await;
+        if let IncomingSource::Unavailable(why) = &source {
+            notes.push(format!("{why}: incoming-call cases are NOT-TESTED"));
         }
+        source
     }
 
     /// The conformance part (its wire logs spilled, its reports written) and the fuzz part

@@ -14,6 +14,7 @@
 //! target = "https://10.0.0.5"
 //! pin_sha256 = "AB:CD:..."               # instead of insecure
 //! peer = "vvx-b"                         # another inventory phone that can call this one
+//! number = "1001"                        # what the peer dials (default: line 1 of lineInfo)
 //! tags = ["room:lab-2", "rack:r1"]
 //!
 //! [[device]]
@@ -55,6 +56,8 @@ pub struct InventoryDevice {
     pub pace: Duration,
     /// Inventory name of a phone that can place incoming calls to this one.
     pub peer: Option<String>,
+    /// What the peer dials to ring this phone; `None` reads line 1 of its lineInfo.
+    pub number: Option<String>,
     /// The target serves the emulator's /control endpoints (incoming calls on demand).
     pub control: bool,
     /// Number dialled by call-flow cases.
@@ -241,6 +244,7 @@ impl EntryCheck<'_> {
             timeout,
             pace: Duration::from_millis(entry.pace_ms.or(d.pace_ms).unwrap_or(0)),
             peer: entry.peer.as_ref().map(|p| p.get_ref().clone()),
+            number: entry.number.clone(),
             control: entry.control.or(d.control).unwrap_or(false),
             dial: entry.dial.clone().or_else(|| d.dial.clone()).unwrap_or_else(|| "1000".into()),
             tags,
@@ -550,6 +554,7 @@ struct DeviceEntry {
     timeout_secs: Option<Spanned<f64>>,
     pace_ms: Option<u64>,
     peer: Option<Spanned<String>>,
+    number: Option<String>,
     control: Option<bool>,
     dial: Option<String>,
     #[serde(default)]

@@ -12,6 +12,11 @@ pub trait Transport {
     /// Send one request and return what happened (never fails: an unanswered request is
     /// an [`Exchange`] whose outcome says so).
     fn send(&mut self, step: &str, request: WireRequest) -> impl Future<Output = Exchange> + Send;
+
+    /// Keep an exchange made through another phone (the `--peer` that rings this one) in
+    /// the same log, so a case's wire log tells the whole story. A transport that keeps
+    /// no log drops it.
+    fn note(&mut self, _exchange: Exchange) {}
 }
 
 /// Straight through the device's gate: what the fuzzer's restores and the lab use.
@@ -78,6 +83,11 @@ impl<'p, T: Transport> Phone<'p, T> {
     /// endpoint), through the same transport and log.
     pub async fn send(&mut self, step: &str, request: WireRequest) -> Exchange {
         self.transport.send(step, request).await
+    }
+
+    /// See [`Transport::note`].
+    pub fn note(&mut self, exchange: Exchange) {
+        self.transport.note(exchange);
     }
 
     pub(super) async fn get(&mut self, step: &str, api: Api) -> Exchange {

@@ -1,4 +1,4 @@
-//! Calls: list them (callStatus), dial, hold, resume, reject and end them.
+//! Calls: list them (callStatus), dial, hold, resume, reject, end and hang them up.
 //!
 //! The harness needs these to set up call states a case requires and to end the calls it
 //! made. The two versions of callStatus list calls differently (v2: an array; v1: one
@@ -134,6 +134,19 @@ impl<T: Transport> Phone<'_, T> {
             return Ok(());
         }
         success(&ex, "endCall")
+    }
+
+    /// Hang up one call whatever its state: reject it while it rings, resume it first when
+    /// held (a held call cannot be ended, 4003), then end it. Whether the phone did shows
+    /// in the next call listing, so the answers are not judged here.
+    pub async fn hang_up(&mut self, step: &str, call: &CallInfo) {
+        if call.is_offering() && self.reject(step, &call.handle).await.is_ok() {
+            return;
+        }
+        if call.is_held() {
+            let _ = self.resume(step, &call.handle).await;
+        }
+        let _ = self.end_call(step, &call.handle).await;
     }
 }
 

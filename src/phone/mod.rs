@@ -1,6 +1,7 @@
 //! The phone's REST API as the harness itself speaks it: list, dial, hold, resume, reject
 //! and end calls, read and write config, read and write the transfer type, read device
-//! info and wait until the phone is ready, and the lab's "is the phone free?" probe.
+//! info and wait until the phone is ready, read the phone's own number (what a `--peer`
+//! dials), and the lab's "is the phone free?" probe.
 //!
 //! These are the requests of the harness's own bookkeeping (setting a case up, putting
 //! the phone back, fuzz restores, lab health), not the requests under test: the suites
@@ -19,6 +20,7 @@ pub mod calls;
 pub mod config;
 pub mod device_info;
 pub mod error;
+pub mod line_info;
 pub mod poll;
 pub mod transfer;
 

@@ -44,6 +44,15 @@ impl Redactor {
         Redactor { secrets }
     }
 
+    /// This redactor masking the secrets of a second set of credentials too (the `--peer`
+    /// phone's, when it has its own password).
+    pub fn also(mut self, username: &str, password: &str) -> Redactor {
+        self.secrets.extend(Redactor::new(username, password).secrets);
+        self.secrets.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
+        self.secrets.dedup();
+        self
+    }
+
     /// A redactor that only masks `Authorization:` headers (no known password).
     pub fn headers_only() -> Redactor {
         Redactor::default()

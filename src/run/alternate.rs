@@ -117,6 +117,10 @@ impl Transport for Routed<'_> {
     async fn send(&mut self, step: &str, request: WireRequest) -> Exchange {
         self.router.send(step, request, None, self.log).await.0
     }
+
+    fn note(&mut self, exchange: Exchange) {
+        self.log.push(exchange);
+    }
 }
 
 fn rerouted(endpoint: &Endpoint, a: &Alternate) -> Rerouted {

@@ -36,7 +36,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::options::RunOptions;
-use super::steps::{SETUP, is_case_step};
+use super::steps::{CLEANUP, SETUP, is_case_step};
 use crate::phone::poll::poll_pause;
 
 /// How long the engine waits for a phone that outlasted the run's patience to work through
@@ -191,7 +191,17 @@ impl Engine {
     pub async fn restore_checked(&self) -> Result<(), safety::RestoreFailed> {
         let mut log = Vec::new();
         let mut phone = self.phone(&mut log);
-        safety::restore_all(&mut phone, &self.ledger, self.options.timeout).await
+        let restored = safety::restore_all(&mut phone, &self.ledger, self.options.timeout).await;
+        let peer = self.hang_up_peer(&mut phone, CLEANUP).await;
+        safety::RestoreFailed::both(restored, peer)
+    }
+
+    /// End the calls the run made on the `--peer` (none when calls come from elsewhere).
+    async fn hang_up_peer(&self, phone: &mut Phone<'_, Routed<'_>>, prefix: &str) -> Result<(), String> {
+        match self.options.incoming.peer() {
+            Some(peer) => peer.hang_up(phone, &self.ledger, self.options.timeout, prefix).await,
+            None => Ok(()),
+        }
     }
 
     /// Read what the case changes, then set up its preconditions.
@@ -220,7 +230,11 @@ impl Engine {
     async fn clean_up(&self, case: &Case, log: &mut Vec<Exchange>) -> Result<(), safety::RestoreFailed> {
         let away = safety::may_be_away(&self.profile, log);
         let mut phone = self.phone(log);
-        safety::clean_up(&mut phone, &self.ledger, self.options.timeout, case, away).await
+        let cleaned = safety::clean_up(&mut phone, &self.ledger, self.options.timeout, case, away).await;
+        // After the target's calls: ending (or rejecting) its call usually ends the
+        // peer's too, and then there is nothing left to ask the peer.
+        let peer = self.hang_up_peer(&mut phone, CLEANUP).await;
+        safety::RestoreFailed::both(cleaned, peer)
     }
 
     async fn run_steps(&self, case: &Case, vars: &mut BTreeMap<String, String>, run: &mut CaseRun) {

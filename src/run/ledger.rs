@@ -12,6 +12,10 @@ use std::time::Instant;
 pub struct Ledger {
     /// Calls the run made (normalised handles); the harness ends only these.
     pub calls: BTreeSet<String>,
+    /// Set just before the `--peer` is asked to dial (the intent is recorded first, so a
+    /// dial whose answer never came is still cleaned up): the calls the peer already had,
+    /// which are not the run's. Cleanup ends every other call on the peer, then clears it.
+    pub peer_dialled: Option<BTreeSet<String>>,
     /// Config values to write back: parameter -> value before the case.
     pub config: BTreeMap<String, String>,
     /// The transfer type before the case.

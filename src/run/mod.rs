@@ -5,7 +5,7 @@
 //! filters and the destructive opt-in), `selection` (what the filters left out, as
 //! NOT-TESTED records), `incoming` (where incoming calls come from), `engine` (one case:
 //! set up, send, judge, clean up), `precondition` (call states and packet capture a case
-//! needs), `request` (suite request -> wire request, generated bodies), `alternate` (the
+//! needs), `peer` (a second phone that rings the target, and ends the calls it made), `request` (suite request -> wire request, generated bodies), `alternate` (the
 //! forms of a request the phone serves), `safety` (restore what a case changed, from the
 //! `ledger`), `outcome` (verdict of a case; device faults and harness faults kept apart).
 //! Small shared pieces: `options` (what a run may do), `steps` (the labels of the
@@ -23,6 +23,7 @@ pub mod ledger;
 pub mod notes;
 pub mod options;
 pub mod outcome;
+pub mod peer;
 pub mod precondition;
 pub mod request;
 pub mod safety;

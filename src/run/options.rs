@@ -1,6 +1,7 @@
 //! What a run may do and how it judges: the options every part of the engine reads.
 
-use crate::device::Device;
+use super::peer::Peer;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// What a run may do and how it judges.
@@ -26,5 +27,18 @@ pub enum IncomingSource {
     /// The target's emulator control endpoint (`POST /control/incoming`).
     Control,
     /// A second phone that calls the target (`--peer`).
-    Peer(Device),
+    Peer(Arc<Peer>),
+    /// A source was asked for but cannot be used (a lab peer that is busy or down, a
+    /// target whose own number cannot be read): such cases are NOT-TESTED with this reason.
+    Unavailable(String),
+}
+
+impl IncomingSource {
+    /// The peer, when calls come from one (its calls are ended in cleanup too).
+    pub fn peer(&self) -> Option<&Peer> {
+        match self {
+            IncomingSource::Peer(p) => Some(p),
+            _ => None,
+        }
+    }
 }

@@ -169,17 +169,19 @@ impl<T: Transport> Setup<'_, T> {
         }
     }
 
-    /// A ringing incoming call, from the emulator's control endpoint.
+    /// A ringing incoming call: from the `--peer`, or from the emulator's control endpoint.
     async fn ring(&mut self) -> Result<String, SetupError> {
+        const PRE: &str = "incoming-call";
         match &self.options.incoming {
             IncomingSource::None => Err(not_tested(
-                "incoming-call",
-                "no source of incoming calls (hint: run without --target to use the built-in emulator, whose control endpoint rings the phone)",
+                PRE,
+                "no source of incoming calls (hint: give --peer URL, a second phone that can call the target, or run without --target to use the built-in emulator, whose control endpoint rings the phone)",
             )),
-            IncomingSource::Peer(_) => Err(not_tested(
-                "incoming-call",
-                "calls from a --peer phone are not implemented yet (hint: run against the built-in emulator to test answer/ignore/reject)",
-            )),
+            IncomingSource::Unavailable(why) => Err(not_tested(PRE, why)),
+            IncomingSource::Peer(peer) => peer
+                .ring(&mut self.phone, self.ledger, self.options.timeout, &format!("{SETUP}{PRE}: "))
+                .await
+                .map_err(|why| not_tested(PRE, why)),
             IncomingSource::Control => {
                 let handle = self.inject_call().await?;
                 self.ledger.lock().await.calls.insert(handle.clone());

@@ -21,7 +21,7 @@ use crate::catalogue::profile::Safety;
 use crate::catalogue::{Case, Catalogue, Profile};
 use crate::device::{Exchange, Outcome, WireRequest};
 use crate::phone::poll::Poll;
-use crate::phone::{CallInfo, Phone, Transport, transfer};
+use crate::phone::{Phone, Transport, transfer};
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 use tokio::sync::Mutex;
@@ -154,6 +154,15 @@ pub async fn restore_all<T: Transport>(
 #[error("{}", .0.join("; "))]
 pub struct RestoreFailed(pub Vec<String>);
 
+impl RestoreFailed {
+    /// The problems of a restore and of one more step (the peer's calls), together.
+    pub fn both(restored: Result<(), RestoreFailed>, more: Result<(), String>) -> Result<(), RestoreFailed> {
+        let mut problems = restored.err().map(|RestoreFailed(p)| p).unwrap_or_default();
+        problems.extend(more.err());
+        joined(problems)
+    }
+}
+
 /// Ok, or every problem.
 fn joined(problems: Vec<String>) -> Result<(), RestoreFailed> {
     if problems.is_empty() { Ok(()) } else { Err(RestoreFailed(problems)) }
@@ -226,21 +235,9 @@ pub async fn end_run_calls<T: Transport>(
     let calls = phone.calls(&step).await.map_err(|e| e.to_string())?;
     let ours = ledger.lock().await.calls.clone();
     for call in calls.iter().filter(|c| ours.contains(&c.handle)) {
-        end_one(phone, &step, call).await;
+        phone.hang_up(&step, call).await;
     }
     wait_calls_gone(phone, ledger, timeout, prefix, &ours).await
-}
-
-/// Ask the phone to end one call; whether it did shows in the next call listing, so the
-/// answers themselves are not judged here.
-async fn end_one<T: Transport>(phone: &mut Phone<'_, T>, step: &str, call: &CallInfo) {
-    if call.is_offering() && phone.reject(step, &call.handle).await.is_ok() {
-        return;
-    }
-    if call.is_held() {
-        let _ = phone.resume(step, &call.handle).await;
-    }
-    let _ = phone.end_call(step, &call.handle).await;
 }
 
 /// Poll until none of `ours` is listed any more; the ledger keeps those still up.
