@@ -605,6 +605,7 @@ mod tests {
             summary: Default::default(),
             cases: vec![case, other],
             notes: vec![],
+            ended_early: None,
         };
         assert_eq!(idle_answers(&run, "GET", path), vec![json!({"Status": "4007"})]);
     }

@@ -111,13 +111,22 @@ fn collect_embedded(dir: &Dir<'_>, top: &str, out: &mut Vec<DataFile>) {
     }
 }
 
+/// Every `.toml` and `.json` file under `dir`; an error names the file or folder it is
+/// about (a file that is not UTF-8 is the usual one).
 fn collect_disk(root: &Path, dir: &Path, out: &mut Vec<DataFile>) -> std::io::Result<()> {
-    for entry in std::fs::read_dir(dir)? {
-        let path = entry?.path();
+    let about = |path: &Path, e: std::io::Error| {
+        let hint = match e.kind() {
+            std::io::ErrorKind::InvalidData => " (hint: data files must be UTF-8 text)",
+            _ => "",
+        };
+        std::io::Error::new(e.kind(), format!("`{}`: {e}{hint}", path.display()))
+    };
+    for entry in std::fs::read_dir(dir).map_err(|e| about(dir, e))? {
+        let path = entry.map_err(|e| about(dir, e))?.path();
         if path.is_dir() {
             collect_disk(root, &path, out)?;
         } else if matches!(path.extension().and_then(|e| e.to_str()), Some("toml" | "json")) {
-            let text = std::fs::read_to_string(&path)?;
+            let text = std::fs::read_to_string(&path).map_err(|e| about(&path, e))?;
             let rel = path.strip_prefix(root).unwrap_or(&path).to_path_buf();
             out.push(DataFile { rel, shown: path.clone(), text });
         }

@@ -136,6 +136,11 @@ impl Catalogue {
         }
     }
 
+    /// Every profile's case ids (what waivers and filters may name).
+    pub fn case_ids(&self) -> std::collections::BTreeMap<String, Vec<String>> {
+        self.profiles.iter().map(|p| (p.id.clone(), self.cases_for(p).into_iter().map(|c| c.id).collect())).collect()
+    }
+
     /// The profile with this id, or an error listing the known ones.
     pub fn profile(&self, id: &str) -> Result<&Profile, String> {
         self.profiles.iter().find(|p| p.id == id).ok_or_else(|| {
@@ -196,9 +201,12 @@ fn load_profiles<'d>(data: &'d DataFiles, errors: &mut Vec<SpecError>) -> Vec<(&
     profiles
 }
 
-/// The JSON schemas under `schemas/`, compiled; `None` when one does not parse or compile.
+/// The JSON schemas under `schemas/`, compiled; `None` when one does not parse or compile
+/// (then the checks that need schemas are skipped: a file that does not parse must not
+/// also be reported as missing).
 fn load_schemas(data: &DataFiles, errors: &mut Vec<SpecError>) -> Option<SchemaSet> {
     let mut schema_files = Vec::new();
+    let unparsed_before = errors.len();
     for f in data.under("schemas", "json") {
         match serde_json::from_str(&f.text) {
             Ok(value) => schema_files.push(SchemaFile {
@@ -217,7 +225,9 @@ fn load_schemas(data: &DataFiles, errors: &mut Vec<SpecError>) -> Option<SchemaS
             ),
         }
     }
+    let unparsed = errors.len() > unparsed_before;
     match SchemaSet::compile(schema_files) {
+        Ok(_) if unparsed => None,
         Ok(s) => Some(s),
         Err(mut e) => {
             errors.append(&mut e);

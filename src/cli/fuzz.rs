@@ -23,6 +23,7 @@
 //! FAILING, FIXED or ERROR; exit 1 if any FAIL-level one still fails, 2 if any ERROR and
 //! none fails, 0 otherwise.
 
+use super::bounds;
 use super::exit;
 use super::target::TargetArgs;
 use crate::catalogue::profile::{Endpoint, Safety};
@@ -50,10 +51,12 @@ pub struct FuzzArgs {
     #[arg(long, value_name = "N")]
     pub seed: Option<u64>,
     /// Stop after this many seconds.
-    #[arg(long, value_name = "SECS")]
+    #[arg(long, value_name = "SECS",
+          value_parser = clap::value_parser!(u64).range(*bounds::FUZZ_SECS.start()..=*bounds::FUZZ_SECS.end()))]
     pub duration: Option<u64>,
     /// Stop after this many generated cases.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N",
+          value_parser = clap::value_parser!(u64).range(*bounds::FUZZ_CASES.start()..=*bounds::FUZZ_CASES.end()))]
     pub cases: Option<u64>,
     /// Only endpoints whose id or path contains this text (repeatable).
     #[arg(long, value_name = "PATTERN")]
@@ -126,6 +129,9 @@ pub fn fuzz(args: FuzzArgs) -> ExitCode {
     );
 
     let mut errors = summary.errors.clone();
+    if let Some(why) = tested_nothing(&summary, &campaign.endpoints) {
+        errors.push(why);
+    }
     if let Some(dir) = &args.report_dir {
         let record =
             crate::fuzz::record::run_record(&engine, &campaign, &summary, &replayed, started_at, started.elapsed());
@@ -232,6 +238,22 @@ pub fn at(target: &Target) -> Where {
         target.device.base_url().to_string()
     };
     Where { device: target.device.clone(), label: target.label.clone(), curl_base }
+}
+
+/// Why a campaign did not test anything, if it did not: a green exit after zero cases
+/// would tell a nightly job that the firmware survived a fuzzer that never reached it.
+fn tested_nothing(s: &Summary, endpoints: &[Endpoint]) -> Option<String> {
+    let touched = endpoints.iter().filter(|e| s.per_endpoint.contains_key(&e.id)).count();
+    let why = s.stopped.as_deref().map(|w| format!(" (stopped early: {w})")).unwrap_or_default();
+    if s.cases == 0 {
+        Some(format!(
+            "the campaign executed no case{why}: nothing was tested (hint: check that the phone still answers after the preflight, and the --endpoint filter)"
+        ))
+    } else if touched == 0 {
+        Some(format!("the campaign reached none of the {} endpoints{why}: nothing was tested", endpoints.len()))
+    } else {
+        None
+    }
 }
 
 fn render_summary(s: &Summary, seed: u64, endpoints: &[Endpoint], replayed: usize, still_failing: usize) -> String {

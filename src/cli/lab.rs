@@ -143,9 +143,6 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     if t.is_empty() {
         return Err("empty duration (hint: write e.g. `90s`, `10m` or `1h`)".into());
     }
-    if let Ok(secs) = t.parse::<u64>() {
-        return Ok(Duration::from_secs(secs));
-    }
     let mut total = Duration::ZERO;
     let mut rest = t;
     while !rest.is_empty() {
@@ -160,7 +157,8 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         rest = &rest[unit_len..];
         let part = match unit {
             "ms" => Duration::from_millis(n),
-            "s" => Duration::from_secs(n),
+            // A bare number is seconds.
+            "s" | "" => Duration::from_secs(n),
             "m" => Duration::from_secs(n.saturating_mul(60)),
             "h" => Duration::from_secs(n.saturating_mul(3600)),
             _ => {
@@ -168,6 +166,10 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
             }
         };
         total = total.saturating_add(part);
+    }
+    if total.is_zero() {
+        // A campaign of no time tests nothing; a lease of no time frees the phone at once.
+        return Err(format!("`{text}` is no time at all (hint: give at least 1s, e.g. `90s` or `10m`)"));
     }
     Ok(total)
 }
@@ -488,6 +490,9 @@ mod tests {
         assert!(parse_duration("ten").unwrap_err().contains("hint"));
         assert!(parse_duration("5d").unwrap_err().contains("unknown unit `d`"));
         assert!(parse_duration("").is_err());
+        for zero in ["0", "0s", "0m0s"] {
+            assert!(parse_duration(zero).unwrap_err().contains("no time at all"), "{zero}");
+        }
     }
 
     #[test]

@@ -8,6 +8,7 @@
 //! Flag names are a contract with scripts and CI jobs: change them only with a
 //! deprecation.
 
+pub mod bounds;
 pub mod emulate;
 pub mod exit;
 pub mod fuzz;

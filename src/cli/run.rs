@@ -18,6 +18,7 @@
 //! written, a failed restore, and a run with ERROR cases but no FAIL (a harness problem
 //! must not pass as green).
 
+use super::bounds;
 use super::exit;
 use super::peer::PeerArgs;
 use super::target::TargetArgs;
@@ -77,11 +78,13 @@ pub struct RunArgs {
     #[arg(long = "reading", value_name = "NAME")]
     pub readings: Vec<String>,
     /// Built-in emulator only: added latency per request.
-    #[arg(long = "emulator-latency-ms", value_name = "MS", default_value_t = 0)]
+    #[arg(long = "emulator-latency-ms", value_name = "MS", default_value_t = 0,
+          value_parser = clap::value_parser!(u64).range(*bounds::LATENCY_MS.start()..=*bounds::LATENCY_MS.end()))]
     pub emulator_latency_ms: u64,
     /// Built-in emulator only: how long a reboot or reset takes the phone away
     /// (default 2000, as `polyconform emulate --reboot-ms`).
-    #[arg(long = "emulator-reboot-ms", value_name = "MS")]
+    #[arg(long = "emulator-reboot-ms", value_name = "MS",
+          value_parser = clap::value_parser!(u64).range(*bounds::REBOOT_MS.start()..=*bounds::REBOOT_MS.end()))]
     pub emulator_reboot_ms: Option<u64>,
     /// Arguments for the libtest-compatible harness (filters, --list, --exact, --skip).
     #[arg(last = true, value_name = "LIBTEST-ARGS")]
@@ -130,6 +133,12 @@ pub fn run(args: RunArgs) -> ExitCode {
         Ok(j) => j,
         Err(e) => return exit::setup_failed(&e),
     };
+    if let Some(w) = &waivers
+        && let Err(msg) = w.check_known(&job.catalogue.case_ids())
+    {
+        job.stop();
+        return exit::cannot_judge(msg);
+    }
     let peer = match args.peer.request(&job.catalogue, &args.target.profile, &args.target.options(), &job.target) {
         Ok(p) => p,
         Err(msg) => {

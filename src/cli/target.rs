@@ -1,6 +1,7 @@
 //! The flags every phone-facing command shares (`run`, `fuzz`, `replay`, `snapshot`):
 //! where the phone is, who to log in as, which certificate to trust, how patient to be.
 
+use super::bounds;
 use crate::job::{EmulatorSetup, JobSpec, TargetOptions};
 use clap::Args;
 use std::path::PathBuf;
@@ -36,10 +37,11 @@ pub struct TargetArgs {
     #[arg(long, value_name = "PATH")]
     pub ca_cert: Option<PathBuf>,
     /// Per-request timeout; a request that takes longer is judged as a hang.
-    #[arg(long, value_name = "SECS", default_value_t = 10.0)]
+    #[arg(long, value_name = "SECS", default_value_t = 10.0, value_parser = bounds::timeout_secs)]
     pub timeout: f64,
     /// Pause between two requests to a fragile phone.
-    #[arg(long, value_name = "MS", default_value_t = 0)]
+    #[arg(long, value_name = "MS", default_value_t = 0,
+          value_parser = clap::value_parser!(u64).range(*bounds::PACE_MS.start()..=*bounds::PACE_MS.end()))]
     pub pace_ms: u64,
     /// Read schemas/ and suites/ from this directory instead of the built-in copy.
     #[arg(long, value_name = "DIR")]

@@ -108,7 +108,7 @@ pub enum TargetError {
         "`{0}` carries credentials in the URL (hint: give the user with --username and the password with POLYCONFORM_PASSWORD or --password-file, so it stays out of reports and the process list)"
     )]
     CredentialsInUrl(String),
-    #[error("--timeout must be a positive number of seconds, not `{0}`")]
+    #[error("--timeout must be more than 0 and at most 3600 seconds, not `{0}`")]
     BadTimeout(f64),
     #[error("{0}")]
     BadPin(String),
@@ -146,10 +146,12 @@ pub async fn connect_with(
     profile: &Profile,
     setup: EmulatorSetup,
 ) -> Result<Target, TargetError> {
-    if !(args.timeout.is_finite() && args.timeout > 0.0) {
-        return Err(TargetError::BadTimeout(args.timeout));
-    }
-    let timeout = Duration::from_secs_f64(args.timeout);
+    // The command line refuses such values already; a library caller gets the same error,
+    // never a panic converting 1e20 seconds.
+    let timeout = match Duration::try_from_secs_f64(args.timeout) {
+        Ok(t) if args.timeout > 0.0 && args.timeout <= 3600.0 => t,
+        _ => return Err(TargetError::BadTimeout(args.timeout)),
+    };
     let pace = Duration::from_millis(args.pace_ms);
     let password = resolve_password(args)?;
     match &args.url {

@@ -35,6 +35,10 @@ pub struct RunRecord {
     /// Baseline differences and stale waivers, reported outside any case.
     #[serde(default)]
     pub notes: Vec<String>,
+    /// Why the run ended before its cases did (Ctrl-C, a phone that stopped answering):
+    /// such a run is never green, whatever its cases say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ended_early: Option<String>,
 }
 
 /// What the phone reported about itself.
@@ -86,14 +90,14 @@ impl RunRecord {
     }
 
     /// What the run concluded: FAILed when any case FAILed; otherwise could not judge
-    /// when a case is ERROR, the restore failed, or `finished_cleanly` is false (reports
-    /// not written, ...); otherwise clean.
+    /// when a case is ERROR, the restore failed, the run ended early, or
+    /// `finished_cleanly` is false (reports not written, ...); otherwise clean.
     pub fn conclusion(&self, finished_cleanly: bool) -> crate::verdict::Conclusion {
         use crate::verdict::Conclusion;
         let restore_failed = self.notes.iter().any(|n| n.starts_with("RESTORE FAILED"));
         if self.count(Verdict::Fail) > 0 {
             Conclusion::Failed
-        } else if self.count(Verdict::Error) > 0 || restore_failed || !finished_cleanly {
+        } else if self.count(Verdict::Error) > 0 || restore_failed || !finished_cleanly || self.ended_early.is_some() {
             Conclusion::CannotJudge
         } else {
             Conclusion::Clean
@@ -155,6 +159,7 @@ pub(crate) mod sample {
             summary: BTreeMap::new(),
             cases,
             notes: vec![],
+            ended_early: None,
         };
         r.recount();
         r

@@ -30,6 +30,8 @@ pub struct Waivers {
     entries: Vec<Waiver>,
     /// The file they came from, for notes.
     source: String,
+    /// `file:line:col` of each entry, for messages.
+    places: Vec<String>,
 }
 
 /// One accepted deviation.
@@ -79,9 +81,11 @@ impl Waivers {
     /// Parse waiver TOML; `shown` names the file in errors.
     pub fn parse(text: &str, shown: &str) -> Result<Waivers, WaiverError> {
         let file: WaiverFile = toml::from_str(text).map_err(|e| WaiverError::Invalid(toml_error(text, shown, &e)))?;
+        let mut places = Vec::new();
         for (i, w) in file.waivers.iter().enumerate() {
             let at =
                 locate_waiver(text, i).map(|(l, c)| format!("{shown}:{l}:{c}")).unwrap_or_else(|| shown.to_string());
+            places.push(at.clone());
             for (key, value) in
                 [("case", &w.case), ("profile", &w.profile), ("reason", &w.reason), ("reference", &w.reference)]
             {
@@ -101,7 +105,37 @@ impl Waivers {
                 }
             }
         }
-        Ok(Waivers { entries: file.waivers, source: shown.to_string() })
+        Ok(Waivers { entries: file.waivers, source: shown.to_string(), places })
+    }
+
+    /// Every waiver names a known profile and a case pattern that matches at least one
+    /// case of it (`cases`: profile id -> its case ids). A typo would otherwise waive
+    /// nothing, silently, until the FAIL it was meant for reaches a QA engineer.
+    pub fn check_known(&self, cases: &std::collections::BTreeMap<String, Vec<String>>) -> Result<(), WaiverError> {
+        let mut problems = Vec::new();
+        for (i, w) in self.entries.iter().enumerate() {
+            let at = self.places.get(i).map(String::as_str).unwrap_or(&self.source);
+            match cases.get(&w.profile) {
+                None => {
+                    let known: Vec<&str> = cases.keys().map(String::as_str).collect();
+                    problems.push(format!(
+                        "{at}: waiver #{} names the unknown profile `{}` (hint: the profiles are {})",
+                        i + 1,
+                        w.profile,
+                        known.join(", ")
+                    ));
+                }
+                Some(ids) if !ids.iter().any(|id| glob_match(&w.case, id)) => problems.push(format!(
+                    "{at}: waiver #{} names `{}`, which is no case of profile {} (hint: list the case ids with `polyconform run --profile {} -- --list`)",
+                    i + 1,
+                    w.case,
+                    w.profile,
+                    w.profile
+                )),
+                Some(_) => {}
+            }
+        }
+        if problems.is_empty() { Ok(()) } else { Err(WaiverError::Invalid(problems.join("\n"))) }
     }
 
     pub fn entries(&self) -> &[Waiver] {
@@ -227,7 +261,7 @@ fn toml_error(text: &str, shown: &str, e: &toml::de::Error) -> String {
     } else if message.contains("missing field") {
         "every waiver needs `case`, `profile`, `reason` and `reference`; `firmware` is optional".to_string()
     } else {
-        "see `polyconform run --help` and the waivers example in src/report/waivers.rs".to_string()
+        "a waivers file holds `[[waiver]]` tables with `case`, `profile`, `reason`, `reference` and an optional `firmware` (see the README, \"Waivers\")".to_string()
     };
     format!("{place}: {message} (hint: {hint})")
 }
@@ -269,6 +303,25 @@ mod tests {
     use crate::catalogue::case::Family;
     use crate::record::model::CaseRecord;
     use crate::record::model::sample;
+
+    #[test]
+    fn waivers_for_an_unknown_profile_or_case_are_refused_at_their_line() {
+        let text = "[[waiver]]\ncase = \"trio.size.*\"\nprofile = \"trio-5.9.1\"\nreason = \"r\"\nreference = \"QA-1\"\n\n\
+                    [[waiver]]\ncase = \"trio.size.*\"\nprofile = \"trio-5.9\"\nreason = \"r\"\nreference = \"QA-2\"\n\n\
+                    [[waiver]]\ncase = \"trio.sise.*\"\nprofile = \"trio-5.9.1\"\nreason = \"r\"\nreference = \"QA-3\"\n";
+        let w = Waivers::parse(text, "w.toml").unwrap();
+        let known = std::collections::BTreeMap::from([
+            ("trio-5.9.1".to_string(), vec!["trio.size.limit".to_string()]),
+            ("vvx-5.9.0".to_string(), vec!["vvx.size.limit".to_string()]),
+        ]);
+        let err = w.check_known(&known).unwrap_err().to_string();
+        let lines: Vec<&str> = err.lines().collect();
+        assert_eq!(lines.len(), 2, "{err}");
+        assert!(lines[0].starts_with("w.toml:7:1: waiver #2 names the unknown profile `trio-5.9`"), "{err}");
+        assert!(lines[0].contains("trio-5.9.1, vvx-5.9.0"), "{err}");
+        assert!(lines[1].starts_with("w.toml:13:1: waiver #3 names `trio.sise.*`, which is no case"), "{err}");
+        assert!(!err.contains(".rs"), "no hint points at a source file: {err}");
+    }
 
     fn case(id: &str, verdict: Verdict) -> CaseRecord {
         let mut c = sample::case(id, Family::Size, verdict);

@@ -95,6 +95,9 @@ pub fn summary(record: &RunRecord, redactor: &Redactor) -> String {
     for note in &record.notes {
         let _ = writeln!(out, "\nnote: {note}");
     }
+    if let Some(why) = &record.ended_early {
+        let _ = writeln!(out, "\nENDED EARLY: {why}");
+    }
     redactor.redact(&out)
 }
 

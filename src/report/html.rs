@@ -150,6 +150,9 @@ fn summary(page: &mut String, run: &RunRecord) {
 }
 
 fn notes(page: &mut String, run: &RunRecord) {
+    if let Some(why) = &run.ended_early {
+        let _ = writeln!(page, "<section id=\"ended-early\">\n<h2>Ended early</h2>\n<p>{}</p>\n</section>", text(why));
+    }
     if run.notes.is_empty() {
         return;
     }

@@ -48,6 +48,7 @@ mod tests {
             summary: BTreeMap::new(),
             cases: vec![],
             notes: vec!["the phone echoed S3cr3t-Pa55".into()],
+            ended_early: None,
         };
         record.recount();
         let text = to_string(&record, &Redactor::new("Polycom", "S3cr3t-Pa55")).unwrap();

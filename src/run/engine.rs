@@ -16,6 +16,7 @@
 //! runs one case at a time: cases share the phone's state.
 
 use super::alternate::{Rerouted, Routed, Router};
+use super::breaker::Breaker;
 use super::ledger::Ledger;
 use super::notes::Notes;
 use super::outcome::{self, CaseRun, HarnessFault, NotTested, SetupError};
@@ -58,7 +59,7 @@ pub enum PreflightError {
     )]
     Unauthorized { url: String, username: String },
     #[error(
-        "{url} answers HTTP 404 on {path}: the REST API looks disabled (hint: set apps.restapi.enabled=1, or enable Settings > Applications > REST API in the phone's web UI)"
+        "{url} answers HTTP 404 on {path}: the REST API looks disabled, or this is not a Poly phone (hint: set apps.restapi.enabled=1, or enable Settings > Applications > REST API in the phone's web UI; and check that the URL and port point at the phone itself)"
     )]
     ApiDisabled { url: String, path: String },
     #[error(
@@ -84,6 +85,8 @@ pub struct Engine {
     router: Router,
     /// Things the run must tell once, not per case (run notes).
     warnings: Notes,
+    /// Stops sending when the phone no longer answers (see `breaker.rs`).
+    breaker: Breaker,
 }
 
 impl std::fmt::Debug for Engine {
@@ -106,6 +109,7 @@ impl Engine {
             identity: std::sync::Mutex::new(None),
             router,
             warnings: Notes::default(),
+            breaker: Breaker::default(),
         }
     }
 
@@ -169,6 +173,9 @@ impl Engine {
         if let Some(why) = outcome::refusal(case, self.options.allow_destructive) {
             return outcome::not_tested_record(case, why);
         }
+        if let Some(why) = self.breaker.tripped() {
+            return outcome::not_tested_record(case, why);
+        }
         let mut run = CaseRun::default();
         let mut vars: BTreeMap<String, String> = BTreeMap::from([("dial".to_string(), self.options.dial.clone())]);
 
@@ -181,8 +188,26 @@ impl Engine {
             run.faults.push(HarnessFault::Restore(why.to_string()));
         }
 
+        if self.breaker.observe(&run.exchanges) {
+            self.probe_after_silence(case).await;
+        }
         let reproducer = self.reproducer(&run);
         outcome::record(case, run, self.options.strict, reproducer, started.elapsed().as_millis() as u64)
+    }
+
+    /// Cases in a row got no answer: ask device/info once; no answer trips the breaker.
+    async fn probe_after_silence(&self, case: &Case) {
+        let path = DEVICE_INFO.path(Some(&self.profile));
+        let ex = self.device.send("health: is the phone still answering", WireRequest::get(&path)).await;
+        match &ex.outcome {
+            Outcome::Answered(_) => self.breaker.answered(),
+            other => self.breaker.trip(&case.id, &other.summary()),
+        }
+    }
+
+    /// Why the run stopped sending cases, if the phone stopped answering.
+    pub fn stopped(&self) -> Option<String> {
+        self.breaker.tripped()
     }
 
     /// Put the phone back: end the calls the run made, write back config values and the
@@ -724,6 +749,7 @@ pub fn run_record(engine: &Engine, started_at: String, duration: Duration, cases
         summary: BTreeMap::new(),
         cases,
         notes: engine.warnings(),
+        ended_early: engine.stopped(),
     };
     record.recount();
     record

@@ -7,7 +7,8 @@
 //! set up, send, judge, clean up), `precondition` (call states and packet capture a case
 //! needs), `peer` (a second phone that rings the target, and ends the calls it made), `request` (suite request -> wire request, generated bodies), `alternate` (the
 //! forms of a request the phone serves), `safety` (restore what a case changed, from the
-//! `ledger`), `outcome` (verdict of a case; device faults and harness faults kept apart).
+//! `ledger`), `outcome` (verdict of a case; device faults and harness faults kept apart),
+//! `breaker` (stop sending when the phone stops answering).
 //! Small shared pieces: `options` (what a run may do), `steps` (the labels of the
 //! harness's own requests), `notes` (run notes). Which phone and credentials is `job`'s
 //! business; the command line is `cli::run`.
@@ -17,6 +18,7 @@
 //! need, so the files of this module import each other without a cycle.
 
 pub mod alternate;
+pub mod breaker;
 pub mod engine;
 pub mod incoming;
 pub mod ledger;

@@ -141,6 +141,7 @@ pub fn run() -> RunRecord {
                 .into(),
             format!("stale waiver `x` {HOSTILE}"),
         ],
+        ended_early: None,
     };
     run.recount();
     run
