@@ -87,7 +87,9 @@ mod tests {
         b.answered();
         assert!(!b.observe(&[]));
         let client = Exchange { outcome: Outcome::ClientError { detail: "x".into() }, ..ex(false) };
-        assert!(!b.observe(&[client.clone()]) && !b.observe(&[client.clone()]) && !b.observe(&[client]));
+        for _ in 0..SILENT_CASES {
+            assert!(!b.observe(std::slice::from_ref(&client)));
+        }
         assert_eq!(b.tripped(), None);
         b.trip("trio.a", "timed out");
         b.trip("trio.b", "refused");
