@@ -1,7 +1,9 @@
-//! How to run one emulated phone: what it is, where it listens, who may log in, and
-//! which faults and readings it plays.
+//! How to run one emulated phone: what it is, where it listens, who may log in, which
+//! faults and readings it plays, its own number and the switchboard it shares with other
+//! emulators (an emulated rack).
 
 use super::parallel::ParallelMode;
+use super::switchboard::Switchboard;
 use crate::catalogue::Profile;
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -27,11 +29,19 @@ pub struct EmulatorConfig {
     pub reboot: Duration,
     /// `apps.restapi.enabled`: when false every `/api` path answers 404.
     pub api_enabled: bool,
+    /// The phone's own number: provisioned as `reg.1.address`, `reg.1.label` and
+    /// `reg.1.auth.userId`, with `reg.1.displayName` `Lab Phone N`; what other phones of
+    /// the switchboard dial to ring it. `None`: `1001`.
+    pub number: Option<String>,
+    /// Emulators started on one switchboard call each other by number (see `switchboard`).
+    /// `None`: a dialled call is answered by the far end by itself after RINGBACK.
+    pub switchboard: Option<Switchboard>,
 }
 
 impl EmulatorConfig {
     /// 127.0.0.1 on a free port, `Polycom`/`polyconform`, no TLS, no latency, no faults,
-    /// parallel requests refused with 403, no control endpoints, 2 s reboots, API on.
+    /// parallel requests refused with 403, no control endpoints, 2 s reboots, API on, number
+    /// 1001, no switchboard.
     pub fn new(profile: Profile) -> Self {
         EmulatorConfig {
             profile,
@@ -46,6 +56,8 @@ impl EmulatorConfig {
             control: false,
             reboot: Duration::from_secs(2),
             api_enabled: true,
+            number: None,
+            switchboard: None,
         }
     }
 }

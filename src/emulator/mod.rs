@@ -15,15 +15,32 @@
 //! emu.stop().await;
 //! ```
 //!
+//! An emulated rack: emulators started on one [`Switchboard`] call each other by number
+//! (no SIP, no media: the call states and logs the REST API shows).
+//!
+//! ```ignore
+//! let board = Switchboard::new();
+//! let mut a = EmulatorConfig::new(profile.clone());
+//! (a.number, a.switchboard) = (Some("1001".into()), Some(board.clone()));
+//! let mut b = EmulatorConfig::new(profile);
+//! (b.number, b.switchboard) = (Some("1002".into()), Some(board.clone()));
+//! // A dial from 1001 to `1002` (or `sip:1002@...`) rings 1002; its answer connects both.
+//! let (a, b) = (Emulator::start(a).await?, Emulator::start(b).await?);
+//! ```
+//!
 //! Module map: `server` (connections, the HTTP rules: auth, content type, size, one
 //! request at a time, latency, reboot outage), `shared` (what the connections share),
 //! `credentials` (HTTP Basic), `input` (a request body as handlers see it), `answer`
 //! (rendering), `api` (one file per area of the manual), `state` and `settings` (the
 //! phone model), `faults` (every deliberate misbehaviour), `readings` (other readings of
 //! the manual), `control` (test hooks under `/control`), `tls`, `config` (how to run one
-//! phone), `parallel` (the second-request rule). `input`, `shared`, `config` and the files
-//! below them are leaves that `server`, `control` and `api` import, so no two files import
-//! each other. The command `polyconform emulate` is `cli::emulate`.
+//! phone), `parallel` (the second-request rule), `switchboard` (the rack: a directory
+//! of numbers and the links between calls of different phones) and `signal` (what a
+//! phone tells its switchboard). `input`, `shared`, `config` and the files below them are
+//! leaves that `server`, `control` and `api` import; `switchboard` reads `signal` and
+//! `state` and reaches phones only through its `Station` trait, which `shared`
+//! implements, so no two files import each other. The command `polyconform emulate`
+//! (with `--rack N`) is `cli::emulate`.
 //!
 //! Decisions where the manual is silent or vague are documented where they are made,
 //! with the manual section or the real-device evidence (research/real-devices.md).
@@ -40,7 +57,9 @@ pub mod readings;
 pub mod server;
 pub mod settings;
 pub mod shared;
+pub mod signal;
 pub mod state;
+pub mod switchboard;
 pub mod tls;
 
 pub use faults::{FaultInfo, faults};
@@ -49,6 +68,7 @@ pub use config::EmulatorConfig;
 pub use parallel::ParallelMode;
 use std::net::SocketAddr;
 use std::sync::Arc;
+pub use switchboard::Switchboard;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
@@ -63,6 +83,9 @@ pub enum EmulatorError {
     Bind { addr: SocketAddr, source: std::io::Error },
     #[error("cannot set up TLS: {0}")]
     Tls(String),
+    /// The configured number is unusable, or another phone of the switchboard has it.
+    #[error(transparent)]
+    Number(#[from] switchboard::NumberError),
 }
 
 /// A running emulated phone.
@@ -83,9 +106,13 @@ impl std::fmt::Debug for Emulator {
 
 impl Emulator {
     /// Bind, and serve in the background on the current tokio runtime.
+    /// With a switchboard the phone is reachable by its number once this returns, and
+    /// leaves the switchboard when stopped or dropped.
     pub async fn start(config: EmulatorConfig) -> Result<Emulator, EmulatorError> {
         let bits = faults::parse_faults(&config.faults).map_err(EmulatorError::UnknownFault)?;
         let reading_bits = readings::parse_readings(&config.readings).map_err(EmulatorError::UnknownReading)?;
+        let number = config.number.clone().unwrap_or_else(|| switchboard::DEFAULT_NUMBER.to_string());
+        switchboard::check_number(&number)?;
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await
             .map_err(|source| EmulatorError::Bind { addr: config.listen, source })?;
@@ -94,7 +121,13 @@ impl Emulator {
         let fingerprint = identity.as_ref().map(|i| i.fingerprint.clone());
         let (shutdown, shutdown_rx) = watch::channel(false);
         let tls = config.tls;
-        let shared = Arc::new(shared::Shared::new(config, bits, reading_bits));
+        // Last of the steps that can fail, so a failed start never holds a number.
+        let port = config.switchboard.as_ref().map(|s| s.join(&number)).transpose()?;
+        let shared = Arc::new(shared::Shared::new(config, bits, reading_bits, number, port));
+        if let Some(port) = &shared.port {
+            let station: std::sync::Weak<dyn switchboard::Station> = Arc::downgrade(&shared) as _;
+            port.attach(station);
+        }
         let acceptor = identity.map(|i| i.acceptor);
         let task = tokio::spawn(server::accept_loop(listener, shared.clone(), acceptor, shutdown_rx));
         Ok(Emulator { addr, tls, fingerprint, shared, shutdown, task: Some(task) })
@@ -111,6 +144,11 @@ impl Emulator {
 
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// The phone's own number (what other phones of its switchboard dial).
+    pub fn number(&self) -> &str {
+        &self.shared.number
     }
 
     /// SHA-256 of the TLS certificate, colon-separated hex, when serving HTTPS.
@@ -132,8 +170,10 @@ impl Emulator {
         Ok(())
     }
 
-    /// Stop accepting, close every connection and wait for the server task.
+    /// Leave the switchboard (linked calls end on the other phones), stop accepting, close
+    /// every connection and wait for the server task.
     pub async fn stop(mut self) {
+        self.shared.leave_switchboard();
         let _ = self.shutdown.send(true);
         if let Some(task) = self.task.take() {
             let _ = task.await;
@@ -143,6 +183,7 @@ impl Emulator {
 
 impl Drop for Emulator {
     fn drop(&mut self) {
+        self.shared.leave_switchboard();
         let _ = self.shutdown.send(true);
     }
 }

@@ -427,6 +427,7 @@ fn run_handler(
             local_ip,
             now: Instant::now(),
             reboot: None,
+            switchboard: shared.port.as_ref(),
         };
         let answer = api::dispatch(&mut ctx);
         (answer, ctx.reboot)

@@ -1,8 +1,12 @@
 //! Everything the connections of one emulator share: the profile, the credentials, the
-//! phone, the faults and readings in play, the one-at-a-time gate and the routes.
+//! phone, the faults and readings in play, the one-at-a-time gate, the routes and the
+//! phone's place on a switchboard.
 //!
 //! A leaf below `server` (connections, HTTP rules) and `control` (the `/control` back
-//! door): both hold a `Shared`, and neither needs the other's file for it.
+//! door): both hold a `Shared`, and neither needs the other's file for it. The phone is
+//! reached through [`PhoneGuard`], which hands what the phone signalled to the
+//! switchboard once the lock is released, so no path that changes a call can forget the
+//! far end, and no thread holds two phones' locks.
 
 use super::answer::Dress;
 use super::config::EmulatorConfig;
@@ -10,9 +14,12 @@ use super::credentials::{Credentials, basic_credentials, constant_time_eq};
 use super::faults::{Fault, FaultSet};
 use super::parallel::ParallelMode;
 use super::readings::{Reading, ReadingSet};
-use super::state::{Phone, Reset};
+use super::signal::Caller;
+use super::state::{CallState, Direction, MAX_CALLS, Phone, Reset};
+use super::switchboard::{Port, Station};
 use crate::catalogue::Profile;
 use std::collections::HashMap;
+use std::ops::{Deref, DerefMut};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
@@ -38,18 +45,70 @@ pub struct Shared {
     pub(super) generation: watch::Sender<u64>,
     /// Lower-cased path -> indices of the profile's endpoints at that path.
     routes: HashMap<String, Vec<usize>>,
+    /// The phone's own number (`reg.1.address`).
+    pub number: String,
+    /// The phone's place on a switchboard, when it was started on one.
+    pub port: Option<Port>,
+}
+
+/// The locked phone. Dropping it releases the lock, then hands what the phone signalled
+/// (see `signal`) to the switchboard, or forgets it when there is none.
+pub struct PhoneGuard<'a> {
+    guard: Option<MutexGuard<'a, Phone>>,
+    port: Option<&'a Port>,
+}
+
+impl Deref for PhoneGuard<'_> {
+    type Target = Phone;
+    fn deref(&self) -> &Phone {
+        // Only `drop` takes the guard out.
+        self.guard.as_deref().unwrap_or_else(|| unreachable!("the phone guard is used after drop"))
+    }
+}
+
+impl DerefMut for PhoneGuard<'_> {
+    fn deref_mut(&mut self) -> &mut Phone {
+        self.guard.as_deref_mut().unwrap_or_else(|| unreachable!("the phone guard is used after drop"))
+    }
+}
+
+impl Drop for PhoneGuard<'_> {
+    fn drop(&mut self) {
+        let signals = self.guard.as_mut().map(|phone| phone.take_signals()).unwrap_or_default();
+        drop(self.guard.take());
+        // While a panic unwinds, the far ends are left alone rather than risk a second panic.
+        if let Some(port) = self.port
+            && !signals.is_empty()
+            && !std::thread::panicking()
+        {
+            port.deliver(signals);
+        }
+    }
 }
 
 impl Shared {
-    pub fn new(config: EmulatorConfig, fault_bits: u64, reading_bits: u64) -> Shared {
+    /// `number` is the phone's own number (`config.number` or the default); `port` its
+    /// place on `config.switchboard`, already taken.
+    pub fn new(
+        config: EmulatorConfig,
+        fault_bits: u64,
+        reading_bits: u64,
+        number: String,
+        port: Option<Port>,
+    ) -> Shared {
         let mut routes: HashMap<String, Vec<usize>> = HashMap::new();
         for (i, ep) in config.profile.endpoints.iter().enumerate() {
             routes.entry(ep.path.to_ascii_lowercase()).or_default().push(i);
         }
         let mut phone = Phone::new(Instant::now());
         if !config.api_enabled {
-            phone.settings.set_provisioned("apps.restapi.enabled", "0");
+            phone.provision("apps.restapi.enabled", "0");
         }
+        // The provisioning server gives each rack phone its own line.
+        for name in ["reg.1.address", "reg.1.label", "reg.1.auth.userId"] {
+            phone.provision(name, &number);
+        }
+        phone.provision("reg.1.displayName", &format!("Lab Phone {number}"));
         Shared {
             factory_password: config.password == config.profile.factory_password,
             profile: config.profile,
@@ -66,15 +125,29 @@ impl Shared {
             phone: Mutex::new(phone),
             generation: watch::channel(0).0,
             routes,
+            number,
+            port,
         }
     }
 
     /// The phone, with time-driven changes applied. A handler that panicked cannot leave
     /// the phone unusable: the state is plain data, so a poisoned lock is taken over.
-    pub fn phone(&self) -> MutexGuard<'_, Phone> {
+    pub fn phone(&self) -> PhoneGuard<'_> {
         let mut phone = self.phone.lock().unwrap_or_else(|e| e.into_inner());
         phone.advance(Instant::now());
-        phone
+        PhoneGuard { guard: Some(phone), port: self.port.as_ref() }
+    }
+
+    /// Leave the switchboard (the emulator stops): calls linked to this phone end on the
+    /// other phones.
+    pub fn leave_switchboard(&self) {
+        if let Some(port) = &self.port {
+            port.leave();
+        }
+    }
+
+    fn logs_calls(&self) -> bool {
+        !self.faults.has(Fault::CallNotLogged)
     }
 
     pub(super) fn is_down(&self) -> bool {
@@ -84,7 +157,7 @@ impl Shared {
     /// Take the phone away: calls end, configuration resets as asked, open connections
     /// close after their current answer, new ones are reset until the outage is over.
     pub fn reboot(&self, reset: Reset) {
-        let log = !self.faults.has(Fault::CallNotLogged);
+        let log = self.logs_calls();
         self.phone().start_reboot(Instant::now(), self.reboot, reset, log);
         self.generation.send_modify(|g| *g += 1);
     }
@@ -149,5 +222,31 @@ impl Shared {
     /// Whether a reading of this erratum is played.
     fn plays(&self, erratum: &str) -> bool {
         crate::emulator::readings::ALL.iter().any(|r| r.erratum() == erratum && self.readings.has(*r))
+    }
+}
+
+/// How the switchboard reaches this phone: on line 1, as a second phone would call it.
+impl Station for Shared {
+    fn ring(&self, caller: &Caller) -> Option<u32> {
+        let now = Instant::now();
+        let mut phone = self.phone();
+        let reachable = !phone.is_down(now) && phone.line(1).is_some_and(|l| l.registered);
+        if !reachable || phone.calls.len() >= MAX_CALLS {
+            return None;
+        }
+        Some(phone.add_call(now, Direction::Incoming, 1, &caller.number, &caller.name, "SIP"))
+    }
+
+    fn answered(&self, handle: u32) {
+        self.phone().far_end_answered(handle, Instant::now());
+    }
+
+    fn hung_up(&self, handle: u32) {
+        let log = self.logs_calls();
+        self.phone().far_end_hung_up(handle, Instant::now(), log);
+    }
+
+    fn call_state(&self, handle: u32) -> Option<CallState> {
+        self.phone().calls.iter().find(|c| c.handle == handle).map(|c| c.state)
     }
 }

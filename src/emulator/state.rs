@@ -4,8 +4,14 @@
 //! this module knows about HTTP. Time-driven changes (an outgoing call connecting 50 ms
 //! after dial, the end of a reboot) are applied lazily by [`Phone::advance`] at the start
 //! of each request, so no background task can race a handler.
+//!
+//! A call linked to another phone of a switchboard (an emulated rack) does not connect by
+//! itself: it waits for the far end. Every change the far end must hear about (dialled
+//! a rack number, answered, ended, ignored) is queued as a [`Signal`] and handed to the
+//! switchboard once the phone's lock is released.
 
 use super::settings::{Settings, Source};
+use super::signal::{Caller, Signal};
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 use time::OffsetDateTime;
@@ -166,6 +172,11 @@ pub struct Phone {
     pub tx_packets: u64,
     /// Text typed with simulateTextInput into the current field.
     pub text_field: String,
+    /// What the provisioning server gives this phone besides the common values (its own
+    /// number, the REST API switch): applied at first boot and again after a factory reset.
+    provisioning: Vec<(String, String)>,
+    /// Changes the far ends of calls must hear about, oldest first (see [`Signal`]).
+    signals: Vec<Signal>,
     next_handle: u64,
 }
 
@@ -188,8 +199,22 @@ impl Phone {
             rx_packets: 1_000,
             tx_packets: 800,
             text_field: String::new(),
+            provisioning: Vec::new(),
+            signals: Vec::new(),
             next_handle: 0x5eed,
         }
+    }
+
+    /// Set a value as this phone's provisioning does: now, and again after a factory reset.
+    pub fn provision(&mut self, name: &str, value: &str) {
+        self.settings.set_provisioned(name, value);
+        self.provisioning.retain(|(n, _)| n != name);
+        self.provisioning.push((name.to_string(), value.to_string()));
+    }
+
+    /// The signals queued since the last call, oldest first.
+    pub fn take_signals(&mut self) -> Vec<Signal> {
+        std::mem::take(&mut self.signals)
     }
 
     /// Apply what time did since the last request: calls connect, reboots end.
@@ -285,6 +310,59 @@ impl Phone {
         handle
     }
 
+    /// Dial a number another phone of the switchboard owns: the call rings back until that
+    /// phone answers, refuses or the call ends; it never connects by itself.
+    pub fn dial_peer(
+        &mut self,
+        now: Instant,
+        line: u32,
+        dest: &str,
+        number: &str,
+        protocol: &'static str,
+        caller: Caller,
+    ) -> u32 {
+        let handle = self.add_call(now, Direction::Outgoing, line, dest, dest, protocol);
+        if let Some(call) = self.calls.iter_mut().find(|c| c.handle == handle) {
+            call.connect_at = None;
+        }
+        self.signals.push(Signal::Dialled { handle, number: number.to_string(), caller });
+        handle
+    }
+
+    /// The far end answered outgoing call `handle`: it connects and becomes the active
+    /// call. False when there is no such call ringing back.
+    pub fn far_end_answered(&mut self, handle: u32, now: Instant) -> bool {
+        let Some(idx) = self
+            .calls
+            .iter()
+            .position(|c| c.handle == handle && c.direction == Direction::Outgoing && c.state == CallState::RingBack)
+        else {
+            return false;
+        };
+        for c in &mut self.calls {
+            if c.state == CallState::Connected {
+                c.state = CallState::Hold;
+            }
+        }
+        let call = &mut self.calls[idx];
+        call.state = CallState::Connected;
+        call.connect_at = None;
+        call.connected_since = Some(now);
+        true
+    }
+
+    /// The far end hung up or refused call `handle`: it ends and is logged (unless `log`
+    /// is false), and nothing is signalled back. False when there is no such call.
+    pub fn far_end_hung_up(&mut self, handle: u32, now: Instant, log: bool) -> bool {
+        match self.calls.iter().position(|c| c.handle == handle) {
+            Some(idx) => {
+                self.finish(idx, now, log);
+                true
+            }
+            None => false,
+        }
+    }
+
     fn hold_all_but_newest_connected(&mut self) {
         let newest = self.calls.iter().rposition(|c| c.state == CallState::Connected);
         for (i, c) in self.calls.iter_mut().enumerate() {
@@ -306,7 +384,9 @@ impl Phone {
         call.answered = true;
         call.ringing = false;
         call.connected_since = Some(now);
+        let handle = call.handle;
         self.off_hook = false;
+        self.signals.push(Signal::Answered(handle));
     }
 
     /// Find a call by a `Ref`: 8 hex digits with or without `0x`, any case.
@@ -327,6 +407,19 @@ impl Phone {
 
     /// End a call and (unless `log` is false) write it to the call logs.
     pub fn end_call(&mut self, idx: usize, now: Instant, log: bool) {
+        let handle = self.finish(idx, now, log);
+        self.signals.push(Signal::Ended(handle));
+    }
+
+    /// Let an incoming call go without telling the caller (ignoreCall): it ends here and is
+    /// logged like an ended call, the caller keeps ringing back.
+    pub fn let_go(&mut self, idx: usize, now: Instant, log: bool) {
+        let handle = self.finish(idx, now, log);
+        self.signals.push(Signal::Ignored(handle));
+    }
+
+    /// Remove a call and log it; its handle.
+    fn finish(&mut self, idx: usize, now: Instant, log: bool) -> u32 {
         let call = self.calls.remove(idx);
         self.last_call_end = Some(OffsetDateTime::now_utc());
         if log {
@@ -347,6 +440,7 @@ impl Phone {
         if self.calls.is_empty() {
             self.muted = false;
         }
+        call.handle
     }
 
     /// Record a dial that never became a call (Trio on an unregistered line).
@@ -375,6 +469,9 @@ impl Phone {
             Reset::Config(sources) => self.settings.clear(sources),
             Reset::Factory => {
                 self.settings = Settings::provisioned();
+                for (name, value) in &self.provisioning {
+                    self.settings.set_provisioned(name, value);
+                }
                 self.logs = CallLogs::default();
                 self.last_call_end = None;
             }
@@ -465,6 +562,45 @@ mod tests {
         phone.end_call(0, t0, true);
         assert_eq!(phone.logs.missed.len(), 1);
         assert_eq!(phone.logs.missed[0].duration, None);
+    }
+
+    #[test]
+    fn call_changes_are_signalled_for_the_far_end() {
+        let t0 = Instant::now();
+        let mut phone = Phone::new(t0);
+        let caller = Caller { number: "1001".into(), name: "Lab Phone 1001".into() };
+        let out = phone.dial_peer(t0, 1, "sip:1002@pbx", "1002", "SIP", caller.clone());
+        phone.advance(t0 + RINGBACK * 10);
+        assert_eq!(phone.calls[0].state, CallState::RingBack, "a rack call waits for the far end");
+        let ringing = phone.add_call(t0, Direction::Incoming, 1, "1003", "", "SIP");
+        let ignored = phone.add_call(t0, Direction::Incoming, 1, "1004", "", "SIP");
+        phone.connect(1, t0);
+        phone.let_go(2, t0, true);
+        phone.end_call(1, t0, true);
+        assert_eq!(
+            phone.take_signals(),
+            [
+                Signal::Dialled { handle: out, number: "1002".into(), caller },
+                Signal::Answered(ringing),
+                Signal::Ignored(ignored),
+                Signal::Ended(ringing),
+            ]
+        );
+        assert!(phone.far_end_answered(out, t0 + RINGBACK));
+        assert_eq!(phone.calls[0].connected_since, Some(t0 + RINGBACK));
+        assert!(phone.far_end_hung_up(out, t0 + RINGBACK, true));
+        assert!(!phone.far_end_hung_up(out, t0 + RINGBACK, true));
+        assert!(phone.take_signals().is_empty(), "what the far end did is not signalled back");
+    }
+
+    #[test]
+    fn a_factory_reset_keeps_what_the_phone_is_provisioned_with() {
+        let t0 = Instant::now();
+        let mut phone = Phone::new(t0);
+        phone.provision("reg.1.address", "1002");
+        phone.settings.set_rest("reg.1.address", "9999");
+        phone.start_reboot(t0, Duration::from_millis(1), Reset::Factory, true);
+        assert_eq!(phone.settings.get("reg.1.address"), Some(("1002", Source::Config)));
     }
 
     #[test]

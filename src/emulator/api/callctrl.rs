@@ -8,6 +8,10 @@
 //! a call that is not held. `Ref` accepts the v2 handle (`b5576ff8`) and the v1 form
 //! (`0xb5576ff8`), as clients pass either (research/real-devices.md §1.4).
 //!
+//! On a switchboard (an emulated rack, see `switchboard`) a dial to another rack phone's
+//! number rings that phone instead of being answered by itself, and answer, reject,
+//! ignore and end reach the far end through the signals the phone queues.
+//!
 //! Other readings of the manual this file plays on request (`--reading`, errata.toml):
 //! E04 resumeCall demands `Ref`; E05 hold/answer/ignore/reject demand `Ref`, and answerCall
 //! on a connected call is a harmless 2000; E19 (VVX) other tabled codes where our copy
@@ -18,7 +22,9 @@ use super::ctx::{Ctx, Handled, invalid, opt_str, req_str};
 use crate::emulator::answer::Answer;
 use crate::emulator::faults::Fault;
 use crate::emulator::readings::Reading;
+use crate::emulator::signal::Caller;
 use crate::emulator::state::{CallState, Direction, LogEntry, MAX_CALLS, duration_text, wall_text};
+use crate::emulator::switchboard::user_part;
 use serde_json::{Value, json};
 
 /// 4007, or 2000 for endCall/mute/hold under the `no-call-2000` fault.
@@ -74,7 +80,9 @@ fn vvx_borrowed(ctx: &Ctx<'_>, code: &'static str) -> Option<Answer> {
 
 /// WebCallControl.Dial: `Dest` mandatory; `Line` optional (default 1; a line that does
 /// not exist is invalid input); `Type` optional SIP/TEL/H323 (default TEL). The call rings
-/// back and connects 50 ms later. On an unregistered line a profile that documents 4002
+/// back and connects 50 ms later, unless `Dest` is another phone of the switchboard: then
+/// that phone rings, with this phone's number and display name, and the call rings back
+/// until it answers. On an unregistered line a profile that documents 4002
 /// (VVX: "If a line is not registered") answers 4002; the Trio manual has no such code,
 /// so the Trio acknowledges the request (dial "returns a response as an acknowledgment of
 /// request received") and the attempt fails at once, logged as placed without duration.
@@ -113,7 +121,18 @@ pub fn dial(ctx: &mut Ctx<'_>) -> Handled {
     }
     if !ctx.fault(Fault::DialNotReflected) {
         let now = ctx.now;
-        ctx.phone.add_call(now, Direction::Outgoing, line, &dest, &dest, protocol);
+        match ctx.switchboard.filter(|port| port.rings_another(&dest)) {
+            Some(port) => {
+                let caller = Caller {
+                    number: port.number().to_string(),
+                    name: ctx.phone.settings.value("reg.1.displayName").to_string(),
+                };
+                ctx.phone.dial_peer(now, line, &dest, user_part(&dest), protocol, caller);
+            }
+            None => {
+                ctx.phone.add_call(now, Direction::Outgoing, line, &dest, &dest, protocol);
+            }
+        }
         ctx.phone.off_hook = false;
     }
     Ok(Answer::done())
@@ -277,16 +296,17 @@ pub fn answer(ctx: &mut Ctx<'_>) -> Handled {
 }
 
 /// WebCallControl.IgnoreCall: the phone stops ringing and lets the call go; it is logged
-/// as missed.
+/// as missed. The caller is not told: a rack phone that called keeps ringing back.
 pub fn ignore(ctx: &mut Ctx<'_>) -> Handled {
     let idx = incoming(ctx)?;
     ctx.phone.calls[idx].ringing = false;
     let (now, log) = (ctx.now, log(ctx));
-    ctx.phone.end_call(idx, now, log);
+    ctx.phone.let_go(idx, now, log);
     Ok(Answer::done())
 }
 
-/// WebCallControl.RejectCall: the call is refused; it is logged as missed.
+/// WebCallControl.RejectCall: the call is refused; it is logged as missed, and a rack
+/// phone that called ends its call.
 pub fn reject(ctx: &mut Ctx<'_>) -> Handled {
     let idx = incoming(ctx)?;
     let (now, log) = (ctx.now, log(ctx));

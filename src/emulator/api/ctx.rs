@@ -7,6 +7,7 @@ use crate::emulator::faults::{Fault, FaultSet};
 use crate::emulator::input::Input;
 use crate::emulator::readings::{Reading, ReadingSet};
 use crate::emulator::state::{Phone, Reset};
+use crate::emulator::switchboard::Port;
 use serde_json::{Map, Value};
 use std::net::IpAddr;
 use std::time::Instant;
@@ -25,6 +26,8 @@ pub struct Ctx<'a> {
     pub now: Instant,
     /// Set by reboot and reset handlers: the server takes the phone away after answering.
     pub reboot: Option<Reset>,
+    /// The phone's place on a switchboard (dial rings the other phones of the rack).
+    pub switchboard: Option<&'a Port>,
 }
 
 impl Ctx<'_> {
