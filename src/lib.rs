@@ -24,6 +24,7 @@ pub mod catalogue;
 pub mod check;
 pub mod cli;
 pub mod device;
+pub mod diff;
 pub mod emulator;
 pub mod fuzz;
 pub mod job;
