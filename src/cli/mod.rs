@@ -2,12 +2,13 @@
 //! prints, and its exit code.
 //!
 //! One file per command (`run`, `fuzz`, `replay`, `emulate`, `list`, `lint`, `snapshot`,
-//! `lab`), plus the flags every phone-facing command shares (`target`) and the exit codes
+//! `diff`, `lab`), plus the flags every phone-facing command shares (`target`) and the exit codes
 //! (`exit`). Nothing below this module imports it: the domain modules return values and
 //! typed errors, and the command decides what to print and which code to exit with.
 //! Flag names are a contract with scripts and CI jobs: change them only with a
 //! deprecation.
 
+pub mod diff;
 pub mod emulate;
 pub mod exit;
 pub mod fuzz;
@@ -62,6 +63,8 @@ pub enum Command {
     Lint(lint::LintArgs),
     /// Record the shape of every safe endpoint's answer as a baseline under snapshots/NAME/.
     Snapshot(snapshot::SnapshotArgs),
+    /// Run every case on two phones at once (or read two reports) and report every difference.
+    Diff(diff::DiffArgs),
     /// Nightly lab runs: every phone of an inventory at once, history, CI shards, merged reports.
     Lab(lab::LabArgs),
 }
@@ -80,6 +83,7 @@ pub fn main() -> ExitCode {
         Command::List(args) => list::list(args),
         Command::Lint(args) => lint::lint(args),
         Command::Snapshot(args) => snapshot::snapshot(args),
+        Command::Diff(args) => diff::diff(args),
         Command::Lab(args) => lab::lab(args),
     }
 }
