@@ -38,9 +38,9 @@ use std::time::{Duration, Instant};
 /// (default: side A's, from `--password-file` or POLYCONFORM_PASSWORD).
 pub const PASSWORD_B_ENV: &str = "POLYCONFORM_PASSWORD_B";
 
-#[derive(Debug, Clone, Args)]
-#[command(
-    long_about = "Run every case on two phones at once, or read two recorded runs, and report every \
+/// What `diff --help` says first: what is compared, what is not, who the sides are.
+/// (Set on the subcommand in `cli/mod.rs`: its doc line would otherwise win.)
+pub const LONG_ABOUT: &str = "Run every case on two phones at once, or read two recorded runs, and report every \
 difference: firmware QA compares a release candidate with the firmware in the field, a vendor \
 its emulator with a real phone.\n\n\
 The two sides: A is the reference, B is held against it (\"added\" means B has it, A not). \
@@ -58,19 +58,22 @@ failure.\n\n\
 What is not compared: values. Call handles, times, counters, MAC and IP addresses, ports and \
 uptime differ between any two phones; answers are reduced to status and shape, requests are \
 shown with query values masked. The harness's own setup and cleanup requests are left out (a \
-setup that failed shows as a verdict change). A step that sent several requests (a burst, a \
-poll) is compared by the set of outcomes it saw, since their order and number are a race.\n\n\
+setup that failed shows as a verdict change). A step that sent several requests (a burst of \
+concurrent copies, a poll) sees a mix of outcomes that depends on timing (which copy found the \
+phone busy): it is reported only when the sides have no outcome in common, else its case's \
+verdict speaks for it.\n\n\
 Credentials and trust: flags without a suffix apply to both sides; a `-b` flag gives side B \
 its own. The password comes from --password-file, else POLYCONFORM_PASSWORD; side B's from \
 --password-file-b, else POLYCONFORM_PASSWORD_B, else side A's. Secrets are never printed nor \
-written.",
-    after_help = "Exit codes: 0 no difference; 1 at least one difference; 2 not comparable (usage \
+written.";
+
+#[derive(Debug, Clone, Args)]
+#[command(after_help = "Exit codes: 0 no difference; 1 at least one difference; 2 not comparable (usage \
 error, setup failure, unreadable report, a target unreachable or not a Poly REST API, outputs not \
 written, or a case ERROR on one side only).\n\n\
 Examples:\n  polyconform diff\n  polyconform diff --profile-a trio-5.9.1 --profile-b vvx-5.9.0\n  \
 POLYCONFORM_PASSWORD=... polyconform diff --target https://10.0.0.5 --target https://10.0.0.6 --insecure --report-dir out\n  \
-polyconform diff --report field/report.json --report candidate/report.json --html diff.html"
-)]
+polyconform diff --report field/report.json --report candidate/report.json --html diff.html")]
 pub struct DiffArgs {
     /// A live side: the phone's base URL, or `-` for the built-in emulator. Give it twice
     /// (first A, then B); a side not given is the built-in emulator.
@@ -350,11 +353,7 @@ struct Ready {
 }
 
 /// Open the live sides, run them at once, put the phones back, stop the emulators.
-fn run_live(
-    args: &DiffArgs,
-    sources: &[Source; 2],
-    live: &[usize],
-) -> Result<Vec<(usize, Recorded)>, ExitCode> {
+fn run_live(args: &DiffArgs, sources: &[Source; 2], live: &[usize]) -> Result<Vec<(usize, Recorded)>, ExitCode> {
     let catalogue = Arc::new(job::load_catalogue(args.data.as_deref()).map_err(|e| exit::setup_failed(&e))?);
     let runtime = job::runtime().map_err(|e| exit::setup_failed(&e))?;
     let every_side_emulated = sources.iter().all(|s| *s == Source::Live(None));
@@ -368,6 +367,12 @@ fn run_live(
             (i, JobSpec { data: args.data.clone(), profile, target: target_options(args, i, url), emulator })
         })
         .collect();
+    // An unknown profile is a usage error: say so before any emulator starts.
+    for (i, spec) in &specs {
+        if let Err(why) = catalogue.profile(&spec.profile) {
+            return Err(exit::cannot_judge(format!("side {}: {why}", SIDES[*i])));
+        }
+    }
     // Both phones are set up at once: an emulator side starts while the other's preflight runs.
     let opened = runtime.block_on(async {
         let handles: Vec<_> = specs

@@ -32,6 +32,7 @@ use std::process::ExitCode;
 VVX on UC Software 5.9.0 and Poly Trio 8300/8500/8800 on UC Software 5.9.1.\n\n\
 Start here:\n  polyconform run                      every case against the built-in emulator\n  \
 polyconform run --target https://10.0.0.5 --insecure   against a phone (password from POLYCONFORM_PASSWORD)\n  \
+polyconform diff --target A --target B   every case on two phones at once, every difference (0 equal, 1 differ)\n  \
 polyconform list                     what the manuals define, as data\n  \
 polyconform emulate                  a reference phone on 127.0.0.1\n\n\
 Exit codes, in this order: 1 at least one FAIL (or fuzz finding), even when other cases \
@@ -64,6 +65,7 @@ pub enum Command {
     /// Record the shape of every safe endpoint's answer as a baseline under snapshots/NAME/.
     Snapshot(snapshot::SnapshotArgs),
     /// Run every case on two phones at once (or read two reports) and report every difference.
+    #[command(long_about = diff::LONG_ABOUT)]
     Diff(diff::DiffArgs),
     /// Nightly lab runs: every phone of an inventory at once, history, CI shards, merged reports.
     Lab(lab::LabArgs),
