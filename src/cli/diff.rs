@@ -230,7 +230,7 @@ pub fn diff(args: DiffArgs) -> ExitCode {
     if !ok {
         return exit::code(exit::CANNOT_JUDGE);
     }
-    exit::code(if result.is_equal() { exit::OK } else { exit::FAILED })
+    exit::code(if result.is_equal() { exit::OK } else { exit::DIFFERS })
 }
 
 /// The two sides, in order: reports, then targets, then the built-in emulator.
