@@ -134,8 +134,8 @@ pub struct DiffArgs {
     #[arg(long, value_name = "DIR")]
     pub data: Option<PathBuf>,
     /// Also run destructive and session-breaking endpoints on live --targets. Implied when
-    /// both sides are built-in emulators; otherwise such cases are NOT-TESTED on both
-    /// sides, so the opt-in never makes a difference by itself.
+    /// no live side is a phone (built-in emulators only); otherwise such cases are
+    /// NOT-TESTED on both live sides, so the opt-in never makes a difference by itself.
     #[arg(long)]
     pub allow_destructive: bool,
     /// Judge every ambiguity against the device on both sides: NON-STRICT becomes FAIL.
@@ -356,8 +356,9 @@ struct Ready {
 fn run_live(args: &DiffArgs, sources: &[Source; 2], live: &[usize]) -> Result<Vec<(usize, Recorded)>, ExitCode> {
     let catalogue = Arc::new(job::load_catalogue(args.data.as_deref()).map_err(|e| exit::setup_failed(&e))?);
     let runtime = job::runtime().map_err(|e| exit::setup_failed(&e))?;
-    let every_side_emulated = sources.iter().all(|s| *s == Source::Live(None));
-    let allow_destructive = args.allow_destructive || every_side_emulated;
+    // The built-in emulator cannot be harmed: with no phone among the live sides, every case runs.
+    let no_phone = live.iter().all(|&i| sources[i] == Source::Live(None));
+    let allow_destructive = args.allow_destructive || no_phone;
     let specs: Vec<(usize, JobSpec)> = live
         .iter()
         .map(|&i| {
