@@ -13,7 +13,8 @@
 //! ```
 //!
 //! `fuzz` feeds generated requests through the same device and judges them with its own
-//! oracles. `phone` speaks the API for the harness's own bookkeeping (setting cases up,
+//! oracles. `diff` holds two finished runs (two phones, two firmware, a phone and the
+//! emulator) against each other. `phone` speaks the API for the harness's own bookkeeping (setting cases up,
 //! putting the phone back, fuzz restores, the lab's health probe), once for all of them.
 //! `emulator` is the reference phone; it reads `catalogue` but never `check`, so the
 //! judge and the defendant share only the manual. The command line (`cli`) is the roof:
@@ -24,6 +25,7 @@ pub mod catalogue;
 pub mod check;
 pub mod cli;
 pub mod device;
+pub mod diff;
 pub mod emulator;
 pub mod fuzz;
 pub mod job;

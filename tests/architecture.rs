@@ -4,6 +4,9 @@
 //! - the emulator imports nothing of the judge or the drivers (`check`, `run`, `report`,
 //!   `fuzz`, `lab`, `job`, `baseline`, `record`): the defendant shares only the manual;
 //! - `report` only reads a finished record: nothing of `run`, `fuzz`, `lab`, `job`, `cli`;
+//! - `diff` is pure, two finished records in and a `Diff` out: nothing that drives work or
+//!   talks to a phone (`cli`, `job`, `lab`, `fuzz`, `emulator`, `phone`, `device::client`),
+//!   and of `run` only the step labels (`run::steps`) it reads records with;
 //! - no cycle between top-level modules;
 //! - no two files of one folder import each other, directly or around a circle.
 //!
@@ -235,14 +238,32 @@ fn forbidden(module: &str, not: &[&str]) -> Vec<String> {
 
 #[test]
 fn the_emulator_shares_only_the_manual_with_the_judge() {
-    let bad = forbidden("emulator", &["check", "run", "report", "fuzz", "lab", "job", "baseline", "record", "cli"]);
+    let bad =
+        forbidden("emulator", &["check", "run", "report", "fuzz", "lab", "job", "baseline", "record", "cli", "diff"]);
     assert!(bad.is_empty(), "the emulator must not import the judge or the drivers:\n{}", bad.join("\n"));
 }
 
 #[test]
 fn reports_only_read_a_finished_record() {
-    let bad = forbidden("report", &["run", "fuzz", "lab", "job", "cli", "baseline"]);
+    let bad = forbidden("report", &["run", "fuzz", "lab", "job", "cli", "baseline", "diff"]);
     assert!(bad.is_empty(), "report/ must not import the drivers:\n{}", bad.join("\n"));
+}
+
+#[test]
+fn a_diff_only_compares_two_finished_records() {
+    let mut bad = forbidden("diff", &["cli", "job", "lab", "fuzz", "emulator", "phone"]);
+    for s in sources().iter().filter(|s| top(&s.module) == Some("diff")) {
+        for (n, line, depth) in &s.lines {
+            for p in named(s, line, *depth) {
+                let drives = top(&p) == Some("run") && p.get(1).map(String::as_str) != Some("steps");
+                let sends = top(&p) == Some("device") && p.get(1).map(String::as_str) == Some("client");
+                if drives || sends {
+                    bad.push(format!("src/{}:{n}: {}", s.rel.display(), line.trim()));
+                }
+            }
+        }
+    }
+    assert!(bad.is_empty(), "diff/ must only read records (of run/, only the step labels):\n{}", bad.join("\n"));
 }
 
 /// A cycle in `edges`, as the list of nodes around it.

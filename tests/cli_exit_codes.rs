@@ -25,6 +25,7 @@ fn help_exits_0_for_every_command() {
         &["list", "--help"],
         &["lint", "--help"],
         &["snapshot", "--help"],
+        &["diff", "--help"],
         &["lab", "--help"],
         &["lab", "run", "--help"],
     ] {
@@ -36,7 +37,7 @@ fn help_exits_0_for_every_command() {
 
 #[test]
 fn an_unknown_flag_exits_2_for_every_command() {
-    for cmd in ["run", "fuzz", "replay", "emulate", "list", "lint", "snapshot", "lab"] {
+    for cmd in ["run", "fuzz", "replay", "emulate", "list", "lint", "snapshot", "diff", "lab"] {
         let (code, _, stderr) = polyconform(&[cmd, "--no-such-flag"]);
         assert_eq!(code, Some(2), "{cmd}: {stderr}");
         assert!(stderr.contains("--no-such-flag"), "{cmd}: {stderr}");
@@ -58,12 +59,32 @@ fn setup_failures_exit_2_and_name_what_to_fix() {
         (vec!["snapshot", "--name", "../escape"], "not usable as a folder name"),
         (vec!["replay", missing], missing),
         (vec!["lab", "history"], "no history database given"),
+        (vec!["diff", "--data", missing], "cannot read data directory"),
+        (vec!["diff", "--profile-b", "no-such-profile"], "no-such-profile"),
+        (vec!["diff", "--report", missing], "cannot read --report"),
+        (vec!["diff", "--report", missing, "--report", missing, "--target", "-"], "a diff compares two"),
+        (vec!["diff", "--report", missing, "--profile-a", "vvx-5.9.0"], "--profile-a applies to a live side"),
         (vec!["lab", "run", "--inventory", missing], missing),
     ];
     for (args, says) in cases {
         let (code, _, stderr) = polyconform(&args);
         assert_eq!(code, Some(2), "{args:?}: {stderr}");
         assert!(stderr.contains(says), "{args:?} should say `{says}`: {stderr}");
+    }
+}
+
+#[test]
+fn diff_help_teaches_what_is_compared_normalised_and_the_exit_codes() {
+    let (code, stdout, _) = polyconform(&["diff", "--help"]);
+    assert_eq!(code, Some(0));
+    for says in [
+        "What is compared",
+        "What is not compared",
+        "Exit codes: 0 no difference; 1 at least one difference; 2 not comparable",
+        "POLYCONFORM_PASSWORD_B",
+        "50 ms",
+    ] {
+        assert!(stdout.contains(says), "diff --help should say `{says}`: {stdout}");
     }
 }
 

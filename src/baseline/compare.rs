@@ -399,6 +399,28 @@ fn parse_entry(shown: &str, text: &str) -> Result<BaselineEntry, BaselineError> 
     let shape = Shape::from_json(&value).map_err(|e| malformed(shown.to_string(), e))?;
     Ok(BaselineEntry { endpoint: get("endpoint")?, method: get("method")?, path: get("path")?, shape })
 }
+/// One difference between two shapes, as [`shape_changes`] finds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShapeChange {
+    pub kind: DiffKind,
+    /// Where in the answer, as a JSON pointer; `[]` stands for "every array element".
+    pub pointer: String,
+    /// What `base` has there (`absent` when nothing).
+    pub was: String,
+    /// What `now` has there (`absent` when nothing).
+    pub now: String,
+}
+
+/// The differences of the answer shape `now` against `base`: members added, removed and
+/// retyped, new enum values. The comparison a baseline makes, for callers that hold two
+/// shapes (`diff` holds two runs' answers). The root `Status` is left out: answers are
+/// grouped by it before their shapes are compared (see [`compare_report`]).
+pub fn shape_changes(base: &Shape, now: &Shape) -> Vec<ShapeChange> {
+    let mut found = Vec::new();
+    diff_shapes(base, now, String::new(), true, &mut found);
+    found.into_iter().map(|(kind, pointer, was, now)| ShapeChange { kind, pointer, was, now }).collect()
+}
+
 /// Differences of `now` against `base`, found under `pointer`.
 fn diff_shapes(
     base: &Shape,

@@ -4,7 +4,8 @@
 //! A judge beside `check/`: it reads a finished run's answers and produces INFO findings
 //! (a changed shape is news for the reader, not a defect). `shape` computes shapes,
 //! `file` reads and writes one `.snap` file, `capture` sends the requests of a recording,
-//! `compare` holds a run against a recorded baseline.
+//! `compare` holds a run against a recorded baseline; its [`shape_changes`] is also the
+//! shape comparison of `polyconform diff`.
 
 pub mod capture;
 pub mod compare;
@@ -12,7 +13,9 @@ pub mod error;
 pub mod file;
 pub mod shape;
 
-pub use compare::{BaselineDiff, Comparison, DiffKind, as_case, compare, compare_report, load, resolve};
+pub use compare::{
+    BaselineDiff, Comparison, DiffKind, ShapeChange, as_case, compare, compare_report, load, resolve, shape_changes,
+};
 pub use error::BaselineError;
 pub use file::SnapFile;
 pub use shape::{pretty, shape_of};

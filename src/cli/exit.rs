@@ -5,11 +5,15 @@ use crate::job::JobError;
 use crate::verdict::Conclusion;
 use std::process::ExitCode;
 
-/// No FAIL (and, for fuzz, no finding).
+/// No FAIL (and, for fuzz, no finding; for diff, no difference).
 pub const OK: u8 = 0;
 /// At least one FAIL, or a fuzz finding.
 pub const FAILED: u8 = 1;
-/// Could not judge: usage error, bad data file, target unreachable, TLS failure.
+/// `diff`: the two sides differ (at least one difference). The same number as [`FAILED`]:
+/// scripts read 1 as "look at the findings".
+pub const DIFFERS: u8 = 1;
+/// Could not judge: usage error, bad data file, target unreachable, TLS failure; for
+/// `diff`, not comparable (also an unreadable report, or a case ERROR on one side only).
 pub const CANNOT_JUDGE: u8 = 2;
 
 pub fn code(c: u8) -> ExitCode {

@@ -2,13 +2,14 @@
 //! prints, and its exit code.
 //!
 //! One file per command (`run`, `fuzz`, `replay`, `emulate`, `list`, `lint`, `snapshot`,
-//! `lab`), plus the flags every phone-facing command shares (`target`) and the exit codes
+//! `diff`, `lab`), plus the flags every phone-facing command shares (`target`) and the exit codes
 //! (`exit`). Nothing below this module imports it: the domain modules return values and
 //! typed errors, and the command decides what to print and which code to exit with.
 //! Flag names are a contract with scripts and CI jobs: change them only with a
 //! deprecation.
 
 pub mod bounds;
+pub mod diff;
 pub mod emulate;
 pub mod exit;
 pub mod fuzz;
@@ -33,6 +34,7 @@ use std::process::ExitCode;
 VVX on UC Software 5.9.0 and Poly Trio 8300/8500/8800 on UC Software 5.9.1.\n\n\
 Start here:\n  polyconform run                      every case against the built-in emulator\n  \
 polyconform run --target https://10.0.0.5 --insecure   against a phone (password from POLYCONFORM_PASSWORD)\n  \
+polyconform diff --target A --target B   every case on two phones at once, every difference (0 equal, 1 differ)\n  \
 polyconform list                     what the manuals define, as data\n  \
 polyconform emulate                  a reference phone on 127.0.0.1\n\n\
 Exit codes, in this order: 1 at least one FAIL (or fuzz finding), even when other cases \
@@ -64,6 +66,9 @@ pub enum Command {
     Lint(lint::LintArgs),
     /// Record the shape of every safe endpoint's answer as a baseline under snapshots/NAME/.
     Snapshot(snapshot::SnapshotArgs),
+    /// Run every case on two phones at once (or read two reports) and report every difference.
+    #[command(long_about = diff::LONG_ABOUT)]
+    Diff(diff::DiffArgs),
     /// Nightly lab runs: every phone of an inventory at once, history, CI shards, merged reports.
     Lab(lab::LabArgs),
 }
@@ -82,6 +87,7 @@ pub fn main() -> ExitCode {
         Command::List(args) => list::list(args),
         Command::Lint(args) => lint::lint(args),
         Command::Snapshot(args) => snapshot::snapshot(args),
+        Command::Diff(args) => diff::diff(args),
         Command::Lab(args) => lab::lab(args),
     }
 }

@@ -5,7 +5,8 @@
 //! Each step that can fail returns a [`JobError`] whose message names the file or flag
 //! that fixes it; the command line prints it and exits 2. Nothing here prints or picks an
 //! exit code. The lab sets up many phones at once and shares the pieces (catalogue
-//! loading, [`runtime`], [`target`]) rather than [`Job::open`].
+//! loading, [`runtime`], [`target`]) rather than [`Job::open`]; `diff` opens two phones
+//! on one catalogue and runtime with [`open_lane`], the per-phone half of [`Job::open`].
 
 pub mod target;
 
@@ -34,6 +35,15 @@ pub struct Job {
     pub runtime: tokio::runtime::Runtime,
     pub target: Target,
     /// Hides the password (and what is derived from it) in everything printed or written.
+    pub redactor: Redactor,
+}
+
+/// One phone's part of a job: what [`Job::open`] sets up per phone, for a command that
+/// drives several phones on one runtime and catalogue (`diff`: two lanes at once).
+pub struct Lane {
+    pub profile: Profile,
+    pub target: Target,
+    /// Hides this phone's password (and what is derived from it).
     pub redactor: Redactor,
 }
 
@@ -84,17 +94,25 @@ pub fn runtime_with(workers: usize) -> Result<tokio::runtime::Runtime, JobError>
     tokio::runtime::Builder::new_multi_thread().worker_threads(workers).enable_all().build().map_err(JobError::Runtime)
 }
 
+/// Profile, readings, target and redactor of one phone, on a catalogue already loaded
+/// (`spec.data` is the caller's business) and the runtime this is awaited on, which then
+/// also serves the built-in emulator if one is started.
+pub async fn open_lane(catalogue: &Catalogue, spec: JobSpec) -> Result<Lane, JobError> {
+    let profile = catalogue.profile(&spec.profile).map_err(JobError::Profile)?.clone();
+    let mut setup = spec.emulator;
+    setup.readings =
+        crate::emulator::readings::resolve(catalogue, &profile.id, &setup.readings).map_err(JobError::Reading)?;
+    let target = target::connect_with(&spec.target, &profile, setup).await?;
+    let redactor = Redactor::new(&spec.target.username, &target.password);
+    Ok(Lane { profile, target, redactor })
+}
+
 impl Job {
     /// Catalogue, profile, runtime, readings, target: the common start of a command.
     pub fn open(spec: JobSpec) -> Result<Job, JobError> {
         let catalogue = Arc::new(load_catalogue(spec.data.as_deref())?);
-        let profile = catalogue.profile(&spec.profile).map_err(JobError::Profile)?.clone();
         let runtime = runtime()?;
-        let mut setup = spec.emulator;
-        setup.readings =
-            crate::emulator::readings::resolve(&catalogue, &profile.id, &setup.readings).map_err(JobError::Reading)?;
-        let target = runtime.block_on(target::connect_with(&spec.target, &profile, setup))?;
-        let redactor = Redactor::new(&spec.target.username, &target.password);
+        let Lane { profile, target, redactor } = runtime.block_on(open_lane(&catalogue, spec))?;
         Ok(Job { catalogue, profile, runtime, target, redactor })
     }
 
