@@ -566,6 +566,7 @@ mod tests {
                 status: 200,
                 headers: vec![],
                 body: format!("{{\"Status\":\"{status}\"}}").into_bytes(),
+                truncated: None,
             }),
             elapsed_ms: 1,
         };
