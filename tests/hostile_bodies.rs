@@ -11,9 +11,11 @@
 //!   than the harness's JSON parser goes).
 //!
 //! With `info_ok` the preflight's `GET /api/v1/mgmt/device/info` gets a normal answer and
-//! the run goes on: exit 0 (INFO only) for the schema case of network-info, a run that ends
-//! (0, 1 or 2) for a wider selection and for fuzz. Without it, the preflight cannot read the
-//! phone's identity: exit 2 with a message that names `--max-body`.
+//! the run goes on: exit 0 (INFO only) for the schema case of network-info; 0, 1 or 2 for a
+//! wider selection (1: FAILs earned by what can be seen, such as HTTP 200 where 401 is due;
+//! 2: a restore that cannot read the phone's state), never a FAIL for the truncation; fuzz
+//! ends 0 with one INFO case per endpoint. Without it, the preflight of `run` and `fuzz`
+//! cannot read the phone's identity: exit 2 with a message that names `--max-body`.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -309,6 +311,12 @@ fn a_device_info_the_harness_cannot_read_stops_the_run_with_exit_2_and_a_hint() 
         ended(&out, &[2]);
         let err = text(&out.stderr);
         assert!(err.contains(says) && err.contains("--max-body"), "{body:?}: {err}");
+        let dir = scratch(&format!("fuzz-preflight-{body:?}"));
+        let repros = dir.join("repros");
+        let out = polyconform(&["fuzz", "--target", &url, "--duration", "3", "--out", repros.to_str().unwrap()]);
+        ended(&out, &[2]);
+        let err = text(&out.stderr);
+        assert!(err.contains(says) && err.contains("--max-body"), "fuzz, {body:?}: {err}");
     }
 }
 

@@ -133,8 +133,10 @@ impl WireResponse {
             self.truncated = Some(Truncation { read, size: BodySize::Exact(read), sha256: sha256_hex(&self.body) });
         }
         let cut = char_boundary(&self.body, max);
-        self.body.truncate(cut);
-        self.body.shrink_to_fit();
+        // A fresh allocation, not the large one shrunk in place: kept for the whole run,
+        // a shrunk block would pin the heap around it and every answer read after would
+        // need new memory (a run against a streaming phone grew to 275 MB that way).
+        self.body = self.body[..cut].to_vec();
     }
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
