@@ -137,6 +137,7 @@ fn fifty_phones_two_runs_combined_report_and_regressions() {
         trust: Trust::System,
         timeout: Duration::from_secs(5),
         pace: Duration::ZERO,
+        max_body: polyconform::device::body_limit::DEFAULT_MAX_BODY,
     })
     .unwrap();
     let rang = runtime.block_on(controller.send(

@@ -112,6 +112,7 @@ async fn run(
         trust: Trust::System,
         timeout: Duration::from_secs(2),
         pace: Duration::ZERO,
+        max_body: polyconform::device::body_limit::DEFAULT_MAX_BODY,
     })
     .map_err(|e| e.to_string())?;
     let options = RunOptions {

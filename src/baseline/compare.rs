@@ -588,6 +588,7 @@ mod tests {
                 status: 200,
                 headers: vec![],
                 body: format!("{{\"Status\":\"{status}\"}}").into_bytes(),
+                truncated: None,
             }),
             elapsed_ms: 1,
         };

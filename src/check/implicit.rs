@@ -7,11 +7,13 @@
 //! turn a deliberate probe into a false FAIL. For the same reason answers whose HTTP status
 //! is itself the subject of a rule (400, 401, 403, 404, 413) are left to the outcomes.
 //!
-//! Two rules apply to every exchange regardless: the authentication rules of `auth` (their
-//! subject *is* the request without credentials), and the parallel rule of `parallel`.
+//! Three rules apply to every exchange regardless: the authentication rules of `auth` (their
+//! subject *is* the request without credentials), the parallel rule of `parallel`, and
+//! `body_limits` (an answer the harness could not read whole is INFO, whatever was asked).
 
 use super::api_status;
 use super::auth;
+use super::body_limits;
 use super::content_type;
 use super::context::Context;
 use super::finding::Finding;
@@ -35,6 +37,7 @@ pub fn judge(ctx: &Context, step: &Step, observed: &[Observed]) -> Vec<Finding> 
     };
     for obs in observed {
         auth::implicit(ctx, &step.name, obs).into_iter().for_each(&mut push);
+        body_limits::implicit(ctx, &step.name, obs).into_iter().for_each(&mut push);
         let Some(resp) = obs.response else { continue };
         if EXPLICIT_ONLY.contains(&resp.status) {
             continue;

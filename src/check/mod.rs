@@ -3,7 +3,9 @@
 //! The split is by rule, not by the 15 case families: `outcome` judges the `[[expect]]`
 //! of a case of any family (status, API status, size, method, params, input, state, flow,
 //! UI...), `json` its JSON assertions; each implicit rule has its own file (`status`,
-//! `api_status`, `content_type`, `schema`, `parallel`, `auth`, `patience`); `alternate`
+//! `api_status`, `content_type`, `schema`, `parallel`, `auth`, `patience`, `body_limits`:
+//! an answer larger than `--max-body` or nested deeper than the parser goes is INFO, and
+//! the rules that read the body do not judge it); `alternate`
 //! grades a printed form a phone served (errata), `implicit` decides which implicit rules
 //! apply to a step. Baseline differences are judged in `crate::baseline`.
 //!
@@ -26,6 +28,7 @@
 pub mod alternate;
 pub mod api_status;
 pub mod auth;
+pub mod body_limits;
 pub mod content_type;
 pub mod context;
 pub mod finding;
@@ -111,7 +114,9 @@ pub fn step_settles(ctx: &Context, step: &Step, exchanges: &[Exchange]) -> bool 
             step.expect.iter().any(|x| {
                 matches!(
                     outcome::evaluate(ctx, x, &obs),
-                    outcome::Evaluation::Match | outcome::Evaluation::Graded { .. }
+                    outcome::Evaluation::Match
+                        | outcome::Evaluation::Graded { .. }
+                        | outcome::Evaluation::NotJudged { .. }
                 )
             })
         })

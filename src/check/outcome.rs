@@ -12,7 +12,7 @@ use super::api_status;
 use super::context::Context;
 use super::finding::Finding;
 use super::json;
-use super::observed::Observed;
+use super::observed::{Observed, Unread};
 use super::schema;
 use super::status;
 use crate::catalogue::case::{Expect, Step};
@@ -29,6 +29,12 @@ pub enum Evaluation {
         verdict: Verdict,
         note: String,
         errata: Vec<String>,
+    },
+    /// Every condition the harness can see holds, but the body's cannot be judged: the
+    /// harness could not read it whole (`body_limits`). Whatever the outcome earns, this is
+    /// INFO: a verdict the body would decide is not given on a body nobody read.
+    NotJudged {
+        note: String,
     },
     /// The conditions that did not hold.
     Mismatch(Mismatch),
@@ -74,6 +80,9 @@ pub fn evaluate(ctx: &Context, expect: &Expect, obs: &Observed) -> Evaluation {
     // Status, schema and values all read the body: when it is not JSON, say so once.
     let reads_body = !expect.api_status.is_empty() || expect.schema.is_some() || !expect.json.is_empty();
     if reads_body && obs.response.is_some() && obs.json.is_none() {
+        if let Some(unread) = &obs.unread {
+            return unread_body(ctx, expect, obs, unread, m);
+        }
         m.reasons.push("the body is not JSON".into());
         return Evaluation::Mismatch(m);
     }
@@ -94,6 +103,19 @@ pub fn evaluate(ctx: &Context, expect: &Expect, obs: &Observed) -> Evaluation {
         return graded;
     }
     Evaluation::Mismatch(m)
+}
+
+/// An outcome whose body conditions cannot be judged: the harness could not read the body
+/// whole (`body_limits`). What can be seen still decides: an HTTP status the outcome does
+/// not allow is a miss, unless a body the harness could not read might make it E48's
+/// failure answer. Otherwise the outcome is [`Evaluation::NotJudged`].
+fn unread_body(ctx: &Context, expect: &Expect, obs: &Observed, unread: &Unread, mut m: Mismatch) -> Evaluation {
+    let note = format!("the body was not judged: {}", unread.words());
+    if !m.reasons.is_empty() && failure_on_http_error(ctx, expect, obs).is_none() {
+        m.reasons.push(note);
+        return Evaluation::Mismatch(m);
+    }
+    Evaluation::NotJudged { note }
 }
 
 /// E48: the manual prints a failure answer's body, never its HTTP status. An outcome that
@@ -153,6 +175,8 @@ struct Judged {
 /// or a PASS outcome met only through a reading of the manual.
 struct GradedMatch<'a> {
     verdict: Verdict,
+    /// Matched on everything but a body the harness could not read.
+    not_judged: bool,
     expect: &'a Expect,
     notes: Vec<String>,
     errata: Vec<String>,
@@ -165,15 +189,24 @@ fn graded_matches<'a>(step: &'a Step, evaluations: &[Evaluation]) -> Vec<GradedM
         .filter_map(|(x, e)| match e {
             Evaluation::Match if x.verdict != Verdict::Pass => Some(GradedMatch {
                 verdict: x.verdict,
+                not_judged: false,
                 expect: x,
                 notes: x.note.iter().cloned().collect(),
                 errata: x.errata.clone(),
             }),
             Evaluation::Graded { verdict, note, errata } => Some(GradedMatch {
                 verdict: if x.verdict == Verdict::Pass { *verdict } else { x.verdict.worst(*verdict) },
+                not_judged: false,
                 expect: x,
                 notes: x.note.iter().cloned().chain(std::iter::once(note.clone())).collect(),
                 errata: x.errata.iter().chain(errata).cloned().collect(),
+            }),
+            Evaluation::NotJudged { note } => Some(GradedMatch {
+                verdict: Verdict::Info,
+                not_judged: true,
+                expect: x,
+                notes: vec![note.clone()],
+                errata: vec![],
             }),
             _ => None,
         })
@@ -186,7 +219,11 @@ fn judge_exchange(ctx: &Context, step: &Step, obs: &Observed) -> Judged {
         return Judged { verdict: Verdict::Pass, actual: obs.actual(), details: vec![], errata: vec![] };
     }
     if let Some(graded) = graded_matches(step, &evaluations).into_iter().min_by_key(|g| g.verdict.severity()) {
-        let mut details = vec![format!("matched the graded outcome: {}", describe_with(graded.expect, ctx.vars))];
+        let mut details = vec![if graded.not_judged {
+            format!("could not tell whether it met: {}", expected_line(graded.expect, ctx.vars))
+        } else {
+            format!("matched the graded outcome: {}", describe_with(graded.expect, ctx.vars))
+        }];
         details.extend(graded.notes.iter().map(|n| format!("why: {n}")));
         return Judged { verdict: graded.verdict, actual: obs.actual(), details, errata: graded.errata };
     }
@@ -415,6 +452,42 @@ mod tests {
         assert_eq!(f.actual, "HTTP 404");
         assert_eq!(f.details.len(), 1);
         assert!(f.details[0].ends_with(": HTTP 404 is not 200; the body is not JSON"), "{:?}", f.details);
+    }
+
+    fn truncated(status: u16, body: &str) -> crate::device::Exchange {
+        let mut ex = answered(status, &[], body);
+        if let crate::device::exchange::Outcome::Answered(r) = &mut ex.outcome {
+            r.truncated = Some(crate::device::exchange::Truncation {
+                read: body.len() as u64,
+                size: crate::device::exchange::BodySize::AtLeast(10_000_000),
+                sha256: "ab".into(),
+            });
+        }
+        ex
+    }
+
+    #[test]
+    fn a_body_the_harness_could_not_read_is_never_a_fail_for_itself() {
+        let w = World::new();
+        let wants = Expect { api_status: vec!["2000".into()], ..expect_http(&[200]) };
+        // `{"Status":"2000"}` cut short: the first bytes parse, yet they are not the answer.
+        let f =
+            judge(&w.ctx(), &step_with(vec![wants.clone()]), &[Observed::new(&truncated(200, r#"{"Status":"2000"}"#))]);
+        assert_eq!(f.verdict, Verdict::Info, "{f:?}");
+        assert!(f.details.iter().any(|d| d.contains("truncated (first 17 bytes kept")), "{:?}", f.details);
+        // A graded FAIL outcome that only the body could confirm is not given either.
+        let refused = expect_http(&[404, 405]);
+        let fail_if_2000 = Expect { verdict: Verdict::Fail, ..wants.clone() };
+        let f = judge(&w.ctx(), &step_with(vec![refused, fail_if_2000]), &[Observed::new(&truncated(200, "{"))]);
+        assert_eq!(f.verdict, Verdict::Info, "{f:?}");
+        assert!(f.details[0].starts_with("could not tell whether it met: "), "{:?}", f.details);
+        // What can be seen still decides: HTTP 500 is not 200, body or not.
+        let f = judge(&w.ctx(), &step_with(vec![wants.clone()]), &[Observed::new(&truncated(500, "{"))]);
+        assert_eq!(f.verdict, Verdict::Fail, "{f:?}");
+        // ...unless the unread body could be E48's failure answer on an HTTP error.
+        let failure = Expect { api_status: vec!["4007".into()], ..expect_http(&[200]) };
+        let f = judge(&w.ctx(), &step_with(vec![failure]), &[Observed::new(&truncated(404, "{"))]);
+        assert_eq!(f.verdict, Verdict::Info, "{f:?}");
     }
 
     #[test]

@@ -126,11 +126,16 @@ pub fn observed_line(obs: &Observed) -> String {
                 ApiStatus::Absent => {}
             }
             // An HTML error page on a 4xx/5xx is normal and shown in the wire log; on a 2xx
-            // it is the defect itself, so the reader sees it here.
-            if obs.json.is_none() && !resp.body.is_empty() && (200..300).contains(&resp.status) {
+            // it is the defect itself, so the reader sees it here. A body the harness could
+            // not read whole is no defect: it says why instead.
+            if let Some(unread) = &obs.unread {
+                line.push_str(&format!(", {}", unread.words()));
+            } else if obs.json.is_none() && !resp.body.is_empty() && (200..300).contains(&resp.status) {
+                // A few characters are shown: decode no more of a large body than that.
+                let head = &resp.body[..resp.body.len().min(BODY_SNIPPET * 4 + 4)];
                 line.push_str(&format!(
                     ", body is not JSON: {}",
-                    super::observed::snippet(&String::from_utf8_lossy(&resp.body), BODY_SNIPPET)
+                    super::observed::snippet(&String::from_utf8_lossy(head), BODY_SNIPPET)
                 ));
             }
             line

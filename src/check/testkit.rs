@@ -236,6 +236,7 @@ pub fn answered(status: u16, headers: &[(&str, &str)], body: &str) -> Exchange {
         status,
         headers: headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
         body: body.as_bytes().to_vec(),
+        truncated: None,
     }))
 }
 

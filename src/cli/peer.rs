@@ -85,6 +85,7 @@ impl PeerArgs {
             ca_cert: self.peer_ca_cert.clone(),
             timeout: target_options.timeout,
             pace_ms: target_options.pace_ms,
+            max_body: target_options.max_body,
         };
         Ok(Some(PeerRequest { options, profile, target_number: self.target_number.clone() }))
     }

@@ -1,5 +1,6 @@
 //! The flags every phone-facing command shares (`run`, `fuzz`, `replay`, `snapshot`):
-//! where the phone is, who to log in as, which certificate to trust, how patient to be.
+//! where the phone is, who to log in as, which certificate to trust, how patient to be,
+//! how much of an answer to read.
 
 use super::bounds;
 use crate::job::{EmulatorSetup, JobSpec, TargetOptions};
@@ -43,9 +44,20 @@ pub struct TargetArgs {
     #[arg(long, value_name = "MS", default_value_t = 0,
           value_parser = clap::value_parser!(u64).range(*bounds::PACE_MS.start()..=*bounds::PACE_MS.end()))]
     pub pace_ms: u64,
+    /// Read at most this much of each answer: bytes, or with a suffix (64k, 4M, 1G),
+    /// from 1k to 1G. A larger answer keeps its first BYTES, its size and a SHA-256, and
+    /// is INFO "truncated", never FAIL: the manual sets no bound on answers, the bound is
+    /// the harness's own. Reports keep less of a body still (see the README).
+    #[arg(long, value_name = "BYTES", default_value = "1M", value_parser = parse_max_body)]
+    pub max_body: usize,
     /// Read schemas/ and suites/ from this directory instead of the built-in copy.
     #[arg(long, value_name = "DIR")]
     pub data: Option<PathBuf>,
+}
+
+/// `--max-body`: `1048576`, `64k`, `4M`... within 1 KiB ..= 1 GiB.
+fn parse_max_body(text: &str) -> Result<usize, crate::device::body_limit::BodyLimitError> {
+    crate::device::body_limit::parse(text)
 }
 
 impl TargetArgs {
@@ -67,6 +79,7 @@ impl TargetArgs {
             ca_cert: self.ca_cert.clone(),
             timeout: self.timeout,
             pace_ms: self.pace_ms,
+            max_body: self.max_body,
         }
     }
 

@@ -3,7 +3,8 @@
 //! A timeout or a reset is something the *phone* did, so it comes back as an
 //! [`Outcome`] to be judged, not as an error. Only what stops the harness from talking
 //! at all (a URL that does not parse, a TLS configuration that cannot be built) is a
-//! [`DeviceError`].
+//! [`DeviceError`]. An answer larger than `max_body` is read only that far
+//! ([`super::body_limit`]): a truncated answer, also judged.
 
 use super::exchange::{Exchange, Outcome, WireRequest, WireResponse};
 use super::gate::Gate;
@@ -36,6 +37,9 @@ pub struct DeviceConfig {
     pub timeout: Duration,
     /// Pause after every gated request (fragile phones).
     pub pace: Duration,
+    /// Bytes of an answer read at most (`--max-body`); the rest is not read and the
+    /// connection is closed (see [`super::body_limit`]).
+    pub max_body: usize,
 }
 
 /// Why the harness cannot talk to a phone at all.
@@ -178,8 +182,8 @@ impl Device {
             .iter()
             .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
             .collect();
-        match response.bytes().await {
-            Ok(body) => Outcome::Answered(WireResponse { status, headers, body: body.to_vec() }),
+        match super::body_limit::read(response, self.config.max_body).await {
+            Ok((body, truncated)) => Outcome::Answered(WireResponse { status, headers, body, truncated }),
             Err(e) => classify(e, started),
         }
     }
@@ -240,6 +244,7 @@ mod tests {
             trust: Trust::System,
             timeout: Duration::from_secs(5),
             pace: Duration::ZERO,
+            max_body: crate::device::body_limit::DEFAULT_MAX_BODY,
         })
         .unwrap();
 

@@ -3,6 +3,12 @@
 //! Checks, reports and reproducers are pure functions of these records, so a run can be
 //! re-judged offline. Secrets are not stored: the `Authorization` header is recorded as
 //! the [`AuthMode`] used, and only rendered (redacted) by `report::redact`.
+//!
+//! An answer's body may be only its first bytes: the client reads at most `--max-body`
+//! bytes of an answer (`device::body_limit`), and a record keeps fewer still
+//! (`record::bodies`). [`WireResponse::truncated`] then says how large the whole answer
+//! was and hashes what was read; a body that is not whole is never parsed as the answer
+//! ([`WireResponse::json`] is `None`), because its first bytes are not what the phone said.
 
 use crate::catalogue::case::AuthMode;
 use bytes::Bytes;
@@ -49,18 +55,110 @@ impl WireRequest {
 pub struct WireResponse {
     pub status: u16,
     pub headers: Vec<(String, String)>,
+    /// The body, or only its first bytes when [`WireResponse::truncated`] is set.
     #[serde(with = "body_text_required")]
     pub body: Vec<u8>,
+    /// Set when `body` is not the whole answer (larger than `--max-body`, or cut by a
+    /// record); absent when it is, and in reports written before bodies were bounded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub truncated: Option<Truncation>,
+}
+
+/// What is known of an answer whose body is kept only in part.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Truncation {
+    /// Bytes the harness read and judged: the first `--max-body` bytes of a larger answer,
+    /// or the whole answer when only a record cut it.
+    pub read: u64,
+    /// The size of the whole answer.
+    pub size: BodySize,
+    /// SHA-256 (lower-case hex) of the `read` bytes: two runs can tell whether a phone
+    /// sent the same oversized answer without either report holding it.
+    pub sha256: String,
+}
+
+/// The size of a whole answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BodySize {
+    /// Known: the harness read it to the end, or the phone announced it (`Content-Length`).
+    Exact(u64),
+    /// The harness stopped reading after this many bytes and the phone announced no length
+    /// (a chunked answer may never end).
+    AtLeast(u64),
+}
+
+impl BodySize {
+    /// `10485760 bytes`, `at least 1049600 bytes`.
+    pub fn words(self) -> String {
+        match self {
+            BodySize::Exact(n) => format!("{n} bytes"),
+            BodySize::AtLeast(n) => format!("at least {n} bytes"),
+        }
+    }
+}
+
+impl Truncation {
+    /// The harness read the whole answer; only a record keeps less of it.
+    pub fn read_whole(&self) -> bool {
+        self.size == BodySize::Exact(self.read)
+    }
+}
+
+/// SHA-256 of bytes, as lower-case hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 impl WireResponse {
+    /// A whole answer.
+    pub fn new(status: u16, headers: Vec<(String, String)>, body: Vec<u8>) -> WireResponse {
+        WireResponse { status, headers, body, truncated: None }
+    }
+
+    /// Whether `body` is the whole answer.
+    pub fn is_whole(&self) -> bool {
+        self.truncated.is_none()
+    }
+
+    /// Keep only the first `max` bytes of the body (fewer, to end on a whole UTF-8
+    /// character), recording the whole answer's size and hash when this is the first cut.
+    pub fn keep_first(&mut self, max: usize) {
+        if self.body.len() <= max {
+            return;
+        }
+        if self.truncated.is_none() {
+            let read = self.body.len() as u64;
+            self.truncated = Some(Truncation { read, size: BodySize::Exact(read), sha256: sha256_hex(&self.body) });
+        }
+        let cut = char_boundary(&self.body, max);
+        // A fresh allocation, not the large one shrunk in place: kept for the whole run,
+        // a shrunk block would pin the heap around it and every answer read after would
+        // need new memory (a run against a streaming phone grew to 275 MB that way).
+        self.body = self.body[..cut].to_vec();
+    }
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 
-    /// The body parsed as JSON, if it is JSON.
+    /// The body parsed as JSON, if it is JSON and the whole answer (the first bytes of a
+    /// larger answer are not what the phone said, even when they happen to parse).
     pub fn json(&self) -> Option<serde_json::Value> {
+        if !self.is_whole() {
+            return None;
+        }
         serde_json::from_slice(&self.body).ok()
+    }
+
+    /// Whether the body is valid JSON that the parser refuses only for its depth (serde_json
+    /// stops at 128 levels to keep its stack): the harness cannot read it, which says
+    /// nothing about the phone. Checked without recursion, so any depth is safe.
+    pub fn nested_too_deep(&self) -> bool {
+        self.is_whole()
+            && serde_json::from_slice::<serde_json::Value>(&self.body)
+                .is_err_and(|e| e.to_string().starts_with("recursion limit exceeded"))
+            && serde_json::from_slice::<serde::de::IgnoredAny>(&self.body).is_ok()
     }
 
     /// The API `Status` of the body, as the phone wrote it (string, or a number shown as text).
@@ -70,6 +168,16 @@ impl WireResponse {
             serde_json::Value::Number(n) => Some(n.to_string()),
             _ => None,
         }
+    }
+}
+
+/// `max`, or a little less so that a text body cut there does not end inside a
+/// character (a cut body stays text in the reports instead of turning into base64).
+fn char_boundary(body: &[u8], max: usize) -> usize {
+    match std::str::from_utf8(&body[..max]) {
+        // Only an incomplete last character moves the cut; binary bodies are cut at `max`.
+        Err(e) if e.error_len().is_none() => e.valid_up_to(),
+        _ => max,
     }
 }
 
@@ -97,13 +205,20 @@ impl Outcome {
         }
     }
 
-    /// One line for reports: `HTTP 200, Status "2000"`, `connection reset`, `timeout after 10000 ms`.
+    /// One line for reports: `HTTP 200, Status "2000"`, `connection reset`, `timeout after 10000 ms`,
+    /// `HTTP 200, an answer of at least 1049600 bytes cut after its first 1048576 bytes`.
     pub fn summary(&self) -> String {
         match self {
-            Outcome::Answered(r) => match r.api_status() {
-                Some(s) => format!("HTTP {}, Status \"{}\"", r.status, s),
-                None => format!("HTTP {}", r.status),
-            },
+            Outcome::Answered(r) => {
+                let mut line = match r.api_status() {
+                    Some(s) => format!("HTTP {}, Status \"{}\"", r.status, s),
+                    None => format!("HTTP {}", r.status),
+                };
+                if let Some(t) = r.truncated.as_ref().filter(|t| !t.read_whole()) {
+                    line.push_str(&format!(", an answer of {} cut after its first {} bytes", t.size.words(), t.read));
+                }
+                line
+            }
             Outcome::Reset { detail } => format!("connection reset or refused ({detail})"),
             Outcome::Timeout { after_ms } => format!("no answer within {after_ms} ms"),
             Outcome::ClientError { detail } => {
@@ -198,11 +313,63 @@ mod tests {
 
     #[test]
     fn api_status_reads_strings_and_numbers() {
-        let r = WireResponse { status: 200, headers: vec![], body: br#"{"Status":"4007"}"#.to_vec() };
+        let r = WireResponse::new(200, vec![], br#"{"Status":"4007"}"#.to_vec());
         assert_eq!(r.api_status().as_deref(), Some("4007"));
-        let r = WireResponse { status: 200, headers: vec![], body: br#"{"Status":2000}"#.to_vec() };
+        let r = WireResponse::new(200, vec![], br#"{"Status":2000}"#.to_vec());
         assert_eq!(r.api_status().as_deref(), Some("2000"));
-        let r = WireResponse { status: 200, headers: vec![], body: b"<html>".to_vec() };
+        let r = WireResponse::new(200, vec![], b"<html>".to_vec());
         assert_eq!(r.api_status(), None);
+    }
+
+    #[test]
+    fn a_cut_body_keeps_size_and_hash_and_is_never_parsed() {
+        let whole = br#"{"Status":"2000"}    "#.to_vec();
+        let mut r = WireResponse::new(200, vec![], whole.clone());
+        r.keep_first(17);
+        assert_eq!(r.body, br#"{"Status":"2000"}"#, "the first bytes are kept");
+        let t = r.truncated.clone().expect("the cut is recorded");
+        assert_eq!((t.read, t.size), (21, BodySize::Exact(21)));
+        assert_eq!(t.sha256, sha256_hex(&whole));
+        assert!(t.read_whole());
+        assert_eq!(r.json(), None, "the first bytes parse, but they are not the whole answer");
+        assert_eq!(r.api_status(), None);
+        r.keep_first(5);
+        assert_eq!(r.truncated, Some(t), "a second cut keeps what the first one recorded");
+        r.keep_first(1000);
+        assert_eq!(r.body.len(), 5, "nothing to cut");
+    }
+
+    #[test]
+    fn json_deeper_than_the_parser_goes_is_told_apart_from_broken_json() {
+        let deep = format!("{}1{}", "[".repeat(100_000), "]".repeat(100_000));
+        let r = WireResponse::new(200, vec![], deep.into_bytes());
+        assert_eq!(r.json(), None);
+        assert!(r.nested_too_deep(), "valid, only too deep");
+        let broken = format!("{}1{}", "[".repeat(200), "]".repeat(199));
+        assert!(!WireResponse::new(200, vec![], broken.into_bytes()).nested_too_deep(), "not JSON at all");
+        assert!(!WireResponse::new(200, vec![], b"[[1]]".to_vec()).nested_too_deep());
+    }
+
+    #[test]
+    fn a_cut_never_splits_a_character() {
+        let mut r = WireResponse::new(200, vec![], "aé".repeat(3).into_bytes());
+        r.keep_first(2);
+        assert_eq!(r.body, b"a", "the cut backs off before the two-byte character");
+        let mut bin = WireResponse::new(200, vec![], vec![0xff; 10]);
+        bin.keep_first(4);
+        assert_eq!(bin.body.len(), 4, "binary bodies are cut where asked");
+    }
+
+    #[test]
+    fn older_reports_without_truncation_still_load() {
+        let r: WireResponse = serde_json::from_str(r#"{"status":200,"headers":[],"body":"{}"}"#).unwrap();
+        assert!(r.is_whole());
+        let mut cut = r.clone();
+        cut.body = vec![b'x'; 10];
+        cut.keep_first(4);
+        let text = serde_json::to_string(&cut).unwrap();
+        assert!(text.contains(r#""size":{"exact":10}"#), "{text}");
+        assert_eq!(serde_json::from_str::<WireResponse>(&text).unwrap(), cut);
+        assert!(!serde_json::to_string(&r).unwrap().contains("truncated"), "whole answers write no field");
     }
 }

@@ -121,6 +121,9 @@ pub struct Summary {
     /// Cases per intent label (`valid`, `invalid`, `malformed`, `protocol`).
     pub intents: BTreeMap<&'static str, u64>,
     pub per_endpoint: BTreeMap<String, u64>,
+    /// Per endpoint: how many answers the harness could not read whole (larger than
+    /// `--max-body`, nested too deep), and the first of them.
+    pub unread: BTreeMap<String, (u64, crate::check::observed::Unread)>,
     pub retired: Vec<String>,
     /// Harness problems: failed restores, reproducers that could not be written.
     pub errors: Vec<String>,
@@ -267,12 +270,18 @@ impl<'a> Campaign<'a> {
             for o in &judgement.observations {
                 *s.observations.entry(*o).or_default() += 1;
             }
+            if let Some(unread) = ex.outcome.response().and_then(crate::check::observed::Unread::of) {
+                s.unread.entry(endpoint.id.clone()).or_insert((0, unread)).0 += 1;
+            }
             // A 5xx the oracles accept (E48, 501) still earns a health check; a request the
             // client could not send does not (the phone never saw it).
             let anomalous = judgement.violation.is_some()
                 || matches!(&ex.outcome, Outcome::Answered(r) if r.status >= 500)
                 || matches!(&ex.outcome, Outcome::Reset { .. } | Outcome::Timeout { .. });
-            window.push((case.clone(), ex.clone()));
+            // Kept until the next health check: only as much of the answer as a record keeps.
+            let mut kept = ex.clone();
+            crate::record::bodies::keep(&mut kept);
+            window.push((case.clone(), kept));
             since_health += 1;
             // The phone went away after this case: its own violation may be a consequence.
             let mut outage = false;

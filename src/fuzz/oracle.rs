@@ -41,6 +41,10 @@
 //! refused the method token or a header) says nothing about the phone: counted, never a
 //! finding.
 //!
+//! **An answer the harness cannot read** (larger than `--max-body`, or JSON nested deeper
+//! than its parser goes) is counted, never a finding: the bound is the harness's own, and
+//! the campaign reports it as one INFO case per endpoint.
+//!
 //! Not findings, only counted (the manual is silent): unknown members, wrong JSON types,
 //! values outside an enum, empty or long strings and malformed JSON answered 2000; a
 //! documented `Status` the endpoint's own list does not name; a connection closed while
@@ -110,6 +114,10 @@ pub enum Observation {
     RfcServerStatus,
     /// The harness's HTTP client refused to send the request.
     NotSent,
+    /// An answer larger than `--max-body`: only its first bytes were read, not judged.
+    AnswerTruncated,
+    /// JSON nested deeper than the harness's parser goes: not judged.
+    AnswerTooDeep,
 }
 
 impl Observation {
@@ -123,6 +131,8 @@ impl Observation {
             Observation::FailureOnHttpError => "API failure Status on an HTTP 4xx/5xx (E48)",
             Observation::RfcServerStatus => "protocol variation answered 501/505 as the RFCs allow",
             Observation::NotSent => "not sent: the harness's HTTP client refused the request",
+            Observation::AnswerTruncated => "answer larger than --max-body, truncated: not judged",
+            Observation::AnswerTooDeep => "answer nested deeper than the harness parses: not judged",
         }
     }
 }
@@ -199,6 +209,14 @@ pub fn judge(
     let Outcome::Answered(response) = outcome else {
         return judge_no_answer(profile, request, protocol, outcome);
     };
+    // What lies past `--max-body` (or the parser's depth) is unknown: a documented failure
+    // Status or its absence cannot be seen, and the manual bounds neither. Counted only.
+    if !response.is_whole() {
+        return Judgement { violation: None, observations: vec![Observation::AnswerTruncated] };
+    }
+    if response.nested_too_deep() {
+        return Judgement { violation: None, observations: vec![Observation::AnswerTooDeep] };
+    }
     let documented_method = request.method == endpoint.method.as_str();
     if response.status >= 400 {
         return judge_http_error(profile, endpoint, intent, protocol, response, documented_method);
@@ -418,7 +436,7 @@ mod tests {
     }
 
     fn answered(status: u16, body: &str) -> Outcome {
-        Outcome::Answered(WireResponse { status, headers: vec![], body: body.as_bytes().to_vec() })
+        Outcome::Answered(WireResponse::new(status, vec![], body.as_bytes().to_vec()))
     }
 
     fn request() -> WireRequest {

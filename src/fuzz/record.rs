@@ -1,5 +1,6 @@
 //! A fuzz campaign as the reports see it: one case per finding (and per still-failing
-//! replay), one PASS case per endpoint fuzzed without a finding.
+//! replay), one PASS case per endpoint fuzzed without a finding, and one INFO case per
+//! endpoint whose answers the harness could not read whole (`--max-body`, nesting).
 
 use super::campaign::{Campaign, Summary};
 use super::replay::Replayed;
@@ -7,6 +8,7 @@ use super::repro::{self, Reproducer};
 use crate::catalogue::case::{Family, ManualRef};
 use crate::catalogue::profile::Endpoint;
 use crate::check::Finding;
+use crate::check::observed::Unread;
 use crate::device::Exchange;
 use crate::record::{CaseRecord, RunRecord};
 use crate::run::engine::Engine;
@@ -36,6 +38,11 @@ pub fn run_record(
             && !s.findings.iter().any(|f| f.reproducer.id == r.id)
         {
             record_of(r, violation.verdict, format!("replayed: {}", violation.actual));
+        }
+    }
+    for e in &campaign.endpoints {
+        if let Some((n, unread)) = s.unread.get(&e.id) {
+            cases.push(unread_case(family, e, *n, s.per_endpoint.get(&e.id).copied().unwrap_or(0), unread));
         }
     }
     for e in &campaign.endpoints {
@@ -87,6 +94,37 @@ fn finding_case(family: &str, r: &Reproducer, verdict: Verdict, actual: String) 
         }],
         exchanges: vec![ex("first failing request", &r.original), ex("minimal request", &r.minimal)],
         reproducer: Some(r.curl.clone()),
+        duration_ms: 0,
+    }
+}
+
+/// The INFO case of an endpoint that gave `n` of its `total` answers beyond what the
+/// harness reads; `first` is the first of them. Never FAIL: the bound is the harness's.
+fn unread_case(family: &str, e: &Endpoint, n: u64, total: u64, first: &Unread) -> CaseRecord {
+    let requirement = "The manual sets no bound on the size or nesting of an answer; the harness reads at most --max-body bytes of one and parses JSON 128 levels deep (its own limits, not the phone's)";
+    CaseRecord {
+        id: format!("{family}.fuzz.{}.answer-not-read", e.id),
+        title: format!("fuzz {}: answers the harness could not read whole", e.id),
+        family: Family::Size,
+        level: Level::Silent,
+        manual: ManualRef { section: e.section.clone(), quote: requirement.into() },
+        endpoint: Some(e.id.clone()),
+        suite: "fuzz".into(),
+        verdict: Verdict::Info,
+        reason: None,
+        findings: vec![Finding {
+            family: Family::Size,
+            verdict: Verdict::Info,
+            section: e.section.clone(),
+            requirement: requirement.into(),
+            expected: vec!["an answer the harness reads whole (raise --max-body to read more)".into()],
+            actual: format!("{n} of {total} answers not judged; the first: {}", first.words()),
+            step: "fuzz".into(),
+            details: vec!["those answers were counted, not judged: no oracle can see past what was read".into()],
+            errata: vec![],
+        }],
+        exchanges: Vec::new(),
+        reproducer: None,
         duration_ms: 0,
     }
 }

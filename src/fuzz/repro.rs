@@ -1,7 +1,8 @@
 //! Reproducer files: one JSON file per finding, under `fuzz/repros/<profile>/`.
 //!
 //! A reproducer holds the *concrete* requests (the first one that failed and the shrunk
-//! minimal one, bodies as text or base64), the answer, the oracle that broke with the
+//! minimal one, bodies as text or base64), the answer (its first bytes only when large,
+//! as `record::bodies` keeps it), the oracle that broke with the
 //! requirement it enforces, the seed and case index that generated it, and a curl line
 //! with the password left to the environment. `polyconform replay` re-sends the minimal
 //! request; `polyconform fuzz` replays a profile's reproducers before generating.
@@ -78,8 +79,14 @@ pub struct SavedRequest {
 }
 
 impl SavedRequest {
+    /// The answer is kept as a run's record keeps it (`record::bodies`): its first bytes,
+    /// with the size and hash of a larger one.
     pub fn new(request: WireRequest, outcome: Outcome) -> SavedRequest {
-        SavedRequest { size_bytes: request_size(&request), answer: outcome.summary(), request, outcome }
+        let answer = outcome.summary();
+        let mut kept = Exchange { step: String::new(), request, outcome, elapsed_ms: 0 };
+        crate::record::bodies::keep(&mut kept);
+        let Exchange { request, outcome, .. } = kept;
+        SavedRequest { size_bytes: request_size(&request), answer, request, outcome }
     }
 }
 
@@ -264,7 +271,7 @@ mod tests {
         let mut minimal = WireRequest::post_json(&ep.path, &serde_json::json!({"data": ["s3cret-pw"]}));
         minimal.body = Some(vec![0xff].into());
         let original = WireRequest::post_json(&ep.path, &serde_json::json!({"data": ["s3cret-pw", "x"]}));
-        let answer = Outcome::Answered(WireResponse { status: 500, headers: vec![], body: b"s3cret-pw".to_vec() });
+        let answer = Outcome::Answered(WireResponse::new(500, vec![], b"s3cret-pw".to_vec()));
         let r = Reproducer::from_finding(FindingRecord {
             profile: "trio-5.9.1",
             target: "builtin-emulator",
@@ -293,6 +300,26 @@ mod tests {
         assert_eq!(back.minimal.request.body, Some(vec![0xff].into()), "binary bodies survive as base64");
         assert_eq!((back.seed, back.oracle), (Some(7), Oracle::ConnectionReset));
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_large_answer_is_saved_as_its_first_bytes_with_its_size_and_hash() {
+        let mut big = WireResponse::new(500, vec![], vec![b'x'; 1 << 20]);
+        big.truncated = Some(crate::device::exchange::Truncation {
+            read: 1 << 20,
+            size: crate::device::exchange::BodySize::Exact(10 << 20),
+            sha256: "ab".into(),
+        });
+        let saved = SavedRequest::new(WireRequest::get("/x"), Outcome::Answered(big));
+        let kept = saved.outcome.response().unwrap();
+        assert_eq!(kept.body.len(), crate::record::bodies::CUT_BODY_BYTES);
+        assert_eq!(kept.truncated.as_ref().unwrap().size, crate::device::exchange::BodySize::Exact(10 << 20));
+        assert!(
+            saved.answer.contains("an answer of 10485760 bytes cut after its first 1048576 bytes"),
+            "{}",
+            saved.answer
+        );
+        assert!(serde_json::to_string(&saved).unwrap().len() < 8 * 1024);
     }
 
     #[test]

@@ -40,10 +40,13 @@ pub struct TargetOptions {
     pub timeout: f64,
     /// Pause between two requests, in milliseconds.
     pub pace_ms: u64,
+    /// Bytes of an answer read at most (`--max-body`); see `device::body_limit`.
+    pub max_body: usize,
 }
 
 impl TargetOptions {
-    /// The built-in emulator with the default user and a 10 s timeout (benches and tests).
+    /// The built-in emulator with the default user, a 10 s timeout and the default body
+    /// limit (benches and tests).
     pub fn builtin() -> TargetOptions {
         TargetOptions {
             url: None,
@@ -55,6 +58,7 @@ impl TargetOptions {
             ca_cert: None,
             timeout: 10.0,
             pace_ms: 0,
+            max_body: crate::device::body_limit::DEFAULT_MAX_BODY,
         }
     }
 }
@@ -170,6 +174,7 @@ pub async fn connect_with(
                 trust,
                 timeout,
                 pace,
+                max_body: args.max_body,
             })?;
             Ok(Target { device, emulator: None, label: url, password })
         }
@@ -195,6 +200,7 @@ pub async fn connect_with(
                 trust: Trust::System,
                 timeout,
                 pace,
+                max_body: args.max_body,
             })?;
             Ok(Target { device, emulator: Some(emulator), label: BUILTIN_LABEL.to_string(), password })
         }

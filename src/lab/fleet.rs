@@ -579,6 +579,7 @@ fn device_config(d: &InventoryDevice) -> DeviceConfig {
         trust: d.trust.clone(),
         timeout: d.timeout,
         pace: d.pace,
+        max_body: d.max_body,
     }
 }
 

@@ -22,6 +22,7 @@
 //! target = "https://10.0.0.6"
 //! profile = "vvx-5.9.0"
 //! password_file = "secrets/vvx-b.pw"     # first line; relative to the inventory
+//! max_body = "4M"                        # bytes of an answer read (as --max-body; default 1M)
 //! ```
 //!
 //! Secrets are never written in the file: an inline `password` key (or a URL with
@@ -54,6 +55,8 @@ pub struct InventoryDevice {
     pub trust: Trust,
     pub timeout: Duration,
     pub pace: Duration,
+    /// Bytes of an answer read at most (`max_body`, as `--max-body`; 1 MiB when not given).
+    pub max_body: usize,
     /// Inventory name of a phone that can place incoming calls to this one.
     pub peer: Option<String>,
     /// What the peer dials to ring this phone; `None` reads line 1 of its lineInfo.
@@ -221,10 +224,17 @@ impl EntryCheck<'_> {
         let password = self.password(entry, errors);
         let trust = self.trust(entry, &name, errors);
         let timeout = self.timeout(entry, errors);
+        let max_body = self.max_body(entry, errors);
         self.check_peer(entry, &name, errors);
         let tags = self.tags(entry, errors);
-        let (Some(target), Some(profile), Some((password, password_source)), Some(trust), Some(timeout)) =
-            (target, profile, password, trust, timeout)
+        let (
+            Some(target),
+            Some(profile),
+            Some((password, password_source)),
+            Some(trust),
+            Some(timeout),
+            Some(max_body),
+        ) = (target, profile, password, trust, timeout, max_body)
         else {
             return None;
         };
@@ -243,6 +253,7 @@ impl EntryCheck<'_> {
             trust,
             timeout,
             pace: Duration::from_millis(entry.pace_ms.or(d.pace_ms).unwrap_or(0)),
+            max_body,
             peer: entry.peer.as_ref().map(|p| p.get_ref().clone()),
             number: entry.number.clone(),
             control: entry.control.or(d.control).unwrap_or(false),
@@ -371,6 +382,28 @@ impl EntryCheck<'_> {
                     .hint("give a number of seconds between 0 and 3600, e.g. 10"),
             ),
             None => Some(Duration::from_secs(10)),
+        }
+    }
+
+    /// `max_body`: bytes (`1048576`) or a size (`"64k"`, `"4M"`), 1 KiB ..= 1 GiB; 1 MiB
+    /// when not given.
+    fn max_body(&self, entry: &DeviceEntry, errors: &mut Vec<SpecError>) -> Option<usize> {
+        use crate::device::body_limit;
+        let Some(value) = entry.max_body.as_ref().or(self.defaults.max_body.as_ref()) else {
+            return Some(body_limit::DEFAULT_MAX_BODY);
+        };
+        let parsed = match value.get_ref() {
+            toml::Value::Integer(n) => body_limit::checked(u64::try_from(*n).unwrap_or(0)),
+            toml::Value::String(text) => body_limit::parse(text),
+            other => Err(body_limit::BodyLimitError::NotASize(other.to_string())),
+        };
+        match parsed {
+            Ok(bytes) => Some(bytes),
+            Err(e) => fail(
+                errors,
+                self.at(value.span(), format!("max_body = {} is not usable", value.get_ref()))
+                    .hint(format!("{e}; e.g. max_body = \"4M\"")),
+            ),
         }
     }
 
@@ -529,6 +562,8 @@ struct Defaults {
     ca_cert: Option<Spanned<String>>,
     timeout_secs: Option<Spanned<f64>>,
     pace_ms: Option<u64>,
+    /// Bytes (integer) or a size (`"4M"`).
+    max_body: Option<Spanned<toml::Value>>,
     control: Option<bool>,
     dial: Option<String>,
     #[serde(default)]
@@ -553,6 +588,8 @@ struct DeviceEntry {
     ca_cert: Option<Spanned<String>>,
     timeout_secs: Option<Spanned<f64>>,
     pace_ms: Option<u64>,
+    /// Bytes (integer) or a size (`"4M"`).
+    max_body: Option<Spanned<toml::Value>>,
     peer: Option<Spanned<String>>,
     number: Option<String>,
     control: Option<bool>,
@@ -594,6 +631,7 @@ profile = "trio-5.9.1"
 password_env = "LAB_PW"
 insecure = true
 tags = ["site:hq"]
+max_body = "4M"
 
 [[device]]
 name = "trio-a"
@@ -609,6 +647,7 @@ insecure = false
 pin_sha256 = "ABABABABABABABABABABABABABABABABABABABABABABABABABABABABABABABAB"
 username = "admin"
 timeout_secs = 2.5
+max_body = 65536
 "#,
         )
         .unwrap();
@@ -621,11 +660,13 @@ timeout_secs = 2.5
         assert_eq!(a.trust, Trust::Insecure);
         assert_eq!(a.peer.as_deref(), Some("vvx-b"));
         assert_eq!(a.tags, vec!["site:hq", "room:lab-2", "rack:r1"]);
-        assert_eq!(a.line, 9);
+        assert_eq!(a.line, 10);
         let b = inv.device("vvx-b").unwrap();
         assert_eq!(b.profile, "vvx-5.9.0");
         assert_eq!(b.trust, Trust::Pin([0xab; 32]));
         assert_eq!(b.timeout, Duration::from_millis(2500));
+        assert_eq!(a.max_body, 4 << 20, "from [defaults]");
+        assert_eq!(b.max_body, 65536, "its own");
         assert_eq!(b.credentials.username, "admin");
         assert_eq!(inv.with_tags(&["rack:r1".into()]).len(), 1);
         assert_eq!(inv.with_tags(&["site:hq".into()]).len(), 2);
@@ -718,6 +759,18 @@ timeout_secs = 2.5
         assert!(shown.contains(":3:10: error: `ftp://x` is not an http:// or https:// URL"), "{shown}");
         assert!(shown.contains("both `pin_sha256` and `insecure = true`"), "{shown}");
         assert!(shown.contains("timeout_secs = -1 is not usable"), "{shown}");
+    }
+
+    #[test]
+    fn a_body_limit_outside_its_range_is_an_error_at_its_place() {
+        let base = "[[device]]\nname = \"a\"\ntarget = \"http://127.0.0.1:1\"\npassword_env = \"LAB_PW\"\n";
+        let shown = errors(&format!("{base}max_body = \"4 TB\"\n"));
+        assert!(shown.contains(":5:12: error: max_body = \"4 TB\" is not usable"), "{shown}");
+        assert!(shown.contains("hint: `4 TB` is not a size in bytes"), "{shown}");
+        let shown = errors(&format!("{base}max_body = 12\n"));
+        assert!(shown.contains("12 bytes is outside 1 KiB ..= 1 GiB"), "{shown}");
+        assert!(errors(&format!("{base}max_body = -5\n")).contains("is not usable"));
+        assert_eq!(parse(base).unwrap().devices[0].max_body, crate::device::body_limit::DEFAULT_MAX_BODY);
     }
 
     #[test]

@@ -83,6 +83,7 @@ mod tests {
                 status: 200,
                 headers: vec![],
                 body: b"{\"echo\":\"spill-pw\"}".to_vec(),
+                truncated: None,
             }),
             elapsed_ms: 4,
         });

@@ -53,6 +53,10 @@ pub fn parse_calls(exchange: &Exchange) -> Result<Vec<CallInfo>, PhoneError> {
     let Some(response) = exchange.outcome.response() else {
         return Err(PhoneError::Unanswered { op: OP, summary: exchange.outcome.summary() });
     };
+    // An answer larger than --max-body is no unreadable JSON: its summary says how large.
+    if !response.is_whole() {
+        return Err(PhoneError::Answered { op: OP, summary: exchange.outcome.summary() });
+    }
     let Some(body) = response.json() else {
         return Err(PhoneError::NotJson { op: OP, status: response.status });
     };

@@ -63,7 +63,7 @@ pub(crate) mod testkit {
     }
 
     pub fn response(status: u16, body: &str) -> WireResponse {
-        WireResponse { status, headers: vec![], body: body.as_bytes().to_vec() }
+        WireResponse::new(status, vec![], body.as_bytes().to_vec())
     }
 
     pub fn answer(status: u16, body: &str) -> Exchange {

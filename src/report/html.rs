@@ -28,7 +28,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::Path;
 
-/// Bodies longer than this many bytes are cut in the page (never in report.json).
+/// Bodies longer than this many bytes are cut in the page (report.json keeps up to 64 KiB,
+/// `record::bodies`).
 pub const BODY_LIMIT: usize = 16 * 1024;
 
 /// File name written into the report directory.
@@ -426,6 +427,17 @@ fn wire_log(page: &mut String, exchanges: &[Exchange]) {
                     page.push('\n');
                     body_text(page, &r.body);
                 }
+                if let Some(t) = &r.truncated {
+                    let _ = write!(
+                        page,
+                        "\n<span class=\"note\">… the record keeps {} bytes of an answer of {} (sha256 {} of the {} bytes read{})</span>",
+                        r.body.len(),
+                        text(&t.size.words()),
+                        text(&t.sha256),
+                        t.read,
+                        if t.read_whole() { "" } else { "; larger than --max-body, so not judged" }
+                    );
+                }
                 page.push_str("</pre>\n");
             }
             other => {
@@ -471,7 +483,7 @@ fn body_text(page: &mut String, body: &[u8]) {
     if body.len() > BODY_LIMIT {
         let _ = write!(
             page,
-            "\n<span class=\"note\">… truncated: {} of {} bytes shown; the whole body is in report.json</span>",
+            "\n<span class=\"note\">… truncated: {} of {} bytes shown; report.json has them all</span>",
             BODY_LIMIT,
             body.len()
         );

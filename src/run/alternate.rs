@@ -244,6 +244,7 @@ mod tests {
                 status,
                 headers: vec![],
                 body: body.as_bytes().to_vec(),
+                truncated: None,
             }),
             elapsed_ms: 0,
         };

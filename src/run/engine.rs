@@ -70,6 +70,10 @@ pub enum PreflightError {
         "{url} does not answer like a Poly REST API: {detail} (hint: check that the URL points at the phone itself, and the port of its web server)"
     )]
     NotPoly { url: String, detail: String },
+    #[error(
+        "{url} answered GET {path} with {detail}, which the harness cannot read as the phone's identity (hint: a Poly device/info answer is under 1 KB; check that the URL points at the phone itself, or raise --max-body if it really sends this much)"
+    )]
+    Unreadable { url: String, path: String, detail: String },
 }
 
 /// Runs cases against one phone.
@@ -324,6 +328,10 @@ impl Engine {
             self.adopt_new_calls(calls_before, &judged, &mut run.exchanges, &step.name).await;
         }
         if stops_after(step, rest, outlasted, step_verdict, run) {
+            return false;
+        }
+        if let Some(why) = unread_capture(step, &judged) {
+            run.not_tested = Some(NotTested(why));
             return false;
         }
         if let Err(fault) = capture(step, &judged, vars) {
@@ -630,6 +638,9 @@ fn identity_from(
             return Err(PreflightError::NotPoly { url, detail: format!("GET {path} answered HTTP {other}") });
         }
     }
+    if let Some(unread) = crate::check::observed::Unread::of(response) {
+        return Err(PreflightError::Unreadable { url, path: path.to_string(), detail: unread.words() });
+    }
     // Lenient on purpose: an answer missing `Status` or a field is a defect for the
     // checks to judge, not a reason to refuse the whole run.
     let Some(serde_json::Value::Object(body)) = json else {
@@ -678,6 +689,21 @@ fn stops_after(step: &Step, rest: &[&str], outlasted: bool, verdict: Verdict, ru
 struct Sent {
     exchanges: Vec<Exchange>,
     rerouted: Option<Rerouted>,
+}
+
+/// Why the values a step captures cannot be read from its answer, when the answer is
+/// beyond what the harness reads (`--max-body`, nesting): the later steps cannot run,
+/// which is no fault of the phone nor of the suite.
+fn unread_capture(step: &Step, judged: &[Exchange]) -> Option<String> {
+    if step.capture.is_empty() {
+        return None;
+    }
+    let unread = judged.last()?.outcome.response().and_then(check::observed::Unread::of)?;
+    Some(format!(
+        "the answer to step `{}` could not be read whole ({}), so the values later steps need were not captured (hint: raise --max-body)",
+        step.name,
+        unread.words()
+    ))
 }
 
 /// Remember the values a step captures for later steps.
@@ -771,7 +797,7 @@ mod tests {
                 body: None,
                 auth: AuthMode::Valid,
             },
-            outcome: Outcome::Answered(WireResponse { status: 200, headers: vec![], body: body.as_bytes().to_vec() }),
+            outcome: Outcome::Answered(WireResponse::new(200, vec![], body.as_bytes().to_vec())),
             elapsed_ms: 1,
         }
     }

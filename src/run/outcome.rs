@@ -86,6 +86,8 @@ pub fn record(case: &Case, mut run: CaseRun, strict: bool, reproducer: Option<St
         reasons.push(why.clone());
     }
     reasons.extend(run.notes.iter().cloned());
+    // Judged already: from here on the record keeps only the first bytes of large answers.
+    crate::record::bodies::keep_all(&mut run.exchanges);
     CaseRecord {
         id: case.id.clone(),
         title: case.spec.title.clone(),

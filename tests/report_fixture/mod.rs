@@ -34,6 +34,7 @@ pub fn exchange(path: &str, status: u16, body: &[u8]) -> Exchange {
             status,
             headers: vec![("Content-Type".into(), "application/json".into())],
             body: body.to_vec(),
+            truncated: None,
         }),
         elapsed_ms: 3,
     }
