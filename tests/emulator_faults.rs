@@ -123,6 +123,11 @@ async fn observe(fault: &str, on: bool) -> Option<String> {
             tokio::time::sleep(Duration::from_millis(80)).await;
             format!("{status} {}", p.calls().await.len())
         }
+        "answer-not-reflected" => {
+            let h = p.incoming("2001").await;
+            let status = p.post("/api/v1/callctrl/answerCall", json!({"data": {"Ref": h}})).await.api().to_string();
+            format!("{status} {}", p.calls().await[0]["CallState"])
+        }
         "hold-not-reflected" => {
             let h = p.connected_call("1000").await;
             let status = p.post("/api/v1/callctrl/holdCall", json!({"data": {"Ref": h}})).await.api().to_string();
@@ -252,6 +257,7 @@ fault_test!(retyped_field, "retyped-field", "array", "object");
 fault_test!(non_json_body, "non-json-body", "200 application/json object", "200 text/html not-json");
 fault_test!(mute_not_reflected, "mute-not-reflected", "2000 \"1\" \"True\"", "2000 \"0\" \"False\"");
 fault_test!(dial_not_reflected, "dial-not-reflected", "2000 1", "2000 0");
+fault_test!(answer_not_reflected, "answer-not-reflected", "2000 \"Connected\"", "2000 \"Offering\"");
 fault_test!(hold_not_reflected, "hold-not-reflected", "2000 \"Hold\"", "2000 \"Connected\"");
 fault_test!(call_not_logged, "call-not-logged", "1 1", "0 0");
 fault_test!(config_set_not_applied, "config-set-not-applied", "2000 \"-10\"", "2000 \"-20\"");
@@ -285,7 +291,7 @@ async fn every_fault_has_a_scenario_and_a_family() {
         "ui",
         "baseline",
     ];
-    assert_eq!(faults().len(), 33);
+    assert_eq!(faults().len(), 34);
     for f in faults() {
         assert!(families.contains(&f.family), "{} has family {}", f.name, f.family);
         assert!(!f.description.is_empty());

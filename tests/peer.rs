@@ -12,7 +12,10 @@ use polyconform::catalogue::Catalogue;
 use polyconform::catalogue::case::Precondition;
 use polyconform::record::model::RunRecord;
 use polyconform::verdict::Verdict;
-use serde_json::Value;
+use polyconform::device::tls::Trust;
+use polyconform::device::{Credentials, Device, DeviceConfig};
+use polyconform::phone::{CallInfo, Phone};
+use std::time::Duration;
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -110,20 +113,20 @@ fn incoming_cases(profile: &str) -> BTreeSet<String> {
     ids
 }
 
-/// The calls a phone of the rack lists (v2 callStatus).
-fn calls(url: &str) -> Vec<Value> {
+/// The calls a phone of the rack lists, through the harness's own phone API.
+fn calls(url: &str) -> Vec<CallInfo> {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     runtime.block_on(async {
-        let response = reqwest::Client::new()
-            .get(format!("{url}/api/v2/webCallControl/callStatus"))
-            .basic_auth("Polycom", Some(PASSWORD))
-            .send()
-            .await
-            .expect("the rack phone answers");
-        let bytes = response.bytes().await.expect("callStatus answers");
-        let body: Value = serde_json::from_slice(&bytes).expect("callStatus is JSON");
-        assert_eq!(body["Status"], "2000", "{body}");
-        body["data"].as_array().cloned().unwrap_or_default()
+        let device = Device::new(DeviceConfig {
+            base_url: url.to_string(),
+            credentials: Credentials { username: "Polycom".into(), password: PASSWORD.into() },
+            trust: Trust::System,
+            timeout: Duration::from_secs(5),
+            pace: Duration::ZERO,
+            max_body: 1 << 20,
+        })
+        .unwrap();
+        Phone::manual(&device).calls("calls left").await.expect("the rack phone lists its calls")
     })
 }
 

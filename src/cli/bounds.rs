@@ -18,6 +18,11 @@ pub const FUZZ_SECS: RangeInclusive<u64> = 1..=604_800;
 /// `fuzz --cases`: at least one, at most a billion.
 pub const FUZZ_CASES: RangeInclusive<u64> = 1..=1_000_000_000;
 
+/// `--max-body`: `1048576`, `64k`, `4M`... within 1 KiB ..= 1 GiB.
+pub fn max_body(text: &str) -> Result<usize, crate::device::body_limit::BodyLimitError> {
+    crate::device::body_limit::parse(text)
+}
+
 /// `--timeout SECS`: a number of seconds in `(0, 3600]`.
 pub fn timeout_secs(text: &str) -> Result<f64, String> {
     let secs: f64 =

@@ -13,6 +13,7 @@
 //! `--inventory-out FILE` writes a lab inventory of the rack before the first line is
 //! printed, so a script that has read the N lines can use the file.
 
+use super::bounds;
 use super::exit::{CANNOT_JUDGE, OK, code};
 use crate::catalogue::Catalogue;
 use crate::emulator::{Emulator, EmulatorConfig, ParallelMode, Switchboard, faults, readings};
@@ -62,7 +63,8 @@ pub struct EmulateArgs {
     #[arg(long)]
     pub tls: bool,
     /// Added latency for every request (the phone stays busy meanwhile).
-    #[arg(long, value_name = "N", default_value_t = 0)]
+    #[arg(long, value_name = "MS", default_value_t = 0,
+          value_parser = clap::value_parser!(u64).range(*bounds::LATENCY_MS.start()..=*bounds::LATENCY_MS.end()))]
     pub latency_ms: u64,
     /// Misbehave on purpose (repeatable); see --list-faults. With --rack, `I:NAME` is for
     /// phone I only (1-based), a plain NAME for every phone.
@@ -87,7 +89,8 @@ pub struct EmulateArgs {
     #[arg(long)]
     pub control: bool,
     /// How long a reboot or reset takes the phone away.
-    #[arg(long, value_name = "MS", default_value_t = 2000)]
+    #[arg(long, value_name = "MS", default_value_t = 2000,
+          value_parser = clap::value_parser!(u64).range(*bounds::REBOOT_MS.start()..=*bounds::REBOOT_MS.end()))]
     pub reboot_ms: u64,
     /// Start with the REST API disabled (apps.restapi.enabled=0): every API path answers 404.
     #[arg(long)]

@@ -48,16 +48,11 @@ pub struct TargetArgs {
     /// from 1k to 1G. A larger answer keeps its first BYTES, its size and a SHA-256, and
     /// is INFO "truncated", never FAIL: the manual sets no bound on answers, the bound is
     /// the harness's own. Reports keep less of a body still (see the README).
-    #[arg(long, value_name = "BYTES", default_value = "1M", value_parser = parse_max_body)]
+    #[arg(long, value_name = "BYTES", default_value = "1M", value_parser = bounds::max_body)]
     pub max_body: usize,
     /// Read schemas/ and suites/ from this directory instead of the built-in copy.
     #[arg(long, value_name = "DIR")]
     pub data: Option<PathBuf>,
-}
-
-/// `--max-body`: `1048576`, `64k`, `4M`... within 1 KiB ..= 1 GiB.
-fn parse_max_body(text: &str) -> Result<usize, crate::device::body_limit::BodyLimitError> {
-    crate::device::body_limit::parse(text)
 }
 
 impl TargetArgs {

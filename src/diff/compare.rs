@@ -285,7 +285,7 @@ mod tests {
         Exchange {
             step: step.into(),
             request: WireRequest::get("/api/v1/mgmt/device/info"),
-            outcome: Outcome::Answered(WireResponse { status: http, headers: vec![], body: body.as_bytes().to_vec() }),
+            outcome: Outcome::Answered(WireResponse::new(http, vec![], body.as_bytes().to_vec())),
             elapsed_ms: ms,
         }
     }

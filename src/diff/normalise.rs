@@ -139,11 +139,11 @@ mod tests {
 
     #[test]
     fn outcomes_keep_http_and_status_and_drop_details() {
-        let answered = Outcome::Answered(WireResponse {
-            status: 200,
-            headers: vec![("Date".into(), "now".into())],
-            body: br#"{"Status":"4007","data":{"CallHandle":"0x1"}}"#.to_vec(),
-        });
+        let answered = Outcome::Answered(WireResponse::new(
+            200,
+            vec![("Date".into(), "now".into())],
+            br#"{"Status":"4007","data":{"CallHandle":"0x1"}}"#.to_vec(),
+        ));
         assert_eq!(OutcomeKey::of(&answered), OutcomeKey::Answered { http: 200, status: Some("4007".into()) });
         assert_eq!(OutcomeKey::of(&answered).to_string(), "HTTP 200, Status \"4007\"");
         let a = OutcomeKey::of(&Outcome::Reset { detail: "127.0.0.1:4711 refused".into() });

@@ -57,9 +57,10 @@ pub enum Fault {
     AttachedHardwareArray,
     CallLogsMethodCet,
     DialRequiresLine,
+    AnswerNotReflected,
 }
 
-const ALL: [Fault; 33] = [
+const ALL: [Fault; 34] = [
     Fault::ContentTypeIgnored,
     Fault::SizeLimitMissing,
     Fault::SizeLimitLow,
@@ -93,9 +94,10 @@ const ALL: [Fault; 33] = [
     Fault::AttachedHardwareArray,
     Fault::CallLogsMethodCet,
     Fault::DialRequiresLine,
+    Fault::AnswerNotReflected,
 ];
 
-static TABLE: [FaultInfo; 33] = [
+static TABLE: [FaultInfo; 34] = [
     FaultInfo {
         name: "content-type-ignored",
         family: "content-type",
@@ -228,6 +230,11 @@ static TABLE: [FaultInfo; 33] = [
         name: "dial-requires-line",
         family: "flow",
         description: "dial without Line is refused with 4000 although the Input row says Line is optional (contradicts E46)",
+    },
+    FaultInfo {
+        name: "answer-not-reflected",
+        family: "flow",
+        description: "answerCall answers 2000 but the call keeps ringing (Offering)",
     },
 ];
 

@@ -65,7 +65,7 @@ mod tests {
 
     fn ex(answered: bool) -> Exchange {
         let outcome = if answered {
-            Outcome::Answered(WireResponse { status: 500, headers: vec![], body: vec![] })
+            Outcome::Answered(WireResponse::new(500, vec![], vec![]))
         } else {
             Outcome::Timeout { after_ms: 10 }
         };

@@ -290,6 +290,9 @@ pub fn answer(ctx: &mut Ctx<'_>) -> Handled {
         return Ok(Answer::done());
     }
     let idx = incoming(ctx)?;
+    if ctx.fault(Fault::AnswerNotReflected) {
+        return Ok(Answer::done());
+    }
     let now = ctx.now;
     ctx.phone.connect(idx, now);
     Ok(Answer::done())
