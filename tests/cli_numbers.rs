@@ -13,8 +13,12 @@ use std::process::Command;
 const BIN: &str = env!("CARGO_BIN_EXE_polyconform");
 
 /// (command words, flag) for every numeric flag of the phone-facing commands.
-const FLAGS: [(&[&str], &str); 9] = [
+const FLAGS: [(&[&str], &str); 13] = [
     (&["run"], "--timeout"),
+    (&["run"], "--max-body"),
+    (&["diff"], "--timeout"),
+    (&["diff"], "--pace-ms"),
+    (&["diff"], "--max-body"),
     (&["run"], "--pace-ms"),
     (&["run"], "--emulator-latency-ms"),
     (&["run"], "--emulator-reboot-ms"),
