@@ -10,16 +10,16 @@
 
 use polyconform::catalogue::Catalogue;
 use polyconform::catalogue::case::Precondition;
-use polyconform::record::model::RunRecord;
-use polyconform::verdict::Verdict;
 use polyconform::device::tls::Trust;
 use polyconform::device::{Credentials, Device, DeviceConfig};
 use polyconform::phone::{CallInfo, Phone};
-use std::time::Duration;
+use polyconform::record::model::RunRecord;
+use polyconform::verdict::Verdict;
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
+use std::time::Duration;
 
 const BIN: &str = env!("CARGO_BIN_EXE_polyconform");
 const PASSWORD: &str = "rack-pass-1";

@@ -474,7 +474,7 @@ fn free_port() -> u16 {
 }
 
 #[test]
-fn ctrl_c_restores_the_phone_and_exits_2() {
+fn ctrl_c_restores_the_phone_and_exits_130() {
     let child = polyconform(&["run", "--emulator-latency-ms", "50"])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -486,7 +486,8 @@ fn ctrl_c_restores_the_phone_and_exits_2() {
     assert!(status.success());
     let out = child.wait_with_output().unwrap();
     let stderr = text(&out.stderr);
-    assert_eq!(code(&out), 2, "{stderr}");
-    assert!(stderr.contains("interrupted: restoring the phone"), "{stderr}");
+    assert_eq!(code(&out), 130, "{stderr}");
+    assert!(stderr.contains("interrupted: finishing the request in flight"), "{stderr}");
+    assert!(stderr.contains("interrupted: the phone was put back"), "{stderr}");
     assert!(!stderr.contains("RESTORE FAILED"), "{stderr}");
 }

@@ -15,6 +15,10 @@ pub const DIFFERS: u8 = 1;
 /// Could not judge: usage error, bad data file, target unreachable, TLS failure; for
 /// `diff`, not comparable (also an unreadable report, or a case ERROR on one side only).
 pub const CANNOT_JUDGE: u8 = 2;
+/// `run` and `fuzz` interrupted by Ctrl-C, the phone put back and the reports of what ran
+/// written (marked interrupted); 2 instead when the phone could not be put back. A
+/// second Ctrl-C exits 130 at once, without restoring.
+pub const INTERRUPTED: u8 = 130;
 
 pub fn code(c: u8) -> ExitCode {
     ExitCode::from(c)

@@ -129,7 +129,8 @@ pub fn fuzz(args: FuzzArgs) -> ExitCode {
     );
 
     let mut errors = summary.errors.clone();
-    if let Some(why) = tested_nothing(&summary, &campaign.endpoints) {
+    let interrupted = summary.stopped.as_deref() == Some("interrupted");
+    if let Some(why) = tested_nothing(&summary, &campaign.endpoints).filter(|_| !interrupted) {
         errors.push(why);
     }
     if let Some(dir) = &args.report_dir {
@@ -144,11 +145,13 @@ pub fn fuzz(args: FuzzArgs) -> ExitCode {
         eprintln!("error: {}", redactor.redact(e));
     }
     let finding = summary.failures() > 0 || still_failing > 0;
-    // An interrupted run without a finding did not do what it was asked: not green.
-    let unfinished = !errors.is_empty() || summary.stopped.as_deref() == Some("interrupted");
+    let unfinished = !errors.is_empty();
     drop(campaign);
     job.stop();
-    exit::code(if finding {
+    exit::code(if interrupted {
+        // As `run`: 130 when the phone was put back and the reports written, else 2.
+        if unfinished { exit::CANNOT_JUDGE } else { exit::INTERRUPTED }
+    } else if finding {
         exit::FAILED
     } else if unfinished {
         exit::CANNOT_JUDGE

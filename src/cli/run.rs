@@ -8,15 +8,18 @@
 //! 4. connect (`--target`, or the built-in emulator with its control endpoints on) and
 //!    run the preflight: one `GET device/info` that must answer like a Poly REST API
 //!    with these credentials, otherwise exit 2 with what to check;
-//! 5. run the trials one at a time (cases share the phone); Ctrl-C restores the phone
-//!    (ends the run's calls, writes config back) and exits 2;
+//! 5. run the trials one at a time (cases share the phone); Ctrl-C stops the case under
+//!    way before its next step, cleans it up and skips the rest;
 //! 6. restore, apply waivers and the baseline, print the summary, write the reports.
 //!
 //! Exit codes: 0 when no case FAILed and none was ERROR; 1 when at least one case FAILed
 //! (whatever else happened); 2 when the run could not judge: usage error, bad data file,
 //! target unreachable or not a Poly REST API, TLS failure, reports that could not be
 //! written, a failed restore, and a run with ERROR cases but no FAIL (a harness problem
-//! must not pass as green).
+//! must not pass as green, nor a run the circuit breaker ended because the phone
+//! stopped answering); 130 when interrupted by Ctrl-C (the case under way is cleaned
+//! up, the phone put back, the reports of what ran written; 2 if it could not be put
+//! back; a second Ctrl-C exits at once without restoring).
 
 use super::bounds;
 use super::exit;
@@ -41,7 +44,11 @@ use std::time::{Duration, Instant};
 #[command(after_help = "Arguments after `--` go to the test harness, as with `cargo test`: \
 a name filter, --skip PATTERN, --exact, --list [--format terse], --ignored, --nocapture.\n\n\
 Exit codes: 1 at least one FAIL (even with ERROR cases), else 2 when a case is ERROR or the \
-run could not judge, else 0.\n\n\
+run could not judge (also when the phone stopped answering: after 3 silent cases in a row and an \
+unanswered device/info the rest is NOT-TESTED), else 0. Ctrl-C: the case under way stops before \
+its next step and is cleaned up, the phone is put back, the reports of what ran are written \
+(marked interrupted), exit 130 (2 if the phone could not be put back); a second Ctrl-C exits at \
+once.\n\n\
 Examples:\n  polyconform run\n  polyconform run -- --list\n  polyconform run -- auth. --skip wrong-password\n  \
 POLYCONFORM_PASSWORD=... polyconform run --target https://10.0.0.5 --insecure --report-dir out")]
 pub struct RunArgs {
@@ -232,12 +239,19 @@ fn start_engine(
         return Err(exit::cannot_judge(job.redactor.redact(&e.to_string())));
     }
     let on_interrupt = engine.clone();
+    // The first Ctrl-C only asks the engine to stop: the case under way ends before its
+    // next step and is cleaned up, then the run restores and writes its reports as usual
+    // (see `finish`). Restoring here, while the case still runs, would let the case write
+    // again after the restore. A second Ctrl-C leaves at once.
     job.on_ctrl_c(async move {
-        eprintln!("\ninterrupted: restoring the phone (ending the run's calls, writing config back)...");
-        if let Err(why) = on_interrupt.restore_checked().await {
-            eprintln!("error: RESTORE FAILED, the phone may be left changed: {why}");
+        on_interrupt.interrupt();
+        eprintln!(
+            "\ninterrupted: finishing the request in flight, then ending the run's calls and writing config back (Ctrl-C again to exit at once, leaving the phone as it is)..."
+        );
+        if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!("\nwarning: exiting at once: the phone may be left changed (calls up, config not written back)");
+            std::process::exit(i32::from(exit::INTERRUPTED));
         }
-        std::process::exit(i32::from(exit::CANNOT_JUDGE));
     });
     Ok(engine)
 }
@@ -291,6 +305,15 @@ fn finish(args: &RunArgs, harness: &Arguments, record: &RunRecord, job: Job) -> 
         }
     }
     job.stop();
+    let restore_failed = record.notes.iter().any(|n| n.starts_with("RESTORE FAILED"));
+    if record.ended_early.as_deref() == Some(engine::INTERRUPTED) {
+        if restore_failed {
+            eprintln!("error: interrupted, and the phone could not be put back (see the note above)");
+            return exit::code(exit::CANNOT_JUDGE);
+        }
+        eprintln!("interrupted: the phone was put back (the run's calls ended, config and transfer type written back)");
+        return exit::code(exit::INTERRUPTED);
+    }
     exit::code(exit::of(record.conclusion(reports_ok)))
 }
 

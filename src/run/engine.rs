@@ -91,7 +91,12 @@ pub struct Engine {
     warnings: Notes,
     /// Stops sending when the phone no longer answers (see `breaker.rs`).
     breaker: Breaker,
+    /// Set by Ctrl-C (see [`Engine::interrupt`]).
+    interrupted: std::sync::atomic::AtomicBool,
 }
+
+/// Why an interrupted run ended early (its record's `ended_early`).
+pub const INTERRUPTED: &str = "interrupted (Ctrl-C): the case under way stopped before its next step and was cleaned up; the cases after it were not run";
 
 impl std::fmt::Debug for Engine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -114,6 +119,7 @@ impl Engine {
             router,
             warnings: Notes::default(),
             breaker: Breaker::default(),
+            interrupted: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -180,6 +186,9 @@ impl Engine {
         if let Some(why) = self.breaker.tripped() {
             return outcome::not_tested_record(case, why);
         }
+        if self.is_interrupted() {
+            return outcome::not_tested_record(case, "not run: the run was interrupted (Ctrl-C)");
+        }
         let mut run = CaseRun::default();
         let mut vars: BTreeMap<String, String> = BTreeMap::from([("dial".to_string(), self.options.dial.clone())]);
 
@@ -209,9 +218,23 @@ impl Engine {
         }
     }
 
-    /// Why the run stopped sending cases, if the phone stopped answering.
+    /// Why the run stopped sending cases: interrupted, or the phone stopped answering.
     pub fn stopped(&self) -> Option<String> {
+        if self.is_interrupted() {
+            return Some(INTERRUPTED.to_string());
+        }
         self.breaker.tripped()
+    }
+
+    /// Ctrl-C: the case under way stops before its next step and is cleaned up, every
+    /// later case is NOT-TESTED at once, and the run then restores and reports as usual.
+    /// Nothing is restored *while* a case runs, so a case cannot write after the restore.
+    pub fn interrupt(&self) {
+        self.interrupted.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    pub fn is_interrupted(&self) -> bool {
+        self.interrupted.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// Put the phone back: end the calls the run made, write back config values and the
@@ -268,6 +291,11 @@ impl Engine {
 
     async fn run_steps(&self, case: &Case, vars: &mut BTreeMap<String, String>, run: &mut CaseRun) {
         for (i, step) in case.steps.iter().enumerate() {
+            if self.is_interrupted() {
+                // The steps before ran; cleanup still runs, so what they changed is put back.
+                run.not_tested = Some(NotTested(format!("interrupted (Ctrl-C) before step `{}`", step.name)));
+                return;
+            }
             let rest: Vec<&str> = case.steps[i + 1..].iter().map(|s| s.name.as_str()).collect();
             if !self.run_step(case, step, &rest, vars, run).await {
                 return;
@@ -291,7 +319,13 @@ impl Engine {
         };
         let dials = precondition::is_dial(&self.profile, &wire);
         let calls_before = if dials {
-            self.phone(&mut run.exchanges).calls(&format!("{SETUP}calls before `{}`", step.name)).await.ok()
+            let listed =
+                self.phone(&mut run.exchanges).calls(&format!("{SETUP}calls before `{}`", step.name)).await.ok();
+            // The intent goes in the ledger before the dial is sent: an interrupt or a
+            // lost answer still leaves cleanup knowing a call may exist.
+            let known = listed.iter().flatten().map(|c| c.handle.clone()).collect();
+            self.ledger.lock().await.may_have_dialled(known);
+            listed
         } else {
             None
         };

@@ -18,8 +18,21 @@ pub struct Ledger {
     pub peer_dialled: Option<BTreeSet<String>>,
     /// Config values to write back: parameter -> value before the case.
     pub config: BTreeMap<String, String>,
+    /// Set just before the run sends a dial (its own, or a case step's): the calls the
+    /// phone had then. Until cleanup settles it, every other call on the phone is one the
+    /// run could have made, and cleanup ends it (a dial interrupted between request and
+    /// answer leaves no handle to remember).
+    pub dialling: Option<BTreeSet<String>>,
     /// The transfer type before the case.
     pub transfer_type: Option<String>,
     /// When a case step's destructive request was last accepted (reboot under way).
     pub destructive_accepted: Option<Instant>,
+}
+
+impl Ledger {
+    /// Record the intent to dial, with the calls the phone has now (`known`). A second
+    /// dial before cleanup keeps the first list: calls made since are the run's too.
+    pub fn may_have_dialled(&mut self, known: BTreeSet<String>) {
+        self.dialling.get_or_insert(known);
+    }
 }

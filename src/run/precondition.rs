@@ -111,6 +111,8 @@ impl<T: Transport> Setup<'_, T> {
         let before: BTreeSet<String> =
             self.calls(pre, &format!("{pre}: calls before dialling")).await?.into_iter().map(|c| c.handle).collect();
         let dial = self.options.dial.clone();
+        // Intent first: an interrupt between the dial and its answer must still end it.
+        self.ledger.lock().await.may_have_dialled(before.clone());
         self.phone.dial(&format!("{SETUP}{pre}: dial {dial}"), &dial).await.map_err(|e| not_tested(pre, e))?;
         let mut poll = Poll::until(self.options.timeout);
         let mut seen: Option<CallInfo> = None;

@@ -175,7 +175,10 @@ async fn restore_into<T: Transport>(
     check_calls: bool,
 ) -> Result<(), RestoreFailed> {
     let mut problems = Vec::new();
-    let has_calls = !ledger.lock().await.calls.is_empty();
+    let has_calls = {
+        let l = ledger.lock().await;
+        !l.calls.is_empty() || l.dialling.is_some()
+    };
     if (has_calls || check_calls)
         && let Err(e) = end_run_calls(phone, ledger, timeout, CLEANUP).await
     {
@@ -233,7 +236,15 @@ pub async fn end_run_calls<T: Transport>(
 ) -> Result<(), String> {
     let step = format!("{prefix}end the run's calls");
     let calls = phone.calls(&step).await.map_err(|e| e.to_string())?;
-    let ours = ledger.lock().await.calls.clone();
+    let ours = {
+        let mut ledger = ledger.lock().await;
+        // A dial was sent: every call the phone did not have before it is the run's.
+        if let Some(known) = ledger.dialling.take() {
+            let made: Vec<String> = calls.iter().map(|c| c.handle.clone()).filter(|h| !known.contains(h)).collect();
+            ledger.calls.extend(made);
+        }
+        ledger.calls.clone()
+    };
     for call in calls.iter().filter(|c| ours.contains(&c.handle)) {
         phone.hang_up(&step, call).await;
     }
