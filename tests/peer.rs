@@ -210,3 +210,30 @@ fn peer_flags_need_a_target_and_a_peer() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--peer"));
 }
+
+#[test]
+fn a_lab_run_on_an_emulated_rack_uses_each_phones_peer() {
+    let dir = scratch("lab");
+    let inventory = dir.join("rack.toml");
+    let rack = Rack::start(2, &["--inventory-out", inventory.to_str().unwrap()]);
+    let out_dir = dir.join("out");
+    let out = Command::new(BIN)
+        .args(["lab", "run", "--inventory", inventory.to_str().unwrap(), "--no-history", "--filter", "call"])
+        .args(["--report-dir", out_dir.to_str().unwrap()])
+        .env("POLYCONFORM_PASSWORD", PASSWORD)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    for phone in ["rack-1", "rack-2"] {
+        let text = std::fs::read_to_string(out_dir.join(phone).join("report.json")).unwrap();
+        let record: RunRecord = serde_json::from_str(&text).unwrap();
+        for id in incoming_cases("trio-5.9.1") {
+            let case = record.cases.iter().find(|c| c.id == id).unwrap_or_else(|| panic!("{phone}: {id} ran"));
+            assert_eq!(case.verdict, Verdict::Pass, "{phone} {id}: {:?}", case.reason);
+        }
+    }
+    for url in &rack.urls {
+        assert!(calls(url).is_empty(), "{url} is left without calls");
+    }
+}
