@@ -13,7 +13,7 @@ use std::process::Command;
 const BIN: &str = env!("CARGO_BIN_EXE_polyconform");
 
 /// (command words, flag) for every numeric flag of the phone-facing commands.
-const FLAGS: [(&[&str], &str); 13] = [
+const FLAGS: [(&[&str], &str); 14] = [
     (&["run"], "--timeout"),
     (&["run"], "--max-body"),
     (&["diff"], "--timeout"),
@@ -25,6 +25,7 @@ const FLAGS: [(&[&str], &str); 13] = [
     (&["fuzz"], "--timeout"),
     (&["fuzz"], "--duration"),
     (&["fuzz"], "--cases"),
+    (&["fuzz"], "--recovery-secs"),
     (&["snapshot", "--name", "numbers"], "--timeout"),
     (&["replay", "/nonexistent-polyconform-repro"], "--timeout"),
 ];

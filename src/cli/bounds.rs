@@ -15,6 +15,8 @@ pub const LATENCY_MS: RangeInclusive<u64> = 0..=60_000;
 pub const REBOOT_MS: RangeInclusive<u64> = 0..=600_000;
 /// `fuzz --duration`: one second to a week.
 pub const FUZZ_SECS: RangeInclusive<u64> = 1..=604_800;
+/// `fuzz --recovery-secs`: one second to an hour.
+pub const RECOVERY_SECS: RangeInclusive<u64> = 1..=3600;
 /// `fuzz --cases`: at least one, at most a billion.
 pub const FUZZ_CASES: RangeInclusive<u64> = 1..=1_000_000_000;
 

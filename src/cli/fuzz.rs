@@ -54,6 +54,12 @@ pub struct FuzzArgs {
     #[arg(long, value_name = "SECS",
           value_parser = clap::value_parser!(u64).range(*bounds::FUZZ_SECS.start()..=*bounds::FUZZ_SECS.end()))]
     pub duration: Option<u64>,
+    /// How long to wait for a phone that stopped answering (a crash, a reboot) to come back
+    /// before the campaign gives up on it; the wait may outlast --duration, because the
+    /// phone must be back to be restored.
+    #[arg(long, value_name = "SECS", default_value_t = setup::RECOVERY.as_secs(),
+          value_parser = clap::value_parser!(u64).range(*bounds::RECOVERY_SECS.start()..=*bounds::RECOVERY_SECS.end()))]
+    pub recovery_secs: u64,
     /// Stop after this many generated cases.
     #[arg(long, value_name = "N",
           value_parser = clap::value_parser!(u64).range(*bounds::FUZZ_CASES.start()..=*bounds::FUZZ_CASES.end()))]
@@ -174,7 +180,7 @@ fn settings(args: &FuzzArgs, profile: &str) -> Settings {
         out_dir: args.out.clone().unwrap_or_else(|| setup::default_out_dir(profile)),
         shrink: ShrinkBudget::default(),
         health_every: setup::HEALTH_EVERY,
-        recovery: setup::RECOVERY,
+        recovery: Duration::from_secs(args.recovery_secs),
     }
 }
 

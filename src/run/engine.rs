@@ -17,6 +17,7 @@
 
 use super::alternate::{Rerouted, Routed, Router};
 use super::breaker::Breaker;
+use super::failed_setups::FailedSetups;
 use super::ledger::Ledger;
 use super::notes::Notes;
 use super::outcome::{self, CaseRun, HarnessFault, NotTested, SetupError};
@@ -91,6 +92,8 @@ pub struct Engine {
     warnings: Notes,
     /// Stops sending when the phone no longer answers (see `breaker.rs`).
     breaker: Breaker,
+    /// Preconditions that failed earlier in the run (see `failed_setups.rs`).
+    failed_setups: FailedSetups,
     /// Set by Ctrl-C (see [`Engine::interrupt`]).
     interrupted: std::sync::atomic::AtomicBool,
 }
@@ -119,6 +122,7 @@ impl Engine {
             router,
             warnings: Notes::default(),
             breaker: Breaker::default(),
+            failed_setups: FailedSetups::default(),
             interrupted: std::sync::atomic::AtomicBool::new(false),
         }
     }
@@ -265,7 +269,7 @@ impl Engine {
     ) -> Result<(), SetupError> {
         let mut phone = self.phone(log);
         safety::snapshot(&mut phone, &self.ledger, case, &self.catalogue, &self.warnings).await?;
-        let mut setup = self.setup(phone);
+        let mut setup = self.setup(phone, &case.id);
         for pre in &case.spec.requires {
             setup.establish(*pre, vars).await?;
         }
@@ -273,8 +277,8 @@ impl Engine {
     }
 
     /// Setting a case up through `phone`.
-    fn setup<'a>(&'a self, phone: Phone<'a, Routed<'a>>) -> Setup<'a, Routed<'a>> {
-        Setup { phone, ledger: &self.ledger, options: &self.options }
+    fn setup<'a>(&'a self, phone: Phone<'a, Routed<'a>>, case: &'a str) -> Setup<'a, Routed<'a>> {
+        Setup { phone, ledger: &self.ledger, options: &self.options, failed: &self.failed_setups, case }
     }
 
     /// Settle after one case: wait for a phone a step may have sent away, end calls,
@@ -429,7 +433,7 @@ impl Engine {
         log: &mut Vec<Exchange>,
         step: &str,
     ) {
-        self.setup(self.phone(log)).adopt_new_calls(before.unwrap_or_default(), judged, step).await;
+        self.setup(self.phone(log), step).adopt_new_calls(before.unwrap_or_default(), judged, step).await;
     }
 
     /// The wire request of a step: templates filled, generated bodies built (a config/set

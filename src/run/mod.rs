@@ -5,7 +5,7 @@
 //! filters and the destructive opt-in), `selection` (what the filters left out, as
 //! NOT-TESTED records), `incoming` (where incoming calls come from), `engine` (one case:
 //! set up, send, judge, clean up), `precondition` (call states and packet capture a case
-//! needs), `peer` (a second phone that rings the target, and ends the calls it made), `request` (suite request -> wire request, generated bodies), `alternate` (the
+//! needs; `failed_setups` remembers the ones that failed), `peer` (a second phone that rings the target, and ends the calls it made), `request` (suite request -> wire request, generated bodies), `alternate` (the
 //! forms of a request the phone serves), `safety` (restore what a case changed, from the
 //! `ledger`), `outcome` (verdict of a case; device faults and harness faults kept apart),
 //! `breaker` (stop sending when the phone stops answering).
@@ -20,6 +20,7 @@
 pub mod alternate;
 pub mod breaker;
 pub mod engine;
+pub mod failed_setups;
 pub mod incoming;
 pub mod ledger;
 pub mod notes;

@@ -10,6 +10,7 @@
 //! [`Setup`] holds what this needs (the phone's API, the ledger, the run's options); the
 //! engine makes one and drives it.
 
+use super::failed_setups::FailedSetups;
 use super::ledger::Ledger;
 use super::options::{IncomingSource, RunOptions};
 use super::outcome::{NEEDS_OPT_IN, SetupError};
@@ -44,11 +45,29 @@ pub struct Setup<'a, T> {
     pub phone: Phone<'a, T>,
     pub ledger: &'a Mutex<Ledger>,
     pub options: &'a RunOptions,
+    /// Preconditions that failed earlier in the run, and the case being set up.
+    pub failed: &'a FailedSetups,
+    pub case: &'a str,
 }
 
 impl<T: Transport> Setup<'_, T> {
-    /// Set up one precondition.
+    /// Set up one precondition; one that failed earlier in the run is not tried again.
     pub async fn establish(
+        &mut self,
+        pre: Precondition,
+        vars: &mut BTreeMap<String, String>,
+    ) -> Result<(), SetupError> {
+        if let Some(why) = self.failed.earlier(pre) {
+            return Err(SetupError::NotTested(why));
+        }
+        let result = self.establish_now(pre, vars).await;
+        if let Err(SetupError::NotTested(why)) = &result {
+            self.failed.remember(pre, self.case, why);
+        }
+        result
+    }
+
+    async fn establish_now(
         &mut self,
         pre: Precondition,
         vars: &mut BTreeMap<String, String>,
