@@ -2,7 +2,7 @@
 //! emulator with faults and a waiver file): report.json validates against
 //! `schemas/report.schema.json`, junit.xml has one testcase per case with the right
 //! failure/error/skipped mapping, index.html shows the same counts, and waivers turn
-//! FAIL into WAIVED, report stale and unused waivers.
+//! FAIL into WAIVED and report stale waivers; a waiver naming no case is refused.
 
 mod report_fixture;
 
@@ -26,12 +26,6 @@ case = "trio.auth.no-credentials.mgmt.device-info"
 profile = "trio-5.9.1"
 reason = "waived long ago"
 reference = "QA-7"
-
-[[waiver]]
-case = "trio.no-such-case"
-profile = "trio-5.9.1"
-reason = "typo in the waiver file"
-reference = "QA-8"
 "#;
 
 struct Finished {
@@ -170,8 +164,25 @@ fn waivers_waive_fails_and_report_stale_and_unused_entries() {
         "{:#?}",
         f.record.notes
     );
-    assert!(f.record.notes.iter().any(|n| n.starts_with("unused waiver `trio.no-such-case`")), "{:#?}", f.record.notes);
     assert_eq!(f.record.summary["WAIVED"], waived.len(), "the summary counts WAIVED");
+}
+
+#[test]
+fn a_waiver_naming_no_case_or_an_unknown_profile_stops_the_run_at_its_line() {
+    let dir = report_fixture::temp_dir("report-run-typo");
+    let waivers = dir.join("waivers.toml");
+    let typo = "[[waiver]]\ncase = \"trio.no-such-case\"\nprofile = \"trio-5.9.1\"\nreason = \"typo\"\nreference = \"QA-8\"\n\n\
+                [[waiver]]\ncase = \"trio.auth.*\"\nprofile = \"trio-5.9\"\nreason = \"typo\"\nreference = \"QA-9\"\n";
+    std::fs::write(&waivers, typo).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_polyconform"))
+        .args(["run", "--waivers"])
+        .arg(&waivers)
+        .output()
+        .expect("run polyconform");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("waivers.toml:1:1: waiver #1 names `trio.no-such-case`, which is no case"), "{stderr}");
+    assert!(stderr.contains("waivers.toml:7:1: waiver #2 names the unknown profile `trio-5.9`"), "{stderr}");
 }
 
 #[test]

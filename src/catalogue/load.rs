@@ -990,6 +990,27 @@ http = [401]
     }
 
     #[test]
+    fn a_schema_that_does_not_parse_is_reported_once_not_also_as_missing() {
+        let cat = Catalogue::load(&DataFiles {
+            files: vec![file("schemas/v1/info.json", "{ not json"), file("suites/profiles/t-1.toml", PROFILE)],
+        });
+        let errs = cat.unwrap_err().0;
+        assert!(errs.iter().any(|e| e.message.contains("invalid JSON")), "{errs:?}");
+        assert!(!errs.iter().any(|e| e.message.contains("does not exist")), "{errs:?}");
+    }
+
+    #[test]
+    fn a_data_file_that_is_not_utf8_is_named() {
+        let root = std::env::temp_dir().join(format!("polyconform-data-utf8-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        std::fs::create_dir_all(root.join("suites")).unwrap();
+        std::fs::write(root.join("suites").join("bad.toml"), b"id = \"\xff\xfe\"\n").unwrap();
+        let err = DataFiles::from_dir(&root).unwrap_err().to_string();
+        assert!(err.contains("bad.toml") && err.contains("UTF-8"), "{err}");
+        let _ = std::fs::remove_dir_all(&root);
+    }
+
+    #[test]
     fn missing_schema_file_of_a_profile_endpoint_is_an_error() {
         let cat = Catalogue::load(&DataFiles {
             files: vec![
