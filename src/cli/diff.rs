@@ -16,8 +16,8 @@
 //! outputs not written, or a case the harness could not judge (ERROR) on one side only:
 //! an ERROR is never about the phone, so such a difference is the harness's).
 
-use super::bounds;
 use super::exit;
+use super::target::PatienceArgs;
 use crate::catalogue::{Case, Catalogue};
 use crate::diff::{self, Diff, Kind};
 use crate::job::{self, EmulatorSetup, JobSpec, Lane, TargetOptions};
@@ -125,16 +125,9 @@ pub struct DiffArgs {
     /// Side B's CA file.
     #[arg(long, value_name = "PATH")]
     pub ca_cert_b: Option<PathBuf>,
-    /// Per-request timeout, both sides.
-    #[arg(long, value_name = "SECS", default_value_t = 10.0, value_parser = bounds::timeout_secs)]
-    pub timeout: f64,
-    /// Pause between two requests to a fragile phone, both sides.
-    #[arg(long, value_name = "MS", default_value_t = 0,
-          value_parser = clap::value_parser!(u64).range(*bounds::PACE_MS.start()..=*bounds::PACE_MS.end()))]
-    pub pace_ms: u64,
-    /// Read at most this much of each answer, both sides (as `run --max-body`).
-    #[arg(long, value_name = "BYTES", default_value = "1M", value_parser = bounds::max_body)]
-    pub max_body: usize,
+    /// Timeout, pace and answer size, both sides.
+    #[command(flatten)]
+    pub patience: PatienceArgs,
     /// Read schemas/ and suites/ from this directory instead of the built-in copy.
     #[arg(long, value_name = "DIR")]
     pub data: Option<PathBuf>,
@@ -317,9 +310,9 @@ fn target_options(args: &DiffArgs, i: usize, url: &Option<String>) -> TargetOpti
         insecure: args.insecure,
         pin_sha256: args.pin_sha256.clone(),
         ca_cert: args.ca_cert.clone(),
-        timeout: args.timeout,
-        pace_ms: args.pace_ms,
-        max_body: args.max_body,
+        timeout: args.patience.timeout,
+        pace_ms: args.patience.pace_ms,
+        max_body: args.patience.max_body,
     };
     if i == 1 {
         if let Some(u) = &args.username_b {

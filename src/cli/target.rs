@@ -37,6 +37,17 @@ pub struct TargetArgs {
     /// Trust certificates issued by this CA (PEM file).
     #[arg(long, value_name = "PATH")]
     pub ca_cert: Option<PathBuf>,
+    #[command(flatten)]
+    pub patience: PatienceArgs,
+    /// Read schemas/ and suites/ from this directory instead of the built-in copy.
+    #[arg(long, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+}
+
+/// How patient to be with a phone, and how much of an answer to read: shared by every
+/// command that talks to phones (`diff` applies it to both sides).
+#[derive(Debug, Clone, Args)]
+pub struct PatienceArgs {
     /// Per-request timeout; a request that takes longer is judged as a hang.
     #[arg(long, value_name = "SECS", default_value_t = 10.0, value_parser = bounds::timeout_secs)]
     pub timeout: f64,
@@ -50,9 +61,6 @@ pub struct TargetArgs {
     /// the harness's own. Reports keep less of a body still (see the README).
     #[arg(long, value_name = "BYTES", default_value = "1M", value_parser = bounds::max_body)]
     pub max_body: usize,
-    /// Read schemas/ and suites/ from this directory instead of the built-in copy.
-    #[arg(long, value_name = "DIR")]
-    pub data: Option<PathBuf>,
 }
 
 impl TargetArgs {
@@ -72,9 +80,9 @@ impl TargetArgs {
             insecure: self.insecure,
             pin_sha256: self.pin_sha256.clone(),
             ca_cert: self.ca_cert.clone(),
-            timeout: self.timeout,
-            pace_ms: self.pace_ms,
-            max_body: self.max_body,
+            timeout: self.patience.timeout,
+            pace_ms: self.patience.pace_ms,
+            max_body: self.patience.max_body,
         }
     }
 

@@ -42,6 +42,15 @@ struct Kept<'a> {
     exchanges: Vec<Exchange>,
 }
 
+impl Kept<'_> {
+    /// Hand the peer's exchanges to the target's log, in order.
+    fn hand_over<T: Transport>(self, target: &mut Phone<'_, T>) {
+        for ex in self.exchanges {
+            target.note(ex);
+        }
+    }
+}
+
 impl Transport for &mut Kept<'_> {
     async fn send(&mut self, step: &str, request: WireRequest) -> Exchange {
         let ex = self.device.send(step, request).await;
@@ -63,9 +72,7 @@ impl Peer {
     ) -> Result<String, String> {
         let mut kept = Kept { device: &self.device, exchanges: Vec::new() };
         let rung = self.dial_target(&mut kept, ledger, prefix).await;
-        for ex in kept.exchanges {
-            target.note(ex);
-        }
+        kept.hand_over(target);
         rung?;
         self.wait_ringing(target, ledger, timeout, prefix).await
     }
@@ -141,9 +148,7 @@ impl Peer {
     ) -> Result<(), String> {
         let mut kept = Kept { device: &self.device, exchanges: Vec::new() };
         let settled = self.settle(&mut kept, ledger, timeout, prefix).await;
-        for ex in kept.exchanges {
-            target.note(ex);
-        }
+        kept.hand_over(target);
         settled.map_err(|e| format!("the peer {}: {e}", self.name))
     }
 
