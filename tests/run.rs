@@ -491,3 +491,50 @@ fn ctrl_c_restores_the_phone_and_exits_130() {
     assert!(stderr.contains("interrupted: the phone was put back"), "{stderr}");
     assert!(!stderr.contains("RESTORE FAILED"), "{stderr}");
 }
+
+#[test]
+fn a_phone_whose_dial_never_makes_a_call_costs_one_wait_not_one_per_case() {
+    let dir = scratch("dial-never");
+    let out = output(polyconform(&[
+        "run",
+        "--emulator-fault",
+        "dial-not-reflected",
+        "--timeout",
+        "1",
+        "--report-dir",
+        dir.to_str().unwrap(),
+        "--",
+        "--skip",
+        ".reboots",
+        "--skip",
+        ".restarts",
+        "--skip",
+        ".resets",
+        "--skip",
+        ".syncs",
+    ]));
+    assert_eq!(code(&out), 1, "the dial case FAILs: {}", text(&out.stdout));
+    let record = report(&dir);
+    let needs_a_call: Vec<_> = record
+        .cases
+        .iter()
+        .filter(|c| c.reason.as_deref().is_some_and(|r| r.contains("precondition `active-call` could not be set up")))
+        .collect();
+    assert!(needs_a_call.len() > 20, "the call cases are NOT-TESTED: {}", needs_a_call.len());
+    let waited: Vec<&str> = needs_a_call
+        .iter()
+        .filter(|c| c.exchanges.iter().any(|e| e.step.contains("wait for the call to connect")))
+        .map(|c| c.id.as_str())
+        .collect();
+    assert_eq!(waited.len(), 1, "only the first case waits for the call: {waited:?}");
+    for c in needs_a_call.iter().filter(|c| c.id != waited[0]) {
+        assert_eq!(c.verdict, Verdict::NotTested);
+        let reason = c.reason.as_deref().unwrap_or("");
+        assert!(
+            reason.starts_with(&format!("not tried again after it failed in {}: ", waited[0]))
+                && reason.contains("no call appeared"),
+            "{}: {reason}",
+            c.id
+        );
+    }
+}
