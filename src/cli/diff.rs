@@ -8,7 +8,9 @@
 //! 2. read the reports; open the live sides on one catalogue and runtime (`job::open_lane`,
 //!    the per-phone half of the setup every command shares), each with its preflight;
 //! 3. run both lanes at once, each one request in flight on its phone, through the
-//!    run engine (`run::Engine`, restore included); Ctrl-C restores both phones, exits 2;
+//!    run engine (`run::Engine`, restore included); Ctrl-C stops both lanes before
+//!    their next step, puts both phones back and exits 130 (2 if one could not be put
+//!    back), comparing nothing;
 //! 4. compare the two records (`diff::compare`), print the summary, write the outputs.
 //!
 //! Exit codes: 0 no difference; 1 at least one difference; 2 not comparable (usage
@@ -413,19 +415,44 @@ fn run_live(args: &DiffArgs, sources: &[Source; 2], live: &[usize]) -> Result<Ve
         }
         return Err(exit::cannot_judge(why));
     }
+    // As `run`: the first Ctrl-C stops both engines before their next step; each lane then
+    // cleans up its case and restores its phone (never while a case still runs); a second
+    // Ctrl-C leaves at once.
     let engines: Vec<Arc<Engine>> = ready.iter().map(|r| r.engine.clone()).collect();
+    let interrupted = engines.clone();
     runtime.spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {
-            eprintln!("\ninterrupted: restoring the phones (ending the runs' calls, writing config back)...");
-            for e in engines {
-                if let Err(why) = e.restore_checked().await {
-                    eprintln!("error: RESTORE FAILED, a phone may be left changed: {why}");
-                }
+            for e in &engines {
+                e.interrupt();
             }
-            std::process::exit(i32::from(exit::CANNOT_JUDGE));
+            eprintln!(
+                "\ninterrupted: finishing the requests in flight, then putting both phones back (Ctrl-C again to exit at once)..."
+            );
+            if tokio::signal::ctrl_c().await.is_ok() {
+                eprintln!("\nwarning: exiting at once: a phone may be left changed");
+                std::process::exit(i32::from(exit::INTERRUPTED));
+            }
         }
     });
     let records = runtime.block_on(run_lanes(&ready));
+    if interrupted.iter().any(|e| e.is_interrupted()) {
+        // Half-run sides are not compared: the difference would be where each stopped.
+        let mut restore_failed = false;
+        for (r, record) in ready.iter().zip(&records) {
+            for note in record.iter().flat_map(|rec| &rec.notes).filter(|n| n.starts_with("RESTORE FAILED")) {
+                eprintln!("error: side {}: {}", SIDES[r.index], r.lane.redactor.redact(note));
+                restore_failed = true;
+            }
+        }
+        for r in ready {
+            stop(&runtime, r.lane);
+        }
+        if restore_failed {
+            return Err(exit::cannot_judge("interrupted, and a phone could not be put back"));
+        }
+        eprintln!("interrupted: both phones were put back; nothing was compared");
+        return Err(exit::code(exit::INTERRUPTED));
+    }
     let mut out = Vec::new();
     for (r, record) in ready.into_iter().zip(records) {
         match record {

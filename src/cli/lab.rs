@@ -255,20 +255,40 @@ pub fn run(args: LabRunArgs) -> ExitCode {
         history.as_ref().map(|d| d.location().to_string()).unwrap_or_else(|| "off".into())
     );
 
-    // Ctrl-C: put every running phone back and free its reservation before leaving.
+    // Ctrl-C: the running phones stop before their next step and are put back and
+    // released on the run's own path, the rest are not started, the reports of what ran
+    // are written; exit 130 (2 if a phone could not be put back). A second Ctrl-C leaves
+    // at once.
     let on_interrupt = fleet.clone();
     runtime.spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {
-            eprintln!("\ninterrupted: restoring the phones that are running and releasing their reservations...");
-            for why in on_interrupt.interrupt().await {
-                eprintln!("error: RESTORE FAILED, the phone may be left changed: {why}");
+            on_interrupt.interrupt();
+            eprintln!(
+                "\ninterrupted: finishing the requests in flight, then putting the running phones back and releasing them (Ctrl-C again to exit at once)..."
+            );
+            if tokio::signal::ctrl_c().await.is_ok() {
+                eprintln!("\nwarning: exiting at once: phones may be left changed and reserved until their lease ends");
+                std::process::exit(i32::from(exit::INTERRUPTED));
             }
-            std::process::exit(i32::from(exit::CANNOT_JUDGE));
         }
     });
 
     let report = runtime.block_on(fleet.run(&names));
-    let code = finish(&report, &args.report_dir, &lab_redactor(&inventory));
+    let mut code = finish(&report, &args.report_dir, &lab_redactor(&inventory));
+    if fleet.is_interrupted() {
+        let restore_failed = report
+            .devices
+            .iter()
+            .filter_map(|d| d.record.as_ref())
+            .any(|r| r.notes.iter().any(|n| n.starts_with("RESTORE FAILED")));
+        code = if restore_failed {
+            eprintln!("error: interrupted, and a phone could not be put back (see its notes)");
+            exit::code(exit::CANNOT_JUDGE)
+        } else {
+            eprintln!("interrupted: the phones that ran were put back and released");
+            exit::code(exit::INTERRUPTED)
+        };
+    }
     runtime.shutdown_background();
     code
 }

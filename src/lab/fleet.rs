@@ -78,8 +78,10 @@ pub struct Fleet {
     pub meta: LabMeta,
     pub options: FleetOptions,
     turns: BTreeMap<String, Arc<tokio::sync::Mutex<()>>>,
-    /// Engines of the phones running now, so an interrupt can put them back.
+    /// Engines of the phones running now, so an interrupt can stop them.
     active: Mutex<BTreeMap<String, Arc<Engine>>>,
+    /// Set by Ctrl-C (see [`Fleet::interrupt`]).
+    interrupted: std::sync::atomic::AtomicBool,
     notes: Mutex<Vec<String>>,
     /// The threads that write phones' own reports.
     writers: Writers,
@@ -114,6 +116,7 @@ impl Fleet {
             options,
             turns,
             active: Mutex::new(BTreeMap::new()),
+            interrupted: std::sync::atomic::AtomicBool::new(false),
             notes: Mutex::new(Vec::new()),
             writers: Writers::start(REPORT_WRITERS)?,
             case_lists: Mutex::new(BTreeMap::new()),
@@ -157,25 +160,24 @@ impl Fleet {
         }
     }
 
-    /// Put back every phone that is running now (Ctrl-C), and free their reservations.
-    /// Returns why a phone could not be put back, one line each.
-    pub async fn interrupt(&self) -> Vec<String> {
-        let engines: Vec<Arc<Engine>> = self.active.lock().map(|a| a.values().cloned().collect()).unwrap_or_default();
-        let mut restores = tokio::task::JoinSet::new();
-        for e in engines {
-            restores.spawn(async move { e.restore_checked().await.err().map(|why| format!("{}: {why}", e.label())) });
-        }
-        let mut failed = Vec::new();
-        while let Some(done) = restores.join_next().await {
-            if let Ok(Some(why)) = done {
-                failed.push(why);
+    /// Ctrl-C: every running phone's case stops before its next step and is cleaned up,
+    /// its remaining cases are NOT-TESTED, its engine restores it and its reservation is
+    /// freed, all on the run's own path (restoring from here, while a case still runs,
+    /// would let the case write again afterwards); phones not started yet are not started,
+    /// and fuzz campaigns end after their current request.
+    pub fn interrupt(&self) {
+        self.interrupted.store(true, std::sync::atomic::Ordering::SeqCst);
+        crate::fuzz::campaign::INTERRUPTED.store(true, std::sync::atomic::Ordering::SeqCst);
+        if let Ok(active) = self.active.lock() {
+            for e in active.values() {
+                e.interrupt();
             }
         }
-        if let Some(db) = &self.history {
-            let _ =
-                db.execute("DELETE FROM reservations WHERE holder = $1", vec![self.reservations.holder().into()]).await;
-        }
-        failed
+    }
+
+    /// Whether Ctrl-C stopped this lab run.
+    pub fn is_interrupted(&self) -> bool {
+        self.interrupted.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     fn note(&self, text: String) {
@@ -246,6 +248,9 @@ impl Fleet {
     ) -> DeviceRun {
         let not_judged =
             |state, why: String| DeviceRun::not_judged(&d.name, &d.target, &d.profile, &d.tags, state, why);
+        if self.is_interrupted() {
+            return not_judged(DeviceState::Inconclusive, "not run: the lab run was interrupted (Ctrl-C)".into());
+        }
         let mut redactor = Redactor::new(&d.credentials.username, &d.credentials.password);
         if let Some(p) = peer {
             // The peer's exchanges are in this phone's case logs.
@@ -365,6 +370,9 @@ impl Fleet {
     ) {
         if let Ok(mut a) = self.active.lock() {
             a.insert(d.name.clone(), engine.clone());
+        }
+        if self.is_interrupted() {
+            engine.interrupt();
         }
         if self.options.suite != SuiteChoice::Fuzz {
             let cases = self.select_cases(profile);
