@@ -504,14 +504,7 @@ fn a_phone_whose_dial_never_makes_a_call_costs_one_wait_not_one_per_case() {
         "--report-dir",
         dir.to_str().unwrap(),
         "--",
-        "--skip",
-        ".reboots",
-        "--skip",
-        ".restarts",
-        "--skip",
-        ".resets",
-        "--skip",
-        ".syncs",
+        "callctrl.",
     ]));
     assert_eq!(code(&out), 1, "the dial case FAILs: {}", text(&out.stdout));
     let record = report(&dir);
