@@ -36,7 +36,7 @@ pub enum Unread {
 }
 
 /// The depth serde_json parses to.
-pub const PARSER_DEPTH: usize = 128;
+pub use crate::device::exchange::PARSER_DEPTH;
 
 impl Unread {
     /// Why `response`'s body cannot be read, if it cannot.

@@ -212,12 +212,11 @@ fn headline(args: &FuzzArgs, campaign: &Campaign<'_>) -> String {
 /// Catalogue, profile, target and preflight; any failure prints why and gives exit 2.
 /// The engine is the run's (its preflight and device identity serve the reports).
 pub fn connect(args: &TargetArgs, faults: &[String], readings: &[String]) -> Result<(Job, Engine), ExitCode> {
-    let job = Job::open(args.job(EmulatorSetup {
-        faults: faults.to_vec(),
-        readings: readings.to_vec(),
-        ..EmulatorSetup::default()
-    }))
-    .map_err(|e| exit::setup_failed(&e))?;
+    let spec =
+        args.job(EmulatorSetup { faults: faults.to_vec(), readings: readings.to_vec(), ..EmulatorSetup::default() });
+    let job = crate::job::runtime_one_thread()
+        .and_then(|runtime| Job::open_on(spec, runtime))
+        .map_err(|e| exit::setup_failed(&e))?;
     if job.target.emulator.is_none() && (!faults.is_empty() || !readings.is_empty()) {
         eprintln!("warning: --emulator-fault and --reading apply to the built-in emulator only; ignored with --target");
     }
@@ -277,9 +276,28 @@ fn render_summary(s: &Summary, seed: u64, endpoints: &[Endpoint], replayed: usiz
         .iter()
         .map(|k| format!("{k} {}", s.intents.get(k).copied().unwrap_or(0)))
         .collect();
-    out.push_str(&format!("  requests:     {}\n", intents.join(", ")));
+    out.push_str(&format!("  cases:        {}\n", intents.join(", ")));
+    out.push_str(&format!(
+        "  on the wire:  {} requests, {:.2} per case: {} cases, {} snapshots and restores, {} health checks, {} other (confirming, shrinking, the check at the end)\n",
+        s.requests,
+        s.requests as f64 / s.cases.max(1) as f64,
+        s.cases,
+        s.restore_requests,
+        s.health_checks,
+        s.requests.saturating_sub(s.cases + s.restore_requests + s.health_checks)
+    ));
     let touched = endpoints.iter().filter(|e| s.per_endpoint.contains_key(&e.id)).count();
     out.push_str(&format!("  endpoints:    {touched} of {} reached\n", endpoints.len()));
+    if let Some(v) = &s.verification {
+        let state = if !v.problems.is_empty() {
+            "NOT as found (see the errors below)"
+        } else if v.put_back.is_empty() {
+            "as found"
+        } else {
+            "put back at the end (see the notes above)"
+        };
+        out.push_str(&format!("  phone state:  {state}; compared: {}\n", v.checked.join(", ")));
+    }
     if replayed > 0 {
         out.push_str(&format!(
             "  replayed:     {replayed} saved reproducer{}, {still_failing} still failing\n",

@@ -11,6 +11,7 @@ use super::gate::Gate;
 use super::tls::{Trust, client_config};
 use crate::catalogue::case::AuthMode;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -65,6 +66,8 @@ pub struct Device {
     /// as uploadBgCapture's "not within 10 seconds of a previous command": a case waits
     /// only for what remains of such a window, not a fixed time.
     last_sent: Arc<Mutex<HashMap<String, Instant>>>,
+    /// Requests put on the wire (gated or not), for the fuzzer's requests-per-case figure.
+    sent: Arc<AtomicU64>,
 }
 
 impl Device {
@@ -87,7 +90,7 @@ impl Device {
             builder = builder.use_preconfigured_tls(tls);
         }
         let client = builder.build().map_err(|e| DeviceError::Client(e.to_string()))?;
-        Ok(Device { config, client, gate: Gate::new(), last_sent: Arc::default() })
+        Ok(Device { config, client, gate: Gate::new(), last_sent: Arc::default(), sent: Arc::default() })
     }
 
     pub fn config(&self) -> &DeviceConfig {
@@ -121,11 +124,17 @@ impl Device {
 
     async fn send_timed(&self, step: &str, request: WireRequest, timeout: Option<Duration>) -> Exchange {
         let started = Instant::now();
+        self.sent.fetch_add(1, Ordering::Relaxed);
         let outcome = self.perform(&request, timeout).await;
         if let Ok(mut last) = self.last_sent.lock() {
             last.insert(path_of(&request.path).to_string(), Instant::now());
         }
         Exchange { step: step.to_string(), request, outcome, elapsed_ms: started.elapsed().as_millis() as u64 }
+    }
+
+    /// Requests this client (and its clones) has sent so far.
+    pub fn requests_sent(&self) -> u64 {
+        self.sent.load(Ordering::Relaxed)
     }
 
     /// Time since this client last sent a request to `path` (query ignored), if it did.

@@ -105,6 +105,9 @@ impl Truncation {
     }
 }
 
+/// Levels of nesting serde_json parses before it refuses a document (its recursion limit).
+pub const PARSER_DEPTH: usize = 128;
+
 /// SHA-256 of bytes, as lower-case hex.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::{Digest, Sha256};
@@ -155,19 +158,83 @@ impl WireResponse {
     /// stops at 128 levels to keep its stack): the harness cannot read it, which says
     /// nothing about the phone. Checked without recursion, so any depth is safe.
     pub fn nested_too_deep(&self) -> bool {
+        // Depth needs an opening bracket per level: a body with fewer than the parser's
+        // limit (most of them) is answered by one pass over its bytes, without parsing.
+        let openings = self.body.iter().filter(|&&b| b == b'[' || b == b'{').count();
         self.is_whole()
+            && openings >= PARSER_DEPTH
             && serde_json::from_slice::<serde_json::Value>(&self.body)
                 .is_err_and(|e| e.to_string().starts_with("recursion limit exceeded"))
             && serde_json::from_slice::<serde::de::IgnoredAny>(&self.body).is_ok()
     }
 
     /// The API `Status` of the body, as the phone wrote it (string, or a number shown as text).
+    ///
+    /// Read without building the rest of the document (the fuzzer asks this of every
+    /// answer), with the same result as `json()?.get("Status")`: `None` for a body that
+    /// is not whole, not JSON, not an object or nested too deep; a repeated member's last
+    /// value.
     pub fn api_status(&self) -> Option<String> {
-        match self.json()?.get("Status")? {
-            serde_json::Value::String(s) => Some(s.clone()),
+        if !self.is_whole() || self.nested_too_deep() {
+            return None;
+        }
+        match serde_json::from_slice::<StatusMember>(&self.body).ok()?.0? {
+            serde_json::Value::String(s) => Some(s),
             serde_json::Value::Number(n) => Some(n.to_string()),
             _ => None,
         }
+    }
+}
+
+/// The `Status` member of a JSON document; every other member is checked for syntax and
+/// skipped without being built.
+struct StatusMember(Option<serde_json::Value>);
+
+impl<'de> Deserialize<'de> for StatusMember {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<StatusMember, D::Error> {
+        use serde::de::{IgnoredAny, MapAccess, SeqAccess, Visitor};
+        struct Members;
+        impl<'de> Visitor<'de> for Members {
+            type Value = StatusMember;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON document")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<StatusMember, A::Error> {
+                let mut status = None;
+                while let Some(key) = map.next_key::<String>()? {
+                    if key == "Status" {
+                        status = Some(map.next_value::<serde_json::Value>()?);
+                    } else {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                }
+                Ok(StatusMember(status))
+            }
+            // Any other document has no `Status` member.
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<StatusMember, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(StatusMember(None))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<StatusMember, E> {
+                Ok(StatusMember(None))
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<StatusMember, E> {
+                Ok(StatusMember(None))
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<StatusMember, E> {
+                Ok(StatusMember(None))
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<StatusMember, E> {
+                Ok(StatusMember(None))
+            }
+            fn visit_str<E>(self, _: &str) -> Result<StatusMember, E> {
+                Ok(StatusMember(None))
+            }
+            fn visit_unit<E>(self) -> Result<StatusMember, E> {
+                Ok(StatusMember(None))
+            }
+        }
+        deserializer.deserialize_any(Members)
     }
 }
 
@@ -295,6 +362,62 @@ impl<'a> BodyRepr<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// The definition `api_status` keeps to, with the whole document built.
+    fn status_by_value(r: &WireResponse) -> Option<String> {
+        match r.json()?.get("Status")? {
+            serde_json::Value::String(s) => Some(s.clone()),
+            serde_json::Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn the_status_is_read_as_from_the_whole_document() {
+        let deep = format!("{{\"Status\":\"2000\",\"x\":{}1{}}}", "[".repeat(200), "]".repeat(200));
+        for body in [
+            r#"{"Status":"2000","data":{"a":[1,2,{"b":null}]}}"#,
+            r#"{"data":{"Status":"4000"},"Status":"2000"}"#,
+            r#"{"Status":"4000","Status":"2000"}"#,
+            r#"{"St\u0061tus":"4007"}"#,
+            r#"{"Status":4000}"#,
+            r#"{"Status":4000.5}"#,
+            r#"{"Status":null}"#,
+            r#"{"Status":["2000"]}"#,
+            r#"{"data":{}}"#,
+            r#"["Status","2000"]"#,
+            r#""Status""#,
+            "2000",
+            "null",
+            r#"{"Status":"2000"} trailing"#,
+            r#"{"Status":"2000""#,
+            "<html>500</html>",
+            "",
+            &deep,
+        ] {
+            let r = WireResponse::new(200, vec![], body.as_bytes().to_vec());
+            assert_eq!(r.api_status(), status_by_value(&r), "{body}");
+        }
+        let mut cut = WireResponse::new(200, vec![], br#"{"Status":"2000"}"#.to_vec());
+        cut.keep_first(5);
+        assert_eq!(cut.api_status(), None, "the first bytes of an answer are not the answer");
+    }
+
+    proptest! {
+        #[test]
+        fn the_status_agrees_with_the_document_for_any_token_soup(
+            tokens in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "{", "}", "[", "]", ",", ":", "\"Status\"", "\"data\"", "\"2000\"", "4000", "null", "true", " ", "\"", "x",
+                ]),
+                0..24,
+            )
+        ) {
+            let r = WireResponse::new(200, vec![], tokens.concat().into_bytes());
+            prop_assert_eq!(r.api_status(), status_by_value(&r));
+        }
+    }
 
     #[test]
     fn binary_bodies_round_trip_through_json() {

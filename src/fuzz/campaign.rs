@@ -10,8 +10,10 @@
 //!    the restore and the health checks use the same gate.
 //! 4. The answer is judged by [`oracle::judge`] with the intent [`classify`] derives
 //!    from the request itself.
-//! 5. Health: `GET device/info` after every anomalous answer and every
-//!    [`Settings::health_every`] cases. A phone that stops answering is a finding of its
+//! 5. Health: `GET device/info` after every anomalous answer (no answer, a reset, a
+//!    5xx), and as a routine every [`Settings::health_every`] cases but not more often
+//!    than every [`ROUTINE_GAP`] (or [`ROUTINE_MAX_CASES`] cases): on a real phone that
+//!    is every 25 to 50 cases, on a fast emulator a few per second instead of hundreds. A phone that stops answering is a finding of its
 //!    own, attributed by re-sending the requests since the last healthy check one at a
 //!    time; the campaign waits for the phone to come back, or stops.
 //! 6. A failure is confirmed by sending the request again and shrunk; its minimal
@@ -33,7 +35,7 @@ use super::oracle::{self, Judgement, Observation, Oracle, Violation};
 use super::progress::Ticker;
 use super::repro::{FindingRecord, Reproducer, SavedRequest, ShrinkStats};
 use super::request_schema::SchemaDocs;
-use super::restore::Restorer;
+use super::restore::{self, Restorer, Verification};
 use super::shrink::{self, Probe, ShrinkBudget};
 use crate::catalogue::SchemaSet;
 use crate::catalogue::profile::{Endpoint, Profile};
@@ -44,6 +46,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
+
+/// The shortest time between two routine health checks.
+pub const ROUTINE_GAP: Duration = Duration::from_secs(1);
+/// Cases after which a routine health check is made however fast they came: the cases
+/// since the last check are kept for attributing an outage, so their number is bounded.
+pub const ROUTINE_MAX_CASES: u64 = 500;
 
 /// Hangs on one endpoint after which it is retired for the rest of the run.
 const RETIRE_AFTER_HANGS: u64 = 3;
@@ -108,6 +116,13 @@ pub struct Summary {
     pub cases: u64,
     /// Generated but not sent (retired endpoint, state that could not be snapshotted).
     pub skipped: u64,
+    /// Requests put on the wire by the campaign: the cases, and the health checks,
+    /// snapshots, restores, confirmations and shrink attempts around them.
+    pub requests: u64,
+    /// Of those: snapshots and restores around the cases (not the shrinks'), and the
+    /// health checks (module doc, step 5).
+    pub restore_requests: u64,
+    pub health_checks: u64,
     pub elapsed: Duration,
     pub findings: Vec<Found>,
     /// Further failures of an (endpoint, oracle) whose minimal request is that of a
@@ -129,6 +144,9 @@ pub struct Summary {
     pub errors: Vec<String>,
     /// Why the run stopped before its budget, if it did.
     pub stopped: Option<String>,
+    /// The phone compared with how the campaign found it, at the end (`None`: nothing
+    /// the campaign sent could change it, or the phone was gone).
+    pub verification: Option<Verification>,
 }
 
 impl Found {
@@ -193,6 +211,9 @@ impl<'a> Campaign<'a> {
         request: &WireRequest,
         errors: &mut Vec<String>,
     ) -> Result<Exchange, String> {
+        if !restore::reach(endpoint).any() {
+            return Ok(self.device.send("fuzz", request.clone()).await);
+        }
         let snap = self.restorer.before(endpoint, request).await?;
         let ex = self.device.send("fuzz", request.clone()).await;
         let ok = ex.outcome.response().and_then(|r| r.api_status()).as_deref() == Some("2000");
@@ -233,11 +254,14 @@ impl<'a> Campaign<'a> {
         let mut generator =
             Generator::new(self.docs.clone(), self.profile.limits.clone(), &self.endpoints, self.settings.seed);
         let started = Instant::now();
+        let sent_before = self.device.requests_sent();
         let mut retired: BTreeSet<String> = BTreeSet::new();
         let mut window: Vec<(FuzzCase, Exchange)> = Vec::new();
         let mut since_health = 0u64;
+        let mut last_health = Instant::now();
         let mut hangs: BTreeMap<String, u64> = BTreeMap::new();
         let mut pairs: BTreeMap<(String, Oracle), PairCount> = BTreeMap::new();
+        let mut phone_gone = false;
         while !generator.is_empty() {
             if self.stop_now(&mut s, started, &retired) {
                 break;
@@ -250,8 +274,12 @@ impl<'a> Campaign<'a> {
             let Some(endpoint) = self.endpoint(&case.endpoint).cloned() else {
                 continue;
             };
+            let sent_before_case = self.device.requests_sent();
             let ex = match self.send(&endpoint, &case.request, &mut s.errors).await {
-                Ok(ex) => ex,
+                Ok(ex) => {
+                    s.restore_requests += (self.device.requests_sent() - sent_before_case).saturating_sub(1);
+                    ex
+                }
                 Err(why) => {
                     s.skipped += 1;
                     if s.skipped == 1 {
@@ -270,7 +298,15 @@ impl<'a> Campaign<'a> {
             for o in &judgement.observations {
                 *s.observations.entry(*o).or_default() += 1;
             }
-            if let Some(unread) = ex.outcome.response().and_then(crate::check::observed::Unread::of) {
+            // Only an answer the judge could not read is looked at again (parsing is the
+            // largest cost of a case after the wire).
+            let unreadable = judgement
+                .observations
+                .iter()
+                .any(|o| matches!(o, Observation::AnswerTruncated | Observation::AnswerTooDeep));
+            if let Some(unread) =
+                ex.outcome.response().filter(|_| unreadable).and_then(crate::check::observed::Unread::of)
+            {
                 s.unread.entry(endpoint.id.clone()).or_insert((0, unread)).0 += 1;
             }
             // A 5xx the oracles accept (E48, 501) still earns a health check; a request the
@@ -285,8 +321,12 @@ impl<'a> Campaign<'a> {
             since_health += 1;
             // The phone went away after this case: its own violation may be a consequence.
             let mut outage = false;
-            if anomalous || since_health >= self.settings.health_every {
+            let routine = since_health >= self.settings.health_every
+                && (last_health.elapsed() >= ROUTINE_GAP || since_health >= ROUTINE_MAX_CASES);
+            if anomalous || routine {
                 since_health = 0;
+                last_health = Instant::now();
+                s.health_checks += 1;
                 if !self.healthy().await {
                     outage = true;
                     let recovered = self.phone_went_away(std::mem::take(&mut window), &mut s, ticker).await;
@@ -307,6 +347,7 @@ impl<'a> Campaign<'a> {
                             "the phone stopped answering device/info and did not come back within {} s",
                             self.settings.recovery.as_secs()
                         ));
+                        phone_gone = true;
                         break;
                     }
                     retire_outage_culprits(&mut s, &mut retired, ticker);
@@ -320,7 +361,31 @@ impl<'a> Campaign<'a> {
             ticker.update(s.cases, s.findings.len(), &endpoint.id);
         }
         s.elapsed = started.elapsed();
+        if phone_gone {
+            if self.endpoints.iter().any(|e| restore::reach(e).any()) {
+                s.errors.push("the phone did not come back, so its state could not be checked at the end".into());
+            }
+        } else {
+            self.verify_state(&mut s, ticker).await;
+        }
+        s.requests = self.device.requests_sent() - sent_before;
         s
+    }
+
+    /// Compare the phone with how the campaign found it and put back what differs: the
+    /// per-case restores should have left nothing, so anything found here is said.
+    async fn verify_state(&self, s: &mut Summary, ticker: &mut Ticker) {
+        if !self.endpoints.iter().any(|e| restore::reach(e).any()) {
+            return;
+        }
+        let v = self.restorer.verify().await;
+        for put_back in &v.put_back {
+            ticker.println(&format!("note: at the end of the campaign: {put_back}"));
+        }
+        for problem in &v.problems {
+            s.errors.push(format!("RESTORE FAILED at the end of the campaign: {problem}"));
+        }
+        s.verification = Some(v);
     }
 
     /// Whether the budget is spent, the user pressed Ctrl-C or nothing is left to fuzz.
