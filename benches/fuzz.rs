@@ -32,10 +32,12 @@ use polyconform::fuzz::restore::Restorer;
 use polyconform::fuzz::setup::select_endpoints;
 use polyconform::fuzz::shrink::ShrinkBudget;
 use polyconform::report::redact::Redactor;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+#[path = "../tests/emulator_process/mod.rs"]
+mod emulator_process;
+use emulator_process::EmulatorProcess;
 
 const WINDOW: Duration = Duration::from_secs(5);
 const ROUNDS: usize = 3;
@@ -71,37 +73,14 @@ impl Window {
     }
 }
 
-/// The emulator process of one window; killed when dropped.
-struct Emulator {
-    child: Child,
-    url: String,
+/// The emulator process of one window (killed when dropped).
+fn emulator(profile: &str) -> EmulatorProcess {
+    EmulatorProcess::start(&["--listen", "127.0.0.1:0", "--profile", profile], PASSWORD)
 }
 
-impl Emulator {
-    fn start(profile: &str) -> Emulator {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_polyconform"))
-            .args(["emulate", "--listen", "127.0.0.1:0", "--profile", profile])
-            .env("POLYCONFORM_PASSWORD", PASSWORD)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("`polyconform emulate` starts");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("piped stdout")).read_line(&mut line).expect("the emulator prints");
-        let url = line.trim().strip_prefix("listening on ").expect("a `listening on URL` line").to_string();
-        Emulator { child, url }
-    }
-
-    fn cpu(&self) -> f64 {
-        cpu_seconds(&format!("/proc/{}/stat", self.child.id()))
-    }
-}
-
-impl Drop for Emulator {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// The emulator's CPU seconds so far.
+fn emulator_cpu(emulator: &EmulatorProcess) -> f64 {
+    cpu_seconds(&format!("/proc/{}/stat", emulator.pid()))
 }
 
 /// User + system CPU seconds of a process, from its `/proc/.../stat`.
@@ -118,7 +97,7 @@ fn cpu_seconds(stat: &str) -> f64 {
 fn clock_ticks() -> f64 {
     static TICKS: std::sync::OnceLock<f64> = std::sync::OnceLock::new();
     *TICKS.get_or_init(|| {
-        Command::new("getconf")
+        std::process::Command::new("getconf")
             .arg("CLK_TCK")
             .output()
             .ok()
@@ -134,13 +113,19 @@ where
     F: FnOnce(String) -> Fut,
     Fut: std::future::Future<Output = (u64, u64)>,
 {
-    let emulator = Emulator::start(profile);
+    let emulator = emulator(profile);
     // The same kind of runtime `polyconform fuzz` runs on: one thread.
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
-    let (cpu0, emu0, started) = (cpu_seconds("/proc/self/stat"), emulator.cpu(), Instant::now());
+    let (cpu0, emu0, started) = (cpu_seconds("/proc/self/stat"), emulator_cpu(&emulator), Instant::now());
     let (cases, requests) = runtime.block_on(work(emulator.url.clone()));
     let secs = started.elapsed().as_secs_f64();
-    Window { cases, requests, secs, cpu: cpu_seconds("/proc/self/stat") - cpu0, emulator_cpu: emulator.cpu() - emu0 }
+    Window {
+        cases,
+        requests,
+        secs,
+        cpu: cpu_seconds("/proc/self/stat") - cpu0,
+        emulator_cpu: emulator_cpu(&emulator) - emu0,
+    }
 }
 
 /// The raw lane: pre-built request bytes on one keep-alive connection.

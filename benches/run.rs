@@ -17,9 +17,12 @@
 
 use polyconform::catalogue::Catalogue;
 use polyconform::record::model::RunRecord;
-use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+
+#[path = "../tests/emulator_process/mod.rs"]
+mod emulator_process;
+use emulator_process::EmulatorProcess;
 
 const BIN: &str = env!("CARGO_BIN_EXE_polyconform");
 const LATENCY_MS: u64 = 50;
@@ -27,17 +30,11 @@ const LATENCY_MS: u64 = 50;
 fn main() {
     let profile = std::env::args().skip(1).find(|a| !a.starts_with('-')).unwrap_or_else(|| "trio-5.9.1".to_string());
     let password = "bench-password";
-    let mut emulator = Command::new(BIN)
-        .args(["emulate", "--profile", &profile, "--latency-ms", &LATENCY_MS.to_string(), "--control"])
-        .env("POLYCONFORM_PASSWORD", password)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("polyconform emulate starts");
-    let mut lines = BufReader::new(emulator.stdout.take().expect("stdout")).lines();
-    let first = lines.next().and_then(|l| l.ok()).unwrap_or_default();
-    let url = first.strip_prefix("listening on ").expect("`listening on URL` on the first line").trim().to_string();
-    std::thread::spawn(move || for _ in lines {});
+    let emulator = EmulatorProcess::start(
+        &["--profile", &profile, "--latency-ms", &LATENCY_MS.to_string(), "--control"],
+        password,
+    );
+    let url = emulator.url.clone();
 
     let dir = std::env::temp_dir().join(format!("polyconform-bench-run-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
@@ -51,8 +48,7 @@ fn main() {
         .output()
         .expect("polyconform run runs");
     let wall = started.elapsed();
-    let _ = emulator.kill();
-    let _ = emulator.wait();
+    drop(emulator);
 
     let text = match std::fs::read_to_string(dir.join("report.json")) {
         Ok(t) => t,

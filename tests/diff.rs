@@ -14,10 +14,12 @@ use polyconform::record::model::RunRecord;
 use polyconform::verdict::Verdict;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::sync::OnceLock;
+
+mod emulator_process;
+use emulator_process::EmulatorProcess;
 
 const BIN: &str = env!("CARGO_BIN_EXE_polyconform");
 const PASSWORD: &str = "diff-pass-1";
@@ -43,38 +45,13 @@ fn scratch(name: &str) -> PathBuf {
     dir
 }
 
-/// A `polyconform emulate` process (control endpoints on, short reboots), killed when dropped.
-struct Emulate {
-    child: Child,
-    url: String,
-}
-
-impl Emulate {
-    fn start(profile: &str, faults: &[&str]) -> Emulate {
-        let mut cmd = Command::new(BIN);
-        cmd.args(["emulate", "--control", "--reboot-ms", "500", "--profile", profile]);
-        for f in faults {
-            cmd.args(["--fault", f]);
-        }
-        let mut child = cmd
-            .env("POLYCONFORM_PASSWORD", PASSWORD)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("emulator starts");
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let first = lines.next().expect("a first line").unwrap();
-        let url = first.strip_prefix("listening on ").expect("`listening on URL` first").trim().to_string();
-        std::thread::spawn(move || for _ in lines {});
-        Emulate { child, url }
+/// A `polyconform emulate` process (control endpoints on, short reboots) with `faults`.
+fn emulate(profile: &str, faults: &[&str]) -> EmulatorProcess {
+    let mut args = vec!["--control", "--reboot-ms", "500", "--profile", profile];
+    for f in faults {
+        args.extend(["--fault", f]);
     }
-}
-
-impl Drop for Emulate {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+    EmulatorProcess::start(&args, PASSWORD)
 }
 
 /// A finished live diff: its exit code, output and the files of its --report-dir.
@@ -105,7 +82,7 @@ impl Finished {
 }
 
 /// `polyconform diff` between two live emulators, every case, reports under a fresh dir.
-fn live_diff(name: &str, a: &Emulate, b: &Emulate, extra: &[&str]) -> Finished {
+fn live_diff(name: &str, a: &EmulatorProcess, b: &EmulatorProcess, extra: &[&str]) -> Finished {
     let dir = scratch(name);
     let mut args = vec!["diff", "--target", &a.url, "--target", &b.url, "--allow-destructive"];
     args.extend_from_slice(extra);
@@ -134,7 +111,7 @@ fn cases_of(diff: &Value) -> BTreeSet<String> {
 fn equal() -> &'static Finished {
     static DONE: OnceLock<Finished> = OnceLock::new();
     DONE.get_or_init(|| {
-        let (a, b) = (Emulate::start("trio-5.9.1", &[]), Emulate::start("trio-5.9.1", &[]));
+        let (a, b) = (emulate("trio-5.9.1", &[]), emulate("trio-5.9.1", &[]));
         live_diff("equal", &a, &b, &[])
     })
 }
@@ -147,7 +124,7 @@ const FAULT: &str = "status-undocumented";
 fn faulty() -> &'static (Finished, RunRecord) {
     static DONE: OnceLock<(Finished, RunRecord)> = OnceLock::new();
     DONE.get_or_init(|| {
-        let solo = Emulate::start("trio-5.9.1", &[FAULT]);
+        let solo = emulate("trio-5.9.1", &[FAULT]);
         let run_dir = scratch("faulty-run");
         let run = std::thread::spawn({
             let (url, dir) = (solo.url.clone(), run_dir.clone());
@@ -155,7 +132,7 @@ fn faulty() -> &'static (Finished, RunRecord) {
                 polyconform(&["run", "--target", &url, "--allow-destructive", "--report-dir", dir.to_str().unwrap()])
             }
         });
-        let (a, b) = (Emulate::start("trio-5.9.1", &[]), Emulate::start("trio-5.9.1", &[FAULT]));
+        let (a, b) = (emulate("trio-5.9.1", &[]), emulate("trio-5.9.1", &[FAULT]));
         let finished = live_diff("faulty", &a, &b, &[]);
         let out = run.join().unwrap();
         assert_eq!(out.status.code(), Some(1), "the faulty run FAILs: {}", text(&out.stderr));
@@ -247,7 +224,7 @@ fn two_report_files_give_the_same_diff_as_the_live_run() {
 
 #[test]
 fn trio_against_vvx_differs_only_where_the_catalogue_says_the_profiles_differ() {
-    let (a, b) = (Emulate::start("trio-5.9.1", &[]), Emulate::start("vvx-5.9.0", &[]));
+    let (a, b) = (emulate("trio-5.9.1", &[]), emulate("vvx-5.9.0", &[]));
     let f = live_diff("profiles", &a, &b, &["--profile-a", "trio-5.9.1", "--profile-b", "vvx-5.9.0"]);
     assert_eq!(f.code, 1, "the profiles have different endpoints: {}", f.context());
     let diff = f.json();

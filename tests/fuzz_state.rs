@@ -8,36 +8,16 @@
 //! restore that wrote a default back would show).
 
 use serde_json::Value;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
+
+mod emulator_process;
+use emulator_process::EmulatorProcess;
 
 const BIN: &str = env!("CARGO_BIN_EXE_polyconform");
 const PASSWORD: &str = "state-test-pw";
 
-struct Emulator {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Emulator {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn emulator(profile: &str) -> Emulator {
-    let mut child = Command::new(BIN)
-        .args(["emulate", "--listen", "127.0.0.1:0", "--profile", profile])
-        .env("POLYCONFORM_PASSWORD", PASSWORD)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("the emulator starts");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let url = line.trim().strip_prefix("listening on ").expect("a `listening on` line").to_string();
-    Emulator { child, url }
+fn emulator(profile: &str) -> EmulatorProcess {
+    EmulatorProcess::start(&["--listen", "127.0.0.1:0", "--profile", profile], PASSWORD)
 }
 
 async fn call(client: &reqwest::Client, base: &str, method: &str, path: &str, body: Option<Value>) -> Value {

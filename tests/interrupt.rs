@@ -12,40 +12,32 @@ use polyconform::device::tls::Trust;
 use polyconform::device::{Credentials, Device, DeviceConfig};
 use polyconform::phone::Phone;
 use polyconform::record::model::RunRecord;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
+
+mod emulator_process;
+use emulator_process::EmulatorProcess;
 
 const BIN: &str = env!("CARGO_BIN_EXE_polyconform");
 const PASSWORD: &str = "interrupt-pass";
 const KEY: &str = "log.level.change.sip";
 
+/// The emulator, and the phone's state read through the harness's own API module.
 struct Emulate {
-    child: Child,
-    url: String,
+    process: EmulatorProcess,
 }
 
 impl Emulate {
     fn start() -> Emulate {
-        let mut child = Command::new(BIN)
-            // Queue: the test's own reads wait for a request the run left in flight.
-            .args(["emulate", "--latency-ms", "250", "--parallel", "queue"])
-            .env("POLYCONFORM_PASSWORD", PASSWORD)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let url = lines.next().unwrap().unwrap().strip_prefix("listening on ").unwrap().trim().to_string();
-        std::thread::spawn(move || for _ in lines {});
-        Emulate { child, url }
+        // Queue: the test's own reads wait for a request the run left in flight.
+        Emulate { process: EmulatorProcess::start(&["--latency-ms", "250", "--parallel", "queue"], PASSWORD) }
     }
 
     /// The phone, through the harness's own API module (not the run under test).
     fn phone<R>(&self, f: impl AsyncFnOnce(&mut Phone<'static, &Device>) -> R) -> R {
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         let device = Device::new(DeviceConfig {
-            base_url: self.url.clone(),
+            base_url: self.process.url.clone(),
             credentials: Credentials { username: "Polycom".into(), password: PASSWORD.into() },
             trust: Trust::System,
             timeout: Duration::from_secs(10),
@@ -67,20 +59,13 @@ impl Emulate {
     }
 }
 
-impl Drop for Emulate {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// Run `case` alone against the emulator, send SIGINT after `after`, and return the exit
 /// code, stderr and the report.
 fn interrupted_run(emu: &Emulate, case: &str, after: Duration, name: &str) -> (Option<i32>, String, Option<RunRecord>) {
     let dir = std::env::temp_dir().join(format!("polyconform-interrupt-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let child = Command::new(BIN)
-        .args(["run", "--target", &emu.url, "--report-dir", dir.to_str().unwrap(), "--", "--exact", case])
+        .args(["run", "--target", &emu.process.url, "--report-dir", dir.to_str().unwrap(), "--", "--exact", case])
         .env("POLYCONFORM_PASSWORD", PASSWORD)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())

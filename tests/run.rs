@@ -12,10 +12,13 @@ use polyconform::device::Exchange;
 use polyconform::record::model::RunRecord;
 use polyconform::run::steps::is_case_step;
 use polyconform::verdict::Verdict;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
+
+mod emulator_process;
+use emulator_process::EmulatorProcess;
 
 const BIN: &str = env!("CARGO_BIN_EXE_polyconform");
 const PASSWORD: &str = "lab-pass-1";
@@ -51,42 +54,9 @@ fn report(dir: &Path) -> RunRecord {
     serde_json::from_str(&text).expect("report.json is a RunRecord")
 }
 
-/// A `polyconform emulate` process, killed when dropped.
-struct Emulate {
-    child: Child,
-    url: String,
-    fingerprint: Option<String>,
-}
-
-impl Emulate {
-    fn start(args: &[&str]) -> Emulate {
-        let mut child = Command::new(BIN)
-            .arg("emulate")
-            .args(args)
-            .env("POLYCONFORM_PASSWORD", PASSWORD)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("emulator starts");
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let first = lines.next().expect("a first line").unwrap();
-        let url = first.strip_prefix("listening on ").expect("`listening on URL` first").trim().to_string();
-        let fingerprint = if url.starts_with("https") {
-            lines.next().and_then(|l| l.ok()).and_then(|l| l.strip_prefix("certificate sha256 ").map(str::to_string))
-        } else {
-            None
-        };
-        // Keep draining stdout so the emulator never blocks on a full pipe.
-        std::thread::spawn(move || for _ in lines {});
-        Emulate { child, url, fingerprint }
-    }
-}
-
-impl Drop for Emulate {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// `polyconform emulate ARGS` with the tests' password.
+fn emulate(args: &[&str]) -> EmulatorProcess {
+    EmulatorProcess::start(args, PASSWORD)
 }
 
 /// Case-step requests (not the harness's own setup or cleanup) of a run.
@@ -141,7 +111,7 @@ fn builtin_emulator_vvx_run_is_clean_and_covers_every_endpoint() {
 #[test]
 fn on_a_target_without_the_opt_in_destructive_cases_are_ignored_and_not_tested() {
     let dir = scratch("no-opt-in");
-    let emu = Emulate::start(&["--control"]);
+    let emu = emulate(&["--control"]);
     let out = output(polyconform(&["run", "--target", &emu.url, "--report-dir", dir.to_str().unwrap()]));
     let stdout = text(&out.stdout);
     assert_eq!(code(&out), 0, "{stdout}\n{}", text(&out.stderr));
@@ -247,7 +217,7 @@ fn unreachable_target_exits_2_with_a_hint() {
 
 #[test]
 fn api_disabled_everywhere_exits_2_naming_the_setting() {
-    let emu = Emulate::start(&["--api-disabled"]);
+    let emu = emulate(&["--api-disabled"]);
     let out = output(polyconform(&["run", "--target", &emu.url]));
     let stderr = text(&out.stderr);
     assert_eq!(code(&out), 2, "{stderr}");
@@ -256,7 +226,7 @@ fn api_disabled_everywhere_exits_2_naming_the_setting() {
 
 #[test]
 fn factory_password_exits_2_asking_to_change_it() {
-    let emu = Emulate::start(&["--password", "456"]);
+    let emu = emulate(&["--password", "456"]);
     let out = output(polyconform(&["run", "--target", &emu.url]).env("POLYCONFORM_PASSWORD", "456"));
     let stderr = text(&out.stderr);
     assert_eq!(code(&out), 2, "{stderr}");
@@ -265,7 +235,7 @@ fn factory_password_exits_2_asking_to_change_it() {
 
 #[test]
 fn wrong_credentials_exit_2_naming_the_flags() {
-    let emu = Emulate::start(&[]);
+    let emu = emulate(&[]);
     let out = output(polyconform(&["run", "--target", &emu.url]).env("POLYCONFORM_PASSWORD", "not-the-password"));
     let stderr = text(&out.stderr);
     assert_eq!(code(&out), 2, "{stderr}");
@@ -275,7 +245,7 @@ fn wrong_credentials_exit_2_naming_the_flags() {
 
 #[test]
 fn tls_without_trust_or_with_a_wrong_pin_exits_2_and_the_right_pin_runs() {
-    let emu = Emulate::start(&["--tls"]);
+    let emu = emulate(&["--tls"]);
     let out = output(polyconform(&["run", "--target", &emu.url]));
     let stderr = text(&out.stderr);
     assert_eq!(code(&out), 2, "{stderr}");
