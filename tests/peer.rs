@@ -16,10 +16,12 @@ use polyconform::phone::{CallInfo, Phone};
 use polyconform::record::model::RunRecord;
 use polyconform::verdict::Verdict;
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::time::Duration;
+
+mod emulator_process;
+use emulator_process::EmulatorProcess;
 
 const BIN: &str = env!("CARGO_BIN_EXE_polyconform");
 const PASSWORD: &str = "rack-pass-1";
@@ -38,40 +40,11 @@ const SKIPS: [&str; 10] = [
     ".syncs",
 ];
 
-/// An emulated rack, killed when dropped.
-struct Rack {
-    child: Child,
-    urls: Vec<String>,
-}
+/// An emulated rack of `n` phones (one process), killed when dropped.
+type Rack = EmulatorProcess;
 
-impl Rack {
-    fn start(n: usize, args: &[&str]) -> Rack {
-        let mut child = Command::new(BIN)
-            .args(["emulate", "--rack", &n.to_string()])
-            .args(args)
-            .env("POLYCONFORM_PASSWORD", PASSWORD)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("the rack starts");
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let mut urls = Vec::new();
-        while urls.len() < n {
-            let line = lines.next().expect("one `listening on` line per phone").unwrap();
-            if let Some(url) = line.strip_prefix("listening on ") {
-                urls.push(url.trim().to_string());
-            }
-        }
-        std::thread::spawn(move || for _ in lines {});
-        Rack { child, urls }
-    }
-}
-
-impl Drop for Rack {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+fn rack(n: usize, args: &[&str]) -> Rack {
+    EmulatorProcess::rack(n, args, PASSWORD)
 }
 
 fn scratch(name: &str) -> PathBuf {
@@ -131,7 +104,7 @@ fn calls(url: &str) -> Vec<CallInfo> {
 }
 
 fn assert_peer_run_executes_every_incoming_case(profile: &str) {
-    let rack = Rack::start(2, &["--profile", profile]);
+    let rack = rack(2, &["--profile", profile]);
     let dir = scratch(&format!("clean-{profile}"));
     let (out, record) = run(&rack, &rack.urls[1], profile, &dir, &[]);
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -164,7 +137,7 @@ fn a_peer_rings_a_vvx_for_every_incoming_call_case() {
 
 #[test]
 fn a_fault_in_the_targets_answer_logic_fails_the_answer_case() {
-    let rack = Rack::start(2, &["--fault", "1:answer-not-reflected"]);
+    let rack = rack(2, &["--fault", "1:answer-not-reflected"]);
     let dir = scratch("answer-fault");
     let (out, record) = run(&rack, &rack.urls[1], "trio-5.9.1", &dir, &[]);
     let case = record.cases.iter().find(|c| c.id == "trio.callctrl.answer-call.incoming").expect("the answer case ran");
@@ -177,7 +150,7 @@ fn a_fault_in_the_targets_answer_logic_fails_the_answer_case() {
 
 #[test]
 fn a_peer_that_cannot_be_used_makes_the_incoming_cases_not_tested_never_fail() {
-    let rack = Rack::start(2, &[]);
+    let rack = rack(2, &[]);
     // Nothing listens on port 9 of loopback (discard, never served here).
     let dir = scratch("peer-down");
     let (out, record) = run(&rack, "http://127.0.0.1:9", "trio-5.9.1", &dir, &[]);
@@ -215,7 +188,7 @@ fn peer_flags_need_a_target_and_a_peer() {
 fn a_lab_run_on_an_emulated_rack_uses_each_phones_peer() {
     let dir = scratch("lab");
     let inventory = dir.join("rack.toml");
-    let rack = Rack::start(2, &["--inventory-out", inventory.to_str().unwrap()]);
+    let rack = rack(2, &["--inventory-out", inventory.to_str().unwrap()]);
     let out_dir = dir.join("out");
     let out = Command::new(BIN)
         .args(["lab", "run", "--inventory", inventory.to_str().unwrap(), "--no-history", "--filter", "call"])

@@ -15,6 +15,8 @@ pub struct EmulatorProcess {
     child: Child,
     /// `http://127.0.0.1:PORT` (or `https://...`).
     pub url: String,
+    /// Every phone's URL (one unless started with [`EmulatorProcess::rack`]).
+    pub urls: Vec<String>,
     /// The `certificate sha256 ...` line of an HTTPS emulator.
     pub fingerprint: Option<String>,
 }
@@ -23,6 +25,17 @@ impl EmulatorProcess {
     /// `polyconform emulate ARGS` with `password` as its admin password. Without a
     /// `--listen` in `args` the emulator picks its own loopback port.
     pub fn start(args: &[&str], password: &str) -> EmulatorProcess {
+        EmulatorProcess::spawn(args, password, 1)
+    }
+
+    /// `polyconform emulate --rack N ARGS`: one process, `n` phones, their URLs in [`Self::urls`].
+    pub fn rack(n: usize, args: &[&str], password: &str) -> EmulatorProcess {
+        let n_text = n.to_string();
+        let all: Vec<&str> = ["--rack", n_text.as_str()].into_iter().chain(args.iter().copied()).collect();
+        EmulatorProcess::spawn(&all, password, n)
+    }
+
+    fn spawn(args: &[&str], password: &str, phones: usize) -> EmulatorProcess {
         let mut child = Command::new(env!("CARGO_BIN_EXE_polyconform"))
             .arg("emulate")
             .args(args)
@@ -32,15 +45,21 @@ impl EmulatorProcess {
             .spawn()
             .expect("`polyconform emulate` starts");
         let mut lines = BufReader::new(child.stdout.take().expect("piped stdout")).lines();
-        let first = lines.next().expect("the emulator prints a first line").expect("its stdout reads");
-        let url = first.strip_prefix("listening on ").expect("`listening on URL` first").trim().to_string();
-        let fingerprint = if url.starts_with("https") {
+        let mut urls = Vec::new();
+        while urls.len() < phones {
+            let line = lines.next().expect("one `listening on URL` line per phone").expect("its stdout reads");
+            if let Some(url) = line.strip_prefix("listening on ") {
+                urls.push(url.trim().to_string());
+            }
+        }
+        let url = urls[0].clone();
+        let fingerprint = if phones == 1 && url.starts_with("https") {
             lines.next().and_then(|l| l.ok()).and_then(|l| l.strip_prefix("certificate sha256 ").map(str::to_string))
         } else {
             None
         };
         std::thread::spawn(move || for _ in lines {});
-        EmulatorProcess { child, url, fingerprint }
+        EmulatorProcess { child, url, urls, fingerprint }
     }
 
     /// The process id (for its CPU time in `/proc/PID/stat`).
