@@ -67,7 +67,11 @@ pub struct FuzzArgs {
     /// Only endpoints whose id or path contains this text (repeatable).
     #[arg(long, value_name = "PATTERN")]
     pub endpoint: Vec<String>,
-    /// Also fuzz endpoints that change state (config/set, dial, ...); changes are restored.
+    /// Also fuzz endpoints that change state (config/set, dial, ...). After each case what
+    /// its endpoint can change is put back (new calls ended, config keys and the transfer
+    /// type written back), and at the end the phone is compared with how it was found.
+    /// UI events (simulate*), a background capture or a mute on a call already there
+    /// cannot be undone: use a lab phone (fuzz/README.md).
     #[arg(long)]
     pub allow_mutating: bool,
     /// Where reproducers are saved (default: fuzz/repros/<profile>/).
