@@ -5,10 +5,11 @@
 //! The restorer reads each snapshot once per batch and restores each case by what its
 //! endpoint class can change; this is the end-to-end proof that nothing slips through,
 //! on both profiles, with a transfer type that is not the emulator's default (so a
-//! restore that wrote a default back would show).
+//! restore that wrote a default back would show), and after a Ctrl-C at several moments.
 
 use serde_json::Value;
-use std::process::Command;
+use std::process::{Command, Stdio};
+use std::time::Duration;
 
 mod emulator_process;
 use emulator_process::EmulatorProcess;
@@ -53,9 +54,9 @@ fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()
 }
 
-fn left_as_found(profile: &str, calls_path: &str) {
+/// An emulator whose transfer type is not its default, and its state before any campaign.
+fn prepared(profile: &str, calls_path: &str, rt: &tokio::runtime::Runtime) -> (EmulatorProcess, Vec<(String, Value)>) {
     let emulator = emulator(profile);
-    let rt = runtime();
     let set = rt.block_on(call(
         &client(),
         &emulator.url,
@@ -66,16 +67,31 @@ fn left_as_found(profile: &str, calls_path: &str) {
     assert_eq!(set["Status"], "2000", "{set}");
     let before = rt.block_on(state(&emulator.url, calls_path));
     assert!(before[1].1.to_string().contains("Blind"), "{:?}", before[1]);
+    (emulator, before)
+}
 
-    let out = Command::new(BIN)
-        .args(["fuzz", "--target", &emulator.url, "--profile", profile, "--allow-mutating"])
-        .args(["--duration", "8", "--seed", "5", "--timeout", "5"])
+/// `polyconform fuzz --allow-mutating` against `emulator` for `secs`.
+fn campaign(emulator: &EmulatorProcess, profile: &str, secs: u64, name: &str) -> Command {
+    let mut fuzz = Command::new(BIN);
+    fuzz.args(["fuzz", "--target", &emulator.url, "--profile", profile, "--allow-mutating"])
+        .args(["--duration", &secs.to_string(), "--seed", "5", "--timeout", "5"])
         .arg("--out")
-        .arg(std::env::temp_dir().join(format!("polyconform-fuzz-state-{}-{profile}", std::process::id())))
+        .arg(std::env::temp_dir().join(format!("polyconform-fuzz-state-{}-{profile}-{name}", std::process::id())))
         .env("POLYCONFORM_PASSWORD", PASSWORD)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("fuzz runs");
+        .env("NO_COLOR", "1");
+    fuzz
+}
+
+fn assert_unchanged(before: &[(String, Value)], after: &[(String, Value)], text: &str) {
+    for ((path, was), (_, is)) in before.iter().zip(after) {
+        assert_eq!(was, is, "{path} changed by the campaign\n{text}");
+    }
+}
+
+fn left_as_found(profile: &str, calls_path: &str) {
+    let rt = runtime();
+    let (emulator, before) = prepared(profile, calls_path, &rt);
+    let out = campaign(&emulator, profile, 8, "whole").output().expect("fuzz runs");
     let text = format!("{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert_eq!(out.status.code(), Some(0), "{text}");
     assert!(text.contains("phone state:  as found; compared: calls, transfer type"), "{text}");
@@ -86,11 +102,7 @@ fn left_as_found(profile: &str, calls_path: &str) {
         .and_then(|n| n.parse().ok())
         .unwrap_or(0);
     assert!(cases > 1000, "the campaign sent enough cases to mean something ({cases})\n{text}");
-
-    let after = rt.block_on(state(&emulator.url, calls_path));
-    for ((path, was), (_, is)) in before.iter().zip(&after) {
-        assert_eq!(was, is, "{path} changed by the campaign\n{text}");
-    }
+    assert_unchanged(&before, &rt.block_on(state(&emulator.url, calls_path)), &text);
 }
 
 #[test]
@@ -101,4 +113,29 @@ fn a_mutating_campaign_leaves_a_trio_as_it_found_it() {
 #[test]
 fn a_mutating_campaign_leaves_a_vvx_as_it_found_it() {
     left_as_found("vvx-5.9.0", "/api/v1/webCallControl/callStatus");
+}
+
+/// Ctrl-C at any moment of a mutating campaign: the case under way is restored, the
+/// phone is compared with how it was found, the summary says so, and the exit code is
+/// 130 (as `run`: interrupted, the phone put back). Several moments, one emulator.
+#[test]
+fn ctrl_c_in_a_mutating_campaign_leaves_the_phone_as_found() {
+    let (profile, calls_path) = ("trio-5.9.1", "/api/v2/webCallControl/callStatus");
+    let rt = runtime();
+    let (emulator, before) = prepared(profile, calls_path, &rt);
+    for after_ms in [300u64, 1100, 2300] {
+        let child = campaign(&emulator, profile, 30, &format!("int{after_ms}"))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("fuzz starts");
+        std::thread::sleep(Duration::from_millis(after_ms));
+        let _ = Command::new("kill").args(["-INT", &child.id().to_string()]).status();
+        let out = child.wait_with_output().expect("fuzz ends");
+        let text = format!("{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert_eq!(out.status.code(), Some(130), "interrupted after {after_ms} ms\n{text}");
+        assert!(text.contains("fuzz summary: "), "the summary is printed\n{text}");
+        assert!(text.contains("phone state:  as found"), "interrupted after {after_ms} ms\n{text}");
+        assert_unchanged(&before, &rt.block_on(state(&emulator.url, calls_path)), &text);
+    }
 }
