@@ -24,12 +24,11 @@ use polyconform::catalogue::Catalogue;
 use polyconform::catalogue::profile::Profile;
 use polyconform::device::tls::Trust;
 use polyconform::device::{Credentials, Device, DeviceConfig};
-use polyconform::fuzz::campaign::{Campaign, Settings};
+use polyconform::fuzz::campaign::Settings;
 use polyconform::fuzz::generator::Generator;
 use polyconform::fuzz::progress::Ticker;
 use polyconform::fuzz::request_schema::SchemaDocs;
-use polyconform::fuzz::restore::Restorer;
-use polyconform::fuzz::setup::select_endpoints;
+use polyconform::fuzz::setup::{Where, campaign, select_endpoints};
 use polyconform::fuzz::shrink::ShrinkBudget;
 use polyconform::report::redact::Redactor;
 use std::time::{Duration, Instant};
@@ -181,28 +180,17 @@ async fn fuzz(url: String, catalogue: &Catalogue, profile: &Profile, mutating: b
     .expect("device");
     let endpoints = select_endpoints(profile, &[], mutating).expect("endpoints");
     let out_dir = std::env::temp_dir().join(format!("polyconform-bench-fuzz-{}", std::process::id()));
-    let campaign = Campaign {
-        device: device.clone(),
-        profile,
-        schemas: &catalogue.schemas,
-        docs: SchemaDocs::from_set(&catalogue.schemas),
-        endpoints,
-        restorer: Restorer::new(device.clone(), profile.clone()),
-        label: "bench-emulator".into(),
-        curl_base: "http://127.0.0.1:PORT".into(),
-        insecure: false,
-        username: "Polycom".into(),
-        redactor: Redactor::new("Polycom", PASSWORD),
-        settings: Settings {
-            seed: 1,
-            max_cases: None,
-            max_duration: Some(WINDOW),
-            out_dir: out_dir.clone(),
-            shrink: ShrinkBudget::default(),
-            health_every: polyconform::fuzz::setup::HEALTH_EVERY,
-            recovery: Duration::from_secs(5),
-        },
+    let at = Where { device, label: "bench-emulator".into(), curl_base: "http://127.0.0.1:PORT".into() };
+    let settings = Settings {
+        seed: 1,
+        max_cases: None,
+        max_duration: Some(WINDOW),
+        out_dir: out_dir.clone(),
+        shrink: ShrinkBudget::default(),
+        health_every: polyconform::fuzz::setup::HEALTH_EVERY,
+        recovery: Duration::from_secs(5),
     };
+    let campaign = campaign(catalogue, profile, at, endpoints, &Redactor::new("Polycom", PASSWORD), settings);
     let mut ticker = Ticker::new();
     let summary = campaign.run(&mut ticker).await;
     ticker.finish();
