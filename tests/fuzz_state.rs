@@ -8,6 +8,7 @@
 //! restore that wrote a default back would show), and after a Ctrl-C at several moments.
 
 use serde_json::Value;
+use std::io::{BufRead, BufReader, Read};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
@@ -123,16 +124,24 @@ fn ctrl_c_in_a_mutating_campaign_leaves_the_phone_as_found() {
     let (profile, calls_path) = ("trio-5.9.1", "/api/v2/webCallControl/callStatus");
     let rt = runtime();
     let (emulator, before) = prepared(profile, calls_path, &rt);
-    for after_ms in [300u64, 1100, 2300] {
-        let child = campaign(&emulator, profile, 30, &format!("int{after_ms}"))
+    for after_ms in [0u64, 900, 2100] {
+        let mut child = campaign(&emulator, profile, 30, &format!("int{after_ms}"))
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .expect("fuzz starts");
+        // The moments count from the campaign's first line, not from the start of the
+        // process: a signal before the harness listens for it would test nothing.
+        let mut stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
+        let mut headline = String::new();
+        stdout.read_line(&mut headline).expect("fuzz prints its headline");
+        assert!(headline.starts_with("fuzz: profile"), "{headline}");
         std::thread::sleep(Duration::from_millis(after_ms));
         let _ = Command::new("kill").args(["-INT", &child.id().to_string()]).status();
+        let mut rest = String::new();
+        stdout.read_to_string(&mut rest).expect("fuzz's stdout reads");
         let out = child.wait_with_output().expect("fuzz ends");
-        let text = format!("{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        let text = format!("{headline}{rest}\n{}", String::from_utf8_lossy(&out.stderr));
         assert_eq!(out.status.code(), Some(130), "interrupted after {after_ms} ms\n{text}");
         assert!(text.contains("fuzz summary: "), "the summary is printed\n{text}");
         assert!(text.contains("phone state:  as found"), "interrupted after {after_ms} ms\n{text}");

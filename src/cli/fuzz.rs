@@ -107,11 +107,9 @@ pub fn fuzz(args: FuzzArgs) -> ExitCode {
     let out_dir = settings.out_dir.clone();
     let campaign = setup::campaign(catalogue, profile, at(target), endpoints, redactor, settings);
     // Ctrl-C ends the run after the current request (restored), with the summary.
-    runtime.spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            eprintln!("\ninterrupted: finishing the current request and restoring the phone...");
-            crate::fuzz::campaign::INTERRUPTED.store(true, Ordering::Relaxed);
-        }
+    job.on_ctrl_c(async {
+        eprintln!("\ninterrupted: finishing the current request and restoring the phone...");
+        crate::fuzz::campaign::INTERRUPTED.store(true, Ordering::Relaxed);
     });
 
     println!("{}", headline(&args, &campaign));

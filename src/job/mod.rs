@@ -132,15 +132,36 @@ impl Job {
     }
 
     /// On Ctrl-C, run `on_interrupt` (put the phone back, ...) in the job's runtime.
+    ///
+    /// Ctrl-C is caught from the moment this returns. A spawned task is first run when
+    /// the runtime next runs, which on a one-thread runtime ([`runtime_one_thread`]) is
+    /// after the first request has gone out; a Ctrl-C before then would kill the process
+    /// with that request unrestored.
     pub fn on_ctrl_c<F>(&self, on_interrupt: F)
     where
         F: std::future::Future<Output = ()> + Send + 'static,
     {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            // `signal` puts the handler in place when called (`ctrl_c` only when polled).
+            let _inside = self.runtime.enter();
+            if let Ok(mut interrupt) = signal(SignalKind::interrupt()) {
+                self.runtime.spawn(async move {
+                    if interrupt.recv().await.is_some() {
+                        on_interrupt.await;
+                    }
+                });
+                return;
+            }
+        }
         self.runtime.spawn(async move {
             if tokio::signal::ctrl_c().await.is_ok() {
                 on_interrupt.await;
             }
         });
+        // Let the task start listening before any request is sent.
+        self.runtime.block_on(tokio::task::yield_now());
     }
 
     /// Stop the built-in emulator, if this job started one.
