@@ -423,3 +423,58 @@ fn replay_of_something_that_is_not_a_reproducer_is_an_error() {
     assert!(String::from_utf8_lossy(&o.stdout).contains("ERROR"), "{}", text(&o));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Ctrl-C during `replay`: the reproducer under way finishes (here a hang, judged when
+/// the timeout runs out), no further one is sent, the summary says how many were
+/// replayed, and the exit code is 130. Before, the signal killed the process with the
+/// request in flight.
+#[test]
+fn ctrl_c_during_a_replay_finishes_the_reproducer_under_way_and_replays_no_more() {
+    use std::io::{BufRead, BufReader, Read};
+    use std::process::Stdio;
+    let dir = scratch("replay-interrupt");
+    let run = polyconform(&[
+        "fuzz",
+        "--seed",
+        "5",
+        "--cases",
+        "200",
+        "--out",
+        dir.to_str().unwrap(),
+        "--emulator-fault",
+        "crash-on-null-data",
+    ]);
+    assert_eq!(run.status.code(), Some(1), "{}", text(&run));
+    // Three reproducers whose request makes an emulator with the hang fault hang.
+    let (path, mut r) = reproducers(&dir).remove(0);
+    r["minimal"]["request"]["body"] =
+        serde_json::json!({"data": {"polyconformLong": "a".repeat(600)}}).to_string().into();
+    std::fs::remove_file(&path).unwrap();
+    for name in ["a", "b", "c"] {
+        std::fs::write(dir.join(format!("{name}.json")), serde_json::to_string_pretty(&r).unwrap()).unwrap();
+    }
+    let mut child = Command::new(BIN)
+        .args(["replay", dir.to_str().unwrap(), "--emulator-fault", "hang-on-long-string", "--timeout", "3"])
+        .env_remove("POLYCONFORM_PASSWORD")
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("replay starts");
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut headline = String::new();
+    stdout.read_line(&mut headline).unwrap();
+    assert!(headline.starts_with("replay: 3 reproducers against "), "{headline}");
+    // The first reproducer is now hanging for up to 3 s.
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let _ = Command::new("kill").args(["-INT", &child.id().to_string()]).status();
+    let mut rest = String::new();
+    stdout.read_to_string(&mut rest).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let shown = format!("--- stdout\n{headline}{rest}\n--- stderr\n{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.status.code(), Some(130), "{shown}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("interrupted"), "{shown}");
+    assert_eq!(rest.lines().filter(|l| l.ends_with(".json)")).count(), 1, "one reproducer replayed\n{shown}");
+    assert!(rest.contains("replay: 1 of 3 reproducers") && rest.contains("(interrupted)"), "{shown}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

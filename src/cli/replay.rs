@@ -1,12 +1,14 @@
 //! `polyconform replay FILE|DIR`: re-send each saved reproducer's minimal request and
 //! print STILL FAILING, FIXED or ERROR; exit 1 if any FAIL-level one still fails, 2 if
-//! any ERROR and none fails, 0 otherwise.
+//! any ERROR and none fails, 0 otherwise. Ctrl-C lets the reproducer under way finish
+//! (its request answered, the phone restored) and replays no more: exit 130 (2 if one
+//! ended in ERROR).
 
 use super::exit;
 use super::fuzz::{at, connect};
 use super::target::TargetArgs;
 use crate::catalogue::profile::Endpoint;
-use crate::fuzz::campaign::Settings;
+use crate::fuzz::campaign::{INTERRUPTED, Settings};
 use crate::fuzz::replay::{Replayed, replay_one};
 use crate::fuzz::repro;
 use crate::fuzz::setup;
@@ -15,6 +17,7 @@ use crate::job::Job;
 use clap::Args;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::Ordering;
 
 #[derive(Debug, Clone, Args)]
 pub struct ReplayArgs {
@@ -64,9 +67,18 @@ pub fn replay(args: ReplayArgs) -> ExitCode {
             recovery: setup::RECOVERY,
         },
     );
-    let (mut failing, mut errors, mut fixed) = (0, 0, 0);
+    job.on_ctrl_c(async {
+        eprintln!("\ninterrupted: finishing the reproducer under way and restoring the phone...");
+        INTERRUPTED.store(true, Ordering::Relaxed);
+    });
+    println!("replay: {} reproducer{} against {}", files.len(), if files.len() == 1 { "" } else { "s" }, target.label);
+    let (mut failing, mut errors, mut fixed, mut replayed) = (0, 0, 0, 0);
     runtime.block_on(async {
         for (path, loaded) in &files {
+            if INTERRUPTED.load(Ordering::Relaxed) {
+                break;
+            }
+            replayed += 1;
             let result = match loaded {
                 Ok(r) => {
                     let outcome = replay_one(&campaign, r).await;
@@ -86,15 +98,21 @@ pub fn replay(args: ReplayArgs) -> ExitCode {
             }
         }
     });
+    let interrupted = INTERRUPTED.load(Ordering::Relaxed);
     println!(
-        "replay: {} reproducer{}: {failing} still failing, {fixed} fixed, {errors} error{}",
+        "replay: {}{} reproducer{}: {failing} still failing, {fixed} fixed, {errors} error{}{}",
+        if replayed < files.len() { format!("{replayed} of ") } else { String::new() },
         files.len(),
         if files.len() == 1 { "" } else { "s" },
-        if errors == 1 { "" } else { "s" }
+        if errors == 1 { "" } else { "s" },
+        if interrupted { " (interrupted)" } else { "" }
     );
     drop(campaign);
     job.stop();
-    if failing > 0 {
+    if interrupted {
+        // As `fuzz`: 130 when every reproducer sent could be judged (and so restored), else 2.
+        exit::code(if errors > 0 { exit::CANNOT_JUDGE } else { exit::INTERRUPTED })
+    } else if failing > 0 {
         exit::code(exit::FAILED)
     } else if errors > 0 {
         exit::code(exit::CANNOT_JUDGE)
