@@ -335,9 +335,10 @@ fn saved_reproducers_are_replayed_first_on_the_next_run() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-#[test]
-fn a_reproducer_the_http_client_cannot_send_replays_as_an_error_not_as_fixed() {
-    let dir = scratch("client-error");
+/// A reproducer saved by a short campaign against the `crash-on-null-data` fault, in a
+/// scratch directory of its own: (directory, file, its JSON), for tests that edit it.
+fn a_saved_reproducer(name: &str) -> (PathBuf, PathBuf, Value) {
+    let dir = scratch(name);
     let run = polyconform(&[
         "fuzz",
         "--seed",
@@ -350,7 +351,13 @@ fn a_reproducer_the_http_client_cannot_send_replays_as_an_error_not_as_fixed() {
         "crash-on-null-data",
     ]);
     assert_eq!(run.status.code(), Some(1), "{}", text(&run));
-    let (path, mut r) = reproducers(&dir).remove(0);
+    let (path, r) = reproducers(&dir).remove(0);
+    (dir, path, r)
+}
+
+#[test]
+fn a_reproducer_the_http_client_cannot_send_replays_as_an_error_not_as_fixed() {
+    let (dir, path, mut r) = a_saved_reproducer("client-error");
     r["minimal"]["request"]["method"] = "GE T".into();
     std::fs::write(&path, serde_json::to_string_pretty(&r).unwrap()).unwrap();
     let replay = polyconform(&["replay", path.to_str().unwrap(), "--emulator-fault", "crash-on-null-data"]);
@@ -432,21 +439,8 @@ fn replay_of_something_that_is_not_a_reproducer_is_an_error() {
 fn ctrl_c_during_a_replay_finishes_the_reproducer_under_way_and_replays_no_more() {
     use std::io::{BufRead, BufReader, Read};
     use std::process::Stdio;
-    let dir = scratch("replay-interrupt");
-    let run = polyconform(&[
-        "fuzz",
-        "--seed",
-        "5",
-        "--cases",
-        "200",
-        "--out",
-        dir.to_str().unwrap(),
-        "--emulator-fault",
-        "crash-on-null-data",
-    ]);
-    assert_eq!(run.status.code(), Some(1), "{}", text(&run));
+    let (dir, path, mut r) = a_saved_reproducer("replay-interrupt");
     // Three reproducers whose request makes an emulator with the hang fault hang.
-    let (path, mut r) = reproducers(&dir).remove(0);
     r["minimal"]["request"]["body"] =
         serde_json::json!({"data": {"polyconformLong": "a".repeat(600)}}).to_string().into();
     std::fs::remove_file(&path).unwrap();
