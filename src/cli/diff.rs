@@ -420,18 +420,16 @@ fn run_live(args: &DiffArgs, sources: &[Source; 2], live: &[usize]) -> Result<Ve
     // Ctrl-C leaves at once.
     let engines: Vec<Arc<Engine>> = ready.iter().map(|r| r.engine.clone()).collect();
     let interrupted = engines.clone();
-    runtime.spawn(async move {
+    crate::job::on_ctrl_c(&runtime, async move {
+        for e in &engines {
+            e.interrupt();
+        }
+        eprintln!(
+            "\ninterrupted: finishing the requests in flight, then putting both phones back (Ctrl-C again to exit at once)..."
+        );
         if tokio::signal::ctrl_c().await.is_ok() {
-            for e in &engines {
-                e.interrupt();
-            }
-            eprintln!(
-                "\ninterrupted: finishing the requests in flight, then putting both phones back (Ctrl-C again to exit at once)..."
-            );
-            if tokio::signal::ctrl_c().await.is_ok() {
-                eprintln!("\nwarning: exiting at once: a phone may be left changed");
-                std::process::exit(i32::from(exit::INTERRUPTED));
-            }
+            eprintln!("\nwarning: exiting at once: a phone may be left changed");
+            std::process::exit(i32::from(exit::INTERRUPTED));
         }
     });
     let records = runtime.block_on(run_lanes(&ready));

@@ -260,16 +260,14 @@ pub fn run(args: LabRunArgs) -> ExitCode {
     // are written; exit 130 (2 if a phone could not be put back). A second Ctrl-C leaves
     // at once.
     let on_interrupt = fleet.clone();
-    runtime.spawn(async move {
+    crate::job::on_ctrl_c(&runtime, async move {
+        on_interrupt.interrupt();
+        eprintln!(
+            "\ninterrupted: finishing the requests in flight, then putting the running phones back and releasing them (Ctrl-C again to exit at once)..."
+        );
         if tokio::signal::ctrl_c().await.is_ok() {
-            on_interrupt.interrupt();
-            eprintln!(
-                "\ninterrupted: finishing the requests in flight, then putting the running phones back and releasing them (Ctrl-C again to exit at once)..."
-            );
-            if tokio::signal::ctrl_c().await.is_ok() {
-                eprintln!("\nwarning: exiting at once: phones may be left changed and reserved until their lease ends");
-                std::process::exit(i32::from(exit::INTERRUPTED));
-            }
+            eprintln!("\nwarning: exiting at once: phones may be left changed and reserved until their lease ends");
+            std::process::exit(i32::from(exit::INTERRUPTED));
         }
     });
 

@@ -100,6 +100,40 @@ pub fn runtime_one_thread() -> Result<tokio::runtime::Runtime, JobError> {
     tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(JobError::Runtime)
 }
 
+/// On Ctrl-C, run `on_interrupt` in `runtime`: every command that puts a phone back on
+/// Ctrl-C listens through here.
+///
+/// Ctrl-C is caught from the moment this returns. A spawned task is first run when the
+/// runtime next runs, which on a one-thread runtime ([`runtime_one_thread`]) is after the
+/// first request has gone out (and on any runtime a moment later); a Ctrl-C before then
+/// would kill the process with that request unrestored.
+pub fn on_ctrl_c<F>(runtime: &tokio::runtime::Runtime, on_interrupt: F)
+where
+    F: std::future::Future<Output = ()> + Send + 'static,
+{
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        // `signal` puts the handler in place when called (`ctrl_c` only when polled).
+        let _inside = runtime.enter();
+        if let Ok(mut interrupt) = signal(SignalKind::interrupt()) {
+            runtime.spawn(async move {
+                if interrupt.recv().await.is_some() {
+                    on_interrupt.await;
+                }
+            });
+            return;
+        }
+    }
+    runtime.spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            on_interrupt.await;
+        }
+    });
+    // Let the task start listening before any request is sent.
+    runtime.block_on(tokio::task::yield_now());
+}
+
 /// A runtime with `workers` threads (the lab runs several phones at once).
 pub fn runtime_with(workers: usize) -> Result<tokio::runtime::Runtime, JobError> {
     tokio::runtime::Builder::new_multi_thread().worker_threads(workers).enable_all().build().map_err(JobError::Runtime)
@@ -131,37 +165,13 @@ impl Job {
         Ok(Job { catalogue, profile, runtime, target, redactor })
     }
 
-    /// On Ctrl-C, run `on_interrupt` (put the phone back, ...) in the job's runtime.
-    ///
-    /// Ctrl-C is caught from the moment this returns. A spawned task is first run when
-    /// the runtime next runs, which on a one-thread runtime ([`runtime_one_thread`]) is
-    /// after the first request has gone out; a Ctrl-C before then would kill the process
-    /// with that request unrestored.
+    /// On Ctrl-C, run `on_interrupt` (put the phone back, ...) in the job's runtime
+    /// ([`on_ctrl_c`]).
     pub fn on_ctrl_c<F>(&self, on_interrupt: F)
     where
         F: std::future::Future<Output = ()> + Send + 'static,
     {
-        #[cfg(unix)]
-        {
-            use tokio::signal::unix::{SignalKind, signal};
-            // `signal` puts the handler in place when called (`ctrl_c` only when polled).
-            let _inside = self.runtime.enter();
-            if let Ok(mut interrupt) = signal(SignalKind::interrupt()) {
-                self.runtime.spawn(async move {
-                    if interrupt.recv().await.is_some() {
-                        on_interrupt.await;
-                    }
-                });
-                return;
-            }
-        }
-        self.runtime.spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                on_interrupt.await;
-            }
-        });
-        // Let the task start listening before any request is sent.
-        self.runtime.block_on(tokio::task::yield_now());
+        on_ctrl_c(&self.runtime, on_interrupt);
     }
 
     /// Stop the built-in emulator, if this job started one.
