@@ -5,7 +5,7 @@
 //! Each step that can fail returns a [`JobError`] whose message names the file or flag
 //! that fixes it; the command line prints it and exits 2. Nothing here prints or picks an
 //! exit code. The lab sets up many phones at once and shares the pieces (catalogue
-//! loading, [`runtime`], [`target`]) rather than [`Job::open`]; `diff` opens two phones
+//! loading, [`runtime`], [`target`], [`on_ctrl_c`]) rather than [`Job::open`]; `diff` opens two phones
 //! on one catalogue and runtime with [`open_lane`], the per-phone half of [`Job::open`].
 
 pub mod target;
